@@ -1,0 +1,246 @@
+/**
+ * The Model contract every method and metric talks to, and its one implementation over an ONNX
+ * graph. Methods build batches; the model splits them by `internalBatchSize`, runs them in ONNX
+ * Runtime and joins the results, so memory stays bounded whatever the method asks for.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { concatRows, firstNonFinite, shapeToString, sizeOf, sliceRows, tensor } from '../tensor/tensor.js';
+import { Random } from '../tensor/random.js';
+import type { Graph, TensorValue, ValueInfo } from '../onnx/graph.js';
+import { DataType, floatTensorValue, producers, runtimeInputs } from '../onnx/graph.js';
+import { buildGradientGraph } from '../onnx/autodiff/gradient.js';
+import { inferShapes } from '../onnx/shapes.js';
+import { SessionCache } from '../onnx/runtime.js';
+import { defaultInitialValues } from '../onnx/builder.js';
+
+export interface ParameterInfo {
+  /** Initializer name. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Name of the node (layer) that uses it. */
+  readonly layer: string;
+  readonly opType: string;
+  /** What the parameter is to its layer; decides how it is re-initialised. */
+  readonly role: 'weight' | 'bias' | 'scale' | 'mean' | 'variance';
+  /** Fan-in used by the default initialiser (weights and biases of Conv/Gemm/MatMul). */
+  readonly fanIn: number;
+}
+
+export type ParameterChange =
+  | { readonly kind: 'replace'; readonly values: ReadonlyMap<string, Float32Array> }
+  /** Re-draw these parameters with the zoo's initialiser (PyTorch's default), seeded. */
+  | { readonly kind: 'reinitialise'; readonly parameters: readonly string[]; readonly seed: number };
+
+export interface LayerInfo {
+  readonly name: string;
+  readonly node: string;
+  readonly opType: string;
+  readonly shape?: readonly number[];
+}
+
+export interface Model {
+  /** Shape of one example, without the batch: [C, H, W] for images, [F] for tables. */
+  readonly inputShape: readonly number[];
+  /** Classes or regression outputs. */
+  readonly outputSize: number;
+  /** Inner values usable for activations and Grad-CAM. */
+  readonly layers: readonly string[];
+  readonly parameters: readonly ParameterInfo[];
+  forward(x: Tensor): Promise<Tensor>;
+  /** d(sum(output ⊙ cotangent))/d(input); one backward pass per batch. */
+  vjp(x: Tensor, cotangent: Tensor): Promise<{ output: Tensor; inputGrad: Tensor }>;
+  /** The same w.r.t. a named inner value. */
+  layerVjp(x: Tensor, layer: string, cotangent: Tensor): Promise<{ output: Tensor; activation: Tensor; grad: Tensor }>;
+  withParameters(change: ParameterChange): Model;
+}
+
+export interface OnnxModelOptions {
+  /** Rows per ONNX Runtime call; bounds memory. */
+  internalBatchSize?: number;
+}
+
+const FAN_IN_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'ConvTranspose']);
+
+function fanInOf(opType: string, weightShape: readonly number[]): number {
+  if (opType === 'Gemm' || opType === 'MatMul') return weightShape.length === 2 ? weightShape[1] : weightShape[0];
+  return weightShape.slice(1).reduce((a, b) => a * b, 1);
+}
+
+export class OnnxModel implements Model {
+  readonly inputShape: readonly number[];
+  readonly outputSize: number;
+  readonly layers: readonly string[];
+  readonly layerInfo: readonly LayerInfo[];
+  readonly parameters: readonly ParameterInfo[];
+  readonly inputName: string;
+  readonly outputName: string;
+  readonly internalBatchSize: number;
+  private readonly sessions = new SessionCache();
+
+  constructor(
+    readonly graph: Graph,
+    options: OnnxModelOptions = {},
+  ) {
+    const inputs = runtimeInputs(graph);
+    if (inputs.length !== 1) {
+      throw new Error(`model '${graph.name}' has ${inputs.length} run-time inputs (${inputs.map((i) => i.name).join(', ')}); trustscope needs exactly one`);
+    }
+    const input = inputs[0];
+    if (input.dataType !== DataType.FLOAT) throw new Error(`model input '${input.name}' must be float32`);
+    if (!input.shape || input.shape.slice(1).some((d) => typeof d !== 'number' || d < 0)) {
+      throw new Error(`model input '${input.name}' needs a static shape except for the batch (got ${JSON.stringify(input.shape)})`);
+    }
+    if (graph.outputs.length < 1) throw new Error(`model '${graph.name}' has no output`);
+    this.inputName = input.name;
+    this.outputName = graph.outputs[0].name;
+    this.inputShape = input.shape.slice(1) as number[];
+    this.internalBatchSize = Math.max(1, options.internalBatchSize ?? 64);
+
+    const info = inferShapes(graph);
+    const outShape = info.shapes.get(this.outputName) ?? graph.outputs[0].shape?.map((d) => (typeof d === 'number' ? d : -1));
+    if (!outShape || outShape.length !== 2 || outShape[1] < 1) {
+      throw new Error(`model output '${this.outputName}' must have shape [N, K] (got ${JSON.stringify(outShape)})`);
+    }
+    this.outputSize = outShape[1];
+
+    const layerInfo: LayerInfo[] = [];
+    for (const n of graph.nodes) {
+      if (n.opType === 'Constant') continue;
+      for (const o of n.outputs) if (o && o !== this.outputName) layerInfo.push({ name: o, node: n.name, opType: n.opType, shape: info.shapes.get(o) });
+    }
+    this.layerInfo = layerInfo;
+    this.layers = layerInfo.map((l) => l.name);
+
+    const params: ParameterInfo[] = [];
+    for (const n of graph.nodes) {
+      if (!FAN_IN_OPS.has(n.opType) && n.opType !== 'BatchNormalization') continue;
+      const weight = graph.initializers.get(n.inputs[1] ?? '');
+      const fanIn = weight ? fanInOf(n.opType, weight.dims) : 1;
+      const roles = n.opType === 'BatchNormalization' ? (['scale', 'bias', 'mean', 'variance'] as const) : (['weight', 'bias'] as const);
+      n.inputs.slice(1).forEach((v, i) => {
+        const t = graph.initializers.get(v);
+        const role = roles[i];
+        if (t && role && t.dataType === DataType.FLOAT) params.push({ name: v, shape: t.dims, layer: n.name, opType: n.opType, role, fanIn });
+      });
+    }
+    this.parameters = params;
+  }
+
+  private check(x: Tensor, what = 'input'): void {
+    const want = this.inputShape;
+    if (x.shape.length !== want.length + 1 || x.shape.slice(1).some((d, i) => d !== want[i])) {
+      throw new Error(`${what} has shape ${shapeToString(x.shape)} but the model takes [N, ${want.join(', ')}]; reshape the data or pick the matching model`);
+    }
+    const bad = firstNonFinite(x.data);
+    if (bad >= 0) throw new Error(`${what} holds a non-finite value (${x.data[bad]}) at flat index ${bad}; clean the data first`);
+  }
+
+  /** Runs `step` on row chunks of at most internalBatchSize rows and joins each named result. */
+  private async batched<K extends string>(rows: number, step: (start: number, end: number) => Promise<Record<K, Tensor>>): Promise<Record<K, Tensor>> {
+    const parts: Record<string, Tensor[]> = {};
+    for (let start = 0; start < rows; start += this.internalBatchSize) {
+      const end = Math.min(rows, start + this.internalBatchSize);
+      const out = await step(start, end);
+      for (const [k, v] of Object.entries(out) as [string, Tensor][]) (parts[k] ??= []).push(v);
+    }
+    const joined: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(parts)) joined[k] = v.length === 1 ? v[0] : concatRows(v);
+    return joined as Record<K, Tensor>;
+  }
+
+  private forwardGraph(): Graph {
+    const out = this.graph.outputs[0];
+    return { ...this.graph, outputs: [out] };
+  }
+
+  async forward(x: Tensor): Promise<Tensor> {
+    this.check(x);
+    if (x.shape[0] === 0) return tensor([0, this.outputSize]);
+    const session = await this.sessions.get('forward', () => this.forwardGraph());
+    const r = await this.batched(x.shape[0], async (s, e) => ({ y: (await session.run({ [this.inputName]: sliceRows(x, s, e) }))[this.outputName] }));
+    return r.y;
+  }
+
+  private checkCotangent(x: Tensor, cotangent: Tensor): void {
+    if (cotangent.shape.length !== 2 || cotangent.shape[0] !== x.shape[0] || cotangent.shape[1] !== this.outputSize) {
+      throw new Error(`cotangent has shape ${shapeToString(cotangent.shape)} but must be [${x.shape[0]}, ${this.outputSize}] (one row per input, one column per output)`);
+    }
+  }
+
+  async vjp(x: Tensor, cotangent: Tensor): Promise<{ output: Tensor; inputGrad: Tensor }> {
+    this.check(x);
+    this.checkCotangent(x, cotangent);
+    const g = buildOnce(this, 'vjp', () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [this.inputName] }));
+    const session = await this.sessions.get('vjp', () => g.graph);
+    const r = await this.batched(x.shape[0], async (s, e) => {
+      const out = await session.run({ [this.inputName]: sliceRows(x, s, e), [g.cotangents[0]]: sliceRows(cotangent, s, e) });
+      return { output: out[this.outputName], inputGrad: out[g.gradients[0]] };
+    });
+    return r;
+  }
+
+  layerShape(layer: string): readonly number[] | undefined {
+    return this.layerInfo.find((l) => l.name === layer)?.shape;
+  }
+
+  /** Accepts a value name or the name of the node producing it. */
+  resolveLayer(layer: string): string {
+    if (this.layers.includes(layer)) return layer;
+    const byNode = this.layerInfo.find((l) => l.node === layer);
+    if (byNode) return byNode.name;
+    throw new Error(`unknown layer '${layer}'; list the model's layers with 'trustscope layers --model M.onnx'`);
+  }
+
+  async layerVjp(x: Tensor, layer: string, cotangent: Tensor): Promise<{ output: Tensor; activation: Tensor; grad: Tensor }> {
+    this.check(x);
+    this.checkCotangent(x, cotangent);
+    const value = this.resolveLayer(layer);
+    const key = `layer:${value}`;
+    const g = buildOnce(this, key, () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [value], keep: [this.outputName, value] }));
+    const session = await this.sessions.get(key, () => g.graph);
+    return this.batched(x.shape[0], async (s, e) => {
+      const out = await session.run({ [this.inputName]: sliceRows(x, s, e), [g.cotangents[0]]: sliceRows(cotangent, s, e) });
+      return { output: out[this.outputName], activation: out[value], grad: out[g.gradients[0]] };
+    });
+  }
+
+  withParameters(change: ParameterChange): OnnxModel {
+    const initializers = new Map<string, TensorValue>(this.graph.initializers);
+    const replace = (name: string, values: Float32Array) => {
+      const old = initializers.get(name);
+      if (!old) throw new Error(`withParameters: the model has no parameter '${name}'`);
+      if (old.data.length !== values.length) throw new Error(`withParameters: '${name}' needs ${old.data.length} values, got ${values.length}`);
+      initializers.set(name, floatTensorValue(old.dims, values));
+    };
+    if (change.kind === 'replace') {
+      for (const [name, values] of change.values) replace(name, values);
+    } else {
+      const rng = new Random(change.seed);
+      for (const name of change.parameters) {
+        const p = this.parameters.find((q) => q.name === name);
+        if (!p) throw new Error(`withParameters: '${name}' is not a parameter of this model (see model.parameters)`);
+        replace(name, reinitialValues(p, rng));
+      }
+    }
+    return new OnnxModel({ ...this.graph, initializers }, { internalBatchSize: this.internalBatchSize });
+  }
+}
+
+/** BatchNorm goes back to its identity state; every other parameter is re-drawn. */
+function reinitialValues(p: ParameterInfo, rng: Random): Float32Array {
+  const n = sizeOf(p.shape);
+  if (p.role === 'scale' || p.role === 'variance') return new Float32Array(n).fill(1);
+  if (p.role === 'mean' || p.opType === 'BatchNormalization') return new Float32Array(n);
+  return defaultInitialValues(p.shape, p.fanIn, rng);
+}
+
+const gradientGraphs = new WeakMap<OnnxModel, Map<string, ReturnType<typeof buildGradientGraph>>>();
+function buildOnce(model: OnnxModel, key: string, build: () => ReturnType<typeof buildGradientGraph>) {
+  let m = gradientGraphs.get(model);
+  if (!m) gradientGraphs.set(model, (m = new Map()));
+  let g = m.get(key);
+  if (!g) m.set(key, (g = build()));
+  return g;
+}
+
+export type { ValueInfo };

@@ -1,0 +1,13 @@
+/**
+ * ReLU backward as Where(y > 0, dy, 0). Comparing the *output* keeps ORT's Conv+ReLU fusion
+ * intact, and Where beats Mul(Cast(mask)) because ORT's Cast is not vectorised.
+ */
+import type { VjpRule } from './context.js';
+
+const relu: VjpRule = (ctx, [g]) => {
+  if (!g || !ctx.needsGrad(0)) return [null];
+  const positive = ctx.op('Greater', [ctx.node.outputs[0], ctx.zero()]);
+  return [ctx.op('Where', [positive, g, ctx.zero()])];
+};
+
+export const reluRules: Record<string, VjpRule> = { Relu: relu };
