@@ -18,8 +18,9 @@ const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
 function bytesOf(raw: Uint8Array): ArrayBuffer {
-  // Copy so that typed-array views are aligned and do not alias the protobuf buffer.
-  return raw.slice().buffer as ArrayBuffer;
+  // Copy so that typed-array views are aligned and do not alias the protobuf buffer. (A Node
+  // Buffer's slice() is a view of the whole file, so copy through Uint8Array's own slice.)
+  return Uint8Array.prototype.slice.call(raw).buffer as ArrayBuffer;
 }
 
 function decodeTensor(t: onnxProto.onnx.ITensorProto): TensorValue {

@@ -44,7 +44,10 @@ function poolOutput(node: Node, x: Shape, kernel: readonly number[]): Shape {
     const span = dil[i] * (k - 1) + 1;
     const total = size + pads[i] + pads[i + kernel.length] - span;
     if (autoPad === 'VALID') return Math.floor((size - span) / strides[i]) + 1;
-    return (ceil ? Math.ceil(total / strides[i]) : Math.floor(total / strides[i])) + 1;
+    if (!ceil) return Math.floor(total / strides[i]) + 1;
+    // ceil_mode drops a last window that would start in the end padding (as ORT and PyTorch do).
+    const out = Math.ceil(total / strides[i]) + 1;
+    return (out - 1) * strides[i] >= size + pads[i] ? out - 1 : out;
   });
   return spatial;
 }

@@ -1,10 +1,18 @@
 /** The VJP registry: op type → rule. One file per op family; adding an op is one line here. */
 import type { VjpRule } from './context.js';
+import { activationRules } from './activations.js';
+import { averagePoolRules } from './average-pool.js';
+import { batchNormRules } from './batch-norm.js';
 import { convRules } from './conv.js';
+import { elementwiseRules } from './elementwise.js';
 import { flattenRules } from './flatten.js';
 import { gemmRules } from './gemm.js';
+import { matmulRules } from './matmul.js';
 import { maxPoolRules } from './max-pool.js';
+import { padRules } from './pad.js';
 import { reluRules } from './relu.js';
+import { shapeOpRules } from './shape-ops.js';
+import { softmaxRules } from './softmax.js';
 
 export const vjpRules: ReadonlyMap<string, VjpRule> = new Map(
   Object.entries({
@@ -13,5 +21,13 @@ export const vjpRules: ReadonlyMap<string, VjpRule> = new Map(
     ...maxPoolRules,
     ...gemmRules,
     ...flattenRules,
+    ...activationRules,
+    ...averagePoolRules,
+    ...matmulRules,
+    ...elementwiseRules,
+    ...shapeOpRules,
+    ...batchNormRules,
+    ...softmaxRules,
+    ...padRules,
   }),
 );

@@ -1,0 +1,246 @@
+/**
+ * NumPy .npy files (format versions 1.0, 2.0 and 3.0), as documented in numpy.lib.format:
+ *
+ *   "\x93NUMPY" | major | minor | header length (uint16 LE for 1.0, uint32 LE for 2.0/3.0)
+ *   | header: a Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+ *     padded with spaces and a final '\n' so that the data starts 64-byte aligned
+ *   | the array's bytes
+ *
+ * Reading accepts little-endian float32/64, int8/16/32/64, uint8/16 and bool in C order and converts
+ * to float32, trustscope's one data type (int64 values beyond 2^24 lose precision, as they would in
+ * any float32 pipeline). Writing always produces '<f4', version 1.0 (2.0 only for headers too long
+ * for 1.0), atomically. Every error is one line that names the file.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Tensor } from '../../tensor/tensor.js';
+import { sizeOf, tensor } from '../../tensor/tensor.js';
+import { fsErrorReason, writeFileAtomic } from './atomic-write.js';
+
+export type NpyRaw = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+
+export interface NpyArray {
+  readonly shape: number[];
+  /** The file's dtype, normalised: '<f4', '<f8', '<i8', '<i4', '<i2', '<u2', '|i1', '|u1' or '|b1'. */
+  readonly dtype: string;
+  /** The values converted to float32 (the same array as `raw` when the file holds '<f4'). */
+  readonly data: Float32Array;
+  /** The values in the file's own element type (bool as 0/1 bytes). */
+  readonly raw: NpyRaw;
+}
+
+interface DtypeInfo {
+  readonly size: number;
+  readonly view: (buffer: ArrayBuffer) => NpyRaw;
+}
+
+const DTYPES: Readonly<Record<string, DtypeInfo>> = {
+  f4: { size: 4, view: (b) => new Float32Array(b) },
+  f8: { size: 8, view: (b) => new Float64Array(b) },
+  i8: { size: 8, view: (b) => new BigInt64Array(b) },
+  i4: { size: 4, view: (b) => new Int32Array(b) },
+  i2: { size: 2, view: (b) => new Int16Array(b) },
+  u2: { size: 2, view: (b) => new Uint16Array(b) },
+  i1: { size: 1, view: (b) => new Int8Array(b) },
+  u1: { size: 1, view: (b) => new Uint8Array(b) },
+  b1: { size: 1, view: (b) => new Uint8Array(b) },
+};
+const SUPPORTED = "<f4, <f8, <i8, <i4, <i2, <u2, |i1, |u1, |b1";
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Reverses the bytes of each `size`-byte element in place (only needed on big-endian hosts). */
+function swapBytes(bytes: Uint8Array, size: number): void {
+  if (size === 1) return;
+  for (let i = 0; i < bytes.length; i += size) bytes.subarray(i, i + size).reverse();
+}
+
+// --- the header: a Python literal of dicts, tuples/lists, strings, ints, True/False/None ---------
+
+type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
+
+function parsePythonLiteral(text: string): PyValue {
+  let i = 0;
+  const fail = (what: string): never => {
+    throw new Error(`${what} at character ${i} of ${JSON.stringify(text.trim())}`);
+  };
+  const space = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const value = (): PyValue => {
+    space();
+    const ch = text[i];
+    if (ch === '{' || ch === '(' || ch === '[') {
+      const close = ch === '{' ? '}' : ch === '(' ? ')' : ']';
+      i++;
+      const items: PyValue[] = [];
+      const dict: Record<string, PyValue> = {};
+      for (;;) {
+        space();
+        if (text[i] === close) break;
+        const item = value();
+        if (ch === '{') {
+          space();
+          if (text[i] !== ':') fail("expected ':'");
+          i++;
+          if (typeof item !== 'string') fail('expected a string key');
+          dict[item as string] = value();
+        } else items.push(item);
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] !== close) fail(`expected ',' or '${close}'`);
+      }
+      i++;
+      return ch === '{' ? dict : items;
+    }
+    if (ch === "'" || ch === '"') {
+      const end = text.indexOf(ch, i + 1);
+      if (end < 0) fail('unterminated string');
+      const s = text.slice(i + 1, end);
+      i = end + 1;
+      return s;
+    }
+    const word = /^[A-Za-z_]\w*|^[-+]?\d+L?/.exec(text.slice(i));
+    if (!word) return fail('unexpected character');
+    i += word[0].length;
+    if (word[0] === 'True') return true;
+    if (word[0] === 'False') return false;
+    if (word[0] === 'None') return null;
+    if (/^[-+]?\d/.test(word[0])) return Number.parseInt(word[0], 10);
+    return fail(`unexpected name '${word[0]}'`);
+  };
+  const v = value();
+  space();
+  if (i !== text.length) fail('unexpected text after the header');
+  return v;
+}
+
+function shapeText(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+}
+
+/** Parses .npy bytes; `source` names the file in error messages. */
+export function parseNpy(bytes: Uint8Array, source = 'npy data'): NpyArray {
+  if (bytes.length < 8 || MAGIC.some((b, k) => bytes[k] !== b)) throw new Error(`${source} is not a .npy file`);
+  const [major, minor] = [bytes[6], bytes[7]];
+  if (major < 1 || major > 3 || minor !== 0) {
+    throw new Error(`${source}: .npy format version ${major}.${minor} is not supported (1.0, 2.0 and 3.0 are)`);
+  }
+  const lengthBytes = major === 1 ? 2 : 4;
+  if (bytes.length < 8 + lengthBytes) throw new Error(`${source} is truncated: the header length is missing`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const dataOffset = 8 + lengthBytes + headerLength;
+  if (bytes.length < dataOffset) {
+    throw new Error(`${source} is truncated: the header should have ${headerLength} bytes but only ${bytes.length - 8 - lengthBytes} follow`);
+  }
+  const headerText = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + lengthBytes, dataOffset));
+
+  let header: PyValue;
+  try {
+    header = parsePythonLiteral(headerText);
+  } catch (e) {
+    throw new Error(`${source}: malformed .npy header (${(e as Error).message})`);
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
+    throw new Error(`${source}: malformed .npy header (not a dict: ${JSON.stringify(headerText.trim())})`);
+  }
+  const { descr, fortran_order: fortran, shape: shapeValue } = header;
+  if (descr === undefined || fortran === undefined || shapeValue === undefined) {
+    throw new Error(`${source}: malformed .npy header (needs 'descr', 'fortran_order' and 'shape': ${JSON.stringify(headerText.trim())})`);
+  }
+  if (typeof descr !== 'string') {
+    throw new Error(`${source}: structured arrays (dtype ${JSON.stringify(descr)}) are not supported; save a plain numeric array`);
+  }
+  if (typeof fortran !== 'boolean') throw new Error(`${source}: malformed .npy header ('fortran_order' is ${JSON.stringify(fortran)})`);
+  if (!Array.isArray(shapeValue) || shapeValue.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
+    throw new Error(`${source}: malformed .npy header ('shape' is ${JSON.stringify(shapeValue)})`);
+  }
+  const shape = shapeValue as number[];
+
+  const order = descr[0];
+  const code = descr.slice(1);
+  const type = DTYPES[code];
+  if (!type || !['<', '>', '|', '='].includes(order)) {
+    throw new Error(`${source}: dtype '${descr}' is not supported (supported: ${SUPPORTED})`);
+  }
+  if (order === '>' && type.size > 1) {
+    throw new Error(`${source}: big-endian data ('${descr}') is not supported; save it little-endian, e.g. a.astype('<${code}')`);
+  }
+  if (order === '=' && type.size > 1 && !LITTLE_ENDIAN_HOST) {
+    throw new Error(`${source}: native-order dtype '${descr}' is ambiguous; save it with an explicit byte order`);
+  }
+  if (fortran) {
+    throw new Error(`${source}: Fortran-order arrays are not supported; save a C-order copy, e.g. np.save(path, np.ascontiguousarray(a))`);
+  }
+  const dtype = `${type.size === 1 ? '|' : '<'}${code}`;
+
+  const count = sizeOf(shape);
+  const need = count * type.size;
+  const have = bytes.length - dataOffset;
+  if (!Number.isSafeInteger(need) || have < need) {
+    throw new Error(`${source} is truncated: shape ${shapeText(shape)} of ${dtype} needs ${need} bytes of data but only ${have} follow the header`);
+  }
+  // Copy: the data may sit at an offset that is not a multiple of the element size. (Not
+  // bytes.slice: on a Node Buffer that is a view sharing the file's whole ArrayBuffer.)
+  const copy = new Uint8Array(need);
+  copy.set(bytes.subarray(dataOffset, dataOffset + need));
+  if (!LITTLE_ENDIAN_HOST) swapBytes(copy, type.size);
+  const raw = type.view(copy.buffer);
+  let data: Float32Array;
+  if (raw instanceof Float32Array) data = raw;
+  else if (raw instanceof BigInt64Array) data = Float32Array.from(raw, (v) => Number(v));
+  else data = Float32Array.from(raw);
+  if (code === 'b1') for (let k = 0; k < data.length; k++) data[k] = data[k] !== 0 ? 1 : 0;
+  return { shape, dtype, data, raw };
+}
+
+/** Reads a .npy file as a float32 tensor. */
+export async function readNpy(path: string): Promise<Tensor> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${fsErrorReason(e)}`);
+  }
+  const a = parseNpy(bytes, path);
+  return tensor(a.shape, a.data);
+}
+
+/** The .npy bytes ('<f4', C order, format 1.0 unless the header needs 2.0) of a tensor. */
+export function encodeNpy(t: Tensor): Uint8Array {
+  if (t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`encodeNpy: invalid shape [${t.shape.join(', ')}]`);
+  if (sizeOf(t.shape) !== t.data.length) {
+    throw new Error(`encodeNpy: shape [${t.shape.join(', ')}] needs ${sizeOf(t.shape)} values but the tensor has ${t.data.length}`);
+  }
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText(t.shape)}, }`;
+  // Pad with spaces and end with '\n' so that magic + version + length + header is a multiple of 64.
+  const major = dict.length + 1 + 10 <= 0xffff ? 1 : 2;
+  const preamble = major === 1 ? 10 : 12;
+  const headerLength = Math.ceil((preamble + dict.length + 1) / 64) * 64 - preamble;
+  const header = dict.padEnd(headerLength - 1, ' ') + '\n';
+
+  const out = new Uint8Array(preamble + headerLength + t.data.length * 4);
+  out.set(MAGIC, 0);
+  out[6] = major;
+  out[7] = 0;
+  const view = new DataView(out.buffer);
+  if (major === 1) view.setUint16(8, headerLength, true);
+  else view.setUint32(8, headerLength, true);
+  for (let k = 0; k < header.length; k++) out[preamble + k] = header.charCodeAt(k);
+  const body = out.subarray(preamble + headerLength);
+  body.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  if (!LITTLE_ENDIAN_HOST) swapBytes(body, 4);
+  return out;
+}
+
+/** Writes a tensor as a '<f4' .npy file, atomically (temp file + rename), creating parent directories. */
+export async function writeNpy(path: string, t: Tensor): Promise<void> {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeNpy(t);
+  } catch (e) {
+    throw new Error(`cannot write ${path}: ${(e as Error).message.replace(/^encodeNpy: /, '')}`);
+  }
+  await writeFileAtomic(path, bytes);
+}

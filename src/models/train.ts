@@ -1,0 +1,163 @@
+/**
+ * Minibatch training of a classifier graph. The weights become graph inputs so that one ORT
+ * session serves the whole run; a LogSoftmax is appended, and because the cross-entropy's
+ * cotangent w.r.t. log-probabilities is simply −onehot/B, it is computed in TS before the run and a
+ * single ORT call returns logits, log-probabilities and every weight gradient. Adam runs in TS.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { shapeToString, takeRows, tensor } from '../tensor/tensor.js';
+import { Random } from '../tensor/random.js';
+import type { Graph, TensorValue } from '../onnx/graph.js';
+import { DataType, attr, floatTensorValue } from '../onnx/graph.js';
+import { GraphEditor } from '../onnx/editor.js';
+import { buildGradientGraph } from '../onnx/autodiff/gradient.js';
+import { createSession } from '../onnx/runtime.js';
+import { OnnxModel } from './model.js';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** L2 penalty added to the gradient (Adam's classic weight decay). */
+  weightDecay?: number;
+  /** Learning-rate schedule over the run: constant, or cosine annealing to zero. */
+  schedule?: 'constant' | 'cosine';
+  seed: number;
+  /** Called after every step; `fraction` runs from 0 to 1 over the whole run. */
+  onProgress?: (p: { epoch: number; step: number; fraction: number; loss: number }) => void;
+}
+
+export interface EpochStats {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface TrainResult {
+  graph: Graph;
+  history: EpochStats[];
+}
+
+class Adam {
+  private readonly m: Float32Array[];
+  private readonly v: Float32Array[];
+  private t = 0;
+
+  constructor(
+    private readonly params: Float32Array[],
+    private readonly lr: number,
+    private readonly weightDecay: number,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly eps = 1e-8,
+  ) {
+    this.m = params.map((p) => new Float32Array(p.length));
+    this.v = params.map((p) => new Float32Array(p.length));
+  }
+
+  step(grads: Float32Array[], lrScale = 1): void {
+    this.t++;
+    const lr = this.lr * lrScale;
+    const c1 = 1 - this.beta1 ** this.t;
+    const c2 = 1 - this.beta2 ** this.t;
+    this.params.forEach((p, k) => {
+      const g = grads[k];
+      const m = this.m[k];
+      const v = this.v[k];
+      for (let i = 0; i < p.length; i++) {
+        const gi = g[i] + this.weightDecay * p[i];
+        m[i] = this.beta1 * m[i] + (1 - this.beta1) * gi;
+        v[i] = this.beta2 * v[i] + (1 - this.beta2) * gi * gi;
+        p[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + this.eps);
+      }
+    });
+  }
+}
+
+/** Trainable parameters: weights, biases and BatchNorm scale/shift (running statistics stay). */
+export function trainableParameters(graph: Graph): string[] {
+  const model = new OnnxModel(graph);
+  return model.parameters.filter((p) => p.role === 'weight' || p.role === 'bias' || p.role === 'scale').map((p) => p.name);
+}
+
+export async function trainClassifier(graph: Graph, images: Tensor, labels: readonly number[], options: TrainOptions): Promise<TrainResult> {
+  const { epochs, batchSize = 64, learningRate = 1e-3, weightDecay = 0, schedule = 'constant', seed, onProgress } = options;
+  const model = new OnnxModel(graph);
+  if (images.shape[0] !== labels.length) throw new Error(`training: ${images.shape[0]} images but ${labels.length} labels`);
+  if (images.shape.slice(1).join() !== model.inputShape.join()) {
+    throw new Error(`training: images have shape ${shapeToString(images.shape)} but the model takes [N, ${model.inputShape.join(', ')}]`);
+  }
+  const classes = model.outputSize;
+  const bad = labels.findIndex((l) => !Number.isInteger(l) || l < 0 || l >= classes);
+  if (bad >= 0) throw new Error(`training: label ${labels[bad]} at index ${bad} is not a class index in [0, ${classes})`);
+
+  const names = trainableParameters(graph);
+  const values = names.map((n) => Float32Array.from(graph.initializers.get(n)!.data as Float32Array));
+  const shapes = names.map((n) => graph.initializers.get(n)!.dims);
+
+  // The training graph: weights as inputs, plus log-probabilities to differentiate.
+  const editor = GraphEditor.from(graph);
+  for (const n of names) editor.initializers.delete(n);
+  names.forEach((n, k) => editor.inputs.push({ name: n, dataType: DataType.FLOAT, shape: [...shapes[k]] }));
+  const logits = model.outputName;
+  const logProbs = editor.op('LogSoftmax', [logits], { axis: attr.int(1) }, 'train_log_softmax');
+  const grads = buildGradientGraph(editor.build(), { outputs: [logProbs], wrt: names, keep: [logits, logProbs] });
+  const session = await createSession(grads.graph);
+
+  const rng = new Random(seed);
+  const adam = new Adam(values, learningRate, weightDecay);
+  const n = labels.length;
+  const stepsPerEpoch = Math.ceil(n / batchSize);
+  const history: EpochStats[] = [];
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const order = rng.permutation(n);
+    let lossSum = 0;
+    let correct = 0;
+    for (let step = 0; step < stepsPerEpoch; step++) {
+      const idx = order.slice(step * batchSize, (step + 1) * batchSize);
+      const b = idx.length;
+      const cot = new Float32Array(b * classes);
+      idx.forEach((i, r) => (cot[r * classes + labels[i]] = -1 / b));
+      const feeds: Record<string, Tensor> = {
+        [model.inputName]: takeRows(images, idx),
+        [grads.cotangents[0]]: tensor([b, classes], cot),
+      };
+      names.forEach((name, k) => (feeds[name] = tensor(shapes[k], values[k])));
+      const out = await session.run(feeds);
+      const lp = out[logProbs].data;
+      let batchLoss = 0;
+      idx.forEach((i, r) => {
+        batchLoss -= lp[r * classes + labels[i]];
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (lp[r * classes + c] > lp[r * classes + best]) best = c;
+        if (best === labels[i]) correct++;
+      });
+      lossSum += batchLoss;
+      const fraction = (epoch * stepsPerEpoch + step + 1) / (epochs * stepsPerEpoch);
+      adam.step(
+        grads.gradients.map((g) => out[g].data),
+        schedule === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * fraction)) : 1,
+      );
+      onProgress?.({ epoch, step, fraction, loss: batchLoss / b });
+    }
+    history.push({ epoch, loss: lossSum / n, accuracy: correct / n });
+  }
+
+  const initializers = new Map<string, TensorValue>(graph.initializers);
+  names.forEach((name, k) => initializers.set(name, floatTensorValue(shapes[k], values[k])));
+  return { graph: { ...graph, initializers }, history };
+}
+
+/** Fraction of rows whose argmax matches the label. */
+export function accuracy(logits: Tensor, labels: readonly number[]): number {
+  const [n, k] = logits.shape;
+  if (n === 0) return NaN;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (logits.data[i * k + c] > logits.data[i * k + best]) best = c;
+    if (best === labels[i]) correct++;
+  }
+  return correct / n;
+}
+
