@@ -1,0 +1,31 @@
+/** Loading and saving models as plain .onnx files. */
+import { readFile } from 'node:fs/promises';
+import type { Graph } from '../../onnx/graph.js';
+import { decodeModel, encodeModel } from '../../onnx/proto.js';
+import { fsErrorReason, writeFileAtomic } from '../../data/formats/atomic-write.js';
+import type { OnnxModelOptions } from '../model.js';
+import { OnnxModel } from '../model.js';
+
+export async function readOnnxGraph(path: string): Promise<Graph> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${fsErrorReason(e)}`);
+  }
+  return decodeModel(bytes, path);
+}
+
+export async function loadOnnxModel(path: string, options: OnnxModelOptions = {}): Promise<OnnxModel> {
+  const graph = await readOnnxGraph(path);
+  try {
+    return new OnnxModel(graph, options);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Writes a graph as a standard .onnx file (atomically), readable by onnxruntime and PyTorch tools. */
+export async function saveOnnxGraph(path: string, graph: Graph): Promise<void> {
+  await writeFileAtomic(path, encodeModel(graph));
+}
