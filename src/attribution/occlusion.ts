@@ -3,10 +3,11 @@
  * the given stride (over all channels); each placement replaces the window with the baseline; the
  * drop of the target output is credited to every pixel in the window, and each pixel's credit is
  * averaged over the placements that covered it. Placements per axis are ceil((size − window) /
- * stride) + 1, the last one clipped at the border, so every pixel is covered.
+ * stride) + 1, the last one clipped at the border, so every pixel is covered (strides longer than the
+ * window are refused: they would leave pixels that no placement covers).
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { tensor } from '../tensor/tensor.js';
+import { shapeToString, tensor } from '../tensor/tensor.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
 import { resolveTarget, weightedOutput } from './explainer.js';
 
@@ -15,8 +16,8 @@ export interface OcclusionOptions extends ExplainOptions {
   window?: number | readonly [number, number];
   /** Step between placements (default 1). */
   stride?: number | readonly [number, number];
-  /** Value the window is replaced with (Captum's default: 0). */
-  baseline?: number;
+  /** What the window is replaced with: a value, or a tensor of the inputs' shape (Captum's default: 0). */
+  baseline?: number | Tensor;
 }
 
 function pair(v: number | readonly [number, number] | undefined, fallback: number): [number, number] {
@@ -39,8 +40,13 @@ export const occlusion: Explainer<OcclusionOptions> = {
     const [wh, ww] = pair(options.window, 4);
     const [sh, sw] = pair(options.stride, 1);
     const baseline = options.baseline ?? 0;
+    if (typeof baseline !== 'number' && baseline.shape.join() !== inputs.shape.join()) {
+      throw new Error(`occlusion baseline has shape ${shapeToString(baseline.shape)}; it must be a number or match the inputs ${shapeToString(inputs.shape)}`);
+    }
     if (wh < 1 || ww < 1 || wh > h || ww > w) throw new Error(`occlusion window ${wh}×${ww} does not fit a ${h}×${w} image`);
     if (sh < 1 || sw < 1) throw new Error(`occlusion stride must be ≥ 1 (got ${sh}×${sw})`);
+    // A stride longer than the window skips pixels, whose average over no placements would be 0/0.
+    if (sh > wh || sw > ww) throw new Error(`occlusion stride ${sh}×${sw} is larger than the window ${wh}×${ww} and would leave pixels uncovered; use a stride ≤ the window`);
     const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
     const base = weightedOutput(await model.forward(inputs), cotangent);
 
@@ -66,7 +72,12 @@ export const occlusion: Explainer<OcclusionOptions> = {
         dst.set(inputs.data.subarray(img * image, (img + 1) * image));
         const [y0, x0] = placements[p];
         for (let ch = 0; ch < c; ch++)
-          for (let y = y0; y < Math.min(h, y0 + wh); y++) dst.fill(baseline, ch * plane + y * w + x0, ch * plane + y * w + Math.min(w, x0 + ww));
+          for (let y = y0; y < Math.min(h, y0 + wh); y++) {
+            const from = ch * plane + y * w + x0;
+            const to = ch * plane + y * w + Math.min(w, x0 + ww);
+            if (typeof baseline === 'number') dst.fill(baseline, from, to);
+            else dst.set(baseline.data.subarray(img * image + from, img * image + to), from);
+          }
       });
       const out = await model.forward(tensor([part.length, c, h, w], batch));
       const scores = weightedOutput(out, cotangent, (r) => part[r].img);

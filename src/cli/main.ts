@@ -21,7 +21,10 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
+  // Sub-commands do not inherit an exitOverride set after they were added: without this, `explain
+  // --help` or a missing option in a sub-command would call process.exit instead of returning.
+  for (const command of [program, ...program.commands]) command.exitOverride();
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

@@ -6,8 +6,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { concatRows, firstNonFinite, shapeToString, sizeOf, sliceRows, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
-import type { Graph, TensorValue, ValueInfo } from '../onnx/graph.js';
-import { DataType, floatTensorValue, producers, runtimeInputs } from '../onnx/graph.js';
+import type { Graph, Node, TensorValue, ValueInfo } from '../onnx/graph.js';
+import { DataType, floatTensorValue, intAttr, producers, runtimeInputs } from '../onnx/graph.js';
 import { buildGradientGraph } from '../onnx/autodiff/gradient.js';
 import { inferShapes } from '../onnx/shapes.js';
 import { SessionCache } from '../onnx/runtime.js';
@@ -61,8 +61,10 @@ export interface OnnxModelOptions {
 
 const FAN_IN_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'ConvTranspose']);
 
-function fanInOf(opType: string, weightShape: readonly number[]): number {
-  if (opType === 'Gemm' || opType === 'MatMul') return weightShape.length === 2 ? weightShape[1] : weightShape[0];
+function fanInOf(node: Node, weightShape: readonly number[]): number {
+  // Gemm stores W as [out, in] only with transB = 1 (torch.nn.Linear); MatMul(x, W) takes W as [in, out].
+  if (node.opType === 'Gemm') return weightShape.length === 2 && intAttr(node, 'transB', 0) === 1 ? weightShape[1] : weightShape[0];
+  if (node.opType === 'MatMul') return weightShape.length >= 2 ? weightShape[weightShape.length - 2] : weightShape[0];
   return weightShape.slice(1).reduce((a, b) => a * b, 1);
 }
 
@@ -115,7 +117,7 @@ export class OnnxModel implements Model {
     for (const n of graph.nodes) {
       if (!FAN_IN_OPS.has(n.opType) && n.opType !== 'BatchNormalization') continue;
       const weight = graph.initializers.get(n.inputs[1] ?? '');
-      const fanIn = weight ? fanInOf(n.opType, weight.dims) : 1;
+      const fanIn = weight ? fanInOf(n, weight.dims) : 1;
       const roles = n.opType === 'BatchNormalization' ? (['scale', 'bias', 'mean', 'variance'] as const) : (['weight', 'bias'] as const);
       n.inputs.slice(1).forEach((v, i) => {
         const t = graph.initializers.get(v);

@@ -29,6 +29,15 @@ export function defaultInitialValues(shape: readonly number[], fanIn: number, rn
   return out;
 }
 
+/** Subtracts, column by column, the mean over the rows of a [rows, cols] matrix. */
+function centreOverRows(data: Float32Array, rows: number, cols: number): void {
+  for (let j = 0; j < cols; j++) {
+    let mean = 0;
+    for (let i = 0; i < rows; i++) mean += data[i * cols + j] / rows;
+    for (let i = 0; i < rows; i++) data[i * cols + j] -= mean;
+  }
+}
+
 export class ModelBuilder {
   readonly editor: GraphEditor;
   private readonly rng: Random;
@@ -107,11 +116,20 @@ export class ModelBuilder {
     return this.layer('Flatten', name, [x], { axis: attr.int(1) }, [n, rest.reduce((a, b) => a * b, 1)]);
   }
 
-  /** Fully connected layer as Gemm(x, Wᵀ) + b, with W stored [out, in] like torch.nn.Linear. */
-  linear(x: string, name: string, outFeatures: number): string {
+  /**
+   * Fully connected layer as Gemm(x, Wᵀ) + b, with W stored [out, in] like torch.nn.Linear.
+   * `centred` subtracts the mean over outputs from the initial weights and bias: for a softmax
+   * classifier head that component never trains (cross-entropy's gradient sums to zero over
+   * classes) and only adds a class-independent term to every logit, which muddies logit saliency.
+   */
+  linear(x: string, name: string, outFeatures: number, options: { centred?: boolean } = {}): string {
     const [n, inFeatures] = this.shape(x);
     const w = this.weight(`${name}.weight`, [outFeatures, inFeatures], inFeatures);
     const b = this.weight(`${name}.bias`, [outFeatures], inFeatures);
+    if (options.centred) {
+      centreOverRows(this.editor.initializers.get(w)!.data as Float32Array, outFeatures, inFeatures);
+      centreOverRows(this.editor.initializers.get(b)!.data as Float32Array, outFeatures, 1);
+    }
     return this.layer('Gemm', name, [x, w, b], { transB: attr.int(1) }, [n, outFeatures]);
   }
 

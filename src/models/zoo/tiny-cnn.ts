@@ -28,6 +28,6 @@ export function tinyCnn(options: TinyCnnOptions = {}): Graph {
   x = b.flatten(x, 'flatten');
   x = b.linear(x, 'fc1', hidden);
   x = b.relu(x, 'relu3');
-  x = b.linear(x, 'fc2', classes);
+  x = b.linear(x, 'fc2', classes, { centred: true });
   return b.output(x);
 }
