@@ -68,8 +68,12 @@ export interface DemoResult {
   timings: Record<string, number>;
 }
 
+export type DemoSettings = typeof DEMO_SETTINGS;
+
 export interface DemoOptions {
   seed?: number;
+  /** Overrides of the scenario's settings (for studies; the defaults are what the README reports). */
+  settings?: Partial<DemoSettings>;
   onProgress?: (p: DemoProgress) => void;
   /** Example images kept per model for the report. */
   examples?: number;
@@ -88,7 +92,7 @@ async function runModel(
   options: DemoOptions,
   timings: Record<string, number>,
 ): Promise<DemoModelResult> {
-  const s = DEMO_SETTINGS;
+  const s = { ...DEMO_SETTINGS, ...options.settings };
   const clock = (stage: string, start: number) => (timings[`${kind}: ${stage}`] = (performance.now() - start) / 1000);
   let t = performance.now();
   const trained = await trainClassifier(tinyCnn({ seed: seed + 11 }), train.images, train.labels, {
@@ -168,7 +172,7 @@ function meanOf(t: Tensor): number {
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const seed = options.seed ?? 1;
-  const s = DEMO_SETTINGS;
+  const s = { ...DEMO_SETTINGS, ...options.settings };
   const timings: Record<string, number> = {};
   const t = performance.now();
   // Same tiles for both training sets: they differ only by the artifact on defect images.

@@ -140,7 +140,8 @@ export class OnnxModel implements Model {
   /** Runs `step` on row chunks of at most internalBatchSize rows and joins each named result. */
   private async batched<K extends string>(rows: number, step: (start: number, end: number) => Promise<Record<K, Tensor>>): Promise<Record<K, Tensor>> {
     const parts: Record<string, Tensor[]> = {};
-    for (let start = 0; start < rows; start += this.internalBatchSize) {
+    // An empty batch still runs once, so that every result comes back with its [0, …] shape.
+    for (let start = 0; start === 0 || start < rows; start += this.internalBatchSize) {
       const end = Math.min(rows, start + this.internalBatchSize);
       const out = await step(start, end);
       for (const [k, v] of Object.entries(out) as [string, Tensor][]) (parts[k] ??= []).push(v);

@@ -5,7 +5,7 @@
  * single ORT call returns logits, log-probabilities and every weight gradient. Adam runs in TS.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { shapeToString, takeRows, tensor } from '../tensor/tensor.js';
+import { firstNonFinite, shapeToString, takeRows, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import type { Graph, TensorValue } from '../onnx/graph.js';
 import { DataType, attr, floatTensorValue } from '../onnx/graph.js';
@@ -87,6 +87,8 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
   if (images.shape.slice(1).join() !== model.inputShape.join()) {
     throw new Error(`training: images have shape ${shapeToString(images.shape)} but the model takes [N, ${model.inputShape.join(', ')}]`);
   }
+  const nonFinite = firstNonFinite(images.data);
+  if (nonFinite >= 0) throw new Error(`training: images hold a non-finite value (${images.data[nonFinite]}) at flat index ${nonFinite}; clean the data first`);
   const classes = model.outputSize;
   const bad = labels.findIndex((l) => !Number.isInteger(l) || l < 0 || l >= classes);
   if (bad >= 0) throw new Error(`training: label ${labels[bad]} at index ${bad} is not a class index in [0, ${classes})`);
@@ -133,10 +135,12 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
         if (best === labels[i]) correct++;
       });
       lossSum += batchLoss;
+      const done = (epoch * stepsPerEpoch + step) / (epochs * stepsPerEpoch);
       const fraction = (epoch * stepsPerEpoch + step + 1) / (epochs * stepsPerEpoch);
+      // Cosine annealing as in PyTorch: full rate on the first step, decaying towards zero.
       adam.step(
         grads.gradients.map((g) => out[g].data),
-        schedule === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * fraction)) : 1,
+        schedule === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * done)) : 1,
       );
       onProgress?.({ epoch, step, fraction, loss: batchLoss / b });
     }

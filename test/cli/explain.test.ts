@@ -1,0 +1,164 @@
+/**
+ * `trustscope explain` end to end on files: the .npy it writes must equal the library's
+ * attribution (and, on a linear model, |W[target]|); every user error is one 'trustscope: ' line,
+ * exit code 1, and no output file.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readNpy, writeNpy } from '../../src/data/formats/npy.js';
+import { saveOnnxGraph } from '../../src/models/import/onnx-file.js';
+import { OnnxModel } from '../../src/models/model.js';
+import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
+import { saliency } from '../../src/attribution/saliency.js';
+import { occlusion } from '../../src/attribution/occlusion.js';
+import { argmaxRows, reshape, tensor } from '../../src/tensor/tensor.js';
+import { linearModel, randomTensor, tempDir, uniformValues } from '../helpers/models.js';
+import { runCli } from './cli-harness.js';
+
+const dirP = tempDir('trustscope-cli-');
+let path: (name: string) => string;
+const cnnGraph = tinyCnn({ size: 8, seed: 3 });
+const W = uniformValues(2 * 2 * 4 * 4, 4, -1, 1);
+const linGraph = linearModel([2, 4, 4], W, [0.1, -0.1]);
+const batch = randomTensor([3, 1, 8, 8], 5);
+
+beforeAll(async () => {
+  path = (await dirP).path;
+  await saveOnnxGraph(path('cnn.onnx'), cnnGraph);
+  await saveOnnxGraph(path('linear.onnx'), linGraph);
+  await writeNpy(path('batch.npy'), batch);
+  await writeNpy(path('single.npy'), reshape(randomTensor([1, 1, 8, 8], 6), [1, 8, 8]));
+  await writeNpy(path('lin.npy'), randomTensor([2, 2, 4, 4], 7));
+});
+afterAll(async () => (await dirP).cleanup());
+
+const explain = (...args: string[]) => runCli(['explain', ...args]);
+
+describe('trustscope explain', () => {
+  it('saliency on a batch writes a float32 .npy of the input shape equal to the library result', async () => {
+    const out = path('sal.npy');
+    const r = await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'saliency', '--out', out);
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const written = await readNpy(out);
+    expect(written.shape).toEqual([3, 1, 8, 8]);
+    const lib = await saliency.attribute(new OnnxModel(cnnGraph), batch);
+    expect(Array.from(written.data)).toEqual(Array.from(lib.values.data));
+    // One summary line naming the method, the count, the predicted classes and the output.
+    const predicted = [...new Set(argmaxRows(await new OnnxModel(cnnGraph).forward(batch)))];
+    expect(r.stdout).toContain(`saliency: 3 image(s) (target class ${predicted.join(', ')})`);
+    expect(r.stdout).toContain(`${out} [3, 1, 8, 8]`);
+  });
+
+  it('on a linear model the written saliency is |W[target]| for --target 1, and per-image targets work', async () => {
+    const out = path('lin-sal.npy');
+    expect((await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'saliency', '--target', '1', '--out', out)).code).toBe(0);
+    const v = await readNpy(out);
+    const row1 = Array.from(W.subarray(32, 64), Math.abs);
+    expect(Array.from(v.data)).toEqual([...row1, ...row1]);
+
+    expect((await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'saliency', '--target', '0,1', '--out', out)).code).toBe(0);
+    const v2 = await readNpy(out);
+    expect(Array.from(v2.data)).toEqual([...Array.from(W.subarray(0, 32), Math.abs), ...row1]);
+  });
+
+  it('a single image (C,H,W) gives a (C,H,W) map', async () => {
+    const out = path('single-sal.npy');
+    const r = await explain('--model', path('cnn.onnx'), '--input', path('single.npy'), '--method', 'saliency', '--target', '0', '--out', out);
+    expect(r.code).toBe(0);
+    const written = await readNpy(out);
+    expect(written.shape).toEqual([1, 8, 8]);
+    const x = await readNpy(path('single.npy'));
+    const lib = await saliency.attribute(new OnnxModel(cnnGraph), reshape(x, [1, 1, 8, 8]), { target: 0 });
+    expect(Array.from(written.data)).toEqual(Array.from(lib.values.data));
+  });
+
+  it('occlusion honours --window, --stride, --baseline and --batch-size', async () => {
+    const out = path('occ.npy');
+    const r = await explain(
+      '--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'occlusion',
+      '--window', '3', '--stride', '2', '--baseline', '0.25', '--target', '1', '--batch-size', '5', '--out', out,
+    );
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const written = await readNpy(out);
+    const lib = await occlusion.attribute(new OnnxModel(cnnGraph), batch, { window: 3, stride: 2, baseline: 0.25, target: 1 });
+    expect(written.shape).toEqual([3, 1, 8, 8]);
+    let maxDiff = 0;
+    for (let i = 0; i < written.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(written.data[i] - lib.values.data[i]));
+    expect(maxDiff).toBeLessThan(1e-6);
+    // The options really changed the result: the defaults (window 4, stride 1, baseline 0) differ.
+    const defaults = await occlusion.attribute(new OnnxModel(cnnGraph), batch, { target: 1 });
+    expect(Array.from(written.data)).not.toEqual(Array.from(defaults.values.data));
+  });
+
+  it('occlusion on the linear model matches the exact drop with a window covering the whole image', async () => {
+    const out = path('occ-lin.npy');
+    const r = await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'occlusion', '--window', '4', '--target', '0', '--baseline', '0.5', '--out', out);
+    expect(r.code).toBe(0);
+    const x = await readNpy(path('lin.npy'));
+    const v = await readNpy(out);
+    for (let i = 0; i < 2; i++) {
+      let drop = 0;
+      for (let j = 0; j < 32; j++) drop += W[j] * (x.data[i * 32 + j] - 0.5);
+      for (let j = 0; j < 32; j++) expect(v.data[i * 32 + j]).toBeCloseTo(drop, 5);
+    }
+  });
+});
+
+describe('trustscope explain errors: exit 1, one line, no output file', () => {
+  let failures = 0;
+  async function expectFailure(args: string[], message: RegExp | string) {
+    const out = path(`err-${failures++}.npy`);
+    const r = await explain(...args, '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toHaveLength(1);
+    expect(r.stderr[0].startsWith('trustscope: ')).toBe(true);
+    if (typeof message === 'string') expect(r.stderr[0]).toContain(message);
+    else expect(r.stderr[0]).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+    return r.stderr[0];
+  }
+  const ok = () => ['--model', path('cnn.onnx'), '--input', path('batch.npy')];
+
+  it('missing model file', async () => {
+    await expectFailure(['--model', path('nope.onnx'), '--input', path('batch.npy'), '--method', 'saliency'], `cannot read ${path('nope.onnx')}: no such file`);
+  });
+
+  it('missing input file', async () => {
+    await expectFailure(['--model', path('cnn.onnx'), '--input', path('nope.npy'), '--method', 'saliency'], `cannot read ${path('nope.npy')}: no such file`);
+  });
+
+  it('input holding NaN', async () => {
+    const x = randomTensor([2, 1, 8, 8], 8);
+    x.data[77] = NaN;
+    await writeNpy(path('nan.npy'), x);
+    await expectFailure(['--model', path('cnn.onnx'), '--input', path('nan.npy'), '--method', 'saliency'], /non-finite value \(NaN\) at flat index 77/);
+    await expectFailure(['--model', path('cnn.onnx'), '--input', path('nan.npy'), '--method', 'occlusion'], /non-finite value \(NaN\)/);
+  });
+
+  it('input of the wrong shape', async () => {
+    await writeNpy(path('wrong.npy'), tensor([2, 1, 9, 8]));
+    await expectFailure(['--model', path('cnn.onnx'), '--input', path('wrong.npy'), '--method', 'saliency'], `${path('wrong.npy')} has shape [2, 1, 9, 8] but the model takes (1, 8, 8) or (N, 1, 8, 8)`);
+    await writeNpy(path('flat.npy'), tensor([64]));
+    await expectFailure(['--model', path('cnn.onnx'), '--input', path('flat.npy'), '--method', 'saliency'], /has shape \[64\]/);
+  });
+
+  it('unknown method', async () => {
+    await expectFailure([...ok(), '--method', 'gradcam'], "unknown method 'gradcam'; available: saliency, occlusion");
+  });
+
+  it('target out of range, malformed, or with the wrong count', async () => {
+    await expectFailure([...ok(), '--method', 'saliency', '--target', '2'], 'target 2 is not a class index of this model (it has 2 outputs: 0..1)');
+    await expectFailure([...ok(), '--method', 'occlusion', '--target', '5'], /target 5 is not a class index/);
+    await expectFailure([...ok(), '--method', 'saliency', '--target', 'cat'], /--target must be a class index/);
+    await expectFailure([...ok(), '--method', 'saliency', '--target', '0,1'], '--target lists 2 classes for 3 images');
+  });
+
+  it('bad occlusion options', async () => {
+    await expectFailure([...ok(), '--method', 'occlusion', '--window', '9'], 'occlusion window 9×9 does not fit a 8×8 image');
+    await expectFailure([...ok(), '--method', 'occlusion', '--window', '0'], "--window must be an integer ≥ 1 (got '0')");
+    await expectFailure([...ok(), '--method', 'occlusion', '--baseline', 'dark'], "--baseline must be a number (got 'dark')");
+    await expectFailure([...ok(), '--method', 'occlusion', '--window', '2', '--stride', '3'], /stride 3×3 is larger than the window 2×2/);
+  });
+});
