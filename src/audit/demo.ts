@@ -21,9 +21,9 @@ import { accuracyOn, interventionTest } from '../trust/intervention.js';
 /** The scenario's settings; the defaults reproduce the lecture's findings (see README). */
 export const DEMO_SETTINGS = {
   trainImages: 3000,
-  testImages: 600,
+  testImages: 1000,
   /** Defect images explained per model. */
-  explainImages: 100,
+  explainImages: 200,
   epochs: 12,
   learningRate: 3e-3,
   /**
@@ -31,7 +31,7 @@ export const DEMO_SETTINGS = {
    * learnt in its first epoch (saliency corner/defect ≈ 3–6×); with it that redundant reliance
    * decays away, as it would in a typical training recipe. Both models share the recipe.
    */
-  weightDecay: 0.01,
+  weightDecay: 0.02,
   batchSize: 64,
   occlusionWindow: 4,
   occlusionStride: 1,

@@ -8,14 +8,14 @@ import { saveOnnxGraph } from '../models/import/onnx-file.js';
 import { parseInteger } from './errors.js';
 import { stageProgress } from './progress.js';
 
-function examples(r: DemoModelResult, label: string, regionNote: string): ModelExamples {
+function examples(r: DemoModelResult, label: string, regionNote: string, showCorner: boolean): ModelExamples {
   return {
     label,
     images: r.examples.images,
     saliency: r.examples.saliency,
     occlusion: r.examples.occlusion,
     regionNote,
-    regions: r.examples.defect.map((d, i) => ({ defect: d, corner: r.examples.corner[i] })),
+    regions: r.examples.defect.map((d, i) => (showCorner ? { defect: d, corner: r.examples.corner[i] } : { defect: d })),
   };
 }
 
@@ -58,8 +58,8 @@ export function registerDemo(program: Command): void {
       const summary = demoSummary(result);
       const html = renderDemoPage({
         summary,
-        clean: examples(result.clean, 'clean model', 'lime outline = defect region'),
-        shortcut: examples(result.shortcut, 'shortcut model', 'lime outline = defect region; red box = corner artifact'),
+        clean: examples(result.clean, 'clean model', 'lime outline = defect region', false),
+        shortcut: examples(result.shortcut, 'shortcut model', 'lime outline = defect region; red box = corner artifact', true),
         timings: result.timings,
       });
       await writeFileAtomic(join(opts.out, 'demo.json'), JSON.stringify(summary, null, 2) + '\n');
