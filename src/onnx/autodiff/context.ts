@@ -8,6 +8,14 @@ import { attr } from '../graph.js';
 import type { GraphEditor } from '../editor.js';
 import type { Shape, ShapeInfo } from '../shapes.js';
 
+/** Who produces and who reads each value of the forward graph, for rules that fuse neighbours. */
+export interface GraphIndex {
+  readonly producers: ReadonlyMap<string, Node>;
+  readonly consumers: ReadonlyMap<string, readonly Node[]>;
+  /** Values the gradient graph also outputs or differentiates (their gradients arrive from outside). */
+  readonly outputs: ReadonlySet<string>;
+}
+
 /** Gradients w.r.t. each input of a node (null where none flows), given those of its outputs. */
 export type VjpRule = (ctx: VjpContext, gradOutputs: readonly (string | null)[]) => (string | null)[];
 
@@ -19,7 +27,22 @@ export class VjpContext {
     private readonly editor: GraphEditor,
     private readonly info: ShapeInfo,
     private readonly live: ReadonlySet<string>,
+    private readonly index: GraphIndex,
   ) {}
+
+  /** The forward node producing a value (undefined for inputs and initializers). */
+  producer(value: string): Node | undefined {
+    return this.index.producers.get(value);
+  }
+
+  /** The forward nodes reading a value (graph outputs are not nodes: see isGraphOutput). */
+  consumers(value: string): readonly Node[] {
+    return this.index.consumers.get(value) ?? [];
+  }
+
+  isGraphOutput(value: string): boolean {
+    return this.index.outputs.has(value);
+  }
 
   get opset(): number {
     return this.editor.opsetVersion;

@@ -3,11 +3,11 @@
  * outputs, asks each node's VJP rule for its inputs' gradients (as new ONNX nodes), sums the
  * contributions that meet at a value, and returns one graph computing forward values and gradients.
  */
-import type { Graph } from '../graph.js';
-import { DataType, attr, topologicalOrder, floatTensorValue } from '../graph.js';
+import type { Graph, Node } from '../graph.js';
+import { DataType, attr, topologicalOrder, floatTensorValue, producers } from '../graph.js';
 import { GraphEditor } from '../editor.js';
 import { inferShapes } from '../shapes.js';
-import { VjpContext } from './context.js';
+import { VjpContext, type GraphIndex } from './context.js';
 import { vjpRules } from './rules.js';
 
 export interface GradientSpec {
@@ -42,6 +42,10 @@ export function buildGradientGraph(forward: Graph, spec: GradientSpec): Gradient
     if (!live.has(o)) throw new Error(`autodiff: output '${o}' does not depend on any of ${spec.wrt.join(', ')}`);
   }
 
+  const consumers = new Map<string, Node[]>();
+  for (const n of order) for (const v of n.inputs) if (v) consumers.set(v, [...(consumers.get(v) ?? []), n]);
+  const index: GraphIndex = { producers: producers(forward), consumers, outputs: new Set([...spec.outputs, ...spec.wrt]) };
+
   const contributions = new Map<string, string[]>();
   const cotangents = spec.outputs.map((o) => {
     const name = editor.names.fresh(`${o}_cotangent`);
@@ -74,7 +78,7 @@ export function buildGradientGraph(forward: Graph, spec: GradientSpec): Gradient
           `supported ops: ${[...vjpRules.keys()].sort().join(', ')}`,
       );
     }
-    const ctx = new VjpContext(node, editor, info, live);
+    const ctx = new VjpContext(node, editor, info, live, index);
     const grads = rule(ctx, gradOutputs);
     node.inputs.forEach((v, i) => {
       const g = grads[i];

@@ -5,6 +5,7 @@
  * ties are rare except on constant regions, which ReLU has already zeroed). Overlapping or padded
  * windows scatter-add through MaxPool's Indices output (needs opset ≥ 16 for reduction='add').
  */
+import type { Node } from '../graph.js';
 import { attr, intAttr, intsAttr, stringAttr } from '../graph.js';
 import type { VjpContext, VjpRule } from './context.js';
 
@@ -17,9 +18,36 @@ function upsample(ctx: VjpContext, v: string, kernel: readonly number[]): string
   });
 }
 
-function maskGradient(ctx: VjpContext, g: string, kernel: number[]): string {
+/**
+ * True when this MaxPool reads a ReLU whose output nothing else uses: then the ReLU's mask can be
+ * applied here at the pooled resolution (y > 0), 4× cheaper, and the ReLU rule passes the
+ * gradient through (see relu.ts). Exact: a window's maximum is positive iff its argmax passes ReLU.
+ */
+export function poolsReluAlone(ctx: VjpContext, pool: { inputs: readonly string[] }): boolean {
+  const x = pool.inputs[0];
+  return ctx.producer(x)?.opType === 'Relu' && ctx.consumers(x).length === 1 && !ctx.isGraphOutput(x);
+}
+
+/** Whether a MaxPool node takes the mask path (non-overlapping, unpadded windows). */
+export function isMaskPool(node: Node): boolean {
+  const kernel = intsAttr(node, 'kernel_shape') ?? [];
+  const strides = intsAttr(node, 'strides') ?? kernel.map(() => 1);
+  const pads = intsAttr(node, 'pads') ?? [];
+  const dil = intsAttr(node, 'dilations') ?? kernel.map(() => 1);
+  return (
+    !node.outputs[1] &&
+    strides.every((s, i) => s === kernel[i]) &&
+    pads.every((p) => p === 0) &&
+    dil.every((d) => d === 1) &&
+    intAttr(node, 'ceil_mode', 0) === 0 &&
+    ['NOTSET', 'VALID'].includes(stringAttr(node, 'auto_pad', 'NOTSET'))
+  );
+}
+
+function maskGradient(ctx: VjpContext, gIn: string, kernel: number[]): string {
   const [x] = ctx.node.inputs;
   const [y] = ctx.node.outputs;
+  const g = poolsReluAlone(ctx, ctx.node) ? ctx.op('Where', [ctx.op('Greater', [y, ctx.zero()]), gIn, ctx.zero()]) : gIn;
   const xs = ctx.shape(x);
   const ys = ctx.shape(y);
   let up = upsample(ctx, y, kernel);
@@ -53,16 +81,7 @@ const maxPool: VjpRule = (ctx, [g]) => {
   const node = ctx.node;
   if (node.outputs[1]) ctx.fail('gradient through MaxPool indices is not supported');
   const kernel = [...(intsAttr(node, 'kernel_shape') ?? [])];
-  const strides = intsAttr(node, 'strides') ?? kernel.map(() => 1);
-  const pads = intsAttr(node, 'pads') ?? [];
-  const dil = intsAttr(node, 'dilations') ?? kernel.map(() => 1);
-  const simple =
-    strides.every((s, i) => s === kernel[i]) &&
-    pads.every((p) => p === 0) &&
-    dil.every((d) => d === 1) &&
-    intAttr(node, 'ceil_mode', 0) === 0 &&
-    ['NOTSET', 'VALID'].includes(stringAttr(node, 'auto_pad', 'NOTSET'));
-  return [simple ? maskGradient(ctx, g, kernel) : scatterGradient(ctx, g)];
+  return [isMaskPool(node) ? maskGradient(ctx, g, kernel) : scatterGradient(ctx, g)];
 };
 
 export const maxPoolRules: Record<string, VjpRule> = { MaxPool: maxPool };
