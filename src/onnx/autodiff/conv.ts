@@ -41,26 +41,46 @@ function outputSize(g: ConvGeometry, size: number, i: number): number {
   return Math.floor((size + g.pads[i] + g.pads[i + r] - g.dilations[i] * (g.kernel[i] - 1) - 1) / g.strides[i]) + 1;
 }
 
-/** dL/dX by a transposed convolution with the forward weights. */
-function inputGradient(ctx: VjpContext, g: string, x: Shape, w: string, wShape: Shape, geo: ConvGeometry): string {
-  const r = geo.kernel.length;
+/** Tuning knobs for the Conv gradient forms (tests pin them to exercise each form). */
+export const convGradientForms = {
+  /** 'auto' picks im2col when one example's unfolded input has at most im2colMaxElements values. */
+  weight: 'auto' as 'auto' | 'im2col' | 'conv',
+  im2colMaxElements: 1 << 17,
+};
+
+/** Conv weights transposed to [C, O, kh, kw] and flipped in both spatial axes. */
+function flippedWeights(ctx: VjpContext, w: string, wShape: Shape): string {
   const frozen = ctx.initializer(w);
-  const unitStride = geo.strides.every((s) => s === 1);
-  // Stride 1 with constant weights: a plain Conv with transposed, flipped weights is faster than
-  // ConvTranspose in ORT (it takes the blocked NCHWc path).
-  if (frozen && unitStride && geo.group === 1 && r === 2 && wShape[1] >= 8) {
-    const [o, c, kh, kw] = wShape;
+  const [o, c, kh, kw] = wShape;
+  if (frozen) {
+    // Constant weights: fold the flip now so ORT sees an initializer (its fast NCHWc path).
     const src = frozen.data as Float32Array;
     const flipped = new Float32Array(src.length);
     for (let a = 0; a < o; a++)
       for (let b = 0; b < c; b++)
         for (let i = 0; i < kh; i++)
           for (let j = 0; j < kw; j++) flipped[((b * o + a) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)] = src[((a * c + b) * kh + i) * kw + j];
-    const wFlip = ctx.addInitializer(`${w}_flipped`, floatTensorValue([c, o, kh, kw], flipped));
+    return ctx.addInitializer(`${w}_flipped`, floatTensorValue([c, o, kh, kw], flipped));
+  }
+  const transposed = ctx.op('Transpose', [w], { perm: attr.ints([1, 0, 2, 3]) });
+  return ctx.op('Slice', [transposed, ctx.constInt64([-1, -1]), ctx.constInt64([-kh - 1, -kw - 1]), ctx.constInt64([2, 3]), ctx.constInt64([-1, -1])]);
+}
+
+/** dL/dX by a transposed convolution with the forward weights. */
+function inputGradient(ctx: VjpContext, g: string, x: Shape, w: string, wShape: Shape, geo: ConvGeometry): string {
+  const r = geo.kernel.length;
+  const unitStride = geo.strides.every((s) => s === 1);
+  // Stride 1: a plain Conv with transposed, flipped weights is faster than ConvTranspose in ORT
+  // (it takes the blocked NCHWc path), worth it from about 8 input channels.
+  if (unitStride && geo.group === 1 && r === 2 && wShape[1] >= 8 && (ctx.initializer(w) || ctx.opset >= 10)) {
     const span = geo.kernel.map((k, i) => geo.dilations[i] * (k - 1));
     const pads = [...span.map((s, i) => s - geo.pads[i]), ...span.map((s, i) => s - geo.pads[i + r])];
     if (pads.every((p) => p >= 0)) {
-      return ctx.op('Conv', [g, wFlip], { dilations: attr.ints(geo.dilations), pads: attr.ints(pads), kernel_shape: attr.ints([kh, kw]) });
+      return ctx.op('Conv', [g, flippedWeights(ctx, w, wShape)], {
+        dilations: attr.ints(geo.dilations),
+        pads: attr.ints(pads),
+        kernel_shape: attr.ints(geo.kernel),
+      });
     }
   }
   const outputPadding = geo.kernel.map((k, i) => {
@@ -76,6 +96,36 @@ function inputGradient(ctx: VjpContext, g: string, x: Shape, w: string, wShape: 
     group: attr.int(geo.group),
     output_padding: attr.ints(outputPadding),
   });
+}
+
+/**
+ * dL/dW by unfolding: one strided Slice of the padded input per kernel tap, concatenated into
+ * columns [N, kh·kw·C, oh·ow], then one batched MatMul with the output gradient summed over the
+ * batch. Fast for small layers, but the columns take kh·kw times the input's memory.
+ */
+function weightGradientIm2col(ctx: VjpContext, g: string, x: string, xShape: Shape, wShape: Shape, geo: ConvGeometry): string {
+  const [o, c, kh, kw] = wShape;
+  const [, , h, w] = xShape;
+  const [ph0, pw0, ph1, pw1] = geo.pads;
+  const oh = outputSize(geo, h, 0);
+  const ow = outputSize(geo, w, 1);
+  const padded = geo.pads.some((p) => p > 0) ? ctx.op('Pad', [x, ctx.constInt64([0, 0, ph0, pw0, 0, 0, ph1, pw1])]) : x;
+  const taps: string[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const start = [i * geo.dilations[0], j * geo.dilations[1]];
+      const end = [start[0] + geo.strides[0] * (oh - 1) + 1, start[1] + geo.strides[1] * (ow - 1) + 1];
+      taps.push(ctx.op('Slice', [padded, ctx.constInt64(start), ctx.constInt64(end), ctx.constInt64([2, 3]), ctx.constInt64(geo.strides)]));
+    }
+  }
+  const cols = taps.length === 1 ? taps[0] : ctx.op('Concat', taps, { axis: attr.int(1) });
+  // Per example: cols [kh·kw·C, P] × gᵀ [P, O], P = oh·ow; transposing g is cheaper than the columns.
+  const colsFlat = ctx.op('Reshape', [cols, ctx.constInt64([-1, kh * kw * c, oh * ow])]);
+  const gT = ctx.op('Transpose', [ctx.op('Reshape', [g, ctx.constInt64([-1, o, oh * ow])])], { perm: attr.ints([0, 2, 1]) });
+  const perExample = ctx.op('MatMul', [colsFlat, gT]);
+  const summed = ctx.reduceSum(perExample, [0], false);
+  const tapMajor = ctx.op('Reshape', [summed, ctx.constInt64([kh, kw, c, o])]);
+  return ctx.op('Transpose', [tapMajor], { perm: attr.ints([3, 2, 0, 1]) });
 }
 
 /**
@@ -131,7 +181,13 @@ const conv: VjpRule = (ctx, [g]) => {
   if (xShape.slice(2).some((d) => d < 0)) ctx.fail('spatial input size must be static');
   const geo = convGeometry(ctx.node, xShape, wShape.slice(2));
   const gx = ctx.needsGrad(0) ? inputGradient(ctx, g, xShape, w, wShape, geo) : null;
-  const gw = ctx.needsGrad(1) ? weightGradient(ctx, g, x, xShape, wShape, geo) : null;
+  let gw: string | null = null;
+  if (ctx.needsGrad(1)) {
+    const unfolded = wShape.slice(1).reduce((a, b) => a * b, 1) * geo.kernel.reduce((a, _, i) => a * outputSize(geo, xShape[2 + i], i), 1);
+    const form = convGradientForms.weight;
+    const im2col = geo.group === 1 && geo.kernel.length === 2 && (form === 'im2col' || (form === 'auto' && unfolded <= convGradientForms.im2colMaxElements));
+    gw = im2col ? weightGradientIm2col(ctx, g, x, xShape, wShape, geo) : weightGradient(ctx, g, x, xShape, wShape, geo);
+  }
   const gb = ctx.needsGrad(2) ? ctx.reduceSum(g, [0, ...geo.kernel.map((_, i) => i + 2)], false) : null;
   return [gx, gw, gb];
 };

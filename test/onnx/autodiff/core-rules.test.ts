@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { attr, int64TensorValue, type Graph } from '../../../src/onnx/graph.js';
 import { GraphEditor } from '../../../src/onnx/editor.js';
 import { buildGradientGraph } from '../../../src/onnx/autodiff/gradient.js';
+import { convGradientForms } from '../../../src/onnx/autodiff/conv.js';
 import { createSession } from '../../../src/onnx/runtime.js';
 import { tensor } from '../../../src/tensor/tensor.js';
 import { expectGradientsMatch, opGraph, randomValue } from './fd-harness.js';
@@ -23,13 +24,31 @@ describe('Conv', () => {
     { label: 'auto_pad SAME_UPPER stride 2', x: [2, 3, 7, 8], w: [2, 3, 3, 3], attrs: { strides: ints([2, 2]), auto_pad: attr.string('SAME_UPPER') } },
     { label: 'auto_pad SAME_LOWER', x: [1, 3, 6, 5], w: [2, 3, 2, 2], attrs: { auto_pad: attr.string('SAME_LOWER') } },
   ];
-  for (const c of cases) {
-    it(`${c.label}: weights and bias as graph inputs (ConvTranspose path and weight gradient)`, async () => {
-      const g = opGraph('Conv', [{ name: 'x', shape: c.x }, { name: 'w', shape: c.w }, { name: 'b', shape: [c.w[0]] }], c.attrs);
-      expect(opTypes(buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] }).graph)).toContain('ConvTranspose');
-      await expectGradientsMatch(g, { label: `Conv ${c.label}` });
-    });
+  for (const form of ['im2col', 'conv'] as const) {
+    for (const c of cases) {
+      it(`${c.label}: weights and bias as graph inputs (ConvTranspose path, ${form} weight gradient)`, async () => {
+        convGradientForms.weight = form;
+        try {
+          const g = opGraph('Conv', [{ name: 'x', shape: c.x }, { name: 'w', shape: c.w }, { name: 'b', shape: [c.w[0]] }], c.attrs);
+          const grad = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x', 'w'] }).graph;
+          expect(opTypes(grad)).toContain('ConvTranspose');
+          // im2col applies to ungrouped convs only; its signature is the MatMul.
+          const grouped = (c.attrs.group?.value ?? 1) !== 1;
+          expect(opTypes(grad).includes('MatMul')).toBe(form === 'im2col' && !grouped);
+          await expectGradientsMatch(g, { label: `Conv ${c.label} (${form})` });
+        } finally {
+          convGradientForms.weight = 'auto';
+        }
+      });
+    }
   }
+
+  it('≥ 8 input channels, stride 1, weights as graph inputs: flipped-Conv path with the flip in the graph', async () => {
+    const g = opGraph('Conv', [{ name: 'x', shape: [2, 8, 6, 7] }, { name: 'w', shape: [5, 8, 3, 3] }, { name: 'b', shape: [5] }], { pads: ints([2, 0, 1, 2]), dilations: ints([2, 1]) });
+    const grad = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x', 'w'] }).graph;
+    expect(opTypes(grad)).not.toContain('ConvTranspose');
+    await expectGradientsMatch(g, { label: 'Conv flipped in-graph' });
+  });
 
   it('≥ 8 input channels, stride 1, frozen weights: flipped-Conv path, with asymmetric pads and dilation', async () => {
     for (const [k, attrs] of [
