@@ -38,3 +38,4 @@ export { interventionTest, pastePatch, predictedRate, accuracyOn } from './trust
 export { runDemo, demoSummary, DEMO_SETTINGS } from './audit/demo.js';
 export { renderDemoPage } from './report/demo-page.js';
 export { heatmapPng, overlayPng, greyscalePng } from './report/png.js';
+export { relativeL2, pearson } from './tensor/compare.js';

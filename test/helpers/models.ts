@@ -48,16 +48,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-/** ‖a − b‖₂ / ‖b‖₂. */
-export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += b[i] ** 2;
-  }
-  return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
-}
+export { relativeL2 } from '../../src/tensor/compare.js';
 
 /** A fresh temporary directory and a function removing it. */
 export async function tempDir(prefix = 'trustscope-test-'): Promise<{ dir: string; path: (name: string) => string; cleanup: () => Promise<void> }> {

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { relativeL2 } from '../../src/tensor/compare.js';
 import { describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/data/formats/npy.js';
 import { OnnxModel } from '../../src/models/model.js';
@@ -27,16 +28,9 @@ const SHAPE_OPS = new Set(['Shape', 'Constant', 'Gather', 'Unsqueeze', 'Concat']
 
 const FIXTURES = ['cnn', 'mixed', 'vggish-small'] as const;
 
-/** ‖a − b‖₂ / ‖b‖₂ (absolute when b is exactly zero). */
 function relL2(actual: Tensor, expected: Tensor): number {
   expect(actual.shape).toEqual(expected.shape);
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < expected.data.length; i++) {
-    diff += (actual.data[i] - expected.data[i]) ** 2;
-    norm += expected.data[i] ** 2;
-  }
-  return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
+  return relativeL2(actual.data, expected.data);
 }
 
 /** The file name make_fixtures.py gives an initializer's gradient. */

@@ -1,0 +1,208 @@
+"""A tiny ONNX interpreter in PyTorch, so that the benchmark's PyTorch side runs *the same weights*
+as trustscope (no re-implementation of the model in torch.nn, no weight copying by hand).
+
+    from onnx_to_torch import OnnxTorch
+    model = OnnxTorch('model.onnx')          # a torch.nn.Module; initializers become buffers
+    logits = model(x)                        # x: float32 [N, C, H, W]; autograd works through it
+
+Each ONNX node is evaluated with the torch.nn.functional op that PyTorch itself would run for the
+same layer (F.conv2d, F.relu, F.max_pool2d, F.linear/addmm…), so timing this module is timing
+PyTorch. Initializers are registered as buffers (requires_grad=False): attribution only needs the
+input gradient, and this is also what a frozen model looks like to Captum.
+
+Supported: Conv, Relu, LeakyRelu, Sigmoid, Tanh, MaxPool, AveragePool, GlobalAveragePool, Gemm,
+MatMul, Flatten, Reshape, Softmax, LogSoftmax, Add, Sub, Mul, Div, BatchNormalization (inference),
+Pad (constant), Dropout/Identity, Constant, Shape, Gather, Unsqueeze, Concat. Anything else raises
+with the op's name. Needs torch, numpy and onnx (Debian: python3-torch, python3-onnx).
+"""
+import numpy as np
+import onnx
+import onnx.numpy_helper
+import torch
+import torch.nn.functional as F
+
+
+def _attrs(node):
+    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _pair_pads(pads):
+    """ONNX pads [top, left, bottom, right] -> symmetric (top, left), or None if asymmetric."""
+    if not pads:
+        return (0, 0)
+    n = len(pads) // 2
+    begin, end = pads[:n], pads[n:]
+    return tuple(begin) if list(begin) == list(end) else None
+
+
+def _explicit_pad(x, pads, value=0.0):
+    """Applies ONNX-style asymmetric spatial pads with F.pad (which takes last axis first)."""
+    n = len(pads) // 2
+    torch_pads = []
+    for axis in reversed(range(n)):
+        torch_pads += [pads[axis], pads[axis + n]]
+    return F.pad(x, torch_pads, value=value)
+
+
+def _conv(x, w, b, a):
+    if a.get('auto_pad', b'NOTSET') not in (b'NOTSET', 'NOTSET'):
+        raise NotImplementedError('Conv with auto_pad')
+    stride = tuple(a.get('strides', [1, 1]))
+    dilation = tuple(a.get('dilations', [1, 1]))
+    groups = a.get('group', 1)
+    pads = a.get('pads', [0, 0, 0, 0])
+    sym = _pair_pads(pads)
+    if sym is None:
+        x, sym = _explicit_pad(x, pads), (0, 0)
+    return F.conv2d(x, w, b, stride=stride, padding=sym, dilation=dilation, groups=groups)
+
+
+def _max_pool(x, a):
+    k = tuple(a['kernel_shape'])
+    stride = tuple(a.get('strides', [1] * len(k)))
+    pads = a.get('pads', [0] * 2 * len(k))
+    sym = _pair_pads(pads)
+    if sym is None:
+        x, sym = _explicit_pad(x, pads, float('-inf')), (0, 0)
+    return F.max_pool2d(x, k, stride, sym, tuple(a.get('dilations', [1, 1])), ceil_mode=bool(a.get('ceil_mode', 0)))
+
+
+def _avg_pool(x, a):
+    k = tuple(a['kernel_shape'])
+    stride = tuple(a.get('strides', [1] * len(k)))
+    pads = a.get('pads', [0] * 2 * len(k))
+    sym = _pair_pads(pads)
+    if sym is None:
+        raise NotImplementedError('AveragePool with asymmetric pads')
+    return F.avg_pool2d(x, k, stride, sym, ceil_mode=bool(a.get('ceil_mode', 0)),
+                        count_include_pad=bool(a.get('count_include_pad', 0)))
+
+
+def _gemm(a_, b_, c, at):
+    if at.get('transA', 0):
+        a_ = a_.t()
+    alpha, beta = at.get('alpha', 1.0), at.get('beta', 1.0)
+    if at.get('transB', 0) and alpha == 1.0 and beta == 1.0:
+        return F.linear(a_, b_, c)  # what nn.Linear runs
+    y = alpha * (a_ @ (b_.t() if at.get('transB', 0) else b_))
+    return y if c is None else y + beta * c
+
+
+def _reshape(x, shape):
+    shape = [int(s) for s in shape.tolist()]
+    shape = [x.shape[i] if s == 0 else s for i, s in enumerate(shape)]  # ONNX: 0 copies the input dim
+    return x.reshape(shape)
+
+
+def _flatten(x, a):
+    axis = a.get('axis', 1)
+    axis = axis if axis >= 0 else x.dim() + axis
+    lead = int(np.prod(x.shape[:axis])) if axis > 0 else 1
+    return x.reshape(lead, -1)
+
+
+def _batch_norm(x, scale, bias, mean, var, a):
+    if a.get('training_mode', 0):
+        raise NotImplementedError('BatchNormalization in training mode')
+    return F.batch_norm(x, mean, var, scale, bias, training=False, eps=a.get('epsilon', 1e-5))
+
+
+def _pad(x, pads, value, a):
+    mode = a.get('mode', b'constant')
+    if mode not in (b'constant', 'constant'):
+        raise NotImplementedError(f'Pad mode {mode}')
+    pads = [int(p) for p in pads.tolist()]
+    n = len(pads) // 2
+    torch_pads = []
+    for axis in reversed(range(n)):
+        torch_pads += [pads[axis], pads[axis + n]]
+    return F.pad(x, torch_pads, value=float(value) if value is not None else 0.0)
+
+
+def _gather(x, idx, a):
+    axis = a.get('axis', 0)
+    return torch.index_select(x, axis, idx.reshape(-1).long()).reshape(
+        list(x.shape[:axis]) + list(idx.shape) + list(x.shape[axis + 1:]))
+
+
+def _unsqueeze(x, axes):
+    for ax in sorted(int(v) for v in axes.tolist()):
+        x = x.unsqueeze(ax)
+    return x
+
+
+OPS = {
+    'Relu': lambda i, a: F.relu(i[0]),
+    'LeakyRelu': lambda i, a: F.leaky_relu(i[0], a.get('alpha', 0.01)),
+    'Sigmoid': lambda i, a: torch.sigmoid(i[0]),
+    'Tanh': lambda i, a: torch.tanh(i[0]),
+    'Conv': lambda i, a: _conv(i[0], i[1], i[2] if len(i) > 2 else None, a),
+    'MaxPool': lambda i, a: _max_pool(i[0], a),
+    'AveragePool': lambda i, a: _avg_pool(i[0], a),
+    'GlobalAveragePool': lambda i, a: i[0].mean(dim=tuple(range(2, i[0].dim())), keepdim=True),
+    'Gemm': lambda i, a: _gemm(i[0], i[1], i[2] if len(i) > 2 else None, a),
+    'MatMul': lambda i, a: torch.matmul(i[0], i[1]),
+    'Flatten': lambda i, a: _flatten(i[0], a),
+    'Reshape': lambda i, a: _reshape(i[0], i[1]),
+    'Softmax': lambda i, a: F.softmax(i[0], dim=a.get('axis', -1)),
+    'LogSoftmax': lambda i, a: F.log_softmax(i[0], dim=a.get('axis', -1)),
+    'Add': lambda i, a: i[0] + i[1],
+    'Sub': lambda i, a: i[0] - i[1],
+    'Mul': lambda i, a: i[0] * i[1],
+    'Div': lambda i, a: i[0] / i[1],
+    'BatchNormalization': lambda i, a: _batch_norm(*i[:5], a),
+    'Pad': lambda i, a: _pad(i[0], i[1], i[2] if len(i) > 2 else None, a),
+    'Dropout': lambda i, a: i[0],
+    'Identity': lambda i, a: i[0],
+    'Shape': lambda i, a: torch.tensor(list(i[0].shape), dtype=torch.int64),
+    'Gather': lambda i, a: _gather(i[0], i[1], a),
+    'Unsqueeze': lambda i, a: _unsqueeze(i[0], i[1] if len(i) > 1 else torch.tensor(a['axes'])),
+    'Concat': lambda i, a: torch.cat(i, dim=a['axis']),
+}
+
+
+class OnnxTorch(torch.nn.Module):
+    """Evaluates an ONNX graph (single input, first output returned) with torch ops."""
+
+    def __init__(self, path):
+        super().__init__()
+        model = onnx.load(path)
+        graph = model.graph
+        self.consts = {}
+        for i, t in enumerate(graph.initializer):
+            array = onnx.numpy_helper.to_array(t).copy()
+            value = torch.from_numpy(array)
+            if value.is_floating_point():
+                # Buffers (not parameters): no weight gradients are ever built.
+                self.register_buffer(f'init_{i}', value)
+            self.consts[t.name] = value
+        self.buffer_names = {t.name: f'init_{i}' for i, t in enumerate(graph.initializer)}
+        inits = set(self.consts)
+        inputs = [v.name for v in graph.input if v.name not in inits]
+        if len(inputs) != 1:
+            raise ValueError(f'{path}: expected one run-time input, found {inputs}')
+        self.input_name = inputs[0]
+        self.input_shape = [d.dim_value for d in graph.input[[v.name for v in graph.input].index(inputs[0])].type.tensor_type.shape.dim]
+        self.output_name = graph.output[0].name
+        self.nodes = []
+        for node in graph.node:
+            if node.op_type == 'Constant':
+                t = _attrs(node)['value']
+                self.consts[node.output[0]] = torch.from_numpy(onnx.numpy_helper.to_array(t).copy())
+                continue
+            if node.op_type not in OPS:
+                raise NotImplementedError(f'onnx_to_torch: op {node.op_type} (node {node.name}) is not supported')
+            self.nodes.append((node.op_type, list(node.input), list(node.output), _attrs(node)))
+
+    def _const(self, name):
+        # Read floating initializers through the module's buffers so .to()/.double() apply to them.
+        if name in self.buffer_names and hasattr(self, self.buffer_names[name]):
+            return getattr(self, self.buffer_names[name])
+        return self.consts[name]
+
+    def forward(self, x):
+        env = {self.input_name: x}
+        for op, ins, outs, a in self.nodes:
+            args = [None if n == '' else (env[n] if n in env else self._const(n)) for n in ins]
+            env[outs[0]] = OPS[op](args, a)
+        return env[self.output_name]

@@ -1,0 +1,299 @@
+/**
+ * trustscope against PyTorch on the same ONNX weights: saliency and occlusion on the tiny CNN
+ * (1×32×32) and the VGG-style model (3×224×224), with ONNX Runtime at 1 and 2 threads and PyTorch
+ * (bench/reference/torch_reference.py, when torch is installed) at the same thread counts.
+ *
+ *   npm run bench                      # build, then everything (a few minutes on 2 cores)
+ *   node dist/bench/run.js --quick     # 3 timed runs instead of 5
+ *   node dist/bench/run.js --only tiny # or vgg, tiny-saliency, tiny-occlusion, vgg-saliency, vgg-occlusion
+ *   options: --repeats N, --threads 1,2, --no-torch,
+ *            --vgg-batch N (VGG saliency batch; default 32 to keep the whole run near 4 minutes on 2
+ *            cores — use 64 for DESIGN.md's VGG-ish row),
+ *            --torch-malloc default|tuned|both (both: PyTorch with glibc malloc as it comes, and with
+ *            mmap disabled so big tensors are reused rather than page-faulted in on every run)
+ *
+ * Each timing is the median of the timed runs after one untimed warm-up run (which also creates the
+ * ONNX Runtime sessions and builds the gradient graph; ORT's arena still grows during the first timed
+ * VGG run, which the median discards). The two sides get the same inputs (seeded
+ * noise written as .npy) and the same targets (row % classes), and the benchmark checks that their
+ * attributions agree (Pearson r ≥ 0.999) in the same run.
+ */
+const USAGE = `usage: npm run bench [-- options]   (or: node dist/bench/run.js [options])
+  --quick                 3 timed runs instead of 5
+  --only <workload>       tiny | vgg | tiny-saliency | tiny-occlusion | vgg-saliency | vgg-occlusion
+  --repeats <n>           timed runs per figure (median reported)
+  --threads <list>        ONNX Runtime / PyTorch thread counts (default 1,2)
+  --vgg-batch <n>         VGG saliency batch (default 32; 64 for DESIGN.md's row)
+  --no-torch              skip the PyTorch reference
+  --torch-malloc <mode>   default | tuned | both (default both)`;
+
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
+import { occlusion } from '../src/attribution/occlusion.js';
+import { saliency } from '../src/attribution/saliency.js';
+import type { Attribution } from '../src/attribution/explainer.js';
+import { readNpy, writeNpy } from '../src/data/formats/npy.js';
+import { writeFileAtomic } from '../src/data/formats/atomic-write.js';
+import { OnnxModel } from '../src/models/model.js';
+import { tinyCnn } from '../src/models/zoo/tiny-cnn.js';
+import { vggStyle } from '../src/models/zoo/vgg-style.js';
+import type { Graph } from '../src/onnx/graph.js';
+import { encodeModel } from '../src/onnx/proto.js';
+import { configureRuntime } from '../src/onnx/runtime.js';
+import { Random } from '../src/tensor/random.js';
+import type { Tensor } from '../src/tensor/tensor.js';
+import { tensor } from '../src/tensor/tensor.js';
+import { formatMs, median, table, timeRuns } from './stats.js';
+import { pearson, relativeL2 } from '../src/tensor/compare.js';
+import { NOT_INSTALLED, PYTHON, runTorchReference, torchVersion } from './torch-reference.js';
+
+interface Workload {
+  family: 'tiny' | 'vgg';
+  method: 'saliency' | 'occlusion';
+  label: string;
+  graph: Graph;
+  /** Images explained per run. */
+  batch: number;
+  channels: number;
+  size: number;
+  classes: number;
+  window?: number;
+  stride?: number;
+  /** Perturbed images per forward call (occlusion) and the model's internalBatchSize, on both sides. */
+  chunk: number;
+  /** Seed of the input images (fixed per workload, whatever --only selects). */
+  seed: number;
+}
+
+/**
+ * Occlusion settings. Tiny CNN: 841 placements per image, so 16 images (13,456 forward rows) keep
+ * PyTorch's side under ~3 s a run. VGG: a coarse grid on a few images (a 4×4 window at stride 4
+ * would be 3,136 forwards of a 224×224 image per explained image).
+ */
+const TINY_OCCLUSION = { images: 16, window: 4, stride: 1, chunk: 256 };
+const VGG_OCCLUSION = { images: 2, window: 32, stride: 32, chunk: 64 };
+
+function workloads(vggBatch: number): Workload[] {
+  const tiny = tinyCnn();
+  const vgg = vggStyle();
+  const t = { family: 'tiny' as const, graph: tiny, channels: 1, size: 32, classes: 2 };
+  const v = { family: 'vgg' as const, graph: vgg, channels: 3, size: 224, classes: 10 };
+  return [
+    { ...t, method: 'saliency', label: 'tiny CNN saliency, 64 img', batch: 64, chunk: 64, seed: 1 },
+    {
+      ...t,
+      method: 'occlusion',
+      label: `tiny CNN occlusion w${TINY_OCCLUSION.window} s${TINY_OCCLUSION.stride}, ${TINY_OCCLUSION.images} img`,
+      batch: TINY_OCCLUSION.images,
+      window: TINY_OCCLUSION.window,
+      stride: TINY_OCCLUSION.stride,
+      chunk: TINY_OCCLUSION.chunk,
+      seed: 2,
+    },
+    { ...v, method: 'saliency', label: `VGG-style saliency, ${vggBatch} img`, batch: vggBatch, chunk: vggBatch, seed: 3 },
+    {
+      ...v,
+      method: 'occlusion',
+      label: `VGG-style occlusion w${VGG_OCCLUSION.window} s${VGG_OCCLUSION.stride}, ${VGG_OCCLUSION.images} img`,
+      batch: VGG_OCCLUSION.images,
+      window: VGG_OCCLUSION.window,
+      stride: VGG_OCCLUSION.stride,
+      chunk: VGG_OCCLUSION.chunk,
+      seed: 4,
+    },
+  ];
+}
+
+/** Seeded uniform [0, 1) images, the same for every run of the benchmark. */
+function images(w: Pick<Workload, 'batch' | 'channels' | 'size' | 'seed'>): Tensor {
+  const rng = new Random(w.seed);
+  const data = new Float32Array(w.batch * w.channels * w.size * w.size);
+  for (let i = 0; i < data.length; i++) data[i] = rng.next();
+  return tensor([w.batch, w.channels, w.size, w.size], data);
+}
+
+interface Row {
+  label: string;
+  threads: number;
+  oursMs: number;
+  torchMs?: number;
+  /** PyTorch with MALLOC_MMAP_MAX_=0 (see torch-reference.ts). */
+  tunedMs?: number;
+  batch: number;
+}
+
+interface Agreement {
+  label: string;
+  r: number;
+  relL2: number;
+  /** Lowest per-image r, and how many images fall below 0.999 (float32 max-pool near-ties flip single images). */
+  worstImageR: number;
+  imagesBelow: number;
+}
+
+function agreement(label: string, ours: Tensor, theirs: Tensor): Agreement {
+  if (ours.shape.join() !== theirs.shape.join()) throw new Error(`${label}: PyTorch attribution has shape [${theirs.shape}] but ours is [${ours.shape}]`);
+  const n = ours.shape[0];
+  const per = ours.data.length / n;
+  const rs = Array.from({ length: n }, (_, i) => pearson(ours.data.subarray(i * per, (i + 1) * per), theirs.data.subarray(i * per, (i + 1) * per)));
+  return {
+    label,
+    r: pearson(ours.data, theirs.data),
+    relL2: relativeL2(ours.data, theirs.data),
+    worstImageR: Math.min(...rs),
+    imagesBelow: rs.filter((r) => !(r >= 0.999)).length,
+  };
+}
+
+function ortVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+async function main(): Promise<void> {
+  const { values: opts } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      repeats: { type: 'string' },
+      threads: { type: 'string', default: '1,2' },
+      'vgg-batch': { type: 'string', default: '32' },
+      'no-torch': { type: 'boolean', default: false },
+      'torch-malloc': { type: 'string', default: 'both' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (opts.help) {
+    console.log(USAGE);
+    return;
+  }
+  const choices = ['tiny', 'vgg', 'tiny-saliency', 'tiny-occlusion', 'vgg-saliency', 'vgg-occlusion'];
+  if (opts.only !== undefined && !choices.includes(opts.only)) throw new Error(`--only takes one of ${choices.join(', ')} (got '${opts.only}')`);
+  const repeats = opts.repeats !== undefined ? Number(opts.repeats) : opts.quick ? 3 : 5;
+  const warmup = 1;
+  const threadCounts = opts.threads.split(',').map(Number);
+  const vggBatch = Number(opts['vgg-batch']);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new Error('--repeats must be a positive integer');
+  if (threadCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--threads takes a list such as 1,2');
+  if (!Number.isInteger(vggBatch) || vggBatch < 1) throw new Error('--vgg-batch must be a positive integer');
+  const mallocModes = { default: ['default'], tuned: ['tuned'], both: ['default', 'tuned'] } as const;
+  const mallocChoice = opts['torch-malloc'] as keyof typeof mallocModes;
+  if (!(mallocChoice in mallocModes)) throw new Error(`--torch-malloc takes default, tuned or both (got '${opts['torch-malloc']}')`);
+
+  const torch = opts['no-torch'] ? undefined : torchVersion();
+  const load = loadavg()[0];
+  console.log(`trustscope bench: node ${process.version}, onnxruntime-node ${ortVersion()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+  console.log(torch ? `PyTorch reference: torch ${torch} (${PYTHON})` : opts['no-torch'] ? 'PyTorch reference: skipped (--no-torch)' : NOT_INSTALLED);
+  console.log(`median of ${repeats} runs after ${warmup} warm-up; ORT threads ${threadCounts.join(' and ')}; load average ${load.toFixed(2)}`);
+  if (load > 0.5) console.log('warning: the machine is busy (load average > 0.5); timings will be noisy');
+
+  const dir = await mkdtemp(join(tmpdir(), 'trustscope-bench-'));
+  const rows: Row[] = [];
+  const agreements: Agreement[] = [];
+  try {
+    const selected = workloads(vggBatch).filter((w) => !opts.only || opts.only === w.family || opts.only === `${w.family}-${w.method}`);
+    for (const [k, w] of selected.entries()) {
+      const modelPath = join(dir, `${w.family}.onnx`);
+      await writeFileAtomic(modelPath, encodeModel(w.graph));
+      const x = images(w);
+      const targets = Array.from({ length: w.batch }, (_, i) => i % w.classes);
+      const inputPath = join(dir, `x-${k}.npy`);
+      const targetPath = join(dir, `targets-${k}.npy`);
+      await writeNpy(inputPath, x);
+      await writeNpy(targetPath, tensor([w.batch], targets));
+
+      for (const [ti, threads] of threadCounts.entries()) {
+        configureRuntime({ threads });
+        // Sessions are cached per OnnxModel: a new model picks up the new thread count.
+        const model = new OnnxModel(w.graph, { internalBatchSize: w.chunk });
+        const run = (): Promise<Attribution> =>
+          w.method === 'saliency'
+            ? saliency.attribute(model, x, { target: targets })
+            : occlusion.attribute(model, x, { target: targets, window: w.window, stride: w.stride, baseline: 0, internalBatchSize: w.chunk });
+        const ours = await timeRuns(run, warmup, repeats);
+        const row: Row = { label: w.label, threads, oursMs: median(ours.runs), batch: w.batch };
+        process.stderr.write(`  ${w.label}, ${threads} thread(s): trustscope ${formatMs(row.oursMs)} [${ours.runs.map(formatMs).join(', ')}]\n`);
+
+        if (torch) {
+          for (const [mi, malloc] of mallocModes[mallocChoice].entries()) {
+            const save = ti === 0 && mi === 0 ? join(dir, `torch-attribution-${k}.npy`) : undefined;
+            const ref = await runTorchReference({
+              model: modelPath,
+              batch: w.batch,
+              size: w.size,
+              method: w.method,
+              threads,
+              repeats,
+              warmup,
+              input: inputPath,
+              targets: targetPath,
+              window: w.window,
+              stride: w.stride,
+              chunk: w.chunk,
+              baseline: 0,
+              save,
+              malloc,
+            });
+            if (malloc === 'default') row.torchMs = ref.median_ms;
+            else row.tunedMs = ref.median_ms;
+            process.stderr.write(`  ${w.label}, ${threads} thread(s): PyTorch (${malloc === 'tuned' ? 'no-mmap' : 'default'} malloc) ${formatMs(ref.median_ms)} [${ref.runs.map(formatMs).join(', ')}]\n`);
+            if (save) {
+              const theirs = await readNpy(save);
+              agreements.push(agreement(w.label, ours.last.values, theirs));
+            }
+          }
+        }
+        rows.push(row);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  console.log('');
+  const ms = (v?: number) => (v !== undefined ? formatMs(v) : '—');
+  const ratio = (v: number | undefined, ours: number) => (v !== undefined ? `${(v / ours).toFixed(2)}×` : '—');
+  const perSecond = (batch: number, v?: number) => (v !== undefined ? (batch / (v / 1000)).toFixed(1) : '—');
+  console.log(
+    table(
+      ['workload', 'threads', 'trustscope', 'PyTorch', 'ratio', 'PyTorch, no-mmap malloc', 'ratio', 'trustscope img/s', 'PyTorch img/s'],
+      rows.map((r) => [
+        r.label,
+        `${r.threads}`,
+        formatMs(r.oursMs),
+        ms(r.torchMs),
+        ratio(r.torchMs, r.oursMs),
+        ms(r.tunedMs),
+        ratio(r.tunedMs, r.oursMs),
+        perSecond(r.batch, r.oursMs),
+        perSecond(r.batch, r.torchMs ?? r.tunedMs),
+      ]),
+    ),
+  );
+  console.log('ratio = PyTorch ms / trustscope ms (> 1: trustscope is faster). "no-mmap malloc": PyTorch run with');
+  console.log('MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1e12, so big tensors are reused instead of page-faulted in on every run.');
+  if (agreements.length > 0) {
+    console.log('');
+    console.log('agreement with PyTorch (same weights, inputs and targets; attributions from the first thread count):');
+    console.log('(per-image r below 0.999 means a float32 max-pool near-tie broke differently in the two engines)');
+    for (const a of agreements) {
+      const ok = a.r >= 0.999;
+      const perImage = `worst image r = ${a.worstImageR.toFixed(4)} (${a.imagesBelow} below 0.999)`;
+      console.log(`  ${a.label}: Pearson r = ${a.r.toFixed(6)}, relative L2 = ${a.relL2.toExponential(2)}; ${perImage}  ${ok ? 'ok' : 'DISAGREE (r < 0.999)'}`);
+      if (!ok) process.exitCode = 1;
+    }
+  }
+  const after = loadavg()[0];
+  if (after > threadCounts[threadCounts.length - 1] + 0.5) console.log(`note: load average at the end was ${after.toFixed(2)} (the benchmark itself accounts for up to ${Math.max(...threadCounts)})`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,94 @@
+/**
+ * Runs bench/reference/torch_reference.py in a child process on the same .onnx file and inputs as
+ * trustscope. PyTorch is optional: when `/usr/bin/python3.11 -c 'import torch'` fails, the
+ * benchmark prints only trustscope's numbers. TRUSTSCOPE_BENCH_PYTHON picks another interpreter.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const PYTHON = process.env.TRUSTSCOPE_BENCH_PYTHON ?? '/usr/bin/python3.11';
+export const NOT_INSTALLED = 'PyTorch reference: not installed (apt-get install python3-torch)';
+
+/** The torch version when torch, numpy and onnx all import; undefined otherwise. */
+export function torchVersion(): string | undefined {
+  if (!existsSync(PYTHON)) return undefined;
+  const r = spawnSync(PYTHON, ['-c', 'import numpy, onnx, torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The script, whether we run from dist/bench/ (compiled) or bench/ (sources). */
+function scriptPath(): string {
+  const candidates = ['../../bench/reference/torch_reference.py', './reference/torch_reference.py'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`torch_reference.py not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+export interface TorchRun {
+  model: string;
+  batch: number;
+  size: number;
+  method: 'saliency' | 'occlusion';
+  threads: number;
+  repeats: number;
+  warmup: number;
+  input: string;
+  targets: string;
+  window?: number;
+  stride?: number;
+  chunk?: number;
+  baseline?: number;
+  /** Where to write the last run's attribution (.npy). */
+  save?: string;
+  /**
+   * 'default': glibc malloc as it comes. 'tuned': MALLOC_MMAP_MAX_=0 and a huge
+   * MALLOC_TRIM_THRESHOLD_, so freed tensors stay in the heap instead of going back to the kernel
+   * (by default every activation of a big batch is a fresh mmap whose pages fault in again on
+   * every run; that costs PyTorch about half its time on the VGG workload on this VM).
+   */
+  malloc?: 'default' | 'tuned';
+}
+
+/** glibc malloc settings for `malloc: 'tuned'` (what jemalloc/tcmalloc preloading achieves in production setups). */
+export const TUNED_MALLOC_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '1000000000000' } as const;
+
+export interface TorchResult {
+  median_ms: number;
+  runs: number[];
+  threads: number;
+  torch: string;
+}
+
+export function runTorchReference(o: TorchRun): Promise<TorchResult> {
+  const args = [
+    scriptPath(),
+    ...['--model', o.model, '--batch', `${o.batch}`, '--size', `${o.size}`, '--method', o.method],
+    ...['--threads', `${o.threads}`, '--repeats', `${o.repeats}`, '--warmup', `${o.warmup}`],
+    ...['--input', o.input, '--targets', o.targets],
+  ];
+  if (o.window !== undefined) args.push('--window', `${o.window}`);
+  if (o.stride !== undefined) args.push('--stride', `${o.stride}`);
+  if (o.chunk !== undefined) args.push('--chunk', `${o.chunk}`);
+  if (o.baseline !== undefined) args.push('--baseline', `${o.baseline}`);
+  if (o.save) args.push('--save', o.save);
+  // OMP_NUM_THREADS as well as torch.set_num_threads, so OpenMP never starts a bigger pool first.
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: `${o.threads}`, MKL_NUM_THREADS: `${o.threads}` };
+  if (o.malloc === 'tuned') Object.assign(env, TUNED_MALLOC_ENV);
+  else for (const k of Object.keys(TUNED_MALLOC_ENV)) delete env[k];
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, args, { env, maxBuffer: 16 << 20, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
+      if (err) {
+        const why = stderr.trim().split('\n').slice(-3).join(' / ') || err.message;
+        reject(new Error(`PyTorch reference failed (${o.method}, ${o.threads} threads): ${why}`));
+        return;
+      }
+      const line = stdout.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as TorchResult);
+      } catch {
+        reject(new Error(`PyTorch reference printed no JSON result: ${line.slice(0, 200)}`));
+      }
+    });
+  });
+}
