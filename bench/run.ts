@@ -217,6 +217,8 @@ async function main(): Promise<void> {
             ? saliency.attribute(model, x, { target: targets })
             : occlusion.attribute(model, x, { target: targets, window: w.window, stride: w.stride, baseline: 0, internalBatchSize: w.chunk });
         const ours = await timeRuns(run, warmup, repeats);
+        // Free ORT's arena before PyTorch runs: a VGG gradient session holds gigabytes.
+        await model.dispose();
         const row: Row = { label: w.label, threads, oursMs: median(ours.runs), batch: w.batch };
         process.stderr.write(`  ${w.label}, ${threads} thread(s): trustscope ${formatMs(row.oursMs)} [${ours.runs.map(formatMs).join(', ')}]\n`);
 

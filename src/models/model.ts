@@ -207,6 +207,11 @@ export class OnnxModel implements Model {
     });
   }
 
+  /** Frees the ONNX Runtime sessions now rather than at garbage collection; the model stays usable. */
+  dispose(): Promise<void> {
+    return this.sessions.dispose();
+  }
+
   withParameters(change: ParameterChange): OnnxModel {
     const initializers = new Map<string, TensorValue>(this.graph.initializers);
     const replace = (name: string, values: Float32Array) => {

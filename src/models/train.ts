@@ -149,6 +149,7 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
 
   const initializers = new Map<string, TensorValue>(graph.initializers);
   names.forEach((name, k) => initializers.set(name, floatTensorValue(shapes[k], values[k])));
+  await session.release();
   return { graph: { ...graph, initializers }, history };
 }
 

@@ -12,6 +12,8 @@ export interface Session {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   run(feeds: Readonly<Record<string, Tensor>>, fetches?: readonly string[]): Promise<Record<string, Tensor>>;
+  /** Frees ORT's memory for this session now (a VGG gradient session holds gigabytes). */
+  release(): Promise<void>;
 }
 
 export interface RuntimeOptions {
@@ -69,6 +71,7 @@ export async function createSession(graph: Graph, options: RuntimeOptions = defa
       for (const [name, value] of Object.entries(result)) out[name] = toTensor(name, value);
       return out;
     },
+    release: () => session.release(),
   };
 }
 
@@ -84,5 +87,12 @@ export class SessionCache {
       s.catch(() => this.sessions.delete(key));
     }
     return s;
+  }
+
+  /** Releases every cached session; later calls create them afresh. */
+  async dispose(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map(async (p) => (await p.catch(() => null))?.release()));
   }
 }

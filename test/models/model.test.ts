@@ -420,3 +420,17 @@ describe('OnnxModel.withParameters', () => {
     expect(m.withParameters({ kind: 'reinitialise', parameters: ['fc1.bias'], seed: 0 }).internalBatchSize).toBe(5);
   });
 });
+
+describe('OnnxModel.dispose', () => {
+  it('frees the sessions and the model still answers identically afterwards', async () => {
+    const { OnnxModel: Model } = await import('../../src/models/model.js');
+    const { tinyCnn: cnn } = await import('../../src/models/zoo/tiny-cnn.js');
+    const { tensor: t } = await import('../../src/tensor/tensor.js');
+    const m = new Model(cnn({ seed: 5 }));
+    const x = t([2, 1, 32, 32], Float32Array.from({ length: 2048 }, (_, i) => (i % 37) / 37));
+    const before = await m.forward(x);
+    await m.dispose();
+    const after = await m.forward(x);
+    expect(Array.from(after.data)).toEqual(Array.from(before.data));
+  });
+});
