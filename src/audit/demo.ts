@@ -105,7 +105,8 @@ async function runModel(
     onProgress: (p) => options.onProgress?.({ stage: `training the ${kind} model`, fraction: p.fraction }),
   });
   clock('training', t);
-  const model = new OnnxModel(trained.graph);
+  // Tiny 32×32 inputs: 256 rows per ORT call is ~1.4× faster than 64 and still a few MB.
+  const model = new OnnxModel(trained.graph, { internalBatchSize: 256 });
   const testAccuracy = await accuracyOn(model, test.images, test.labels);
 
   // Explain defect images (class 1) from the model's own test distribution.
@@ -114,7 +115,7 @@ async function runModel(
   const explained = subset(test, defectIdx);
   options.onProgress?.({ stage: `explaining the ${kind} model`, fraction: 0 });
   const sal = await saliency.attribute(model, explained.images, { target: 1 });
-  const confidence = new OnnxModel(withSoftmax(trained.graph));
+  const confidence = new OnnxModel(withSoftmax(trained.graph), { internalBatchSize: 256 });
   // The lecture's occlusion: replace a patch with the mean intensity and watch the confidence drop.
   const baseline = meanOf(train.images);
   const occ = await occlusion.attribute(confidence, explained.images, {
