@@ -31,6 +31,10 @@ export { readPng, decodePngBytes } from './data/formats/png.js';
 export type { Explainer, ExplainOptions, Attribution, Target } from './attribution/explainer.js';
 export { saliency } from './attribution/saliency.js';
 export { occlusion } from './attribution/occlusion.js';
+export { inputXGradient } from './attribution/input-x-gradient.js';
+export { integratedGradients } from './attribution/integrated-gradients.js';
+export { noiseTunnel, smoothGrad, smoothGradSq, varGrad } from './attribution/noise-tunnel.js';
+export { gradCam, gradCamPlusPlus } from './attribution/grad-cam.js';
 export { explainers, getExplainer } from './attribution/registry.js';
 
 export { regionContrast, normalisedMaps } from './evaluate/region.js';

@@ -1,11 +1,22 @@
 /** Method names → explainers. A new method is one file and one line here. */
 import type { Explainer } from './explainer.js';
+import { gradCam, gradCamPlusPlus } from './grad-cam.js';
+import { inputXGradient } from './input-x-gradient.js';
+import { integratedGradients } from './integrated-gradients.js';
+import { smoothGrad, smoothGradSq, varGrad } from './noise-tunnel.js';
 import { occlusion } from './occlusion.js';
 import { saliency } from './saliency.js';
 
 export const explainers: ReadonlyMap<string, Explainer> = new Map<string, Explainer>([
   [saliency.name, saliency as Explainer],
   [occlusion.name, occlusion as Explainer],
+  [inputXGradient.name, inputXGradient as Explainer],
+  [integratedGradients.name, integratedGradients as Explainer],
+  [smoothGrad.name, smoothGrad as Explainer],
+  [smoothGradSq.name, smoothGradSq as Explainer],
+  [varGrad.name, varGrad as Explainer],
+  [gradCam.name, gradCam as Explainer],
+  [gradCamPlusPlus.name, gradCamPlusPlus as Explainer],
 ]);
 
 export function getExplainer(name: string): Explainer {

@@ -6,6 +6,8 @@ import { readNpy, writeNpy } from '../data/formats/npy.js';
 import { loadOnnxModel } from '../models/import/onnx-file.js';
 import { explainers, getExplainer } from '../attribution/registry.js';
 import type { Target } from '../attribution/explainer.js';
+import { INTEGRATION_RULES } from '../attribution/integrated-gradients.js';
+import type { IntegrationRule } from '../attribution/integrated-gradients.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
 
 interface ExplainCliOptions {
@@ -14,10 +16,38 @@ interface ExplainCliOptions {
   method: string;
   out: string;
   target?: string;
+  layer?: string;
+  reluAttributions?: boolean;
+  upsample: 'none' | 'nearest' | 'bilinear';
   window: number;
   stride: number;
   baseline: number;
   batchSize: number;
+  steps: number;
+  rule: IntegrationRule;
+  ntSamples: number;
+  stdevs?: number;
+  noiseFraction?: number;
+  seed: number;
+}
+
+function parseRule(value: string): IntegrationRule {
+  if (!(INTEGRATION_RULES as readonly string[]).includes(value)) throw new UsageError(`--rule must be one of ${INTEGRATION_RULES.join(', ')} (got '${value}')`);
+  return value as IntegrationRule;
+}
+
+function parseNonNegative(name: string) {
+  const number = parseNumber(name);
+  return (value: string): number => {
+    const n = number(value);
+    if (n < 0) throw new UsageError(`${name} must be a number ≥ 0 (got '${value}')`);
+    return n;
+  };
+}
+
+function parseUpsample(value: string): 'none' | 'nearest' | 'bilinear' {
+  if (value === 'none' || value === 'nearest' || value === 'bilinear') return value;
+  throw new UsageError(`--upsample must be none, nearest or bilinear (got '${value}')`);
 }
 
 function parseTarget(value: string | undefined, rows: number): Target | undefined {
@@ -53,11 +83,24 @@ export function registerExplain(program: Command): void {
     .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
     .option('--window <n>', 'occlusion: window side in pixels', parseInteger('--window', 1), 4)
     .option('--stride <n>', 'occlusion: step between windows', parseInteger('--stride', 1), 1)
-    .option('--baseline <value>', 'occlusion: value written into the window', parseNumber('--baseline'), 0)
+    .option('--baseline <value>', 'occlusion: value written into the window; integrated-gradients: start of the path', parseNumber('--baseline'), 0)
+    .option('--steps <n>', "integrated-gradients: integration steps (Captum's n_steps)", parseInteger('--steps', 1), 50)
+    .option('--rule <name>', `integrated-gradients: ${INTEGRATION_RULES.join(' | ')} (Captum's method)`, parseRule, 'gausslegendre')
+    .option('--nt-samples <n>', "smoothgrad, smoothgrad-sq, vargrad: noisy copies per image (Captum's nt_samples)", parseInteger('--nt-samples', 1), 5)
+    .option('--stdevs <sigma>', "smoothgrad, smoothgrad-sq, vargrad: noise standard deviation in input units (default: 1.0, Captum's)", parseNonNegative('--stdevs'))
+    .option('--noise-fraction <f>', 'smoothgrad, smoothgrad-sq, vargrad: instead of --stdevs, σ = f × (max − min) of each image (SmoothGrad paper: 0.1–0.2)', parseNonNegative('--noise-fraction'))
+    .option('--seed <n>', 'random seed for the noise', parseInteger('--seed', 0), 0)
+    .option('--layer <name>', "grad-cam, grad-cam-pp: inner value or node name of a 4-D layer (list them with 'trustscope layers --model M.onnx')")
+    .option('--relu-attributions', "grad-cam, grad-cam-pp: ReLU the map (Captum's relu_attributions; default keeps negative evidence)")
+    .option('--upsample <mode>', 'grad-cam, grad-cam-pp: none | nearest | bilinear resize to the input size; the map has one channel [N, 1, H, W]', parseUpsample, 'nearest')
     .option('--batch-size <n>', 'rows per ONNX Runtime call (bounds memory)', parseInteger('--batch-size', 1), 64)
-    .addHelpText('after', `\nMethods (Captum's semantics and defaults):\n${methods}\n\nExample:\n  trustscope explain --model model.onnx --input images.npy --method occlusion --window 4 --stride 2 --out occlusion.npy`)
+    .addHelpText('after', `\nMethods (Captum's semantics and defaults):\n${methods}\n\nExample:\n  trustscope explain --model model.onnx --input images.npy --method occlusion --window 4 --stride 2 --out occlusion.npy\n  trustscope explain --model model.onnx --input images.npy --method integrated-gradients --steps 100 --rule riemann_trapezoid --out ig.npy\n  trustscope explain --model model.onnx --input images.npy --method smoothgrad --nt-samples 25 --noise-fraction 0.15 --seed 1 --out sg.npy`)
     .action(async (opts: ExplainCliOptions) => {
       const explainer = getExplainer(opts.method);
+      if (opts.stdevs !== undefined && opts.noiseFraction !== undefined) throw new UsageError('give --stdevs or --noise-fraction, not both');
+      if ((explainer.name === 'grad-cam' || explainer.name === 'grad-cam-pp') && !opts.layer) {
+        throw new UsageError(`--method ${explainer.name} needs --layer <name> (a conv or ReLU output); list the names with 'trustscope layers --model ${opts.model}'`);
+      }
       const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
       const x = await readNpy(opts.input);
       const { batch, single } = asBatch(x, model.inputShape, opts.input);
@@ -69,10 +112,21 @@ export function registerExplain(program: Command): void {
         window: opts.window,
         stride: opts.stride,
         baseline: opts.baseline,
+        steps: opts.steps,
+        rule: opts.rule,
+        ntSamples: opts.ntSamples,
+        stdevs: opts.stdevs,
+        noiseFraction: opts.noiseFraction,
+        seed: opts.seed,
+        layer: opts.layer,
+        relu: opts.reluAttributions === true,
+        upsample: opts.upsample,
       } as Parameters<typeof explainer.attribute>[2]);
-      const values = single ? reshape(result.values, x.shape) : result.values;
+      const values = single ? reshape(result.values, result.values.shape.slice(1)) : result.values;
       await writeNpy(opts.out, values);
       const targets = result.targets ? ` (target class ${[...new Set(result.targets)].join(', ')})` : '';
-      console.log(`${explainer.name}: ${batch.shape[0]} image(s)${targets} in ${((performance.now() - started) / 1000).toFixed(2)} s → ${opts.out} ${shapeToString(values.shape)}`);
+      const delta = result.extras?.convergenceDelta as number[] | undefined;
+      const deltaText = delta && delta.length > 0 ? `, max |convergence delta| ${Math.max(...delta.map(Math.abs)).toExponential(2)}` : '';
+      console.log(`${explainer.name}: ${batch.shape[0]} image(s)${targets}${deltaText} in ${((performance.now() - started) / 1000).toFixed(2)} s → ${opts.out} ${shapeToString(values.shape)}`);
     });
 }

@@ -6,10 +6,12 @@ import { saliency } from '../../src/attribution/saliency.js';
 
 describe('registry', () => {
   it('maps method names to explainers and names the available ones on a miss', () => {
-    expect([...explainers.keys()]).toEqual(['saliency', 'occlusion']);
+    expect([...explainers.keys()].sort()).toEqual(
+      ['grad-cam', 'grad-cam-pp', 'input-x-gradient', 'integrated-gradients', 'occlusion', 'saliency', 'smoothgrad', 'smoothgrad-sq', 'vargrad'].sort(),
+    );
     for (const [name, e] of explainers) expect(e.name).toBe(name);
     expect(getExplainer('occlusion')).toBe(occlusion);
     expect(getExplainer('saliency')).toBe(saliency);
-    expect(() => getExplainer('gradcam')).toThrow("unknown method 'gradcam'; available: saliency, occlusion");
+    expect(() => getExplainer('gradcam')).toThrow(`unknown method 'gradcam'; available: ${[...explainers.keys()].join(', ')}`);
   });
 });

@@ -11,6 +11,8 @@ import { OnnxModel } from '../../src/models/model.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { saliency } from '../../src/attribution/saliency.js';
 import { occlusion } from '../../src/attribution/occlusion.js';
+import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
+import { smoothGrad, smoothGradSq, varGrad } from '../../src/attribution/noise-tunnel.js';
 import { argmaxRows, reshape, tensor } from '../../src/tensor/tensor.js';
 import { linearModel, randomTensor, tempDir, uniformValues } from '../helpers/models.js';
 import { runCli } from './cli-harness.js';
@@ -160,5 +162,87 @@ describe('trustscope explain errors: exit 1, one line, no output file', () => {
     await expectFailure([...ok(), '--method', 'occlusion', '--window', '0'], "--window must be an integer ≥ 1 (got '0')");
     await expectFailure([...ok(), '--method', 'occlusion', '--baseline', 'dark'], "--baseline must be a number (got 'dark')");
     await expectFailure([...ok(), '--method', 'occlusion', '--window', '2', '--stride', '3'], /stride 3×3 is larger than the window 2×2/);
+  });
+});
+
+describe('trustscope explain: input-x-gradient, integrated-gradients and the noise tunnel', () => {
+  const lib = () => new OnnxModel(cnnGraph);
+  const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+  it('--help states the new options with Captum\'s defaults', async () => {
+    const r = await runCli(['explain', '--help']);
+    expect(r.code).toBe(0);
+    for (const text of ['--steps <n>', '(default: 50)', '--rule <name>', 'gausslegendre | riemann_left | riemann_right | riemann_middle | riemann_trapezoid', '(default: "gausslegendre")', '--nt-samples <n>', '(default: 5)', '--stdevs <sigma>', 'default: 1.0', '--noise-fraction <f>', '--seed <n>', 'integrated-gradients: start of the path']) {
+      // commander wraps the help at the terminal width.
+      expect(r.stdout.replace(/\s+/g, ' ')).toContain(text);
+    }
+  });
+
+  it('integrated-gradients honours --steps, --rule, --baseline and reports the convergence delta', async () => {
+    const out = path('ig.npy');
+    const r = await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'integrated-gradients', '--steps', '20', '--rule', 'riemann_middle', '--baseline', '0.25', '--target', '1', '--batch-size', '7', '--out', out);
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const a = await integratedGradients.attribute(lib(), batch, { steps: 20, rule: 'riemann_middle', baseline: 0.25, target: 1 });
+    expect(maxDiff((await readNpy(out)).data, a.values.data)).toBeLessThan(1e-6);
+    const worst = Math.max(...(a.extras as { convergenceDelta: number[] }).convergenceDelta.map(Math.abs));
+    expect(r.stdout).toContain(`integrated-gradients: 3 image(s) (target class 1), max |convergence delta| ${worst.toExponential(2)} in`);
+    // Defaults (50 Gauss–Legendre steps from 0) give another map.
+    const defaults = await integratedGradients.attribute(lib(), batch, { target: 1 });
+    expect(maxDiff((await readNpy(out)).data, defaults.values.data)).toBeGreaterThan(1e-4);
+  });
+
+  it('integrated-gradients and input-x-gradient on the linear model: (x − baseline) ⊙ W[target]', async () => {
+    const x = await readNpy(path('lin.npy'));
+    const ig = path('lin-ig.npy');
+    expect((await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'integrated-gradients', '--target', '0', '--baseline', '0.5', '--out', ig)).code).toBe(0);
+    const ixg = path('lin-ixg.npy');
+    expect((await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'input-x-gradient', '--target', '0', '--out', ixg)).code).toBe(0);
+    const v = await readNpy(ig);
+    const u = await readNpy(ixg);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 32; j++) {
+        expect(v.data[i * 32 + j]).toBeCloseTo((x.data[i * 32 + j] - 0.5) * W[j], 5);
+        expect(u.data[i * 32 + j]).toBe(Math.fround(x.data[i * 32 + j] * W[j]));
+      }
+  });
+
+  it('smoothgrad, smoothgrad-sq and vargrad honour --nt-samples, --stdevs, --noise-fraction and --seed', async () => {
+    const run = async (method: string, ...args: string[]) => {
+      const out = path(`${method}-${args.join('_')}.npy`);
+      const r = await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', method, '--target', '0', ...args, '--out', out);
+      expect(r.stderr).toEqual([]);
+      expect(r.code).toBe(0);
+      return (await readNpy(out)).data;
+    };
+    const sg = await run('smoothgrad', '--nt-samples', '3', '--stdevs', '0.2', '--seed', '4');
+    expect(maxDiff(sg, (await smoothGrad.attribute(lib(), batch, { target: 0, ntSamples: 3, stdevs: 0.2, seed: 4 })).values.data)).toBeLessThan(1e-6);
+    expect(maxDiff(await run('smoothgrad', '--nt-samples', '3', '--stdevs', '0.2'), sg)).toBeGreaterThan(1e-4);
+    const sq = await run('smoothgrad-sq', '--noise-fraction', '0.1');
+    expect(maxDiff(sq, (await smoothGradSq.attribute(lib(), batch, { target: 0, noiseFraction: 0.1 })).values.data)).toBeLessThan(1e-6);
+    // Captum's default noise (σ = 1.0, 5 samples, seed 0).
+    const vg = await run('vargrad');
+    expect(maxDiff(vg, (await varGrad.attribute(lib(), batch, { target: 0 })).values.data)).toBeLessThan(1e-6);
+  });
+
+  it('bad options: one line, exit 1, no output file', async () => {
+    const ok = ['--model', path('cnn.onnx'), '--input', path('batch.npy')];
+    const cases: [string[], string][] = [
+      [['--method', 'integrated-gradients', '--rule', 'simpson'], "--rule must be one of gausslegendre, riemann_left, riemann_right, riemann_middle, riemann_trapezoid (got 'simpson')"],
+      [['--method', 'integrated-gradients', '--steps', '0'], "--steps must be an integer ≥ 1 (got '0')"],
+      [['--method', 'integrated-gradients', '--rule', 'riemann_left', '--steps', '1'], 'integrated gradients with rule riemann_left needs an integer number of steps ≥ 2 (got 1)'],
+      [['--method', 'smoothgrad', '--stdevs', '-1'], "--stdevs must be a number ≥ 0 (got '-1')"],
+      [['--method', 'smoothgrad', '--nt-samples', '0'], "--nt-samples must be an integer ≥ 1 (got '0')"],
+      [['--method', 'smoothgrad', '--stdevs', '0.1', '--noise-fraction', '0.1'], 'give --stdevs or --noise-fraction, not both'],
+      [['--method', 'vargrad', '--seed', '-3'], "--seed must be an integer ≥ 0 (got '-3')"],
+    ];
+    for (const [k, [args, message]] of cases.entries()) {
+      const out = path(`bad-${k}.npy`);
+      const r = await explain(...ok, ...args, '--out', out);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toHaveLength(1);
+      expect(r.stderr[0]).toContain(`trustscope: ${message}`);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 });

@@ -1,0 +1,20 @@
+/**
+ * Input × Gradient (Shrikumar et al. 2016), Captum's `InputXGradient`: x ⊙ ∂ output_target / ∂x.
+ * No absolute value (unlike saliency): the sign says whether a feature pushed the output up or down,
+ * measured against an implicit all-zero baseline.
+ */
+import { tensor } from '../tensor/tensor.js';
+import type { Explainer, ExplainOptions } from './explainer.js';
+import { resolveTarget } from './explainer.js';
+
+export const inputXGradient: Explainer<ExplainOptions> = {
+  name: 'input-x-gradient',
+  description: 'input × gradient x ⊙ d output[target] / d input (signed, as Captum\'s InputXGradient)',
+  async attribute(model, inputs, options = {}) {
+    const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
+    const { inputGrad } = await model.vjp(inputs, cotangent);
+    const values = new Float32Array(inputs.data.length);
+    for (let i = 0; i < values.length; i++) values[i] = inputs.data[i] * inputGrad.data[i];
+    return { method: 'input-x-gradient', values: tensor(inputs.shape, values), targets: classes };
+  },
+};
