@@ -4,7 +4,7 @@
  * complete. A reader never sees a half-written file, and a crash leaves the old file intact.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A file-system error as a short phrase for one-line messages ("cannot read X: no such file"). */
@@ -26,6 +26,15 @@ export function fsErrorReason(e: unknown): string {
       return 'the file system is read-only';
     default:
       return (err.message ?? String(e)).split('\n')[0];
+  }
+}
+
+/** Reads a whole file; a failure becomes one line naming the file ("cannot read X: no such file"). */
+export async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${fsErrorReason(e)}`);
   }
 }
 

@@ -11,10 +11,9 @@
  * any float32 pipeline). Writing always produces '<f4', version 1.0 (2.0 only for headers too long
  * for 1.0), atomically. Every error is one line that names the file.
  */
-import { readFile } from 'node:fs/promises';
 import type { Tensor } from '../../tensor/tensor.js';
 import { sizeOf, tensor } from '../../tensor/tensor.js';
-import { fsErrorReason, writeFileAtomic } from './atomic-write.js';
+import { readBytes, writeFileAtomic } from './atomic-write.js';
 
 export type NpyRaw = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 
@@ -197,13 +196,7 @@ export function parseNpy(bytes: Uint8Array, source = 'npy data'): NpyArray {
 
 /** Reads a .npy file as a float32 tensor. */
 export async function readNpy(path: string): Promise<Tensor> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new Error(`cannot read ${path}: ${fsErrorReason(e)}`);
-  }
-  const a = parseNpy(bytes, path);
+  const a = parseNpy(await readBytes(path), path);
   return tensor(a.shape, a.data);
 }
 

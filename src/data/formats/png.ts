@@ -11,23 +11,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 
 export async function readPng(path: string): Promise<Tensor> {
   // Loaded lazily so the decoder half of this module also works in the browser workbench.
-  const { readFile } = await import('node:fs/promises');
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${describeFsError(err)}`);
-  }
-  return decodePngBytes(bytes, path);
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n')[0];
+  const { readBytes } = await import('./atomic-write.js');
+  return decodePngBytes(await readBytes(path), path);
 }
 
 /** `source` names the bytes in error messages (a path, a file name from a drop, …). */

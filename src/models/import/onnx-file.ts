@@ -1,19 +1,12 @@
 /** Loading and saving models as plain .onnx files. */
-import { readFile } from 'node:fs/promises';
 import type { Graph } from '../../onnx/graph.js';
 import { decodeModel, encodeModel } from '../../onnx/proto.js';
-import { fsErrorReason, writeFileAtomic } from '../../data/formats/atomic-write.js';
+import { readBytes, writeFileAtomic } from '../../data/formats/atomic-write.js';
 import type { OnnxModelOptions } from '../model.js';
 import { OnnxModel } from '../model.js';
 
 export async function readOnnxGraph(path: string): Promise<Graph> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new Error(`cannot read ${path}: ${fsErrorReason(e)}`);
-  }
-  return decodeModel(bytes, path);
+  return decodeModel(await readBytes(path), path);
 }
 
 export async function loadOnnxModel(path: string, options: OnnxModelOptions = {}): Promise<OnnxModel> {

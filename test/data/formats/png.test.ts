@@ -93,7 +93,7 @@ describe('readPng', () => {
 
   it('names the file in errors', async () => {
     await expect(readPng(join(dir, 'missing.png'))).rejects.toThrow(/^cannot read .*missing\.png: no such file$/);
-    await expect(readPng(dir)).rejects.toThrow(/: is a directory$/);
+    await expect(readPng(dir)).rejects.toThrow(/: it is a directory$/);
     const text = join(dir, 'fake.png');
     await writeFile(text, 'not an image');
     await expect(readPng(text)).rejects.toThrow(`${text} is not a PNG file`);
