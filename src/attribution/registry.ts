@@ -1,10 +1,12 @@
 /** Method names → explainers. A new method is one file and one line here. */
 import type { Explainer } from './explainer.js';
 import { gradCam, gradCamPlusPlus } from './grad-cam.js';
+import { gradientShap } from './gradient-shap.js';
 import { inputXGradient } from './input-x-gradient.js';
 import { integratedGradients } from './integrated-gradients.js';
 import { smoothGrad, smoothGradSq, varGrad } from './noise-tunnel.js';
 import { occlusion } from './occlusion.js';
+import { rise } from './rise.js';
 import { saliency } from './saliency.js';
 
 export const explainers: ReadonlyMap<string, Explainer> = new Map<string, Explainer>([
@@ -17,6 +19,8 @@ export const explainers: ReadonlyMap<string, Explainer> = new Map<string, Explai
   [varGrad.name, varGrad as Explainer],
   [gradCam.name, gradCam as Explainer],
   [gradCamPlusPlus.name, gradCamPlusPlus as Explainer],
+  [gradientShap.name, gradientShap as Explainer],
+  [rise.name, rise as Explainer],
 ]);
 
 export function getExplainer(name: string): Explainer {

@@ -28,6 +28,10 @@ interface ExplainCliOptions {
   ntSamples: number;
   stdevs?: number;
   noiseFraction?: number;
+  baselines?: string;
+  masks: number;
+  cell: number;
+  probability: number;
   seed: number;
 }
 
@@ -43,6 +47,12 @@ function parseNonNegative(name: string) {
     if (n < 0) throw new UsageError(`${name} must be a number ≥ 0 (got '${value}')`);
     return n;
   };
+}
+
+function parseProbability(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) throw new UsageError(`--probability must be a number in (0, 1] (got '${value}')`);
+  return n;
 }
 
 function parseUpsample(value: string): 'none' | 'nearest' | 'bilinear' {
@@ -86,18 +96,23 @@ export function registerExplain(program: Command): void {
     .option('--baseline <value>', 'occlusion: value written into the window; integrated-gradients: start of the path', parseNumber('--baseline'), 0)
     .option('--steps <n>', "integrated-gradients: integration steps (Captum's n_steps)", parseInteger('--steps', 1), 50)
     .option('--rule <name>', `integrated-gradients: ${INTEGRATION_RULES.join(' | ')} (Captum's method)`, parseRule, 'gausslegendre')
-    .option('--nt-samples <n>', "smoothgrad, smoothgrad-sq, vargrad: noisy copies per image (Captum's nt_samples)", parseInteger('--nt-samples', 1), 5)
-    .option('--stdevs <sigma>', "smoothgrad, smoothgrad-sq, vargrad: noise standard deviation in input units (default: 1.0, Captum's)", parseNonNegative('--stdevs'))
+    .option('--nt-samples <n>', "smoothgrad, smoothgrad-sq, vargrad: noisy copies per image (Captum's nt_samples); gradient-shap: samples per image (Captum's n_samples)", parseInteger('--nt-samples', 1), 5)
+    .option('--stdevs <sigma>', "smoothgrad, smoothgrad-sq, vargrad: noise standard deviation in input units (default: 1.0, Captum's); gradient-shap: the same, default 0.0", parseNonNegative('--stdevs'))
     .option('--noise-fraction <f>', 'smoothgrad, smoothgrad-sq, vargrad: instead of --stdevs, σ = f × (max − min) of each image (SmoothGrad paper: 0.1–0.2)', parseNonNegative('--noise-fraction'))
-    .option('--seed <n>', 'random seed for the noise', parseInteger('--seed', 0), 0)
+    .option('--baselines <file.npy>', 'gradient-shap: baseline distribution (B, C, H, W) or one baseline (C, H, W) to draw from (default: --baseline, i.e. one all-zero image)')
+    .option('--masks <n>', 'rise: number of random masks N', parseInteger('--masks', 1), 2000)
+    .option('--cell <n>', 'rise: grid cells per side s of each mask', parseInteger('--cell', 1), 8)
+    .option('--probability <p>', 'rise: probability p that a grid cell is kept', parseProbability, 0.5)
+    .option('--seed <n>', 'random seed for the noise (smoothgrad…, gradient-shap), the baseline draws (gradient-shap) and the masks (rise)', parseInteger('--seed', 0), 0)
     .option('--layer <name>', "grad-cam, grad-cam-pp: inner value or node name of a 4-D layer (list them with 'trustscope layers --model M.onnx')")
     .option('--relu-attributions', "grad-cam, grad-cam-pp: ReLU the map (Captum's relu_attributions; default keeps negative evidence)")
     .option('--upsample <mode>', 'grad-cam, grad-cam-pp: none | nearest | bilinear resize to the input size; the map has one channel [N, 1, H, W]', parseUpsample, 'nearest')
     .option('--batch-size <n>', 'rows per ONNX Runtime call (bounds memory)', parseInteger('--batch-size', 1), 64)
-    .addHelpText('after', `\nMethods (Captum's semantics and defaults):\n${methods}\n\nExample:\n  trustscope explain --model model.onnx --input images.npy --method occlusion --window 4 --stride 2 --out occlusion.npy\n  trustscope explain --model model.onnx --input images.npy --method integrated-gradients --steps 100 --rule riemann_trapezoid --out ig.npy\n  trustscope explain --model model.onnx --input images.npy --method smoothgrad --nt-samples 25 --noise-fraction 0.15 --seed 1 --out sg.npy`)
+    .addHelpText('after', `\nMethods (Captum's semantics and defaults):\n${methods}\n\nExample:\n  trustscope explain --model model.onnx --input images.npy --method occlusion --window 4 --stride 2 --out occlusion.npy\n  trustscope explain --model model.onnx --input images.npy --method integrated-gradients --steps 100 --rule riemann_trapezoid --out ig.npy\n  trustscope explain --model model.onnx --input images.npy --method smoothgrad --nt-samples 25 --noise-fraction 0.15 --seed 1 --out sg.npy\n  trustscope explain --model model.onnx --input images.npy --method gradient-shap --baselines background.npy --nt-samples 50 --stdevs 0.1 --out gshap.npy\n  trustscope explain --model model.onnx --input images.npy --method rise --masks 4000 --cell 7 --probability 0.5 --out rise.npy`)
     .action(async (opts: ExplainCliOptions) => {
       const explainer = getExplainer(opts.method);
       if (opts.stdevs !== undefined && opts.noiseFraction !== undefined) throw new UsageError('give --stdevs or --noise-fraction, not both');
+      if (explainer.name === 'gradient-shap' && opts.noiseFraction !== undefined) throw new UsageError('--method gradient-shap takes --stdevs, not --noise-fraction');
       if ((explainer.name === 'grad-cam' || explainer.name === 'grad-cam-pp') && !opts.layer) {
         throw new UsageError(`--method ${explainer.name} needs --layer <name> (a conv or ReLU output); list the names with 'trustscope layers --model ${opts.model}'`);
       }
@@ -105,6 +120,7 @@ export function registerExplain(program: Command): void {
       const x = await readNpy(opts.input);
       const { batch, single } = asBatch(x, model.inputShape, opts.input);
       const target = parseTarget(opts.target, batch.shape[0]);
+      const baselines = opts.baselines === undefined ? opts.baseline : await readNpy(opts.baselines);
       const started = performance.now();
       const result = await explainer.attribute(model, batch, {
         target,
@@ -117,6 +133,11 @@ export function registerExplain(program: Command): void {
         ntSamples: opts.ntSamples,
         stdevs: opts.stdevs,
         noiseFraction: opts.noiseFraction,
+        samples: opts.ntSamples,
+        baselines,
+        masks: opts.masks,
+        cell: opts.cell,
+        probability: opts.probability,
         seed: opts.seed,
         layer: opts.layer,
         relu: opts.reluAttributions === true,
