@@ -4,7 +4,7 @@
  *   positions at pooled resolution; each is compared with y, and the gradient goes to the *first*
  *   maximum in row-major window order — PyTorch's tie rule, which matters on constant regions
  *   (a saturated artifact, all-zero windows after a ReLU when Grad-CAM reads the ReLU output).
- *   one Transpose interleaves the pieces back (ORT's DepthToSpace was 2× slower). Everything but
+ *   One Transpose interleaves the pieces back (ORT's DepthToSpace was 2× slower). Everything but
  *   two memory moves runs at pooled resolution.
  * - Other non-overlapping windows: the mask form Where(Equal(x, up(y)), up(dy), 0); there every
  *   tied maximum receives the full gradient.
