@@ -1,15 +1,9 @@
 /**
- * MaxPool backward.
- * - Square non-overlapping windows (the common 2×2/2): SpaceToDepth splits x into the k² window
- *   positions at pooled resolution; each is compared with y, and the gradient goes to the *first*
- *   maximum in row-major window order — PyTorch's tie rule, which matters on constant regions
- *   (a saturated artifact, all-zero windows after a ReLU when Grad-CAM reads the ReLU output).
- *   One Transpose interleaves the pieces back (ORT's DepthToSpace was 2× slower). Everything but
- *   two memory moves runs at pooled resolution.
- * - Other non-overlapping windows: the mask form Where(Equal(x, up(y)), up(dy), 0); there every
- *   tied maximum receives the full gradient.
- * - Overlapping or padded windows scatter-add through MaxPool's Indices output (needs opset ≥ 16
- *   for reduction='add').
+ * MaxPool backward. Non-overlapping windows use the mask form
+ * Where(Equal(x, up(y)), up(dy), 0), the fastest exact form in ORT. Tie rule: every input equal to
+ * its window's maximum receives the window's full gradient (PyTorch picks the first one instead;
+ * ties are rare except on constant regions, which ReLU has already zeroed). Overlapping or padded
+ * windows scatter-add through MaxPool's Indices output (needs opset ≥ 16 for reduction='add').
  */
 import type { Node } from '../graph.js';
 import { attr, intAttr, intsAttr, stringAttr } from '../graph.js';
@@ -50,47 +44,10 @@ export function isMaskPool(node: Node): boolean {
   );
 }
 
-/** The fused ReLU mask (see poolsReluAlone), applied to the pooled gradient when it applies. */
-function gatedGradient(ctx: VjpContext, g: string): string {
-  const [y] = ctx.node.outputs;
-  return poolsReluAlone(ctx, ctx.node) ? ctx.op('Where', [ctx.op('Greater', [y, ctx.zero()]), g, ctx.zero()]) : g;
-}
-
-/** Rows and columns a non-overlapping pool never reads (when the size is not a multiple of k). */
-function droppedEdges(ctx: VjpContext, kernel: readonly number[]): number[] {
-  const xs = ctx.shape(ctx.node.inputs[0]);
-  const ys = ctx.shape(ctx.node.outputs[0]);
-  return kernel.map((k, i) => xs[2 + i] - ys[2 + i] * k);
-}
-
-function firstMaxGradient(ctx: VjpContext, gIn: string, k: number): string {
-  const [x] = ctx.node.inputs;
-  const [y] = ctx.node.outputs;
-  const g = gatedGradient(ctx, gIn);
-  const missing = droppedEdges(ctx, [k, k]);
-  const ys = ctx.shape(y);
-  const read = missing.some((m) => m > 0)
-    ? ctx.op('Slice', [x, ctx.constInt64([0, 0]), ctx.constInt64([ys[2] * k, ys[3] * k]), ctx.constInt64([2, 3])])
-    : x;
-  const positions = ctx.ops('Split', [ctx.op('SpaceToDepth', [read], { blocksize: attr.int(k) })], { axis: attr.int(1) }, k * k);
-  let taken = '';
-  const pieces = positions.map((p) => {
-    const isMax = ctx.op('Equal', [p, y]);
-    const first = taken ? ctx.op('And', [isMax, ctx.op('Not', [taken])]) : isMax;
-    taken = taken ? ctx.op('Or', [taken, isMax]) : isMax;
-    return ctx.op('Where', [first, g, ctx.zero()]);
-  });
-  const stacked = ctx.op('Concat', pieces.map((p) => ctx.unsqueeze(p, [4])), { axis: attr.int(4) });
-  const six = ctx.op('Reshape', [stacked, ctx.constInt64([-1, ys[1], ys[2], ys[3], k, k])]);
-  const moved = ctx.op('Transpose', [six], { perm: attr.ints([0, 1, 2, 4, 3, 5]) });
-  const spread = ctx.op('Reshape', [moved, ctx.constInt64([-1, ys[1], ys[2] * k, ys[3] * k])]);
-  return missing.some((m) => m > 0) ? ctx.op('Pad', [spread, ctx.constInt64([0, 0, 0, 0, 0, 0, ...missing])]) : spread;
-}
-
 function maskGradient(ctx: VjpContext, gIn: string, kernel: number[]): string {
   const [x] = ctx.node.inputs;
   const [y] = ctx.node.outputs;
-  const g = gatedGradient(ctx, gIn);
+  const g = poolsReluAlone(ctx, ctx.node) ? ctx.op('Where', [ctx.op('Greater', [y, ctx.zero()]), gIn, ctx.zero()]) : gIn;
   const xs = ctx.shape(x);
   const ys = ctx.shape(y);
   let up = upsample(ctx, y, kernel);
@@ -124,9 +81,7 @@ const maxPool: VjpRule = (ctx, [g]) => {
   const node = ctx.node;
   if (node.outputs[1]) ctx.fail('gradient through MaxPool indices is not supported');
   const kernel = [...(intsAttr(node, 'kernel_shape') ?? [])];
-  if (!isMaskPool(node)) return [scatterGradient(ctx, g)];
-  const square = kernel.length === 2 && kernel[0] === kernel[1];
-  return [square ? firstMaxGradient(ctx, g, kernel[0]) : maskGradient(ctx, g, kernel)];
+  return [isMaskPool(node) ? maskGradient(ctx, g, kernel) : scatterGradient(ctx, g)];
 };
 
 export const maxPoolRules: Record<string, VjpRule> = { MaxPool: maxPool };
