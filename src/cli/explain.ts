@@ -18,6 +18,7 @@ interface ExplainCliOptions {
   target?: string;
   layer?: string;
   reluAttributions?: boolean;
+  signed?: boolean;
   upsample: 'none' | 'nearest' | 'bilinear';
   window: number;
   stride: number;
@@ -105,6 +106,7 @@ export function registerExplain(program: Command): void {
     .option('--probability <p>', 'rise: probability p that a grid cell is kept', parseProbability, 0.5)
     .option('--seed <n>', 'random seed for the noise (smoothgrad…, gradient-shap), the baseline draws (gradient-shap) and the masks (rise)', parseInteger('--seed', 0), 0)
     .option('--layer <name>', "grad-cam, grad-cam-pp: inner value or node name of a 4-D layer (list them with 'trustscope layers --model M.onnx')")
+    .option('--signed', "saliency: keep the gradient's sign (Captum's abs=False; default |gradient|)")
     .option('--relu-attributions', "grad-cam, grad-cam-pp: ReLU the map (Captum's relu_attributions; default keeps negative evidence)")
     .option('--upsample <mode>', 'grad-cam, grad-cam-pp: none | nearest | bilinear resize to the input size; the map has one channel [N, 1, H, W]', parseUpsample, 'nearest')
     .option('--batch-size <n>', 'rows per ONNX Runtime call (bounds memory)', parseInteger('--batch-size', 1), 64)
@@ -141,6 +143,7 @@ export function registerExplain(program: Command): void {
         seed: opts.seed,
         layer: opts.layer,
         relu: opts.reluAttributions === true,
+        abs: opts.signed !== true,
         upsample: opts.upsample,
       } as Parameters<typeof explainer.attribute>[2]);
       const values = single ? reshape(result.values, result.values.shape.slice(1)) : result.values;

@@ -64,6 +64,13 @@ describe('trustscope explain', () => {
     expect(Array.from(v2.data)).toEqual([...Array.from(W.subarray(0, 32), Math.abs), ...row1]);
   });
 
+  it('--signed keeps the gradient sign: on a linear model it is W[target] itself', async () => {
+    const out = path('lin-signed.npy');
+    expect((await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'saliency', '--target', '1', '--signed', '--out', out)).code).toBe(0);
+    const row1 = Array.from(W.subarray(32, 64));
+    expect(Array.from((await readNpy(out)).data)).toEqual([...row1, ...row1]);
+  });
+
   it('a single image (C,H,W) gives a (C,H,W) map', async () => {
     const out = path('single-sal.npy');
     const r = await explain('--model', path('cnn.onnx'), '--input', path('single.npy'), '--method', 'saliency', '--target', '0', '--out', out);
