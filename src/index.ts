@@ -35,6 +35,10 @@ export { inputXGradient } from './attribution/input-x-gradient.js';
 export { integratedGradients } from './attribution/integrated-gradients.js';
 export { noiseTunnel, smoothGrad, smoothGradSq, varGrad } from './attribution/noise-tunnel.js';
 export { gradCam, gradCamPlusPlus } from './attribution/grad-cam.js';
+export { gradientShap } from './attribution/gradient-shap.js';
+export { rise } from './attribution/rise.js';
+export { kernelShap } from './attribution/kernel-shap.js';
+export { lime } from './attribution/lime.js';
 export { explainers, getExplainer } from './attribution/registry.js';
 
 export { regionContrast, normalisedMaps } from './evaluate/region.js';

@@ -4,6 +4,8 @@ import { gradCam, gradCamPlusPlus } from './grad-cam.js';
 import { gradientShap } from './gradient-shap.js';
 import { inputXGradient } from './input-x-gradient.js';
 import { integratedGradients } from './integrated-gradients.js';
+import { kernelShap } from './kernel-shap.js';
+import { lime } from './lime.js';
 import { smoothGrad, smoothGradSq, varGrad } from './noise-tunnel.js';
 import { occlusion } from './occlusion.js';
 import { rise } from './rise.js';
@@ -21,6 +23,8 @@ export const explainers: ReadonlyMap<string, Explainer> = new Map<string, Explai
   [gradCamPlusPlus.name, gradCamPlusPlus as Explainer],
   [gradientShap.name, gradientShap as Explainer],
   [rise.name, rise as Explainer],
+  [kernelShap.name, kernelShap as Explainer],
+  [lime.name, lime as Explainer],
 ]);
 
 export function getExplainer(name: string): Explainer {

@@ -27,6 +27,9 @@ interface ExplainCliOptions {
   steps: number;
   rule: IntegrationRule;
   ntSamples: number;
+  patch: number;
+  coalitions?: number;
+  exact?: boolean;
   stdevs?: number;
   noiseFraction?: number;
   baselines?: string;
@@ -97,6 +100,9 @@ export function registerExplain(program: Command): void {
     .option('--baseline <value>', 'occlusion: value written into the window; integrated-gradients: start of the path', parseNumber('--baseline'), 0)
     .option('--steps <n>', "integrated-gradients: integration steps (Captum's n_steps)", parseInteger('--steps', 1), 50)
     .option('--rule <name>', `integrated-gradients: ${INTEGRATION_RULES.join(' | ')} (Captum's method)`, parseRule, 'gausslegendre')
+    .option('--patch <n>', 'kernel-shap, lime: side of the square patches that form the features', parseInteger('--patch', 1), 4)
+    .option('--coalitions <n>', 'kernel-shap, lime: sampled coalitions per image (default: 25 × features)', parseInteger('--coalitions', 3))
+    .option('--exact', 'kernel-shap: enumerate all 2^M coalitions (M ≤ 12 features) for exact Shapley values')
     .option('--nt-samples <n>', "smoothgrad, smoothgrad-sq, vargrad: noisy copies per image (Captum's nt_samples); gradient-shap: samples per image (Captum's n_samples)", parseInteger('--nt-samples', 1), 5)
     .option('--stdevs <sigma>', "smoothgrad, smoothgrad-sq, vargrad: noise standard deviation in input units (default: 1.0, Captum's); gradient-shap: the same, default 0.0", parseNonNegative('--stdevs'))
     .option('--noise-fraction <f>', 'smoothgrad, smoothgrad-sq, vargrad: instead of --stdevs, σ = f × (max − min) of each image (SmoothGrad paper: 0.1–0.2)', parseNonNegative('--noise-fraction'))
@@ -135,7 +141,9 @@ export function registerExplain(program: Command): void {
         ntSamples: opts.ntSamples,
         stdevs: opts.stdevs,
         noiseFraction: opts.noiseFraction,
-        samples: opts.ntSamples,
+        samples: opts.method === 'kernel-shap' || opts.method === 'lime' ? opts.coalitions : opts.ntSamples,
+        patch: opts.patch,
+        exact: opts.exact === true,
         baselines,
         masks: opts.masks,
         cell: opts.cell,

@@ -71,6 +71,18 @@ describe('trustscope explain', () => {
     expect(Array.from((await readNpy(out)).data)).toEqual([...row1, ...row1]);
   });
 
+  it('kernel-shap --exact and lime with --patch/--coalitions write the library result', async () => {
+    const { kernelShap } = await import('../../src/attribution/kernel-shap.js');
+    const { lime } = await import('../../src/attribution/lime.js');
+    const out = path('ks.npy');
+    expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'kernel-shap', '--patch', '4', '--exact', '--target', '1', '--out', out)).code).toBe(0);
+    const lib = await kernelShap.attribute(new OnnxModel(cnnGraph), batch, { target: 1, patch: 4, exact: true });
+    expect(Array.from((await readNpy(out)).data)).toEqual(Array.from(lib.values.data));
+    expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'lime', '--patch', '4', '--coalitions', '40', '--seed', '2', '--target', '0', '--out', out)).code).toBe(0);
+    const libLime = await lime.attribute(new OnnxModel(cnnGraph), batch, { target: 0, patch: 4, samples: 40, seed: 2 });
+    expect(Array.from((await readNpy(out)).data)).toEqual(Array.from(libLime.values.data));
+  });
+
   it('a single image (C,H,W) gives a (C,H,W) map', async () => {
     const out = path('single-sal.npy');
     const r = await explain('--model', path('cnn.onnx'), '--input', path('single.npy'), '--method', 'saliency', '--target', '0', '--out', out);
