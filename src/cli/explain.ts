@@ -8,6 +8,7 @@ import { explainers, getExplainer } from '../attribution/registry.js';
 import type { Target } from '../attribution/explainer.js';
 import { INTEGRATION_RULES } from '../attribution/integrated-gradients.js';
 import type { IntegrationRule } from '../attribution/integrated-gradients.js';
+import { writeOverlays } from './png-overlays.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
 
 interface ExplainCliOptions {
@@ -19,6 +20,7 @@ interface ExplainCliOptions {
   layer?: string;
   reluAttributions?: boolean;
   signed?: boolean;
+  png?: string;
   upsample: 'none' | 'nearest' | 'bilinear';
   window: number;
   stride: number;
@@ -112,6 +114,7 @@ export function registerExplain(program: Command): void {
     .option('--probability <p>', 'rise: probability p that a grid cell is kept', parseProbability, 0.5)
     .option('--seed <n>', 'random seed for the noise (smoothgrad…, gradient-shap), the baseline draws (gradient-shap) and the masks (rise)', parseInteger('--seed', 0), 0)
     .option('--layer <name>', "grad-cam, grad-cam-pp: inner value or node name of a 4-D layer (list them with 'trustscope layers --model M.onnx')")
+    .option('--png <dir>', 'also write one overlay picture per image (grey image, inferno map) into this folder')
     .option('--signed', "saliency: keep the gradient's sign (Captum's abs=False; default |gradient|)")
     .option('--relu-attributions', "grad-cam, grad-cam-pp: ReLU the map (Captum's relu_attributions; default keeps negative evidence)")
     .option('--upsample <mode>', 'grad-cam, grad-cam-pp: none | nearest | bilinear resize to the input size; the map has one channel [N, 1, H, W]', parseUpsample, 'nearest')
@@ -156,9 +159,10 @@ export function registerExplain(program: Command): void {
       } as Parameters<typeof explainer.attribute>[2]);
       const values = single ? reshape(result.values, result.values.shape.slice(1)) : result.values;
       await writeNpy(opts.out, values);
+      const pictures = opts.png ? await writeOverlays(opts.png, opts.out, batch, result.values) : [];
       const targets = result.targets ? ` (target class ${[...new Set(result.targets)].join(', ')})` : '';
       const delta = result.extras?.convergenceDelta as number[] | undefined;
       const deltaText = delta && delta.length > 0 ? `, max |convergence delta| ${Math.max(...delta.map(Math.abs)).toExponential(2)}` : '';
-      console.log(`${explainer.name}: ${batch.shape[0]} image(s)${targets}${deltaText} in ${((performance.now() - started) / 1000).toFixed(2)} s → ${opts.out} ${shapeToString(values.shape)}`);
+      console.log(`${explainer.name}: ${batch.shape[0]} image(s)${targets}${deltaText} in ${((performance.now() - started) / 1000).toFixed(2)} s → ${opts.out} ${shapeToString(values.shape)}${pictures.length ? ` and ${pictures.length} overlay(s) in ${opts.png}` : ''}`);
     });
 }

@@ -83,6 +83,19 @@ describe('trustscope explain', () => {
     expect(Array.from((await readNpy(out)).data)).toEqual(Array.from(libLime.values.data));
   });
 
+  it('--png writes one overlay per image, upscaled to at least 256 px', async () => {
+    const { decodePngBytes } = await import('../../src/data/formats/png.js');
+    const { readFile } = await import('node:fs/promises');
+    const dir = path('pngs');
+    const out = path('with-png.npy');
+    expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'saliency', '--png', dir, '--out', out)).code).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      const picture = decodePngBytes(await readFile(`${dir}/with-png-${i}.png`), 'overlay');
+      expect(picture.shape).toEqual([3, 256, 256]);
+    }
+    expect(existsSync(`${dir}/with-png-3.png`)).toBe(false);
+  });
+
   it('a single image (C,H,W) gives a (C,H,W) map', async () => {
     const out = path('single-sal.npy');
     const r = await explain('--model', path('cnn.onnx'), '--input', path('single.npy'), '--method', 'saliency', '--target', '0', '--out', out);
