@@ -11,21 +11,23 @@ import { occlusion } from './occlusion.js';
 import { rise } from './rise.js';
 import { saliency } from './saliency.js';
 
-export const explainers: ReadonlyMap<string, Explainer> = new Map<string, Explainer>([
-  [saliency.name, saliency as Explainer],
-  [occlusion.name, occlusion as Explainer],
-  [inputXGradient.name, inputXGradient as Explainer],
-  [integratedGradients.name, integratedGradients as Explainer],
-  [smoothGrad.name, smoothGrad as Explainer],
-  [smoothGradSq.name, smoothGradSq as Explainer],
-  [varGrad.name, varGrad as Explainer],
-  [gradCam.name, gradCam as Explainer],
-  [gradCamPlusPlus.name, gradCamPlusPlus as Explainer],
-  [gradientShap.name, gradientShap as Explainer],
-  [rise.name, rise as Explainer],
-  [kernelShap.name, kernelShap as Explainer],
-  [lime.name, lime as Explainer],
-]);
+const all: readonly Explainer[] = [
+  saliency,
+  occlusion,
+  inputXGradient,
+  integratedGradients,
+  smoothGrad,
+  smoothGradSq,
+  varGrad,
+  gradCam,
+  gradCamPlusPlus,
+  gradientShap,
+  rise,
+  kernelShap,
+  lime,
+] as readonly Explainer<never>[] as readonly Explainer[];
+
+export const explainers: ReadonlyMap<string, Explainer> = new Map(all.map((e) => [e.name, e]));
 
 export function getExplainer(name: string): Explainer {
   const e = explainers.get(name);
