@@ -1,0 +1,40 @@
+/** Charts render to standalone SVG whose marks follow the data. */
+import { describe, expect, it } from 'vitest';
+import { barChart, histogram, lineChart, reliabilityDiagram } from '../../src/report/charts.js';
+
+const pathCount = (svg: string, cls: string) => (svg.match(new RegExp(`class="mark-${cls} role-mark[^"]*"`, 'g')) ?? []).length;
+
+describe('charts', () => {
+  it('a line chart is an SVG with one line mark group per series and the axis titles', async () => {
+    const svg = await lineChart(
+      [
+        { name: 'deletion', x: [0, 0.5, 1], y: [1, 0.4, 0.1] },
+        { name: 'insertion', x: [0, 0.5, 1], y: [0.1, 0.7, 1] },
+      ],
+      { x: 'fraction removed', y: 'probability' },
+      { yDomain: [0, 1] },
+    );
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('fraction removed');
+    expect(svg).toContain('insertion');
+    expect(pathCount(svg, 'line')).toBeGreaterThanOrEqual(1);
+    expect(svg).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it('bars keep the given order and draw error rules only when errors are given', async () => {
+    const plain = await barChart([{ label: 'corner', value: 0.4 }, { label: 'texture', value: 0.1 }], { x: 'importance', y: 'feature' });
+    const withErr = await barChart([{ label: 'corner', value: 0.4, error: 0.05 }], { x: 'importance', y: 'feature' });
+    expect(plain.indexOf('corner')).toBeLessThan(plain.indexOf('texture'));
+    expect(pathCount(plain, 'rule')).toBe(0);
+    expect(pathCount(withErr, 'rule')).toBe(1);
+  });
+
+  it('histogram and reliability diagram render; non-finite data is a one-line error', async () => {
+    const h = await histogram([{ name: 'in', values: [0, 1, 1, 2] }, { name: 'shifted', values: [3, 4] }], { x: 'score', y: 'density' });
+    expect(h).toContain('shifted');
+    const r = await reliabilityDiagram([{ name: 'before', bins: [{ confidence: 0.6, accuracy: 0.5, count: 3 }, { confidence: 0.9, accuracy: 0.95, count: 5 }] }]);
+    expect(r).toContain('confidence');
+    await expect(lineChart([{ name: 's', x: [0, 1], y: [0, NaN] }], { x: 'a', y: 'b' })).rejects.toThrow(/s\.y\[1\] is NaN/);
+    await expect(lineChart([{ name: 's', x: [0], y: [0, 1] }], { x: 'a', y: 'b' })).rejects.toThrow(/1 x values but 2 y values/);
+  });
+});
