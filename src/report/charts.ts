@@ -50,6 +50,11 @@ function frame(options: ChartOptions): Record<string, unknown> {
   };
 }
 
+/** Specs are assembled from plain objects; Vega-Lite validates them when compiling. */
+function asSpec(spec: Record<string, unknown>): TopLevelSpec {
+  return spec as unknown as TopLevelSpec;
+}
+
 function scale(domain: readonly [number, number] | undefined): Record<string, unknown> {
   return domain ? { scale: { domain: [...domain], nice: false } } : {};
 }
@@ -78,7 +83,7 @@ export async function lineChart(series: readonly Series[], axes: AxisTitles, opt
     checkFinite(s.y, `${s.name}.y`);
     s.x.forEach((x, i) => values.push({ x, y: s.y[i], series: s.name, order: i }));
   }
-  const spec = {
+  const spec = asSpec({
     ...frame(options),
     data: { values },
     mark: { type: 'line', point: true, strokeWidth: 2 },
@@ -88,7 +93,7 @@ export async function lineChart(series: readonly Series[], axes: AxisTitles, opt
       color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name) },
       order: { field: 'order', type: 'quantitative' },
     },
-  } as TopLevelSpec;
+  });
   return renderVegaLite(spec);
 }
 
@@ -103,7 +108,7 @@ export async function barChart(bars: readonly Bar[], axes: AxisTitles, options: 
   if (bars.some((b) => b.error !== undefined)) {
     layers.push({ mark: { type: 'rule', color: 'black' }, encoding: { y, x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } } });
   }
-  const spec = { ...frame({ height: Math.max(60, 22 * bars.length), ...options }), data: { values }, layer: layers } as TopLevelSpec;
+  const spec = asSpec({ ...frame({ height: Math.max(60, 22 * bars.length), ...options }), data: { values }, layer: layers });
   return renderVegaLite(spec);
 }
 
@@ -132,7 +137,7 @@ export async function histogram(groups: readonly HistogramGroup[], axes: AxisTit
     const total = Math.max(1, g.values.length);
     counts.forEach((c, b) => values.push({ group: g.name, start: lo + b * width, end: lo + (b + 1) * width, density: c / total }));
   }
-  const spec = {
+  const spec = asSpec({
     ...frame(options),
     data: { values },
     mark: { type: 'rect', opacity: 0.55 },
@@ -142,7 +147,7 @@ export async function histogram(groups: readonly HistogramGroup[], axes: AxisTit
       y: { field: 'density', type: 'quantitative', title: axes.y, stack: null },
       color: { field: 'group', type: 'nominal', title: null, sort: groups.map((g) => g.name) },
     },
-  } as TopLevelSpec;
+  });
   return renderVegaLite(spec);
 }
 
@@ -163,7 +168,7 @@ export async function reliabilityDiagram(curves: readonly { name: string; bins: 
   checkFinite(values.map((v) => v.confidence as number), 'bin confidence');
   checkFinite(values.map((v) => v.accuracy as number), 'bin accuracy');
   const unit = { scale: { domain: [0, 1], nice: false } };
-  const spec = {
+  const spec = asSpec({
     ...frame(options),
     layer: [
       {
@@ -181,6 +186,6 @@ export async function reliabilityDiagram(curves: readonly { name: string; bins: 
         },
       },
     ],
-  } as TopLevelSpec;
+  });
   return renderVegaLite(spec);
 }
