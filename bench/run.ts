@@ -1,11 +1,12 @@
 /**
- * trustscope against PyTorch on the same ONNX weights: saliency and occlusion on the tiny CNN
- * (1×32×32) and the VGG-style model (3×224×224), with ONNX Runtime at 1 and 2 threads and PyTorch
+ * trustscope against PyTorch on the same ONNX weights: saliency, occlusion, Integrated Gradients,
+ * SmoothGrad, Grad-CAM, KernelSHAP and RISE (bench/workloads.ts) on the tiny CNN (1×32×32) and the
+ * VGG-style model (3×224×224), with ONNX Runtime at 1 and 2 threads and PyTorch
  * (bench/reference/torch_reference.py, when torch is installed) at the same thread counts.
  *
  *   npm run bench                      # build, then everything (a few minutes on 2 cores)
  *   node dist/bench/run.js --quick     # 3 timed runs instead of 5
- *   node dist/bench/run.js --only tiny # or vgg, tiny-saliency, tiny-occlusion, vgg-saliency, vgg-occlusion
+ *   node dist/bench/run.js --only tiny # or vgg, or a list of family-method such as tiny-rise,vgg-grad-cam
  *   options: --repeats N, --threads 1,2, --no-torch,
  *            --vgg-batch N (VGG saliency batch; default 32 to keep the whole run near 4 minutes on 2
  *            cores — use 64 for DESIGN.md's VGG-ish row),
@@ -20,7 +21,8 @@
  */
 const USAGE = `usage: npm run bench [-- options]   (or: node dist/bench/run.js [options])
   --quick                 3 timed runs instead of 5
-  --only <workload>       tiny | vgg | tiny-saliency | tiny-occlusion | vgg-saliency | vgg-occlusion
+  --only <list>           tiny | vgg | family-method, comma-separated (e.g. tiny-saliency,vgg-integrated-gradients);
+                          methods: saliency occlusion integrated-gradients smoothgrad grad-cam kernel-shap rise
   --repeats <n>           timed runs per figure (median reported)
   --threads <list>        ONNX Runtime / PyTorch thread counts (default 1,2)
   --vgg-batch <n>         VGG saliency batch (default 32; 64 for DESIGN.md's row)
@@ -32,15 +34,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
-import { occlusion } from '../src/attribution/occlusion.js';
-import { saliency } from '../src/attribution/saliency.js';
-import type { Attribution } from '../src/attribution/explainer.js';
 import { readNpy, writeNpy } from '../src/data/formats/npy.js';
 import { writeFileAtomic } from '../src/data/formats/atomic-write.js';
 import { OnnxModel } from '../src/models/model.js';
-import { tinyCnn } from '../src/models/zoo/tiny-cnn.js';
-import { vggStyle } from '../src/models/zoo/vgg-style.js';
-import type { Graph } from '../src/onnx/graph.js';
 import { encodeModel } from '../src/onnx/proto.js';
 import { configureRuntime } from '../src/onnx/runtime.js';
 import { Random } from '../src/tensor/random.js';
@@ -49,63 +45,7 @@ import { tensor } from '../src/tensor/tensor.js';
 import { formatMs, median, table, timeRuns } from './stats.js';
 import { pearson, relativeL2 } from '../src/tensor/compare.js';
 import { NOT_INSTALLED, PYTHON, runTorchReference, torchVersion } from './torch-reference.js';
-
-interface Workload {
-  family: 'tiny' | 'vgg';
-  method: 'saliency' | 'occlusion';
-  label: string;
-  graph: Graph;
-  /** Images explained per run. */
-  batch: number;
-  channels: number;
-  size: number;
-  classes: number;
-  window?: number;
-  stride?: number;
-  /** Perturbed images per forward call (occlusion) and the model's internalBatchSize, on both sides. */
-  chunk: number;
-  /** Seed of the input images (fixed per workload, whatever --only selects). */
-  seed: number;
-}
-
-/**
- * Occlusion settings. Tiny CNN: 841 placements per image, so 16 images (13,456 forward rows) keep
- * PyTorch's side under ~3 s a run. VGG: a coarse grid on a few images (a 4×4 window at stride 4
- * would be 3,136 forwards of a 224×224 image per explained image).
- */
-const TINY_OCCLUSION = { images: 16, window: 4, stride: 1, chunk: 256 };
-const VGG_OCCLUSION = { images: 2, window: 32, stride: 32, chunk: 64 };
-
-function workloads(vggBatch: number): Workload[] {
-  const tiny = tinyCnn();
-  const vgg = vggStyle();
-  const t = { family: 'tiny' as const, graph: tiny, channels: 1, size: 32, classes: 2 };
-  const v = { family: 'vgg' as const, graph: vgg, channels: 3, size: 224, classes: 10 };
-  return [
-    { ...t, method: 'saliency', label: 'tiny CNN saliency, 64 img', batch: 64, chunk: 64, seed: 1 },
-    {
-      ...t,
-      method: 'occlusion',
-      label: `tiny CNN occlusion w${TINY_OCCLUSION.window} s${TINY_OCCLUSION.stride}, ${TINY_OCCLUSION.images} img`,
-      batch: TINY_OCCLUSION.images,
-      window: TINY_OCCLUSION.window,
-      stride: TINY_OCCLUSION.stride,
-      chunk: TINY_OCCLUSION.chunk,
-      seed: 2,
-    },
-    { ...v, method: 'saliency', label: `VGG-style saliency, ${vggBatch} img`, batch: vggBatch, chunk: vggBatch, seed: 3 },
-    {
-      ...v,
-      method: 'occlusion',
-      label: `VGG-style occlusion w${VGG_OCCLUSION.window} s${VGG_OCCLUSION.stride}, ${VGG_OCCLUSION.images} img`,
-      batch: VGG_OCCLUSION.images,
-      window: VGG_OCCLUSION.window,
-      stride: VGG_OCCLUSION.stride,
-      chunk: VGG_OCCLUSION.chunk,
-      seed: 4,
-    },
-  ];
-}
+import { WORKLOAD_CHOICES, workloads, type Workload } from './workloads.js';
 
 /** Seeded uniform [0, 1) images, the same for every run of the benchmark. */
 function images(w: Pick<Workload, 'batch' | 'channels' | 'size' | 'seed'>): Tensor {
@@ -173,8 +113,9 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const choices = ['tiny', 'vgg', 'tiny-saliency', 'tiny-occlusion', 'vgg-saliency', 'vgg-occlusion'];
-  if (opts.only !== undefined && !choices.includes(opts.only)) throw new Error(`--only takes one of ${choices.join(', ')} (got '${opts.only}')`);
+  const only = opts.only?.split(',').map((o) => o.trim());
+  const unknown = only?.find((o) => !WORKLOAD_CHOICES.includes(o));
+  if (unknown !== undefined) throw new Error(`--only takes tiny, vgg or family-method names such as ${WORKLOAD_CHOICES.slice(2, 5).join(', ')} (got '${unknown}')`);
   const repeats = opts.repeats !== undefined ? Number(opts.repeats) : opts.quick ? 3 : 5;
   const warmup = 1;
   const threadCounts = opts.threads.split(',').map(Number);
@@ -197,7 +138,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const agreements: Agreement[] = [];
   try {
-    const selected = workloads(vggBatch).filter((w) => !opts.only || opts.only === w.family || opts.only === `${w.family}-${w.method}`);
+    const selected = workloads(vggBatch).filter((w) => !only || only.includes(w.family) || only.includes(`${w.family}-${w.method}`));
     for (const [k, w] of selected.entries()) {
       const modelPath = join(dir, `${w.family}.onnx`);
       await writeFileAtomic(modelPath, encodeModel(w.graph));
@@ -212,10 +153,7 @@ async function main(): Promise<void> {
         configureRuntime({ threads });
         // Sessions are cached per OnnxModel: a new model picks up the new thread count.
         const model = new OnnxModel(w.graph, { internalBatchSize: w.chunk });
-        const run = (): Promise<Attribution> =>
-          w.method === 'saliency'
-            ? saliency.attribute(model, x, { target: targets })
-            : occlusion.attribute(model, x, { target: targets, window: w.window, stride: w.stride, baseline: 0, internalBatchSize: w.chunk });
+        const run = () => w.ours(model, x, targets);
         const ours = await timeRuns(run, warmup, repeats);
         // Free ORT's arena before PyTorch runs: a VGG gradient session holds gigabytes.
         await model.dispose();
@@ -226,6 +164,7 @@ async function main(): Promise<void> {
           for (const [mi, malloc] of mallocModes[mallocChoice].entries()) {
             const save = ti === 0 && mi === 0 ? join(dir, `torch-attribution-${k}.npy`) : undefined;
             const ref = await runTorchReference({
+              ...w.torch,
               model: modelPath,
               batch: w.batch,
               size: w.size,
@@ -235,17 +174,14 @@ async function main(): Promise<void> {
               warmup,
               input: inputPath,
               targets: targetPath,
-              window: w.window,
-              stride: w.stride,
               chunk: w.chunk,
-              baseline: 0,
               save,
               malloc,
             });
             if (malloc === 'default') row.torchMs = ref.median_ms;
             else row.tunedMs = ref.median_ms;
             process.stderr.write(`  ${w.label}, ${threads} thread(s): PyTorch (${malloc === 'tuned' ? 'no-mmap' : 'default'} malloc) ${formatMs(ref.median_ms)} [${ref.runs.map(formatMs).join(', ')}]\n`);
-            if (save) {
+            if (save && w.comparable) {
               const theirs = await readNpy(save);
               agreements.push(agreement(w.label, ours.last.values, theirs));
             }

@@ -25,11 +25,14 @@ function scriptPath(): string {
   return found;
 }
 
+/** Methods torch_reference.py implements (plain torch autograd, written the way a PyTorch user would). */
+export type BenchMethod = 'saliency' | 'occlusion' | 'integrated-gradients' | 'smoothgrad' | 'grad-cam' | 'kernel-shap' | 'rise';
+
 export interface TorchRun {
   model: string;
   batch: number;
   size: number;
-  method: 'saliency' | 'occlusion';
+  method: BenchMethod;
   threads: number;
   repeats: number;
   warmup: number;
@@ -39,6 +42,18 @@ export interface TorchRun {
   stride?: number;
   chunk?: number;
   baseline?: number;
+  /** IG integration points. */
+  steps?: number;
+  /** SmoothGrad noisy copies, KernelSHAP coalitions, RISE masks. */
+  samples?: number;
+  /** SmoothGrad noise σ. */
+  stdev?: number;
+  /** Grad-CAM layer (ONNX value name). */
+  layer?: string;
+  /** KernelSHAP patch side. */
+  patch?: number;
+  /** RISE grid cells per side. */
+  cell?: number;
   /** Where to write the last run's attribution (.npy). */
   save?: string;
   /**
@@ -71,6 +86,8 @@ export function runTorchReference(o: TorchRun): Promise<TorchResult> {
   if (o.stride !== undefined) args.push('--stride', `${o.stride}`);
   if (o.chunk !== undefined) args.push('--chunk', `${o.chunk}`);
   if (o.baseline !== undefined) args.push('--baseline', `${o.baseline}`);
+  const extra = { steps: o.steps, samples: o.samples, stdev: o.stdev, layer: o.layer, patch: o.patch, cell: o.cell };
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) args.push(`--${k}`, `${v}`);
   if (o.save) args.push('--save', o.save);
   // OMP_NUM_THREADS as well as torch.set_num_threads, so OpenMP never starts a bigger pool first.
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: `${o.threads}`, MKL_NUM_THREADS: `${o.threads}` };

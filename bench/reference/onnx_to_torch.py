@@ -200,9 +200,17 @@ class OnnxTorch(torch.nn.Module):
             return getattr(self, self.buffer_names[name])
         return self.consts[name]
 
-    def forward(self, x):
+    def forward(self, x, capture=None):
+        """The first output; with `capture` (an inner value name), also that value with retain_grad()."""
         env = {self.input_name: x}
         for op, ins, outs, a in self.nodes:
             args = [None if n == '' else (env[n] if n in env else self._const(n)) for n in ins]
             env[outs[0]] = OPS[op](args, a)
-        return env[self.output_name]
+        if capture is None:
+            return env[self.output_name]
+        if capture not in env:
+            raise KeyError(f'onnx_to_torch: no value named {capture}')
+        inner = env[capture]
+        if inner.requires_grad:
+            inner.retain_grad()
+        return env[self.output_name], inner

@@ -11,6 +11,8 @@ buffers. The methods are written the way a PyTorch user would write them efficie
 
   saliency   Captum's Saliency: input.requires_grad_(), forward, select each row's target logit,
              backward of their sum, |input.grad|. One pass over the whole batch.
+  integrated-gradients, smoothgrad, grad-cam, kernel-shap, rise: see each function's docstring;
+             every method batches its rows (steps, noisy copies, coalitions, masks) `chunk` at a time.
   occlusion  Captum's Occlusion semantics (window slid with a stride, last placement clipped at the
              border, replaced by `baseline`, output drop credited to the window and averaged over the
              placements covering each pixel), computed in batches of `chunk` perturbed images under
@@ -79,12 +81,105 @@ def occlusion(model, x, targets, window, stride, baseline, chunk, masks, ny, nx)
         return (total / counts).expand(n, c, h, w).contiguous()
 
 
+def integrated_gradients(model, x, targets, steps, chunk):
+    """Captum's IG (Gauss-Legendre, zero baseline), (step, image) rows batched `chunk` at a time."""
+    nodes, weights = np.polynomial.legendre.leggauss(steps)
+    alphas = torch.tensor(0.5 * (nodes + 1), dtype=x.dtype)
+    w = torch.tensor(0.5 * weights, dtype=x.dtype)
+    n = x.shape[0]
+    total = torch.zeros_like(x)
+    for s in range(0, n * steps, chunk):
+        jobs = torch.arange(s, min(n * steps, s + chunk))
+        step, img = jobs // n, jobs % n
+        xs = (alphas[step].view(-1, 1, 1, 1) * x[img]).requires_grad_(True)
+        model(xs).gather(1, targets[img][:, None]).sum().backward()
+        total.index_add_(0, img, xs.grad * w[step].view(-1, 1, 1, 1))
+    return x * total
+
+
+def smoothgrad(model, x, targets, samples, stdev, chunk, generator):
+    """NoiseTunnel(Saliency) smoothgrad: mean over noisy copies of |grad|, rows batched."""
+    n = x.shape[0]
+    noise = torch.randn((samples,) + tuple(x.shape), generator=generator) * stdev
+    total = torch.zeros_like(x)
+    for s in range(0, n * samples, chunk):
+        jobs = torch.arange(s, min(n * samples, s + chunk))
+        k, img = jobs // n, jobs % n
+        xs = (x[img] + noise[k, img]).requires_grad_(True)
+        model(xs).gather(1, targets[img][:, None]).sum().backward()
+        total.index_add_(0, img, xs.grad.abs())
+    return total / samples
+
+
+def grad_cam(model, x, targets, layer):
+    """Captum's LayerGradCam (no ReLU) upsampled to the input with nearest interpolation."""
+    out, a = model(x.clone().requires_grad_(True), capture=layer)
+    out.gather(1, targets[:, None]).sum().backward()
+    layer_map = (a.grad.mean(dim=(2, 3), keepdim=True) * a).sum(dim=1, keepdim=True)
+    return F.interpolate(layer_map.detach(), size=x.shape[2:], mode='nearest')
+
+
+def patch_masks(h, w, patch):
+    """Feature index per pixel for square patches, as [features, 1, h, w] booleans."""
+    ny, nx = math.ceil(h / patch), math.ceil(w / patch)
+    ids = (torch.arange(h)[:, None] // patch) * nx + torch.arange(w)[None, :] // patch
+    return torch.stack([ids == f for f in range(ny * nx)])[:, None]
+
+
+def kernel_shap(model, x, targets, patch, samples, chunk, generator):
+    """KernelSHAP over patches: coalition sizes drawn from the Shapley kernel, end points weighted
+    1e6, perturbed images batched, one weighted least-squares solve per image."""
+    n, c, h, w = x.shape
+    masks = patch_masks(h, w, patch).to(x.dtype)  # [M, 1, h, w]
+    m = masks.shape[0]
+    sizes = torch.arange(1, m)
+    kernel = (m - 1) / (sizes * (m - sizes)).double()
+    out = torch.empty(n, c, h, w)
+    for i in range(n):
+        k = sizes[torch.multinomial(kernel, samples - 2, replacement=True, generator=generator)]
+        order = torch.rand(samples - 2, m, generator=generator).argsort(dim=1)
+        z = (order < k[:, None]).to(x.dtype)
+        z = torch.cat([torch.ones(1, m), torch.zeros(1, m), z])
+        weights = torch.ones(samples)
+        weights[:2] = 1e6
+        values = torch.empty(samples)
+        with torch.no_grad():
+            for s in range(0, samples, chunk):
+                keep = torch.einsum('bm,mchw->bchw', z[s:s + chunk], masks).clamp(max=1)
+                values[s:s + chunk] = model(x[i:i + 1] * keep)[:, targets[i]]
+        design = torch.cat([z, torch.ones(samples, 1)], dim=1)
+        sw = weights.sqrt()[:, None]
+        coef = torch.linalg.lstsq(design * sw, values[:, None] * sw).solution[:m, 0]
+        out[i] = torch.einsum('m,mchw->chw', coef, masks).expand(c, h, w)
+    return out
+
+
+def rise(model, x, targets, count, cell, p, chunk, generator):
+    """RISE: random s x s grids (kept with probability p), bilinearly upsampled and randomly
+    shifted, saliency = sum_i f(M_i * x) M_i / (N p); masked images batched."""
+    n, c, h, w = x.shape
+    ch, cw = math.ceil(h / cell), math.ceil(w / cell)
+    grids = (torch.rand(count, 1, cell, cell, generator=generator) < p).to(x.dtype)
+    big = F.interpolate(grids, size=((cell + 1) * ch, (cell + 1) * cw), mode='bilinear', align_corners=False)
+    dy = torch.randint(0, ch, (count,), generator=generator)
+    dx = torch.randint(0, cw, (count,), generator=generator)
+    masks = torch.stack([big[j, :, dy[j]:dy[j] + h, dx[j]:dx[j] + w] for j in range(count)])
+    out = torch.zeros(n, 1, h, w)
+    with torch.no_grad():
+        for i in range(n):
+            for s in range(0, count, chunk):
+                mk = masks[s:s + chunk]
+                scores = model(x[i:i + 1] * mk)[:, targets[i]]
+                out[i] += torch.einsum('b,bchw->chw', scores, mk)
+    return (out / (count * p)).expand(n, c, h, w).contiguous()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--model', required=True)
     ap.add_argument('--batch', type=int, required=True)
     ap.add_argument('--size', type=int, required=True)
-    ap.add_argument('--method', choices=['saliency', 'occlusion'], required=True)
+    ap.add_argument('--method', choices=['saliency', 'occlusion', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'kernel-shap', 'rise'], required=True)
     ap.add_argument('--threads', type=int, required=True)
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--warmup', type=int, default=1)
@@ -94,6 +189,12 @@ def main():
     ap.add_argument('--stride', type=int, default=1)
     ap.add_argument('--chunk', type=int, default=256)
     ap.add_argument('--baseline', type=float, default=0.0)
+    ap.add_argument('--steps', type=int, default=50, help='IG integration points')
+    ap.add_argument('--samples', type=int, default=5, help='SmoothGrad noisy copies / KernelSHAP coalitions / RISE masks')
+    ap.add_argument('--stdev', type=float, default=0.15, help='SmoothGrad noise sigma')
+    ap.add_argument('--layer', help='Grad-CAM: ONNX value name of the layer')
+    ap.add_argument('--patch', type=int, default=4, help='KernelSHAP patch side')
+    ap.add_argument('--cell', type=int, default=8, help='RISE grid cells per side')
     ap.add_argument('--save')
     args = ap.parse_args()
 
@@ -113,8 +214,19 @@ def main():
     else:
         targets = torch.arange(args.batch) % classes
 
+    generator = torch.Generator().manual_seed(0)
     if args.method == 'saliency':
         run = lambda: saliency(model, x, targets)  # noqa: E731
+    elif args.method == 'integrated-gradients':
+        run = lambda: integrated_gradients(model, x, targets, args.steps, args.chunk)  # noqa: E731
+    elif args.method == 'smoothgrad':
+        run = lambda: smoothgrad(model, x, targets, args.samples, args.stdev, args.chunk, generator)  # noqa: E731
+    elif args.method == 'grad-cam':
+        run = lambda: grad_cam(model, x, targets, args.layer)  # noqa: E731
+    elif args.method == 'kernel-shap':
+        run = lambda: kernel_shap(model, x, targets, args.patch, args.samples, args.chunk, generator)  # noqa: E731
+    elif args.method == 'rise':
+        run = lambda: rise(model, x, targets, args.samples, args.cell, 0.5, args.chunk, generator)  # noqa: E731
     else:
         masks, ny, nx = occlusion_masks(args.size, args.size, args.window, args.stride)
         run = lambda: occlusion(model, x, targets, args.window, args.stride, args.baseline, args.chunk, masks, ny, nx)  # noqa: E731
