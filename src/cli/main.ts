@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { registerDemo } from './demo.js';
 import { registerExplain } from './explain.js';
 import { registerLayers } from './layers.js';
+import { registerImportance } from './importance.js';
+import { registerShapley } from './shapley.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerExplain(program);
   registerLayers(program);
+  registerImportance(program);
+  registerShapley(program);
   return program;
 }
 

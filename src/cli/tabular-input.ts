@@ -1,0 +1,24 @@
+/** Shared by the tabular commands: load an ONNX model with input [N, F] and a matching table. */
+import type { Tensor } from '../tensor/tensor.js';
+import { shapeToString } from '../tensor/tensor.js';
+import { readNpy } from '../data/formats/npy.js';
+import { loadOnnxModel } from '../models/import/onnx-file.js';
+import type { OnnxModel } from '../models/model.js';
+import { UsageError } from './errors.js';
+
+export async function loadTabularModel(path: string, batchSize: number): Promise<OnnxModel> {
+  const model = await loadOnnxModel(path, { internalBatchSize: batchSize });
+  if (model.inputShape.length !== 1) {
+    throw new UsageError(`${path} takes input [N, ${model.inputShape.join(', ')}]; tabular commands need a model with input [N, F] (for images, extract descriptors first)`);
+  }
+  return model;
+}
+
+/** Reads a [N, F] table whose F matches the model's. */
+export async function readTable(path: string, features: number, what: string): Promise<Tensor> {
+  const x = await readNpy(path);
+  if (x.shape.length !== 2 || x.shape[1] !== features) {
+    throw new UsageError(`${what} ${path} has shape ${shapeToString(x.shape)} but the model takes [N, ${features}]`);
+  }
+  return x;
+}

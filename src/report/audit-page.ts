@@ -1,0 +1,110 @@
+/**
+ * The audit report page: verdicts first (one row per question, one column per audited model), then
+ * each finding with its evidence, the rule that made the verdict, and what the check cannot tell.
+ * Self-contained: charts are inline SVG, pictures are data URIs, no script, no CDN.
+ */
+import type { Finding, Verdict } from '../audit/findings.js';
+import { escapeHtml, htmlPage, paragraph, section, table, raw } from './html.js';
+
+export interface ModelAuditView {
+  name: string;
+  /** One line about the model and data (accuracy, images audited). */
+  description: string;
+  findings: readonly Finding[];
+}
+
+export interface AuditPageInput {
+  title: string;
+  subtitle: string;
+  /** Optional introduction (the demo explains its scenario). */
+  intro?: string;
+  models: readonly ModelAuditView[];
+  /** Extra sections before the details (e.g. the demo's comparison table). */
+  extra?: string;
+  timings?: Readonly<Record<string, number>>;
+}
+
+const LABEL: Record<Verdict, string> = { flag: 'FLAG', warn: 'WARN', pass: 'PASS', 'not-run': 'NOT RUN' };
+
+function badge(v: Verdict): string {
+  return `<span class="verdict ${v}">${LABEL[v]}</span>`;
+}
+
+function summaryTable(models: readonly ModelAuditView[]): string {
+  const ids: { id: string; title: string }[] = [];
+  for (const m of models) for (const f of m.findings) if (!ids.some((x) => x.id === f.id)) ids.push({ id: f.id, title: f.title });
+  const rows = ids.map(({ id, title }) => [
+    title,
+    ...models.map((m) => {
+      const f = m.findings.find((x) => x.id === id);
+      return f ? raw(`${badge(f.verdict)} <a href="#${escapeHtml(anchor(m.name, id))}">details</a>`) : '—';
+    }),
+  ]);
+  return table(['question', ...models.map((m) => m.name)], rows, { className: 'verdicts' });
+}
+
+function anchor(model: string, id: string): string {
+  return `${model}-${id}`.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}
+
+function findingHtml(model: string, f: Finding): string {
+  const figures = (f.figures ?? [])
+    .map((fig) => {
+      const body = fig.svg
+        ? `<div class="chart">${fig.svg}</div>`
+        : `<div class="pictures">${(fig.images ?? []).map((im) => `<figure><img src="${im.uri}" alt="${escapeHtml(im.label)}"><figcaption>${escapeHtml(im.label)}</figcaption></figure>`).join('')}</div>`;
+      return `<figure class="evidence">${body}<figcaption>${escapeHtml(fig.caption)}</figcaption></figure>`;
+    })
+    .join('\n');
+  return [
+    `<article class="finding" id="${escapeHtml(anchor(model, f.id))}">`,
+    `<h3>${badge(f.verdict)} ${escapeHtml(f.title)}</h3>`,
+    paragraph(f.summary),
+    figures,
+    `<p class="rule"><strong>Rule.</strong> ${escapeHtml(f.rule)}</p>`,
+    `<p class="limits"><strong>What this cannot tell.</strong> ${escapeHtml(f.limits)}</p>`,
+    '</article>',
+  ].join('\n');
+}
+
+function timingsFooter(timings: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(timings).map(([k, v]) => `${escapeHtml(k)} ${v.toFixed(1)} s`);
+  return `<footer>Time per stage: ${parts.join(' · ')}</footer>`;
+}
+
+export function renderAuditPage(input: AuditPageInput): string {
+  const body = [
+    '<header>',
+    `<h1>${escapeHtml(input.title)}</h1>`,
+    paragraph(input.subtitle, 'muted'),
+    '</header>',
+    input.intro ? paragraph(input.intro, 'lead') : '',
+    section('Verdicts', summaryTable(input.models) + paragraph('FLAG: the check found the problem · WARN: weaker evidence · PASS: the check ran and found nothing · NOT RUN: inputs missing (see details).', 'muted')),
+    input.extra ?? '',
+    ...input.models.map((m) => section(m.name, paragraph(m.description, 'muted') + m.findings.map((f) => findingHtml(m.name, f)).join('\n'), { id: anchor(m.name, 'model') })),
+    section(
+      'What the audit cannot tell',
+      paragraph(
+        'Every check answers a narrow question with a stated rule. Passing them all does not prove the model learned the physics: ' +
+          'it shows that the failures these checks look for were not found on the data given. A domain expert must still judge ' +
+          'whether what the model attends to is physically meaningful, and the audit must be repeated when the data change.',
+      ),
+    ),
+    input.timings ? timingsFooter(input.timings) : '',
+  ].join('\n');
+  return htmlPage({ title: input.title, body, css: AUDIT_CSS });
+}
+
+const AUDIT_CSS = `
+.verdict { display: inline-block; min-width: 4.6em; text-align: center; font-weight: 700; font-size: 0.78rem;
+  letter-spacing: 0.04em; padding: 2px 6px; border-radius: 3px; color: #fff; }
+.verdict.flag { background: #c62828; } .verdict.warn { background: #e08a00; }
+.verdict.pass { background: #2e7d32; } .verdict.not-run { background: #8a93a3; }
+table.verdicts td { min-width: 12rem; }
+article.finding { margin: 1.2rem 0 1.8rem; }
+.rule, .limits { font-size: 0.9rem; color: var(--muted); }
+figure.evidence { margin: 0.6rem 0 0.8rem; }
+.chart svg { max-width: 100%; height: auto; }
+.pictures { display: flex; flex-wrap: wrap; gap: 10px; }
+.pictures figure img { width: 128px; }
+`;

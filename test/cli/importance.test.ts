@@ -1,0 +1,95 @@
+/**
+ * `trustscope importance` on files: the JSON it writes equals the library's result, an ignored
+ * column gets exactly 0, and user errors are one 'trustscope: ' line with exit code 1 and no file.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../src/data/formats/npy.js';
+import { saveOnnxGraph } from '../../src/models/import/onnx-file.js';
+import { OnnxModel } from '../../src/models/model.js';
+import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
+import { tensor } from '../../src/tensor/tensor.js';
+import { permutationImportance } from '../../src/tabular/permutation-importance.js';
+import { linearModel, randomTensor, tempDir } from '../helpers/models.js';
+import { runCli } from './cli-harness.js';
+
+const dirP = tempDir('trustscope-importance-');
+let path: (name: string) => string;
+// Two classes from 3 columns; column 1 has weight 0 in both rows, so the model ignores it.
+const W = [2, 0, -1, -2, 0, 1];
+const graph = linearModel([3], W, [0, 0]);
+const x = randomTensor([60, 3], 1, -1, 1);
+const labels = tensor([60], Array.from({ length: 60 }, (_, i) => (2 * x.data[3 * i] - x.data[3 * i + 2] > 0 ? 0 : 1)));
+
+beforeAll(async () => {
+  path = (await dirP).path;
+  await saveOnnxGraph(path('tab.onnx'), graph);
+  await saveOnnxGraph(path('cnn.onnx'), tinyCnn({ size: 8, seed: 1 }));
+  await writeNpy(path('x.npy'), x);
+  await writeNpy(path('y.npy'), labels);
+  await writeNpy(path('y-short.npy'), tensor([5], [0, 1, 0, 1, 0]));
+  await writeNpy(path('x4.npy'), randomTensor([60, 4], 2));
+  await writeNpy(path('reg.npy'), tensor([60], Array.from({ length: 60 }, (_, i) => 2 * x.data[3 * i] - x.data[3 * i + 2])));
+});
+afterAll(async () => (await dirP).cleanup());
+
+const importance = (...args: string[]) => runCli(['importance', ...args]);
+
+describe('trustscope importance', () => {
+  it('writes {features, mean, std, baselineScore} equal to the library result', async () => {
+    const out = path('pi.json');
+    const r = await importance('--model', path('tab.onnx'), '--input', path('x.npy'), '--labels', path('y.npy'), '--repeats', '10', '--seed', '3', '--names', 'a,b,c', '--out', out);
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(await readFile(out, 'utf8'));
+    expect(Object.keys(json)).toEqual(['features', 'mean', 'std', 'baselineScore']);
+    const lib = await permutationImportance(new OnnxModel(graph), x, labels.data, { repeats: 10, seed: 3, names: ['a', 'b', 'c'] });
+    expect(json).toEqual({ features: ['a', 'b', 'c'], mean: lib.mean, std: lib.std, baselineScore: lib.baselineScore });
+    expect(json.baselineScore).toBe(1);
+    expect(json.mean[1]).toBe(0);
+    expect(json.std[1]).toBe(0);
+    expect(json.mean[0]).toBeGreaterThan(json.mean[2]);
+    expect(r.stdout).toContain('permutation importance (accuracy, 10 repeats, baseline 1.0000)');
+  });
+
+  it('scores a one-output regression with r2 and neg-mse', async () => {
+    await saveOnnxGraph(path('reg.onnx'), linearModel([3], [2, 0, -1], [0]));
+    for (const scoring of ['r2', 'neg-mse']) {
+      const out = path(`reg-${scoring}.json`);
+      const r = await importance('--model', path('reg.onnx'), '--input', path('x.npy'), '--labels', path('reg.npy'), '--scoring', scoring, '--repeats', '5', '--out', out);
+      expect(r.stderr).toEqual([]);
+      const json = JSON.parse(await readFile(out, 'utf8'));
+      expect(json.baselineScore).toBeCloseTo(scoring === 'r2' ? 1 : 0, 5);
+      expect(json.mean[1]).toBe(0);
+      expect(json.features).toEqual(['f0', 'f1', 'f2']);
+    }
+  });
+
+  it('rejects bad input with one line, exit code 1 and no output file', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--model', path('cnn.onnx'), '--input', path('x.npy'), '--labels', path('y.npy')], /takes input \[N, 1, 8, 8\]; tabular commands need a model with input \[N, F\]/],
+      [['--model', path('tab.onnx'), '--input', path('x4.npy'), '--labels', path('y.npy')], /--input .* has shape \[60, 4\] but the model takes \[N, 3\]/],
+      [['--model', path('tab.onnx'), '--input', path('x.npy'), '--labels', path('y-short.npy')], /--labels .* has shape \[5\] but --input has 60 rows/],
+      [['--model', path('tab.onnx'), '--input', path('x.npy'), '--labels', path('y.npy'), '--names', 'a,b'], /--names lists 2 names for 3 columns/],
+      [['--model', path('tab.onnx'), '--input', path('x.npy'), '--labels', path('y.npy'), '--scoring', 'f1'], /--scoring must be one of accuracy, r2, neg-mse/],
+      [['--model', path('tab.onnx'), '--input', path('x.npy'), '--labels', path('reg.npy')], /not an integer class label; use --scoring r2 or neg-mse/],
+      [['--model', path('missing.onnx'), '--input', path('x.npy'), '--labels', path('y.npy')], /cannot read .*missing.onnx: no such file/],
+    ];
+    for (const [args, message] of cases) {
+      const out = path('bad.json');
+      const r = await importance(...args, '--out', out);
+      expect(r.code).toBe(1);
+      expect(r.stderr.length).toBe(1);
+      expect(r.stderr[0]).toMatch(/^trustscope: /);
+      expect(r.stderr[0]).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('--help explains the options', async () => {
+    const r = await importance('--help');
+    expect(r.code).toBe(0);
+    for (const option of ['--model', '--input', '--labels', '--repeats', '--seed', '--scoring', '--names', '--out']) expect(r.stdout).toContain(option);
+  });
+});
