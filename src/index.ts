@@ -47,3 +47,71 @@ export { runDemo, demoSummary, DEMO_SETTINGS } from './audit/demo.js';
 export { renderDemoPage } from './report/demo-page.js';
 export { heatmapPng, overlayPng, greyscalePng } from './report/png.js';
 export { relativeL2, pearson } from './tensor/compare.js';
+
+// Attribution suite, part 2: modified backward rules, attention, targets, segments.
+export { guidedBackprop } from './attribution/guided-backprop.js';
+export { guidedGradCam, type GuidedGradCamOptions } from './attribution/guided-grad-cam.js';
+export { deepLift, type DeepLiftOptions } from './attribution/deeplift.js';
+export { explainClasses, outputSum, outputWeights } from './attribution/targets.js';
+export { slic, slicBatch, enforceConnectivity, type SlicOptions, type Segmentation } from './attribution/segmentation/slic.js';
+export { imageFeatureMasks, SEGMENTATIONS, type SegmentationKind, type SegmentOptions } from './attribution/segmentation/feature-masks.js';
+export { BACKWARD_RULES, ruleOverrides, type BackwardRules } from './onnx/autodiff/backward-rules.js';
+export { DEFAULT_MEMORY_BUDGET, rowCost, rowsPerCall } from './models/memory-budget.js';
+export { attention, attentionRollout, findAttentionValues, rolloutMatrix } from './attribution/attention.js';
+export type { AttentionOptions } from './attribution/attention.js';
+export { tinyVit, tinyVitAttentionValues } from './models/zoo/tiny-vit.js';
+export type { TinyVitOptions } from './models/zoo/tiny-vit.js';
+export { generateGrains, voronoiCell } from './data/synthetic/grains.js';
+export type { GrainOptions, GrainSet, GrainPoint } from './data/synthetic/grains.js';
+
+// Is the explanation real? Sanity checks and metrics.
+export { randomisationTest, parameterLayersTopDown } from './evaluate/randomisation.js';
+export type { RandomisationOptions, RandomisationResult, RandomisationStep, RandomisationMode } from './evaluate/randomisation.js';
+export { spearman, ssim, hogDistance, hogBlocks, compareMaps, averageRanks } from './evaluate/similarity.js';
+export { findHotspots, survivingHotspots } from './evaluate/hotspots.js';
+export { localisation, rocAuc, topKHits } from './evaluate/localisation.js';
+export type { LocalisationResult, LocalisationOptions, MetricScores } from './evaluate/localisation.js';
+export { complexity, gini, entropyOfFractions, effectiveCount } from './evaluate/complexity.js';
+export type { ComplexityResult } from './evaluate/complexity.js';
+export { pixelMaps, maskPlanes } from './evaluate/maps.js';
+export { evaluateExplanations, evaluationJson, parseMetrics, METRIC_NAMES } from './evaluate/evaluate.js';
+export type { EvaluateOptions, EvaluationResult, MetricName } from './evaluate/evaluate.js';
+export { renderEvaluationPage } from './report/evaluation-page.js';
+export * from './evaluate/faithfulness.js';
+export { explanationRobustness, maxSensitivity, averageSensitivity, localLipschitzEstimate } from './evaluate/robustness.js';
+export type { RobustnessOptions, RobustnessResult } from './evaluate/robustness.js';
+export { adversarialExamples, minimalFlipEpsilon, adversarialFlip } from './evaluate/adversarial.js';
+export type { AttackOptions, FlipSearchOptions, FlipSearchResult, AdversarialFlipOptions, AdversarialFlipResult } from './evaluate/adversarial.js';
+
+// Trust diagnostics.
+export { calibrationReport, fitTemperature, temperatureScaling, negativeLogLikelihood, probabilitiesFromLogits, scaleLogits } from './trust/calibration.js';
+export type { CalibrationReport, ReliabilityBin, TemperatureFit, TemperatureScalingResult, Binning } from './trust/calibration.js';
+export { conformalQuantile, conformalScores, calibrateClassifier, predictionSets, summariseSets, splitConformal, calibrateRegressor, predictionIntervals, intervalCoverage, CONFORMAL_SCORES } from './trust/conformal.js';
+export type { ConformalScore, ConformalClassifier, ConformalRegressor, SplitConformalResult } from './trust/conformal.js';
+export { convAutoencoder, AUTOENCODER_CODE_LAYER, type AutoencoderOptions } from './models/zoo/autoencoder.js';
+export { trainReconstruction, type ReconstructionTrainResult } from './models/train-autoencoder.js';
+export { SHIFT_KINDS, applyShift, generateShiftedSet, generateShiftSuite, type ShiftKind, type ShiftedSet } from './data/synthetic/shifts.js';
+export { auroc } from './trust/auroc.js';
+export { fitMahalanobis, mahalanobisScores, type MahalanobisFit } from './trust/mahalanobis.js';
+export { OOD_DETECTORS, maxSoftmaxScores, energyScores, reconstructionErrors, typicalityCentre, typicalityScores, layerFeatures, defaultFeatureLayer, oodTable, oodShare, formatOodTable, type OodTable, type OodDetector } from './trust/ood.js';
+export { hotspotTransplant, type TransplantResult, type TransplantOptions } from './trust/hotspot-transplant.js';
+export { leakageCheck, leakageVerdict, tinyCnnRecipe, type LeakageResult, type TrainingRecipe } from './trust/leakage.js';
+
+// Tabular models and descriptors.
+export { permutationImportance, SCORINGS } from './tabular/permutation-importance.js';
+export type { PermutationImportance, Scoring } from './tabular/permutation-importance.js';
+export { shapleyValues, shapleyFromValues, meanAbsoluteShapley } from './tabular/shapley.js';
+export type { ShapleyResult } from './tabular/shapley.js';
+export { LogisticRegression, standardisation, standardise } from './tabular/logistic-regression.js';
+export { DecisionTree } from './tabular/decision-tree.js';
+export { extractDescriptors, DESCRIPTOR_NAMES } from './tabular/descriptors.js';
+export { explainViaDescriptors } from './tabular/surrogate.js';
+export type { SurrogateExplanation } from './tabular/surrogate.js';
+export type { TabularModel } from './tabular/table.js';
+
+// The audit.
+export { auditModel, auditJson, type AuditInput, type AuditOptions, type ModelAudit } from './audit/audit.js';
+export { runDemoAudit, type DemoAuditResult } from './audit/demo-audit.js';
+export type { Finding, Verdict, FindingId } from './audit/findings.js';
+export { renderAuditPage } from './report/audit-page.js';
+export { lineChart, barChart, histogram, reliabilityDiagram } from './report/charts.js';

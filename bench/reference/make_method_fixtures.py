@@ -34,6 +34,15 @@ here, following Captum's definitions (Captum itself is not needed):
                          over the ceil((32 − 4)/2) + 1 = 15 placements per axis (last one clipped);
                          computed in float64 (the model cast with .double()), since the drops are
                          differences of close logits and torch's own float32 result is ~1e-5 off
+  guided_backprop.npy    guided backprop (Captum GuidedBackprop): every nn.ReLU replaced by a
+                         torch.autograd.Function whose backward is relu(grad · 1[x > 0])
+  deeplift.npy           DeepLIFT rescale rule (Captum DeepLift) from ig_baseline.npy: the model runs on
+                         cat([x, b]); every ReLU and MaxPool2d is a torch.autograd.Function whose backward
+                         is Captum's rule (ReLU: grad · Δy/Δx, or its gradient where |Δx| < 1e-10; MaxPool:
+                         max_unpool2d of grad · (max(y_x, y_b) − y_b, y_x − max(y_x, y_b)) with each half's
+                         own indices, both halves added, divided by Δx); attribution (x − b) · grad_x
+  deeplift_zero.npy      the same from a zero baseline (all MaxPool windows of the baseline half tie:
+                         checks the first-maximum rule)
   manifest.json          targets, options, layer names and the model path
 
 All arrays are float32; the accumulations (IG sums, SmoothGrad means, occlusion averages) are done in
@@ -49,6 +58,7 @@ import numpy as np
 import onnx
 import onnx.numpy_helper
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -146,6 +156,107 @@ def occlusion(model, x, targets, window, stride, baseline):
     return (total / counts).numpy(), len(ys) * len(xs)
 
 
+class GuidedReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.clamp(min=0)
+        ctx.save_for_backward(x)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (grad * (x > 0).to(grad.dtype)).clamp(min=0)
+
+
+class Swap(nn.Module):
+    """A module calling an autograd Function (the replaced backward rule of one layer)."""
+
+    def __init__(self, fn, *args):
+        super().__init__()
+        self.fn = fn
+        self.args = args
+
+    def forward(self, x):
+        return self.fn.apply(x, *self.args)
+
+
+def replaced(model, make):
+    """A copy of the model whose modules are replaced where make(module) returns a module."""
+    model = copy.deepcopy(model)
+    for seq in (model.features, model.head):
+        for i, m in enumerate(seq):
+            swap = make(m)
+            if swap is not None:
+                seq[i] = swap
+    return model
+
+
+def guided_backprop(model, x, targets):
+    guided = replaced(model, lambda m: Swap(GuidedReLU) if isinstance(m, nn.ReLU) else None)
+    return input_grad(guided, x, targets)
+
+
+DEEPLIFT_EPS = 1e-10
+
+
+class RescaleReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.clamp(min=0)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        dx = torch.cat(2 * [x.chunk(2)[0] - x.chunk(2)[1]])
+        dy = torch.cat(2 * [y.chunk(2)[0] - y.chunk(2)[1]])
+        ordinary = grad * (x > 0).to(grad.dtype)
+        return torch.where(dx.abs() < DEEPLIFT_EPS, ordinary, grad * dy / torch.where(dx.abs() < DEEPLIFT_EPS, torch.ones_like(dx), dx))
+
+
+class RescaleMaxPool(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, k):
+        y, idx = F.max_pool2d(x, k, return_indices=True)
+        ctx.save_for_backward(x, y, idx)
+        ctx.k = k
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, idx = ctx.saved_tensors
+        k = ctx.k
+        size = list(x.shape)
+        yx, yb = y.chunk(2)
+        top = torch.max(yx, yb)
+        shares = torch.cat([top - yb, yx - top])
+        placed = F.max_unpool2d(grad * shares, idx, k, output_size=size[2:])
+        summed = torch.cat(2 * [placed.chunk(2)[0] + placed.chunk(2)[1]])
+        dx = torch.cat(2 * [x.chunk(2)[0] - x.chunk(2)[1]])
+        ordinary = F.max_unpool2d(grad, idx, k, output_size=size[2:])
+        small = dx.abs() < DEEPLIFT_EPS
+        return torch.where(small, ordinary, summed / torch.where(small, torch.ones_like(dx), dx)), None
+
+
+def deeplift(model, x, targets, baseline):
+    def make(m):
+        if isinstance(m, nn.ReLU):
+            return Swap(RescaleReLU)
+        if isinstance(m, nn.MaxPool2d):
+            return Swap(RescaleMaxPool, m.kernel_size)
+        return None
+
+    rescaled = replaced(model, make)
+    n = x.shape[0]
+    x = x.clone().requires_grad_(True)
+    out = rescaled(torch.cat([x, baseline]))
+    both = torch.cat([targets, targets])
+    out[torch.arange(2 * n), both].sum().backward()
+    return (x - baseline).detach().numpy().astype(np.float64) * x.grad.detach().numpy().astype(np.float64)
+
+
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, 'test', 'fixtures', 'methods')
     os.makedirs(out_dir, exist_ok=True)
@@ -188,6 +299,10 @@ def main():
         save_npy(os.path.join(out_dir, f'gradcam_{key}_layer.npy'), layer_map)
         save_npy(os.path.join(out_dir, f'gradcam_{key}.npy'), up)
 
+    save_npy(os.path.join(out_dir, 'guided_backprop.npy'), guided_backprop(model, x, targets))
+    save_npy(os.path.join(out_dir, 'deeplift.npy'), deeplift(model, x, targets, torch.from_numpy(baseline)))
+    save_npy(os.path.join(out_dir, 'deeplift_zero.npy'), deeplift(model, x, targets, torch.zeros_like(x)))
+
     occ, placements = occlusion(model, x, targets, OCCLUSION['window'], OCCLUSION['stride'], OCCLUSION['baseline'])
     save_npy(os.path.join(out_dir, 'occlusion.npy'), occ)
 
@@ -206,6 +321,9 @@ def main():
                                   'options': {'layer': layer, 'torchModule': module, 'relu': False, 'upsample': 'nearest'}}
                for key, (layer, module) in GRADCAM_LAYERS.items()},
             'occlusion': {'file': 'occlusion.npy', 'options': dict(OCCLUSION, placements=placements)},
+            'guided_backprop': {'file': 'guided_backprop.npy', 'options': {}},
+            'deeplift': {'file': 'deeplift.npy', 'baselineFile': 'ig_baseline.npy', 'options': {'eps': DEEPLIFT_EPS}},
+            'deeplift_zero': {'file': 'deeplift_zero.npy', 'options': {'baseline': 0, 'eps': DEEPLIFT_EPS}},
         },
     }
     with open(os.path.join(out_dir, 'manifest.json'), 'w') as f:

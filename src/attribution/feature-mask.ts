@@ -55,7 +55,7 @@ export async function evaluateCoalitions(
   model: Model,
   inputs: Tensor,
   baseline: number | Tensor,
-  mask: FeatureMask,
+  mask: FeatureMask | readonly FeatureMask[],
   coalitions: readonly (readonly Uint8Array[])[],
   cotangent: Tensor,
   chunk: number,
@@ -72,8 +72,9 @@ export async function evaluateCoalitions(
       const z = coalitions[img][s];
       const off = img * d;
       const dst = r * d;
+      const featureOf = maskOf(mask, img).featureOf;
       for (let e = 0; e < d; e++) {
-        const keep = z[mask.featureOf[e]] === 1;
+        const keep = z[featureOf[e]] === 1;
         batch[dst + e] = keep ? inputs.data[off + e] : typeof baseline === 'number' ? baseline : baseline.data[off + e];
       }
     });
@@ -162,17 +163,23 @@ export function weightedRidge(
   return { intercept: intercept ? beta[0] : 0, coef: beta.slice(o) };
 }
 
+/** The mask of image `img`: one shared mask, or one per image (superpixels). */
+export function maskOf(mask: FeatureMask | readonly FeatureMask[], img: number): FeatureMask {
+  return 'featureOf' in mask ? mask : mask[img];
+}
+
 /** Per-feature values [N, M] broadcast back to every element of each feature, in the inputs' shape. */
-export function broadcastFeatures(inputs: Tensor, mask: FeatureMask, perFeature: readonly Float64Array[]): Tensor {
+export function broadcastFeatures(inputs: Tensor, mask: FeatureMask | readonly FeatureMask[], perFeature: readonly Float64Array[]): Tensor {
   const d = sizeOf(inputs.shape.slice(1));
   const values = new Float32Array(inputs.data.length);
   perFeature.forEach((phi, i) => {
-    for (let e = 0; e < d; e++) values[i * d + e] = phi[mask.featureOf[e]];
+    const featureOf = maskOf(mask, i).featureOf;
+    for (let e = 0; e < d; e++) values[i * d + e] = phi[featureOf[e]];
   });
   return tensor(inputs.shape, values);
 }
 
-/** [N, M] tensor of per-feature values. */
+/** [N, M] tensor of per-feature values (rows with fewer features, as superpixels give, are zero-padded to M). */
 export function featureTable(perFeature: readonly Float64Array[], m: number): Tensor {
   const out = new Float32Array(perFeature.length * m);
   perFeature.forEach((phi, i) => out.set(phi, i * m));

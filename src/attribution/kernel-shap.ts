@@ -1,8 +1,9 @@
 /**
  * KernelSHAP (Lundberg & Lee 2017) with Captum's sampling and surrogate:
- *  - features: square patches (side `patch`, default 4, all channels) of image inputs, or one per
- *    column of tabular inputs [N, F] (feature-mask.ts); an absent feature takes the baseline
- *    (default 0);
+ *  - features: square patches (side `patch`, default 4, all channels) of image inputs, SLIC
+ *    superpixels with `segments: 'slic'` (nSegments, compactness; one segmentation per image, so
+ *    M varies per image and extras.phi is zero-padded to the largest M), or one per column of
+ *    tabular inputs [N, F] (feature-mask.ts); an absent feature takes the baseline (default 0);
  *  - coalitions: the first two are all-present and all-absent; every further one draws its size
  *    k ∈ {1, …, M−1} with probability ∝ (M − 1) / (k (M − k)) and then k features uniformly (a
  *    partial Fisher–Yates shuffle of the seeded Random; Captum thresholds a normal vector, which is
@@ -31,9 +32,10 @@ import { tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
 import { resolveTarget } from './explainer.js';
-import { broadcastFeatures, checkBaseline, evaluateCoalitions, featureMask, featureTable, weightedRidge } from './feature-mask.js';
+import { broadcastFeatures, checkBaseline, evaluateCoalitions, featureTable, weightedRidge } from './feature-mask.js';
+import { imageFeatureMasks, type SegmentOptions } from './segmentation/feature-masks.js';
 
-export interface KernelShapOptions extends ExplainOptions {
+export interface KernelShapOptions extends ExplainOptions, SegmentOptions {
   /** Side of the square patches that form the features of image inputs (default 4). */
   patch?: number;
   /** Coalitions per input, the two end points included (default 25 × features). */
@@ -120,46 +122,51 @@ export const kernelShap: Explainer<KernelShapOptions> = {
   description:
     'KernelSHAP (Captum): weighted linear surrogate on Shapley-kernel-sampled coalitions of patch×patch features (patch 4, samples 25 × features, baseline 0, seed 0; exact enumeration for ≤ 12 features); extras.phi [N, features]',
   async attribute(model, inputs, options = {}) {
-    const mask = featureMask(inputs.shape, options.patch ?? 4, 'kernel-shap');
-    const m = mask.count;
+    // One mask per image: patches share one; SLIC superpixels give each image its own count M_i.
+    const masks = imageFeatureMasks(inputs, options, 'kernel-shap');
+    const counts = masks.map((k) => k.count);
+    const m = Math.max(0, ...counts);
+    const sameCount = counts.every((c) => c === m);
     const n = inputs.shape[0];
     const baseline = options.baseline ?? 0;
     checkBaseline('kernel-shap', inputs, baseline);
     const exact = options.exact ?? false;
     const ridge = options.ridge ?? 1e-9;
     if (exact && m > MAX_EXACT_FEATURES) throw new Error(`kernel-shap: exact enumeration needs ≤ ${MAX_EXACT_FEATURES} features (got ${m}); use a larger patch or sampling`);
-    const samples = options.samples ?? 25 * m;
+    const samplesFor = (mi: number) => options.samples ?? 25 * mi;
+    const samples = samplesFor(m);
     if (!exact && (!Number.isInteger(samples) || samples < 2)) throw new Error(`kernel-shap: samples must be an integer ≥ 2 (got ${samples})`);
     if (!(ridge >= 0)) throw new Error(`kernel-shap: ridge must be ≥ 0 (got ${ridge})`);
     const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
 
     const rng = new Random(options.seed ?? 0);
-    const enumerated = exact ? allCoalitions(m) : [];
-    const coalitions = Array.from({ length: n }, () => (exact ? enumerated : sampleCoalitions(m, samples, rng)));
-    const scores = await evaluateCoalitions(model, inputs, baseline, mask, coalitions, cotangent, options.internalBatchSize ?? 256);
+    const enumerated = new Map<number, Uint8Array[]>();
+    const enumerate = (mi: number) => enumerated.get(mi) ?? enumerated.set(mi, allCoalitions(mi)).get(mi)!;
+    const coalitions = counts.map((mi) => (exact ? enumerate(mi) : sampleCoalitions(mi, samplesFor(mi), rng)));
+    const scores = await evaluateCoalitions(model, inputs, baseline, masks, coalitions, cotangent, options.internalBatchSize ?? 256);
 
     const phis: Float64Array[] = [];
     const intercepts = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const rows = coalitions[i];
       let fit: { intercept: number; coef: Float64Array };
-      if (exact) fit = exactFit(rows, scores[i], m, ridge);
+      if (exact) fit = exactFit(rows, scores[i], counts[i], ridge);
       else {
         const weights = rows.map((_, s) => (s < 2 ? END_POINT_WEIGHT : 1));
-        fit = weightedRidge(rows, scores[i], weights, m, ridge);
+        fit = weightedRidge(rows, scores[i], weights, counts[i], ridge);
       }
       phis.push(fit.coef);
       intercepts[i] = fit.intercept;
     }
     return {
       method: 'kernel-shap',
-      values: broadcastFeatures(inputs, mask, phis),
+      values: broadcastFeatures(inputs, masks, phis),
       targets: classes,
       extras: {
         phi: featureTable(phis, m),
         intercept: tensor([n], Float32Array.from(intercepts)),
-        features: m,
-        samples: exact ? 2 ** m : samples,
+        features: sameCount ? m : counts,
+        samples: exact ? (sameCount ? 2 ** m : counts.map((c) => 2 ** c)) : sameCount ? samples : counts.map(samplesFor),
         exact,
       },
     };

@@ -1,6 +1,7 @@
 /**
  * LIME (Ribeiro, Singh & Guestrin 2016) with Captum's `Lime` defaults, on the same features as
- * KernelSHAP (feature-mask.ts: patch×patch squares over all channels, or one per column of [N, F]):
+ * KernelSHAP (feature-mask.ts: patch×patch squares over all channels, SLIC superpixels per image
+ * with `segments: 'slic'`, or one per column of [N, F]):
  *  - coalitions: each feature present independently with probability 0.5 (Captum's
  *    default_perturb_func), drawn per input from the seeded Random; absent features take the baseline;
  *  - similarity: Captum's exponential kernel exp(−d² / (2 · width²)) with width 1.0 and d the cosine
@@ -23,9 +24,10 @@ import { Random } from '../tensor/random.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
 import { resolveTarget } from './explainer.js';
 import type { FeatureMask } from './feature-mask.js';
-import { broadcastFeatures, checkBaseline, evaluateCoalitions, featureMask, featureTable, weightedRidge } from './feature-mask.js';
+import { broadcastFeatures, checkBaseline, evaluateCoalitions, featureTable, maskOf, weightedRidge } from './feature-mask.js';
+import { imageFeatureMasks, type SegmentOptions } from './segmentation/feature-masks.js';
 
-export interface LimeOptions extends ExplainOptions {
+export interface LimeOptions extends ExplainOptions, SegmentOptions {
   /** Side of the square patches that form the features of image inputs (default 4). */
   patch?: number;
   /** Perturbed copies per input (default 25 × features). */
@@ -60,8 +62,10 @@ export const lime: Explainer<LimeOptions> = {
   description:
     'LIME (Captum defaults): surrogate on Bernoulli(0.5) coalitions of patch×patch features weighted by exp(−cos_dist²/2w²) (patch 4, samples 25 × features, width 1, baseline 0, seed 0); weighted ridge alpha 0.01 instead of Captum’s Lasso',
   async attribute(model, inputs, options = {}) {
-    const mask = featureMask(inputs.shape, options.patch ?? 4, 'lime');
-    const m = mask.count;
+    // One mask per image: patches share one; SLIC superpixels give each image its own count M_i.
+    const masks = imageFeatureMasks(inputs, options, 'lime');
+    const counts = masks.map((k) => k.count);
+    const m = Math.max(0, ...counts);
     const n = inputs.shape[0];
     const baseline = options.baseline ?? 0;
     checkBaseline('lime', inputs, baseline);
@@ -74,22 +78,22 @@ export const lime: Explainer<LimeOptions> = {
     const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
 
     const rng = new Random(options.seed ?? 0);
-    const coalitions = Array.from({ length: n }, () => Array.from({ length: samples }, () => Uint8Array.from({ length: m }, () => (rng.next() < 0.5 ? 1 : 0))));
-    const scores = await evaluateCoalitions(model, inputs, baseline, mask, coalitions, cotangent, options.internalBatchSize ?? 256);
+    const coalitions = counts.map((mi) => Array.from({ length: samples }, () => Uint8Array.from({ length: mi }, () => (rng.next() < 0.5 ? 1 : 0))));
+    const scores = await evaluateCoalitions(model, inputs, baseline, masks, coalitions, cotangent, options.internalBatchSize ?? 256);
 
     const coefs: Float64Array[] = [];
     const intercepts = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const weights = coalitions[i].map((z) => Math.exp(-(cosineDistance(inputs, baseline, mask, i, z) ** 2) / (2 * width * width)));
-      const fit = weightedRidge(coalitions[i], scores[i], weights, m, alpha + 1e-9);
+      const weights = coalitions[i].map((z) => Math.exp(-(cosineDistance(inputs, baseline, maskOf(masks, i), i, z) ** 2) / (2 * width * width)));
+      const fit = weightedRidge(coalitions[i], scores[i], weights, counts[i], alpha + 1e-9);
       coefs.push(fit.coef);
       intercepts[i] = fit.intercept;
     }
     return {
       method: 'lime',
-      values: broadcastFeatures(inputs, mask, coefs),
+      values: broadcastFeatures(inputs, masks, coefs),
       targets: classes,
-      extras: { coefficients: featureTable(coefs, m), intercept: tensor([n], Float32Array.from(intercepts)), features: m, samples, kernelWidth: width, alpha },
+      extras: { coefficients: featureTable(coefs, m), intercept: tensor([n], Float32Array.from(intercepts)), features: counts.every((c) => c === m) ? m : counts, samples, kernelWidth: width, alpha },
     };
   },
 };

@@ -2,6 +2,9 @@
 import type { Explainer } from './explainer.js';
 import { gradCam, gradCamPlusPlus } from './grad-cam.js';
 import { gradientShap } from './gradient-shap.js';
+import { deepLift } from './deeplift.js';
+import { guidedBackprop } from './guided-backprop.js';
+import { guidedGradCam } from './guided-grad-cam.js';
 import { inputXGradient } from './input-x-gradient.js';
 import { integratedGradients } from './integrated-gradients.js';
 import { kernelShap } from './kernel-shap.js';
@@ -10,6 +13,7 @@ import { smoothGrad, smoothGradSq, varGrad } from './noise-tunnel.js';
 import { occlusion } from './occlusion.js';
 import { rise } from './rise.js';
 import { saliency } from './saliency.js';
+import { attention, attentionRollout } from './attention.js';
 
 const all: readonly Explainer[] = [
   saliency,
@@ -25,6 +29,11 @@ const all: readonly Explainer[] = [
   rise,
   kernelShap,
   lime,
+  guidedBackprop,
+  guidedGradCam,
+  deepLift,
+  attention,
+  attentionRollout,
 ] as readonly Explainer<never>[] as readonly Explainer[];
 
 export const explainers: ReadonlyMap<string, Explainer> = new Map(all.map((e) => [e.name, e]));

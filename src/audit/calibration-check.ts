@@ -27,7 +27,7 @@ export async function calibrationCheck(logits: Tensor, labels: readonly number[]
   const svg = await reliabilityDiagram(
     [
       { name: 'as trained', bins: ts.before.bins },
-      { name: `temperature ${ts.temperature.toFixed(2)}`, bins: ts.after.bins },
+      { name: `temperature ${ts.temperature.toPrecision(2)}`, bins: ts.after.bins },
     ],
     { title: 'reliability (held-out half)' },
   );
@@ -37,7 +37,7 @@ export async function calibrationCheck(logits: Tensor, labels: readonly number[]
     verdict,
     summary:
       `ECE ${ece.toFixed(3)} (${direction}: mean confidence ${ts.before.meanConfidence.toFixed(3)} vs accuracy ${ts.before.accuracy.toFixed(3)}); ` +
-      `temperature scaling (T = ${ts.temperature.toFixed(2)}, fitted on the other half) gives ECE ${ts.after.ece.toFixed(3)}, NLL ${ts.before.nll.toFixed(3)} → ${ts.after.nll.toFixed(3)}.`,
+      `temperature scaling (T = ${ts.temperature.toPrecision(2)}, fitted on the other half) gives ECE ${ts.after.ece.toFixed(3)}, NLL ${ts.before.nll.toFixed(3)} → ${ts.after.nll.toFixed(3)}.`,
     rule: `flag when ECE (15 uniform bins, on a held-out half) > ${CALIBRATION_RULE.flagEce}; warn when > ${CALIBRATION_RULE.warnEce}.`,
     evidence: {
       temperature: ts.temperature,

@@ -8,11 +8,11 @@ import { row, takeRows } from '../tensor/tensor.js';
 import type { Graph } from '../onnx/graph.js';
 import { OnnxModel } from '../models/model.js';
 import { withSoftmax } from '../models/transforms.js';
-import { trainClassifier } from '../models/train.js';
+import { trainClassifier, type TrainResult } from '../models/train.js';
 import { tinyCnn } from '../models/zoo/tiny-cnn.js';
 import type { EmDefectOptions, EmDefectSet } from '../data/synthetic/em-defects.js';
 import { ARTIFACT_INTENSITY, cornerMask, generateEmDefects } from '../data/synthetic/em-defects.js';
-import { indicesWhere, subset } from '../data/dataset.js';
+import { indicesWhere, subset, type Dataset } from '../data/dataset.js';
 import { saliency } from '../attribution/saliency.js';
 import { occlusion } from '../attribution/occlusion.js';
 import { regionContrast } from '../evaluate/region.js';
@@ -83,6 +83,34 @@ function regionNumbers(r: { inside: number; outside: number; ratio: number }): R
   return { inside: r.inside, outside: r.outside, ratio: r.ratio };
 }
 
+/** The scenario's training recipe (shared by both models, and by the demo audit). */
+export function trainDemoModel(kind: 'clean' | 'shortcut', train: Dataset, seed: number, options: Pick<DemoOptions, 'settings' | 'onProgress'> = {}): Promise<TrainResult> {
+  const s = { ...DEMO_SETTINGS, ...options.settings };
+  return trainClassifier(tinyCnn({ seed: seed + 11 }), train.images, train.labels, {
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    learningRate: s.learningRate,
+    weightDecay: s.weightDecay,
+    schedule: 'cosine',
+    seed: seed + 13,
+    onProgress: (p) => options.onProgress?.({ stage: `training the ${kind} model`, fraction: p.fraction }),
+  });
+}
+
+/** The scenario's four data sets: clean and shortcut training sets (same tiles), and their test sets. */
+export function demoData(seed: number, settings: Partial<DemoSettings> = {}) {
+  const s = { ...DEMO_SETTINGS, ...settings };
+  // Same tiles for both training sets: they differ only by the artifact on defect images.
+  const base = { ...s.generator, contrast: [...s.generator.contrast] as [number, number], radius: [...s.generator.radius] as [number, number] };
+  return {
+    base,
+    cleanTrain: generateEmDefects({ ...base, count: s.trainImages, seed, artifact: 'none' }),
+    shortcutTrain: generateEmDefects({ ...base, count: s.trainImages, seed, artifact: 'with-defect' }),
+    cleanTest: generateEmDefects({ ...base, count: s.testImages, seed: seed + 1000, artifact: 'none' }),
+    shortcutTest: generateEmDefects({ ...base, count: s.testImages, seed: seed + 1000, artifact: 'with-defect' }),
+  };
+}
+
 async function runModel(
   kind: 'clean' | 'shortcut',
   train: EmDefectSet,
@@ -95,15 +123,7 @@ async function runModel(
   const s = { ...DEMO_SETTINGS, ...options.settings };
   const clock = (stage: string, start: number) => (timings[`${kind}: ${stage}`] = (performance.now() - start) / 1000);
   let t = performance.now();
-  const trained = await trainClassifier(tinyCnn({ seed: seed + 11 }), train.images, train.labels, {
-    epochs: s.epochs,
-    batchSize: s.batchSize,
-    learningRate: s.learningRate,
-    weightDecay: s.weightDecay,
-    schedule: 'cosine',
-    seed: seed + 13,
-    onProgress: (p) => options.onProgress?.({ stage: `training the ${kind} model`, fraction: p.fraction }),
-  });
+  const trained = await trainDemoModel(kind, train, seed, options);
   clock('training', t);
   // Tiny 32×32 inputs: 256 rows per ORT call is ~1.4× faster than 64 and still a few MB.
   const model = new OnnxModel(trained.graph, { internalBatchSize: 256 });
@@ -176,12 +196,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const s = { ...DEMO_SETTINGS, ...options.settings };
   const timings: Record<string, number> = {};
   const t = performance.now();
-  // Same tiles for both training sets: they differ only by the artifact on defect images.
-  const base = { ...s.generator, contrast: [...s.generator.contrast] as [number, number], radius: [...s.generator.radius] as [number, number] };
-  const cleanTrain = generateEmDefects({ ...base, count: s.trainImages, seed, artifact: 'none' });
-  const shortcutTrain = generateEmDefects({ ...base, count: s.trainImages, seed, artifact: 'with-defect' });
-  const cleanTest = generateEmDefects({ ...base, count: s.testImages, seed: seed + 1000, artifact: 'none' });
-  const shortcutTest = generateEmDefects({ ...base, count: s.testImages, seed: seed + 1000, artifact: 'with-defect' });
+  const { cleanTrain, shortcutTrain, cleanTest, shortcutTest } = demoData(seed, options.settings);
   timings['generating data'] = (performance.now() - t) / 1000;
   const clean = await runModel('clean', cleanTrain, cleanTest, shortcutTest, seed, options, timings);
   const shortcut = await runModel('shortcut', shortcutTrain, shortcutTest, shortcutTest, seed, options, timings);

@@ -13,6 +13,8 @@ export interface Figure {
   caption: string;
   /** Inline SVG markup (charts). */
   svg?: string;
+  /** A small table of numbers (header row, then rows). */
+  table?: { headers: string[]; rows: (string | number)[][] };
   /** PNG data URIs shown side by side (maps, overlays). */
   images?: { uri: string; label: string }[];
 }

@@ -88,7 +88,7 @@ export async function shortcutCheck(model: Model, data: Dataset, options: Shortc
       caption: `class ${c}: saliency overlays (outline = region of interest); the transplanted window of each is its strongest outside-ROI ${t.window}×${t.window} window`,
       images: Array.from({ length: k }, (_, i) => {
         const one = (x: Tensor) => ({ shape: x.shape.slice(1), data: row(x, i).data });
-        const png = overlayPng(one(images), one(sal.values), { scale: 4, outlines: [{ mask: one(masks), color: '#9f0' }] });
+        const png = overlayPng(one(images), one(sal.values), { scale: 4, outlines: [{ mask: one(masks), color: '#99ff00' }] });
         return { uri: pngDataUri(png), label: `image ${src[i]}` };
       }),
     });

@@ -9,6 +9,9 @@ import type { Target } from '../attribution/explainer.js';
 import { INTEGRATION_RULES } from '../attribution/integrated-gradients.js';
 import type { IntegrationRule } from '../attribution/integrated-gradients.js';
 import { writeOverlays } from './png-overlays.js';
+import { explainClasses, outputSum } from '../attribution/targets.js';
+import { SEGMENTATIONS, type SegmentationKind } from '../attribution/segmentation/feature-masks.js';
+import { concatRows } from '../tensor/tensor.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
 
 interface ExplainCliOptions {
@@ -17,11 +20,19 @@ interface ExplainCliOptions {
   method: string;
   out: string;
   target?: string;
+  targets?: string;
+  targetOutputs?: string;
+  segments: SegmentationKind;
+  nSegments: number;
+  compactness: number;
   layer?: string;
   reluAttributions?: boolean;
   signed?: boolean;
   png?: string;
   upsample: 'none' | 'nearest' | 'bilinear';
+  attentionLayer?: number;
+  head?: number;
+  attentionValues?: string;
   window: number;
   stride: number;
   baseline: number;
@@ -66,6 +77,19 @@ function parseUpsample(value: string): 'none' | 'nearest' | 'bilinear' {
   throw new UsageError(`--upsample must be none, nearest or bilinear (got '${value}')`);
 }
 
+function parseSegments(value: string): SegmentationKind {
+  if ((SEGMENTATIONS as readonly string[]).includes(value)) return value as SegmentationKind;
+  throw new UsageError(`--segments must be one of ${SEGMENTATIONS.join(', ')} (got '${value}')`);
+}
+
+function parseIndexList(flag: string) {
+  return (value: string): number[] => {
+    const list = value.split(',').map((s) => Number(s.trim()));
+    if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`${flag} must be a comma-separated list of indices ≥ 0 (got '${value}')`);
+    return list;
+  };
+}
+
 function parseTarget(value: string | undefined, rows: number): Target | undefined {
   if (value === undefined) return undefined;
   const parts = value.split(',').map((s) => s.trim());
@@ -97,6 +121,11 @@ export function registerExplain(program: Command): void {
     .requiredOption('--method <name>', `attribution method: ${[...explainers.keys()].join(' | ')}`)
     .requiredOption('--out <file.npy>', 'where to write the attributions (same shape as the input)')
     .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
+    .option('--targets <class,class…>', 'several classes for every image in one call; --out then holds (T, N, …) maps (or (T, C, H, W) for one image), class-major in the order given')
+    .option('--target-outputs <i,j…>', 'regression or dense (flattened) outputs: explain the sum of these outputs (e.g. the pixels of a region)')
+    .option('--segments <kind>', `kernel-shap, lime: features as ${SEGMENTATIONS.join(' | ')} (SLIC superpixels per image)`, parseSegments, 'patches')
+    .option('--n-segments <K>', 'kernel-shap, lime with --segments slic: desired number of superpixels', parseInteger('--n-segments', 1), 50)
+    .option('--compactness <m>', 'kernel-shap, lime with --segments slic: SLIC compactness on [0, 1]-scaled intensities (larger: squarer segments)', parseNumber('--compactness'), 0.1)
     .option('--window <n>', 'occlusion: window side in pixels', parseInteger('--window', 1), 4)
     .option('--stride <n>', 'occlusion: step between windows', parseInteger('--stride', 1), 1)
     .option('--baseline <value>', 'occlusion: value written into the window; integrated-gradients: start of the path', parseNumber('--baseline'), 0)
@@ -117,24 +146,39 @@ export function registerExplain(program: Command): void {
     .option('--png <dir>', 'also write one overlay picture per image (grey image, inferno map) into this folder')
     .option('--signed', "saliency: keep the gradient's sign (Captum's abs=False; default |gradient|)")
     .option('--relu-attributions', "grad-cam, grad-cam-pp: ReLU the map (Captum's relu_attributions; default keeps negative evidence)")
-    .option('--upsample <mode>', 'grad-cam, grad-cam-pp: none | nearest | bilinear resize to the input size; the map has one channel [N, 1, H, W]', parseUpsample, 'nearest')
+    .option('--attention-layer <i>', 'attention: the layer shown; attention-rollout: the last layer rolled out (index from 0, negative from the end; default −1, the last)', parseInteger('--attention-layer'))
+    .option('--head <h>', 'attention: one head (default: the mean over heads)', parseInteger('--head', 0))
+    .option('--attention-values <names>', "attention, attention-rollout: comma-separated attention-probability values [N, heads, T, T] in block order (default: the model's Softmax outputs of that shape)")
+    .option('--upsample <mode>', 'grad-cam, grad-cam-pp, attention, attention-rollout: none | nearest | bilinear resize to the input size; the map has one channel [N, 1, H, W]', parseUpsample, 'nearest')
     .option('--batch-size <n>', 'rows per ONNX Runtime call (bounds memory)', parseInteger('--batch-size', 1), 64)
     .addHelpText('after', `\nMethods (Captum's semantics and defaults):\n${methods}\n\nExample:\n  trustscope explain --model model.onnx --input images.npy --method occlusion --window 4 --stride 2 --out occlusion.npy\n  trustscope explain --model model.onnx --input images.npy --method integrated-gradients --steps 100 --rule riemann_trapezoid --out ig.npy\n  trustscope explain --model model.onnx --input images.npy --method smoothgrad --nt-samples 25 --noise-fraction 0.15 --seed 1 --out sg.npy\n  trustscope explain --model model.onnx --input images.npy --method gradient-shap --baselines background.npy --nt-samples 50 --stdevs 0.1 --out gshap.npy\n  trustscope explain --model model.onnx --input images.npy --method rise --masks 4000 --cell 7 --probability 0.5 --out rise.npy`)
     .action(async (opts: ExplainCliOptions) => {
       const explainer = getExplainer(opts.method);
       if (opts.stdevs !== undefined && opts.noiseFraction !== undefined) throw new UsageError('give --stdevs or --noise-fraction, not both');
       if (explainer.name === 'gradient-shap' && opts.noiseFraction !== undefined) throw new UsageError('--method gradient-shap takes --stdevs, not --noise-fraction');
-      if ((explainer.name === 'grad-cam' || explainer.name === 'grad-cam-pp') && !opts.layer) {
+      if (['grad-cam', 'grad-cam-pp', 'guided-grad-cam'].includes(explainer.name) && !opts.layer) {
         throw new UsageError(`--method ${explainer.name} needs --layer <name> (a conv or ReLU output); list the names with 'trustscope layers --model ${opts.model}'`);
       }
       const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
       const x = await readNpy(opts.input);
       const { batch, single } = asBatch(x, model.inputShape, opts.input);
-      const target = parseTarget(opts.target, batch.shape[0]);
+      const given = [opts.target, opts.targets, opts.targetOutputs].filter((v) => v !== undefined).length;
+      if (given > 1) throw new UsageError('give one of --target, --targets and --target-outputs');
+      if (!(opts.compactness > 0)) throw new UsageError(`--compactness must be a number > 0 (got ${opts.compactness})`);
+      const several = opts.targets === undefined ? undefined : parseIndexList('--targets')(opts.targets);
+      several?.forEach((c) => {
+        if (c >= model.outputSize) throw new UsageError(`--targets lists class ${c} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
+      });
+      let target = parseTarget(opts.target, batch.shape[0]);
+      if (opts.targetOutputs !== undefined) {
+        const outputs = parseIndexList('--target-outputs')(opts.targetOutputs);
+        const bad = outputs.find((o) => o >= model.outputSize);
+        if (bad !== undefined) throw new UsageError(`--target-outputs lists output ${bad} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
+        target = outputSum(outputs, batch.shape[0], model.outputSize);
+      }
       const baselines = opts.baselines === undefined ? opts.baseline : await readNpy(opts.baselines);
       const started = performance.now();
-      const result = await explainer.attribute(model, batch, {
-        target,
+      const methodOptions = {
         internalBatchSize: opts.batchSize,
         window: opts.window,
         stride: opts.stride,
@@ -156,10 +200,24 @@ export function registerExplain(program: Command): void {
         relu: opts.reluAttributions === true,
         abs: opts.signed !== true,
         upsample: opts.upsample,
-      } as Parameters<typeof explainer.attribute>[2]);
-      const values = single ? reshape(result.values, result.values.shape.slice(1)) : result.values;
+        attentionLayer: opts.attentionLayer,
+        head: opts.head,
+        attentionValues: opts.attentionValues?.split(',').map((v) => v.trim()),
+        segments: opts.segments,
+        nSegments: opts.nSegments,
+        compactness: opts.compactness,
+      };
+      const perClass = several ? await explainClasses(explainer, model, batch, several, methodOptions as Parameters<typeof explainer.attribute>[2]) : undefined;
+      const result = perClass
+        ? { ...perClass[0], values: concatRows(perClass.map((r) => r.values)), targets: several }
+        : await explainer.attribute(model, batch, { target, ...methodOptions } as Parameters<typeof explainer.attribute>[2]);
+      // Several classes: (T, N, …), or (T, …) for one image; otherwise (N, …), or (…) for one image.
+      const rowShape = result.values.shape.slice(1);
+      const values = perClass
+        ? reshape(result.values, single ? [perClass.length, ...rowShape] : [perClass.length, batch.shape[0], ...rowShape])
+        : single ? reshape(result.values, rowShape) : result.values;
       await writeNpy(opts.out, values);
-      const pictures = opts.png ? await writeOverlays(opts.png, opts.out, batch, result.values) : [];
+      const pictures = opts.png ? await writeOverlays(opts.png, opts.out, batch, perClass ? perClass[0].values : result.values) : [];
       const targets = result.targets ? ` (target class ${[...new Set(result.targets)].join(', ')})` : '';
       const delta = result.extras?.convergenceDelta as number[] | undefined;
       const deltaText = delta && delta.length > 0 ? `, max |convergence delta| ${Math.max(...delta.map(Math.abs)).toExponential(2)}` : '';

@@ -3,8 +3,10 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './audit.js';
 import { registerDemo } from './demo.js';
 import { registerExplain } from './explain.js';
+import { registerEvaluate } from './evaluate.js';
 import { registerLayers } from './layers.js';
 import { registerImportance } from './importance.js';
 import { registerShapley } from './shapley.js';
@@ -16,8 +18,10 @@ export function buildProgram(): Command {
     .description('tells you whether to trust an image model: explanations, sanity checks and trust diagnostics on ONNX models')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
+  registerAudit(program);
   registerDemo(program);
   registerExplain(program);
+  registerEvaluate(program);
   registerLayers(program);
   registerImportance(program);
   registerShapley(program);

@@ -12,6 +12,9 @@ import { buildGradientGraph } from '../onnx/autodiff/gradient.js';
 import { inferShapes } from '../onnx/shapes.js';
 import { SessionCache } from '../onnx/runtime.js';
 import { defaultInitialValues } from '../onnx/builder.js';
+import { transformerParameters } from './transformer-parameters.js';
+import { ruleOverrides, rowsPerGroup, type BackwardRules } from '../onnx/autodiff/backward-rules.js';
+import { DEFAULT_MEMORY_BUDGET, rowCost, rowsPerCall, type RowCost } from './memory-budget.js';
 
 export interface ParameterInfo {
   /** Initializer name. */
@@ -21,7 +24,7 @@ export interface ParameterInfo {
   readonly layer: string;
   readonly opType: string;
   /** What the parameter is to its layer; decides how it is re-initialised. */
-  readonly role: 'weight' | 'bias' | 'scale' | 'mean' | 'variance';
+  readonly role: 'weight' | 'bias' | 'scale' | 'mean' | 'variance' | 'embedding';
   /** Fan-in used by the default initialiser (weights and biases of Conv/Gemm/MatMul). */
   readonly fanIn: number;
 }
@@ -52,11 +55,20 @@ export interface Model {
   /** The same w.r.t. a named inner value. */
   layerVjp(x: Tensor, layer: string, cotangent: Tensor): Promise<{ output: Tensor; activation: Tensor; grad: Tensor }>;
   withParameters(change: ParameterChange): Model;
+  /**
+   * The same model whose vjp/layerVjp use replaced backward rules (guided backprop's ReLU,
+   * DeepLIFT's rescale rules on input/baseline row pairs); optional, see backward-rules.ts.
+   */
+  withBackwardRules?(kind: BackwardRules): Model;
 }
 
 export interface OnnxModelOptions {
   /** Rows per ONNX Runtime call; bounds memory. */
   internalBatchSize?: number;
+  /** Bytes of activations per ONNX Runtime call (default 512 MB): caps the rows of big inputs further. */
+  memoryBudget?: number;
+  /** Backward rules of vjp/layerVjp (default 'gradient'). */
+  backwardRules?: BackwardRules;
 }
 
 const FAN_IN_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'ConvTranspose']);
@@ -77,7 +89,11 @@ export class OnnxModel implements Model {
   readonly inputName: string;
   readonly outputName: string;
   readonly internalBatchSize: number;
+  readonly memoryBudget: number;
+  readonly backwardRules: BackwardRules;
   private readonly sessions = new SessionCache();
+  private readonly variants = new Map<BackwardRules, OnnxModel>();
+  private cost?: RowCost;
 
   constructor(
     readonly graph: Graph,
@@ -97,6 +113,10 @@ export class OnnxModel implements Model {
     this.outputName = graph.outputs[0].name;
     this.inputShape = input.shape.slice(1) as number[];
     this.internalBatchSize = Math.max(1, options.internalBatchSize ?? 64);
+    this.memoryBudget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+    if (!(this.memoryBudget > 0)) throw new Error(`memoryBudget must be a positive number of bytes (got ${options.memoryBudget})`);
+    this.backwardRules = options.backwardRules ?? 'gradient';
+    ruleOverrides(this.backwardRules);
 
     const info = inferShapes(graph);
     const outShape = info.shapes.get(this.outputName) ?? graph.outputs[0].shape?.map((d) => (typeof d === 'number' ? d : -1));
@@ -125,6 +145,7 @@ export class OnnxModel implements Model {
         if (t && role && t.dataType === DataType.FLOAT) params.push({ name: v, shape: t.dims, layer: n.name, opType: n.opType, role, fanIn });
       });
     }
+    params.push(...transformerParameters(graph, new Set(params.map((p) => p.name))));
     this.parameters = params;
   }
 
@@ -137,12 +158,20 @@ export class OnnxModel implements Model {
     if (bad >= 0) throw new Error(`${what} holds a non-finite value (${x.data[bad]}) at flat index ${bad}; clean the data first`);
   }
 
-  /** Runs `step` on row chunks of at most internalBatchSize rows and joins each named result. */
-  private async batched<K extends string>(rows: number, step: (start: number, end: number) => Promise<Record<K, Tensor>>): Promise<Record<K, Tensor>> {
+  /** Rows per ONNX Runtime call: internalBatchSize, capped by memoryBudget (see memory-budget.ts). */
+  rowsPerCall(pass: 'forward' | 'backward'): number {
+    this.cost ??= rowCost(this.forwardGraph());
+    const group = pass === 'backward' ? rowsPerGroup(this.backwardRules) : 1;
+    return rowsPerCall(this.internalBatchSize, this.cost[pass], this.memoryBudget, group);
+  }
+
+  /** Runs `step` on row chunks of at most rowsPerCall(pass) rows and joins each named result. */
+  private async batched<K extends string>(rows: number, step: (start: number, end: number) => Promise<Record<K, Tensor>>, pass: 'forward' | 'backward' = 'forward'): Promise<Record<K, Tensor>> {
     const parts: Record<string, Tensor[]> = {};
+    const size = this.rowsPerCall(pass);
     // An empty batch still runs once, so that every result comes back with its [0, …] shape.
-    for (let start = 0; start === 0 || start < rows; start += this.internalBatchSize) {
-      const end = Math.min(rows, start + this.internalBatchSize);
+    for (let start = 0; start === 0 || start < rows; start += size) {
+      const end = Math.min(rows, start + size);
       const out = await step(start, end);
       for (const [k, v] of Object.entries(out) as [string, Tensor][]) (parts[k] ??= []).push(v);
     }
@@ -164,6 +193,21 @@ export class OnnxModel implements Model {
     return r.y;
   }
 
+  /**
+   * Inner values (layers or node names) from one forward pass, without building a backward graph:
+   * for methods that only read activations (attention maps), and usable on models whose ops have
+   * no gradient rule.
+   */
+  async activations(x: Tensor, layers: readonly string[]): Promise<Tensor[]> {
+    this.check(x);
+    const values = layers.map((l) => this.resolveLayer(l));
+    const key = `activations:${values.join('|')}`;
+    const graph = (): Graph => ({ ...this.graph, outputs: values.map((name) => ({ name, dataType: DataType.FLOAT })) });
+    const session = await this.sessions.get(key, graph);
+    const r = await this.batched(x.shape[0], async (s, e) => (await session.run({ [this.inputName]: sliceRows(x, s, e) }, values)) as Record<string, Tensor>);
+    return values.map((v) => r[v]);
+  }
+
   private checkCotangent(x: Tensor, cotangent: Tensor): void {
     if (cotangent.shape.length !== 2 || cotangent.shape[0] !== x.shape[0] || cotangent.shape[1] !== this.outputSize) {
       throw new Error(`cotangent has shape ${shapeToString(cotangent.shape)} but must be [${x.shape[0]}, ${this.outputSize}] (one row per input, one column per output)`);
@@ -173,13 +217,33 @@ export class OnnxModel implements Model {
   async vjp(x: Tensor, cotangent: Tensor): Promise<{ output: Tensor; inputGrad: Tensor }> {
     this.check(x);
     this.checkCotangent(x, cotangent);
-    const g = buildOnce(this, 'vjp', () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [this.inputName] }));
+    this.checkGroups(x);
+    const rules = ruleOverrides(this.backwardRules);
+    const g = buildOnce(this, 'vjp', () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [this.inputName], rules }));
     const session = await this.sessions.get('vjp', () => g.graph);
     const r = await this.batched(x.shape[0], async (s, e) => {
       const out = await session.run({ [this.inputName]: sliceRows(x, s, e), [g.cotangents[0]]: sliceRows(cotangent, s, e) });
       return { output: out[this.outputName], inputGrad: out[g.gradients[0]] };
-    });
+    }, 'backward');
     return r;
+  }
+
+  private checkGroups(x: Tensor): void {
+    const group = rowsPerGroup(this.backwardRules);
+    if (x.shape[0] % group !== 0) {
+      throw new Error(`a model with ${this.backwardRules} backward rules takes rows in groups of ${group} (input, baseline); got ${x.shape[0]} rows`);
+    }
+  }
+
+  /** This model with other backward rules for vjp/layerVjp; cached, so sessions are built once per kind. */
+  withBackwardRules(kind: BackwardRules): OnnxModel {
+    if (kind === this.backwardRules) return this;
+    let m = this.variants.get(kind);
+    if (!m) {
+      m = new OnnxModel(this.graph, { internalBatchSize: this.internalBatchSize, memoryBudget: this.memoryBudget, backwardRules: kind });
+      this.variants.set(kind, m);
+    }
+    return m;
   }
 
   layerShape(layer: string): readonly number[] | undefined {
@@ -197,18 +261,21 @@ export class OnnxModel implements Model {
   async layerVjp(x: Tensor, layer: string, cotangent: Tensor): Promise<{ output: Tensor; activation: Tensor; grad: Tensor }> {
     this.check(x);
     this.checkCotangent(x, cotangent);
+    this.checkGroups(x);
     const value = this.resolveLayer(layer);
     const key = `layer:${value}`;
-    const g = buildOnce(this, key, () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [value], keep: [this.outputName, value] }));
+    const rules = ruleOverrides(this.backwardRules);
+    const g = buildOnce(this, key, () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [value], keep: [this.outputName, value], rules }));
     const session = await this.sessions.get(key, () => g.graph);
     return this.batched(x.shape[0], async (s, e) => {
       const out = await session.run({ [this.inputName]: sliceRows(x, s, e), [g.cotangents[0]]: sliceRows(cotangent, s, e) });
       return { output: out[this.outputName], activation: out[value], grad: out[g.gradients[0]] };
-    });
+    }, 'backward');
   }
 
   /** Frees the ONNX Runtime sessions now rather than at garbage collection; the model stays usable. */
-  dispose(): Promise<void> {
+  async dispose(): Promise<void> {
+    await Promise.all([...this.variants.values()].map((m) => m.dispose()));
     return this.sessions.dispose();
   }
 
@@ -230,7 +297,7 @@ export class OnnxModel implements Model {
         replace(name, reinitialValues(p, rng));
       }
     }
-    return new OnnxModel({ ...this.graph, initializers }, { internalBatchSize: this.internalBatchSize });
+    return new OnnxModel({ ...this.graph, initializers }, { internalBatchSize: this.internalBatchSize, memoryBudget: this.memoryBudget, backwardRules: this.backwardRules });
   }
 }
 
@@ -238,7 +305,9 @@ export class OnnxModel implements Model {
 function reinitialValues(p: ParameterInfo, rng: Random): Float32Array {
   const n = sizeOf(p.shape);
   if (p.role === 'scale' || p.role === 'variance') return new Float32Array(n).fill(1);
-  if (p.role === 'mean' || p.opType === 'BatchNormalization') return new Float32Array(n);
+  if (p.role === 'mean' || p.opType === 'BatchNormalization' || p.opType === 'LayerNormalization') return new Float32Array(n);
+  // Learned embeddings (CLS token, position embedding) start as timm starts them: N(0, 0.02²).
+  if (p.role === 'embedding') return Float32Array.from({ length: n }, () => rng.normal(0, 0.02));
   return defaultInitialValues(p.shape, p.fanIn, rng);
 }
 

@@ -38,7 +38,8 @@ export interface TrainResult {
   history: EpochStats[];
 }
 
-class Adam {
+/** Adam with L2 weight decay added to the gradient; updates the parameter arrays in place. */
+export class Adam {
   private readonly m: Float32Array[];
   private readonly v: Float32Array[];
   private t = 0;
@@ -74,10 +75,10 @@ class Adam {
   }
 }
 
-/** Trainable parameters: weights, biases and BatchNorm scale/shift (running statistics stay). */
+/** Trainable parameters: weights, biases, norm scale/shift and learned embeddings (running statistics stay). */
 export function trainableParameters(graph: Graph): string[] {
   const model = new OnnxModel(graph);
-  return model.parameters.filter((p) => p.role === 'weight' || p.role === 'bias' || p.role === 'scale').map((p) => p.name);
+  return model.parameters.filter((p) => p.role === 'weight' || p.role === 'bias' || p.role === 'scale' || p.role === 'embedding').map((p) => p.name);
 }
 
 export async function trainClassifier(graph: Graph, images: Tensor, labels: readonly number[], options: TrainOptions): Promise<TrainResult> {

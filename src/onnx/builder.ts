@@ -4,7 +4,7 @@
  * `<layer>_out`, so layers can be addressed by name for Grad-CAM and randomisation.
  */
 import { Random } from '../tensor/random.js';
-import { attr, floatTensorValue, type Graph } from './graph.js';
+import { attr, floatTensorValue, type Attribute, type Graph } from './graph.js';
 import { GraphEditor } from './editor.js';
 
 export interface ConvOptions {
@@ -99,6 +99,32 @@ export class ModelBuilder {
     return this.layer('Relu', name, [x], {}, this.shape(x));
   }
 
+  sigmoid(x: string, name: string): string {
+    return this.layer('Sigmoid', name, [x], {}, this.shape(x));
+  }
+
+  /**
+   * Transposed convolution (a decoder's learnt upsampler), weights [C_in, C_out, k, k] like
+   * torch.nn.ConvTranspose2d and its initialiser (fan_in = C_out·k²).
+   */
+  convTranspose(x: string, name: string, outChannels: number, o: { kernel: number; stride?: number; pad?: number; outputPadding?: number }): string {
+    const [n, c, h, w] = this.shape(x);
+    const { kernel: k, stride = 1, pad = 0, outputPadding = 0 } = o;
+    const fanIn = outChannels * k * k;
+    const inputs = [x, this.weight(`${name}.weight`, [c, outChannels, k, k], fanIn), this.weight(`${name}.bias`, [outChannels], fanIn)];
+    const size = (d: number) => stride * (d - 1) + outputPadding + k - 2 * pad;
+    const attributes = { kernel_shape: attr.ints([k, k]), strides: attr.ints([stride, stride]), pads: attr.ints([pad, pad, pad, pad]), output_padding: attr.ints([outputPadding, outputPadding]) };
+    return this.layer('ConvTranspose', name, inputs, attributes, [n, outChannels, size(h), size(w)]);
+  }
+
+  /** Spatial upsampling by an integer factor (Resize, nearest or bilinear with half-pixel centres). */
+  upsample(x: string, name: string, factor: number, mode: 'nearest' | 'linear' = 'nearest'): string {
+    const [n, c, h, w] = this.shape(x);
+    const scales = this.editor.initializer(`${name}.scales`, floatTensorValue([4], [1, 1, factor, factor]));
+    const attributes = { mode: attr.string(mode), coordinate_transformation_mode: attr.string(mode === 'nearest' ? 'asymmetric' : 'half_pixel'), nearest_mode: attr.string('floor') };
+    return this.layer('Resize', name, [x, '', scales], attributes, [n, c, h * factor, w * factor]);
+  }
+
   maxPool(x: string, name: string, kernel: number, stride = kernel): string {
     const [n, c, h, w] = this.shape(x);
     const oh = Math.floor((h - kernel) / stride) + 1;
@@ -131,6 +157,40 @@ export class ModelBuilder {
       centreOverRows(this.editor.initializers.get(b)!.data as Float32Array, outFeatures, 1);
     }
     return this.layer('Gemm', name, [x, w, b], { transB: attr.int(1) }, [n, outFeatures]);
+  }
+
+  /** Any other op as a named layer whose output shape the caller states (a transformer's plumbing). */
+  op(opType: string, name: string, inputs: string[], shape: number[], attributes: Record<string, Attribute> = {}): string {
+    return this.layer(opType, name, inputs, attributes, shape);
+  }
+
+  /** A learned tensor drawn from N(0, std²), as timm draws a ViT's CLS token and position embedding (std 0.02). */
+  learned(name: string, shape: number[], std: number): string {
+    const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => this.rng.normal(0, std));
+    return this.editor.initializer(name, floatTensorValue(shape, values));
+  }
+
+  /** LayerNormalization over the last axis with torch.nn.LayerNorm's initial scale 1 and bias 0. */
+  layerNorm(x: string, name: string, epsilon = 1e-5): string {
+    const shape = this.shape(x);
+    const d = shape[shape.length - 1];
+    const scale = this.editor.initializer(`${name}.weight`, floatTensorValue([d], new Float32Array(d).fill(1)));
+    const bias = this.editor.initializer(`${name}.bias`, floatTensorValue([d], new Float32Array(d)));
+    return this.layer('LayerNormalization', name, [x, scale, bias], { axis: attr.int(-1), epsilon: attr.float(epsilon) }, shape);
+  }
+
+  /**
+   * torch.nn.Linear on the last axis of a [N, …, in] tensor as torch exports it: MatMul with W stored
+   * [in, out], then Add of the bias (node `<name>`, value `<name>_out`); PyTorch's initialiser.
+   */
+  dense(x: string, name: string, outFeatures: number): string {
+    const shape = this.shape(x);
+    const inFeatures = shape[shape.length - 1];
+    const outShape = [...shape.slice(0, -1), outFeatures];
+    const w = this.weight(`${name}.weight`, [inFeatures, outFeatures], inFeatures);
+    const b = this.weight(`${name}.bias`, [outFeatures], inFeatures);
+    const product = this.layer('MatMul', `${name}/MatMul`, [x, w], {}, outShape);
+    return this.layer('Add', name, [product, b], {}, outShape);
   }
 
   output(value: string): Graph {

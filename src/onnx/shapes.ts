@@ -68,6 +68,39 @@ function reshapeTarget(x: Shape, target: (number | null)[], allowZero: boolean):
   return out.map((d) => (d === null ? -1 : d));
 }
 
+/**
+ * The indices a Slice takes along one axis of size `dim` (ONNX semantics: negative bounds count from
+ * the end; bounds clamp to [0, dim] for positive steps and to [-1, dim - 1] for negative ones).
+ */
+export function sliceIndices(dim: number, start: number, end: number, step: number): number[] {
+  if (step === 0) throw new Error('Slice: a step of 0 is not allowed');
+  const s0 = start < 0 ? start + dim : start;
+  const e0 = end < 0 ? end + dim : end;
+  const [lo, hi] = step > 0 ? [0, dim] : [-1, dim - 1];
+  const s = Math.max(0, Math.min(step > 0 ? dim : dim - 1, s0));
+  const e = Math.max(lo, Math.min(hi, e0));
+  const out: number[] = [];
+  for (let i = s; step > 0 ? i < e : i > e; i += step) out.push(i);
+  return out;
+}
+
+/**
+ * Output sizes of a Split along an axis of size `dim`: the `split` attribute (opset ≤ 12) or input
+ * (≥ 13), else `num_outputs` (opset 18: ceil(dim / n) each, the last one smaller), else equal parts.
+ */
+export function splitSizes(node: Node, dim: number, splitInput: (number | null)[] | undefined, opset: number): number[] | undefined {
+  const explicit = opset <= 12 ? intsAttr(node, 'split') : splitInput;
+  if (explicit && explicit.length > 0) return explicit.some((v) => v === null) ? undefined : (explicit as number[]);
+  if (opset >= 13 && node.inputs[1] && !splitInput) return undefined;
+  if (dim < 0) return undefined;
+  const numOutputs = node.attributes.num_outputs ? intAttr(node, 'num_outputs', 0) : node.outputs.length;
+  if (node.attributes.num_outputs) {
+    const part = Math.ceil(dim / numOutputs);
+    return Array.from({ length: numOutputs }, (_, k) => Math.max(0, Math.min(part, dim - k * part)));
+  }
+  return Array.from({ length: numOutputs }, () => dim / numOutputs);
+}
+
 /** Infers what it can; see the file comment. */
 export function inferShapes(graph: Graph): ShapeInfo {
   const shapes = new Map<string, Shape>();
@@ -105,7 +138,7 @@ export function inferShapes(graph: Graph): ShapeInfo {
       case 'Add': case 'Sub': case 'Mul': case 'Div': case 'Pow': case 'Equal': case 'Greater': case 'Less':
       case 'GreaterOrEqual': case 'LessOrEqual': case 'And': case 'Or': case 'Max': case 'Min': case 'PRelu':
         if (x0 && x1) set(broadcast(x0, x1));
-        if (['Add', 'Sub', 'Mul', 'Div'].includes(node.opType) && c(node.inputs[0]) && c(node.inputs[1])) {
+        if (['Add', 'Sub', 'Mul', 'Div', 'Equal'].includes(node.opType) && c(node.inputs[0]) && c(node.inputs[1])) {
           const [a, b] = [c(node.inputs[0])!, c(node.inputs[1])!];
           if (a.length === b.length || a.length === 1 || b.length === 1) {
             const n = Math.max(a.length, b.length);
@@ -113,14 +146,21 @@ export function inferShapes(graph: Graph): ShapeInfo {
               const p = a[a.length === 1 ? 0 : i];
               const q = b[b.length === 1 ? 0 : i];
               if (p === null || q === null) return null;
+              if (node.opType === 'Equal') return p === q ? 1 : 0;
               return node.opType === 'Add' ? p + q : node.opType === 'Sub' ? p - q : node.opType === 'Mul' ? p * q : Math.trunc(p / q);
             }));
           }
         }
         break;
-      case 'Where':
+      case 'Where': {
         if (x0 && x1 && x2) set(broadcast(broadcast(x0, x1), x2));
+        // torch's expand(n, -1, -1) picks its target shape with Where(Equal(shape, -1), 1, shape).
+        const [cond, a, b] = node.inputs.map(c);
+        if (cond && a && b && cond.length === a.length && a.length === b.length) {
+          constants.set(node.outputs[0], cond.map((k, i) => (k === null ? null : k ? a[i] : b[i])));
+        }
         break;
+      }
       case 'Sum':
         set(node.inputs.map(s).reduce<Shape | undefined>((a, b) => (a && b ? broadcast(a, b) : undefined), s(node.inputs[0])));
         break;
@@ -176,6 +216,7 @@ export function inferShapes(graph: Graph): ShapeInfo {
       case 'Reshape': {
         const target = c(node.inputs[1]);
         if (x0 && target) set(reshapeTarget(x0, target, intAttr(node, 'allowzero', 0) === 1));
+        if (c(node.inputs[0])) constants.set(node.outputs[0], c(node.inputs[0])!);
         break;
       }
       case 'Transpose': {
@@ -249,6 +290,10 @@ export function inferShapes(graph: Graph): ShapeInfo {
         if (!x0) break;
         const keep = intAttr(node, 'keepdims', 1) === 1;
         const axesIn = intsAttr(node, 'axes') ?? (c(node.inputs[1]) as number[] | undefined);
+        if ((!axesIn || axesIn.length === 0) && intAttr(node, 'noop_with_empty_axes', 0) === 1) {
+          set(x0);
+          break;
+        }
         const axes = (axesIn && axesIn.length > 0 ? axesIn : x0.map((_, i) => i)).map((a) => normAxis(a, x0.length));
         set(keep ? x0.map((d, i) => (axes.includes(i) ? 1 : d)) : x0.filter((_, i) => !axes.includes(i)));
         break;
@@ -264,21 +309,37 @@ export function inferShapes(graph: Graph): ShapeInfo {
         break;
       }
       case 'Slice': {
-        const starts = c(node.inputs[1]);
-        const ends = c(node.inputs[2]);
-        const axes = (c(node.inputs[3]) ?? starts?.map((_, i) => i)) as number[] | undefined;
-        const steps = (c(node.inputs[4]) ?? starts?.map(() => 1)) as number[] | undefined;
+        // Bounds are attributes before opset 10, inputs from then on.
+        const old = graph.opsetVersion < 10;
+        const starts = old ? intsAttr(node, 'starts') : c(node.inputs[1]);
+        const ends = old ? intsAttr(node, 'ends') : c(node.inputs[2]);
+        const axes = ((old ? intsAttr(node, 'axes') : c(node.inputs[3])) ?? starts?.map((_, i) => i)) as number[] | undefined;
+        const steps = ((old ? undefined : c(node.inputs[4])) ?? starts?.map(() => 1)) as number[] | undefined;
         if (!x0 || !starts || !ends || !axes || !steps) break;
         const out = [...x0];
         axes.forEach((a0, k) => {
           const a = normAxis(a0, x0.length);
           const dim = x0[a];
           if (dim < 0 || starts[k] === null || ends[k] === null) return void (out[a] = -1);
-          const clamp = (v: number) => Math.max(0, Math.min(dim, v < 0 ? v + dim : v));
-          const [b, e] = [clamp(starts[k]!), clamp(ends[k]!)];
-          out[a] = Math.max(0, Math.ceil((e - b) / steps[k]));
+          out[a] = sliceIndices(dim, starts[k]!, ends[k]!, steps[k]).length;
         });
         set(out);
+        const data = c(node.inputs[0]);
+        if (data && x0.length === 1 && starts[0] !== null && ends[0] !== null) {
+          constants.set(node.outputs[0], sliceIndices(data.length, starts[0]!, ends[0]!, steps[0]).map((i) => data[i]));
+        }
+        break;
+      }
+      case 'Split': {
+        if (!x0) break;
+        const axis = normAxis(intAttr(node, 'axis', 0), x0.length);
+        const sizes = splitSizes(node, x0[axis], c(node.inputs[1]), graph.opsetVersion);
+        sizes?.forEach((size, k) => set(x0.map((d, i) => (i === axis ? size : d)), k));
+        break;
+      }
+      case 'Tile': {
+        const repeats = c(node.inputs[1]);
+        if (x0 && repeats) set(x0.map((d, i) => (d < 0 || repeats[i] === null ? -1 : d * repeats[i]!)));
         break;
       }
       case 'Resize': case 'Upsample': {
@@ -294,6 +355,9 @@ export function inferShapes(graph: Graph): ShapeInfo {
       case 'ConstantOfShape': {
         const target = c(node.inputs[0]);
         if (target) set(target.map((d) => (d === null ? -1 : d)));
+        const fill = tensorAttr(node, 'value');
+        const count = target?.reduce<number | null>((p, d) => (p === null || d === null ? null : p * d), 1);
+        if (count !== null && count !== undefined && count <= 64) constants.set(node.outputs[0], new Array<number>(count).fill(fill ? tensorValueNumbers(fill)[0] : 0));
         break;
       }
       default:

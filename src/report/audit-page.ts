@@ -52,7 +52,9 @@ function findingHtml(model: string, f: Finding): string {
     .map((fig) => {
       const body = fig.svg
         ? `<div class="chart">${fig.svg}</div>`
-        : `<div class="pictures">${(fig.images ?? []).map((im) => `<figure><img src="${im.uri}" alt="${escapeHtml(im.label)}"><figcaption>${escapeHtml(im.label)}</figcaption></figure>`).join('')}</div>`;
+        : fig.table
+          ? table(fig.table.headers, fig.table.rows)
+          : `<div class="pictures">${(fig.images ?? []).map((im) => `<figure><img src="${im.uri}" alt="${escapeHtml(im.label)}"><figcaption>${escapeHtml(im.label)}</figcaption></figure>`).join('')}</div>`;
       return `<figure class="evidence">${body}<figcaption>${escapeHtml(fig.caption)}</figcaption></figure>`;
     })
     .join('\n');

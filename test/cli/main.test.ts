@@ -4,18 +4,19 @@ import { buildProgram } from '../../src/cli/main.js';
 import { runCli } from './cli-harness.js';
 
 describe('main', () => {
-  it('wires the demo, explain and layers commands', () => {
-    expect(buildProgram().commands.map((c) => c.name())).toEqual(['demo', 'explain', 'layers']);
+  const COMMANDS = ['audit', 'demo', 'explain', 'evaluate', 'layers', 'importance', 'shapley'];
+  it('wires every command', () => {
+    expect(buildProgram().commands.map((c) => c.name())).toEqual(COMMANDS);
   });
 
   it('--help of the program exits 0 and lists the commands', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: trustscope');
-    for (const c of ['demo', 'explain', 'layers']) expect(r.stdout).toContain(c);
+    for (const c of COMMANDS) expect(r.stdout).toContain(c);
   });
 
-  for (const command of ['explain', 'layers', 'demo']) {
+  for (const command of COMMANDS) {
     it(`${command} --help exits 0 (returned by main, not process.exit)`, async () => {
       const r = await runCli([command, '--help']);
       expect(r.code).toBe(0);

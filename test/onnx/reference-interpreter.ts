@@ -7,6 +7,8 @@
  */
 import type { Graph, Node, TensorValue } from '../../src/onnx/graph.js';
 import { floatAttr, intAttr, intsAttr, stringAttr, tensorAttr, topologicalOrder } from '../../src/onnx/graph.js';
+import { convTranspose, resize } from './reference-ops-upsample.js';
+import { evaluateTransformerOp } from './reference-ops-transformer.js';
 
 export interface RefTensor {
   readonly shape: readonly number[];
@@ -368,6 +370,8 @@ function evaluateNode(node: Node, inputs: (RefTensor | undefined)[], opset: numb
   };
   switch (node.opType) {
     case 'Conv': return [conv(node, need(0), need(1), inputs[2])];
+    case 'ConvTranspose': return [convTranspose(node, need(0), need(1), inputs[2])];
+    case 'Resize': return [resize(node, need(0), inputs[2], inputs[3])];
     case 'Relu': return [unary(need(0), (v) => Math.max(v, 0))];
     case 'LeakyRelu': {
       const alpha = floatAttr(node, 'alpha', 0.01);
@@ -402,6 +406,8 @@ function evaluateNode(node: Node, inputs: (RefTensor | undefined)[], opset: numb
     case 'Softmax': return [softmax(node, need(0), opset, false)];
     case 'LogSoftmax': return [softmax(node, need(0), opset, true)];
     case 'Constant': return [constant(node)];
+    case 'LayerNormalization': case 'Erf': case 'Sqrt': case 'Exp': case 'Pow': case 'Split': case 'Slice': case 'Gather': case 'ReduceMean':
+    case 'ReduceSum': case 'Expand': case 'Tile': case 'Unsqueeze': case 'Squeeze': case 'Shape': return evaluateTransformerOp(node, inputs, opset)!;
     default:
       throw new Error(`reference: op '${node.opType}' (node '${node.name}') is not implemented`);
   }

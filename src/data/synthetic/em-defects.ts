@@ -32,6 +32,16 @@ export interface EmDefectOptions {
   radius?: readonly [number, number];
   /** Side of the corner artifact square in pixels. */
   artifactSize?: number;
+  /**
+   * Defect probability per specimen (one per specimen), replacing defectRate: ties the label to the
+   * specimen, as when whole specimens come from a defective batch. For leakage studies.
+   */
+  specimenDefectRates?: readonly number[];
+  /**
+   * Hot pixels per specimen: saturated pixels at fixed detector positions, the same in every tile of
+   * a specimen (each specimen imaged in its own session): a fingerprint of specimen identity.
+   */
+  hotPixels?: number;
 }
 
 /** The corner artifact: a saturated square at the top-left corner, like a detector hot spot. */
@@ -85,9 +95,17 @@ export function generateEmDefects(options: EmDefectOptions): EmDefectSet {
     contrast = [0.18, 0.35],
     radius = [3, 6],
     artifactSize = DEFAULT_ARTIFACT_SIZE,
+    specimenDefectRates,
+    hotPixels = 0,
   } = options;
+  if (specimenDefectRates && specimenDefectRates.length !== specimens) {
+    throw new Error(`specimenDefectRates has ${specimenDefectRates.length} entries but there are ${specimens} specimens; give one rate per specimen`);
+  }
   const rng = new Random(seed);
   const specimenList = Array.from({ length: specimens }, () => makeSpecimen(rng));
+  // A stream of its own, so sets without hot pixels stay identical to what they were before the option.
+  const hotRng = new Random(seed ^ 0x407b1e);
+  const hotPixelsOf = specimenList.map(() => Array.from({ length: hotPixels }, () => hotRng.int(0, size * size)));
   const pixels = size * size;
   const images = new Float32Array(count * pixels);
   const plain = new Float32Array(count * pixels);
@@ -101,7 +119,7 @@ export function generateEmDefects(options: EmDefectOptions): EmDefectSet {
   for (let n = 0; n < count; n++) {
     const specimenId = rng.int(0, specimens);
     const sp = specimenList[specimenId];
-    const label = rng.next() < defectRate ? 1 : 0;
+    const label = rng.next() < (specimenDefectRates ? specimenDefectRates[specimenId] : defectRate) ? 1 : 0;
     const tile = plain.subarray(n * pixels, (n + 1) * pixels);
     const shift = { x: rng.uniform(0, 32), y: rng.uniform(0, 32) };
     for (let y = 0; y < size; y++) {
@@ -128,6 +146,7 @@ export function generateEmDefects(options: EmDefectOptions): EmDefectSet {
       }
     }
     for (let i = 0; i < pixels; i++) tile[i] = Math.min(1, Math.max(0, tile[i] + rng.normal(0, noise)));
+    for (const p of hotPixelsOf[specimenId]) tile[p] = ARTIFACT_INTENSITY;
     const out = images.subarray(n * pixels, (n + 1) * pixels);
     out.set(tile);
     const withArtifact = artifact === 'always' || (artifact === 'with-defect' && label === 1);

@@ -28,7 +28,14 @@ export class VjpContext {
     private readonly info: ShapeInfo,
     private readonly live: ReadonlySet<string>,
     private readonly index: GraphIndex,
+    /** Op types whose ordinary rule is replaced in this graph (GradientSpec.rules). */
+    private readonly overridden: ReadonlySet<string> = new Set(),
   ) {}
+
+  /** Whether op type `opType` back-propagates by a replaced rule here (then no fusion may assume the ordinary one). */
+  hasOverride(opType: string): boolean {
+    return this.overridden.has(opType);
+  }
 
   /** The forward node producing a value (undefined for inputs and initializers). */
   producer(value: string): Node | undefined {

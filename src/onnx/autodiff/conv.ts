@@ -173,6 +173,17 @@ function weightGradient(ctx: VjpContext, g: string, x: string, xShape: Shape, wS
   return ctx.op('Transpose', [cropped], { perm: attr.ints([1, 0, ...geo.kernel.map((_, i) => i + 2)]) });
 }
 
+/**
+ * dL/dW of Y = Conv(X, W) given dL/dY = g, in the faster of the two forms. ConvTranspose reuses it:
+ * its weight gradient is that of the Conv it is the adjoint of (see conv-transpose.ts).
+ */
+export function convWeightGradient(ctx: VjpContext, g: string, x: string, xShape: Shape, wShape: Shape, geo: ConvGeometry): string {
+  const unfolded = wShape.slice(1).reduce((a, b) => a * b, 1) * geo.kernel.reduce((a, _, i) => a * outputSize(geo, xShape[2 + i], i), 1);
+  const form = convGradientForms.weight;
+  const im2col = geo.group === 1 && geo.kernel.length === 2 && (form === 'im2col' || (form === 'auto' && unfolded <= convGradientForms.im2colMaxElements));
+  return im2col ? weightGradientIm2col(ctx, g, x, xShape, wShape, geo) : weightGradient(ctx, g, x, xShape, wShape, geo);
+}
+
 const conv: VjpRule = (ctx, [g]) => {
   if (!g) return [];
   const [x, w] = ctx.node.inputs;
@@ -181,13 +192,7 @@ const conv: VjpRule = (ctx, [g]) => {
   if (xShape.slice(2).some((d) => d < 0)) ctx.fail('spatial input size must be static');
   const geo = convGeometry(ctx.node, xShape, wShape.slice(2));
   const gx = ctx.needsGrad(0) ? inputGradient(ctx, g, xShape, w, wShape, geo) : null;
-  let gw: string | null = null;
-  if (ctx.needsGrad(1)) {
-    const unfolded = wShape.slice(1).reduce((a, b) => a * b, 1) * geo.kernel.reduce((a, _, i) => a * outputSize(geo, xShape[2 + i], i), 1);
-    const form = convGradientForms.weight;
-    const im2col = geo.group === 1 && geo.kernel.length === 2 && (form === 'im2col' || (form === 'auto' && unfolded <= convGradientForms.im2colMaxElements));
-    gw = im2col ? weightGradientIm2col(ctx, g, x, xShape, wShape, geo) : weightGradient(ctx, g, x, xShape, wShape, geo);
-  }
+  const gw = ctx.needsGrad(1) ? convWeightGradient(ctx, g, x, xShape, wShape, geo) : null;
   const gb = ctx.needsGrad(2) ? ctx.reduceSum(g, [0, ...geo.kernel.map((_, i) => i + 2)], false) : null;
   return [gx, gw, gb];
 };

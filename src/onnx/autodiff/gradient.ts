@@ -7,7 +7,7 @@ import type { Graph, Node } from '../graph.js';
 import { DataType, attr, topologicalOrder, floatTensorValue, producers } from '../graph.js';
 import { GraphEditor } from '../editor.js';
 import { inferShapes } from '../shapes.js';
-import { VjpContext, type GraphIndex } from './context.js';
+import { VjpContext, type GraphIndex, type VjpRule } from './context.js';
 import { vjpRules } from './rules.js';
 
 export interface GradientSpec {
@@ -17,6 +17,11 @@ export interface GradientSpec {
   readonly wrt: readonly string[];
   /** Forward values to return alongside the gradients (default: `outputs`). */
   readonly keep?: readonly string[];
+  /**
+   * Backward rules that replace the ordinary VJP rule of an op type (guided backprop's ReLU,
+   * DeepLIFT's rescale rules; see backward-rules.ts). Rules that fuse neighbours check these.
+   */
+  readonly rules?: ReadonlyMap<string, VjpRule>;
 }
 
 export interface GradientGraph {
@@ -46,6 +51,7 @@ export function buildGradientGraph(forward: Graph, spec: GradientSpec): Gradient
   for (const n of order) for (const v of n.inputs) if (v) consumers.set(v, [...(consumers.get(v) ?? []), n]);
   const index: GraphIndex = { producers: producers(forward), consumers, outputs: new Set([...spec.outputs, ...spec.wrt]) };
 
+  const overridden = new Set(spec.rules?.keys() ?? []);
   const contributions = new Map<string, string[]>();
   const cotangents = spec.outputs.map((o) => {
     const name = editor.names.fresh(`${o}_cotangent`);
@@ -71,14 +77,14 @@ export function buildGradientGraph(forward: Graph, spec: GradientSpec): Gradient
     if (!node.inputs.some((v) => live.has(v))) continue;
     const gradOutputs = node.outputs.map((o) => (o ? total(o) : null));
     if (gradOutputs.every((g) => g === null)) continue;
-    const rule = vjpRules.get(node.opType);
+    const rule = spec.rules?.get(node.opType) ?? vjpRules.get(node.opType);
     if (!rule) {
       throw new Error(
         `autodiff: no gradient rule for op '${node.opType}' (node '${node.name}'); ` +
           `supported ops: ${[...vjpRules.keys()].sort().join(', ')}`,
       );
     }
-    const ctx = new VjpContext(node, editor, info, live, index);
+    const ctx = new VjpContext(node, editor, info, live, index, overridden);
     const grads = rule(ctx, gradOutputs);
     node.inputs.forEach((v, i) => {
       const g = grads[i];

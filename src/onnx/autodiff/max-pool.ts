@@ -25,6 +25,8 @@ function upsample(ctx: VjpContext, v: string, kernel: readonly number[]): string
  */
 export function poolsReluAlone(ctx: VjpContext, pool: { inputs: readonly string[] }): boolean {
   const x = pool.inputs[0];
+  // Only valid when both ends use their ordinary rules (guided backprop and DeepLIFT replace them).
+  if (ctx.hasOverride('Relu') || ctx.hasOverride('MaxPool')) return false;
   return ctx.producer(x)?.opType === 'Relu' && ctx.consumers(x).length === 1 && !ctx.isGraphOutput(x);
 }
 

@@ -4,6 +4,7 @@ import { activationRules } from './activations.js';
 import { averagePoolRules } from './average-pool.js';
 import { batchNormRules } from './batch-norm.js';
 import { convRules } from './conv.js';
+import { convTransposeRules } from './conv-transpose.js';
 import { elementwiseRules } from './elementwise.js';
 import { flattenRules } from './flatten.js';
 import { gemmRules } from './gemm.js';
@@ -11,8 +12,14 @@ import { matmulRules } from './matmul.js';
 import { maxPoolRules } from './max-pool.js';
 import { padRules } from './pad.js';
 import { reluRules } from './relu.js';
+import { resizeRules } from './resize.js';
 import { shapeOpRules } from './shape-ops.js';
 import { softmaxRules } from './softmax.js';
+import { layerNormRules } from './layer-norm.js';
+import { mathRules } from './math.js';
+import { reduceRules } from './reduce.js';
+import { indexingRules } from './indexing.js';
+import { broadcastOpRules } from './broadcast-ops.js';
 
 export const vjpRules: ReadonlyMap<string, VjpRule> = new Map(
   Object.entries({
@@ -29,5 +36,12 @@ export const vjpRules: ReadonlyMap<string, VjpRule> = new Map(
     ...batchNormRules,
     ...softmaxRules,
     ...padRules,
+    ...layerNormRules,
+    ...mathRules,
+    ...reduceRules,
+    ...indexingRules,
+    ...broadcastOpRules,
+    ...convTransposeRules,
+    ...resizeRules,
   }),
 );

@@ -1,0 +1,60 @@
+/** `trustscope audit` on user files: arrays in, audit.json and index.html out; bad input is one line and writes nothing. */
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../src/data/formats/npy.js';
+import { generateEmDefects } from '../../src/data/synthetic/em-defects.js';
+import { saveOnnxGraph } from '../../src/models/import/onnx-file.js';
+import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
+import { tensor } from '../../src/tensor/tensor.js';
+import { runCli } from './cli-harness.js';
+
+describe('trustscope audit (user files)', () => {
+  let dir = '';
+  const f = (name: string) => join(dir, name);
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trustscope-audit-cli-'));
+    const data = generateEmDefects({ count: 60, seed: 3 });
+    await saveOnnxGraph(f('model.onnx'), tinyCnn({ seed: 2 }));
+    await writeNpy(f('x.npy'), data.images);
+    await writeNpy(f('y.npy'), tensor([60], data.labels));
+    await writeNpy(f('roi.npy'), data.masks!.defect);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes audit.json and index.html; stages without their inputs say not-run', async () => {
+    const out = f('report');
+    const r = await runCli(['audit', '--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--masks', f('roi.npy'), '--skip', 'descriptors', '--out', out, '--no-progress']);
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(await readFile(join(out, 'audit.json'), 'utf8'));
+    const verdicts = json.models[0].verdicts as Record<string, string>;
+    expect(Object.keys(verdicts)).toEqual(['leakage', 'calibration', 'shortcut', 'sanity', 'ood', 'conformal']);
+    expect(verdicts.leakage).toBe('not-run');
+    expect(verdicts.ood).toBe('not-run');
+    expect(verdicts.calibration).not.toBe('not-run');
+    expect(r.stdout).toContain('NOT-RUN');
+    expect(await readFile(join(out, 'index.html'), 'utf8')).toContain('Verdicts');
+  }, 120_000);
+
+  it('bad input: one line, exit 1, nothing written', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--model', f('model.onnx'), '--data', f('x.npy')], /--labels Y\.npy/],
+      [['--demo', '--model', f('model.onnx')], /--demo trains its own models/],
+      [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--skip', 'nonsense'], /--skip takes/],
+      [['--model', f('model.onnx'), '--data', f('y.npy'), '--labels', f('y.npy')], /y\.npy has shape .*60.* but the model takes/],
+      [['--model', f('missing.onnx'), '--data', f('x.npy'), '--labels', f('y.npy')], /missing\.onnx/],
+    ];
+    for (const [args, message] of cases) {
+      const out = f('bad');
+      const r = await runCli(['audit', ...args, '--out', out, '--no-progress']);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr.length, args.join(' ')).toBe(1);
+      expect(r.stderr[0]).toMatch(message);
+      expect(await readdir(dir)).not.toContain('bad');
+    }
+  });
+});
