@@ -95,7 +95,12 @@ export { auroc } from './trust/auroc.js';
 export { fitMahalanobis, mahalanobisScores, type MahalanobisFit } from './trust/mahalanobis.js';
 export { OOD_DETECTORS, maxSoftmaxScores, energyScores, reconstructionErrors, typicalityCentre, typicalityScores, layerFeatures, defaultFeatureLayer, oodTable, oodShare, formatOodTable, type OodTable, type OodDetector } from './trust/ood.js';
 export { hotspotTransplant, type TransplantResult, type TransplantOptions } from './trust/hotspot-transplant.js';
-export { leakageCheck, leakageVerdict, tinyCnnRecipe, type LeakageResult, type TrainingRecipe } from './trust/leakage.js';
+export { kFold, groupKFold, assignGroupsToFolds } from './trust/folds.js';
+export type { Fold } from './trust/folds.js';
+export { leakageCheck, leakageVerdict, tinyCnnRecipe, graphRecipe, LEAKAGE_DEFAULTS, TINY_CNN_RECIPE_DEFAULTS } from './trust/leakage.js';
+export type { LeakageOptions, LeakageResult, LeakageProgress, SplitScores, FoldScore, TrainingRecipe, RecipeContext, SplitKind, TinyCnnRecipeOptions } from './trust/leakage.js';
+export { generateSpecimenSet, SPECIMEN_SET_DEFAULTS } from './data/synthetic/specimens.js';
+export type { SpecimenSet, SpecimenSetOptions } from './data/synthetic/specimens.js';
 
 // Tabular models and descriptors.
 export { permutationImportance, SCORINGS } from './tabular/permutation-importance.js';

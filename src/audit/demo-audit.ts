@@ -41,7 +41,7 @@ export async function runDemoAudit(options: DemoAuditOptions = {}): Promise<Demo
   timings['generating data'] = (performance.now() - t) / 1000;
   const onProgress = options.onProgress;
   // The leakage check retrains per fold: a shorter version of the demo recipe keeps the audit near a minute per model.
-  const recipe = tinyCnnRecipe({ epochs: 6, batchSize: DEMO_SETTINGS.batchSize, learningRate: DEMO_SETTINGS.learningRate, weightDecay: DEMO_SETTINGS.weightDecay });
+  const recipe = tinyCnnRecipe({ epochs: 10, batchSize: DEMO_SETTINGS.batchSize, learningRate: DEMO_SETTINGS.learningRate, weightDecay: DEMO_SETTINGS.weightDecay });
   const run = async (kind: 'clean' | 'shortcut') => {
     const train = kind === 'clean' ? data.cleanTrain : data.shortcutTrain;
     const test = kind === 'clean' ? data.cleanTest : data.shortcutTest;

@@ -6,8 +6,7 @@
  */
 import type { Dataset } from '../data/dataset.js';
 import { OnnxModel } from '../models/model.js';
-import { trainClassifier } from '../models/train.js';
-import { leakageCheck as runLeakage, type TrainingRecipe } from '../trust/leakage.js';
+import { graphRecipe, leakageCheck as runLeakage, type TrainingRecipe } from '../trust/leakage.js';
 import { barChart } from '../report/charts.js';
 import type { Finding } from './findings.js';
 import { notRun } from './findings.js';
@@ -15,7 +14,7 @@ import { notRun } from './findings.js';
 export interface LeakageCheckOptions {
   folds?: number;
   seed?: number;
-  /** How to train a fresh model on a fold (default: the audited model's architecture, re-initialised, Adam 6 epochs). */
+  /** How to train a fresh model on a fold (default: the audited model's architecture, re-initialised, Adam 10 epochs). */
   recipe?: TrainingRecipe;
   onProgress?: (fraction: number) => void;
 }
@@ -25,21 +24,10 @@ const LIMITS =
   'Only leakage along the given groups is tested (e.g. specimen ids); leakage through other shared factors (session, operator, ' +
   'preprocessing fitted on all data) needs its own grouping. The check retrains a model per fold with a fixed recipe, not the original training run.';
 
-/** Retrains the audited model's own architecture from re-initialised weights on each fold. */
+/** Retrains the audited model's own architecture from re-initialised weights on each fold (with plateau restarts). */
 export function retrainRecipe(model: OnnxModel, options: { epochs?: number; learningRate?: number } = {}): TrainingRecipe {
   const all = [...new Set(model.parameters.map((p) => p.name))];
-  return async (train, context) => {
-    const fresh = model.withParameters({ kind: 'reinitialise', parameters: all, seed: context.seed }) as OnnxModel;
-    const trained = await trainClassifier(fresh.graph, train.images, train.labels, {
-      epochs: options.epochs ?? 6,
-      batchSize: 32,
-      learningRate: options.learningRate ?? 3e-3,
-      schedule: 'cosine',
-      seed: context.seed + 1,
-      onProgress: (p) => context.onProgress(p.fraction),
-    });
-    return new OnnxModel(trained.graph, { internalBatchSize: 256 });
-  };
+  return graphRecipe((_train, _classes, seed) => (model.withParameters({ kind: 'reinitialise', parameters: all, seed }) as OnnxModel).graph, { epochs: options.epochs ?? 10, learningRate: options.learningRate ?? 3e-3 });
 }
 
 export async function leakageCheck(model: OnnxModel, data: Dataset, options: LeakageCheckOptions = {}): Promise<Finding> {

@@ -12,6 +12,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows, shapeToString } from '../tensor/tensor.js';
+import type { Graph } from '../onnx/graph.js';
 import type { Dataset } from '../data/dataset.js';
 import { subset } from '../data/dataset.js';
 import type { Model } from '../models/model.js';
@@ -55,14 +56,16 @@ export interface TinyCnnRecipeOptions {
 
 export const TINY_CNN_RECIPE_DEFAULTS = { epochs: 20, batchSize: 32, learningRate: 3e-3, weightDecay: 0, width: 8, hidden: 32, restarts: 2 };
 
-/** The zoo's tiny CNN trained from scratch with Adam (cosine schedule) on the fold's train set. */
-export function tinyCnnRecipe(options: TinyCnnRecipeOptions = {}): TrainingRecipe {
+/**
+ * A recipe that trains a fresh graph per fold with Adam (cosine schedule), retraining from a new
+ * seed when a run ends on the majority-class plateau (see TinyCnnRecipeOptions.restarts).
+ */
+export function graphRecipe(
+  makeGraph: (train: Dataset, classes: number, seed: number) => Graph,
+  options: Pick<TinyCnnRecipeOptions, 'epochs' | 'batchSize' | 'learningRate' | 'weightDecay' | 'restarts'> = {},
+): TrainingRecipe {
   const o = { ...TINY_CNN_RECIPE_DEFAULTS, ...options };
   return async (train, context) => {
-    const [, channels, height, width] = train.images.shape;
-    if (train.images.shape.length !== 4 || height !== width) {
-      throw new Error(`the tiny-cnn recipe needs square images [N, C, S, S] (got ${shapeToString(train.images.shape)}); pass your own recipe for other inputs`);
-    }
     const classes = Math.max(2, context.classes);
     const counts = new Array<number>(classes).fill(0);
     for (const l of train.labels) counts[l]++;
@@ -71,8 +74,7 @@ export function tinyCnnRecipe(options: TinyCnnRecipeOptions = {}): TrainingRecip
     let trained: Awaited<ReturnType<typeof trainClassifier>> | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const seed = context.seed + 7919 * attempt;
-      const graph = tinyCnn({ channels, size: height, classes, width: o.width, hidden: o.hidden, seed });
-      trained = await trainClassifier(graph, train.images, train.labels, {
+      trained = await trainClassifier(makeGraph(train, classes, seed), train.images, train.labels, {
         epochs: o.epochs,
         batchSize: o.batchSize,
         learningRate: o.learningRate,
@@ -86,6 +88,18 @@ export function tinyCnnRecipe(options: TinyCnnRecipeOptions = {}): TrainingRecip
     context.onProgress(1);
     return new OnnxModel(trained!.graph, { internalBatchSize: 256 });
   };
+}
+
+/** The zoo's tiny CNN trained from scratch on the fold's train set. */
+export function tinyCnnRecipe(options: TinyCnnRecipeOptions = {}): TrainingRecipe {
+  const o = { ...TINY_CNN_RECIPE_DEFAULTS, ...options };
+  return graphRecipe((train, classes, seed) => {
+    const [, channels, height, width] = train.images.shape;
+    if (train.images.shape.length !== 4 || height !== width) {
+      throw new Error(`the tiny-cnn recipe needs square images [N, C, S, S] (got ${shapeToString(train.images.shape)}); pass your own recipe for other inputs`);
+    }
+    return tinyCnn({ channels, size: height, classes, width: o.width, hidden: o.hidden, seed });
+  }, o);
 }
 
 export interface LeakageProgress {
@@ -186,7 +200,7 @@ export async function leakageCheck(data: Dataset, options: LeakageOptions): Prom
   const { folds = LEAKAGE_DEFAULTS.folds, seed, gapThreshold = LEAKAGE_DEFAULTS.gapThreshold, spreadFactor = LEAKAGE_DEFAULTS.spreadFactor } = options;
   const recipe = options.recipe ?? tinyCnnRecipe();
   const groups = data.groups!;
-  const classes = Math.max(...data.labels) + 1;
+  const classes = data.labels.reduce((a, l) => Math.max(a, l), 0) + 1;
   const splits: [SplitKind, Fold[]][] = [
     ['k-fold', kFold(data.labels.length, folds, seed)],
     ['group-k-fold', groupKFold(groups, folds)],
