@@ -36,7 +36,7 @@ export async function sanityCheck(model: Model, explainer: Explainer, images: Te
           { name: 'baseline Spearman', x, y: steps.map(() => r.baseline.spearman) },
         ],
         { x: 'layers randomised (top down)', y: 'similarity to trained maps' },
-        { width: 420 },
+        { width: 420, integerX: true },
       )
     : undefined;
   const pictures = [];

@@ -22,6 +22,8 @@ export interface ChartOptions extends ChartSize {
   yDomain?: readonly [number, number];
   /** Fixed x-axis domain. */
   xDomain?: readonly [number, number];
+  /** Whole-number ticks on the x axis (steps, counts). */
+  integerX?: boolean;
 }
 
 export interface Series {
@@ -88,7 +90,7 @@ export async function lineChart(series: readonly Series[], axes: AxisTitles, opt
     data: { values },
     mark: { type: 'line', point: true, strokeWidth: 2 },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: axes.x, ...scale(options.xDomain) },
+      x: { field: 'x', type: 'quantitative', title: axes.x, ...scale(options.xDomain), ...(options.integerX ? { axis: { tickMinStep: 1, format: 'd' } } : {}) },
       y: { field: 'y', type: 'quantitative', title: axes.y, ...scale(options.yDomain) },
       color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name) },
       order: { field: 'order', type: 'quantitative' },
