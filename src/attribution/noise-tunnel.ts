@@ -80,7 +80,7 @@ export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType
         // Row r·samples + s is sample s of image g0 + r (Captum's repeat_interleave order).
         const noisy = repeatRows(inputs.data, images, d, samples);
         images.forEach((i, r) => {
-          for (let j = r * samples * d; j < (r + 1) * samples * d; j++) noisy[j] += rng.normal(0, sigma[i]);
+          rng.addNormal(noisy, r * samples * d, (r + 1) * samples * d, sigma[i]);
         });
         const target: Target = classes
           ? images.flatMap((i) => new Array<number>(samples).fill(classes[i]))

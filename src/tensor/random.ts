@@ -66,6 +66,24 @@ export class Random {
     return mean + std * r * Math.cos(2 * Math.PI * v);
   }
 
+  /**
+   * Adds N(0, std²) noise to out[start..end) (SmoothGrad's millions of draws). Marsaglia's polar
+   * method: no sin/cos, about twice as fast as normal()'s Box–Muller in V8; a different sequence
+   * from normal(), equally seeded.
+   */
+  addNormal(out: Float32Array, start: number, end: number, std: number): void {
+    const scale = 2 / 4294967296;
+    for (let j = start; j < end; ) {
+      const u = this.uint32() * scale - 1;
+      const v = this.uint32() * scale - 1;
+      const s2 = u * u + v * v;
+      if (s2 >= 1 || s2 === 0) continue;
+      const f = std * Math.sqrt((-2 * Math.log(s2)) / s2);
+      out[j++] += u * f;
+      if (j < end) out[j++] += v * f;
+    }
+  }
+
   /** Poisson draw (Knuth for small means, normal approximation for large ones). */
   poisson(mean: number): number {
     if (mean <= 0) return 0;

@@ -61,7 +61,8 @@ describe('noise tunnel', () => {
     for (let i = 0; i < 3; i++) {
       const maps: Float32Array[] = [];
       for (let s = 0; s < samples; s++) {
-        const noisy = tensor([1, 1, 8, 8], xs.data.slice(i * 64, (i + 1) * 64).map((v) => v + rng.normal(0, sigma)));
+        const noisy = tensor([1, 1, 8, 8], xs.data.slice(i * 64, (i + 1) * 64));
+        rng.addNormal(noisy.data, 0, 64, sigma);
         maps.push((await saliency.attribute(cnn, noisy, { target: 1 })).values.data);
       }
       for (let j = 0; j < 64; j++) {

@@ -90,6 +90,24 @@ describe('Random distributions', () => {
     expect(draws(6, 100, (r) => r.int(7, 8))).toEqual(new Array(100).fill(7));
   });
 
+  it('addNormal adds seeded N(0, std²) noise: moments, shares within 1σ and 2σ, and determinism', () => {
+    const out = new Float32Array(100_001).fill(5);
+    new Random(21).addNormal(out, 0, out.length, 0.5);
+    const z = Array.from(out, (v) => (v - 5) / 0.5);
+    const mean = z.reduce((a, b) => a + b, 0) / z.length;
+    const variance = z.reduce((a, b) => a + (b - mean) ** 2, 0) / z.length;
+    expect(Math.abs(mean)).toBeLessThan(0.01);
+    expect(Math.abs(variance - 1)).toBeLessThan(0.015);
+    expect(Math.abs(z.filter((v) => Math.abs(v) < 1).length / z.length - 0.6827)).toBeLessThan(0.005);
+    expect(Math.abs(z.filter((v) => Math.abs(v) < 2).length / z.length - 0.9545)).toBeLessThan(0.003);
+    const again = new Float32Array(100_001).fill(5);
+    new Random(21).addNormal(again, 0, again.length, 0.5);
+    expect(again).toEqual(out);
+    const part = new Float32Array(4);
+    new Random(21).addNormal(part, 1, 3, 1);
+    expect([part[0], part[3]]).toEqual([0, 0]);
+  });
+
   it('normal() has mean 0 and std 1 over 1e5 draws, and honours mean and std', () => {
     const xs = draws(11, 100_000, (r) => r.normal());
     const { mean, std } = moments(xs);
