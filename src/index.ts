@@ -94,6 +94,7 @@ export { SHIFT_KINDS, applyShift, generateShiftedSet, generateShiftSuite, type S
 export { auroc } from './trust/auroc.js';
 export { fitMahalanobis, mahalanobisScores, type MahalanobisFit } from './trust/mahalanobis.js';
 export { OOD_DETECTORS, maxSoftmaxScores, energyScores, reconstructionErrors, typicalityCentre, typicalityScores, layerFeatures, defaultFeatureLayer, oodTable, oodShare, formatOodTable, type OodTable, type OodDetector } from './trust/ood.js';
+export { hallucinationCheck, type HallucinationResult, type FeatureSupport } from './trust/hallucination.js';
 export { hotspotTransplant, type TransplantResult, type TransplantOptions } from './trust/hotspot-transplant.js';
 export { kFold, groupKFold, assignGroupsToFolds } from './trust/folds.js';
 export type { Fold } from './trust/folds.js';

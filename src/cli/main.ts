@@ -7,6 +7,7 @@ import { registerAudit } from './audit.js';
 import { registerDemo } from './demo.js';
 import { registerExplain } from './explain.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerHallucination } from './hallucination.js';
 import { registerLayers } from './layers.js';
 import { registerImportance } from './importance.js';
 import { registerShapley } from './shapley.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerExplain(program);
   registerEvaluate(program);
   registerLayers(program);
+  registerHallucination(program);
   registerImportance(program);
   registerShapley(program);
   return program;

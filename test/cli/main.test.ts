@@ -4,7 +4,7 @@ import { buildProgram } from '../../src/cli/main.js';
 import { runCli } from './cli-harness.js';
 
 describe('main', () => {
-  const COMMANDS = ['audit', 'demo', 'explain', 'evaluate', 'layers', 'importance', 'shapley'];
+  const COMMANDS = ['audit', 'demo', 'explain', 'evaluate', 'layers', 'hallucination', 'importance', 'shapley'];
   it('wires every command', () => {
     expect(buildProgram().commands.map((c) => c.name())).toEqual(COMMANDS);
   });

@@ -1,0 +1,49 @@
+/** `trustscope hallucination` writes the library's result; bad input is one line and writes nothing. */
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../src/data/formats/npy.js';
+import { saveOnnxGraph } from '../../src/models/import/onnx-file.js';
+import { filled, tensor } from '../../src/tensor/tensor.js';
+import { linearModel } from '../helpers/models.js';
+import { runCli } from './cli-harness.js';
+
+describe('trustscope hallucination', () => {
+  let dir = '';
+  const f = (name: string) => join(dir, name);
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trustscope-halluc-'));
+    // 4×4 image-to-image: copies pixel 0, paints pixel 15 from its bias alone.
+    const weights = new Float32Array(16 * 16);
+    for (let p = 0; p < 8; p++) weights[p * 16 + p] = 1;
+    const bias = new Float32Array(16);
+    bias[15] = 1;
+    await saveOnnxGraph(f('m.onnx'), linearModel([1, 4, 4], weights, bias));
+    await writeNpy(f('x.npy'), filled([1, 4, 4], 0.5));
+    const masks = new Float32Array(2 * 16);
+    masks[0] = 1;
+    masks[16 + 15] = 1;
+    await writeNpy(f('features.npy'), tensor([2, 4, 4], masks));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('flags the painted pixel and writes the supports', async () => {
+    const r = await runCli(['hallucination', '--model', f('m.onnx'), '--input', f('x.npy'), '--features', f('features.npy'), '--out', f('h.json')]);
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(await readFile(f('h.json'), 'utf8'));
+    expect(json.features.map((x: { support: number }) => x.support)).toEqual([0.5, 0]);
+    expect(json.features.map((x: { flagged: boolean }) => x.flagged)).toEqual([false, true]);
+    expect(r.stdout).toContain('FLAG');
+  });
+
+  it('bad input: one line, exit 1, nothing written', async () => {
+    const r = await runCli(['hallucination', '--model', f('m.onnx'), '--input', f('features.npy'), '--features', f('features.npy'), '--out', f('bad.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toHaveLength(1);
+    expect(await readdir(dir)).not.toContain('bad.json');
+  });
+});
