@@ -18,6 +18,7 @@ import { shortcutCheck } from './shortcut-check.js';
 import { sanityCheck } from './sanity-check.js';
 import { descriptorCheck } from './descriptor-check.js';
 import { oodCheck } from './ood-check.js';
+import { interventionCheck, type InterventionSpec } from './intervention-check.js';
 
 export interface AuditInput {
   /** Shown in the report ("clean model", the file name…). */
@@ -32,6 +33,8 @@ export interface AuditInput {
   probeNote?: string;
   /** Retraining recipe for the leakage check (default: the model's architecture re-initialised). */
   recipe?: TrainingRecipe;
+  /** A suspected nuisance patch and the class it might fake (the inject test). */
+  intervention?: InterventionSpec;
 }
 
 export interface AuditOptions {
@@ -89,6 +92,7 @@ export async function auditModel(input: AuditInput, options: AuditOptions = {}):
   await stage('leakage', 'leakage (grouped retraining)', () => leakageCheck(model, data, { folds: options.folds, seed, recipe: input.recipe, onProgress: progress('leakage (grouped retraining)') }));
   await stage('calibration', 'calibration', () => calibrationCheck(logits, data.labels, seed));
   await stage('shortcut', 'shortcut (explain + transplant)', () => shortcutCheck(model, data, { seed }));
+  if (input.intervention) await stage('intervention', 'intervention (named patch)', () => interventionCheck(model, data, input.intervention!));
   await stage('sanity', 'sanity (randomisation)', () => {
     const rows = new Random(seed + 3).permutation(data.labels.length).slice(0, options.sanityImages ?? 16);
     return sanityCheck(model, saliency, takeRows(data.images, rows), { seed, onProgress: progress('sanity (randomisation)') });

@@ -6,7 +6,7 @@
  * appears independently of the defect for the descriptor surrogate.
  */
 import { OnnxModel } from '../models/model.js';
-import { generateEmDefects } from '../data/synthetic/em-defects.js';
+import { ARTIFACT_INTENSITY, cornerMask, generateEmDefects } from '../data/synthetic/em-defects.js';
 import { concatRows } from '../tensor/tensor.js';
 import { DEMO_SETTINGS, demoData, trainDemoModel } from './demo.js';
 import type { Graph } from '../onnx/graph.js';
@@ -59,6 +59,8 @@ export async function runDemoAudit(options: DemoAuditOptions = {}): Promise<Demo
           probe,
           probeNote: 'Probe images: 400 tiles, the corner artifact on a random half whatever the label.',
           recipe,
+          // The lecture's inject test: a user who suspects the detector's bright corner names it.
+          intervention: { patch: { mask: cornerMask(32, DEMO_SETTINGS.generator.artifactSize), value: ARTIFACT_INTENSITY }, targetClass: 1 },
         },
         { seed, folds: 3, onProgress },
       );

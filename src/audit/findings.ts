@@ -7,7 +7,7 @@
 /** pass: the check ran and found nothing; flag: it found the problem; warn: weaker evidence; not-run: inputs missing. */
 export type Verdict = 'pass' | 'warn' | 'flag' | 'not-run';
 
-export type FindingId = 'shortcut' | 'leakage' | 'sanity' | 'calibration' | 'conformal' | 'ood' | 'descriptors';
+export type FindingId = 'shortcut' | 'intervention' | 'leakage' | 'sanity' | 'calibration' | 'conformal' | 'ood' | 'descriptors';
 
 export interface Figure {
   caption: string;

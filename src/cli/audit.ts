@@ -8,8 +8,9 @@ import { loadOnnxModel, saveOnnxGraph } from '../models/import/onnx-file.js';
 import { auditJson, auditModel, type ModelAudit } from '../audit/audit.js';
 import { runDemoAudit } from '../audit/demo-audit.js';
 import type { FindingId } from '../audit/findings.js';
+import type { InterventionSpec } from '../audit/intervention-check.js';
 import { renderAuditPage, type ModelAuditView } from '../report/audit-page.js';
-import { UsageError, parseInteger } from './errors.js';
+import { UsageError, parseInteger, parseNumber } from './errors.js';
 import { stageProgress } from './progress.js';
 import { asBatch, asMasks, readIds } from './inputs.js';
 
@@ -22,6 +23,9 @@ interface AuditCliOptions {
   masks?: string;
   reference?: string;
   referenceLabels?: string;
+  patch?: string;
+  patchValue: number;
+  patchClass?: number;
   out: string;
   seed: number;
   folds: number;
@@ -29,7 +33,7 @@ interface AuditCliOptions {
   progress: boolean;
 }
 
-const STAGES: readonly FindingId[] = ['leakage', 'calibration', 'shortcut', 'sanity', 'descriptors', 'ood', 'conformal'];
+const STAGES: readonly FindingId[] = ['leakage', 'calibration', 'shortcut', 'intervention', 'sanity', 'descriptors', 'ood', 'conformal'];
 
 function parseSkip(value: string | undefined): FindingId[] {
   if (!value) return [];
@@ -71,6 +75,17 @@ async function userData(opts: AuditCliOptions, inputShape: readonly number[]): P
   return { data: { images, labels, groups, masks }, reference };
 }
 
+async function patchSpec(opts: AuditCliOptions, [h, w]: number[]): Promise<InterventionSpec | undefined> {
+  if (!opts.patch) {
+    if (opts.patchClass !== undefined) throw new UsageError('--patch-class needs --patch P.npy (the patch mask)');
+    return undefined;
+  }
+  if (opts.patchClass === undefined) throw new UsageError('--patch needs --patch-class C: the class the patch might fake');
+  const m = await readNpy(opts.patch);
+  if (m.data.length !== h * w) throw new UsageError(`${opts.patch} has ${m.data.length} values; a patch mask must be (${h}, ${w}) like the images`);
+  return { patch: { mask: m.data, value: opts.patchValue }, targetClass: opts.patchClass };
+}
+
 export function registerAudit(program: Command): void {
   program
     .command('audit')
@@ -83,6 +98,9 @@ export function registerAudit(program: Command): void {
     .option('--masks <M.npy>', 'region of interest per image (N, H, W), 1 where the real evidence is: enables the shortcut check')
     .option('--reference <R.npy>', 'training-distribution images: enables the out-of-distribution check')
     .option('--reference-labels <RY.npy>', 'class index per reference image')
+    .option('--patch <P.npy>', 'a suspected nuisance patch: (H, W) mask, 1 where it is pasted (the inject test)')
+    .option('--patch-value <v>', 'intensity written into the patch pixels', parseNumber('--patch-value'), 1)
+    .option('--patch-class <c>', 'the class the patch might fake (needed with --patch)', parseInteger('--patch-class', 0))
     .option('--out <dir>', 'output folder for audit.json and index.html', 'trustscope-audit')
     .option('--seed <n>', 'seed of every random step', parseInteger('--seed', 0), 1)
     .option('--folds <k>', 'folds of the leakage check', parseInteger('--folds', 2), 5)
@@ -123,7 +141,8 @@ export function registerAudit(program: Command): void {
           const model = await loadOnnxModel(opts.model, { internalBatchSize: 256 });
           try {
             const { data, reference } = await userData(opts, model.inputShape);
-            const a = await auditModel({ name: opts.model, model, data, reference }, { seed: opts.seed, folds: opts.folds, skip, onProgress: (s, f) => bar.update(s, f) });
+            const intervention = await patchSpec(opts, data.images.shape.slice(-2));
+            const a = await auditModel({ name: opts.model, model, data, reference, intervention }, { seed: opts.seed, folds: opts.folds, skip, onProgress: (s, f) => bar.update(s, f) });
             audits = [a];
             timings = a.timings;
           } finally {

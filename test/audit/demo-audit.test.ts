@@ -34,6 +34,8 @@ describe('trustscope audit --demo (seed 1)', () => {
     // …the audit can.
     expect(shortcut.verdicts.shortcut).toBe('flag');
     expect(shortcut.verdicts.descriptors).toBe('flag');
+    expect(shortcut.verdicts.intervention).toBe('flag');
+    expect(clean.verdicts.intervention).toBe('pass');
     expect(clean.verdicts.shortcut).toBe('pass');
     expect(clean.verdicts.descriptors).toBe('pass');
     // The explanation the verdicts rest on passes its sanity check for both; no leakage (specimens are not tied to labels).

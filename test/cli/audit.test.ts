@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/data/formats/npy.js';
-import { generateEmDefects } from '../../src/data/synthetic/em-defects.js';
+import { cornerMask, generateEmDefects } from '../../src/data/synthetic/em-defects.js';
 import { saveOnnxGraph } from '../../src/models/import/onnx-file.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { tensor } from '../../src/tensor/tensor.js';
@@ -20,6 +20,7 @@ describe('trustscope audit (user files)', () => {
     await writeNpy(f('x.npy'), data.images);
     await writeNpy(f('y.npy'), tensor([60], data.labels));
     await writeNpy(f('roi.npy'), data.masks!.defect);
+    await writeNpy(f('corner.npy'), tensor([32, 32], cornerMask(32, 6)));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -27,12 +28,13 @@ describe('trustscope audit (user files)', () => {
 
   it('writes audit.json and index.html; stages without their inputs say not-run', async () => {
     const out = f('report');
-    const r = await runCli(['audit', '--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--masks', f('roi.npy'), '--skip', 'descriptors', '--out', out, '--no-progress']);
+    const r = await runCli(['audit', '--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--masks', f('roi.npy'), '--patch', f('corner.npy'), '--patch-class', '1', '--skip', 'descriptors', '--out', out, '--no-progress']);
     expect(r.stderr).toEqual([]);
     expect(r.code).toBe(0);
     const json = JSON.parse(await readFile(join(out, 'audit.json'), 'utf8'));
     const verdicts = json.models[0].verdicts as Record<string, string>;
-    expect(Object.keys(verdicts)).toEqual(['leakage', 'calibration', 'shortcut', 'sanity', 'ood', 'conformal']);
+    expect(Object.keys(verdicts)).toEqual(['leakage', 'calibration', 'shortcut', 'intervention', 'sanity', 'ood', 'conformal']);
+    expect(json.models[0].findings.find((x: { id: string }) => x.id === 'intervention').evidence.patchPixels).toBe(36);
     expect(verdicts.leakage).toBe('not-run');
     expect(verdicts.ood).toBe('not-run');
     expect(verdicts.calibration).not.toBe('not-run');
@@ -46,6 +48,7 @@ describe('trustscope audit (user files)', () => {
       [['--demo', '--model', f('model.onnx')], /--demo trains its own models/],
       [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--skip', 'nonsense'], /--skip takes/],
       [['--model', f('model.onnx'), '--data', f('y.npy'), '--labels', f('y.npy')], /y\.npy has shape .*60.* but the model takes/],
+      [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--patch', f('corner.npy')], /--patch needs --patch-class/],
       [['--model', f('missing.onnx'), '--data', f('x.npy'), '--labels', f('y.npy')], /missing\.onnx/],
     ];
     for (const [args, message] of cases) {
