@@ -7,8 +7,9 @@
  * window are refused: they would leave pixels that no placement covers).
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { shapeToString, tensor } from '../tensor/tensor.js';
-import type { Explainer, ExplainOptions } from './explainer.js';
+import { reshape, shapeToString, tensor } from '../tensor/tensor.js';
+import type { Model } from '../models/model.js';
+import type { Attribution, Explainer, ExplainOptions } from './explainer.js';
 import { resolveTarget, weightedOutput } from './explainer.js';
 
 export interface OcclusionOptions extends ExplainOptions {
@@ -35,7 +36,8 @@ export const occlusion: Explainer<OcclusionOptions> = {
   name: 'occlusion',
   description: 'occlusion: output drop when a window is replaced by the baseline, averaged per pixel (window 4, stride 1, baseline 0)',
   async attribute(model, inputs, options = {}) {
-    if (inputs.shape.length !== 4) throw new Error(`occlusion needs image inputs [N, C, H, W]; got ${inputs.shape.length}-D`);
+    if (inputs.shape.length === 2) return occludeTable(model, inputs, options);
+    if (inputs.shape.length !== 4) throw new Error(`occlusion needs image inputs [N, C, H, W] or a table [N, F]; got ${inputs.shape.length}-D`);
     const [n, c, h, w] = inputs.shape;
     const [wh, ww] = pair(options.window, 4);
     const [sh, sw] = pair(options.stride, 1);
@@ -95,3 +97,20 @@ export const occlusion: Explainer<OcclusionOptions> = {
   },
 };
 
+/**
+ * Tables [N, F]: the same sliding window over the feature axis (Captum's sliding_window_shapes =
+ * (w,) on a 1-D input; default window 1, so each feature is occluded alone), computed as a 1×F image.
+ */
+async function occludeTable(model: Model, inputs: Tensor, options: OcclusionOptions): Promise<Attribution> {
+  const [n, f] = inputs.shape;
+  const axis = (v: number | readonly [number, number] | undefined, fallback: number): [number, number] => {
+    if (v === undefined) return [1, fallback];
+    if (typeof v === 'number') return [1, v];
+    throw new Error(`occlusion on a table [N, F] takes one window and stride length along the features (got [${v.join(', ')}])`);
+  };
+  // Only forward and outputSize are used by the image path: a view that reshapes rows back to [N, F].
+  const asTable: Pick<Model, 'forward' | 'outputSize'> = { outputSize: model.outputSize, forward: (x) => model.forward(reshape(x, [x.shape[0], f])) };
+  const baseline = options.baseline === undefined || typeof options.baseline === 'number' ? options.baseline : reshape(options.baseline, [n, 1, 1, f]);
+  const r = await occlusion.attribute(asTable as Model, reshape(inputs, [n, 1, 1, f]), { ...options, window: axis(options.window, 1), stride: axis(options.stride, 1), baseline });
+  return { ...r, values: reshape(r.values, [n, f]) };
+}

@@ -10,35 +10,11 @@ import { featureMask } from '../../src/attribution/feature-mask.js';
 import type { Model } from '../../src/models/model.js';
 import { OnnxModel } from '../../src/models/model.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
-import type { Graph } from '../../src/onnx/graph.js';
-import { attr, floatTensorValue } from '../../src/onnx/graph.js';
-import { GraphEditor } from '../../src/onnx/editor.js';
 import { Random } from '../../src/tensor/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { tensor } from '../../src/tensor/tensor.js';
 import { linearModel, maxAbsDiff, randomTensor, uniformValues } from '../helpers/models.js';
-
-/**
- * Captum's BasicModel_MultiLayer (captum/testing/helpers/basic_models.py): linear0 = identity,
- * linear1 3→4 with weights all ones and bias [−10, 1, 1, 1], ReLU, linear2 4→2 with weights all ones
- * and bias [−1, 1].
- */
-function basicModelMultiLayer(): Graph {
-  const e = new GraphEditor('basic_multilayer');
-  const x = e.input('x', ['N', 3]);
-  const w0 = e.initializer('linear0.weight', floatTensorValue([3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]));
-  const b0 = e.initializer('linear0.bias', floatTensorValue([3], [0, 0, 0]));
-  const w1 = e.initializer('linear1.weight', floatTensorValue([4, 3], new Array(12).fill(1)));
-  const b1 = e.initializer('linear1.bias', floatTensorValue([4], [-10, 1, 1, 1]));
-  const w2 = e.initializer('linear2.weight', floatTensorValue([2, 4], new Array(8).fill(1)));
-  const b2 = e.initializer('linear2.bias', floatTensorValue([2], [-1, 1]));
-  const h0 = e.op('Gemm', [x, w0, b0], { transB: attr.int(1) }, 'linear0');
-  const h1 = e.op('Gemm', [h0, w1, b1], { transB: attr.int(1) }, 'linear1');
-  const r = e.op('Relu', [h1], {}, 'relu');
-  const y = e.op('Gemm', [r, w2, b2], { transB: attr.int(1) }, 'linear2');
-  e.output(y, ['N', 2]);
-  return e.build();
-}
+import { basicModelMultiLayer } from '../helpers/captum-models.js';
 
 /** Exact Shapley values of input i for class t by averaging marginal contributions over all orders. */
 async function shapleyByPermutations(model: Model, x: Tensor, i: number, baseline: number, target: number, featureOf: Int32Array, m: number): Promise<Float64Array> {

@@ -11,6 +11,7 @@ import type { Model } from '../../src/models/model.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { argmaxRows, tensor } from '../../src/tensor/tensor.js';
 import { linearModel, maxAbsDiff, randomTensor, uniformValues } from '../helpers/models.js';
+import { basicModelMultiLayer } from '../helpers/captum-models.js';
 
 /** Window origins by Captum's rule, as a loop: start at 0, step by stride, stop once the window reaches the end. */
 function startsByHand(size: number, window: number, stride: number): number[] {
@@ -225,17 +226,32 @@ describe('occlusion errors', () => {
   const model = new OnnxModel(linearModel([1, 4, 4], uniformValues(32, 1), [0, 0]));
   const x = randomTensor([2, 1, 4, 4], 2);
 
-  it('rejects a window larger than the image, a zero stride, a stride longer than the window (uncovered pixels would be NaN), a non-image input and a mis-shaped baseline', async () => {
+  it('rejects a window larger than the image, a zero stride, a stride longer than the window (uncovered pixels would be NaN), a 3-D input and a mis-shaped baseline', async () => {
     await expect(occlusion.attribute(model, x, { window: 5 })).rejects.toThrow('occlusion window 5×5 does not fit a 4×4 image');
     await expect(occlusion.attribute(model, x, { window: [2, 5] })).rejects.toThrow(/window 2×5 does not fit/);
     await expect(occlusion.attribute(model, x, { window: 0 })).rejects.toThrow(/window 0×0/);
     await expect(occlusion.attribute(model, x, { stride: 0 })).rejects.toThrow(/stride must be ≥ 1/);
     await expect(occlusion.attribute(model, x, { window: 1, stride: 2 })).rejects.toThrow(/stride 2×2 is larger than the window 1×1/);
     await expect(occlusion.attribute(model, x, { window: [2, 1], stride: [2, 2] })).rejects.toThrow(/larger than the window 2×1/);
-    await expect(occlusion.attribute(model, tensor([2, 16]), {})).rejects.toThrow(/needs image inputs \[N, C, H, W\]; got 2-D/);
+    await expect(occlusion.attribute(model, tensor([2, 4, 4]), {})).rejects.toThrow(/needs image inputs \[N, C, H, W\] or a table \[N, F\]; got 3-D/);
     await expect(occlusion.attribute(model, x, { baseline: randomTensor([1, 1, 4, 4], 3) })).rejects.toThrow(
       'occlusion baseline has shape [1, 1, 4, 4]; it must be a number or match the inputs [2, 1, 4, 4]',
     );
     await expect(occlusion.attribute(model, x, { target: 2 })).rejects.toThrow(/target 2 is not a class index/);
+  });
+});
+
+describe("occlusion on tables [N, F] (Captum's BasicModel_MultiLayer)", () => {
+  it('window 1 at [20, 50, 30] gives Captum\'s [80, 200, 120]; window 2 stride 1 averages the two placements', async () => {
+    const model = new OnnxModel(basicModelMultiLayer());
+    const x = tensor([1, 3], [20, 50, 30]);
+    const one = await occlusion.attribute(model, x, { target: 0 });
+    expect(Array.from(one.values.data)).toEqual([80, 200, 120]);
+    expect(one.values.shape).toEqual([1, 3]);
+    // y₀ = Σ ReLU(Σx + (−10, 1, 1, 1)) − 1 = 392; zeroing [20, 50] gives 112 (drop 280), zeroing [50, 30] gives 72 (drop 320).
+    const two = await occlusion.attribute(model, x, { target: 0, window: 2 });
+    expect(Array.from(two.values.data)).toEqual([280, 300, 320]);
+    await expect(occlusion.attribute(model, x, { window: [1, 2] })).rejects.toThrow(/one window and stride length along the features/);
+    await model.dispose();
   });
 });

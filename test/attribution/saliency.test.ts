@@ -5,6 +5,7 @@ import { OnnxModel } from '../../src/models/model.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { oneHot, tensor } from '../../src/tensor/tensor.js';
 import { linearModel, maxAbsDiff, randomTensor, uniformValues } from '../helpers/models.js';
+import { basicModel } from '../helpers/captum-models.js';
 
 const C = 2;
 const H = 3;
@@ -73,5 +74,14 @@ describe('saliency', () => {
     const a = await saliency.attribute(cnn, xs, { target: [1, 0, 1] });
     const { inputGrad } = await cnn.vjp(xs, oneHot([1, 0, 1], 2));
     expect(Array.from(a.values.data)).toEqual(Array.from(inputGrad.data, Math.abs));
+  });
+});
+
+describe("saliency on Captum's BasicModel f(x) = 1 − ReLU(1 − x)", () => {
+  it('at [1, 2, 3, 0, −1, 7] has gradient [0, 0, 0, 1, 1, 0] (ReLU′(0) = 0, as in PyTorch)', async () => {
+    const model = new OnnxModel(basicModel());
+    const r = await saliency.attribute(model, tensor([1, 6], [1, 2, 3, 0, -1, 7]), { target: { cotangent: tensor([1, 6], new Array(6).fill(1)) } });
+    expect(Array.from(r.values.data)).toEqual([0, 0, 0, 1, 1, 0]);
+    await model.dispose();
   });
 });
