@@ -30,7 +30,6 @@ import math
 import os
 import statistics
 import sys
-import time
 
 import numpy as np
 import torch
@@ -38,6 +37,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_to_torch import OnnxTorch  # noqa: E402
+from timing import time_runs  # noqa: E402
 
 
 def saliency(model, x, targets):
@@ -231,14 +231,7 @@ def main():
         masks, ny, nx = occlusion_masks(args.size, args.size, args.window, args.stride)
         run = lambda: occlusion(model, x, targets, args.window, args.stride, args.baseline, args.chunk, masks, ny, nx)  # noqa: E731
 
-    for _ in range(args.warmup):
-        run()
-    runs = []
-    result = None
-    for _ in range(args.repeats):
-        t0 = time.perf_counter()
-        result = run()
-        runs.append((time.perf_counter() - t0) * 1000)
+    result, runs = time_runs(run, args.warmup, args.repeats)
     if args.save:
         np.save(args.save, np.ascontiguousarray(result.detach().numpy(), dtype=np.float32))
     print(json.dumps({'median_ms': statistics.median(runs), 'runs': runs, 'threads': torch.get_num_threads(), 'torch': torch.__version__}))

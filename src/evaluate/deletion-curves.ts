@@ -20,8 +20,6 @@ import type { Model } from '../models/model.js';
 import type { Target } from '../attribution/explainer.js';
 import type { Replacement, ScoreKind } from './perturbation.js';
 import {
-  MAX_BATCH_VALUES,
-  batchOf,
   checkAttributions,
   checkPositive,
   checkPositiveInt,
@@ -31,6 +29,7 @@ import {
   mean,
   metricFeatures,
   replacementValues,
+  scorePerturbedCopies,
   targetScorer,
   trapezoid,
 } from './perturbation.js';
@@ -104,35 +103,32 @@ export async function deletionInsertionCurves(model: Model, inputs: Tensor, attr
 
   // Rows: for each image, for each curve kind, steps + 1 copies.
   const perImage = kinds.length * (steps + 1);
-  const scores = new Float64Array(n * perImage);
-  const group = Math.max(1, Math.floor(MAX_BATCH_VALUES / (perImage * d)));
   const total = n * perImage;
-  for (let g0 = 0; g0 < n; g0 += group) {
-    const g = Math.min(group, n - g0);
-    const batch = new Float32Array(g * perImage * d);
-    for (let r = 0; r < g; r++) {
-      const i = g0 + r;
+  const scores = await scorePerturbedCopies(
+    model,
+    inputs,
+    scorer,
+    perImage,
+    (i, rows) => {
       const x = inputs.data.subarray(i * d, (i + 1) * d);
       const b = replaced.subarray(i * d, (i + 1) * d);
       kinds.forEach((kind, ki) => {
         // Deletion moves features from x to b; insertion from b to x.
         const [from, to] = kind === 'deletion' ? [x, b] : [b, x];
-        const row0 = (r * perImage + ki * (steps + 1)) * d;
+        const row0 = ki * (steps + 1) * d;
         const current = Float32Array.from(from);
-        batch.set(current, row0);
+        rows.set(current, row0);
         for (let s = 1; s <= steps; s++) {
           for (let q = counts[s - 1]; q < counts[s]; q++) {
             const f = orders[i][q];
             for (let t = start[f]; t < start[f + 1]; t++) current[members[t]] = to[members[t]];
           }
-          batch.set(current, row0 + s * d);
+          rows.set(current, row0 + s * d);
         }
       });
-    }
-    const output = await model.forward(batchOf(inputs, g * perImage, batch));
-    scores.set(scorer.score(output, (row) => g0 + Math.floor(row / perImage)), g0 * perImage);
-    options.onProgress?.((g0 + g) * perImage, total);
-  }
+    },
+    (_, first, count) => options.onProgress?.((first + count) * perImage, total),
+  );
 
   const fractions = counts.map((c) => c / m);
   const result: DeletionCurveResult = {

@@ -5,7 +5,7 @@
  * features), baseline 0, raw output. Subsets are drawn without replacement from a seeded stream.
  * A map whose sums predict the output drop scores 1; an unrelated map scores about 0.
  *
- * All runs of all images go to model.forward together (in MAX_BATCH_VALUES chunks).
+ * All runs of all images go to model.forward together (scorePerturbedCopies, in MAX_BATCH_VALUES chunks).
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/tensor.js';
@@ -15,8 +15,6 @@ import type { Model } from '../models/model.js';
 import type { Target } from '../attribution/explainer.js';
 import type { Replacement, ScoreKind } from './perturbation.js';
 import {
-  MAX_BATCH_VALUES,
-  batchOf,
   checkAttributions,
   checkPositive,
   checkPositiveInt,
@@ -25,6 +23,7 @@ import {
   mean,
   metricFeatures,
   replacementValues,
+  scorePerturbedCopies,
   targetScorer,
 } from './perturbation.js';
 
@@ -92,28 +91,26 @@ export async function faithfulnessCorrelation(model: Model, inputs: Tensor, attr
   const rng = new Random(seed);
   const scratch = new Int32Array(m);
   const attributionSums = new Float64Array(n * runs);
-  const drops = new Float64Array(n * runs);
-  const group = Math.max(1, Math.floor(MAX_BATCH_VALUES / (runs * d)));
-  for (let g0 = 0; g0 < n; g0 += group) {
-    const g = Math.min(group, n - g0);
-    const batch = new Float32Array(g * runs * d);
-    for (let r = 0; r < g; r++) {
-      const i = g0 + r;
+  const scores = await scorePerturbedCopies(
+    model,
+    inputs,
+    scorer,
+    runs,
+    (i, rows) => {
       for (let s = 0; s < runs; s++) {
-        const row = (r * runs + s) * d;
-        batch.set(inputs.data.subarray(i * d, (i + 1) * d), row);
+        const row = s * d;
+        rows.set(inputs.data.subarray(i * d, (i + 1) * d), row);
         let sum = 0;
         for (const f of sampleSubset(rng, m, subsetSize, scratch)) {
           sum += featureSums[i][f];
-          for (let t = start[f]; t < start[f + 1]; t++) batch[row + members[t]] = replaced[i * d + members[t]];
+          for (let t = start[f]; t < start[f + 1]; t++) rows[row + members[t]] = replaced[i * d + members[t]];
         }
         attributionSums[i * runs + s] = sum;
       }
-    }
-    const scores = scorer.score(await model.forward(batchOf(inputs, g * runs, batch)), (row) => g0 + Math.floor(row / runs));
-    for (let row = 0; row < g * runs; row++) drops[g0 * runs + row] = original[g0 + Math.floor(row / runs)] - scores[row];
-    options.onProgress?.(g0 + g, n);
-  }
+    },
+    (_, first, count) => options.onProgress?.(first + count, n),
+  );
+  const drops = Float64Array.from(scores, (score, row) => original[Math.floor(row / runs)] - score);
   const perImage = Array.from({ length: n }, (_, i) => pearson(attributionSums.subarray(i * runs, (i + 1) * runs), drops.subarray(i * runs, (i + 1) * runs)));
   return {
     metric: 'faithfulness-correlation',

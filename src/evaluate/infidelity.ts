@@ -21,7 +21,7 @@ import { Random } from '../tensor/random.js';
 import type { Model } from '../models/model.js';
 import type { Target } from '../attribution/explainer.js';
 import type { Replacement, ScoreKind } from './perturbation.js';
-import { MAX_BATCH_VALUES, batchOf, checkAttributions, checkPositive, checkPositiveInt, featureMembers, mean, metricFeatures, replacementValues, targetScorer } from './perturbation.js';
+import { checkAttributions, checkPositive, checkPositiveInt, featureMembers, mean, metricFeatures, replacementValues, scorePerturbedCopies, targetScorer } from './perturbation.js';
 
 export type InfidelityPerturbation =
   | { readonly kind: 'gaussian'; readonly std?: number }
@@ -88,18 +88,19 @@ export async function infidelity(model: Model, inputs: Tensor, attributions: Ten
   const ab = new Float64Array(n);
   const bb = new Float64Array(n);
   const sq = new Float64Array(n);
-  const group = Math.max(1, Math.floor(MAX_BATCH_VALUES / (samples * d)));
-  for (let g0 = 0; g0 < n; g0 += group) {
-    const g = Math.min(group, n - g0);
-    const batch = new Float32Array(g * samples * d);
-    const dots = new Float64Array(g * samples);
-    for (let r = 0; r < g; r++) {
-      const i = g0 + r;
+  // Iᵀa of every sample, copy s of image i at i · samples + s.
+  const dots = new Float64Array(n * samples);
+  const scores = await scorePerturbedCopies(
+    model,
+    inputs,
+    scorer,
+    samples,
+    (i, rows) => {
       const x = inputs.data.subarray(i * d, (i + 1) * d);
       const b = base.subarray(i * d, (i + 1) * d);
       const a = attributions.data.subarray(i * d, (i + 1) * d);
       for (let s = 0; s < samples; s++) {
-        const row = batch.subarray((r * samples + s) * d, (r * samples + s + 1) * d);
+        const row = rows.subarray(s * d, (s + 1) * d);
         if (perturbation.kind === 'gaussian') for (let j = 0; j < d; j++) row[j] = x[j] - rng.normal(0, std);
         else if (perturbation.kind === 'baseline') row.set(b);
         else if (perturbation.kind === 'subset') {
@@ -116,21 +117,20 @@ export async function infidelity(model: Model, inputs: Tensor, attributions: Ten
           const denom = x[j] - b[j];
           dot += a[j] * (multiplyByInputs ? diff / (denom === 0 ? 1 : denom) : diff);
         }
-        dots[r * samples + s] = dot;
+        dots[i * samples + s] = dot;
       }
-    }
-    const scores = scorer.score(await model.forward(batchOf(inputs, g * samples, batch)), (row) => g0 + Math.floor(row / samples));
-    for (let row = 0; row < g * samples; row++) {
-      const i = g0 + Math.floor(row / samples);
-      const drop = original[i] - scores[row];
-      const dot = dots[row];
-      aa[i] += dot * dot;
-      ab[i] += dot * drop;
-      bb[i] += drop * drop;
-      sq[i] += (dot - drop) ** 2;
-    }
-    options.onProgress?.(g0 + g, n);
-  }
+    },
+    (_, first, count) => options.onProgress?.(first + count, n),
+  );
+  scores.forEach((score, row) => {
+    const i = Math.floor(row / samples);
+    const drop = original[i] - score;
+    const dot = dots[row];
+    aa[i] += dot * dot;
+    ab[i] += dot * drop;
+    bb[i] += drop * drop;
+    sq[i] += (dot - drop) ** 2;
+  });
   const beta = normalize ? Array.from(aa, (v, i) => ab[i] / (v === 0 ? 1 : v)) : undefined;
   const perImage = Array.from({ length: n }, (_, i) => (beta ? beta[i] * beta[i] * aa[i] - 2 * beta[i] * ab[i] + bb[i] : sq[i]) / samples);
   return {

@@ -160,6 +160,37 @@ export function batchOf(inputs: Tensor, rows: number, data: Float32Array): Tenso
   return tensor([rows, ...inputs.shape.slice(1)], data);
 }
 
+/**
+ * Scores `copies` perturbed copies of every input: `fill(i, rows)` writes input i's copies into
+ * `rows` (copies × example values, zeroed; called for i = 0, 1, … in order, so a seeded stream
+ * drawn inside gives the same numbers however the calls are chunked). All copies go to
+ * model.forward in as few calls as MAX_BATCH_VALUES allows; `afterCall(output, first, count)`
+ * sees each call's output, whose rows are the copies of inputs first … first + count − 1.
+ * Returns the target score of every copy, copy s of input i at i · copies + s.
+ */
+export async function scorePerturbedCopies(
+  model: Model,
+  inputs: Tensor,
+  scorer: TargetScorer,
+  copies: number,
+  fill: (input: number, rows: Float32Array) => void,
+  afterCall?: (output: Tensor, first: number, count: number) => void,
+): Promise<Float64Array> {
+  const n = inputs.shape[0];
+  const d = sizeOf(inputs.shape.slice(1));
+  const scores = new Float64Array(n * copies);
+  const group = Math.max(1, Math.floor(MAX_BATCH_VALUES / (copies * d)));
+  for (let g0 = 0; g0 < n; g0 += group) {
+    const g = Math.min(group, n - g0);
+    const batch = new Float32Array(g * copies * d);
+    for (let r = 0; r < g; r++) fill(g0 + r, batch.subarray(r * copies * d, (r + 1) * copies * d));
+    const output = await model.forward(batchOf(inputs, g * copies, batch));
+    scores.set(scorer.score(output, (row) => g0 + Math.floor(row / copies)), g0 * copies);
+    afterCall?.(output, g0, g);
+  }
+  return scores;
+}
+
 /** Trapezoid area under (x, y), x ascending. */
 export function trapezoid(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let a = 0;

@@ -20,7 +20,7 @@ import { Random } from '../tensor/random.js';
 import type { Model } from '../models/model.js';
 import type { Target } from '../attribution/explainer.js';
 import type { ScoreKind } from './perturbation.js';
-import { MAX_BATCH_VALUES, batchOf, checkAttributions, checkPositiveInt, featureAttribution, featureOrder, mean, metricFeatures, targetScorer } from './perturbation.js';
+import { checkAttributions, checkPositiveInt, featureAttribution, featureOrder, mean, metricFeatures, scorePerturbedCopies, targetScorer } from './perturbation.js';
 
 /** The 8-neighbourhood of the ROAD reference implementation: [dy, dx, weight]. */
 export const ROAD_NEIGHBOURS: readonly (readonly [number, number, number])[] = [
@@ -192,14 +192,13 @@ export async function road(model: Model, inputs: Tensor, attributions: Tensor, o
   const pixelScores = featureAttribution(attributions, metricFeatures(METRIC, inputs, 1));
   const rng = new Random(seed);
   const perImage = orders.length * percentages.length;
-  const scores = new Float64Array(n * perImage);
   const predicted: number[] = new Array(n * perImage);
-  const group = Math.max(1, Math.floor(MAX_BATCH_VALUES / (perImage * d)));
-  for (let g0 = 0; g0 < n; g0 += group) {
-    const g = Math.min(group, n - g0);
-    const batch = new Float32Array(g * perImage * d);
-    for (let r = 0; r < g; r++) {
-      const i = g0 + r;
+  const scores = await scorePerturbedCopies(
+    model,
+    inputs,
+    scorer,
+    perImage,
+    (i, rows) => {
       const image = inputs.data.subarray(i * d, (i + 1) * d);
       orders.forEach((order, oi) => {
         const ranked = featureOrder(pixelScores[i], order === 'morf' ? 'most' : 'least');
@@ -207,15 +206,13 @@ export async function road(model: Model, inputs: Tensor, attributions: Tensor, o
           const removed = new Uint8Array(plane);
           const count = Math.round((q / 100) * plane);
           for (let t = 0; t < count; t++) removed[ranked[t]] = 1;
-          batch.set(noisyLinearImputation(image, [c, h, w], removed, { noise, rng }), (r * perImage + oi * percentages.length + qi) * d);
+          rows.set(noisyLinearImputation(image, [c, h, w], removed, { noise, rng }), (oi * percentages.length + qi) * d);
         });
       });
       options.onProgress?.(i + 1, n);
-    }
-    const output = await model.forward(batchOf(inputs, g * perImage, batch));
-    scores.set(scorer.score(output, (row) => g0 + Math.floor(row / perImage)), g0 * perImage);
-    argmaxRows(output).forEach((k, row) => (predicted[g0 * perImage + row] = k));
-  }
+    },
+    (output, first) => argmaxRows(output).forEach((k, row) => (predicted[first * perImage + row] = k)),
+  );
 
   const result: RoadResult = {
     metric: 'road',

@@ -7,6 +7,7 @@
  * - a histogram-of-oriented-gradients distance (Dalal & Triggs HOG of both maps, distance below).
  * Maps are row-major H×W arrays.
  */
+import { pearson } from '../tensor/compare.js';
 
 /** Ranks 1..n; tied values share the mean of the ranks they span. */
 export function averageRanks(values: ArrayLike<number>): Float64Array {
@@ -52,21 +53,12 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   checkPair(a, b, 'spearman');
   const ra = averageRanks(a);
   const rb = averageRanks(b);
-  const n = ra.length;
-  const mean = (n + 1) / 2;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = ra[i] - mean;
-    const db = rb[i] - mean;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  if (saa === 0 && sbb === 0) return 1;
-  if (saa === 0 || sbb === 0) return 0;
-  return sab / Math.sqrt(saa * sbb);
+  // Ranks are multiples of ½ summing to n(n+1)/2, so pearson's computed mean is exactly (n+1)/2.
+  const rho = pearson(ra, rb);
+  if (!Number.isNaN(rho)) return rho;
+  // pearson is NaN only when a side is constant (the values are finite).
+  const constant = (r: Float64Array) => r.every((v) => v === r[0]);
+  return constant(ra) && constant(rb) ? 1 : 0;
 }
 
 export interface SsimOptions {

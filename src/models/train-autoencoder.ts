@@ -11,13 +11,10 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { firstNonFinite, reshape, shapeToString, sizeOf, takeRows, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
-import type { TensorValue } from '../onnx/graph.js';
-import { DataType, floatTensorValue } from '../onnx/graph.js';
-import { GraphEditor } from '../onnx/editor.js';
 import { buildGradientGraph } from '../onnx/autodiff/gradient.js';
 import { createSession } from '../onnx/runtime.js';
 import { OnnxModel } from './model.js';
-import { Adam, trainableParameters, type TrainOptions, type TrainResult } from './train.js';
+import { Adam, learningRateScale, weightsAsInputs, type TrainOptions, type TrainResult } from './train.js';
 
 export interface ReconstructionEpoch {
   epoch: number;
@@ -44,13 +41,8 @@ export async function trainReconstruction(graph: TrainResult['graph'], images: T
   const nonFinite = firstNonFinite(images.data);
   if (nonFinite >= 0) throw new Error(`training: images hold a non-finite value (${images.data[nonFinite]}) at flat index ${nonFinite}; clean the data first`);
 
-  const names = trainableParameters(graph);
-  const values = names.map((n) => Float32Array.from(graph.initializers.get(n)!.data as Float32Array));
-  const shapes = names.map((n) => graph.initializers.get(n)!.dims);
-
-  const editor = GraphEditor.from(graph);
-  for (const n of names) editor.initializers.delete(n);
-  names.forEach((n, k) => editor.inputs.push({ name: n, dataType: DataType.FLOAT, shape: [...shapes[k]] }));
+  const weights = weightsAsInputs(graph);
+  const { names, values, editor } = weights;
   const target = editor.input('train_target', ['N', pixels]);
   const diff = editor.op('Sub', [model.outputName, target], {}, 'train_error');
   const squared = editor.op('Mul', [diff, diff], {}, 'train_squared_error');
@@ -74,8 +66,8 @@ export async function trainReconstruction(graph: TrainResult['graph'], images: T
           [model.inputName]: batch,
           [target]: reshape(batch, [b, pixels]),
           [grads.cotangents[0]]: tensor([b, pixels], new Float32Array(b * pixels).fill(1 / (b * pixels))),
+          ...weights.feeds(),
         };
-        names.forEach((name, k) => (feeds[name] = tensor(shapes[k], values[k])));
         const out = await session.run(feeds);
         let batchLoss = 0;
         for (const v of out[squared].data) batchLoss += v;
@@ -84,7 +76,7 @@ export async function trainReconstruction(graph: TrainResult['graph'], images: T
         const done = (epoch * stepsPerEpoch + step) / (epochs * stepsPerEpoch);
         adam.step(
           grads.gradients.map((g) => out[g].data),
-          schedule === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * done)) : 1,
+          learningRateScale(schedule, done),
         );
         onProgress?.({ epoch, step, fraction: (epoch * stepsPerEpoch + step + 1) / (epochs * stepsPerEpoch), loss: batchLoss });
       }
@@ -94,7 +86,5 @@ export async function trainReconstruction(graph: TrainResult['graph'], images: T
     await session.release();
   }
 
-  const initializers = new Map<string, TensorValue>(graph.initializers);
-  names.forEach((name, k) => initializers.set(name, floatTensorValue(shapes[k], values[k])));
-  return { graph: { ...graph, initializers }, history };
+  return { graph: weights.trainedGraph(), history };
 }

@@ -81,6 +81,48 @@ export function trainableParameters(graph: Graph): string[] {
   return model.parameters.filter((p) => p.role === 'weight' || p.role === 'bias' || p.role === 'scale' || p.role === 'embedding').map((p) => p.name);
 }
 
+/**
+ * The training form of `graph`: its trainable parameters become graph inputs, so one ORT session
+ * serves every step while Adam updates `values` (copies; `graph` is not touched) in place.
+ */
+export interface WeightsAsInputs {
+  readonly names: string[];
+  readonly values: Float32Array[];
+  readonly shapes: (readonly number[])[];
+  /** An editor over `graph` with those initializers turned into inputs; append the loss here. */
+  readonly editor: GraphEditor;
+  /** The current weights as feeds for the training session. */
+  feeds(): Record<string, Tensor>;
+  /** `graph` with the current weights as its initializers. */
+  trainedGraph(): Graph;
+}
+
+export function weightsAsInputs(graph: Graph): WeightsAsInputs {
+  const names = trainableParameters(graph);
+  const values = names.map((n) => Float32Array.from(graph.initializers.get(n)!.data as Float32Array));
+  const shapes = names.map((n) => graph.initializers.get(n)!.dims);
+  const editor = GraphEditor.from(graph);
+  for (const n of names) editor.initializers.delete(n);
+  names.forEach((n, k) => editor.inputs.push({ name: n, dataType: DataType.FLOAT, shape: [...shapes[k]] }));
+  return {
+    names,
+    values,
+    shapes,
+    editor,
+    feeds: () => Object.fromEntries(names.map((name, k) => [name, tensor(shapes[k], values[k])])),
+    trainedGraph: () => {
+      const initializers = new Map<string, TensorValue>(graph.initializers);
+      names.forEach((name, k) => initializers.set(name, floatTensorValue(shapes[k], values[k])));
+      return { ...graph, initializers };
+    },
+  };
+}
+
+/** The learning-rate multiplier after `done` (0..1) of the run; cosine annealing as in PyTorch: full rate on the first step, decaying towards zero. */
+export function learningRateScale(schedule: NonNullable<TrainOptions['schedule']>, done: number): number {
+  return schedule === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * done)) : 1;
+}
+
 export async function trainClassifier(graph: Graph, images: Tensor, labels: readonly number[], options: TrainOptions): Promise<TrainResult> {
   const { epochs, batchSize = 64, learningRate = 1e-3, weightDecay = 0, schedule = 'constant', seed, onProgress } = options;
   const model = new OnnxModel(graph);
@@ -94,14 +136,9 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
   const bad = labels.findIndex((l) => !Number.isInteger(l) || l < 0 || l >= classes);
   if (bad >= 0) throw new Error(`training: label ${labels[bad]} at index ${bad} is not a class index in [0, ${classes})`);
 
-  const names = trainableParameters(graph);
-  const values = names.map((n) => Float32Array.from(graph.initializers.get(n)!.data as Float32Array));
-  const shapes = names.map((n) => graph.initializers.get(n)!.dims);
-
   // The training graph: weights as inputs, plus log-probabilities to differentiate.
-  const editor = GraphEditor.from(graph);
-  for (const n of names) editor.initializers.delete(n);
-  names.forEach((n, k) => editor.inputs.push({ name: n, dataType: DataType.FLOAT, shape: [...shapes[k]] }));
+  const weights = weightsAsInputs(graph);
+  const { names, values, editor } = weights;
   const logits = model.outputName;
   const logProbs = editor.op('LogSoftmax', [logits], { axis: attr.int(1) }, 'train_log_softmax');
   const grads = buildGradientGraph(editor.build(), { outputs: [logProbs], wrt: names, keep: [logits, logProbs] });
@@ -124,8 +161,8 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
       const feeds: Record<string, Tensor> = {
         [model.inputName]: takeRows(images, idx),
         [grads.cotangents[0]]: tensor([b, classes], cot),
+        ...weights.feeds(),
       };
-      names.forEach((name, k) => (feeds[name] = tensor(shapes[k], values[k])));
       const out = await session.run(feeds);
       const lp = out[logProbs].data;
       let batchLoss = 0;
@@ -138,20 +175,17 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
       lossSum += batchLoss;
       const done = (epoch * stepsPerEpoch + step) / (epochs * stepsPerEpoch);
       const fraction = (epoch * stepsPerEpoch + step + 1) / (epochs * stepsPerEpoch);
-      // Cosine annealing as in PyTorch: full rate on the first step, decaying towards zero.
       adam.step(
         grads.gradients.map((g) => out[g].data),
-        schedule === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * done)) : 1,
+        learningRateScale(schedule, done),
       );
       onProgress?.({ epoch, step, fraction, loss: batchLoss / b });
     }
     history.push({ epoch, loss: lossSum / n, accuracy: correct / n });
   }
 
-  const initializers = new Map<string, TensorValue>(graph.initializers);
-  names.forEach((name, k) => initializers.set(name, floatTensorValue(shapes[k], values[k])));
   await session.release();
-  return { graph: { ...graph, initializers }, history };
+  return { graph: weights.trainedGraph(), history };
 }
 
 /** Fraction of rows whose argmax matches the label. */

@@ -15,7 +15,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/tensor.js';
 import type { TabularModel } from './table.js';
-import { checkTable, featureNames } from './table.js';
+import { checkClassLabels, checkTable, featureNames } from './table.js';
 
 export interface DecisionTreeOptions {
   /** Default 3: small enough to read. */
@@ -104,16 +104,12 @@ export class DecisionTree implements TabularModel {
   static fit(x: Tensor, labels: readonly number[], options: DecisionTreeOptions = {}): DecisionTree {
     checkTable(x, 'decision tree input');
     const [n, f] = x.shape;
-    if (labels.length !== n) throw new Error(`decision tree: ${labels.length} labels for ${n} rows; give one label per row`);
+    const classes = checkClassLabels(labels, n, 'decision tree');
     if (n === 0) throw new Error('decision tree: no rows to fit');
-    labels.forEach((y, i) => {
-      if (!Number.isInteger(y) || y < 0) throw new Error(`decision tree: label ${y} at row ${i} is not a class index ≥ 0`);
-    });
     const maxDepth = options.maxDepth ?? 3;
     const minSplit = options.minSamplesSplit ?? 2;
     const minLeaf = options.minSamplesLeaf ?? 1;
     if (!Number.isInteger(maxDepth) || maxDepth < 0) throw new Error(`decision tree: maxDepth must be an integer ≥ 0 (got ${maxDepth})`);
-    const classes = Math.max(2, ...labels.map((y) => y + 1));
     const grow = (rows: number[], depth: number): TreeNode => {
       const counts = new Array<number>(classes).fill(0);
       for (const r of rows) counts[labels[r]]++;

@@ -13,7 +13,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/tensor.js';
 import { solveLinear } from '../attribution/feature-mask.js';
 import type { TabularModel } from './table.js';
-import { checkTable } from './table.js';
+import { checkClassLabels, checkTable } from './table.js';
 
 export interface LogisticRegressionOptions {
   /** Inverse regularisation strength (default 1, scikit-learn's). */
@@ -113,11 +113,7 @@ export class LogisticRegression implements TabularModel {
   static fit(x: Tensor, labels: readonly number[], options: LogisticRegressionOptions = {}): LogisticRegression {
     checkTable(x, 'logistic regression input');
     const [n, f] = x.shape;
-    if (labels.length !== n) throw new Error(`logistic regression: ${labels.length} labels for ${n} rows; give one label per row`);
-    labels.forEach((y, i) => {
-      if (!Number.isInteger(y) || y < 0) throw new Error(`logistic regression: label ${y} at row ${i} is not a class index ≥ 0`);
-    });
-    const classes = Math.max(2, ...labels.map((y) => y + 1));
+    const classes = checkClassLabels(labels, n, 'logistic regression');
     const problems = classes === 2 ? [1] : Array.from({ length: classes }, (_, k) => k);
     const fits = problems.map((k) => fitBinaryLogistic(x, labels.map((y) => (y === k ? 1 : 0)), options));
     return new LogisticRegression(fits, classes, f);

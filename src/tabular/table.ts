@@ -18,6 +18,20 @@ export function checkTable(x: Tensor, what: string, features?: number): void {
   if (bad >= 0) throw new Error(`${what} holds a non-finite value (${x.data[bad]}) at row ${Math.floor(bad / x.shape[1])}, column ${bad % x.shape[1]}; clean the data first`);
 }
 
+/**
+ * Throws a one-line error unless there is one class label per row, each an integer ≥ 0; returns
+ * the number of classes the baselines fit, max label + 1 and at least 2.
+ */
+export function checkClassLabels(labels: readonly number[], rows: number, who: string): number {
+  if (labels.length !== rows) throw new Error(`${who}: ${labels.length} labels for ${rows} rows; give one label per row`);
+  let classes = 2;
+  labels.forEach((y, i) => {
+    if (!Number.isInteger(y) || y < 0) throw new Error(`${who}: label ${y} at row ${i} is not a class index ≥ 0`);
+    classes = Math.max(classes, y + 1);
+  });
+  return classes;
+}
+
 /** Checks an output table [N, K] from a model, naming the problem. */
 export function checkOutput(y: Tensor, rows: number, what = 'model output'): number {
   if (y.shape.length !== 2 || y.shape[0] !== rows) throw new Error(`${what} has shape ${shapeToString(y.shape)} but should be [${rows}, K]`);

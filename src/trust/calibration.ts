@@ -20,7 +20,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { firstNonFinite, shapeToString, takeRows, tensor } from '../tensor/tensor.js';
-import { Random } from '../tensor/random.js';
+import { holdOutSplit } from './folds.js';
 
 export type Binning = 'uniform' | 'quantile';
 
@@ -264,13 +264,10 @@ export function temperatureScaling(logits: Tensor, labels: readonly number[], op
   checkInputs(logits, labels, 'temperatureScaling');
   const fraction = options.fitFraction ?? 0.5;
   const n = labels.length;
-  const fitCount = Math.round(n * fraction);
-  if (!(fraction > 0 && fraction < 1) || fitCount < 1 || fitCount >= n) {
-    throw new Error(`temperatureScaling: fitFraction ${fraction} of ${n} rows leaves no rows to fit or to judge; give a fraction in (0, 1) and at least 2 rows`);
-  }
-  const order = new Random(options.seed ?? 0).permutation(n);
-  const fitRows = order.slice(0, fitCount).sort((a, b) => a - b);
-  const evaluationRows = order.slice(fitCount).sort((a, b) => a - b);
+  const split = holdOutSplit(n, fraction, options.seed ?? 0);
+  if (!split) throw new Error(`temperatureScaling: fitFraction ${fraction} of ${n} rows leaves no rows to fit or to judge; give a fraction in (0, 1) and at least 2 rows`);
+  const fitRows = split.first.sort((a, b) => a - b);
+  const evaluationRows = split.rest.sort((a, b) => a - b);
   const fit = fitTemperature(takeRows(logits, fitRows), fitRows.map((i) => labels[i]));
   const evalLogits = takeRows(logits, evaluationRows);
   const evalLabels = evaluationRows.map((i) => labels[i]);

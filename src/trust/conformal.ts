@@ -20,6 +20,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { firstNonFinite, shapeToString } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
+import { holdOutSplit } from './folds.js';
 
 export type ConformalScore = 'lac' | 'aps' | 'raps';
 export const CONFORMAL_SCORES: readonly ConformalScore[] = ['lac', 'aps', 'raps'];
@@ -182,12 +183,10 @@ export function splitConformal(probs: Tensor, labels: readonly number[], options
   const alpha = options.alpha ?? 0.1;
   const fraction = options.calibrationFraction ?? 0.5;
   const n = labels.length;
-  const calCount = Math.round(n * fraction);
-  if (!(fraction > 0 && fraction < 1) || calCount < 1 || calCount >= n) throw new Error(`splitConformal: calibrationFraction ${fraction} of ${n} rows leaves no calibration or test rows`);
   const seed = options.seed ?? 0;
-  const order = new Random(seed).permutation(n);
-  const calibrationRows = order.slice(0, calCount);
-  const testRows = order.slice(calCount);
+  const split = holdOutSplit(n, fraction, seed);
+  if (!split) throw new Error(`splitConformal: calibrationFraction ${fraction} of ${n} rows leaves no calibration or test rows`);
+  const { first: calibrationRows, rest: testRows } = split;
   const k = probs.shape[1];
   const pick = (rows: number[]) => ({ shape: [rows.length, k], data: Float32Array.from(rows.flatMap((i) => Array.from(probs.data.subarray(i * k, (i + 1) * k)))) });
   const classifier = calibrateClassifier(pick(calibrationRows), calibrationRows.map((i) => labels[i]), alpha, { ...options, seed: seed + 1 });

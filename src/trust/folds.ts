@@ -37,6 +37,18 @@ function foldsFromAssignment(assignment: readonly number[], folds: number): Fold
   });
 }
 
+/**
+ * One seeded hold-out split of n items: the first round(n · fraction) of a permutation, and the
+ * rest, each in permutation order. Undefined when fraction ∉ (0, 1) or either part would be empty,
+ * so that the caller can name its own option in the error.
+ */
+export function holdOutSplit(n: number, fraction: number, seed: number): { first: number[]; rest: number[] } | undefined {
+  const count = Math.round(n * fraction);
+  if (!(fraction > 0 && fraction < 1) || count < 1 || count >= n) return undefined;
+  const order = new Random(seed).permutation(n);
+  return { first: order.slice(0, count), rest: order.slice(count) };
+}
+
 /** Shuffled k-fold over n items (sklearn `KFold(n_splits=folds, shuffle=True)`). */
 export function kFold(n: number, folds: number, seed: number): Fold[] {
   if (!Number.isInteger(n) || n < 0) throw new Error(`kFold: item count must be a non-negative integer (got ${n})`);

@@ -5,25 +5,14 @@
  * zero baseline, where every MaxPool window of the baseline half ties: it checks that our DeepLIFT
  * MaxPool rule routes to the first maximum, as torch's max_unpool2d does.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deepLift } from '../../src/attribution/deeplift.js';
 import { guidedBackprop } from '../../src/attribution/guided-backprop.js';
-import { readNpy } from '../../src/data/formats/npy.js';
-import { OnnxModel } from '../../src/models/model.js';
-import { decodeModel } from '../../src/onnx/proto.js';
-import { pearson, relativeL2 } from '../../src/tensor/compare.js';
+import type { OnnxModel } from '../../src/models/model.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { sizeOf } from '../../src/tensor/tensor.js';
+import { loadMethodFixtures, perMapAgreement, readMethodFixture, type MethodManifest } from '../helpers/torch-method-fixtures.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIR = join(ROOT, 'test', 'fixtures', 'methods');
-
-interface Manifest {
-  model: string;
-  targets: number[];
+interface Manifest extends MethodManifest {
   methods: Record<'guided_backprop' | 'deeplift' | 'deeplift_zero', { file: string; baselineFile?: string }>;
 }
 
@@ -32,37 +21,31 @@ let model: OnnxModel;
 let x: Tensor;
 
 beforeAll(async () => {
-  manifest = JSON.parse(await readFile(join(DIR, 'manifest.json'), 'utf8')) as Manifest;
-  model = new OnnxModel(decodeModel(await readFile(join(ROOT, manifest.model)), manifest.model));
-  x = await readNpy(join(DIR, 'x.npy'));
+  ({ manifest, model, x } = await loadMethodFixtures<Manifest>());
 });
 
 function expectMapsAgree(actual: Tensor, expected: Tensor): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const d = sizeOf(expected.shape.slice(1));
-  for (let i = 0; i < expected.shape[0]; i++) {
-    const a = actual.data.subarray(i * d, (i + 1) * d);
-    const e = expected.data.subarray(i * d, (i + 1) * d);
-    expect(pearson(a, e)).toBeGreaterThanOrEqual(0.999);
-    expect(relativeL2(a, e)).toBeLessThanOrEqual(1e-4);
+  for (const { r, relL2 } of perMapAgreement(actual, expected)) {
+    expect(r).toBeGreaterThanOrEqual(0.999);
+    expect(relL2).toBeLessThanOrEqual(1e-4);
   }
 }
 
 describe('guided backprop and DeepLIFT vs plain-torch references', () => {
   it('guided backprop', async () => {
     const a = await guidedBackprop.attribute(model, x, { target: manifest.targets });
-    expectMapsAgree(a.values, await readNpy(join(DIR, manifest.methods.guided_backprop.file)));
+    expectMapsAgree(a.values, await readMethodFixture(manifest.methods.guided_backprop.file));
   });
 
   it('DeepLIFT from a random baseline, with a convergence delta near zero', async () => {
-    const baseline = await readNpy(join(DIR, manifest.methods.deeplift.baselineFile!));
+    const baseline = await readMethodFixture(manifest.methods.deeplift.baselineFile!);
     const a = await deepLift.attribute(model, x, { target: manifest.targets, baseline });
-    expectMapsAgree(a.values, await readNpy(join(DIR, manifest.methods.deeplift.file)));
+    expectMapsAgree(a.values, await readMethodFixture(manifest.methods.deeplift.file));
     for (const delta of a.extras!.convergenceDelta as number[]) expect(Math.abs(delta)).toBeLessThan(1e-4);
   });
 
   it('DeepLIFT from a zero baseline (tied MaxPool windows in the baseline half)', async () => {
     const a = await deepLift.attribute(model, x, { target: manifest.targets });
-    expectMapsAgree(a.values, await readNpy(join(DIR, manifest.methods.deeplift_zero.file)));
+    expectMapsAgree(a.values, await readMethodFixture(manifest.methods.deeplift_zero.file));
   });
 });

@@ -1,5 +1,6 @@
 /** Runs `main(argv)` with console and process output captured (nothing reaches the test log). */
-import { vi } from 'vitest';
+import { existsSync } from 'node:fs';
+import { expect, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
 export interface CliRun {
@@ -27,4 +28,19 @@ export async function runCli(argv: readonly string[]): Promise<CliRun> {
     writeErr.mockRestore();
   }
   return { code, stdout: out.join(''), stderr: err.join('').split('\n').filter((l) => l.length > 0) };
+}
+
+/**
+ * Runs `run(...args, '--out', out)` for each case and checks that it fails as a user error: exit
+ * code 1, a single 'trustscope: ' line on stderr that matches the case's message, and no `out` file.
+ */
+export async function expectUserErrors(run: (...args: string[]) => Promise<CliRun>, cases: readonly (readonly [string[], RegExp])[], out: string): Promise<void> {
+  for (const [args, message] of cases) {
+    const r = await run(...args, '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr.length).toBe(1);
+    expect(r.stderr[0]).toMatch(/^trustscope: /);
+    expect(r.stderr[0]).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  }
 }

@@ -2,7 +2,6 @@
  * `trustscope importance` on files: the JSON it writes equals the library's result, an ignored
  * column gets exactly 0, and user errors are one 'trustscope: ' line with exit code 1 and no file.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/data/formats/npy.js';
@@ -12,7 +11,7 @@ import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { tensor } from '../../src/tensor/tensor.js';
 import { permutationImportance } from '../../src/tabular/permutation-importance.js';
 import { linearModel, randomTensor, tempDir } from '../helpers/models.js';
-import { runCli } from './cli-harness.js';
+import { expectUserErrors, runCli } from './cli-harness.js';
 
 const dirP = tempDir('trustscope-importance-');
 let path: (name: string) => string;
@@ -76,15 +75,7 @@ describe('trustscope importance', () => {
       [['--model', path('tab.onnx'), '--input', path('x.npy'), '--labels', path('reg.npy')], /not an integer class label; use --scoring r2 or neg-mse/],
       [['--model', path('missing.onnx'), '--input', path('x.npy'), '--labels', path('y.npy')], /cannot read .*missing.onnx: no such file/],
     ];
-    for (const [args, message] of cases) {
-      const out = path('bad.json');
-      const r = await importance(...args, '--out', out);
-      expect(r.code).toBe(1);
-      expect(r.stderr.length).toBe(1);
-      expect(r.stderr[0]).toMatch(/^trustscope: /);
-      expect(r.stderr[0]).toMatch(message);
-      expect(existsSync(out)).toBe(false);
-    }
+    await expectUserErrors(importance, cases, path('bad.json'));
   });
 
   it('--help explains the options', async () => {

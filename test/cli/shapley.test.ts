@@ -2,14 +2,13 @@
  * `trustscope shapley` on files: φ [N, F] equals W[target] ⊙ (x − mean b) on a linear ONNX model
  * (exact and KernelSHAP), equals the library result, and user errors are one line with exit code 1.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../../src/data/formats/npy.js';
 import { saveOnnxGraph } from '../../src/models/import/onnx-file.js';
 import { OnnxModel } from '../../src/models/model.js';
 import { shapleyValues } from '../../src/tabular/shapley.js';
 import { linearModel, randomTensor, tempDir, uniformValues } from '../helpers/models.js';
-import { runCli } from './cli-harness.js';
+import { expectUserErrors, runCli } from './cli-harness.js';
 
 const dirP = tempDir('trustscope-shapley-');
 let path: (name: string) => string;
@@ -73,15 +72,7 @@ describe('trustscope shapley', () => {
       [['--model', path('lin.onnx'), '--input', path('x.npy'), '--background', path('bg.npy'), '--target', '2'], /--target 2 is not an output column of the model \(it has 2\)/],
       [['--model', path('lin.onnx'), '--input', path('x.npy'), '--background', path('bg.npy'), '--samples', '1'], /--samples must be an integer ≥ 2/],
     ];
-    for (const [args, message] of cases) {
-      const out = path('bad.npy');
-      const r = await shapley(...args, '--out', out);
-      expect(r.code).toBe(1);
-      expect(r.stderr.length).toBe(1);
-      expect(r.stderr[0]).toMatch(/^trustscope: /);
-      expect(r.stderr[0]).toMatch(message);
-      expect(existsSync(out)).toBe(false);
-    }
+    await expectUserErrors(shapley, cases, path('bad.npy'));
   });
 
   it('--help explains the options', async () => {

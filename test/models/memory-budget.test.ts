@@ -10,18 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { DEFAULT_MEMORY_BUDGET, rowCost, rowsPerCall } from '../../src/models/memory-budget.js';
 import { OnnxModel } from '../../src/models/model.js';
-import { ModelBuilder } from '../../src/onnx/builder.js';
+import { smallConvNet } from '../../src/models/zoo/small-conv-net.js';
 import { tensor } from '../../src/tensor/tensor.js';
 import { randomTensor } from '../helpers/models.js';
-
-/** 1×S×S → conv 8 (3×3, pad 1) → ReLU → MaxPool 4 → conv 8 (3×3, pad 1) → ReLU → GAP → Linear 2. */
-function smallConvNet(size: number) {
-  const b = new ModelBuilder('small-conv', 1);
-  const x = b.input('x', [1, size, size]);
-  const c1 = b.relu(b.conv(x, 'conv1', 8, { kernel: 3, pad: 1 }), 'relu1');
-  const c2 = b.relu(b.conv(b.maxPool(c1, 'pool1', 4), 'conv2', 8, { kernel: 3, pad: 1 }), 'relu2');
-  return b.output(b.linear(b.flatten(b.globalAveragePool(c2, 'gap'), 'flatten'), 'fc', 2));
-}
 
 /** Peak resident set of this process in bytes (Linux /proc/self/status VmHWM). */
 function peakRss(): number {

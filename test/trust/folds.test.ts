@@ -1,7 +1,8 @@
 /** k-fold and grouped k-fold against scikit-learn's documented behaviour and hand-worked cases. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { assignGroupsToFolds, groupKFold, kFold } from '../../src/trust/folds.js';
+import { assignGroupsToFolds, groupKFold, holdOutSplit, kFold } from '../../src/trust/folds.js';
+import { Random } from '../../src/tensor/random.js';
 import type { Fold } from '../../src/trust/folds.js';
 
 /** Every index is in exactly one test fold, and each train set is the complement of its test set. */
@@ -15,6 +16,15 @@ function expectPartition(folds: Fold[], n: number): void {
   }
   expect(seen.every((c) => c === 1)).toBe(true);
 }
+
+describe('holdOutSplit', () => {
+  it('cuts one seeded permutation at round(n · fraction), and refuses an empty part', () => {
+    const order = new Random(7).permutation(10);
+    expect(holdOutSplit(10, 0.3, 7)).toEqual({ first: order.slice(0, 3), rest: order.slice(3) });
+    expect(holdOutSplit(5, 0.5, 1)!.first).toHaveLength(3); // round(2.5) = 3
+    for (const [n, fraction] of [[10, 0], [10, 1], [10, 0.04], [10, 0.96], [1, 0.5]]) expect(holdOutSplit(n, fraction, 0)).toBeUndefined();
+  });
+});
 
 describe('kFold', () => {
   it('cuts n = 10 into 3 folds of 4, 3, 3 (the first n mod k folds get one more, as sklearn)', () => {
