@@ -21,6 +21,7 @@ export type { TrainOptions, TrainResult } from './models/train.js';
 export { withSoftmax } from './models/transforms.js';
 export { loadOnnxModel, readOnnxGraph, saveOnnxGraph } from './models/import/onnx-file.js';
 export { tinyCnn } from './models/zoo/tiny-cnn.js';
+export { smallConvNet } from './models/zoo/small-conv-net.js';
 
 export type { Dataset } from './data/dataset.js';
 export { generateEmDefects, cornerMask, paintArtifact } from './data/synthetic/em-defects.js';
@@ -96,7 +97,7 @@ export { fitMahalanobis, mahalanobisScores, type MahalanobisFit } from './trust/
 export { OOD_DETECTORS, maxSoftmaxScores, energyScores, reconstructionErrors, typicalityCentre, typicalityScores, layerFeatures, defaultFeatureLayer, oodTable, oodShare, formatOodTable, type OodTable, type OodDetector } from './trust/ood.js';
 export { hallucinationCheck, type HallucinationResult, type FeatureSupport } from './trust/hallucination.js';
 export { hotspotTransplant, type TransplantResult, type TransplantOptions } from './trust/hotspot-transplant.js';
-export { kFold, groupKFold, assignGroupsToFolds } from './trust/folds.js';
+export { kFold, groupKFold, assignGroupsToFolds, holdOutSplit } from './trust/folds.js';
 export type { Fold } from './trust/folds.js';
 export { leakageCheck, leakageVerdict, tinyCnnRecipe, graphRecipe, LEAKAGE_DEFAULTS, TINY_CNN_RECIPE_DEFAULTS } from './trust/leakage.js';
 export type { LeakageOptions, LeakageResult, LeakageProgress, SplitScores, FoldScore, TrainingRecipe, RecipeContext, SplitKind, TinyCnnRecipeOptions } from './trust/leakage.js';
