@@ -24,6 +24,7 @@ const USAGE = `usage: npm run bench [-- options]   (or: node dist/bench/run.js [
   --only <list>           tiny | vgg | family-method, comma-separated (e.g. tiny-saliency,vgg-integrated-gradients);
                           methods: saliency occlusion integrated-gradients smoothgrad grad-cam kernel-shap rise
                           or deletion (deletion/insertion curves on the VGG-style net, bench/deletion.ts)
+                          or randomisation (cascading randomisation on the tiny CNN, bench/randomisation.ts)
   --repeats <n>           timed runs per figure (median reported)
   --threads <list>        ONNX Runtime / PyTorch thread counts (default 1,2)
   --vgg-batch <n>         VGG saliency batch (default 32; 64 for DESIGN.md's row)
@@ -45,6 +46,7 @@ import type { Tensor } from '../src/tensor/tensor.js';
 import { tensor } from '../src/tensor/tensor.js';
 import { formatMs, median, table, timeRuns } from './stats.js';
 import { runDeletionBench } from './deletion.js';
+import { runRandomisationBench } from './randomisation.js';
 import { pearson, relativeL2 } from '../src/tensor/compare.js';
 import { NOT_INSTALLED, PYTHON, runTorchReference, torchVersion } from './torch-reference.js';
 import { WORKLOAD_CHOICES, workloads, type Workload } from './workloads.js';
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
     return;
   }
   const only = opts.only?.split(',').map((o) => o.trim());
-  const unknown = only?.find((o) => o !== 'deletion' && !WORKLOAD_CHOICES.includes(o));
+  const unknown = only?.find((o) => o !== 'deletion' && o !== 'randomisation' && !WORKLOAD_CHOICES.includes(o));
   if (unknown !== undefined) throw new Error(`--only takes tiny, vgg or family-method names such as ${WORKLOAD_CHOICES.slice(2, 5).join(', ')} (got '${unknown}')`);
   const repeats = opts.repeats !== undefined ? Number(opts.repeats) : opts.quick ? 3 : 5;
   const warmup = 1;
@@ -228,6 +230,11 @@ async function main(): Promise<void> {
       console.log(`  ${a.label}: Pearson r = ${a.r.toFixed(6)}, relative L2 = ${a.relL2.toExponential(2)}; ${perImage}  ${ok ? 'ok' : 'DISAGREE (r < 0.999)'}`);
       if (!ok) process.exitCode = 1;
     }
+  }
+  // Cascading randomisation on the tiny CNN (bench/randomisation.ts): with --only tiny or randomisation, or everything.
+  if (!only || only.includes('tiny') || only.includes('randomisation')) {
+    console.log('');
+    for (const line of await runRandomisationBench({ threads: threadCounts, repeats, torch: torch !== undefined })) console.log(line);
   }
   // Deletion/insertion curves on the VGG-style net (bench/deletion.ts): with --only vgg or deletion, or everything.
   if (!only || only.includes('vgg') || only.includes('deletion')) {

@@ -15,6 +15,8 @@ import { defaultInitialValues } from '../onnx/builder.js';
 import { transformerParameters } from './transformer-parameters.js';
 import { ruleOverrides, rowsPerGroup, type BackwardRules } from '../onnx/autodiff/backward-rules.js';
 import { DEFAULT_MEMORY_BUDGET, rowCost, rowsPerCall, type RowCost } from './memory-budget.js';
+import { ParameterFamily } from './parameter-family.js';
+import type { Session } from '../onnx/runtime.js';
 
 export interface ParameterInfo {
   /** Initializer name. */
@@ -94,6 +96,13 @@ export class OnnxModel implements Model {
   private readonly sessions = new SessionCache();
   private readonly variants = new Map<BackwardRules, OnnxModel>();
   private cost?: RowCost;
+  /** Set on copies made by withParameters: they run the family's weights-as-inputs sessions (parameter-family.ts). */
+  private family?: ParameterFamily;
+  /** A family member that switched to constant-weight sessions of its own (see useOwnSessionsFor). */
+  private detached = false;
+  /** The family this model's own withParameters copies join (created on first use, freed by dispose). */
+  private ownFamily?: ParameterFamily;
+  private parameterFeeds?: Record<string, Tensor>;
 
   constructor(
     readonly graph: Graph,
@@ -160,7 +169,7 @@ export class OnnxModel implements Model {
 
   /** Rows per ONNX Runtime call: internalBatchSize, capped by memoryBudget (see memory-budget.ts). */
   rowsPerCall(pass: 'forward' | 'backward'): number {
-    this.cost ??= rowCost(this.forwardGraph());
+    this.cost ??= rowCost({ ...this.graph, outputs: [this.graph.outputs[0]] });
     const group = pass === 'backward' ? rowsPerGroup(this.backwardRules) : 1;
     return rowsPerCall(this.internalBatchSize, this.cost[pass], this.memoryBudget, group);
   }
@@ -182,14 +191,48 @@ export class OnnxModel implements Model {
 
   private forwardGraph(): Graph {
     const out = this.graph.outputs[0];
-    return { ...this.graph, outputs: [out] };
+    const graph = { ...this.graph, outputs: [out] };
+    return this.shared ? this.shared.fed(graph) : graph;
+  }
+
+  /** The family whose sessions this model runs, unless it has sessions of its own. */
+  private get shared(): ParameterFamily | undefined {
+    return this.detached ? undefined : this.family;
+  }
+
+  /**
+   * Fed weights cost ORT its pre-packed, blocked kernels: 15–80% more per run on the tiny CNN and
+   * the VGG-style net (figures in parameter-family.ts). A call that fits one ORT run (a saliency or
+   * Grad-CAM pass) is cheaper shared than paying a gradient graph and session; the first call that
+   * needs several runs (IG steps, occlusion windows) moves the copy to constant-weight sessions of
+   * its own for good. Decided by row counts only, so a given sequence of calls always takes the same path.
+   */
+  private useOwnSessionsFor(rows: number, pass: 'forward' | 'backward'): void {
+    if (this.shared && rows > this.rowsPerCall(pass)) this.detached = true;
+  }
+
+  /** A cached session; family members share theirs (keyed by backward rules too). */
+  private session(key: string, build: () => Graph): Promise<Session> {
+    return this.shared ? this.shared.sessions.get(`${this.backwardRules}|${key}`, build) : this.sessions.get(key, build);
+  }
+
+  /** Feeds of one ORT call: a family member adds its parameter values. */
+  private feeds(feeds: Record<string, Tensor>): Record<string, Tensor> {
+    if (!this.shared) return feeds;
+    this.parameterFeeds ??= this.shared.feeds(this.graph);
+    return { ...feeds, ...this.parameterFeeds };
+  }
+
+  private gradientGraph(key: string, build: () => ReturnType<typeof buildGradientGraph>): ReturnType<typeof buildGradientGraph> {
+    return this.shared ? this.shared.gradient(`${this.backwardRules}|${key}`, build) : buildOnce(this, key, build);
   }
 
   async forward(x: Tensor): Promise<Tensor> {
     this.check(x);
     if (x.shape[0] === 0) return tensor([0, this.outputSize]);
-    const session = await this.sessions.get('forward', () => this.forwardGraph());
-    const r = await this.batched(x.shape[0], async (s, e) => ({ y: (await session.run({ [this.inputName]: sliceRows(x, s, e) }))[this.outputName] }));
+    this.useOwnSessionsFor(x.shape[0], 'forward');
+    const session = await this.session('forward', () => this.forwardGraph());
+    const r = await this.batched(x.shape[0], async (s, e) => ({ y: (await session.run(this.feeds({ [this.inputName]: sliceRows(x, s, e) })))[this.outputName] }));
     return r.y;
   }
 
@@ -202,9 +245,10 @@ export class OnnxModel implements Model {
     this.check(x);
     const values = layers.map((l) => this.resolveLayer(l));
     const key = `activations:${values.join('|')}`;
-    const graph = (): Graph => ({ ...this.graph, outputs: values.map((name) => ({ name, dataType: DataType.FLOAT })) });
-    const session = await this.sessions.get(key, graph);
-    const r = await this.batched(x.shape[0], async (s, e) => (await session.run({ [this.inputName]: sliceRows(x, s, e) }, values)) as Record<string, Tensor>);
+    this.useOwnSessionsFor(x.shape[0], 'forward');
+    const graph = (): Graph => ({ ...this.forwardGraph(), outputs: values.map((name) => ({ name, dataType: DataType.FLOAT })) });
+    const session = await this.session(key, graph);
+    const r = await this.batched(x.shape[0], async (s, e) => (await session.run(this.feeds({ [this.inputName]: sliceRows(x, s, e) }), values)) as Record<string, Tensor>);
     return values.map((v) => r[v]);
   }
 
@@ -219,10 +263,11 @@ export class OnnxModel implements Model {
     this.checkCotangent(x, cotangent);
     this.checkGroups(x);
     const rules = ruleOverrides(this.backwardRules);
-    const g = buildOnce(this, 'vjp', () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [this.inputName], rules }));
-    const session = await this.sessions.get('vjp', () => g.graph);
+    this.useOwnSessionsFor(x.shape[0], 'backward');
+    const g = this.gradientGraph('vjp', () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [this.inputName], rules }));
+    const session = await this.session('vjp', () => g.graph);
     const r = await this.batched(x.shape[0], async (s, e) => {
-      const out = await session.run({ [this.inputName]: sliceRows(x, s, e), [g.cotangents[0]]: sliceRows(cotangent, s, e) });
+      const out = await session.run(this.feeds({ [this.inputName]: sliceRows(x, s, e), [g.cotangents[0]]: sliceRows(cotangent, s, e) }));
       return { output: out[this.outputName], inputGrad: out[g.gradients[0]] };
     }, 'backward');
     return r;
@@ -241,6 +286,7 @@ export class OnnxModel implements Model {
     let m = this.variants.get(kind);
     if (!m) {
       m = new OnnxModel(this.graph, { internalBatchSize: this.internalBatchSize, memoryBudget: this.memoryBudget, backwardRules: kind });
+      m.family = this.family;
       this.variants.set(kind, m);
     }
     return m;
@@ -265,17 +311,23 @@ export class OnnxModel implements Model {
     const value = this.resolveLayer(layer);
     const key = `layer:${value}`;
     const rules = ruleOverrides(this.backwardRules);
-    const g = buildOnce(this, key, () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [value], keep: [this.outputName, value], rules }));
-    const session = await this.sessions.get(key, () => g.graph);
+    this.useOwnSessionsFor(x.shape[0], 'backward');
+    const g = this.gradientGraph(key, () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [value], keep: [this.outputName, value], rules }));
+    const session = await this.session(key, () => g.graph);
     return this.batched(x.shape[0], async (s, e) => {
-      const out = await session.run({ [this.inputName]: sliceRows(x, s, e), [g.cotangents[0]]: sliceRows(cotangent, s, e) });
+      const out = await session.run(this.feeds({ [this.inputName]: sliceRows(x, s, e), [g.cotangents[0]]: sliceRows(cotangent, s, e) }));
       return { output: out[this.outputName], activation: out[value], grad: out[g.gradients[0]] };
     }, 'backward');
   }
 
-  /** Frees the ONNX Runtime sessions now rather than at garbage collection; the model stays usable. */
+  /**
+   * Frees the ONNX Runtime sessions now rather than at garbage collection; the model stays usable.
+   * Copies made by withParameters share their origin's sessions: disposing a copy frees nothing
+   * shared, disposing the origin frees them all.
+   */
   async dispose(): Promise<void> {
     await Promise.all([...this.variants.values()].map((m) => m.dispose()));
+    await this.ownFamily?.dispose();
     return this.sessions.dispose();
   }
 
@@ -287,17 +339,31 @@ export class OnnxModel implements Model {
       if (old.data.length !== values.length) throw new Error(`withParameters: '${name}' needs ${old.data.length} values, got ${values.length}`);
       initializers.set(name, floatTensorValue(old.dims, values));
     };
+    const changed: string[] = [];
     if (change.kind === 'replace') {
-      for (const [name, values] of change.values) replace(name, values);
+      for (const [name, values] of change.values) {
+        replace(name, values);
+        changed.push(name);
+      }
     } else {
       const rng = new Random(change.seed);
       for (const name of change.parameters) {
         const p = this.parameters.find((q) => q.name === name);
         if (!p) throw new Error(`withParameters: '${name}' is not a parameter of this model (see model.parameters)`);
         replace(name, reinitialValues(p, rng));
+        changed.push(name);
       }
     }
-    return new OnnxModel({ ...this.graph, initializers }, { internalBatchSize: this.internalBatchSize, memoryBudget: this.memoryBudget, backwardRules: this.backwardRules });
+    const copy = new OnnxModel({ ...this.graph, initializers }, { internalBatchSize: this.internalBatchSize, memoryBudget: this.memoryBudget, backwardRules: this.backwardRules });
+    // Copies that differ from this model only in parameter values share one set of weights-as-inputs
+    // sessions (parameter-family.ts): no gradient graph or session per copy. Any other change
+    // (a constant that is not a parameter) gets sessions of its own.
+    const family = this.family ?? (this.ownFamily ??= new ParameterFamily(this.parameters.map((p) => p.name)));
+    if (family.covers(changed)) {
+      copy.family = family;
+      copy.cost = this.cost;
+    }
+    return copy;
   }
 }
 
