@@ -11,24 +11,16 @@
  * test averages our saliency over x + noise[s] itself — which checks the gradient path and the
  * |grad| mean, not the RNG.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gradCam } from '../../src/attribution/grad-cam.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import type { IntegrationRule } from '../../src/attribution/integrated-gradients.js';
 import { occlusion } from '../../src/attribution/occlusion.js';
 import { saliency } from '../../src/attribution/saliency.js';
-import { readNpy } from '../../src/data/formats/npy.js';
-import { OnnxModel } from '../../src/models/model.js';
-import { decodeModel } from '../../src/onnx/proto.js';
-import { pearson, relativeL2 } from '../../src/tensor/compare.js';
+import type { OnnxModel } from '../../src/models/model.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { sizeOf, tensor } from '../../src/tensor/tensor.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIR = join(ROOT, 'test', 'fixtures', 'methods');
+import { tensor } from '../../src/tensor/tensor.js';
+import { loadMethodFixtures, perMapAgreement, readMethodFixture, type MethodManifest } from '../helpers/torch-method-fixtures.js';
 
 const MIN_PEARSON = 0.999;
 /**
@@ -38,9 +30,7 @@ const MIN_PEARSON = 0.999;
  */
 const TOLERANCE = { gradient: 1e-4, occlusion: 2e-5 };
 
-interface Manifest {
-  model: string;
-  targets: number[];
+interface Manifest extends MethodManifest {
   methods: {
     saliency: { file: string };
     ig_gausslegendre: { file: string; options: { rule: IntegrationRule; steps: number; baseline: number } };
@@ -58,12 +48,10 @@ let model: OnnxModel;
 let x: Tensor;
 
 beforeAll(async () => {
-  manifest = JSON.parse(await readFile(join(DIR, 'manifest.json'), 'utf8')) as Manifest;
-  model = new OnnxModel(decodeModel(await readFile(join(ROOT, manifest.model)), manifest.model));
-  x = await readNpy(join(DIR, 'x.npy'));
+  ({ manifest, model, x } = await loadMethodFixtures<Manifest>());
 });
 
-const fixture = (file: string) => readNpy(join(DIR, file));
+const fixture = readMethodFixture;
 
 /** Measured agreement per method, printed at the end with TRUSTSCOPE_PRINT_ERRORS=1. */
 const measured: string[] = [];
@@ -76,19 +64,11 @@ interface MapError {
 
 /** Map by map (rows of the batch): Pearson r and relative L2 of each, recorded for the report. */
 function mapErrors(label: string, actual: Tensor, expected: Tensor): MapError[] {
-  expect(actual.shape).toEqual(expected.shape);
-  const n = expected.shape[0];
-  const d = sizeOf(expected.shape.slice(1));
-  const rs: number[] = [];
-  const errs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = actual.data.subarray(i * d, (i + 1) * d);
-    const e = expected.data.subarray(i * d, (i + 1) * d);
-    rs.push(pearson(a, e));
-    errs.push(relativeL2(a, e));
-  }
+  const errors = perMapAgreement(actual, expected).map(({ r, relL2 }, map) => ({ map, r, relL2 }));
+  const rs = errors.map((m) => m.r);
+  const errs = errors.map((m) => m.relL2);
   measured.push(`${label}: min r ${Math.min(...rs).toFixed(7)}, max relL2 ${Math.max(...errs).toExponential(2)}`);
-  return rs.map((r, i) => ({ map: i, r, relL2: errs[i] }));
+  return errors;
 }
 
 const outside = (errors: MapError[], maxRelL2: number) => errors.filter((m) => !(m.r >= MIN_PEARSON && m.relL2 <= maxRelL2));
