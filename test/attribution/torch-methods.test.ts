@@ -3,9 +3,8 @@
  * fixture model (test/fixtures/methods/, made by bench/reference/make_method_fixtures.py; torch is
  * only needed to regenerate them). Every map (one per input) must have Pearson r ≥ 0.999 and
  * relative L2 ≤ 1e-4 (gradient methods) or ≤ 2e-5 (occlusion, against a float64 reference; see TOLERANCE).
- * Two cases are known to differ through MaxPool tie-breaking (whole windows tie at x = 0 and after a
- * ReLU): torch routes a tied window's gradient to its first maximum, our rule (max-pool.ts) to every
- * tied one. They are marked it.fails; they pass with the first-maximum rule of commit c671846.
+ * Two cases exercise MaxPool ties (whole windows tie at x = 0 and after a ReLU): torch routes a tied
+ * window's gradient to its first maximum, and so does max-pool.ts.
  *
  * SmoothGrad: the reference noise is stored (noise.npy), and our noise tunnel draws its own, so the
  * test averages our saliency over x + noise[s] itself — which checks the gradient path and the
@@ -98,7 +97,7 @@ describe('explainers match torch references of Captum (cnn fixture)', () => {
 
   // The trapezoid's first node is the baseline itself, and at x = 0 each conv output is its bias
   // (constant away from the border), so whole MaxPool windows tie: the tie rule decides the numbers.
-  it.fails('integrated gradients (riemann_trapezoid, zero baseline): differs through MaxPool ties at x = 0', async () => {
+  it('integrated gradients (riemann_trapezoid, zero baseline): MaxPool ties at x = 0 go to the first maximum', async () => {
     const { file, options } = manifest.methods.ig_trapezoid_zero;
     const { values } = await integratedGradients.attribute(model, x, { target: manifest.targets, ...options });
     compareMaps('ig trapezoid (zero baseline, MaxPool ties)', values, await fixture(file), TOLERANCE.gradient);
@@ -134,8 +133,8 @@ describe('explainers match torch references of Captum (cnn fixture)', () => {
   });
 
   // The ReLU output feeds a MaxPool whose all-zero windows tie; torch gives such a window's gradient
-  // to its first (zero) element, which counts in Captum's spatial-mean weights α_k; ours to all four.
-  it.fails('grad-cam on the second ReLU output: differs through MaxPool ties on dead windows', async () => {
+  // to its first (zero) element, which counts in Captum's spatial-mean weights α_k; so do we.
+  it('grad-cam on the second ReLU output: MaxPool ties on dead windows go to the first maximum', async () => {
     expect(await gradCamErrors('gradcam_relu2')).toEqual([]);
   });
 

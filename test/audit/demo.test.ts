@@ -16,7 +16,10 @@ describe('trustscope demo scenario (seed 1)', () => {
     // Explanations can.
     expect(s.clean.saliency.ratio).toBeGreaterThanOrEqual(3.2);
     expect(s.clean.occlusion.ratio).toBeGreaterThanOrEqual(100);
-    expect(s.shortcut.saliency.ratio).toBeGreaterThanOrEqual(9.3);
+    // The lecture reports 9.3×. With PyTorch's MaxPool tie rule (first maximum) our shortcut model gives
+    // 5.6–8.1× over seeds 1–5 (7.7× on seed 1); the earlier every-tied-maximum rule overcounted the
+    // saturated corner up to 4× and read 10.4–15.1×. The corner still dominates by a wide margin.
+    expect(s.shortcut.saliency.ratio).toBeGreaterThanOrEqual(5);
     expect(s.shortcut.occlusion.corner).toBeGreaterThan(s.shortcut.occlusion.defectRegion);
     // The intervention: the shortcut model acts on the artifact, the clean one does not.
     expect(s.shortcut.intervention.injectedDefectRate).toBeGreaterThan(0.5);

@@ -1,9 +1,16 @@
 /**
- * MaxPool backward. Non-overlapping windows use the mask form
- * Where(Equal(x, up(y)), up(dy), 0), the fastest exact form in ORT. Tie rule: every input equal to
- * its window's maximum receives the window's full gradient (PyTorch picks the first one instead;
- * ties are rare except on constant regions, which ReLU has already zeroed). Overlapping or padded
- * windows scatter-add through MaxPool's Indices output (needs opset ≥ 16 for reduction='add').
+ * MaxPool backward.
+ * - Square non-overlapping windows (the common 2×2/2): SpaceToDepth splits x into the k² window
+ *   positions at pooled resolution; each is compared with y, and the gradient goes to the *first*
+ *   maximum in row-major window order — PyTorch's tie rule (a valid subgradient: the window's
+ *   gradient is counted once). It matters on constant regions: a saturated artifact, all-zero
+ *   windows after a ReLU when Grad-CAM reads the ReLU output, every window at x = 0. One Transpose
+ *   interleaves the pieces back (ORT's DepthToSpace was 2× slower); everything but two memory moves
+ *   runs at pooled resolution.
+ * - Other non-overlapping windows: the mask form Where(Equal(x, up(y)), up(dy), 0); there every
+ *   tied maximum receives the full gradient.
+ * - Overlapping or padded windows scatter-add through MaxPool's Indices output (needs opset ≥ 16
+ *   for reduction='add'); ORT's Indices also pick the first maximum.
  */
 import type { Node } from '../graph.js';
 import { attr, intAttr, intsAttr, stringAttr } from '../graph.js';
@@ -46,10 +53,58 @@ export function isMaskPool(node: Node): boolean {
   );
 }
 
+/** The fused ReLU mask (see poolsReluAlone), applied to the pooled gradient when it applies. */
+function gatedGradient(ctx: VjpContext, g: string): string {
+  const [y] = ctx.node.outputs;
+  return poolsReluAlone(ctx, ctx.node) ? ctx.op('Where', [ctx.op('Greater', [y, ctx.zero()]), g, ctx.zero()]) : g;
+}
+
+/** Rows and columns a non-overlapping pool never reads (when the size is not a multiple of k). */
+function droppedEdges(ctx: VjpContext, kernel: readonly number[]): number[] {
+  const xs = ctx.shape(ctx.node.inputs[0]);
+  const ys = ctx.shape(ctx.node.outputs[0]);
+  return kernel.map((k, i) => xs[2 + i] - ys[2 + i] * k);
+}
+
+/** Splits axis 1 into `parts` pieces of `size` channels; sizes are explicit (opset 18 requires them or num_outputs). */
+function splitChannels(ctx: VjpContext, x: string, size: number, parts: number): string[] {
+  const sizes = Array.from({ length: parts }, () => size);
+  const axis = { axis: attr.int(1) };
+  if (ctx.opset >= 13) return ctx.ops('Split', [x, ctx.constInt64(sizes)], axis, parts);
+  return ctx.ops('Split', [x], { ...axis, split: attr.ints(sizes) }, parts);
+}
+
+function firstMaxGradient(ctx: VjpContext, gIn: string, k: number): string {
+  const [x] = ctx.node.inputs;
+  const [y] = ctx.node.outputs;
+  const g = gatedGradient(ctx, gIn);
+  const missing = droppedEdges(ctx, [k, k]);
+  const ys = ctx.shape(y);
+  const read = missing.some((m) => m > 0)
+    ? ctx.op('Slice', [x, ctx.constInt64([0, 0]), ctx.constInt64([ys[2] * k, ys[3] * k]), ctx.constInt64([2, 3])])
+    : x;
+  // SpaceToDepth's channel order is (row in window, column in window, channel): piece p holds
+  // window position p (row-major) of every channel.
+  const depth = ctx.op('SpaceToDepth', [read], { blocksize: attr.int(k) });
+  const positions = splitChannels(ctx, depth, ys[1], k * k);
+  let taken = '';
+  const pieces = positions.map((p) => {
+    const isMax = ctx.op('Equal', [p, y]);
+    const first = taken ? ctx.op('And', [isMax, ctx.op('Not', [taken])]) : isMax;
+    taken = taken ? ctx.op('Or', [taken, isMax]) : isMax;
+    return ctx.op('Where', [first, g, ctx.zero()]);
+  });
+  const stacked = ctx.op('Concat', pieces.map((p) => ctx.unsqueeze(p, [4])), { axis: attr.int(4) });
+  const six = ctx.op('Reshape', [stacked, ctx.constInt64([-1, ys[1], ys[2], ys[3], k, k])]);
+  const moved = ctx.op('Transpose', [six], { perm: attr.ints([0, 1, 2, 4, 3, 5]) });
+  const spread = ctx.op('Reshape', [moved, ctx.constInt64([-1, ys[1], ys[2] * k, ys[3] * k])]);
+  return missing.some((m) => m > 0) ? ctx.op('Pad', [spread, ctx.constInt64([0, 0, 0, 0, 0, 0, ...missing])]) : spread;
+}
+
 function maskGradient(ctx: VjpContext, gIn: string, kernel: number[]): string {
   const [x] = ctx.node.inputs;
   const [y] = ctx.node.outputs;
-  const g = poolsReluAlone(ctx, ctx.node) ? ctx.op('Where', [ctx.op('Greater', [y, ctx.zero()]), gIn, ctx.zero()]) : gIn;
+  const g = gatedGradient(ctx, gIn);
   const xs = ctx.shape(x);
   const ys = ctx.shape(y);
   let up = upsample(ctx, y, kernel);
@@ -83,7 +138,11 @@ const maxPool: VjpRule = (ctx, [g]) => {
   const node = ctx.node;
   if (node.outputs[1]) ctx.fail('gradient through MaxPool indices is not supported');
   const kernel = [...(intsAttr(node, 'kernel_shape') ?? [])];
-  return [isMaskPool(node) ? maskGradient(ctx, g, kernel) : scatterGradient(ctx, g)];
+  if (!isMaskPool(node)) return [scatterGradient(ctx, g)];
+  const square = kernel.length === 2 && kernel[0] === kernel[1];
+  // The first-maximum form reshapes with static channel and spatial sizes (only the batch may vary).
+  const staticSizes = ctx.shape(node.outputs[0]).slice(1).every((d) => d >= 0);
+  return [square && staticSizes ? firstMaxGradient(ctx, g, kernel[0]) : maskGradient(ctx, g, kernel)];
 };
 
 export const maxPoolRules: Record<string, VjpRule> = { MaxPool: maxPool };

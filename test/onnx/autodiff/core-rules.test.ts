@@ -6,6 +6,7 @@ import { buildGradientGraph } from '../../../src/onnx/autodiff/gradient.js';
 import { convGradientForms } from '../../../src/onnx/autodiff/conv.js';
 import { createSession } from '../../../src/onnx/runtime.js';
 import { tensor } from '../../../src/tensor/tensor.js';
+import { Random } from '../../../src/tensor/random.js';
 import { expectGradientsMatch, opGraph, randomValue } from './fd-harness.js';
 
 const ints = attr.ints;
@@ -70,7 +71,7 @@ describe('Conv', () => {
 });
 
 describe('MaxPool', () => {
-  it('2×2 on odd sizes (last row and column dropped): mask path', async () => {
+  it('2×2 on odd sizes (last row and column dropped): non-overlapping path', async () => {
     const g = opGraph('MaxPool', [{ name: 'x', shape: [2, 3, 7, 9] }], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
     expect(opTypes(buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] }).graph)).not.toContain('ScatterElements');
     await expectGradientsMatch(g, { label: 'MaxPool 2×2 odd' });
@@ -91,10 +92,8 @@ describe('MaxPool', () => {
     await expectGradientsMatch(e.build(), { label: 'Relu → MaxPool' });
   });
 
-  it('tie rule (mask path): every input equal to its window maximum receives the full window gradient', async () => {
-    // Window 1 holds two 1s, window 2 three 2s. PyTorch would give each window's gradient to the
-    // first maximum only; trustscope's mask form gives it to every tied maximum, as documented in
-    // max-pool.ts. (Overlapping pools take the scatter path, where ORT's Indices pick a single one.)
+  it('tie rule (square windows): the first maximum in row-major window order takes the gradient, as PyTorch', async () => {
+    // Window 1 holds two 1s, window 2 three 2s.
     const g = opGraph('MaxPool', [{ name: 'x', shape: [1, 1, 2, 4] }], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
     const grad = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] });
     const session = await createSession(grad.graph);
@@ -102,9 +101,86 @@ describe('MaxPool', () => {
       x: tensor([1, 1, 2, 4], [1, 1, 0, 2, 0, 0.5, 2, 2]),
       [grad.cotangents[0]]: tensor([1, 1, 1, 2], [3, 5]),
     });
-    expect(Array.from(out[grad.gradients[0]].data)).toEqual([3, 3, 0, 5, 0, 0, 5, 5]);
+    expect(Array.from(out[grad.gradients[0]].data)).toEqual([3, 0, 0, 5, 0, 0, 0, 0]);
+  });
+
+  it('tie rule (square windows) against a brute-force first-maximum reference: k 2 and 3, odd sizes, opsets 12/17/18, run-time batch', async () => {
+    // Values in {0, 1, 2}: most windows tie. Each case: [N, C, H, W], k, opset.
+    const cases = [
+      { shape: [2, 3, 7, 9], k: 2, opset: 17 },
+      { shape: [2, 2, 9, 10], k: 3, opset: 17 },
+      { shape: [1, 3, 6, 6], k: 2, opset: 12 },
+      { shape: [2, 2, 5, 8], k: 2, opset: 18 },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const g = opGraph('MaxPool', [{ name: 'x', shape: ['N', ...c.shape.slice(1)] }], { kernel_shape: ints([c.k, c.k]), strides: ints([c.k, c.k]) }, c.opset);
+      const grad = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] });
+      expect(opTypes(grad.graph)).not.toContain('ScatterElements');
+      const rng = new Random(40 + i);
+      const x = tensor(c.shape, Array.from({ length: c.shape.reduce((a, b) => a * b) }, () => rng.int(0, 3)));
+      const pooled = [c.shape[0], c.shape[1], Math.floor(c.shape[2] / c.k), Math.floor(c.shape[3] / c.k)];
+      const dy = tensor(pooled, Array.from({ length: pooled.reduce((a, b) => a * b) }, (_, j) => 1 + (j % 5)));
+      const out = await (await createSession(grad.graph)).run({ x, [grad.cotangents[0]]: dy });
+      expect(Array.from(out[grad.gradients[0]].data), JSON.stringify(c)).toEqual(Array.from(firstMaxPoolGradient(x.data, c.shape, c.k, dy.data, false)));
+    }
+  });
+
+  it('ReLU → MaxPool with ties (fused mask): the first maximum takes the gradient, none where the window is ≤ 0', async () => {
+    for (const reluReadElsewhere of [false, true]) {
+      const e = new GraphEditor('relu_pool_ties');
+      const x = e.input('x', [2, 3, 6, 6]);
+      const r = e.op('Relu', [x]);
+      const pooled = e.op('MaxPool', [r], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
+      e.output(pooled);
+      if (reluReadElsewhere) e.output(e.op('Neg', [r])); // defeats the fusion: both forms must agree
+      const g = e.build();
+      const grad = buildGradientGraph(g, { outputs: [pooled], wrt: ['x'] });
+      const shape = [2, 3, 6, 6];
+      // Values in {−1, 0, 1}: ties at 1, at 0 (dead windows), and all-negative windows.
+      const rng = new Random(7);
+      const xs = tensor(shape, Array.from({ length: 216 }, () => rng.int(-1, 2)));
+      const dy = tensor([2, 3, 3, 3], Array.from({ length: 54 }, (_, j) => 1 + (j % 4)));
+      const feeds: Record<string, ReturnType<typeof tensor>> = { x: xs, [grad.cotangents[0]]: dy };
+      const out = await (await createSession(grad.graph)).run(feeds);
+      expect(Array.from(out[grad.gradients[0]].data), `ReLU read elsewhere: ${reluReadElsewhere}`).toEqual(Array.from(firstMaxPoolGradient(xs.data, shape, 2, dy.data, true)));
+    }
+  });
+
+  it('tie rule (non-square windows, mask form): every tied maximum receives the full gradient', async () => {
+    const g = opGraph('MaxPool', [{ name: 'x', shape: [1, 1, 1, 4] }], { kernel_shape: ints([1, 2]), strides: ints([1, 2]) });
+    const grad = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] });
+    const session = await createSession(grad.graph);
+    const out = await session.run({ x: tensor([1, 1, 1, 4], [2, 2, 0, 1]), [grad.cotangents[0]]: tensor([1, 1, 1, 2], [3, 5]) });
+    expect(Array.from(out[grad.gradients[0]].data)).toEqual([3, 3, 0, 5]);
   });
 });
+
+/**
+ * PyTorch's MaxPool2d backward for k×k windows, stride k, brute force: each window's gradient goes
+ * to its first maximum in row-major order. With `relu`, the pool reads max(x, 0) and the gradient
+ * then passes ReLU only where x > 0 (torch's ReLU gradient at 0 is 0).
+ */
+function firstMaxPoolGradient(x: Float32Array, [n, c, h, w]: number[], k: number, dy: Float32Array, relu: boolean): Float32Array {
+  const dx = new Float32Array(x.length);
+  const oh = Math.floor(h / k);
+  const ow = Math.floor(w / k);
+  const read = (i: number) => (relu ? Math.max(x[i], 0) : x[i]);
+  for (let plane = 0; plane < n * c; plane++) {
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        let best = -1;
+        for (let a = 0; a < k; a++) {
+          for (let b = 0; b < k; b++) {
+            const idx = plane * h * w + (i * k + a) * w + (j * k + b);
+            if (best < 0 || read(idx) > read(best)) best = idx;
+          }
+        }
+        if (!relu || x[best] > 0) dx[best] += dy[plane * oh * ow + i * ow + j];
+      }
+    }
+  }
+  return dx;
+}
 
 describe('Relu', () => {
   it('elementwise, and after a Conv', async () => {
