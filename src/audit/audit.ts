@@ -7,7 +7,7 @@
 import type { Dataset } from '../data/dataset.js';
 import type { OnnxModel } from '../models/model.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { argmaxRows, shapeToString, takeRows } from '../tensor/tensor.js';
+import { argmaxRows, firstNonFinite, shapeToString, takeRows } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import { saliency } from '../attribution/saliency.js';
 import type { TrainingRecipe } from '../trust/leakage.js';
@@ -66,6 +66,8 @@ function checkInput(input: AuditInput): void {
   if (data.labels.length !== n) throw new Error(`audit: ${n} images but ${data.labels.length} labels; give one label per image (--labels)`);
   if (data.groups && data.groups.length !== n) throw new Error(`audit: ${n} images but ${data.groups.length} group ids; give one specimen id per image (--groups)`);
   if (n < 20) throw new Error(`audit: only ${n} images; the checks need at least 20 labelled images`);
+  const bad = firstNonFinite(data.images.data);
+  if (bad >= 0) throw new Error(`audit: the images hold a non-finite value (${data.images.data[bad]}) at flat index ${bad}; clean the data first`);
 }
 
 export async function auditModel(input: AuditInput, options: AuditOptions = {}): Promise<ModelAudit> {

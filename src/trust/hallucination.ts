@@ -9,7 +9,7 @@
  */
 import type { Model } from '../models/model.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { shapeToString, sizeOf, tensor } from '../tensor/tensor.js';
+import { firstNonFinite, shapeToString, sizeOf, tensor } from '../tensor/tensor.js';
 
 export interface HallucinationOptions {
   /** Index of the reference feature (default 0). */
@@ -43,6 +43,7 @@ export async function hallucinationCheck(model: Model, image: Tensor, features: 
   if (image.shape[0] !== 1 || image.shape.slice(1).join() !== model.inputShape.join()) {
     throw new Error(`hallucination check: the input has shape ${shapeToString(image.shape)}; give one image [1, ${model.inputShape.join(', ')}]`);
   }
+  if (firstNonFinite(image.data) >= 0) throw new Error('hallucination check: the input image holds a non-finite value; clean it first');
   if (features.shape.length !== 3) throw new Error(`hallucination check: feature masks have shape ${shapeToString(features.shape)}; give [F, H, W] masks over the output image`);
   const [f, h, w] = features.shape;
   const plane = h * w;

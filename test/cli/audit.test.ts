@@ -21,6 +21,9 @@ describe('trustscope audit (user files)', () => {
     await writeNpy(f('y.npy'), tensor([60], data.labels));
     await writeNpy(f('roi.npy'), data.masks!.defect);
     await writeNpy(f('corner.npy'), tensor([32, 32], cornerMask(32, 6)));
+    const nan = data.images.data.slice();
+    nan[5] = NaN;
+    await writeNpy(f('nan.npy'), tensor(data.images.shape, nan));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -49,6 +52,7 @@ describe('trustscope audit (user files)', () => {
       [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--skip', 'nonsense'], /--skip takes/],
       [['--model', f('model.onnx'), '--data', f('y.npy'), '--labels', f('y.npy')], /y\.npy has shape .*60.* but the model takes/],
       [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--patch', f('corner.npy')], /--patch needs --patch-class/],
+      [['--model', f('model.onnx'), '--data', f('nan.npy'), '--labels', f('y.npy')], /non-finite value \(NaN\) at flat index 5/],
       [['--model', f('missing.onnx'), '--data', f('x.npy'), '--labels', f('y.npy')], /missing\.onnx/],
     ];
     for (const [args, message] of cases) {

@@ -44,6 +44,7 @@ describe('hallucinationCheck', () => {
     const image = filled([1, 1, S, S], 0.5);
     await expect(hallucinationCheck(m, filled([2, 1, S, S], 0.5), masks([[0]]))).rejects.toThrow(/give one image \[1, 1, 8, 8\]/);
     await expect(hallucinationCheck(m, image, masks([[0], []]))).rejects.toThrow(/feature 1 has an empty mask/);
+    await expect(hallucinationCheck(m, tensor([1, 1, S, S], new Float32Array(S * S).fill(NaN)), masks([[0]]))).rejects.toThrow(/non-finite value/);
     await expect(hallucinationCheck(m, image, masks([[at(2, 5)]]))).rejects.toThrow(/reference feature 0 has no support/);
     await expect(hallucinationCheck(m, image, tensor([1, 3, 3], new Float32Array(9).fill(1)))).rejects.toThrow(/not a whole number of 3×3 planes/);
     await m.dispose();
