@@ -112,8 +112,28 @@ export class Random {
     return this.shuffle(Array.from({ length: n }, (_, i) => i));
   }
 
-  /** A new independent stream derived from this one (for handing to sub-tasks). */
-  fork(): Random {
-    return new Random(this.uint32());
+  /**
+   * A new independent stream for a sub-task. With a key (a check id, a metric name) the stream
+   * depends only on this generator's current state and the key, and drawing it does not advance this
+   * generator: adding or reordering sub-tasks never changes another sub-task's numbers. Without a key
+   * it takes the next draw (the classic split).
+   */
+  fork(key?: string): Random {
+    if (key === undefined) return new Random(this.uint32());
+    // FNV-1a over the key's UTF-16 units, mixed with the state words.
+    let h = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+    const mixed = (Math.imul(this.a ^ h, 0x85ebca6b) + Math.imul(this.b, 0xc2b2ae35) + (this.c ^ Math.imul(this.d, 0x27d4eb2f))) >>> 0;
+    return new Random(mixed ^ h);
+  }
+
+  /** A stream for a named sub-task of a seeded run: `Random.forKey(seed, 'ood')`. */
+  static forKey(seed: number, key: string): Random {
+    return new Random(seed).fork(key);
+  }
+
+  /** An integer seed drawn from this stream, for APIs that take a seed number. */
+  seed(): number {
+    return this.uint32();
   }
 }
