@@ -20,7 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { saliency } from '../src/attribution/saliency.js';
 import { readNpy, writeNpy } from '../src/data/formats/npy.js';
-import { writeFileAtomic } from '../src/data/formats/atomic-write.js';
+import { writeFileAtomic } from '../src/io/atomic-write.js';
 import { deletionInsertionCurves } from '../src/evaluate/deletion-curves.js';
 import type { DeletionCurveResult } from '../src/evaluate/deletion-curves.js';
 import { OnnxModel } from '../src/models/model.js';

@@ -26,7 +26,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { saliency } from '../src/attribution/saliency.js';
 import { writeNpy } from '../src/data/formats/npy.js';
-import { writeFileAtomic } from '../src/data/formats/atomic-write.js';
+import { writeFileAtomic } from '../src/io/atomic-write.js';
 import { parameterLayersTopDown, randomisationTest } from '../src/evaluate/randomisation.js';
 import { OnnxModel } from '../src/models/model.js';
 import { tinyCnn } from '../src/models/zoo/tiny-cnn.js';

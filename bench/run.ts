@@ -37,7 +37,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { readNpy, writeNpy } from '../src/data/formats/npy.js';
-import { writeFileAtomic } from '../src/data/formats/atomic-write.js';
+import { writeFileAtomic } from '../src/io/atomic-write.js';
 import { OnnxModel } from '../src/models/model.js';
 import { encodeModel } from '../src/onnx/proto.js';
 import { configureRuntime } from '../src/onnx/runtime.js';

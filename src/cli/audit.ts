@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import { readNpy } from '../data/formats/npy.js';
-import { writeFileAtomic } from '../data/formats/atomic-write.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadOnnxModel, saveOnnxGraph } from '../models/import/onnx-file.js';
 import { auditJson, auditModel, type ModelAudit } from '../audit/audit.js';
 import { runDemoAudit } from '../audit/demo-audit.js';

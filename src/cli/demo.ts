@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { demoSummary, runDemo, type DemoModelResult, type DemoResult } from '../audit/demo.js';
 import { renderDemoPage, type ModelExamples } from '../report/demo-page.js';
-import { writeFileAtomic } from '../data/formats/atomic-write.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { saveOnnxGraph } from '../models/import/onnx-file.js';
 import { parseInteger } from './errors.js';
 import { stageProgress } from './progress.js';

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readNpy } from '../data/formats/npy.js';
-import { writeFileAtomic } from '../data/formats/atomic-write.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadOnnxModel } from '../models/import/onnx-file.js';
 import { explainers, getExplainer } from '../attribution/registry.js';
 import { METRIC_NAMES, evaluateExplanations, evaluationJson, parseMetrics } from '../evaluate/evaluate.js';

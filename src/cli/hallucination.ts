@@ -1,7 +1,7 @@
 /** `trustscope hallucination`: which features of an image-to-image model's output are not grounded in its input? */
 import type { Command } from 'commander';
 import { readNpy } from '../data/formats/npy.js';
-import { writeFileAtomic } from '../data/formats/atomic-write.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadOnnxModel } from '../models/import/onnx-file.js';
 import { hallucinationCheck } from '../trust/hallucination.js';
 import { reshape } from '../tensor/tensor.js';

@@ -1,7 +1,7 @@
 /** `trustscope importance`: permutation importance of a tabular ONNX model, written as JSON. */
 import type { Command } from 'commander';
 import { readNpy } from '../data/formats/npy.js';
-import { writeFileAtomic } from '../data/formats/atomic-write.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { shapeToString } from '../tensor/tensor.js';
 import { SCORINGS, permutationImportance } from '../tabular/permutation-importance.js';
 import type { Scoring } from '../tabular/permutation-importance.js';

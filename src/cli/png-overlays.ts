@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import type { Tensor } from '../tensor/tensor.js';
 import { row } from '../tensor/tensor.js';
 import { overlayPng } from '../report/png.js';
-import { writeFileAtomic } from '../data/formats/atomic-write.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 
 /** Writes DIR/<stem>-<i>.png (image in grey, map in inferno) and returns the paths written. */
 export async function writeOverlays(dir: string, stem: string, images: Tensor, maps: Tensor): Promise<string[]> {

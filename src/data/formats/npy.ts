@@ -13,7 +13,7 @@
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { sizeOf, tensor } from '../../tensor/tensor.js';
-import { readBytes, writeFileAtomic } from './atomic-write.js';
+import { readBytes, writeFileAtomic } from '../../io/atomic-write.js';
 
 export type NpyRaw = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 

@@ -11,7 +11,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 
 export async function readPng(path: string): Promise<Tensor> {
   // Loaded lazily so the decoder half of this module also works in the browser workbench.
-  const { readBytes } = await import('./atomic-write.js');
+  const { readBytes } = await import('../../io/atomic-write.js');
   return decodePngBytes(await readBytes(path), path);
 }
 

@@ -1,7 +1,7 @@
 /** Loading and saving models as plain .onnx files. */
 import type { Graph } from '../../onnx/graph.js';
 import { decodeModel, encodeModel } from '../../onnx/proto.js';
-import { readBytes, writeFileAtomic } from '../../data/formats/atomic-write.js';
+import { readBytes, writeFileAtomic } from '../../io/atomic-write.js';
 import type { OnnxModelOptions } from '../model.js';
 import { OnnxModel } from '../model.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpy, parseNpy, readNpy, writeNpy } from '../../../src/data/formats/npy.js';
-import { writeFileAtomic } from '../../../src/data/formats/atomic-write.js';
+import { writeFileAtomic } from '../../../src/io/atomic-write.js';
 import { tensor } from '../../../src/tensor/tensor.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/npy/', import.meta.url));
