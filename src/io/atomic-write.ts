@@ -4,8 +4,8 @@
  * complete. A reader never sees a half-written file, and a crash leaves the old file intact.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** A file-system error as a short phrase for one-line messages ("cannot read X: no such file"). */
 export function fsErrorReason(e: unknown): string {
@@ -43,12 +43,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await mkdir(dir, { recursive: true });
+    await ensureDirectory(dir);
   } catch (e) {
-    // mkdir -p reports EEXIST (or ENOTDIR) when a component of the directory path is a file.
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a parent of it is a file, not a directory' : fsErrorReason(e);
-    throw new Error(`cannot write ${path}: ${why}`);
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
   }
   try {
     const handle = await open(temp, 'wx');
@@ -63,5 +60,40 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   } catch (e) {
     await unlink(temp).catch(() => undefined);
     throw new Error(`cannot write ${path}: ${fsErrorReason(e)}`);
+  }
+}
+
+/**
+ * mkdir -p, one level at a time. Node's own `mkdir(…, { recursive: true })` never returns on a path
+ * under /proc (it retries ENOENT forever at 100% CPU), so we find the deepest existing ancestor and
+ * create each missing level ourselves; every failure is one phrase naming the reason.
+ */
+export async function ensureDirectory(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let current = resolve(dir);
+  for (;;) {
+    try {
+      const s = await stat(current);
+      if (!s.isDirectory()) throw new Error(current === resolve(dir) ? `${dir} is a file, not a directory` : 'a parent of it is a file, not a directory');
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw new Error('a parent of it is a file, not a directory');
+      if (code !== 'ENOENT') throw e instanceof Error && !code ? e : new Error(fsErrorReason(e));
+      missing.push(current);
+      const parent = dirname(current);
+      if (parent === current) throw new Error(`cannot create ${dir}: no existing parent`);
+      current = parent;
+    }
+  }
+  for (const level of missing.reverse()) {
+    try {
+      await mkdir(level);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      // The parent exists (we just checked), so ENOENT means it does not take new folders (/proc, /sys).
+      throw new Error(`cannot create ${level}: ${code === 'ENOENT' ? `${dirname(level)} does not allow creating folders` : fsErrorReason(e)}`);
+    }
   }
 }

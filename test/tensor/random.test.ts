@@ -177,3 +177,18 @@ describe('Random permutations', () => {
     expect(chi2).toBeLessThan(20.5);
   });
 });
+
+describe('keyed fork', () => {
+  it('gives a stream per key that does not depend on other keys or on order, and does not advance the parent', () => {
+    const a = new Random(7);
+    const first = a.fork('ood').uint32();
+    a.fork('leakage');
+    expect(a.fork('ood').uint32()).toBe(first);
+    expect(Random.forKey(7, 'ood').uint32()).toBe(first);
+    expect(Random.forKey(7, 'leakage').uint32()).not.toBe(first);
+    expect(Random.forKey(8, 'ood').uint32()).not.toBe(first);
+    const b = new Random(7);
+    b.fork('x');
+    expect(b.uint32()).toBe(new Random(7).uint32());
+  });
+});

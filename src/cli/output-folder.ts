@@ -1,0 +1,193 @@
+/**
+ * The folder a command writes into, with its `run.json` manifest. Every writing command:
+ * 1. `prepareOutputFolder` before any compute: creates the folder (one level at a time; see
+ *    io/atomic-write.ts on /proc), proves it is writable with a probe file, and refuses a folder
+ *    holding another command's results unless --force — so an unwritable --out fails in
+ *    milliseconds, not after minutes of compute, and `demo` cannot overwrite half of an audit;
+ * 2. writes its files through `folder.write` (atomic: temp file + rename);
+ * 3. `folder.finish(extras)` writes run.json (command, arguments, versions, input hashes, outputs,
+ *    timings) and removes files the previous run of the same command listed but this run did not
+ *    write, so nothing stale sits beside current results.
+ * On an error or Ctrl-C, `folder.abandon()` removes the levels it created if they hold nothing;
+ * results already in the folder are never touched until the new ones are complete.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, readdir, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { ensureDirectory, fsErrorReason, writeFileAtomic } from '../io/atomic-write.js';
+import { UsageError } from './errors.js';
+
+export const MANIFEST = 'run.json';
+export const TOOL_VERSION = '0.1.0';
+
+/** Files other commands write, recognised even in folders from before run.json existed. */
+const KNOWN_RESULTS: Readonly<Record<string, string>> = {
+  'audit.json': 'audit',
+  'demo.json': 'demo',
+  'evaluation.json': 'evaluate',
+};
+
+export interface RunManifest {
+  tool: 'trustscope';
+  version: string;
+  command: string;
+  arguments: string[];
+  started: string;
+  finished: string;
+  seconds: number;
+  node: string;
+  platform: string;
+  inputs: { path: string; bytes: number; sha256: string }[];
+  outputs: string[];
+  [extra: string]: unknown;
+}
+
+export interface OutputFolder {
+  readonly path: string;
+  /** Writes one result file atomically and records it for run.json. */
+  write(name: string, data: Uint8Array | string): Promise<string>;
+  /** Records a file written by another writer (e.g. writeNpy) under this folder. */
+  record(name: string): string;
+  /** Records an input file; its size and SHA-256 go into run.json. */
+  input(path: string): void;
+  finish(extras?: Record<string, unknown>): Promise<RunManifest>;
+  abandon(): Promise<void>;
+}
+
+async function readManifest(dir: string): Promise<Partial<RunManifest> | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Partial<RunManifest>;
+  } catch {
+    return undefined;
+  }
+}
+
+async function foreignResults(dir: string, command: string): Promise<string | undefined> {
+  const manifest = await readManifest(dir);
+  if (manifest?.command) return manifest.command !== command ? `results of 'trustscope ${manifest.command}'` : undefined;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return undefined;
+  }
+  const other = names.find((n) => KNOWN_RESULTS[n] && KNOWN_RESULTS[n] !== command);
+  return other ? `results of 'trustscope ${KNOWN_RESULTS[other]}' (${other})` : undefined;
+}
+
+async function sha256(path: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** Levels of `dir` that do not exist yet, deepest first. */
+async function missingLevels(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let current = resolve(dir);
+  for (;;) {
+    try {
+      await stat(current);
+      return out;
+    } catch {
+      out.push(current);
+      const parent = dirname(current);
+      if (parent === current) return out;
+      current = parent;
+    }
+  }
+}
+
+/** Folders being written right now, for the Ctrl-C handler. */
+const open = new Set<OutputFolder>();
+
+export async function abandonOpenFolders(): Promise<void> {
+  await Promise.all([...open].map((f) => f.abandon()));
+}
+
+export async function prepareOutputFolder(path: string, command: string, options: { force?: boolean; argv?: readonly string[] } = {}): Promise<OutputFolder> {
+  const created = await missingLevels(path);
+  try {
+    await ensureDirectory(path);
+  } catch (e) {
+    throw new UsageError(`cannot write to --out ${path}: ${(e as Error).message}`);
+  }
+  const probe = join(path, `.trustscope-probe-${process.pid}`);
+  try {
+    await writeFile(probe, '');
+    await unlink(probe);
+  } catch (e) {
+    await removeEmpty(created);
+    throw new UsageError(`cannot write to --out ${path}: ${fsErrorReason(e)}`);
+  }
+  const foreign = await foreignResults(path, command);
+  if (foreign && !options.force) {
+    throw new UsageError(`--out ${path} holds ${foreign}; choose another folder, or add --force to write '${command}' results beside them`);
+  }
+  const previous = await readManifest(path);
+  const started = new Date();
+  const outputs = new Set<string>();
+  const inputs = new Set<string>();
+  let done = false;
+  const folder: OutputFolder = {
+    path,
+    async write(name, data) {
+      const file = join(path, name);
+      await writeFileAtomic(file, data);
+      outputs.add(name);
+      return file;
+    },
+    record(name) {
+      outputs.add(name);
+      return join(path, name);
+    },
+    input(file) {
+      inputs.add(file);
+    },
+    async finish(extras = {}) {
+      const manifest: RunManifest = {
+        tool: 'trustscope',
+        version: TOOL_VERSION,
+        command,
+        arguments: [...(options.argv ?? [])],
+        started: started.toISOString(),
+        finished: new Date().toISOString(),
+        seconds: (Date.now() - started.getTime()) / 1000,
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        inputs: await Promise.all([...inputs].map(async (p) => ({ path: p, ...(await sha256(p)) }))),
+        outputs: [...outputs].sort(),
+        ...extras,
+      };
+      await writeFileAtomic(join(path, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+      // Files the previous run of this command wrote and this one did not: stale, so removed.
+      if (previous?.command === command && Array.isArray(previous.outputs)) {
+        for (const old of previous.outputs) if (typeof old === 'string' && !outputs.has(old) && !old.includes('..')) await unlink(join(path, old)).catch(() => undefined);
+      }
+      done = true;
+      open.delete(folder);
+      return manifest;
+    },
+    async abandon() {
+      open.delete(folder);
+      if (!done) await removeEmpty(created);
+    },
+  };
+  open.add(folder);
+  return folder;
+}
+
+async function removeEmpty(levels: readonly string[]): Promise<void> {
+  for (const level of levels) {
+    try {
+      await rmdir(level);
+    } catch {
+      return;
+    }
+  }
+}

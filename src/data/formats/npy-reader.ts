@@ -1,0 +1,39 @@
+/** NumPy .npy as a Reader: axes are unnamed beyond position (NumPy records no calibration). */
+import { tensor } from '../../tensor/tensor.js';
+import { parseNpy } from './npy.js';
+import type { Reader } from './reader.js';
+
+const DTYPE_NAMES: Readonly<Record<string, string>> = {
+  '<f4': 'float32',
+  '<f8': 'float64',
+  '<i8': 'int64',
+  '<i4': 'int32',
+  '<i2': 'int16',
+  '<u2': 'uint16',
+  '|i1': 'int8',
+  '|u1': 'uint8',
+  '|b1': 'bool',
+};
+
+/** Axis names by rank, in NCHW order (trustscope's layout, and PyTorch's). */
+function axisNames(rank: number): string[] {
+  return ['n', 'c', 'y', 'x'].slice(Math.max(0, 4 - rank)).concat(Array.from({ length: Math.max(0, rank - 4) }, (_, i) => `d${i}`)).slice(0, rank);
+}
+
+export const npyReader: Reader = {
+  name: 'npy',
+  description: 'NumPy .npy (float, integer and bool dtypes, C order)',
+  extensions: ['.npy'],
+  sniff: (head) => head.length >= 6 && head[0] === 0x93 && String.fromCharCode(...head.subarray(1, 6)) === 'NUMPY',
+  read(bytes, source) {
+    const a = parseNpy(bytes, source);
+    const names = axisNames(a.shape.length);
+    return {
+      values: tensor(a.shape, a.data),
+      dtype: DTYPE_NAMES[a.dtype] ?? a.dtype,
+      axes: a.shape.map((size, i) => ({ name: names[i], size })),
+      metadata: {},
+      format: 'npy',
+    };
+  },
+};
