@@ -1,36 +1,67 @@
 /** Reading the arrays commands take: image batches, region masks, labels and group ids (.npy). */
 import type { Tensor } from '../tensor/tensor.js';
-import { reshape, shapeToString, tensor } from '../tensor/tensor.js';
+import { firstNonFinite, reshape, shapeToString, tensor } from '../tensor/tensor.js';
 import { readNpy } from '../data/formats/npy.js';
 import { UsageError } from './errors.js';
 
-/** One image (C,H,W) or a batch (N,C,H,W). */
+/**
+ * Where a flat index of a batch [N, C, H, W] (or [N, F], [N, H, W]) lies, in the user's words:
+ * "image 12, channel 1, pixel (3, 17)" — the row and position they can find in their own array.
+ */
+export function describePosition(shape: readonly number[], flat: number, rowWord = 'image'): string {
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const at = shape.map((_, i) => Math.floor(flat / strides[i]) % shape[i]);
+  if (shape.length === 4) return `${rowWord} ${at[0]}${shape[1] > 1 ? `, channel ${at[1]}` : ''}, pixel (${at[2]}, ${at[3]})`;
+  if (shape.length === 3) return `${rowWord} ${at[0]}, pixel (${at[1]}, ${at[2]})`;
+  if (shape.length === 2) return `row ${at[0]}, column ${at[1]}`;
+  return `index [${at.join(', ')}]`;
+}
+
+/** Refuses NaN and ±∞ up front, naming the file and where the first bad value sits. */
+export function checkFinite(x: Tensor, path: string, rowWord = 'image'): void {
+  const bad = firstNonFinite(x.data);
+  if (bad >= 0) throw new UsageError(`${path}: ${x.data[bad]} at ${describePosition(x.shape, bad, rowWord)}; replace non-finite values before auditing`);
+}
+
+/** One image (C,H,W) or a batch (N,C,H,W); refuses an empty batch and non-finite values. */
 export function asBatch(x: Tensor, modelShape: readonly number[], path: string): Tensor {
-  if (x.shape.length === modelShape.length && x.shape.every((d, i) => d === modelShape[i])) return reshape(x, [1, ...x.shape]);
-  if (x.shape.length === modelShape.length + 1 && x.shape.slice(1).every((d, i) => d === modelShape[i])) return x;
-  throw new UsageError(`${path} has shape ${shapeToString(x.shape)} but the model takes (${modelShape.join(', ')}) or (N, ${modelShape.join(', ')})`);
+  let batch: Tensor | undefined;
+  if (x.shape.length === modelShape.length && x.shape.every((d, i) => d === modelShape[i])) batch = reshape(x, [1, ...x.shape]);
+  else if (x.shape.length === modelShape.length + 1 && x.shape.slice(1).every((d, i) => d === modelShape[i])) batch = x;
+  if (!batch) throw new UsageError(`${path} has shape ${shapeToString(x.shape)} but the model takes (${modelShape.join(', ')}) or (N, ${modelShape.join(', ')})`);
+  if (batch.shape[0] === 0) throw new UsageError(`${path} holds no images (shape ${shapeToString(x.shape)}); give at least one`);
+  checkFinite(batch, path);
+  return batch;
 }
 
 /** Masks: (H,W) for every image, or (N,H,W) / (N,1,H,W) one per image. */
 export function asMasks(m: Tensor, n: number, h: number, w: number, path: string): Tensor {
   if (m.shape.length === 2 && m.shape[0] === h && m.shape[1] === w) {
+    checkFinite(m, path);
     const data = new Float32Array(n * h * w);
     for (let i = 0; i < n; i++) data.set(m.data, i * h * w);
     return tensor([n, h, w], data);
   }
-  if (m.shape.length === 3 && m.shape[0] === n && m.shape[1] === h && m.shape[2] === w) return m;
-  if (m.shape.length === 4 && m.shape[0] === n && m.shape[1] === 1 && m.shape[2] === h && m.shape[3] === w) return reshape(m, [n, h, w]);
+  if (m.shape.length === 3 && m.shape[0] === n && m.shape[1] === h && m.shape[2] === w) return (checkFinite(m, path), m);
+  if (m.shape.length === 4 && m.shape[0] === n && m.shape[1] === 1 && m.shape[2] === h && m.shape[3] === w) return (checkFinite(m, path), reshape(m, [n, h, w]));
   throw new UsageError(`${path} has shape ${shapeToString(m.shape)}; a mask must be (${h}, ${w}) for all images or (${n}, ${h}, ${w}) with one per image`);
 }
 
-/** Integer ids, one per image (labels, specimen groups): shape (N) or (N, 1). */
-export async function readIds(path: string, n: number, what: string): Promise<number[]> {
+/**
+ * Integer ids, one per image (labels, specimen groups): shape (N) or (N, 1). With `classes`, every id
+ * must also be a class of the model ("labels.npy row 10: label 7, but the model has 3 classes").
+ */
+export async function readIds(path: string, n: number, what: string, classes?: number): Promise<number[]> {
   const t = await readNpy(path);
   if (!((t.shape.length === 1 && t.shape[0] === n) || (t.shape.length === 2 && t.shape[0] === n && t.shape[1] === 1))) {
     throw new UsageError(`${path} has shape ${shapeToString(t.shape)}; ${what} must be (${n}), one per image`);
   }
   const ids = Array.from(t.data);
   const bad = ids.findIndex((v) => !Number.isInteger(v) || v < 0);
-  if (bad >= 0) throw new UsageError(`${path}: ${what} must be non-negative integers (entry ${bad} is ${ids[bad]})`);
+  if (bad >= 0) throw new UsageError(`${path} row ${bad}: ${what} must be non-negative integers (got ${ids[bad]})`);
+  if (classes !== undefined) {
+    const out = ids.findIndex((v) => v >= classes);
+    if (out >= 0) throw new UsageError(`${path} row ${out}: label ${ids[out]}, but the model has ${classes} classes (0..${classes - 1})`);
+  }
   return ids;
 }
