@@ -48,11 +48,11 @@ describe('trustscope evaluate', () => {
       metrics: ['randomisation', 'localisation', 'faithfulness', 'robustness', 'complexity'],
       mask: masks,
       explain: { abs: true },
-      randomisation: { modes: ['cascading'], passRatio: 0.5 },
-      deletion: { baseline: 'zero', steps: 8, patch: 1 },
-      faithfulnessCorrelation: { patch: 1 },
-      robustness: { radius: 0.2, samples: 4 },
-      adversarial: { attack: 'fgsm' },
+      metricOptions: {
+        randomisation: { modes: ['cascading'], passRatio: 0.5 },
+        faithfulness: { baseline: 'zero', steps: 8, patch: 1 },
+        robustness: { radius: 0.2, samples: 4, attack: 'fgsm' },
+      },
     });
     expect(json).toEqual(evaluationJson(lib));
     expect(json.randomisation.cascading.map((s: { layer: string }) => s.layer)).toEqual(['fc2', 'fc1', 'conv2', 'conv1']);
@@ -82,9 +82,9 @@ describe('trustscope evaluate', () => {
       [[...base, '--out', path('e1'), '--metrics', 'localisation'], /--metrics localisation needs --mask MASK.npy/],
       [[...base, '--out', path('e2'), '--metrics', 'randomisation,speed'], /--metrics: unknown metric 'speed'; choose from randomisation, localisation/],
       [[...base, '--out', path('e3'), '--mask', path('bad-mask.npy')], /bad-mask.npy has shape \[2, 16, 16\]; a mask must be \(16, 16\) for all images or \(3, 16, 16\)/],
-      [[...base, '--out', path('e4'), '--modes', 'sideways'], /--modes takes cascading and\/or independent \(got 'sideways'\)/],
-      [[...base, '--out', path('e5'), '--pass-ratio', '2'], /--pass-ratio must be a number in \(0, 1\]/],
-      [[...base, '--out', path('e8'), '--attack', 'cw'], /--attack must be fgsm or pgd \(got 'cw'\)/],
+      [[...base, '--out', path('e4'), '--modes', 'sideways'], /--modes: unknown 'sideways'; choose from cascading, independent/],
+      [[...base, '--out', path('e5'), '--pass-ratio', '2'], /--pass-ratio must be a number > 0 and ≤ 1 \(got '2'\)/],
+      [[...base, '--out', path('e8'), '--attack', 'cw'], /--attack must be one of fgsm, pgd \(got 'cw'\)/],
       [['--model', path('cnn.onnx'), '--input', path('x.npy'), '--method', 'nope', '--out', path('e6')], /unknown method 'nope'; available: saliency/],
       [['--model', path('missing.onnx'), '--input', path('x.npy'), '--method', 'saliency', '--out', path('e7')], /cannot read .*missing.onnx: no such file/],
     ];
