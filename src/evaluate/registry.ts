@@ -32,7 +32,7 @@ export type MetricOptionsOf<N extends MetricName> = Extract<RegisteredMetric, { 
 /** A metric's result, by name. */
 export type MetricResultOf<N extends MetricName> = Extract<RegisteredMetric, { name: N }> extends Metric<N, object, infer R> ? R : never;
 
-export const metrics: ReadonlyMap<MetricName, Metric<MetricName>> = new Map(registered.map((m) => [m.name, m as Metric<MetricName>]));
+export const metrics: ReadonlyMap<MetricName, Metric<MetricName>> = new Map(registered.map((m) => [m.name, m]));
 
 export const METRIC_NAMES: readonly MetricName[] = registered.map((m) => m.name);
 

@@ -4,7 +4,7 @@
  * not judge (the scale depends on the model's output).
  */
 import type { Metric } from '../metric.js';
-import { fmt, requireNeeds } from '../metric.js';
+import { requireNeeds } from '../metric.js';
 import type { InfidelityPerturbation, InfidelityResult } from '../infidelity.js';
 import { infidelity } from '../infidelity.js';
 import type { ScoreKind } from '../perturbation.js';
@@ -72,7 +72,7 @@ export const infidelityMetric: Metric<'infidelity', InfidelityMetricOptions, Inf
     });
     const s = r.settings;
     const how = s.perturbation === 'gaussian' ? `Gaussian perturbations of std ${s.std}` : s.perturbation === 'subset' ? `random subsets (p = ${s.probability}) set to ${s.baseline}` : `the ${s.baseline} baseline`;
-    const text = `mean infidelity ${fmt(r.mean, 6)} (E[(Iᵀa − Δf)²] of the ${s.score}${s.normalize ? ', map rescaled by the optimal β' : ''}; 0 = the map predicts every output change; lower is better) over ${s.samples} × ${how} per image`;
+    const text = `mean infidelity ${Number.isFinite(r.mean) ? r.mean.toPrecision(3) : 'n/a'} (E[(Iᵀa − Δf)²] of the ${s.score}${s.normalize ? ', map rescaled by the optimal β' : ''}; 0 = the map predicts every output change; lower is better) over ${s.samples} × ${how} per image`;
     return { result: r, verdict: { passes: null, text } };
   },
   summarise(r) {

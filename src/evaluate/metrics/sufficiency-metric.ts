@@ -11,7 +11,7 @@ const DISTANCES: readonly SufficiencyDistance[] = ['euclidean', 'seuclidean', 'c
 
 export const sufficiencyMetric: Metric<'sufficiency', SufficiencyOptions, SufficiencyResult> = {
   name: 'sufficiency',
-  description: 'sufficiency (Dasgupta et al.): share of same predictions among the images whose maps are close; needs 2 images or more',
+  description: 'sufficiency (Dasgupta et al.): share of same predictions among the images whose maps are close',
   needs: ['input-shaped-maps', 'two-or-more-inputs'],
   runByDefault: false,
   options: [
