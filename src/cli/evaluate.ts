@@ -11,7 +11,8 @@ import { loadOnnxModel } from '../models/import/onnx-file.js';
 import { explainers, getExplainer } from '../attribution/registry.js';
 import { mergeOptionSpecs } from '../options/option-spec.js';
 import { evaluateExplanations, evaluationJson, parseMetrics } from '../evaluate/evaluate.js';
-import type { EvaluateOptions } from '../evaluate/evaluate.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { EvaluateOptions, EvaluationResult } from '../evaluate/evaluate.js';
 import { unmetNeed } from '../evaluate/metric.js';
 import type { MetricName } from '../evaluate/registry.js';
 import { METRIC_NAMES, getMetric, metrics } from '../evaluate/registry.js';
@@ -140,21 +141,24 @@ export function registerEvaluate(program: Command): void {
       // The report shows --examples images with their randomised maps: randomisation keeps those maps.
       if (metricOptions.randomisation) metricOptions.randomisation.keepMaps = opts.examples;
       const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
-      let result;
-      let inputs;
+      let result: EvaluationResult;
+      let inputs: Tensor;
       const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
       const started = performance.now();
       try {
-        inputs = asBatch(await readNpy(opts.input), model.inputShape, opts.input);
-        const [n, , h, w] = inputs.shape;
+        const batch = asBatch(await readNpy(opts.input), model.inputShape, opts.input);
+        inputs = batch;
+        const [n, , h, w] = batch.shape;
         const mask = opts.mask ? asMasks(await readNpy(opts.mask), n, h, w, opts.mask) : undefined;
-        for (const m of chosen) {
-          const why = unmetNeed(m, { inputs, mask });
-          if (why) throw new UsageError(`--metrics ${why}`);
-        }
+        // A metric asked for by name must have what it needs; the default set leaves such a metric out.
+        const runnable = chosen.filter((m) => {
+          const why = unmetNeed(m, { inputs: batch, mask });
+          if (why && opts.metrics !== undefined) throw new UsageError(`--metrics ${why}`);
+          return why === undefined;
+        });
         const target = parseTarget(opts.target, n);
-        result = await evaluateExplanations(model, explainer, inputs, {
-          metrics: names,
+        result = await evaluateExplanations(model, explainer, batch, {
+          metrics: runnable.map((m) => m.name),
           mask,
           target,
           seed: opts.seed,

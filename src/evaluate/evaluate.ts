@@ -81,7 +81,7 @@ const OWN_FIELD: { readonly [N in OwnFieldMetric]: (into: EvaluationResult, resu
 };
 
 function store(into: EvaluationResult, name: MetricName, result: unknown): void {
-  if (name in OWN_FIELD) (OWN_FIELD[name as OwnFieldMetric] as (into: EvaluationResult, r: unknown) => void)(into, result);
+  if (Object.hasOwn(OWN_FIELD, name)) (OWN_FIELD[name as OwnFieldMetric] as (into: EvaluationResult, r: unknown) => void)(into, result);
   else (into.results as Record<string, unknown>)[name] = result;
 }
 
