@@ -75,8 +75,12 @@ export type { LocalisationResult, LocalisationOptions, MetricScores } from './ev
 export { complexity, gini, entropyOfFractions, effectiveCount } from './evaluate/complexity.js';
 export type { ComplexityResult } from './evaluate/complexity.js';
 export { pixelMaps, maskPlanes } from './evaluate/maps.js';
-export { evaluateExplanations, evaluationJson, parseMetrics, METRIC_NAMES } from './evaluate/evaluate.js';
+export { evaluateExplanations, evaluationJson, parseMetrics, prepareContext, METRIC_NAMES } from './evaluate/evaluate.js';
 export type { EvaluateOptions, EvaluationResult, MetricName } from './evaluate/evaluate.js';
+export { metrics, getMetric, isMetricName } from './evaluate/registry.js';
+export type { MetricOptionsOf, MetricResultOf, RegisteredMetric } from './evaluate/registry.js';
+export { resolveMetricOptions, unmetNeed } from './evaluate/metric.js';
+export type { Metric, MetricContext, MetricNeed, MetricNumber, MetricOutcome, MetricVerdict } from './evaluate/metric.js';
 export { renderEvaluationPage } from './report/evaluation-page.js';
 export * from './evaluate/faithfulness.js';
 export { explanationRobustness, maxSensitivity, averageSensitivity, localLipschitzEstimate } from './evaluate/robustness.js';

@@ -1,15 +1,23 @@
-/** `trustscope evaluate`: is the explanation real? Sanity checks and metrics for one method. */
+/**
+ * `trustscope evaluate`: is the explanation real? Runs registered metrics (evaluate/registry.ts) on
+ * one method. The metrics' list, their flags and --help come from the registry and the metrics'
+ * option declarations; the method flags are still listed here.
+ */
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readNpy } from '../data/formats/npy.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadOnnxModel } from '../models/import/onnx-file.js';
 import { explainers, getExplainer } from '../attribution/registry.js';
-import { METRIC_NAMES, evaluateExplanations, evaluationJson, parseMetrics } from '../evaluate/evaluate.js';
-import type { MetricName } from '../evaluate/evaluate.js';
-import type { RandomisationMode } from '../evaluate/randomisation.js';
-import type { Replacement } from '../evaluate/perturbation.js';
+import { mergeOptionSpecs } from '../options/option-spec.js';
+import { evaluateExplanations, evaluationJson, parseMetrics } from '../evaluate/evaluate.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { EvaluateOptions, EvaluationResult } from '../evaluate/evaluate.js';
+import { unmetNeed } from '../evaluate/metric.js';
+import type { MetricName } from '../evaluate/registry.js';
+import { METRIC_NAMES, getMetric, metrics } from '../evaluate/registry.js';
 import { renderEvaluationPage } from '../report/evaluation-page.js';
+import { addDeclaredOptions, declaredValues } from './declared-options.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
 import { stageProgress } from './progress.js';
 import { asBatch, asMasks } from './inputs.js';
@@ -33,24 +41,9 @@ interface EvaluateCliOptions {
   signed?: boolean;
   seed: number;
   batchSize: number;
-  modes: string;
-  passRatio: number;
   examples: number;
-  deletionBaseline: string;
-  deletionSteps?: number;
   patch: number;
-  deletionPatch: number;
-  topK?: number;
-  radius: number;
-  samples: number;
-  attack: string;
   progress: boolean;
-}
-
-function parseRatio(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n > 0 && n <= 1)) throw new UsageError(`--pass-ratio must be a number in (0, 1] (got '${value}')`);
-  return n;
 }
 
 function parsePositive(name: string) {
@@ -60,13 +53,6 @@ function parsePositive(name: string) {
     if (!(n > 0)) throw new UsageError(`${name} must be a number > 0 (got '${value}')`);
     return n;
   };
-}
-
-function parseModes(value: string): RandomisationMode[] {
-  const modes = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const m of modes) if (m !== 'cascading' && m !== 'independent') throw new UsageError(`--modes takes cascading and/or independent (got '${m}')`);
-  if (modes.length === 0) throw new UsageError('--modes needs cascading and/or independent');
-  return [...new Set(modes)] as RandomisationMode[];
 }
 
 function parseTarget(value: string | undefined, rows: number): number | number[] | undefined {
@@ -81,18 +67,38 @@ function parseTarget(value: string | undefined, rows: number): number | number[]
   return classes;
 }
 
-const DELETION_BASELINES = ['zero', 'mean', 'blur'];
+/** Every metric's declared options as one flag list (throws if two metrics give one flag two meanings). */
+const MERGED = mergeOptionSpecs([...metrics.values()].map((m) => ({ owner: m.name, options: m.options })));
+const BY_DEFAULT = METRIC_NAMES.filter((n) => getMetric(n).runByDefault);
+const NEED_MASK = METRIC_NAMES.filter((n) => getMetric(n).needs.includes('mask'));
+
+/** The "Metrics:" block of --help: name, one line of description (wrapped), and when it runs. */
+function metricsHelp(): string {
+  const width = Math.max(...METRIC_NAMES.map((n) => n.length)) + 2;
+  const lines = METRIC_NAMES.map((name) => {
+    const m = getMetric(name);
+    const when = [m.runByDefault ? '' : 'opt-in', m.needs.includes('mask') ? 'needs --mask' : '', m.needs.includes('two-or-more-inputs') ? 'needs 2+ images' : ''].filter(Boolean);
+    const words = `${m.description}${when.length ? ` (${when.join('; ')})` : ''}`.split(' ');
+    const wrapped: string[] = [''];
+    for (const w of words) {
+      if (wrapped[wrapped.length - 1].length + w.length + 1 > 96 - width) wrapped.push('');
+      wrapped[wrapped.length - 1] += (wrapped[wrapped.length - 1] ? ' ' : '') + w;
+    }
+    return `  ${name.padEnd(width)} ${wrapped.join(`\n  ${' '.repeat(width)} `)}`;
+  });
+  return `\nMetrics:\n${lines.join('\n')}`;
+}
 
 export function registerEvaluate(program: Command): void {
-  program
+  const command = program
     .command('evaluate')
-    .description('is the explanation real? weight-randomisation sanity checks, localisation, faithfulness, robustness and complexity of one method; writes evaluation.json and index.html')
+    .description(`is the explanation real? ${METRIC_NAMES.join(', ')} of one method; writes evaluation.json and index.html`)
     .requiredOption('--model <file.onnx>', 'ONNX image model with NCHW float input')
     .requiredOption('--input <file.npy>', 'one image (C,H,W) or a batch (N,C,H,W)')
     .requiredOption('--method <name>', `attribution method: ${[...explainers.keys()].join(' | ')}`)
     .requiredOption('--out <dir>', 'folder for evaluation.json and index.html')
-    .option('--mask <file.npy>', 'region of interest, 1 inside: (H,W) for all images or (N,H,W); needed by localisation')
-    .option('--metrics <list>', `comma-separated: ${METRIC_NAMES.join(',')} (default: all; localisation only with --mask)`)
+    .option('--mask <file.npy>', `region of interest, 1 inside: (H,W) for all images or (N,H,W); needed by ${NEED_MASK.join(', ')}`)
+    .option('--metrics <list>', `comma-separated: ${METRIC_NAMES.join(',')} (default: ${BY_DEFAULT.join(',')}; ${NEED_MASK.join(', ')} only with --mask)`)
     .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
     .option('--layer <name>', 'grad-cam, grad-cam-pp: inner layer to explain')
     .option('--window <n>', 'occlusion: window side in pixels', parseInteger('--window', 1), 4)
@@ -103,50 +109,56 @@ export function registerEvaluate(program: Command): void {
     .option('--stdevs <sigma>', 'smoothgrad…, gradient-shap: noise σ in input units', parsePositive('--stdevs'))
     .option('--masks <n>', 'rise: number of random masks', parseInteger('--masks', 1), 2000)
     .option('--signed', "saliency: keep the gradient's sign")
-    .option('--seed <n>', 'seed for the method, the re-drawn weights, the baseline noise and the metric samples', parseInteger('--seed', 0), 0)
-    .option('--modes <list>', 'randomisation: cascading and/or independent', 'cascading,independent')
-    .option('--pass-ratio <r>', 'randomisation: pass when the last cascade step\'s Spearman ρ ≤ r × the trained-vs-trained ρ', parseRatio, 0.5)
-    .option('--examples <n>', 'randomisation: images shown with their randomised maps in index.html', parseInteger('--examples', 0), 3)
-    .option('--deletion-baseline <kind>', `faithfulness: what removed pixels become: ${DELETION_BASELINES.join(' | ')}`, 'zero')
-    .option('--deletion-steps <n>', 'faithfulness: points on the deletion/insertion curves minus one (default min(features, 50))', parseInteger('--deletion-steps', 1))
     .option('--patch <n>', 'kernel-shap, lime: side of the square patches that form the features', parseInteger('--patch', 1), 4)
-    .option('--deletion-patch <n>', 'faithfulness: side of the square patches removed together', parseInteger('--deletion-patch', 1), 1)
-    .option('--top-k <n>', 'localisation: pixels in the top-k intersection (default 5% of the pixels)', parseInteger('--top-k', 1))
-    .option('--radius <r>', 'robustness: L∞ radius of the input perturbations, in input units', parsePositive('--radius'), 0.2)
-    .option('--samples <n>', 'robustness: perturbations per image', parseInteger('--samples', 1), 20)
-    .option('--attack <kind>', 'robustness: adversarial flip by fgsm | pgd (L∞, ε in input units)', 'fgsm')
+    .option('--seed <n>', 'seed for the method, the re-drawn weights, the baseline noise and the metric samples', parseInteger('--seed', 0), 0)
+    .option('--examples <n>', 'randomisation: images shown with their randomised maps in index.html', parseInteger('--examples', 0), 3);
+  // One flag per declared metric option (evaluate/metrics/*.ts), help and validation included.
+  addDeclaredOptions(command, MERGED);
+  command
     .option('--batch-size <n>', 'rows per ONNX Runtime call (bounds memory)', parseInteger('--batch-size', 1), 64)
     .option('--no-progress', 'no progress bar')
     .addHelpText(
       'after',
-      `\nChecks:\n  randomisation  re-draw the weights layer by layer (cascading from the top, and independently) and compare maps\n                 (Spearman ρ of |a|, SSIM, HOG distance, top-3 hotspots) with a trained-vs-trained baseline; random-logit test\n  localisation   inside/outside ratio, attribution localisation, relevance mass and rank accuracy, pointing game, top-k, ROC AUC\n  faithfulness   deletion and insertion curves with their areas, faithfulness correlation\n  robustness     max- and average sensitivity, local Lipschitz estimate; smallest FGSM/PGD ε that flips the prediction\n  complexity     sparseness (Gini), entropy, effective complexity\n\nExample:\n  trustscope evaluate --model model.onnx --input defects.npy --mask defect-masks.npy --method saliency --out eval\n  trustscope evaluate --model model.onnx --input x.npy --method integrated-gradients --metrics randomisation,complexity --modes cascading --out eval-ig`,
+      `${metricsHelp()}\n\nExample:\n  trustscope evaluate --model model.onnx --input defects.npy --mask defect-masks.npy --method saliency --out eval\n  trustscope evaluate --model model.onnx --input x.npy --method integrated-gradients --metrics randomisation,complexity --modes cascading --out eval-ig\n  trustscope evaluate --model model.onnx --input x.npy --method saliency --metrics road,infidelity,sufficiency --road-percentages 20,50,80 --out eval-road`,
     )
     .action(async (opts: EvaluateCliOptions) => {
       const explainer = getExplainer(opts.method);
       if ((explainer.name === 'grad-cam' || explainer.name === 'grad-cam-pp') && !opts.layer) {
         throw new UsageError(`--method ${explainer.name} needs --layer <name>; list the names with 'trustscope layers --model ${opts.model}'`);
       }
-      if (!DELETION_BASELINES.includes(opts.deletionBaseline)) throw new UsageError(`--deletion-baseline must be one of ${DELETION_BASELINES.join(', ')} (got '${opts.deletionBaseline}')`);
-      let metrics: MetricName[];
+      let names: MetricName[];
       try {
-        metrics = opts.metrics === undefined ? METRIC_NAMES.filter((m) => m !== 'localisation' || opts.mask !== undefined) : parseMetrics(opts.metrics);
+        names = opts.metrics === undefined ? BY_DEFAULT.filter((n) => !getMetric(n).needs.includes('mask') || opts.mask !== undefined) : parseMetrics(opts.metrics);
       } catch (e) {
         throw new UsageError(`--metrics: ${(e as Error).message}`);
       }
-      if (metrics.includes('localisation') && !opts.mask) throw new UsageError('--metrics localisation needs --mask MASK.npy (1 inside the region of interest)');
-      const modes = parseModes(opts.modes);
-      if (opts.attack !== 'fgsm' && opts.attack !== 'pgd') throw new UsageError(`--attack must be fgsm or pgd (got '${opts.attack}')`);
+      const chosen = names.map((n) => getMetric(n));
+      const needsMask = chosen.find((m) => m.needs.includes('mask'));
+      if (needsMask && !opts.mask) throw new UsageError(`--metrics ${needsMask.name} needs --mask MASK.npy (1 inside the region of interest)`);
+      // The chosen metrics' options: declared defaults, overridden by their flags; a flag of a metric not chosen is an error.
+      const values = declaredValues(command, MERGED, chosen.map((m) => ({ owner: m.name, options: m.options })));
+      const metricOptions: Record<string, Record<string, unknown>> = Object.fromEntries(chosen.map((m, i) => [m.name, values[i]]));
+      // The report shows --examples images with their randomised maps: randomisation keeps those maps.
+      if (metricOptions.randomisation) metricOptions.randomisation.keepMaps = opts.examples;
       const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
-      const inputs = asBatch(await readNpy(opts.input), model.inputShape, opts.input);
-      const [n, , h, w] = inputs.shape;
-      const mask = opts.mask ? asMasks(await readNpy(opts.mask), n, h, w, opts.mask) : undefined;
-      const target = parseTarget(opts.target, n);
+      let result: EvaluationResult;
+      let inputs: Tensor;
       const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
       const started = performance.now();
-      let result;
       try {
-        result = await evaluateExplanations(model, explainer, inputs, {
-          metrics,
+        const batch = asBatch(await readNpy(opts.input), model.inputShape, opts.input);
+        inputs = batch;
+        const [n, , h, w] = batch.shape;
+        const mask = opts.mask ? asMasks(await readNpy(opts.mask), n, h, w, opts.mask) : undefined;
+        // A metric asked for by name must have what it needs; the default set leaves such a metric out.
+        const runnable = chosen.filter((m) => {
+          const why = unmetNeed(m, { inputs: batch, mask });
+          if (why && opts.metrics !== undefined) throw new UsageError(`--metrics ${why}`);
+          return why === undefined;
+        });
+        const target = parseTarget(opts.target, n);
+        result = await evaluateExplanations(model, explainer, batch, {
+          metrics: runnable.map((m) => m.name),
           mask,
           target,
           seed: opts.seed,
@@ -165,12 +177,7 @@ export function registerEvaluate(program: Command): void {
             masks: opts.masks,
             abs: opts.signed !== true,
           },
-          randomisation: { modes, passRatio: opts.passRatio, keepMaps: opts.examples },
-          localisation: { topK: opts.topK },
-          deletion: { baseline: opts.deletionBaseline as Replacement, steps: opts.deletionSteps, patch: opts.deletionPatch },
-          faithfulnessCorrelation: { patch: opts.deletionPatch },
-          robustness: { radius: opts.radius, samples: opts.samples },
-          adversarial: { attack: opts.attack },
+          metricOptions: metricOptions as EvaluateOptions['metricOptions'],
           onProgress: (stage, fraction) => bar.update(stage, fraction),
         });
       } finally {
@@ -181,6 +188,6 @@ export function registerEvaluate(program: Command): void {
       await writeFileAtomic(join(opts.out, 'evaluation.json'), JSON.stringify(evaluationJson(result), null, 2) + '\n');
       await writeFileAtomic(join(opts.out, 'index.html'), html);
       for (const v of result.verdicts) console.log(`${v.passes === null ? 'ℹ' : v.passes ? '✔' : '✘'} ${v.check}: ${v.text}`);
-      console.log(`\n${explainer.name} on ${n} image(s) in ${((performance.now() - started) / 1000).toFixed(1)} s → ${join(opts.out, 'evaluation.json')}, ${join(opts.out, 'index.html')}`);
+      console.log(`\n${explainer.name} on ${result.images} image(s) in ${((performance.now() - started) / 1000).toFixed(1)} s → ${join(opts.out, 'evaluation.json')}, ${join(opts.out, 'index.html')}`);
     });
 }

@@ -1,57 +1,54 @@
 /**
- * `evaluate`: runs the chosen explanation checks for one method on one model and one batch, and
- * states a one-line verdict per check with its threshold. This is the dispatch the CLI and the
- * library share; every metric stays usable on its own.
+ * `evaluate`: runs the chosen registered metrics (registry.ts) for one method on one model and one
+ * batch, and states a one-line verdict per metric. The classes explained and the trained model's
+ * attributions are computed once and shared by every metric (MetricContext); each metric stays
+ * usable on its own.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
 import type { Explainer } from '../attribution/explainer.js';
-import type { RandomisationOptions, RandomisationResult } from './randomisation.js';
-import { randomisationTest } from './randomisation.js';
-import type { LocalisationOptions, LocalisationResult } from './localisation.js';
-import { localisation } from './localisation.js';
-import type { ComplexityOptions, ComplexityResult } from './complexity.js';
-import { complexity } from './complexity.js';
-import type { DeletionCurveOptions, DeletionCurveResult, FaithfulnessCorrelationOptions, FaithfulnessCorrelationResult } from './faithfulness.js';
-import { deletionInsertionCurves, faithfulnessCorrelation } from './faithfulness.js';
-import type { RobustnessOptions, RobustnessResult } from './robustness.js';
-import { explanationRobustness } from './robustness.js';
-import type { AdversarialFlipOptions, AdversarialFlipResult } from './adversarial.js';
-import { adversarialFlip } from './adversarial.js';
-import { shapeToString } from '../tensor/tensor.js';
+import type { Metric, MetricContext } from './metric.js';
+import { resolveMetricOptions, unmetNeed } from './metric.js';
+import type { MetricName, MetricOptionsOf, MetricResultOf } from './registry.js';
+import { METRIC_NAMES, getMetric } from './registry.js';
+import type { RandomisationResult } from './randomisation.js';
+import type { LocalisationResult } from './localisation.js';
+import type { ComplexityResult } from './complexity.js';
+import type { DeletionCurveResult, FaithfulnessCorrelationResult } from './faithfulness.js';
+import type { RobustnessResult } from './robustness.js';
+import type { AdversarialFlipResult } from './adversarial.js';
 
-export const METRIC_NAMES = ['randomisation', 'localisation', 'faithfulness', 'robustness', 'complexity'] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+export { METRIC_NAMES } from './registry.js';
+export type { MetricName } from './registry.js';
 
 export interface EvaluateOptions {
   metrics: readonly MetricName[];
-  /** Region mask [N, H, W] (1 inside); needed by localisation. */
+  /** Region mask [N, H, W] (1 inside); needed by the metrics that declare the 'mask' need (localisation). */
   mask?: Tensor;
   /** Method options (window, steps, layer…), passed on every explainer call. */
   explain?: Readonly<Record<string, unknown>>;
   /** Class per row or one class; default the model's prediction. */
   target?: number | readonly number[];
+  /** Seed of the method and of every metric (each gets this same value). */
   seed?: number;
-  randomisation?: Omit<RandomisationOptions, 'explain' | 'target' | 'seed' | 'onProgress'>;
-  localisation?: LocalisationOptions;
-  complexity?: ComplexityOptions;
-  deletion?: Omit<DeletionCurveOptions, 'target' | 'onProgress'>;
-  faithfulnessCorrelation?: Omit<FaithfulnessCorrelationOptions, 'target'>;
-  robustness?: Omit<RobustnessOptions, 'target' | 'explainOptions' | 'seed' | 'onProgress'>;
-  /** Part of 'robustness': the smallest FGSM/PGD ε that flips the prediction, and the map under it. */
-  adversarial?: Omit<AdversarialFlipOptions, 'target' | 'explainOptions' | 'seed' | 'onProgress'>;
-  /** Localisation verdict: the map is "in the region" when the mean ROC AUC ≥ this (0.75; 0.5 = chance). */
-  localisationAuc?: number;
+  /**
+   * Options per metric, by name: the keys each metric declares (metric.options; missing keys take the
+   * declared defaults) and its library-only extras (e.g. randomisation's keepMaps, layers).
+   */
+  metricOptions?: { readonly [N in MetricName]?: MetricOptionsOf<N> };
   onProgress?: (stage: string, fraction: number) => void;
 }
 
 export interface Verdict {
   check: MetricName;
-  /** null for checks that describe rather than judge (complexity, robustness). */
+  /** null for checks that describe rather than judge (complexity, robustness…). */
   passes: boolean | null;
   text: string;
 }
+
+/** The metrics that predate the registry: their results keep their own fields (the report and evaluation.json read them there). */
+type OwnFieldMetric = 'randomisation' | 'localisation' | 'faithfulness' | 'robustness' | 'complexity';
 
 export interface EvaluationResult {
   method: string;
@@ -67,30 +64,46 @@ export interface EvaluationResult {
   robustness?: RobustnessResult;
   /** Absent when the method's maps do not have the inputs' shape (Grad-CAM without upsampling). */
   adversarial?: AdversarialFlipResult;
+  /** Results of every other registered metric (road, infidelity, sufficiency…), by name. */
+  results: { [N in Exclude<MetricName, OwnFieldMetric>]?: MetricResultOf<N> };
   verdicts: Verdict[];
 }
 
-function fmt(v: number | null | undefined, digits = 3): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits);
+const OWN_FIELD: { readonly [N in OwnFieldMetric]: (into: EvaluationResult, result: MetricResultOf<N>) => void } = {
+  randomisation: (into, r) => void (into.randomisation = r),
+  localisation: (into, r) => void (into.localisation = r),
+  faithfulness: (into, r) => void (into.faithfulness = r),
+  robustness: (into, r) => {
+    into.robustness = r.robustness;
+    if (r.adversarial) into.adversarial = r.adversarial;
+  },
+  complexity: (into, r) => void (into.complexity = r),
+};
+
+function store(into: EvaluationResult, name: MetricName, result: unknown): void {
+  if (Object.hasOwn(OWN_FIELD, name)) (OWN_FIELD[name as OwnFieldMetric] as (into: EvaluationResult, r: unknown) => void)(into, result);
+  else (into.results as Record<string, unknown>)[name] = result;
 }
 
 export function parseMetrics(list: string): MetricName[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new Error(`no metrics given; choose from ${METRIC_NAMES.join(', ')}`);
-  for (const n of names) if (!(METRIC_NAMES as readonly string[]).includes(n)) throw new Error(`unknown metric '${n}'; choose from ${METRIC_NAMES.join(', ')}`);
-  return [...new Set(names)] as MetricName[];
+  return [...new Set(names.map((n) => getMetric(n).name))];
 }
 
-export async function evaluateExplanations(model: Model, explainer: Explainer, inputs: Tensor, options: EvaluateOptions): Promise<EvaluationResult> {
-  const metrics = [...new Set(options.metrics)];
-  if (metrics.length === 0) throw new Error(`evaluate: no metrics given; choose from ${METRIC_NAMES.join(', ')}`);
-  if (metrics.includes('localisation') && !options.mask) throw new Error('evaluate: localisation needs a region mask [N, H, W] (CLI: --mask MASK.npy)');
+/**
+ * What every metric shares: the class per row (the request's, or the model's prediction, computed
+ * once so all metrics judge one question) and the trained model's attributions for it.
+ */
+export async function prepareContext(
+  model: Model,
+  explainer: Explainer,
+  inputs: Tensor,
+  options: Pick<EvaluateOptions, 'mask' | 'explain' | 'target' | 'seed' | 'onProgress'>,
+): Promise<MetricContext> {
   const n = inputs.shape[0];
-  if (n === 0) throw new Error('evaluate: no input images');
   const seed = options.seed ?? 0;
   const progress = (stage: string, f: number) => options.onProgress?.(stage, Math.min(1, Math.max(0, f)));
-
-  // One class per row for every check, so all of them explain the same question.
   const targets =
     options.target === undefined
       ? argmaxRows(await model.forward(inputs))
@@ -100,91 +113,32 @@ export async function evaluateExplanations(model: Model, explainer: Explainer, i
   progress('explaining', 0);
   const attribution = await explainer.attribute(model, inputs, { ...options.explain, target: targets, seed });
   progress('explaining', 1);
-  const result: EvaluationResult = { method: explainer.name, images: n, targets, metrics, attributions: attribution.values, verdicts: [] };
+  return { model, explainer, inputs, targets, attributions: attribution.values, explain: options.explain ?? {}, mask: options.mask, seed, progress };
+}
 
-  for (const metric of metrics) {
-    if (metric === 'randomisation') {
-      const r = await randomisationTest(model, explainer, inputs, {
-        ...options.randomisation,
-        explain: options.explain,
-        target: targets,
-        seed,
-        onProgress: (f, what) => progress(`randomisation: ${what}`, f),
-      });
-      result.randomisation = r;
-      const logit = r.randomLogit ? `; random-logit ρ (signed) ${fmt(r.randomLogit.spearmanSigned)} (${r.randomLogit.changes ? 'the map changes with the class' : 'the map does not change with the class'})` : '';
-      result.verdicts.push({ check: 'randomisation', passes: r.verdict.passes, text: `${r.verdict.text}${logit}` });
-    } else if (metric === 'localisation') {
-      progress('localisation', 0);
-      const l = localisation(attribution.values, options.mask!, options.localisation);
-      result.localisation = l;
-      const threshold = options.localisationAuc ?? 0.75;
-      const auc = l.auc.mean;
-      const passes = auc === null ? null : auc >= threshold;
-      const text =
-        auc === null
-          ? 'no image has a non-empty mask: no localisation score'
-          : `${passes ? 'in the region' : 'not in the region'}: mean ROC AUC ${fmt(auc)} (threshold ${threshold}; 0.5 = chance), positive mass inside ${fmt(l.attributionLocalisation.mean)}, pointing game ${fmt(l.pointingGame.mean)} over ${l.scored} image(s) with a mask`;
-      result.verdicts.push({ check: 'localisation', passes, text });
-      progress('localisation', 1);
-    } else if (metric === 'complexity') {
-      const c = complexity(attribution.values, options.complexity);
-      result.complexity = c;
-      result.verdicts.push({
-        check: 'complexity',
-        passes: null,
-        text: `sparseness (Gini) ${fmt(c.sparseness.mean)} (0 = flat, 1 = one pixel), entropy ${fmt(c.complexity.mean)} of at most ln ${c.pixels} = ${fmt(Math.log(c.pixels))}, ${fmt(c.effectiveComplexity.mean, 1)} of ${c.pixels} pixels above ${c.effectiveComplexity.epsilon} × max`,
-      });
-    } else if (metric === 'faithfulness') {
-      const deletionInsertion = await deletionInsertionCurves(model, inputs, attribution.values, {
-        ...options.deletion,
-        target: targets,
-        onProgress: (done, total) => progress('faithfulness: deletion and insertion', done / total),
-      });
-      progress('faithfulness: correlation', 0);
-      const correlation = await faithfulnessCorrelation(model, inputs, attribution.values, { seed, ...options.faithfulnessCorrelation, target: targets });
-      result.faithfulness = { deletionInsertion, correlation };
-      const diff = deletionInsertion.areaDifference;
-      const passes = diff === undefined ? null : diff > 0;
-      result.verdicts.push({
-        check: 'faithfulness',
-        passes,
-        text: `${passes === null ? 'no verdict' : passes ? 'faithful' : 'not faithful'}: insertion area ${fmt(deletionInsertion.insertion?.meanArea)} − deletion area ${fmt(deletionInsertion.deletion?.meanArea)} = ${fmt(diff)} (passes when > 0: the top-ranked pixels carry the score), faithfulness correlation ${fmt(correlation.mean)}`,
-      });
-    } else if (metric === 'robustness') {
-      const r = await explanationRobustness(model, explainer, inputs, {
-        ...options.robustness,
-        target: targets,
-        seed,
-        explainOptions: { ...options.explain },
-        onProgress: (done, total) => progress('robustness', done / total),
-      });
-      result.robustness = r;
-      let adversarialText = '';
-      if (shapeToString(attribution.values.shape) === shapeToString(inputs.shape)) {
-        progress('robustness: adversarial flip', 0);
-        const a = await adversarialFlip(model, explainer, inputs, {
-          ...options.adversarial,
-          target: targets,
-          seed,
-          explainOptions: { ...options.explain },
-          onProgress: (done, total) => progress('robustness: adversarial flip', done / total),
-        });
-        result.adversarial = a;
-        const rho = a.spearman.filter((v): v is number => v !== null && Number.isFinite(v));
-        adversarialText =
-          a.flipped === 0
-            ? `; ${a.settings.attack.toUpperCase()} flips no prediction up to ε = ${fmt(a.settings.maxEpsilon)}`
-            : `; ${a.settings.attack.toUpperCase()} flips ${a.flipped} of ${n} prediction(s) at median ε ${fmt(a.medianEpsilon, 4)} (input units), where the map keeps Spearman ρ ${fmt(rho.length ? rho.reduce((x, y) => x + y, 0) / rho.length : null)} with the clean one`;
-      } else {
-        adversarialText = `; no adversarial flip: ${explainer.name}'s maps ${shapeToString(attribution.values.shape)} do not have the inputs' shape`;
-      }
-      result.verdicts.push({
-        check: 'robustness',
-        passes: null,
-        text: `max-sensitivity ${fmt(r.mean.maxSensitivity)}, average sensitivity ${fmt(r.mean.averageSensitivity)} (relative L2 change of the map) and local Lipschitz ${fmt(r.mean.localLipschitz)} for ${r.settings.distribution} perturbations of radius ${r.settings.radius}${adversarialText}`,
-      });
-    }
+export async function evaluateExplanations(model: Model, explainer: Explainer, inputs: Tensor, options: EvaluateOptions): Promise<EvaluationResult> {
+  const names = [...new Set(options.metrics)];
+  if (names.length === 0) throw new Error(`evaluate: no metrics given; choose from ${METRIC_NAMES.join(', ')}`);
+  const chosen: Metric<MetricName>[] = names.map((name) => getMetric(name));
+  // Everything that can be refused is refused before the (costly) explaining.
+  for (const metric of chosen) {
+    const why = unmetNeed(metric, { inputs, mask: options.mask });
+    if (why) throw new Error(`evaluate: ${why}`);
+    if (metric.supports && !metric.supports(explainer)) throw new Error(`evaluate: ${metric.name} does not support the method ${explainer.name}`);
+  }
+  if (inputs.shape[0] === 0) throw new Error('evaluate: no input images');
+  const settings = chosen.map((metric) => resolveMetricOptions(metric, options.metricOptions?.[metric.name]));
+
+  const context = await prepareContext(model, explainer, inputs, options);
+  for (const metric of chosen) {
+    const why = unmetNeed(metric, { inputs, mask: options.mask, attributions: context.attributions, explainer: explainer.name });
+    if (why) throw new Error(`evaluate: ${why}`);
+  }
+  const result: EvaluationResult = { method: explainer.name, images: inputs.shape[0], targets: [...context.targets], metrics: names, attributions: context.attributions, results: {}, verdicts: [] };
+  for (const [i, metric] of chosen.entries()) {
+    const outcome = await metric.run(context, settings[i]);
+    store(result, metric.name, outcome.result);
+    result.verdicts.push({ check: metric.name, passes: outcome.verdict.passes, text: outcome.verdict.text });
   }
   return result;
 }

@@ -1,12 +1,14 @@
 /**
  * The `trustscope evaluate` page: one verdict line per check, then the evidence — randomisation
  * curves per layer and the randomised maps next to the trained ones, localisation and complexity
- * tables, deletion/insertion curves, robustness figures. Every sentence that states a finding is
+ * tables, deletion/insertion curves, robustness figures, and a table of headline numbers for every
+ * other registered metric (road, infidelity, sufficiency…). Every sentence that states a finding is
  * built from the numbers in the result.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { row, tensor } from '../tensor/tensor.js';
 import type { EvaluationResult } from '../evaluate/evaluate.js';
+import { getMetric } from '../evaluate/registry.js';
 import type { RandomisationStep } from '../evaluate/randomisation.js';
 import type { MetricScores } from '../evaluate/localisation.js';
 import { escapeHtml, grid, htmlPage, img, paragraph, raw, section, table } from './html.js';
@@ -169,6 +171,20 @@ function complexitySection(result: EvaluationResult): string {
   );
 }
 
+/**
+ * Metrics without a section of their own (every metric registered after the first five): their
+ * verdict line and a table of the headline numbers each metric's `summarise` picks.
+ */
+function registeredMetricSections(result: EvaluationResult): string[] {
+  return Object.entries(result.results).map(([name, value]) => {
+    const metric = getMetric(name);
+    const verdict = result.verdicts.find((v) => v.check === name);
+    const rows = metric.summarise(value).map((n) => [n.label, n.value, n.note ?? '']);
+    const parts = [verdict ? paragraph(verdict.text, 'note') : '', table(['measure', 'value', 'note'], rows, { caption: metric.description })];
+    return section(name, parts.filter(Boolean).join('\n'), { id: name });
+  });
+}
+
 export async function renderEvaluationPage(input: EvaluationPageInput): Promise<string> {
   const { result, inputs } = input;
   const examples = input.examples ?? 3;
@@ -184,6 +200,7 @@ export async function renderEvaluationPage(input: EvaluationPageInput): Promise<
   if (result.faithfulness) parts.push(await faithfulnessSection(result));
   if (result.robustness) parts.push(robustnessSection(result));
   if (result.complexity) parts.push(complexitySection(result));
+  parts.push(...registeredMetricSections(result));
   parts.push(raw('<footer>Thresholds and definitions are stated next to each number; evaluation.json holds every per-image value.</footer>').html);
   return htmlPage({ title: `trustscope evaluate: ${result.method}`, body: parts.join('\n'), css: '.verdicts { padding-left: 1.2rem; } .verdicts li { margin: 0.3rem 0; }' });
 }

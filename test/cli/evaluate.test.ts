@@ -11,7 +11,11 @@ import { OnnxModel } from '../../src/models/model.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { saliency } from '../../src/attribution/saliency.js';
 import { evaluateExplanations, evaluationJson } from '../../src/evaluate/evaluate.js';
-import { tensor } from '../../src/tensor/tensor.js';
+import { metrics } from '../../src/evaluate/registry.js';
+import { road } from '../../src/evaluate/road.js';
+import { infidelity } from '../../src/evaluate/infidelity.js';
+import { sufficiency } from '../../src/evaluate/sufficiency.js';
+import { argmaxRows, sliceRows, tensor } from '../../src/tensor/tensor.js';
 import { randomTensor, tempDir } from '../helpers/models.js';
 import { runCli } from './cli-harness.js';
 
@@ -26,6 +30,7 @@ beforeAll(async () => {
   path = (await dirP).path;
   await saveOnnxGraph(path('cnn.onnx'), graph);
   await writeNpy(path('x.npy'), images);
+  await writeNpy(path('x1.npy'), sliceRows(images, 0, 1));
   await writeNpy(path('mask.npy'), mask);
   await writeNpy(path('bad-mask.npy'), tensor([2, S, S]));
 });
@@ -48,11 +53,11 @@ describe('trustscope evaluate', () => {
       metrics: ['randomisation', 'localisation', 'faithfulness', 'robustness', 'complexity'],
       mask: masks,
       explain: { abs: true },
-      randomisation: { modes: ['cascading'], passRatio: 0.5 },
-      deletion: { baseline: 'zero', steps: 8, patch: 1 },
-      faithfulnessCorrelation: { patch: 1 },
-      robustness: { radius: 0.2, samples: 4 },
-      adversarial: { attack: 'fgsm' },
+      metricOptions: {
+        randomisation: { modes: ['cascading'], passRatio: 0.5 },
+        faithfulness: { baseline: 'zero', steps: 8, patch: 1 },
+        robustness: { radius: 0.2, samples: 4, attack: 'fgsm' },
+      },
     });
     expect(json).toEqual(evaluationJson(lib));
     expect(json.randomisation.cascading.map((s: { layer: string }) => s.layer)).toEqual(['fc2', 'fc1', 'conv2', 'conv1']);
@@ -64,6 +69,36 @@ describe('trustscope evaluate', () => {
     // Three example rows: the image, the trained map and one map per cascade step.
     expect(html.match(/<img src="data:image\/png;base64,/g)!.length).toBe(3 * (2 + 4));
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/); // self-contained
+  });
+
+  it('reaches road, infidelity and sufficiency through --metrics and their flags; the numbers equal road.ts, infidelity.ts and sufficiency.ts called directly', async () => {
+    const out = path('eval-registered');
+    const r = await evaluate(
+      '--model', path('cnn.onnx'), '--input', path('x.npy'), '--method', 'saliency', '--out', out, '--seed', '2',
+      '--metrics', 'road,infidelity,sufficiency',
+      '--road-percentages', '25,75', '--road-noise', '0.02',
+      '--infidelity-samples', '4', '--infidelity-std', '0.01',
+      '--sufficiency-threshold', '0.8', '--sufficiency-distance', 'cosine',
+    );
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    for (const name of ['road', 'infidelity', 'sufficiency']) expect(r.stdout).toMatch(new RegExp(`^[✔✘ℹ] ${name}: `, 'm'));
+    const json = JSON.parse(await readFile(`${out}/evaluation.json`, 'utf8'));
+    expect(json.metrics).toEqual(['road', 'infidelity', 'sufficiency']);
+    // The independent reference: the maps and each metric computed here, not through evaluate.
+    const model = new OnnxModel(graph);
+    const targets = argmaxRows(await model.forward(images));
+    const maps = (await saliency.attribute(model, images, { abs: true, target: targets, seed: 2 })).values;
+    const asJson = (v: unknown) => JSON.parse(JSON.stringify(v));
+    expect(json.results.road).toEqual(asJson(await road(model, images, maps, { percentages: [25, 75], noise: 0.02, target: targets, seed: 2 })));
+    const inf = await infidelity(model, images, maps, { perturbation: { kind: 'gaussian', std: 0.01 }, samples: 4, target: targets, seed: 2 });
+    expect(json.results.infidelity.perImage).toEqual(asJson(inf.perImage));
+    expect(json.results.infidelity.settings).toMatchObject({ std: 0.01, samples: 4, seed: 2, baseline: 'zero' });
+    expect(json.results.sufficiency).toEqual(asJson(await sufficiency(model, images, maps, { threshold: 0.8, distance: 'cosine' })));
+    await model.dispose();
+    const html = await readFile(`${out}/index.html`, 'utf8');
+    for (const id of ['verdicts', 'road', 'infidelity', 'sufficiency']) expect(html).toContain(`id="${id}"`);
+    expect(html).toContain('LeRF − MoRF');
   });
 
   it('leaves localisation out without a mask and skips what --metrics does not ask for', async () => {
@@ -82,11 +117,14 @@ describe('trustscope evaluate', () => {
       [[...base, '--out', path('e1'), '--metrics', 'localisation'], /--metrics localisation needs --mask MASK.npy/],
       [[...base, '--out', path('e2'), '--metrics', 'randomisation,speed'], /--metrics: unknown metric 'speed'; choose from randomisation, localisation/],
       [[...base, '--out', path('e3'), '--mask', path('bad-mask.npy')], /bad-mask.npy has shape \[2, 16, 16\]; a mask must be \(16, 16\) for all images or \(3, 16, 16\)/],
-      [[...base, '--out', path('e4'), '--modes', 'sideways'], /--modes takes cascading and\/or independent \(got 'sideways'\)/],
-      [[...base, '--out', path('e5'), '--pass-ratio', '2'], /--pass-ratio must be a number in \(0, 1\]/],
-      [[...base, '--out', path('e8'), '--attack', 'cw'], /--attack must be fgsm or pgd \(got 'cw'\)/],
+      [[...base, '--out', path('e4'), '--modes', 'sideways'], /--modes: unknown 'sideways'; choose from cascading, independent/],
+      [[...base, '--out', path('e5'), '--pass-ratio', '2'], /--pass-ratio must be a number > 0 and ≤ 1 \(got '2'\)/],
+      [[...base, '--out', path('e8'), '--attack', 'cw'], /--attack must be one of fgsm, pgd \(got 'cw'\)/],
       [['--model', path('cnn.onnx'), '--input', path('x.npy'), '--method', 'nope', '--out', path('e6')], /unknown method 'nope'; available: saliency/],
       [['--model', path('missing.onnx'), '--input', path('x.npy'), '--method', 'saliency', '--out', path('e7')], /cannot read .*missing.onnx: no such file/],
+      [[...base, '--out', path('e9'), '--metrics', 'complexity', '--samples', '4'], /--samples does not apply to complexity; it is an option of robustness/],
+      [['--model', path('cnn.onnx'), '--input', path('x1.npy'), '--method', 'saliency', '--out', path('e10'), '--metrics', 'sufficiency'], /--metrics sufficiency compares explanations across inputs and needs at least 2 images \(got 1\)/],
+      [[...base, '--out', path('e11'), '--metrics', 'road', '--road-percentages', '0,50'], /--road-percentages must be a comma-separated list of integers ≥ 1 and ≤ 99 \(got '0,50'\)/],
     ];
     for (const [args, message] of cases) {
       const r = await evaluate(...args);
@@ -95,12 +133,18 @@ describe('trustscope evaluate', () => {
       expect(r.stderr[0]).toMatch(/^trustscope: /);
       expect(r.stderr[0]).toMatch(message);
     }
-    for (const d of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8']) expect(existsSync(path(d))).toBe(false);
+    for (const d of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9', 'e10', 'e11']) expect(existsSync(path(d))).toBe(false);
   });
 
   it('--help lists the checks, the options and an example', async () => {
     const r = await evaluate('--help');
     expect(r.code).toBe(0);
     for (const word of ['--mask', '--metrics', '--modes', '--pass-ratio', 'randomisation', 'localisation', 'faithfulness', 'robustness', 'complexity', 'Example:']) expect(r.stdout).toContain(word);
+    // Every registered metric, its description and each of its declared flags, from the registry.
+    const literal = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const metric of metrics.values()) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${metric.name} +${literal(metric.description.split(' ').slice(0, 3).join(' '))}`, 'm'));
+      for (const o of metric.options) expect(r.stdout).toMatch(new RegExp(`^  ${o.flag}( |$)`, 'm'));
+    }
   });
 });

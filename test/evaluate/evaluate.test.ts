@@ -59,7 +59,7 @@ describe('evaluate on the demo models', () => {
       metrics: ['randomisation', 'localisation', 'complexity'],
       mask: cleanDefects.masks!.defect,
       target: 1,
-      randomisation: { modes: ['cascading'] },
+      metricOptions: { randomisation: { modes: ['cascading'] } },
     });
     const rand = r.randomisation!;
     const steps = rand.cascading!;

@@ -14,7 +14,7 @@ describe('renderEvaluationPage', () => {
   it('shows the checks that ran, with one picture row per example and escaped names', async () => {
     const model = new OnnxModel(tinyCnn({ size: 12, seed: 2 }));
     const x = randomTensor([4, 1, 12, 12], 3);
-    const result = await evaluateExplanations(model, oddlyNamed, x, { metrics: ['randomisation', 'complexity'], randomisation: { modes: ['cascading'], keepMaps: 2 } });
+    const result = await evaluateExplanations(model, oddlyNamed, x, { metrics: ['randomisation', 'complexity'], metricOptions: { randomisation: { modes: ['cascading'], keepMaps: 2 } } });
     const html = await renderEvaluationPage({ result, inputs: x, modelName: 'tiny & small.onnx', examples: 2 });
     expect(html).toContain('sal&lt;script&gt;');
     expect(html).not.toContain('<script>');
