@@ -13,7 +13,10 @@ export type OptionKind =
   | 'integer'
   /** a finite number, checked against min/max */
   | 'number'
-  /** present or absent (a switch) */
+  /**
+   * present or absent (a switch): giving the flag turns the default around — true when the default
+   * is false or absent, false when the default is true (`--signed` sets saliency's `abs` to false)
+   */
   | 'boolean'
   /** free text */
   | 'string'
@@ -178,7 +181,8 @@ export function mergeOptionSpecs(groups: readonly { owner: string; options: read
 
 /** `--help` text of a merged option: one owner's line, or "owner: line; owner: line". */
 export function mergedHelp(m: MergedOption): string {
-  const fmt = (d: OptionSpec['default']) => (d === undefined ? '' : ` (default ${Array.isArray(d) ? d.join(',') : String(d)})`);
+  // A switch's help says what giving it does; its default is the state without it, not worth a note.
+  const fmt = (d: OptionSpec['default']) => (d === undefined || m.spec.kind === 'boolean' ? '' : ` (default ${Array.isArray(d) ? d.join(',') : String(d)})`);
   const sameHelp = m.owners.every((o) => o.help === m.owners[0].help);
   const sameDefault = m.owners.every((o) => JSON.stringify(o.default) === JSON.stringify(m.owners[0].default));
   if (m.owners.length === 1 || (sameHelp && sameDefault)) return `${m.owners[0].help}${fmt(m.owners[0].default)}`;
