@@ -50,7 +50,7 @@ export interface ExplainerNeeds {
 
 export interface Explainer<O extends ExplainOptions = ExplainOptions> {
   readonly name: string;
-  /** One line for `--help`, stating the defaults. */
+  /** One line for `--help`: what the method computes (options and their defaults are declared in `options`; the seed is the caller's). */
   readonly description: string;
   /**
    * Every option attribute() reads besides target and seed, declared once with Captum's default:

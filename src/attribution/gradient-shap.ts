@@ -41,7 +41,7 @@ export const GRADIENT_SHAP_OPTIONS = declareOptions<GradientShapOptions>([
 
 export const gradientShap: Explainer<GradientShapOptions> = {
   name: 'gradient-shap',
-  description: "GradientSHAP: mean over samples of (x' − b) ⊙ grad at b + α(x' − b), b drawn from the baseline distribution, α ~ U(0,1), x' = x + N(0, stdevs²) (samples 5, stdevs 0.0, baselines one all-zero example, seed 0, as Captum's GradientShap)",
+  description: "GradientSHAP: mean over samples of (x' − b) ⊙ grad at b + α(x' − b), b drawn from the baseline distribution, α ~ U(0,1), x' = x + N(0, stdevs²) (samples 5, stdevs 0.0, baselines one all-zero example, as Captum's GradientShap)",
   options: GRADIENT_SHAP_OPTIONS,
   output: 'input',
   needs: {},

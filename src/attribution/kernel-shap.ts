@@ -94,7 +94,7 @@ function exactFit(rows: readonly Uint8Array[], y: Float64Array, m: number, ridge
 export const kernelShap: Explainer<KernelShapOptions> = {
   name: 'kernel-shap',
   description:
-    'KernelSHAP (Captum): weighted linear surrogate on Shapley-kernel-sampled coalitions of patch×patch features (patch 4, samples 25 × features, baseline 0, seed 0; exact enumeration for ≤ 12 features); extras.phi [N, features]',
+    'KernelSHAP (Captum): weighted linear surrogate on Shapley-kernel-sampled coalitions of patch×patch features (patch 4, samples 25 × features, baseline 0; exact enumeration for ≤ 12 features); extras.phi [N, features]',
   options: KERNEL_SHAP_OPTIONS,
   output: 'input',
   needs: {},

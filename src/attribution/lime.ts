@@ -70,7 +70,7 @@ function cosineDistance(inputs: Tensor, baseline: Float32Array, mask: FeatureMas
 export const lime: Explainer<LimeOptions> = {
   name: 'lime',
   description:
-    'LIME (Captum defaults): surrogate on Bernoulli(0.5) coalitions of patch×patch features weighted by exp(−cos_dist²/2w²) (patch 4, samples 25 × features, width 1, baseline 0, seed 0); weighted ridge alpha 0.01 instead of Captum’s Lasso',
+    'LIME (Captum defaults): surrogate on Bernoulli(0.5) coalitions of patch×patch features weighted by exp(−cos_dist²/2w²) (patch 4, samples 25 × features, width 1, baseline 0); weighted ridge alpha 0.01 instead of Captum’s Lasso',
   options: LIME_OPTIONS,
   output: 'input',
   needs: {},

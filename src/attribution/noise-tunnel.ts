@@ -126,7 +126,7 @@ export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType
   };
 }
 
-const defaults = '5 samples, stdevs 1.0 absolute or noiseFraction × (max − min), seed 0';
+const defaults = '5 samples, stdevs 1.0 absolute or noiseFraction × (max − min)';
 export const smoothGrad = noiseTunnel<SaliencyOptions>(saliency, 'smoothgrad', 'smoothgrad', `SmoothGrad: mean of saliency |grad| over noisy copies (${defaults}, as Captum's NoiseTunnel)`);
 export const smoothGradSq = noiseTunnel<SaliencyOptions>(saliency, 'smoothgrad_sq', 'smoothgrad-sq', `SmoothGrad²: mean of squared saliency over noisy copies (${defaults})`);
 export const varGrad = noiseTunnel<SaliencyOptions>(saliency, 'vargrad', 'vargrad', `VarGrad: variance of saliency over noisy copies (${defaults})`);

@@ -89,7 +89,7 @@ export function riseMaskGenerator(h: number, w: number, cell: number, probabilit
 
 export const rise: Explainer<RiseOptions> = {
   name: 'rise',
-  description: 'RISE: Σ f(x ⊙ M) M / (N p) over random bilinear-upsampled, shifted s×s Bernoulli(p) masks (masks 2000, cell 8, probability 0.5, seed 0; Petsiuk et al. 2018); the map is repeated over channels',
+  description: 'RISE: Σ f(x ⊙ M) M / (N p) over random bilinear-upsampled, shifted s×s Bernoulli(p) masks (masks 2000, cell 8, probability 0.5; Petsiuk et al. 2018); the map is repeated over channels',
   options: RISE_OPTIONS,
   output: 'input',
   needs: {},
