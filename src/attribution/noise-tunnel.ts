@@ -16,10 +16,10 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { sizeOf, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
-import type { Explainer, ExplainOptions, Target } from './explainer.js';
+import type { Explainer, ExplainOptions } from './explainer.js';
 import { declareOptions, resolveTarget } from './explainer.js';
 import { inputsPerBatch } from './common/batching.js';
-import { cotangentRows } from './common/target.js';
+import { targetRows } from './common/target.js';
 import { saliency } from './saliency.js';
 import type { SaliencyOptions } from './saliency.js';
 
@@ -96,9 +96,7 @@ export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType
         images.forEach((i, r) => {
           rng.addNormal(noisy, r * samples * d, (r + 1) * samples * d, sigma[i]);
         });
-        const target: Target = classes
-          ? images.flatMap((i) => new Array<number>(samples).fill(classes[i]))
-          : { cotangent: cotangentRows(cotangent, images.length * samples, (row) => images[Math.floor(row / samples)]) };
+        const target = targetRows({ cotangent, classes }, images.length * samples, (row) => images[Math.floor(row / samples)]);
         const baseOptions = { ...rest, target } as unknown as O & { baseline?: unknown };
         // A baseline per input follows its input into every noisy copy (Captum expands it the same way).
         const bl = baseOptions.baseline as Tensor | number | undefined;

@@ -1,6 +1,6 @@
 /** The pieces methods share (attribution/common/): targets, baselines, batch bounds, perturbed copies. */
 import { describe, expect, it } from 'vitest';
-import { classesPerRow, cotangentRows } from '../../src/attribution/common/target.js';
+import { classesPerRow, cotangentRows, targetRows } from '../../src/attribution/common/target.js';
 import { baselineDistribution, expandBaseline } from '../../src/attribution/common/baselines.js';
 import { inputsPerBatch, MAX_BATCH_VALUES, rowsPerBatch } from '../../src/attribution/common/batching.js';
 import { scorePerturbedCopies } from '../../src/attribution/common/perturbed-copies.js';
@@ -26,6 +26,9 @@ describe('targets', () => {
     const cot = tensor([2, 2], [1, 2, 3, 4]);
     expect(Array.from(cotangentRows(cot, 4, (r) => r % 2).data)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
     expect(cotangentRows(cot, 3, () => 1).shape).toEqual([3, 2]);
+    // A batch's target follows its rows' inputs: classes stay classes, cotangents become rows.
+    expect(targetRows({ cotangent: cot, classes: [4, 5] }, 4, (r) => Math.floor(r / 2))).toEqual([4, 4, 5, 5]);
+    expect(Array.from((targetRows({ cotangent: cot }, 2, () => 0) as { cotangent: Tensor }).cotangent.data)).toEqual([1, 2, 1, 2]);
   });
 });
 

@@ -88,3 +88,14 @@ export function cotangentRows(cotangent: Tensor, rows: number, rowOf: (row: numb
   }
   return tensor([rows, k], out);
 }
+
+/**
+ * The target of a batch built from the inputs (noisy copies, perturbations handed to a method):
+ * row r asks what input rowOf(r) asks — its class when the target named classes (so the method
+ * still reports classes), else its cotangent row.
+ */
+export function targetRows(resolved: ResolvedTarget, rows: number, rowOf: (row: number) => number): Target {
+  const { classes, cotangent } = resolved;
+  if (classes) return Array.from({ length: rows }, (_, r) => classes[rowOf(r)]);
+  return { cotangent: cotangentRows(cotangent, rows, rowOf) };
+}
