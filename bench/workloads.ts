@@ -27,7 +27,7 @@ export interface Workload {
   channels: number;
   size: number;
   classes: number;
-  /** Rows per model call (perturbed images, IG steps, noisy copies) and internalBatchSize, on both sides. */
+  /** Rows per model call (perturbed images, IG steps, noisy copies): the model's internalBatchSize here, the chunk size on the PyTorch side. */
   chunk: number;
   /** Seed of the input images (fixed per workload, whatever --only selects). */
   seed: number;
@@ -62,7 +62,7 @@ function methods(f: Family, vggBatch: number): Workload[] {
       chunk: occ.chunk,
       seed: tiny ? 2 : 4,
       torch: { window: occ.window, stride: occ.stride, baseline: 0 },
-      ours: (m, x, t) => occlusion.attribute(m, x, { target: t, window: occ.window, stride: occ.stride, baseline: 0, internalBatchSize: occ.chunk }),
+      ours: (m, x, t) => occlusion.attribute(m, x, { target: t, window: occ.window, stride: occ.stride, baseline: 0 }),
     },
     {
       ...base,
@@ -72,7 +72,7 @@ function methods(f: Family, vggBatch: number): Workload[] {
       chunk: ig.chunk,
       seed: tiny ? 5 : 6,
       torch: { steps: ig.steps },
-      ours: (m, x, t) => integratedGradients.attribute(m, x, { target: t, steps: ig.steps, internalBatchSize: ig.chunk }),
+      ours: (m, x, t) => integratedGradients.attribute(m, x, { target: t, steps: ig.steps }),
     },
     {
       ...base,
@@ -83,7 +83,7 @@ function methods(f: Family, vggBatch: number): Workload[] {
       chunk: sg.chunk,
       seed: tiny ? 7 : 8,
       torch: { samples: sg.samples, stdev: 0.15 },
-      ours: (m, x, t) => smoothGrad.attribute(m, x, { target: t, ntSamples: sg.samples, stdevs: 0.15, seed: 1, internalBatchSize: sg.chunk }),
+      ours: (m, x, t) => smoothGrad.attribute(m, x, { target: t, ntSamples: sg.samples, stdevs: 0.15, seed: 1 }),
     },
     {
       ...base,
@@ -104,7 +104,7 @@ function methods(f: Family, vggBatch: number): Workload[] {
       chunk: ks.chunk,
       seed: tiny ? 11 : 12,
       torch: { patch: ks.patch, samples: ks.samples },
-      ours: (m, x, t) => kernelShap.attribute(m, x, { target: t, patch: ks.patch, samples: ks.samples, seed: 1, internalBatchSize: ks.chunk }),
+      ours: (m, x, t) => kernelShap.attribute(m, x, { target: t, patch: ks.patch, samples: ks.samples, seed: 1 }),
     },
     {
       ...base,
@@ -115,7 +115,7 @@ function methods(f: Family, vggBatch: number): Workload[] {
       chunk: ri.chunk,
       seed: tiny ? 13 : 14,
       torch: { samples: ri.masks, cell: ri.cell },
-      ours: (m, x, t) => rise.attribute(m, x, { target: t, masks: ri.masks, cell: ri.cell, probability: 0.5, seed: 1, internalBatchSize: ri.chunk }),
+      ours: (m, x, t) => rise.attribute(m, x, { target: t, masks: ri.masks, cell: ri.cell, probability: 0.5, seed: 1 }),
     },
   ];
 }

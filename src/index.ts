@@ -30,6 +30,7 @@ export { readNpy, writeNpy, parseNpy, encodeNpy } from './data/formats/npy.js';
 export { readPng, decodePngBytes } from './data/formats/png.js';
 
 export type { Explainer, ExplainOptions, Attribution, Target } from './attribution/explainer.js';
+export { declareOptions, type ExplainerNeeds, type AttributionOutput } from './attribution/explainer.js';
 export { saliency } from './attribution/saliency.js';
 export { occlusion } from './attribution/occlusion.js';
 export { inputXGradient } from './attribution/input-x-gradient.js';

@@ -24,6 +24,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { shapeToString, tensor, zeros } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
 import type { Attribution, Explainer, ExplainOptions } from './explainer.js';
+import { declareOptions } from './explainer.js';
 import { resizeMaps, UPSAMPLE_MODES, type Upsample } from './grad-cam.js';
 
 export interface AttentionOptions extends ExplainOptions {
@@ -38,6 +39,18 @@ export interface AttentionOptions extends ExplainOptions {
   /** Resize of the patch map to the input size (default 'nearest': each patch's value fills its pixels). */
   upsample?: Upsample;
 }
+
+const ROLLOUT_OPTIONS = declareOptions<AttentionOptions>([
+  { key: 'attentionLayer', flag: '--attention-layer', kind: 'integer', default: -1, placeholder: '<i>', help: 'attention: the layer shown; attention-rollout: the last layer rolled out (index from 0, negative from the end)' },
+  { key: 'attentionValues', flag: '--attention-values', kind: 'string-list', placeholder: '<names>', help: "comma-separated attention-probability values [N, heads, T, T] in block order (default: the model's Softmax outputs of that shape)" },
+  { key: 'prefixTokens', flag: '--prefix-tokens', kind: 'integer', min: 1, default: 1, help: "special tokens before the patches (1: the CLS token; 2 for DeiT's CLS + distillation tokens)" },
+  { key: 'upsample', flag: '--upsample', kind: 'choice', choices: UPSAMPLE_MODES, default: 'nearest', placeholder: '<mode>', help: `${UPSAMPLE_MODES.join(' | ')} resize of the one-channel map [N, 1, H, W] to the input size` },
+]);
+
+const ATTENTION_OPTIONS = declareOptions<AttentionOptions>([
+  ...ROLLOUT_OPTIONS,
+  { key: 'head', flag: '--head', kind: 'integer', min: 0, placeholder: '<h>', help: 'one head (default: the mean over heads)' },
+]);
 
 /** What OnnxModel adds beyond the Model contract; used when present. */
 interface LayerListing {
@@ -130,6 +143,11 @@ function checkUpsample(method: string, upsample: Upsample): void {
 export const attention: Explainer<AttentionOptions> = {
   name: 'attention',
   description: "CLS-token attention to the patches in --attention-layer (default the last), mean over heads or --head, one channel [N, 1, H, W], nearest upsampling; class-agnostic",
+  options: ATTENTION_OPTIONS,
+  output: 'map',
+  needs: { attention: true },
+  usesTarget: false,
+  usesSeed: false,
   async attribute(model, inputs, options = {}) {
     const method = 'attention';
     const upsample = options.upsample ?? 'nearest';
@@ -200,6 +218,11 @@ export function rolloutMatrix(layers: readonly Tensor[], image: number, upTo: nu
 export const attentionRollout: Explainer<AttentionOptions> = {
   name: 'attention-rollout',
   description: 'attention rollout (Abnar & Zuidema 2020): product of 0.5·mean-head attention + 0.5·I over layers up to --attention-layer (default all), CLS row over the patches, [N, 1, H, W], nearest upsampling; class-agnostic',
+  options: ROLLOUT_OPTIONS,
+  output: 'map',
+  needs: { attention: true },
+  usesTarget: false,
+  usesSeed: false,
   async attribute(model, inputs, options = {}) {
     const method = 'attention-rollout';
     const upsample = options.upsample ?? 'nearest';

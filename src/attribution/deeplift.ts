@@ -12,38 +12,43 @@
  *   Σ attribution − (f(x) − f(b)),
  * which is zero up to float rounding when every nonlinearity has a rescale rule.
  */
-import type { Tensor } from '../tensor/tensor.js';
 import { sizeOf, tensor } from '../tensor/tensor.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { resolveTarget, weightedOutput } from './explainer.js';
-import { expandBaseline } from './integrated-gradients.js';
+import { declareOptions, resolveTarget, weightedOutput } from './explainer.js';
+import { expandBaseline, type Baseline } from './common/baselines.js';
+import { cotangentRows } from './common/target.js';
 import { modelWithRules } from './modified-backward.js';
 
 export interface DeepLiftOptions extends ExplainOptions {
   /** Reference input: a value, one example, or a tensor of the inputs' shape (default 0). */
-  baseline?: number | Tensor;
+  baseline?: Baseline;
 }
+
+export const DEEPLIFT_OPTIONS = declareOptions<DeepLiftOptions>([
+  { key: 'baseline', flag: '--baseline', kind: 'number', default: 0, help: 'reference input (a constant image)' },
+]);
 
 export const deepLift: Explainer<DeepLiftOptions> = {
   name: 'deeplift',
   description: "DeepLIFT, rescale rule (Captum's DeepLift): (x − baseline) ⊙ multipliers Δy/Δx through every ReLU/Sigmoid/Tanh/LeakyReLU/MaxPool (baseline 0); extras.convergenceDelta per image",
+  options: DEEPLIFT_OPTIONS,
+  output: 'input',
+  needs: { backwardRules: true },
+  usesTarget: true,
+  usesSeed: false,
   async attribute(model, inputs, options = {}) {
     const paired = modelWithRules(model, 'deeplift', 'deeplift');
     const base = expandBaseline(options.baseline, inputs, 'deeplift');
     const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
     const n = inputs.shape[0];
     const d = sizeOf(inputs.shape.slice(1));
-    const k = cotangent.shape[1];
     const rows = new Float32Array(2 * n * d);
-    const cot = new Float32Array(2 * n * k);
     for (let i = 0; i < n; i++) {
       rows.set(inputs.data.subarray(i * d, (i + 1) * d), 2 * i * d);
       rows.set(base.subarray(i * d, (i + 1) * d), (2 * i + 1) * d);
-      const c = cotangent.data.subarray(i * k, (i + 1) * k);
-      cot.set(c, 2 * i * k);
-      cot.set(c, (2 * i + 1) * k);
     }
-    const { output, inputGrad } = await paired.vjp(tensor([2 * n, ...inputs.shape.slice(1)], rows), tensor([2 * n, k], cot));
+    const cot = cotangentRows(cotangent, 2 * n, (r) => Math.floor(r / 2));
+    const { output, inputGrad } = await paired.vjp(tensor([2 * n, ...inputs.shape.slice(1)], rows), cot);
     const scores = weightedOutput(output, cotangent, (r) => Math.floor(r / 2));
     const values = new Float32Array(n * d);
     const delta = new Array<number>(n);

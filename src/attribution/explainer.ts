@@ -1,31 +1,28 @@
 /**
- * The one contract every attribution method implements (Captum's `attribute()`), and the target
- * handling they share: a class per row, one class for all rows, the predicted class, or an explicit
- * cotangent for regression and dense outputs.
+ * The one contract every attribution method implements (Captum's `attribute()`). Besides the
+ * computation, a method declares what the CLI, the metrics and the contract tests need to know
+ * without a hand-kept list of names: its options (flag, type, default, help), the shape of its maps,
+ * what the model must provide, and whether the target and the seed change its result.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { argmaxRows, oneHot, shapeToString } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
+import type { OptionSpec } from '../options/option-spec.js';
+import type { Target } from './common/target.js';
 
-export type Target =
-  /** the same class for every row */
-  | number
-  /** one class per row */
-  | readonly number[]
-  /** an explicit output weighting [N, K] (regression, several classes at once, dense outputs) */
-  | { readonly cotangent: Tensor };
+// The target rules live in common/ so that metrics share them; re-exported for existing importers.
+export type { Target, ResolvedTarget } from './common/target.js';
+export { resolveTarget, weightedOutput } from './common/target.js';
 
 export interface ExplainOptions {
   /** Default: the model's predicted class per row. */
   target?: Target;
-  /** Rows per ONNX Runtime call for the batches a method builds (perturbations, steps…). */
-  internalBatchSize?: number;
+  /** Seed of the method's random draws (noise, baselines, masks, coalitions); default 0. */
   seed?: number;
 }
 
 export interface Attribution {
   readonly method: string;
-  /** Same shape as the inputs. */
+  /** The inputs' shape, or [N, 1, H, W] for a method whose output is 'map'. */
   readonly values: Tensor;
   /** Class explained per row (when the target was a class), for reports. */
   readonly targets?: readonly number[];
@@ -33,58 +30,54 @@ export interface Attribution {
   readonly extras?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Shape of `values`:
+ * - 'input': the inputs' shape (one value per input element);
+ * - 'map': one channel [N, 1, H, W] at the input's spatial size with the declared defaults (at the
+ *   layer's or patch grid's resolution with upsample 'none'); it broadcasts over the channels.
+ */
+export type AttributionOutput = 'input' | 'map';
+
+/** What the model (and options) must provide beyond forward and vjp. */
+export interface ExplainerNeeds {
+  /** options.layer: a 4-D inner value [N, C, h, w] among model.layers (Grad-CAM). */
+  readonly layer?: boolean;
+  /** Attention probabilities [N, heads, T, T]: a Vision Transformer. */
+  readonly attention?: boolean;
+  /** model.withBackwardRules (guided backpropagation, DeepLIFT). */
+  readonly backwardRules?: boolean;
+}
+
 export interface Explainer<O extends ExplainOptions = ExplainOptions> {
   readonly name: string;
-  /** One line for `--help`, stating the defaults. */
+  /** One line for `--help`: what the method computes (options and their defaults are declared in `options`; the seed is the caller's). */
   readonly description: string;
+  /**
+   * Every option attribute() reads besides target and seed, declared once with Captum's default:
+   * `trustscope explain` builds its flags from these, and the API accepts the same keys.
+   */
+  readonly options: readonly OptionSpec[];
+  readonly output: AttributionOutput;
+  readonly needs: ExplainerNeeds;
+  /** False for class-agnostic maps (attention), which ignore the target. */
+  readonly usesTarget: boolean;
+  /** True when the result depends on options.seed (random draws). */
+  readonly usesSeed: boolean;
   attribute(model: Model, inputs: Tensor, options?: O): Promise<Attribution>;
 }
 
-export interface ResolvedTarget {
-  /** [N, K] weighting of the outputs whose weighted sum is explained. */
-  cotangent: Tensor;
-  /** Class per row when the target was given as classes. */
-  classes?: number[];
-}
+/** Option keys a method of options O may declare: its own properties, not target or seed. */
+export type OptionKey<O> = Exclude<keyof O, keyof ExplainOptions> & string;
 
-/** Turns any Target into an output weighting; the predicted class needs one forward pass. */
-export async function resolveTarget(model: Model, inputs: Tensor, target: Target | undefined): Promise<ResolvedTarget> {
-  const n = inputs.shape[0];
-  const k = model.outputSize;
-  const checkClass = (c: number) => {
-    if (!Number.isInteger(c) || c < 0 || c >= k) throw new Error(`target ${c} is not a class index of this model (it has ${k} outputs: 0..${k - 1})`);
-  };
-  if (target === undefined) {
-    const classes = argmaxRows(await model.forward(inputs));
-    return { cotangent: oneHot(classes, k), classes };
+/**
+ * Declares a method's options with their keys checked against its options type, so a declaration
+ * cannot name a property the method never reads under that name.
+ */
+export function declareOptions<O extends ExplainOptions>(specs: readonly (OptionSpec & { readonly key: OptionKey<O> })[]): readonly (OptionSpec & { readonly key: OptionKey<O> })[] {
+  const seen = new Set<string>();
+  for (const s of specs) {
+    if (seen.has(s.key)) throw new Error(`option '${s.key}' is declared twice`);
+    seen.add(s.key);
   }
-  if (typeof target === 'number') {
-    checkClass(target);
-    const classes = new Array<number>(n).fill(target);
-    return { cotangent: oneHot(classes, k), classes };
-  }
-  if (Array.isArray(target)) {
-    const classes = target as number[];
-    if (classes.length !== n) throw new Error(`got ${classes.length} targets for ${n} inputs; give one per input or a single class`);
-    classes.forEach(checkClass);
-    return { cotangent: oneHot(classes, k), classes: [...classes] };
-  }
-  const { cotangent } = target as { cotangent: Tensor };
-  if (cotangent.shape.length !== 2 || cotangent.shape[0] !== n || cotangent.shape[1] !== k) {
-    throw new Error(`target cotangent has shape ${shapeToString(cotangent.shape)}; it must be [${n}, ${k}]`);
-  }
-  return { cotangent };
-}
-
-/** Weighted output per row: Σ_k output[i,k]·cotangent[i,k]. */
-export function weightedOutput(output: Tensor, cotangent: Tensor, rowOfOutput: (i: number) => number = (i) => i): Float64Array {
-  const [n, k] = output.shape;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rowOfOutput(i);
-    let s = 0;
-    for (let j = 0; j < k; j++) s += output.data[i * k + j] * cotangent.data[r * k + j];
-    out[i] = s;
-  }
-  return out;
+  return specs;
 }

@@ -23,8 +23,9 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { shapeToString, tensor } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
+import type { OptionSpec } from '../options/option-spec.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { resolveTarget } from './explainer.js';
+import { declareOptions, resolveTarget } from './explainer.js';
 
 export type Upsample = 'none' | 'nearest' | 'bilinear';
 export const UPSAMPLE_MODES: readonly Upsample[] = ['none', 'nearest', 'bilinear'];
@@ -37,6 +38,21 @@ export interface GradCamOptions extends ExplainOptions {
   /** Resize to the input's spatial size (default 'nearest', Captum's interpolate default). */
   upsample?: Upsample;
 }
+
+/** The layer option every layer method declares; the CLI says how to list the names when it is missing. */
+export const LAYER_OPTION: OptionSpec & { readonly key: 'layer' } = {
+  key: 'layer',
+  flag: '--layer',
+  kind: 'string',
+  placeholder: '<name>',
+  help: "inner value or node name of a 4-D layer (list them with 'trustscope layers --model M.onnx')",
+};
+
+export const GRAD_CAM_OPTIONS = declareOptions<GradCamOptions>([
+  LAYER_OPTION,
+  { key: 'relu', flag: '--relu-attributions', kind: 'boolean', default: false, help: "ReLU the map (Captum's relu_attributions; without it negative evidence is kept)" },
+  { key: 'upsample', flag: '--upsample', kind: 'choice', choices: UPSAMPLE_MODES, default: 'nearest', placeholder: '<mode>', help: `${UPSAMPLE_MODES.join(' | ')} resize of the one-channel map [N, 1, H, W] to the input size` },
+]);
 
 const LAYERS_HINT = "list the model's layers with 'trustscope layers --model M.onnx'";
 
@@ -140,6 +156,11 @@ function camExplainer(name: string, description: string, weigh: Weigh): Explaine
   return {
     name,
     description,
+    options: GRAD_CAM_OPTIONS,
+    output: 'map',
+    needs: { layer: true },
+    usesTarget: true,
+    usesSeed: false,
     async attribute(model, inputs, options = {}) {
       const { layer, relu = false, upsample = 'nearest' } = options;
       if (layer === undefined || layer === '') {

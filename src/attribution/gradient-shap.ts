@@ -14,67 +14,59 @@
  * (noise for every value when stdevs > 0, baseline index, α). The draws are returned in extras.
  *
  * Every sample of every input goes to model.vjp as one batch (the model splits it by its
- * internalBatchSize); only very large batches are split here, by whole inputs.
+ * internalBatchSize); only batches beyond MAX_BATCH_VALUES are split here, by whole inputs.
  */
-import type { Tensor } from '../tensor/tensor.js';
-import { shapeToString, sizeOf, tensor } from '../tensor/tensor.js';
+import { sizeOf, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { resolveTarget } from './explainer.js';
+import { declareOptions, resolveTarget } from './explainer.js';
+import { baselineDistribution, type Baseline } from './common/baselines.js';
+import { inputsPerBatch } from './common/batching.js';
+import { cotangentRows } from './common/target.js';
 
 export interface GradientShapOptions extends ExplainOptions {
   /** Baseline distribution: [B, ...input shape], one example (...input shape), or a value (default 0). */
-  baselines?: number | Tensor;
-  /** Samples per input (Captum's n_samples, default 5). */
-  samples?: number;
+  baselines?: Baseline;
+  /** Samples per input (Captum's n_samples, default 5; named as the noise tunnel's, whose flag it shares). */
+  ntSamples?: number;
   /** Standard deviation of the Gaussian noise added to each sample, in input units (default 0.0). */
   stdevs?: number;
 }
 
-/** Values per model call, at most: bounds the JS-side batch (samples × inputs × pixels). */
-const MAX_BATCH_VALUES = 1 << 24;
-
-/** The baseline distribution as B rows of d values. */
-function baselineRows(baselines: number | Tensor | undefined, inputs: Tensor): { data: Float32Array; count: number } {
-  const tail = inputs.shape.slice(1);
-  const d = sizeOf(tail);
-  if (baselines === undefined || typeof baselines === 'number') {
-    const v = baselines ?? 0;
-    if (!Number.isFinite(v)) throw new Error(`gradient-shap baseline must be a finite number (got ${v})`);
-    return { data: new Float32Array(d).fill(v), count: 1 };
-  }
-  if (shapeToString(baselines.shape) === shapeToString(tail)) return { data: baselines.data, count: 1 };
-  if (baselines.shape.length === inputs.shape.length && baselines.shape[0] >= 1 && shapeToString(baselines.shape.slice(1)) === shapeToString(tail)) {
-    return { data: baselines.data, count: baselines.shape[0] };
-  }
-  throw new Error(`gradient-shap baselines have shape ${shapeToString(baselines.shape)}; they must be a number, one example ${shapeToString(tail)}, or a distribution [B, ${tail.join(', ')}]`);
-}
+export const GRADIENT_SHAP_OPTIONS = declareOptions<GradientShapOptions>([
+  { key: 'ntSamples', flag: '--nt-samples', kind: 'integer', min: 1, default: 5, help: "samples per image (Captum's n_samples)" },
+  { key: 'stdevs', flag: '--stdevs', kind: 'number', min: 0, default: 0, placeholder: '<sigma>', help: 'noise standard deviation in input units' },
+  { key: 'baselines', flag: '--baselines', kind: 'array-file', placeholder: '<file.npy>', help: 'baseline distribution (B, C, H, W) or one baseline (C, H, W) to draw from (default one all-zero image)' },
+]);
 
 export const gradientShap: Explainer<GradientShapOptions> = {
   name: 'gradient-shap',
-  description: "GradientSHAP: mean over samples of (x' − b) ⊙ grad at b + α(x' − b), b drawn from the baseline distribution, α ~ U(0,1), x' = x + N(0, stdevs²) (samples 5, stdevs 0.0, baselines one all-zero example, seed 0, as Captum's GradientShap)",
+  description: "GradientSHAP: mean over samples of (x' − b) ⊙ grad at b + α(x' − b), b drawn from the baseline distribution, α ~ U(0,1), x' = x + N(0, stdevs²) (samples 5, stdevs 0.0, baselines one all-zero example, as Captum's GradientShap)",
+  options: GRADIENT_SHAP_OPTIONS,
+  output: 'input',
+  needs: {},
+  usesTarget: true,
+  usesSeed: true,
   async attribute(model, inputs, options = {}) {
-    const samples = options.samples ?? 5;
+    const samples = options.ntSamples ?? 5;
     const stdevs = options.stdevs ?? 0;
-    if (!Number.isInteger(samples) || samples < 1) throw new Error(`gradient-shap: samples must be an integer ≥ 1 (got ${samples})`);
+    if (!Number.isInteger(samples) || samples < 1) throw new Error(`gradient-shap: ntSamples must be an integer ≥ 1 (got ${samples})`);
     if (!(Number.isFinite(stdevs) && stdevs >= 0)) throw new Error(`gradient-shap: stdevs must be a number ≥ 0 (got ${stdevs})`);
-    const base = baselineRows(options.baselines, inputs);
+    const base = baselineDistribution(options.baselines, inputs, 'gradient-shap');
     const n = inputs.shape[0];
     const tail = inputs.shape.slice(1);
     const d = sizeOf(tail);
     const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
-    const k = cotangent.shape[1];
     const rng = new Random(options.seed ?? 0);
     const values = new Float32Array(n * d);
     const baselineIndex: number[][] = [];
     const alphas: number[][] = [];
-    const group = Math.max(1, Math.floor(MAX_BATCH_VALUES / (samples * Math.max(1, d))));
+    const group = inputsPerBatch(samples, d);
     for (let g0 = 0; g0 < n; g0 += group) {
       const g = Math.min(group, n - g0);
       // Row r·samples + s is sample s of input g0 + r. `diff` keeps x' − b for the product afterwards.
       const batch = new Float32Array(g * samples * d);
       const diff = new Float32Array(g * samples * d);
-      const cot = new Float32Array(g * samples * k);
       for (let r = 0; r < g; r++) {
         const i = g0 + r;
         const x = inputs.data.subarray(i * d, (i + 1) * d);
@@ -95,12 +87,12 @@ export const gradientShap: Explainer<GradientShapOptions> = {
             batch[row + j] = alpha * noisy[j] + (1 - alpha) * b[j];
             noisy[j] -= b[j];
           }
-          cot.set(cotangent.data.subarray(i * k, (i + 1) * k), (r * samples + s) * k);
         }
         baselineIndex.push(picks);
         alphas.push(as);
       }
-      const { inputGrad } = await model.vjp(tensor([g * samples, ...tail], batch), tensor([g * samples, k], cot));
+      const cot = cotangentRows(cotangent, g * samples, (row) => g0 + Math.floor(row / samples));
+      const { inputGrad } = await model.vjp(tensor([g * samples, ...tail], batch), cot);
       for (let r = 0; r < g; r++) {
         const i = g0 + r;
         for (let j = 0; j < d; j++) {

@@ -12,6 +12,11 @@ import { modelWithRules } from './modified-backward.js';
 export const guidedBackprop: Explainer<ExplainOptions> = {
   name: 'guided-backprop',
   description: "guided backpropagation: the target's gradient with each ReLU passing back only positive gradients (signed, as Captum's GuidedBackprop)",
+  options: [],
+  output: 'input',
+  needs: { backwardRules: true },
+  usesTarget: true,
+  usesSeed: false,
   async attribute(model, inputs, options = {}) {
     const guided = modelWithRules(model, 'guided-backprop', 'guided-backprop');
     const { cotangent, classes } = await resolveTarget(model, inputs, options.target);

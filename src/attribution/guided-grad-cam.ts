@@ -6,17 +6,30 @@
  */
 import { shapeToString, tensor } from '../tensor/tensor.js';
 import type { Explainer } from './explainer.js';
-import { gradCam, type GradCamOptions } from './grad-cam.js';
+import { declareOptions } from './explainer.js';
+import { gradCam, LAYER_OPTION, type GradCamOptions } from './grad-cam.js';
 import { guidedBackprop } from './guided-backprop.js';
 
 export type GuidedGradCamOptions = Omit<GradCamOptions, 'relu' | 'upsample'> & { upsample?: 'nearest' | 'bilinear' };
 
+const UPSAMPLE = ['nearest', 'bilinear'] as const;
+
+export const GUIDED_GRAD_CAM_OPTIONS = declareOptions<GuidedGradCamOptions>([
+  LAYER_OPTION,
+  { key: 'upsample', flag: '--upsample', kind: 'choice', choices: UPSAMPLE, default: 'nearest', placeholder: '<mode>', help: `${UPSAMPLE.join(' | ')} resize of the Grad-CAM factor to the input size` },
+]);
+
 export const guidedGradCam: Explainer<GuidedGradCamOptions> = {
   name: 'guided-grad-cam',
   description: "guided Grad-CAM on --layer: guided backprop × ReLU(Grad-CAM) resized to the input (nearest by default, as Captum's GuidedGradCam)",
+  options: GUIDED_GRAD_CAM_OPTIONS,
+  output: 'input',
+  needs: { layer: true, backwardRules: true },
+  usesTarget: true,
+  usesSeed: false,
   async attribute(model, inputs, options = {}) {
     const upsample = options.upsample ?? 'nearest';
-    if (upsample !== 'nearest' && upsample !== 'bilinear') throw new Error(`guided-grad-cam: upsample must be nearest or bilinear (got '${String(upsample)}')`);
+    if (!(UPSAMPLE as readonly string[]).includes(upsample)) throw new Error(`guided-grad-cam: upsample must be nearest or bilinear (got '${String(upsample)}')`);
     if (inputs.shape.length !== 4) throw new Error(`guided-grad-cam needs image inputs [N, C, H, W]; got ${shapeToString(inputs.shape)}`);
     const cam = await gradCam.attribute(model, inputs, { ...options, relu: true, upsample });
     // Explain the same classes Grad-CAM did (the predicted class is resolved only once).

@@ -10,6 +10,11 @@ import { resolveTarget } from './explainer.js';
 export const inputXGradient: Explainer<ExplainOptions> = {
   name: 'input-x-gradient',
   description: 'input × gradient x ⊙ d output[target] / d input (signed, as Captum\'s InputXGradient)',
+  options: [],
+  output: 'input',
+  needs: {},
+  usesTarget: true,
+  usesSeed: false,
   async attribute(model, inputs, options = {}) {
     const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
     const { inputGrad } = await model.vjp(inputs, cotangent);

@@ -13,10 +13,12 @@
  * internalBatchSize), together with the two end points x and b, whose outputs give Captum's
  * convergence delta Σ IG − (f(x) − f(b)) per image.
  */
-import type { Tensor } from '../tensor/tensor.js';
-import { shapeToString, sizeOf, tensor } from '../tensor/tensor.js';
+import { sizeOf, tensor } from '../tensor/tensor.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { resolveTarget, weightedOutput } from './explainer.js';
+import { declareOptions, resolveTarget, weightedOutput } from './explainer.js';
+import { expandBaseline, type Baseline } from './common/baselines.js';
+import { inputsPerBatch } from './common/batching.js';
+import { cotangentRows } from './common/target.js';
 
 export const INTEGRATION_RULES = ['gausslegendre', 'riemann_left', 'riemann_right', 'riemann_middle', 'riemann_trapezoid'] as const;
 export type IntegrationRule = (typeof INTEGRATION_RULES)[number];
@@ -27,7 +29,7 @@ export interface IntegratedGradientsOptions extends ExplainOptions {
   /** Quadrature rule (Captum's method, default 'gausslegendre'). */
   rule?: IntegrationRule;
   /** Start of the path: a value, a tensor of the inputs' shape, or one example for all (default 0). */
-  baseline?: number | Tensor;
+  baseline?: Baseline;
 }
 
 /** Gauss–Legendre nodes (ascending) and weights on [−1, 1], by Newton's method on P_n. */
@@ -83,55 +85,36 @@ export function integrationPoints(rule: IntegrationRule, steps: number): { alpha
   return { alphas, weights };
 }
 
-/**
- * The baseline as a full array of the inputs' shape: a value, a tensor of the inputs' shape, or one
- * example ([1, …] or without the batch dimension) repeated for every input.
- */
-export function expandBaseline(baseline: number | Tensor | undefined, inputs: Tensor, method = 'integrated gradients'): Float32Array {
-  const n = inputs.shape[0];
-  const d = sizeOf(inputs.shape.slice(1));
-  if (baseline === undefined || typeof baseline === 'number') {
-    const v = baseline ?? 0;
-    if (!Number.isFinite(v)) throw new Error(`${method} baseline must be a finite number (got ${v})`);
-    return new Float32Array(n * d).fill(v);
-  }
-  const tail = shapeToString(inputs.shape.slice(1));
-  if (shapeToString(baseline.shape) === shapeToString(inputs.shape)) return baseline.data;
-  const one =
-    (baseline.shape.length === inputs.shape.length && baseline.shape[0] === 1 && shapeToString(baseline.shape.slice(1)) === tail) ||
-    shapeToString(baseline.shape) === tail;
-  if (!one) {
-    throw new Error(`${method} baseline has shape ${shapeToString(baseline.shape)}; it must be a number, one example ${tail}, or match the inputs ${shapeToString(inputs.shape)}`);
-  }
-  const out = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) out.set(baseline.data, i * d);
-  return out;
-}
-
-/** Values per model call, at most: bounds the JS-side batch (steps × images × pixels) for big images. */
-const MAX_BATCH_VALUES = 1 << 24;
+export const INTEGRATED_GRADIENTS_OPTIONS = declareOptions<IntegratedGradientsOptions>([
+  { key: 'steps', flag: '--steps', kind: 'integer', min: 1, default: 50, help: "integration steps (Captum's n_steps)" },
+  { key: 'rule', flag: '--rule', kind: 'choice', choices: INTEGRATION_RULES, default: 'gausslegendre', placeholder: '<name>', help: `quadrature rule: ${INTEGRATION_RULES.join(' | ')} (Captum's method)` },
+  { key: 'baseline', flag: '--baseline', kind: 'number', default: 0, help: 'start of the path (a constant image)' },
+]);
 
 export const integratedGradients: Explainer<IntegratedGradientsOptions> = {
   name: 'integrated-gradients',
   description: "integrated gradients (x − baseline) ⊙ ∫ grad along the straight path (steps 50, rule gausslegendre, baseline 0, as Captum); extras.convergenceDelta per image",
+  options: INTEGRATED_GRADIENTS_OPTIONS,
+  output: 'input',
+  needs: {},
+  usesTarget: true,
+  usesSeed: false,
   async attribute(model, inputs, options = {}) {
     const steps = options.steps ?? 50;
     const rule = options.rule ?? 'gausslegendre';
     const { alphas, weights } = integrationPoints(rule, steps);
-    const base = expandBaseline(options.baseline, inputs);
+    const base = expandBaseline(options.baseline, inputs, 'integrated gradients');
     const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
     const n = inputs.shape[0];
     const d = sizeOf(inputs.shape.slice(1));
-    const k = cotangent.shape[1];
     const values = new Float32Array(n * d);
     const delta = new Array<number>(n);
     // Rows per image: one per step, plus the end points x and b for the convergence delta.
     const rowsPerImage = steps + 2;
-    const group = Math.max(1, Math.floor(MAX_BATCH_VALUES / (rowsPerImage * Math.max(1, d))));
+    const group = inputsPerBatch(rowsPerImage, d);
     for (let g0 = 0; g0 < n; g0 += group) {
       const g = Math.min(group, n - g0);
       const batch = new Float32Array(rowsPerImage * g * d);
-      const cot = new Float32Array(rowsPerImage * g * k);
       // Captum's layout: step-major, row s·g + r is image g0 + r at α_s; then g rows of x, g of b.
       for (let s = 0; s < steps; s++) {
         const a = alphas[s];
@@ -139,12 +122,13 @@ export const integratedGradients: Explainer<IntegratedGradientsOptions> = {
           const src = (g0 + r) * d;
           const dst = (s * g + r) * d;
           for (let j = 0; j < d; j++) batch[dst + j] = base[src + j] + a * (inputs.data[src + j] - base[src + j]);
-          cot.set(cotangent.data.subarray((g0 + r) * k, (g0 + r + 1) * k), (s * g + r) * k);
         }
       }
       batch.set(inputs.data.subarray(g0 * d, (g0 + g) * d), steps * g * d);
       batch.set(base.subarray(g0 * d, (g0 + g) * d), (steps + 1) * g * d);
-      const { output, inputGrad } = await model.vjp(tensor([rowsPerImage * g, ...inputs.shape.slice(1)], batch), tensor([rowsPerImage * g, k], cot));
+      // Every row weights the outputs as its image does (the end points' gradients go unused).
+      const cot = cotangentRows(cotangent, rowsPerImage * g, (row) => g0 + (row % g));
+      const { output, inputGrad } = await model.vjp(tensor([rowsPerImage * g, ...inputs.shape.slice(1)], batch), cot);
 
       const scores = weightedOutput(output, cotangent, (row) => g0 + (row % g));
       const total = new Float64Array(g * d);

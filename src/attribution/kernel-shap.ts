@@ -24,16 +24,21 @@
  * (M − 1) / (C(M, k) k (M − k)) and imposes the two end-point constraints exactly (the limit of
  * infinite weight) by eliminating the intercept and φ_M, which gives the exact Shapley values.
  *
- * Coalitions of all inputs go to model.forward in chunks of internalBatchSize rows (default 256).
+ * Coalitions of all inputs go to the model as whole batches (feature-mask.ts's evaluateCoalitions).
  * `values` broadcasts each φ to every element of its feature; extras.phi is [N, M].
  */
-import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
+import { weightedRidge } from '../tensor/linalg.js';
+import { allCoalitions, sampleCoalitions, shapleyKernel } from '../tensor/shapley-kernel.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { resolveTarget } from './explainer.js';
-import { broadcastFeatures, checkBaseline, evaluateCoalitions, featureTable, weightedRidge } from './feature-mask.js';
-import { imageFeatureMasks, type SegmentOptions } from './segmentation/feature-masks.js';
+import { declareOptions, resolveTarget } from './explainer.js';
+import { expandBaseline, type Baseline } from './common/baselines.js';
+import { broadcastFeatures, evaluateCoalitions, featureTable } from './feature-mask.js';
+import { imageFeatureMasks, SEGMENT_OPTIONS, type SegmentOptions } from './segmentation/feature-masks.js';
+
+// The coalition sampler is shared with tabular Shapley values (tensor/shapley-kernel.ts).
+export { allCoalitions, sampleCoalitions, shapleyKernel };
 
 export interface KernelShapOptions extends ExplainOptions, SegmentOptions {
   /** Side of the square patches that form the features of image inputs (default 4). */
@@ -41,55 +46,24 @@ export interface KernelShapOptions extends ExplainOptions, SegmentOptions {
   /** Coalitions per input, the two end points included (default 25 × features). */
   samples?: number;
   /** Value of absent features: a number or a tensor of the inputs' shape (default 0). */
-  baseline?: number | Tensor;
+  baseline?: Baseline;
   /** Enumerate all 2^M coalitions (M ≤ 12) for exact Shapley values. */
   exact?: boolean;
   /** Ridge on the coefficients for numerical stability (default 1e-9). */
   ridge?: number;
 }
 
+export const KERNEL_SHAP_OPTIONS = declareOptions<KernelShapOptions>([
+  ...SEGMENT_OPTIONS,
+  { key: 'samples', flag: '--coalitions', kind: 'integer', min: 2, help: 'sampled coalitions per image, the two end points included (default: 25 × features)' },
+  { key: 'exact', flag: '--exact', kind: 'boolean', default: false, help: 'enumerate all 2^M coalitions (M ≤ 12 features) for exact Shapley values' },
+  { key: 'baseline', flag: '--baseline', kind: 'number', default: 0, help: 'value of an absent feature' },
+  { key: 'ridge', flag: '--ridge', kind: 'number', min: 0, default: 1e-9, help: 'ridge on the surrogate coefficients, for numerical stability' },
+]);
+
 /** Weight Captum gives the all-present and all-absent coalitions. */
 export const END_POINT_WEIGHT = 1e6;
 export const MAX_EXACT_FEATURES = 12;
-
-function binomial(n: number, k: number): number {
-  let r = 1;
-  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
-  return r;
-}
-
-/** Shapley kernel weight of one coalition of size k among m features (0 < k < m). */
-export function shapleyKernel(m: number, k: number): number {
-  return (m - 1) / (binomial(m, k) * k * (m - k));
-}
-
-/** Sampled coalitions by Captum's scheme: all-present, all-absent, then kernel-distributed sizes. */
-export function sampleCoalitions(m: number, samples: number, rng: Random): Uint8Array[] {
-  const rows: Uint8Array[] = [new Uint8Array(m).fill(1), new Uint8Array(m)];
-  if (m < 2) return rows;
-  const cdf: number[] = [];
-  let acc = 0;
-  for (let k = 1; k < m; k++) cdf.push((acc += (m - 1) / (k * (m - k))));
-  const order = Array.from({ length: m }, (_, i) => i);
-  while (rows.length < samples) {
-    const u = rng.next() * acc;
-    let k = 1;
-    while (k < m - 1 && cdf[k - 1] <= u) k++;
-    const z = new Uint8Array(m);
-    for (let i = 0; i < k; i++) {
-      const j = rng.int(i, m);
-      [order[i], order[j]] = [order[j], order[i]];
-      z[order[i]] = 1;
-    }
-    rows.push(z);
-  }
-  return rows;
-}
-
-/** All 2^m coalitions, coalition c having feature j present when bit j of c is set. */
-export function allCoalitions(m: number): Uint8Array[] {
-  return Array.from({ length: 2 ** m }, (_, c) => Uint8Array.from({ length: m }, (_, j) => (c >> j) & 1));
-}
 
 /** Exact constrained fit: φ₀ = v(∅), Σφ = v(all) − v(∅), kernel-weighted least squares for the rest. */
 function exactFit(rows: readonly Uint8Array[], y: Float64Array, m: number, ridge: number): { intercept: number; coef: Float64Array } {
@@ -120,7 +94,12 @@ function exactFit(rows: readonly Uint8Array[], y: Float64Array, m: number, ridge
 export const kernelShap: Explainer<KernelShapOptions> = {
   name: 'kernel-shap',
   description:
-    'KernelSHAP (Captum): weighted linear surrogate on Shapley-kernel-sampled coalitions of patch×patch features (patch 4, samples 25 × features, baseline 0, seed 0; exact enumeration for ≤ 12 features); extras.phi [N, features]',
+    'KernelSHAP (Captum): weighted linear surrogate on Shapley-kernel-sampled coalitions of patch×patch features (patch 4, samples 25 × features, baseline 0; exact enumeration for ≤ 12 features); extras.phi [N, features]',
+  options: KERNEL_SHAP_OPTIONS,
+  output: 'input',
+  needs: {},
+  usesTarget: true,
+  usesSeed: true,
   async attribute(model, inputs, options = {}) {
     // One mask per image: patches share one; SLIC superpixels give each image its own count M_i.
     const masks = imageFeatureMasks(inputs, options, 'kernel-shap');
@@ -128,8 +107,7 @@ export const kernelShap: Explainer<KernelShapOptions> = {
     const m = Math.max(0, ...counts);
     const sameCount = counts.every((c) => c === m);
     const n = inputs.shape[0];
-    const baseline = options.baseline ?? 0;
-    checkBaseline('kernel-shap', inputs, baseline);
+    const baseline = expandBaseline(options.baseline, inputs, 'kernel-shap');
     const exact = options.exact ?? false;
     const ridge = options.ridge ?? 1e-9;
     if (exact && m > MAX_EXACT_FEATURES) throw new Error(`kernel-shap: exact enumeration needs ≤ ${MAX_EXACT_FEATURES} features (got ${m}); use a larger patch or sampling`);
@@ -143,7 +121,7 @@ export const kernelShap: Explainer<KernelShapOptions> = {
     const enumerated = new Map<number, Uint8Array[]>();
     const enumerate = (mi: number) => enumerated.get(mi) ?? enumerated.set(mi, allCoalitions(mi)).get(mi)!;
     const coalitions = counts.map((mi) => (exact ? enumerate(mi) : sampleCoalitions(mi, samplesFor(mi), rng)));
-    const scores = await evaluateCoalitions(model, inputs, baseline, masks, coalitions, cotangent, options.internalBatchSize ?? 256);
+    const scores = await evaluateCoalitions(model, inputs, baseline, masks, coalitions, cotangent);
 
     const phis: Float64Array[] = [];
     const intercepts = new Float64Array(n);

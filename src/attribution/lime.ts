@@ -15,17 +15,19 @@
  *    least squares (a tiny 1e-9 ridge still keeps under-determined fits solvable).
  *
  * `samples` defaults to 25 × features (Captum: n_samples = 50 whatever the number of features).
- * Copies of all inputs go to model.forward in chunks of internalBatchSize rows (default 256).
+ * Copies of all inputs go to the model as whole batches (feature-mask.ts's evaluateCoalitions).
  * `values` broadcasts each coefficient to its feature's elements; extras.coefficients is [N, M].
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { sizeOf, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
+import { weightedRidge } from '../tensor/linalg.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { resolveTarget } from './explainer.js';
+import { declareOptions, resolveTarget } from './explainer.js';
+import { expandBaseline, type Baseline } from './common/baselines.js';
 import type { FeatureMask } from './feature-mask.js';
-import { broadcastFeatures, checkBaseline, evaluateCoalitions, featureTable, maskOf, weightedRidge } from './feature-mask.js';
-import { imageFeatureMasks, type SegmentOptions } from './segmentation/feature-masks.js';
+import { broadcastFeatures, evaluateCoalitions, featureTable, maskOf } from './feature-mask.js';
+import { imageFeatureMasks, SEGMENT_OPTIONS, type SegmentOptions } from './segmentation/feature-masks.js';
 
 export interface LimeOptions extends ExplainOptions, SegmentOptions {
   /** Side of the square patches that form the features of image inputs (default 4). */
@@ -33,15 +35,23 @@ export interface LimeOptions extends ExplainOptions, SegmentOptions {
   /** Perturbed copies per input (default 25 × features). */
   samples?: number;
   /** Value of absent features: a number or a tensor of the inputs' shape (default 0). */
-  baseline?: number | Tensor;
+  baseline?: Baseline;
   /** Width of the exponential kernel on the cosine distance (default 1.0). */
   kernelWidth?: number;
   /** Ridge penalty of the surrogate on the normalised loss (default 0.01; Captum's Lasso alpha). */
   alpha?: number;
 }
 
+export const LIME_OPTIONS = declareOptions<LimeOptions>([
+  ...SEGMENT_OPTIONS,
+  { key: 'samples', flag: '--coalitions', kind: 'integer', min: 2, help: 'perturbed copies per image (default: 25 × features)' },
+  { key: 'baseline', flag: '--baseline', kind: 'number', default: 0, help: 'value of an absent feature' },
+  { key: 'kernelWidth', flag: '--kernel-width', kind: 'number', above: 0, default: 1, placeholder: '<w>', help: 'width of the exponential kernel on the cosine distance' },
+  { key: 'alpha', flag: '--lime-alpha', kind: 'number', min: 0, default: 0.01, help: "ridge penalty of the surrogate (Captum's Lasso alpha)" },
+]);
+
 /** Cosine distance between input i and its copy under coalition z, computed without building the copy. */
-function cosineDistance(inputs: Tensor, baseline: number | Tensor, mask: FeatureMask, i: number, z: Uint8Array): number {
+function cosineDistance(inputs: Tensor, baseline: Float32Array, mask: FeatureMask, i: number, z: Uint8Array): number {
   const d = sizeOf(inputs.shape.slice(1));
   const off = i * d;
   let dot = 0;
@@ -49,7 +59,7 @@ function cosineDistance(inputs: Tensor, baseline: number | Tensor, mask: Feature
   let np = 0;
   for (let e = 0; e < d; e++) {
     const x = inputs.data[off + e];
-    const p = z[mask.featureOf[e]] === 1 ? x : typeof baseline === 'number' ? baseline : baseline.data[off + e];
+    const p = z[mask.featureOf[e]] === 1 ? x : baseline[off + e];
     dot += x * p;
     nx += x * x;
     np += p * p;
@@ -60,15 +70,19 @@ function cosineDistance(inputs: Tensor, baseline: number | Tensor, mask: Feature
 export const lime: Explainer<LimeOptions> = {
   name: 'lime',
   description:
-    'LIME (Captum defaults): surrogate on Bernoulli(0.5) coalitions of patch×patch features weighted by exp(−cos_dist²/2w²) (patch 4, samples 25 × features, width 1, baseline 0, seed 0); weighted ridge alpha 0.01 instead of Captum’s Lasso',
+    'LIME (Captum defaults): surrogate on Bernoulli(0.5) coalitions of patch×patch features weighted by exp(−cos_dist²/2w²) (patch 4, samples 25 × features, width 1, baseline 0); weighted ridge alpha 0.01 instead of Captum’s Lasso',
+  options: LIME_OPTIONS,
+  output: 'input',
+  needs: {},
+  usesTarget: true,
+  usesSeed: true,
   async attribute(model, inputs, options = {}) {
     // One mask per image: patches share one; SLIC superpixels give each image its own count M_i.
     const masks = imageFeatureMasks(inputs, options, 'lime');
     const counts = masks.map((k) => k.count);
     const m = Math.max(0, ...counts);
     const n = inputs.shape[0];
-    const baseline = options.baseline ?? 0;
-    checkBaseline('lime', inputs, baseline);
+    const baseline = expandBaseline(options.baseline, inputs, 'lime');
     const samples = options.samples ?? 25 * m;
     const width = options.kernelWidth ?? 1;
     const alpha = options.alpha ?? 0.01;
@@ -79,7 +93,7 @@ export const lime: Explainer<LimeOptions> = {
 
     const rng = new Random(options.seed ?? 0);
     const coalitions = counts.map((mi) => Array.from({ length: samples }, () => Uint8Array.from({ length: mi }, () => (rng.next() < 0.5 ? 1 : 0))));
-    const scores = await evaluateCoalitions(model, inputs, baseline, masks, coalitions, cotangent, options.internalBatchSize ?? 256);
+    const scores = await evaluateCoalitions(model, inputs, baseline, masks, coalitions, cotangent);
 
     const coefs: Float64Array[] = [];
     const intercepts = new Float64Array(n);

@@ -16,8 +16,10 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { sizeOf, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
-import type { Explainer, ExplainOptions, Target } from './explainer.js';
-import { resolveTarget } from './explainer.js';
+import type { Explainer, ExplainOptions } from './explainer.js';
+import { declareOptions, resolveTarget } from './explainer.js';
+import { inputsPerBatch } from './common/batching.js';
+import { targetRows } from './common/target.js';
 import { saliency } from './saliency.js';
 import type { SaliencyOptions } from './saliency.js';
 
@@ -32,8 +34,15 @@ export interface NoiseTunnelOptions extends ExplainOptions {
   noiseFraction?: number;
 }
 
-/** Values per call to the wrapped method, at most (samples × images × pixels). */
-const MAX_BATCH_VALUES = 1 << 24;
+/**
+ * The tunnel's own options. σ has no declared default: the method applies Captum's 1.0 only when
+ * neither stdevs nor noiseFraction is given, so declaring it would make the two collide.
+ */
+export const NOISE_TUNNEL_OPTIONS = declareOptions<NoiseTunnelOptions>([
+  { key: 'ntSamples', flag: '--nt-samples', kind: 'integer', min: 1, default: 5, help: "noisy copies per image (Captum's nt_samples)" },
+  { key: 'stdevs', flag: '--stdevs', kind: 'number', min: 0, placeholder: '<sigma>', help: "noise standard deviation in input units (default: 1.0, Captum's, unless --noise-fraction)" },
+  { key: 'noiseFraction', flag: '--noise-fraction', kind: 'number', min: 0, placeholder: '<f>', help: 'instead of --stdevs, σ = f × (max − min) of each image (SmoothGrad paper: 0.1–0.2)' },
+]);
 
 function repeatRows(data: Float32Array, rows: readonly number[], rowSize: number, times: number): Float32Array {
   const out = new Float32Array(rows.length * times * rowSize);
@@ -49,6 +58,12 @@ export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType
   return {
     name,
     description,
+    // The wrapped method's options pass through to it (saliency's --signed).
+    options: [...base.options, ...NOISE_TUNNEL_OPTIONS],
+    output: base.output,
+    needs: base.needs,
+    usesTarget: base.usesTarget,
+    usesSeed: true,
     async attribute(model, inputs, options = {} as O & NoiseTunnelOptions) {
       const { ntSamples = 5, stdevs, noiseFraction, ...rest } = options;
       const samples = ntSamples;
@@ -61,7 +76,6 @@ export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType
       const tail = inputs.shape.slice(1);
       const d = sizeOf(tail);
       const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
-      const k = cotangent.shape[1];
       const sigma = Array.from({ length: n }, (_, i) => {
         if (noiseFraction === undefined) return stdevs ?? 1.0;
         let lo = Infinity;
@@ -74,7 +88,7 @@ export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType
       });
       const rng = new Random(options.seed ?? 0);
       const mean = new Float32Array(n * d);
-      const group = Math.max(1, Math.floor(MAX_BATCH_VALUES / (samples * Math.max(1, d))));
+      const group = inputsPerBatch(samples, d);
       for (let g0 = 0; g0 < n; g0 += group) {
         const images = Array.from({ length: Math.min(group, n - g0) }, (_, r) => g0 + r);
         // Row r·samples + s is sample s of image g0 + r (Captum's repeat_interleave order).
@@ -82,9 +96,7 @@ export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType
         images.forEach((i, r) => {
           rng.addNormal(noisy, r * samples * d, (r + 1) * samples * d, sigma[i]);
         });
-        const target: Target = classes
-          ? images.flatMap((i) => new Array<number>(samples).fill(classes[i]))
-          : { cotangent: tensor([images.length * samples, k], repeatRows(cotangent.data, images, k, samples)) };
+        const target = targetRows({ cotangent, classes }, images.length * samples, (row) => images[Math.floor(row / samples)]);
         const baseOptions = { ...rest, target } as unknown as O & { baseline?: unknown };
         // A baseline per input follows its input into every noisy copy (Captum expands it the same way).
         const bl = baseOptions.baseline as Tensor | number | undefined;
@@ -112,7 +124,7 @@ export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType
   };
 }
 
-const defaults = '5 samples, stdevs 1.0 absolute or noiseFraction × (max − min), seed 0';
+const defaults = '5 samples, stdevs 1.0 absolute or noiseFraction × (max − min)';
 export const smoothGrad = noiseTunnel<SaliencyOptions>(saliency, 'smoothgrad', 'smoothgrad', `SmoothGrad: mean of saliency |grad| over noisy copies (${defaults}, as Captum's NoiseTunnel)`);
 export const smoothGradSq = noiseTunnel<SaliencyOptions>(saliency, 'smoothgrad_sq', 'smoothgrad-sq', `SmoothGrad²: mean of squared saliency over noisy copies (${defaults})`);
 export const varGrad = noiseTunnel<SaliencyOptions>(saliency, 'vargrad', 'vargrad', `VarGrad: variance of saliency over noisy copies (${defaults})`);

@@ -7,19 +7,27 @@
  * window are refused: they would leave pixels that no placement covers).
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { reshape, shapeToString, tensor } from '../tensor/tensor.js';
+import { reshape, tensor } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
 import type { Attribution, Explainer, ExplainOptions } from './explainer.js';
-import { resolveTarget, weightedOutput } from './explainer.js';
+import { declareOptions, resolveTarget, weightedOutput } from './explainer.js';
+import { expandBaseline, type Baseline } from './common/baselines.js';
+import { scorePerturbedCopies } from './common/perturbed-copies.js';
 
 export interface OcclusionOptions extends ExplainOptions {
   /** Window height and width (default 4×4). */
   window?: number | readonly [number, number];
   /** Step between placements (default 1). */
   stride?: number | readonly [number, number];
-  /** What the window is replaced with: a value, or a tensor of the inputs' shape (Captum's default: 0). */
-  baseline?: number | Tensor;
+  /** What the window is replaced with: a value, one example, or a tensor of the inputs' shape (Captum's default: 0). */
+  baseline?: Baseline;
 }
+
+export const OCCLUSION_OPTIONS = declareOptions<OcclusionOptions>([
+  { key: 'window', flag: '--window', kind: 'integer', min: 1, default: 4, help: 'window side in pixels' },
+  { key: 'stride', flag: '--stride', kind: 'integer', min: 1, default: 1, help: 'step between windows' },
+  { key: 'baseline', flag: '--baseline', kind: 'number', default: 0, help: 'value written into the window' },
+]);
 
 function pair(v: number | readonly [number, number] | undefined, fallback: number): [number, number] {
   if (v === undefined) return [fallback, fallback];
@@ -35,20 +43,22 @@ export function windowStarts(size: number, window: number, stride: number): numb
 export const occlusion: Explainer<OcclusionOptions> = {
   name: 'occlusion',
   description: 'occlusion: output drop when a window is replaced by the baseline, averaged per pixel (window 4, stride 1, baseline 0)',
+  options: OCCLUSION_OPTIONS,
+  output: 'input',
+  needs: {},
+  usesTarget: true,
+  usesSeed: false,
   async attribute(model, inputs, options = {}) {
     if (inputs.shape.length === 2) return occludeTable(model, inputs, options);
     if (inputs.shape.length !== 4) throw new Error(`occlusion needs image inputs [N, C, H, W] or a table [N, F]; got ${inputs.shape.length}-D`);
     const [n, c, h, w] = inputs.shape;
     const [wh, ww] = pair(options.window, 4);
     const [sh, sw] = pair(options.stride, 1);
-    const baseline = options.baseline ?? 0;
-    if (typeof baseline !== 'number' && baseline.shape.join() !== inputs.shape.join()) {
-      throw new Error(`occlusion baseline has shape ${shapeToString(baseline.shape)}; it must be a number or match the inputs ${shapeToString(inputs.shape)}`);
-    }
     if (wh < 1 || ww < 1 || wh > h || ww > w) throw new Error(`occlusion window ${wh}×${ww} does not fit a ${h}×${w} image`);
     if (sh < 1 || sw < 1) throw new Error(`occlusion stride must be ≥ 1 (got ${sh}×${sw})`);
     // A stride longer than the window skips pixels, whose average over no placements would be 0/0.
     if (sh > wh || sw > ww) throw new Error(`occlusion stride ${sh}×${sw} is larger than the window ${wh}×${ww} and would leave pixels uncovered; use a stride ≤ the window`);
+    const baseline = expandBaseline(options.baseline, inputs, 'occlusion');
     const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
     const base = weightedOutput(await model.forward(inputs), cotangent);
 
@@ -62,35 +72,31 @@ export const occlusion: Explainer<OcclusionOptions> = {
     for (const [y0, x0] of placements) {
       for (let y = y0; y < Math.min(h, y0 + wh); y++) for (let x = x0; x < Math.min(w, x0 + ww); x++) counts[y * w + x]++;
     }
-    // Perturbed copies go to the model in chunks; the model splits them further by its own batch size.
-    const chunk = Math.max(1, options.internalBatchSize ?? 256);
-    const jobs: { img: number; p: number }[] = [];
-    for (let i = 0; i < n; i++) for (let p = 0; p < placements.length; p++) jobs.push({ img: i, p });
-    for (let start = 0; start < jobs.length; start += chunk) {
-      const part = jobs.slice(start, start + chunk);
-      const batch = new Float32Array(part.length * image);
-      part.forEach(({ img, p }, r) => {
-        const dst = batch.subarray(r * image, (r + 1) * image);
-        dst.set(inputs.data.subarray(img * image, (img + 1) * image));
-        const [y0, x0] = placements[p];
+    // Copy i·P + p is image i with placement p replaced by the baseline.
+    const count = placements.length;
+    const scores = await scorePerturbedCopies(model, inputs, cotangent, {
+      count: n * count,
+      inputOf: (copy) => Math.floor(copy / count),
+      fill(copy, into) {
+        const img = Math.floor(copy / count);
+        into.set(inputs.data.subarray(img * image, (img + 1) * image));
+        const [y0, x0] = placements[copy % count];
         for (let ch = 0; ch < c; ch++)
           for (let y = y0; y < Math.min(h, y0 + wh); y++) {
             const from = ch * plane + y * w + x0;
             const to = ch * plane + y * w + Math.min(w, x0 + ww);
-            if (typeof baseline === 'number') dst.fill(baseline, from, to);
-            else dst.set(baseline.data.subarray(img * image + from, img * image + to), from);
+            into.set(baseline.subarray(img * image + from, img * image + to), from);
           }
-      });
-      const out = await model.forward(tensor([part.length, c, h, w], batch));
-      const scores = weightedOutput(out, cotangent, (r) => part[r].img);
-      part.forEach(({ img, p }, r) => {
-        const drop = base[img] - scores[r];
+      },
+    });
+    for (let img = 0; img < n; img++)
+      for (let p = 0; p < count; p++) {
+        const drop = base[img] - scores[img * count + p];
         const [y0, x0] = placements[p];
         for (let ch = 0; ch < c; ch++)
           for (let y = y0; y < Math.min(h, y0 + wh); y++)
             for (let x = x0; x < Math.min(w, x0 + ww); x++) total[img * image + ch * plane + y * w + x] += drop;
-      });
-    }
+      }
     const values = new Float32Array(n * image);
     for (let i = 0; i < n * image; i++) values[i] = total[i] / counts[i % plane];
     return { method: 'occlusion', values: tensor(inputs.shape, values), targets: classes, extras: { placements: placements.length } };
@@ -110,7 +116,7 @@ async function occludeTable(model: Model, inputs: Tensor, options: OcclusionOpti
   };
   // Only forward and outputSize are used by the image path: a view that reshapes rows back to [N, F].
   const asTable: Pick<Model, 'forward' | 'outputSize'> = { outputSize: model.outputSize, forward: (x) => model.forward(reshape(x, [x.shape[0], f])) };
-  const baseline = options.baseline === undefined || typeof options.baseline === 'number' ? options.baseline : reshape(options.baseline, [n, 1, 1, f]);
+  const baseline = options.baseline === undefined || typeof options.baseline === 'number' ? options.baseline : tensor([n, 1, 1, f], expandBaseline(options.baseline, inputs, 'occlusion'));
   const r = await occlusion.attribute(asTable as Model, reshape(inputs, [n, 1, 1, f]), { ...options, window: axis(options.window, 1), stride: axis(options.stride, 1), baseline });
   return { ...r, values: reshape(r.values, [n, f]) };
 }

@@ -12,13 +12,15 @@
  * seeded Random per mask: s² cells row-major (cell is 1 when next() < p), then the shift y, then x.
  *
  * The map is one value per pixel; it is repeated over the channels so `values` has the inputs'
- * shape like every other method. Masked copies go to model.forward in chunks of internalBatchSize
- * rows (default 256); masks are generated chunk by chunk and never all held at once.
+ * shape like every other method. Masked copies (mask-major: copy m·N + i is input i under mask m) go
+ * to model.forward in batches bounded by MAX_BATCH_VALUES, which the model splits by its own batch
+ * size; masks are drawn as their copies are built and dropped once scored, never all held at once.
  */
 import { tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { resolveTarget, weightedOutput } from './explainer.js';
+import { declareOptions, resolveTarget } from './explainer.js';
+import { scorePerturbedCopies } from './common/perturbed-copies.js';
 
 export interface RiseOptions extends ExplainOptions {
   /** Number of random masks N (default 2000). */
@@ -28,6 +30,12 @@ export interface RiseOptions extends ExplainOptions {
   /** Probability p that a grid cell is kept (default 0.5). */
   probability?: number;
 }
+
+export const RISE_OPTIONS = declareOptions<RiseOptions>([
+  { key: 'masks', flag: '--rise-masks', kind: 'integer', min: 1, default: 2000, help: 'number of random masks N' },
+  { key: 'cell', flag: '--cell', kind: 'integer', min: 1, default: 8, help: 'grid cells per side s of each mask' },
+  { key: 'probability', flag: '--probability', kind: 'number', above: 0, max: 1, default: 0.5, placeholder: '<p>', help: 'probability p that a grid cell is kept' },
+]);
 
 /** Bilinear interpolation of `cells` grid values onto `size` output pixels: two cells and weights per pixel. */
 function axisWeights(cells: number, size: number): { i0: Int32Array; i1: Int32Array; f: Float64Array } {
@@ -81,7 +89,12 @@ export function riseMaskGenerator(h: number, w: number, cell: number, probabilit
 
 export const rise: Explainer<RiseOptions> = {
   name: 'rise',
-  description: 'RISE: Σ f(x ⊙ M) M / (N p) over random bilinear-upsampled, shifted s×s Bernoulli(p) masks (masks 2000, cell 8, probability 0.5, seed 0; Petsiuk et al. 2018); the map is repeated over channels',
+  description: 'RISE: Σ f(x ⊙ M) M / (N p) over random bilinear-upsampled, shifted s×s Bernoulli(p) masks (masks 2000, cell 8, probability 0.5; Petsiuk et al. 2018); the map is repeated over channels',
+  options: RISE_OPTIONS,
+  output: 'input',
+  needs: {},
+  usesTarget: true,
+  usesSeed: true,
   async attribute(model, inputs, options = {}) {
     if (inputs.shape.length !== 4) throw new Error(`rise needs image inputs [N, C, H, W]; got ${inputs.shape.length}-D`);
     const [n, c, h, w] = inputs.shape;
@@ -98,30 +111,35 @@ export const rise: Explainer<RiseOptions> = {
     const image = c * plane;
     const sums = new Float64Array(n * plane);
     const masks = riseMaskGenerator(h, w, cell, p, new Random(options.seed ?? 0));
-    const chunk = Math.max(1, options.internalBatchSize ?? 256);
-    // Masks per model call: all inputs under the same masks, at least one mask per call.
-    const perCall = Math.max(1, Math.floor(chunk / n));
-    for (let m0 = 0; m0 < count; m0 += perCall) {
-      const block = Array.from({ length: Math.min(perCall, count - m0) }, () => masks.next());
-      // Row q·n + i is input i under mask m0 + q.
-      const batch = new Float32Array(block.length * n * image);
-      block.forEach((mask, q) => {
-        for (let i = 0; i < n; i++) {
+    // Masks drawn but not yet scored for every input, by mask index.
+    const pending = new Map<number, Float32Array>();
+    await scorePerturbedCopies(
+      model,
+      inputs,
+      cotangent,
+      {
+        count: count * n,
+        inputOf: (copy) => copy % n,
+        fill(copy, into) {
+          const m = Math.floor(copy / n);
+          const i = copy % n;
+          if (i === 0) pending.set(m, masks.next());
+          const mask = pending.get(m)!;
           const src = i * image;
-          const dst = (q * n + i) * image;
           for (let ch = 0; ch < c; ch++)
-            for (let j = 0; j < plane; j++) batch[dst + ch * plane + j] = inputs.data[src + ch * plane + j] * mask[j];
-        }
-      });
-      const out = await model.forward(tensor([block.length * n, c, h, w], batch));
-      const scores = weightedOutput(out, cotangent, (row) => row % n);
-      block.forEach((mask, q) => {
-        for (let i = 0; i < n; i++) {
-          const score = scores[q * n + i];
+            for (let j = 0; j < plane; j++) into[ch * plane + j] = inputs.data[src + ch * plane + j] * mask[j];
+        },
+      },
+      (first, scores) => {
+        scores.forEach((score, r) => {
+          const m = Math.floor((first + r) / n);
+          const i = (first + r) % n;
+          const mask = pending.get(m)!;
           for (let j = 0; j < plane; j++) sums[i * plane + j] += score * mask[j];
-        }
-      });
-    }
+          if (i === n - 1) pending.delete(m);
+        });
+      },
+    );
     const values = new Float32Array(n * image);
     const scale = 1 / (count * p);
     for (let i = 0; i < n; i++)

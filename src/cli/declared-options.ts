@@ -58,7 +58,7 @@ export function declaredValues(
     const out: Record<string, unknown> = {};
     for (const s of options) {
       if (s.default !== undefined) out[s.key] = Array.isArray(s.default) ? [...s.default] : s.default;
-      if (given.some((m) => m.spec.flag === s.flag)) out[s.key] = values[attributeOf(s.flag)];
+      if (given.some((m) => m.spec.flag === s.flag)) out[s.key] = s.kind === 'boolean' ? s.default !== true : values[attributeOf(s.flag)];
     }
     return out;
   });

@@ -13,7 +13,10 @@ export type OptionKind =
   | 'integer'
   /** a finite number, checked against min/max */
   | 'number'
-  /** present or absent (a switch) */
+  /**
+   * present or absent (a switch): giving the flag turns the default around — true when the default
+   * is false or absent, false when the default is true (`--signed` sets saliency's `abs` to false)
+   */
   | 'boolean'
   /** free text */
   | 'string'
@@ -176,12 +179,20 @@ export function mergeOptionSpecs(groups: readonly { owner: string; options: read
   return [...byFlag.values()];
 }
 
-/** `--help` text of a merged option: one owner's line, or "owner: line; owner: line". */
+/**
+ * `--help` text of a merged option, naming its owners (a flag of `explain` belongs to some methods
+ * only, and the user must see which): "owner, owner: line (default d); owner: line (default e)" —
+ * owners with the same line and default share one entry, in declaration order.
+ */
 export function mergedHelp(m: MergedOption): string {
-  const fmt = (d: OptionSpec['default']) => (d === undefined ? '' : ` (default ${Array.isArray(d) ? d.join(',') : String(d)})`);
-  const sameHelp = m.owners.every((o) => o.help === m.owners[0].help);
-  const sameDefault = m.owners.every((o) => JSON.stringify(o.default) === JSON.stringify(m.owners[0].default));
-  if (m.owners.length === 1 || (sameHelp && sameDefault)) return `${m.owners[0].help}${fmt(m.owners[0].default)}`;
-  if (sameHelp) return `${m.owners[0].help} (${m.owners.map((o) => `${o.owner}${fmt(o.default)}`).join(', ')})`;
-  return m.owners.map((o) => `${o.owner}: ${o.help}${fmt(o.default)}`).join('; ');
+  // A switch's help says what giving it does; its default is the state without it, not worth a note.
+  const fmt = (d: OptionSpec['default']) => (d === undefined || m.spec.kind === 'boolean' ? '' : ` (default ${Array.isArray(d) ? d.join(',') : String(d)})`);
+  const entries: { owners: string[]; text: string }[] = [];
+  for (const o of m.owners) {
+    const text = `${o.help}${fmt(o.default)}`;
+    const same = entries.find((e) => e.text === text);
+    if (same) same.owners.push(o.owner);
+    else entries.push({ owners: [o.owner], text });
+  }
+  return entries.map((e) => `${e.owners.join(', ')}: ${e.text}`).join('; ');
 }

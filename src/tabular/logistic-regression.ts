@@ -11,7 +11,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/tensor.js';
-import { solveLinear } from '../attribution/feature-mask.js';
+import { solveLinear } from '../tensor/linalg.js';
 import type { TabularModel } from './table.js';
 import { checkClassLabels, checkTable } from './table.js';
 

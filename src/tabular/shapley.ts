@@ -20,8 +20,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
-import { sampleCoalitions } from '../attribution/kernel-shap.js';
-import { weightedRidge } from '../attribution/feature-mask.js';
+import { sampleCoalitions } from '../tensor/shapley-kernel.js';
+import { weightedRidge } from '../tensor/linalg.js';
 import type { TabularModel } from './table.js';
 import { checkOutput, checkTable } from './table.js';
 

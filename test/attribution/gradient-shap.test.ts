@@ -36,7 +36,7 @@ describe('gradient-shap', () => {
   it('on a linear model with one baseline is (x − b) ⊙ W[target] for any α draws', async () => {
     const b = randomTensor([1, 2, 3, 3], 54, -1, 1);
     for (const seed of [0, 1, 2]) {
-      const a = await gradientShap.attribute(linear, xl, { target: [2, 0, 1], baselines: b, samples: 4, seed });
+      const a = await gradientShap.attribute(linear, xl, { target: [2, 0, 1], baselines: b, ntSamples: 4, seed });
       expect(a.method).toBe('gradient-shap');
       expect(a.targets).toEqual([2, 0, 1]);
       const want = [2, 0, 1].flatMap((t, i) => Array.from(row(t), (w, j) => (xl.data[i * D + j] - b.data[j]) * w));
@@ -49,7 +49,7 @@ describe('gradient-shap', () => {
 
   it('on a linear model with a distribution is mean_s (x − b_s) ⊙ W exactly, and → (x − E[b]) ⊙ W', async () => {
     const dist = randomTensor([4, 2, 3, 3], 55, -2, 2);
-    const a = await gradientShap.attribute(linear, xl, { target: 0, baselines: dist, samples: 6, seed: 9 });
+    const a = await gradientShap.attribute(linear, xl, { target: 0, baselines: dist, ntSamples: 6, seed: 9 });
     const { baselineIndex, alphas } = a.extras as unknown as Draws;
     expect(baselineIndex.map((r) => r.length)).toEqual([6, 6, 6]);
     expect(alphas.flat().every((v) => v >= 0 && v < 1)).toBe(true);
@@ -62,7 +62,7 @@ describe('gradient-shap', () => {
     expect(maxAbsDiff(a.values.data, want)).toBeLessThan(1e-5);
     // With many samples (and noise, whose mean is 0) the mean baseline tends to E[b] over the distribution.
     const samples = 4000;
-    const big = await gradientShap.attribute(linear, xl, { target: 0, baselines: dist, samples, stdevs: 0.5, seed: 3 });
+    const big = await gradientShap.attribute(linear, xl, { target: 0, baselines: dist, ntSamples: samples, stdevs: 0.5, seed: 3 });
     const expected: number[] = [];
     for (let i = 0; i < 3; i++)
       for (let j = 0; j < D; j++) {
@@ -76,7 +76,7 @@ describe('gradient-shap', () => {
 
   it('is 0 when the only baseline is the input itself', async () => {
     const one = tensor([1, 1, 8, 8], xs.data.slice(0, 64));
-    const a = await gradientShap.attribute(cnn, one, { target: 1, baselines: one, samples: 3 });
+    const a = await gradientShap.attribute(cnn, one, { target: 1, baselines: one, ntSamples: 3 });
     expect(a.values.data.every((v) => v === 0)).toBe(true);
   });
 
@@ -99,7 +99,7 @@ describe('gradient-shap', () => {
       }
       for (let j = 0; j < 64; j++) want.push(sum[j] / samples);
     }
-    const a = await gradientShap.attribute(cnn, xs, { target: 1, baselines: dist, samples, stdevs, seed: 11 });
+    const a = await gradientShap.attribute(cnn, xs, { target: 1, baselines: dist, ntSamples: samples, stdevs, seed: 11 });
     expect(maxAbsDiff(a.values.data, want)).toBeLessThan(1e-5);
     expect(Math.max(...want.map(Math.abs))).toBeGreaterThan(1e-3);
   });
@@ -126,12 +126,12 @@ describe('gradient-shap', () => {
       calls.push(x.shape[0]);
       return cnn.vjp(x, cot);
     };
-    await gradientShap.attribute(counting, xs, { target: [0, 1], samples: 7 });
+    await gradientShap.attribute(counting, xs, { target: [0, 1], ntSamples: 7 });
     expect(calls).toEqual([14]);
   });
 
   it('refuses bad options with a clear message', async () => {
-    await expect(gradientShap.attribute(linear, xl, { samples: 0 })).rejects.toThrow('gradient-shap: samples must be an integer ≥ 1 (got 0)');
+    await expect(gradientShap.attribute(linear, xl, { ntSamples: 0 })).rejects.toThrow('gradient-shap: ntSamples must be an integer ≥ 1 (got 0)');
     await expect(gradientShap.attribute(linear, xl, { stdevs: -1 })).rejects.toThrow('gradient-shap: stdevs must be a number ≥ 0 (got -1)');
     await expect(gradientShap.attribute(linear, xl, { baselines: randomTensor([2, 2, 3], 1) })).rejects.toThrow(
       'gradient-shap baselines have shape [2, 2, 3]; they must be a number, one example [2, 3, 3], or a distribution [B, 2, 3, 3]',

@@ -281,7 +281,7 @@ describe('integrated gradients on the tiny CNN', () => {
     const a = await integratedGradients.attribute(s.model, xs, { target: 1, steps: 20 });
     expect(s.vjpRows).toEqual([(20 + 2) * 3]);
     expect(s.forwards).toBe(0);
-    const small = await integratedGradients.attribute(new OnnxModel(graph, { internalBatchSize: 7 }), xs, { target: 1, steps: 20, internalBatchSize: 7 });
+    const small = await integratedGradients.attribute(new OnnxModel(graph, { internalBatchSize: 7 }), xs, { target: 1, steps: 20 });
     close(small.values.data, a.values.data, 1e-6);
     close((small.extras as { convergenceDelta: number[] }).convergenceDelta, (a.extras as { convergenceDelta: number[] }).convergenceDelta, 1e-6);
   });

@@ -107,12 +107,12 @@ describe("kernel-shap on Captum's BasicModel_MultiLayer", () => {
 
   it('sampled mode (seeded) matches within 0.1 and keeps efficiency through the end-point weights', async () => {
     // Sampling error decays like 1/√samples: max |Δφ| ≈ 0.15–0.3 at 4 000, ≤ 0.06 at 50 000 (seeds 0–3).
-    const a = await kernelShap.attribute(model, x, { samples: 50000, target: 0, seed: 0, internalBatchSize: 4096 });
+    const a = await kernelShap.attribute(model, x, { samples: 50000, target: 0, seed: 0 });
     const phi = a.extras!.phi as Tensor;
     expect(maxAbsDiff(phi.data, expected)).toBeLessThan(0.1);
     // A soft constraint (weight 10⁶ against 50 000 unit rows, as in Captum): Σφ is off by ≈ 0.03.
     expect(Math.abs(Array.from(phi.data).reduce((s, v) => s + v, 0) - 390)).toBeLessThan(0.1);
-    const again = await kernelShap.attribute(model, x, { samples: 50000, target: 0, seed: 0, internalBatchSize: 999 });
+    const again = await kernelShap.attribute(new OnnxModel(basicModelMultiLayer(), { internalBatchSize: 999 }), x, { samples: 50000, target: 0, seed: 0 });
     expect(Array.from(again.values.data)).toEqual(Array.from(a.values.data));
   });
 });
@@ -127,7 +127,7 @@ describe('kernel-shap on linear models', () => {
     const ref = new Float64Array(3 * f);
     for (let i = 0; i < 3; i++) for (let j = 0; j < f; j++) ref[i * f + j] = W[targets[i] * f + j] * (x.data[i * f + j] - 0.2);
     for (const opts of [{ exact: true }, { samples: 60 }]) {
-      const a = await kernelShap.attribute(model, x, { ...opts, baseline: 0.2, target: targets, internalBatchSize: 16 });
+      const a = await kernelShap.attribute(model, x, { ...opts, baseline: 0.2, target: targets });
       expect(a.targets).toEqual(targets);
       // float32 model outputs: the fit itself is exact (f is linear in the coalition).
       expect(maxAbsDiff(a.values.data, ref), JSON.stringify(opts)).toBeLessThan(5e-4);
@@ -181,7 +181,7 @@ describe('kernel-shap on a CNN', () => {
     const x = randomTensor([2, 1, 8, 8], 29);
     const a = await getExplainer('kernel-shap').attribute(model, x);
     expect(a.extras).toMatchObject({ features: 4, samples: 100, exact: false });
-    const b = await kernelShap.attribute(model, x, { internalBatchSize: 3 });
+    const b = await kernelShap.attribute(new OnnxModel(tinyCnn({ size: 8, seed: 28 }), { internalBatchSize: 3 }), x);
     expect(Array.from(b.values.data)).toEqual(Array.from(a.values.data));
     const c = await kernelShap.attribute(model, x, { seed: 5 });
     expect(Array.from(c.values.data)).not.toEqual(Array.from(a.values.data));
@@ -196,6 +196,6 @@ describe('kernel-shap errors', () => {
     await expect(kernelShap.attribute(model, x, { samples: 1 })).rejects.toThrow(/samples must be an integer ≥ 2/);
     await expect(kernelShap.attribute(model, x, { patch: 0 })).rejects.toThrow(/patch must be an integer ≥ 1/);
     await expect(kernelShap.attribute(model, tensor([2, 4, 4]), {})).rejects.toThrow(/needs image inputs \[N, C, H, W\] or tabular inputs \[N, F\]; got 3-D/);
-    await expect(kernelShap.attribute(model, x, { baseline: randomTensor([1, 1, 4, 4], 3) })).rejects.toThrow(/baseline has shape \[1, 1, 4, 4\]/);
+    await expect(kernelShap.attribute(model, x, { baseline: randomTensor([2, 1, 3, 4], 3) })).rejects.toThrow(/baseline has shape \[2, 1, 3, 4\]/);
   });
 });

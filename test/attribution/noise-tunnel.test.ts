@@ -93,7 +93,7 @@ describe('noise tunnel', () => {
     const d = await smoothGrad.attribute(cnn, xs, { target: 0, stdevs: 0.2 });
     const e = await smoothGrad.attribute(cnn, xs, { target: 0, stdevs: 0.2, seed: 0 });
     expect(Array.from(d.values.data)).toEqual(Array.from(e.values.data));
-    const small = await smoothGrad.attribute(new OnnxModel(cnnGraph, { internalBatchSize: 4 }), xs, { target: 0, stdevs: 0.2, seed: 1, internalBatchSize: 4 });
+    const small = await smoothGrad.attribute(new OnnxModel(cnnGraph, { internalBatchSize: 4 }), xs, { target: 0, stdevs: 0.2, seed: 1 });
     expect(maxAbsDiff(small.values.data, a.values.data)).toBeLessThan(1e-6);
   });
 
@@ -118,6 +118,7 @@ describe('noise tunnel', () => {
   it('hands all noisy copies to the wrapped method in one batch, targets following their input', async () => {
     const calls: { rows: number; target: unknown }[] = [];
     const counting: Explainer<ExplainOptions> = {
+      ...saliency,
       name: 'counting',
       description: '',
       async attribute(model, inputs, options = {}) {

@@ -74,7 +74,7 @@ describe('rise', () => {
     const model = new OnnxModel(linearModel([1, h, w], weights, [0]));
     const x = randomTensor([1, 1, h, w], 61, 0.5, 1.5);
     x.data[j] = 2;
-    const a = await rise.attribute(model, x, { target: 0, masks: n, cell: s, probability: p, seed: 5, internalBatchSize: 4096 });
+    const a = await rise.attribute(model, x, { target: 0, masks: n, cell: s, probability: p, seed: 5 });
     const want = (2 * expectedMaskSquare(h, w, s, p, 3, 5)) / p;
     // f·M_j = 2·M_j² ∈ [0, 2]: sd of the estimate ≤ 1 / (p √N) = 0.014; 0.06 is > 4 sd.
     expect(Math.abs(a.values.data[j] - want)).toBeLessThan(0.06);
@@ -128,7 +128,7 @@ describe('rise', () => {
     const cnn = new OnnxModel(tinyCnn({ size: 8, seed: 3 }));
     const xs = randomTensor([2, 1, 8, 8], 62);
     const [count, s, p] = [50, 3, 0.3];
-    const a = await rise.attribute(cnn, xs, { target: [1, 0], masks: count, cell: s, probability: p, seed: 8, internalBatchSize: 7 });
+    const a = await rise.attribute(new OnnxModel(tinyCnn({ size: 8, seed: 3 }), { internalBatchSize: 7 }), xs, { target: [1, 0], masks: count, cell: s, probability: p, seed: 8 });
     const gen = riseMaskGenerator(8, 8, s, p, new Random(8));
     const want = [new Float64Array(64), new Float64Array(64)];
     for (let m = 0; m < count; m++) {
@@ -153,7 +153,7 @@ describe('rise', () => {
     expect(Array.from(r.subarray(128, 192))).toEqual(Array.from(r.subarray(0, 64)));
   });
 
-  it('is reproducible: same seed same numbers, another seed other numbers; chunk size changes nothing', async () => {
+  it('is reproducible: same seed same numbers, another seed other numbers; the model\'s batch size changes nothing', async () => {
     const cnn = new OnnxModel(tinyCnn({ size: 8, seed: 3 }));
     const xs = randomTensor([3, 1, 8, 8], 65);
     const opts = { target: 0, masks: 64, cell: 4 };
@@ -163,7 +163,7 @@ describe('rise', () => {
     expect(Array.from(b.values.data)).toEqual(Array.from(a.values.data));
     expect(maxAbsDiff(c.values.data, a.values.data)).toBeGreaterThan(1e-4);
     expect(Array.from((await rise.attribute(cnn, xs, opts)).values.data)).toEqual(Array.from((await rise.attribute(cnn, xs, { ...opts, seed: 0 })).values.data));
-    const small = await rise.attribute(cnn, xs, { ...opts, seed: 1, internalBatchSize: 5 });
+    const small = await rise.attribute(new OnnxModel(tinyCnn({ size: 8, seed: 3 }), { internalBatchSize: 5 }), xs, { ...opts, seed: 1 });
     expect(maxAbsDiff(small.values.data, a.values.data)).toBeLessThan(1e-6);
   });
 

@@ -71,14 +71,14 @@ describe('trustscope explain', () => {
     expect(Array.from((await readNpy(out)).data)).toEqual([...row1, ...row1]);
   });
 
-  it('kernel-shap --exact and lime with --patch/--coalitions write the library result', async () => {
+  it('kernel-shap --exact and lime with --patch-size/--coalitions write the library result', async () => {
     const { kernelShap } = await import('../../src/attribution/kernel-shap.js');
     const { lime } = await import('../../src/attribution/lime.js');
     const out = path('ks.npy');
-    expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'kernel-shap', '--patch', '4', '--exact', '--target', '1', '--out', out)).code).toBe(0);
+    expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'kernel-shap', '--patch-size', '4', '--exact', '--target', '1', '--out', out)).code).toBe(0);
     const lib = await kernelShap.attribute(new OnnxModel(cnnGraph), batch, { target: 1, patch: 4, exact: true });
     expect(Array.from((await readNpy(out)).data)).toEqual(Array.from(lib.values.data));
-    expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'lime', '--patch', '4', '--coalitions', '40', '--seed', '2', '--target', '0', '--out', out)).code).toBe(0);
+    expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'lime', '--patch-size', '4', '--coalitions', '40', '--seed', '2', '--target', '0', '--out', out)).code).toBe(0);
     const libLime = await lime.attribute(new OnnxModel(cnnGraph), batch, { target: 0, patch: 4, samples: 40, seed: 2 });
     expect(Array.from((await readNpy(out)).data)).toEqual(Array.from(libLime.values.data));
   });
@@ -204,7 +204,7 @@ describe('trustscope explain: input-x-gradient, integrated-gradients and the noi
   it('--help states the new options with Captum\'s defaults', async () => {
     const r = await runCli(['explain', '--help']);
     expect(r.code).toBe(0);
-    for (const text of ['--steps <n>', '(default: 50)', '--rule <name>', 'gausslegendre | riemann_left | riemann_right | riemann_middle | riemann_trapezoid', '(default: "gausslegendre")', '--nt-samples <n>', '(default: 5)', '--stdevs <sigma>', 'default: 1.0', '--noise-fraction <f>', '--seed <n>', 'integrated-gradients: start of the path']) {
+    for (const text of ['--steps <n>', 'integrated-gradients: integration steps (Captum\'s n_steps) (default 50)', '--rule <name>', 'gausslegendre | riemann_left | riemann_right | riemann_middle | riemann_trapezoid', '(default gausslegendre)', '--nt-samples <n>', 'smoothgrad, smoothgrad-sq, vargrad: noisy copies per image (Captum\'s nt_samples) (default 5)', '--stdevs <sigma>', 'default: 1.0', 'gradient-shap: noise standard deviation in input units (default 0)', '--noise-fraction <f>', '--seed <n>', '(default: 1)', 'integrated-gradients: start of the path']) {
       // commander wraps the help at the terminal width.
       expect(r.stdout.replace(/\s+/g, ' ')).toContain(text);
     }
@@ -250,11 +250,12 @@ describe('trustscope explain: input-x-gradient, integrated-gradients and the noi
     const sg = await run('smoothgrad', '--nt-samples', '3', '--stdevs', '0.2', '--seed', '4');
     expect(maxDiff(sg, (await smoothGrad.attribute(lib(), batch, { target: 0, ntSamples: 3, stdevs: 0.2, seed: 4 })).values.data)).toBeLessThan(1e-6);
     expect(maxDiff(await run('smoothgrad', '--nt-samples', '3', '--stdevs', '0.2'), sg)).toBeGreaterThan(1e-4);
+    // Without --seed the command's default seed 1 (the library's default is 0).
     const sq = await run('smoothgrad-sq', '--noise-fraction', '0.1');
-    expect(maxDiff(sq, (await smoothGradSq.attribute(lib(), batch, { target: 0, noiseFraction: 0.1 })).values.data)).toBeLessThan(1e-6);
-    // Captum's default noise (σ = 1.0, 5 samples, seed 0).
+    expect(maxDiff(sq, (await smoothGradSq.attribute(lib(), batch, { target: 0, noiseFraction: 0.1, seed: 1 })).values.data)).toBeLessThan(1e-6);
+    // Captum's default noise (σ = 1.0, 5 samples).
     const vg = await run('vargrad');
-    expect(maxDiff(vg, (await varGrad.attribute(lib(), batch, { target: 0 })).values.data)).toBeLessThan(1e-6);
+    expect(maxDiff(vg, (await varGrad.attribute(lib(), batch, { target: 0, seed: 1 })).values.data)).toBeLessThan(1e-6);
   });
 
   it('bad options: one line, exit 1, no output file', async () => {

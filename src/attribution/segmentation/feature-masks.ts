@@ -4,6 +4,7 @@
  * in the same feature).
  */
 import type { Tensor } from '../../tensor/tensor.js';
+import type { OptionSpec } from '../../options/option-spec.js';
 import type { FeatureMask } from '../feature-mask.js';
 import { featureMask } from '../feature-mask.js';
 import { slicBatch, type SlicOptions } from './slic.js';
@@ -17,6 +18,15 @@ export interface SegmentOptions extends SlicOptions {
   /** Side of the square patches (default 4). */
   patch?: number;
 }
+
+/** The feature options KernelSHAP and LIME both declare (one flag, one meaning, for both). */
+export const SEGMENT_OPTIONS: readonly (OptionSpec & { readonly key: keyof SegmentOptions & string })[] = [
+  { key: 'segments', flag: '--segments', kind: 'choice', choices: SEGMENTATIONS, default: 'patches', placeholder: '<kind>', help: `features as ${SEGMENTATIONS.join(' | ')} (SLIC superpixels per image)` },
+  { key: 'patch', flag: '--patch-size', kind: 'integer', min: 1, default: 4, help: 'side of the square patches that form the features' },
+  { key: 'nSegments', flag: '--n-segments', kind: 'integer', min: 1, default: 50, placeholder: '<K>', help: 'with --segments slic: desired number of superpixels' },
+  { key: 'compactness', flag: '--compactness', kind: 'number', above: 0, default: 0.1, placeholder: '<m>', help: 'with --segments slic: SLIC compactness on [0, 1]-scaled intensities (larger: squarer segments)' },
+  { key: 'iterations', flag: '--slic-iterations', kind: 'integer', min: 1, default: 10, help: 'with --segments slic: k-means rounds' },
+];
 
 export function imageFeatureMasks(inputs: Tensor, options: SegmentOptions, method: string): FeatureMask[] {
   const kind = options.segments ?? 'patches';
