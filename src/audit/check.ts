@@ -157,8 +157,10 @@ export function resolveCheckOptions(check: Check, given: Readonly<Record<string,
 
 /** Runs one check: NOT RUN from its declared needs, or run() with its resolved options. */
 export async function runCheck(check: Check, context: AuditContext, given?: Readonly<Record<string, unknown>>): Promise<Finding> {
+  // Options first: a wrong option is the user's mistake whether or not the check can run.
+  const options = resolveCheckOptions(check, given);
   const missing = missingNeed(check, context);
-  const r = missing ? notRunResult(notRunReason(missing), { missing: missing.input }) : await check.run(context, resolveCheckOptions(check, given));
+  const r = missing ? notRunResult(notRunReason(missing), { missing: missing.input }) : await check.run(context, options);
   // Built field by field: the identity always comes from the declaration, in audit.json's usual order.
   const finding: Finding = { id: check.id, title: check.title, verdict: r.verdict, summary: r.summary, rule: r.rule, evidence: r.evidence, limits: check.limits };
   if (r.figures) finding.figures = r.figures;
