@@ -18,7 +18,7 @@ export const DESCRIPTOR_RULE = {
   /**
    * Share that warns even when the nuisance descriptor is not the largest. Below it a secondary
    * nuisance share means sensitivity, not reliance: the demo's clean model misses defects when a
-   * bright corner appears (it never saw one), giving corner 31% behind defect intensity 48%.
+   * bright corner appears (it never saw one), giving corner 28–31% behind defect intensity 49–54%.
    */
   warnShare: 0.4,
   /** Surrogate fidelity below which the descriptors do not explain the model and no verdict is given. */
