@@ -124,6 +124,9 @@ export type { TabularModel } from './tabular/table.js';
 // The audit.
 export { auditModel, auditJson, type AuditInput, type AuditOptions, type ModelAudit } from './audit/audit.js';
 export { runDemoAudit, type DemoAuditResult } from './audit/demo-audit.js';
-export type { Finding, Verdict, FindingId } from './audit/findings.js';
+export type { Finding, Verdict } from './audit/findings.js';
+export { CHECKS, CHECK_IDS, getCheck, type FindingId } from './audit/checks.js';
+export { runCheck, type Check, type CheckNeed, type CheckResult, type AuditContext } from './audit/check.js';
+export type { FigureData } from './audit/figure-data.js';
 export { renderAuditPage } from './report/audit-page.js';
 export { lineChart, barChart, histogram, reliabilityDiagram } from './report/charts.js';

@@ -1,50 +1,25 @@
 /**
- * The trust audit of one classifier, in the lecture's order: check leakage → check calibration →
- * explain (is the evidence where it should be?) → validate the explanation (sanity) → describe it in
- * physical terms → check the data (out of distribution) → per-image uncertainty. Each stage returns a
- * Finding; a stage whose inputs are missing says so (not-run) instead of guessing.
+ * The trust audit of one classifier: every registered check (checks.ts, in the lecture's order) run
+ * on one shared context. The model's logits on the audited images are computed here once and handed
+ * to every check; each check gets its own seed stream keyed by its id; a check whose declared inputs
+ * are missing says so (NOT RUN) instead of guessing.
  */
-import type { Dataset } from '../data/dataset.js';
-import type { OnnxModel } from '../models/model.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { argmaxRows, firstNonFinite, shapeToString, takeRows } from '../tensor/tensor.js';
+import { argmaxRows, firstNonFinite, shapeToString } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
-import { saliency } from '../attribution/saliency.js';
-import type { TrainingRecipe } from '../trust/leakage.js';
 import type { Finding } from './findings.js';
-import { leakageCheck } from './leakage-check.js';
-import { calibrationCheck, conformalCheck } from './calibration-check.js';
-import { shortcutCheck } from './shortcut-check.js';
-import { sanityCheck } from './sanity-check.js';
-import { descriptorCheck } from './descriptor-check.js';
-import { oodCheck } from './ood-check.js';
-import { interventionCheck, type InterventionSpec } from './intervention-check.js';
+import { runCheck, type AuditContext, type AuditInput, type Check } from './check.js';
+import { CHECKS } from './checks.js';
 
-export interface AuditInput {
-  /** Shown in the report ("clean model", the file name…). */
-  name: string;
-  model: OnnxModel;
-  /** The audited data: images with labels; groups (specimen ids) and masks ('roi' or 'defect') when known. */
-  data: Dataset;
-  /** Training-distribution images for the OOD detectors (labels needed for Mahalanobis class means). */
-  reference?: Dataset;
-  /** Images for the descriptor surrogate (default: the audited images). */
-  probe?: Tensor;
-  probeNote?: string;
-  /** Retraining recipe for the leakage check (default: the model's architecture re-initialised). */
-  recipe?: TrainingRecipe;
-  /** A suspected nuisance patch and the class it might fake (the inject test). */
-  intervention?: InterventionSpec;
-}
+export type { AuditInput, InterventionSpec } from './check.js';
 
 export interface AuditOptions {
   seed?: number;
-  /** Images for the randomisation sanity check (default 16). */
-  sanityImages?: number;
-  /** Folds of the leakage check (default 5). */
-  folds?: number;
-  /** Skip stages by id (e.g. 'leakage' to save its retraining time). */
-  skip?: readonly Finding['id'][];
+  /** Options per check id, overriding its declared defaults, e.g. `{ leakage: { folds: 3 } }`. */
+  checkOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Skip checks by id (e.g. 'leakage' to save its retraining time). */
+  skip?: readonly string[];
+  /** The checks to run, in order (default: the registry). */
+  checks?: readonly Check[];
   onProgress?: (stage: string, fraction: number) => void;
 }
 
@@ -53,7 +28,7 @@ export interface ModelAudit {
   images: number;
   accuracy: number;
   findings: Finding[];
-  /** Seconds per stage. */
+  /** Seconds per check, by check id. */
   timings: Record<string, number>;
 }
 
@@ -70,42 +45,43 @@ function checkInput(input: AuditInput): void {
   if (bad >= 0) throw new Error(`audit: the images hold a non-finite value (${data.images.data[bad]}) at flat index ${bad}; clean the data first`);
 }
 
+function checkIds(checks: readonly Check[], options: AuditOptions): void {
+  const ids = checks.map((c) => c.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) throw new Error(`audit: two checks have the id '${dup}'; ids key the seed streams and audit.json`);
+  const unknown = [...(options.skip ?? []), ...Object.keys(options.checkOptions ?? {})].find((id) => !ids.includes(id));
+  if (unknown !== undefined) throw new Error(`audit: there is no check '${unknown}'; checks: ${ids.join(', ')}`);
+}
+
 export async function auditModel(input: AuditInput, options: AuditOptions = {}): Promise<ModelAudit> {
   checkInput(input);
-  const { model, data } = input;
+  const checks = options.checks ?? CHECKS;
+  checkIds(checks, options);
   const seed = options.seed ?? 0;
   const skip = new Set(options.skip ?? []);
   const timings: Record<string, number> = {};
   const findings: Finding[] = [];
-  const progress = (stage: string) => (f: number) => options.onProgress?.(`${input.name}: ${stage}`, f);
-  const stage = async (id: Finding['id'], label: string, run: () => Promise<Finding>) => {
-    if (skip.has(id)) return;
-    const t = performance.now();
-    progress(label)(0);
-    findings.push(await run());
-    progress(label)(1);
-    timings[label] = (performance.now() - t) / 1000;
-  };
 
-  const logits = await model.forward(data.images);
+  // Computed once: calibration and conformal read the logits, shortcut, intervention, sanity and
+  // descriptors the predictions.
+  const logits = await input.model.forward(input.data.images);
   const predicted = argmaxRows(logits);
-  const accuracy = predicted.filter((p, i) => p === data.labels[i]).length / predicted.length;
+  const accuracy = predicted.filter((p, i) => p === input.data.labels[i]).length / predicted.length;
 
-  await stage('leakage', 'leakage (grouped retraining)', () => leakageCheck(model, data, { folds: options.folds, seed, recipe: input.recipe, onProgress: progress('leakage (grouped retraining)') }));
-  await stage('calibration', 'calibration', () => calibrationCheck(logits, data.labels, seed));
-  await stage('shortcut', 'shortcut (explain + transplant)', () => shortcutCheck(model, data, { seed }));
-  if (input.intervention) await stage('intervention', 'intervention (named patch)', () => interventionCheck(model, data, input.intervention!));
-  await stage('sanity', 'sanity (randomisation)', () => {
-    const rows = new Random(seed + 3).permutation(data.labels.length).slice(0, options.sanityImages ?? 16);
-    return sanityCheck(model, saliency, takeRows(data.images, rows), { seed, onProgress: progress('sanity (randomisation)') });
-  });
-  await stage('descriptors', 'descriptors (surrogate)', () => descriptorCheck(model, input.probe ?? data.images, { seed, probeNote: input.probeNote }));
-  await stage('ood', 'out of distribution', () => oodCheck(model, input.reference, data.images, { seed, onProgress: (s, f) => options.onProgress?.(`${input.name}: ${s}`, f) }));
-  await stage('conformal', 'conformal sets', async () => conformalCheck(logits, data.labels, seed));
-  return { name: input.name, images: data.labels.length, accuracy, findings, timings };
+  for (const check of checks) {
+    if (skip.has(check.id)) continue;
+    const report = (fraction: number, stage?: string) => options.onProgress?.(`${input.name}: ${stage ?? check.id}`, fraction);
+    const context: AuditContext = { ...input, logits, predicted, accuracy, random: Random.forKey(seed, check.id), progress: report };
+    const t = performance.now();
+    report(0);
+    findings.push(await runCheck(check, context, options.checkOptions?.[check.id]));
+    report(1);
+    timings[check.id] = (performance.now() - t) / 1000;
+  }
+  return { name: input.name, images: input.data.labels.length, accuracy, findings, timings };
 }
 
-/** audit.json's view of a model audit (numbers and verdicts, no pictures). */
+/** audit.json's view of a model audit (numbers and verdicts, no figures). */
 export function auditJson(a: ModelAudit) {
   return {
     name: a.name,

@@ -10,11 +10,14 @@ import { ARTIFACT_INTENSITY, cornerMask, generateEmDefects } from '../data/synth
 import { concatRows } from '../tensor/tensor.js';
 import { DEMO_SETTINGS, demoData, trainDemoModel } from './demo.js';
 import type { Graph } from '../onnx/graph.js';
-import { auditModel, type ModelAudit } from './audit.js';
+import { auditModel, type AuditOptions, type ModelAudit } from './audit.js';
 import { tinyCnnRecipe } from '../trust/leakage.js';
 
 export interface DemoAuditOptions {
   seed?: number;
+  /** Per-check options over the demo's own (3 leakage folds), e.g. from the command line. */
+  checkOptions?: AuditOptions['checkOptions'];
+  skip?: AuditOptions['skip'];
   onProgress?: (stage: string, fraction: number) => void;
 }
 
@@ -40,6 +43,8 @@ export async function runDemoAudit(options: DemoAuditOptions = {}): Promise<Demo
   const probe = probeImages(seed, data.base);
   timings['generating data'] = (performance.now() - t) / 1000;
   const onProgress = options.onProgress;
+  // Three folds instead of five keep the leakage check's 2 × k retrainings near seven seconds per model.
+  const checkOptions = { ...options.checkOptions, leakage: { folds: 3, ...options.checkOptions?.leakage } };
   // The leakage check retrains per fold: a shorter version of the demo recipe keeps the audit near a minute per model.
   const recipe = tinyCnnRecipe({ epochs: 10, batchSize: DEMO_SETTINGS.batchSize, learningRate: DEMO_SETTINGS.learningRate, weightDecay: DEMO_SETTINGS.weightDecay });
   const run = async (kind: 'clean' | 'shortcut') => {
@@ -62,7 +67,7 @@ export async function runDemoAudit(options: DemoAuditOptions = {}): Promise<Demo
           // The lecture's inject test: a user who suspects the detector's bright corner names it.
           intervention: { patch: { mask: cornerMask(32, DEMO_SETTINGS.generator.artifactSize), value: ARTIFACT_INTENSITY }, targetClass: 1 },
         },
-        { seed, folds: 3, onProgress },
+        { seed, checkOptions, skip: options.skip, onProgress },
       );
       for (const [k, v] of Object.entries(audit.timings)) timings[`${kind}: ${k}`] = v;
       return { audit, graph: trained.graph };

@@ -7,10 +7,12 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadOnnxModel, saveOnnxGraph } from '../models/import/onnx-file.js';
 import { auditJson, auditModel, type ModelAudit } from '../audit/audit.js';
 import { runDemoAudit } from '../audit/demo-audit.js';
-import type { FindingId } from '../audit/findings.js';
-import type { InterventionSpec } from '../audit/intervention-check.js';
+import { AUDIT_INPUTS, type AuditInputKind, type InterventionSpec } from '../audit/check.js';
+import { CHECKS, CHECK_IDS } from '../audit/checks.js';
+import { mergeOptionSpecs } from '../options/option-spec.js';
 import { renderAuditPage, type ModelAuditView } from '../report/audit-page.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
+import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
 import { stageProgress } from './progress.js';
 import { asBatch, asMasks, readIds } from './inputs.js';
 
@@ -19,29 +21,48 @@ interface AuditCliOptions {
   model?: string;
   data?: string;
   labels?: string;
-  groups?: string;
-  masks?: string;
-  reference?: string;
   referenceLabels?: string;
-  patch?: string;
   patchValue: number;
   patchClass?: number;
   out: string;
   seed: number;
-  folds: number;
   skip?: string;
   progress: boolean;
+  /** The input files whose flags come from AUDIT_INPUTS, and the checks' declared options. */
+  [flag: string]: unknown;
 }
 
-const STAGES: readonly FindingId[] = ['leakage', 'calibration', 'shortcut', 'intervention', 'sanity', 'descriptors', 'ood', 'conformal'];
+/** Every check's declared options, merged: one flag means one thing across checks. */
+const CHECK_FLAGS = mergeOptionSpecs(CHECKS.map((c) => ({ owner: c.id, options: c.options })));
 
-function parseSkip(value: string | undefined): FindingId[] {
+/** The path given for an optional input (--groups, --masks…): the flag is the one the NOT RUN reasons name. */
+function inputPath(opts: AuditCliOptions, kind: AuditInputKind): string | undefined {
+  return opts[attributeOf(AUDIT_INPUTS[kind].flag)] as string | undefined;
+}
+
+function parseSkip(value: string | undefined): string[] {
   if (!value) return [];
   return value.split(',').map((s) => {
-    const id = s.trim() as FindingId;
-    if (!STAGES.includes(id)) throw new UsageError(`--skip takes a comma-separated list of ${STAGES.join(', ')} (got '${s.trim()}')`);
+    const id = s.trim();
+    if (!CHECK_IDS.includes(id as (typeof CHECK_IDS)[number])) throw new UsageError(`--skip takes a comma-separated list of ${CHECK_IDS.join(', ')} (got '${id}')`);
     return id;
   });
+}
+
+/**
+ * The check options given on the command line, per check id. Only given values are passed: each
+ * check applies its own declared defaults (and the demo its own, e.g. 3 leakage folds). A flag of a
+ * skipped check is refused rather than silently ignored.
+ */
+function checkOptionsFrom(command: Command, skip: readonly string[]): Record<string, Record<string, unknown>> {
+  const chosen = CHECKS.filter((c) => !skip.includes(c.id));
+  const values = declaredValues(command, CHECK_FLAGS, chosen.map((c) => ({ owner: c.id, options: c.options })));
+  const out: Record<string, Record<string, unknown>> = {};
+  chosen.forEach((c, i) => {
+    const given = c.options.filter((s) => command.getOptionValueSource(attributeOf(s.flag)) === 'cli');
+    if (given.length) out[c.id] = Object.fromEntries(given.map((s) => [s.key, values[i][s.key]]));
+  });
+  return out;
 }
 
 function view(a: ModelAudit): ModelAuditView {
@@ -63,49 +84,54 @@ async function userData(opts: AuditCliOptions, inputShape: readonly number[]): P
   const images = asBatch(await readNpy(opts.data), inputShape, opts.data);
   const n = images.shape[0];
   const labels = await readIds(opts.labels, n, 'labels');
-  const groups = opts.groups ? await readIds(opts.groups, n, 'group ids') : undefined;
+  const groupsFile = inputPath(opts, 'groups');
+  const groups = groupsFile ? await readIds(groupsFile, n, 'group ids') : undefined;
   const [h, w] = images.shape.slice(-2);
-  const masks = opts.masks ? { roi: asMasks(await readNpy(opts.masks), n, h, w, opts.masks) } : undefined;
+  const roiFile = inputPath(opts, 'roi');
+  const masks = roiFile ? { roi: asMasks(await readNpy(roiFile), n, h, w, roiFile) } : undefined;
   let reference: Dataset | undefined;
-  if (opts.reference) {
-    if (!opts.referenceLabels) throw new UsageError('--reference needs --reference-labels (class per reference image, for the Mahalanobis class means)');
-    const refImages = asBatch(await readNpy(opts.reference), inputShape, opts.reference);
+  const referenceFile = inputPath(opts, 'reference');
+  if (referenceFile) {
+    if (!opts.referenceLabels) throw new UsageError(`${AUDIT_INPUTS.reference.flag} needs --reference-labels (class per reference image, for the Mahalanobis class means)`);
+    const refImages = asBatch(await readNpy(referenceFile), inputShape, referenceFile);
     reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels') };
   }
   return { data: { images, labels, groups, masks }, reference };
 }
 
 async function patchSpec(opts: AuditCliOptions, [h, w]: number[]): Promise<InterventionSpec | undefined> {
-  if (!opts.patch) {
-    if (opts.patchClass !== undefined) throw new UsageError('--patch-class needs --patch P.npy (the patch mask)');
+  const flag = AUDIT_INPUTS.patch.flag;
+  const file = inputPath(opts, 'patch');
+  if (!file) {
+    if (opts.patchClass !== undefined) throw new UsageError(`--patch-class needs ${flag} P.npy (the patch mask)`);
     return undefined;
   }
-  if (opts.patchClass === undefined) throw new UsageError('--patch needs --patch-class C: the class the patch might fake');
-  const m = await readNpy(opts.patch);
-  if (m.data.length !== h * w) throw new UsageError(`${opts.patch} has ${m.data.length} values; a patch mask must be (${h}, ${w}) like the images`);
+  if (opts.patchClass === undefined) throw new UsageError(`${flag} needs --patch-class C: the class the patch might fake`);
+  const m = await readNpy(file);
+  if (m.data.length !== h * w) throw new UsageError(`${file} has ${m.data.length} values; a patch mask must be (${h}, ${w}) like the images`);
   return { patch: { mask: m.data, value: opts.patchValue }, targetClass: opts.patchClass };
 }
 
 export function registerAudit(program: Command): void {
-  program
+  const command = program
     .command('audit')
     .description('may I trust this model? leakage, calibration, shortcut (explain + intervention), explanation sanity, descriptors, OOD and conformal sets → one verdict report')
     .option('--demo', 'audit the built-in scenario: train a clean and a shortcut tiny CNN on synthetic EM tiles, then audit both')
     .option('--model <file.onnx>', 'the classifier to audit (one image input, logits out)')
     .option('--data <X.npy>', 'images to audit, (N, C, H, W) float32, e.g. a held-out test split')
     .option('--labels <Y.npy>', 'class index per image of --data')
-    .option('--groups <G.npy>', 'specimen id per image: enables the leakage check (grouped k-fold retraining)')
-    .option('--masks <M.npy>', 'region of interest per image (N, H, W), 1 where the real evidence is: enables the shortcut check')
-    .option('--reference <R.npy>', 'training-distribution images: enables the out-of-distribution check')
+    .option(`${AUDIT_INPUTS.groups.flag} <G.npy>`, 'specimen id per image: enables the leakage check (grouped k-fold retraining)')
+    .option(`${AUDIT_INPUTS.roi.flag} <M.npy>`, 'region of interest per image (N, H, W), 1 where the real evidence is: enables the shortcut check')
+    .option(`${AUDIT_INPUTS.reference.flag} <R.npy>`, 'training-distribution images: enables the out-of-distribution check')
     .option('--reference-labels <RY.npy>', 'class index per reference image')
-    .option('--patch <P.npy>', 'a suspected nuisance patch: (H, W) mask, 1 where it is pasted (the inject test)')
+    .option(`${AUDIT_INPUTS.patch.flag} <P.npy>`, 'a suspected nuisance patch: (H, W) mask, 1 where it is pasted (the inject test)')
     .option('--patch-value <v>', 'intensity written into the patch pixels', parseNumber('--patch-value'), 1)
     .option('--patch-class <c>', 'the class the patch might fake (needed with --patch)', parseInteger('--patch-class', 0))
     .option('--out <dir>', 'output folder for audit.json and index.html', 'trustscope-audit')
     .option('--seed <n>', 'seed of every random step', parseInteger('--seed', 0), 1)
-    .option('--folds <k>', 'folds of the leakage check', parseInteger('--folds', 2), 5)
-    .option('--skip <list>', `stages to skip: ${STAGES.join(',')}`)
-    .option('--no-progress', 'no progress bars')
+    .option('--skip <list>', `checks to skip: ${CHECK_IDS.join(',')}`)
+    .option('--no-progress', 'no progress bars');
+  addDeclaredOptions(command, CHECK_FLAGS)
     .addHelpText(
       'after',
       '\nEach check gives PASS, WARN, FLAG or NOT RUN (its inputs were not given), with its rule and what it cannot tell.\n' +
@@ -115,6 +141,7 @@ export function registerAudit(program: Command): void {
     )
     .action(async (opts: AuditCliOptions) => {
       const skip = parseSkip(opts.skip);
+      const checkOptions = checkOptionsFrom(command, skip);
       const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
       const started = performance.now();
       let audits: ModelAudit[];
@@ -125,7 +152,7 @@ export function registerAudit(program: Command): void {
       try {
         if (opts.demo) {
           if (opts.model || opts.data) throw new UsageError('--demo trains its own models and data; drop --model/--data, or drop --demo');
-          const r = await runDemoAudit({ seed: opts.seed, onProgress: (s, f) => bar.update(s, f) });
+          const r = await runDemoAudit({ seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
           audits = [r.audits.clean, r.audits.shortcut];
           timings = r.timings;
           title = 'trustscope audit — the built-in scenario';
@@ -142,7 +169,7 @@ export function registerAudit(program: Command): void {
           try {
             const { data, reference } = await userData(opts, model.inputShape);
             const intervention = await patchSpec(opts, data.images.shape.slice(-2));
-            const a = await auditModel({ name: opts.model, model, data, reference, intervention }, { seed: opts.seed, folds: opts.folds, skip, onProgress: (s, f) => bar.update(s, f) });
+            const a = await auditModel({ name: opts.model, model, data, reference, intervention }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
             audits = [a];
             timings = a.timings;
           } finally {
@@ -156,7 +183,7 @@ export function registerAudit(program: Command): void {
       }
       const json = { tool: 'trustscope audit', seed: opts.seed, models: audits.map(auditJson), timings };
       await writeFileAtomic(join(opts.out, 'audit.json'), JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
-      await writeFileAtomic(join(opts.out, 'index.html'), renderAuditPage({ title, subtitle, intro, models: audits.map(view), timings }));
+      await writeFileAtomic(join(opts.out, 'index.html'), await renderAuditPage({ title, subtitle, intro, models: audits.map(view), timings }));
       console.log(verdictLines(audits));
       console.log(`\nwrote ${join(opts.out, 'audit.json')} and ${join(opts.out, 'index.html')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     });

@@ -1,10 +1,12 @@
 /**
  * The audit report page: verdicts first (one row per question, one column per audited model), then
  * each finding with its evidence, the rule that made the verdict, and what the check cannot tell.
- * Self-contained: charts are inline SVG, pictures are data URIs, no script, no CDN.
+ * Self-contained: charts are inline SVG, pictures are data URIs, no script, no CDN. The checks'
+ * figure data is drawn by audit-figures.ts.
  */
 import type { Finding, Verdict } from '../audit/findings.js';
 import { escapeHtml, htmlPage, paragraph, section, table, raw } from './html.js';
+import { figureHtml } from './audit-figures.js';
 
 export interface ModelAuditView {
   name: string;
@@ -47,22 +49,14 @@ function anchor(model: string, id: string): string {
   return `${model}-${id}`.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 }
 
-function findingHtml(model: string, f: Finding): string {
-  const figures = (f.figures ?? [])
-    .map((fig) => {
-      const body = fig.svg
-        ? `<div class="chart">${fig.svg}</div>`
-        : fig.table
-          ? table(fig.table.headers, fig.table.rows)
-          : `<div class="pictures">${(fig.images ?? []).map((im) => `<figure><img src="${im.uri}" alt="${escapeHtml(im.label)}"><figcaption>${escapeHtml(im.label)}</figcaption></figure>`).join('')}</div>`;
-      return `<figure class="evidence">${body}<figcaption>${escapeHtml(fig.caption)}</figcaption></figure>`;
-    })
-    .join('\n');
+async function findingHtml(model: string, f: Finding): Promise<string> {
+  const figures: string[] = [];
+  for (const fig of f.figures ?? []) figures.push(await figureHtml(fig));
   return [
     `<article class="finding" id="${escapeHtml(anchor(model, f.id))}">`,
     `<h3>${badge(f.verdict)} ${escapeHtml(f.title)}</h3>`,
     paragraph(f.summary),
-    figures,
+    figures.join('\n'),
     `<p class="rule"><strong>Rule.</strong> ${escapeHtml(f.rule)}</p>`,
     `<p class="limits"><strong>What this cannot tell.</strong> ${escapeHtml(f.limits)}</p>`,
     '</article>',
@@ -74,7 +68,14 @@ function timingsFooter(timings: Readonly<Record<string, number>>): string {
   return `<footer>Time per stage: ${parts.join(' · ')}</footer>`;
 }
 
-export function renderAuditPage(input: AuditPageInput): string {
+/** The page; async because the figures' charts are rendered (Vega) while it is built. */
+export async function renderAuditPage(input: AuditPageInput): Promise<string> {
+  const details: string[] = [];
+  for (const m of input.models) {
+    const findings: string[] = [];
+    for (const f of m.findings) findings.push(await findingHtml(m.name, f));
+    details.push(section(m.name, paragraph(m.description, 'muted') + findings.join('\n'), { id: anchor(m.name, 'model') }));
+  }
   const body = [
     '<header>',
     `<h1>${escapeHtml(input.title)}</h1>`,
@@ -83,7 +84,7 @@ export function renderAuditPage(input: AuditPageInput): string {
     input.intro ? paragraph(input.intro, 'lead') : '',
     section('Verdicts', summaryTable(input.models) + paragraph('FLAG: the check found the problem · WARN: weaker evidence · PASS: the check ran and found nothing · NOT RUN: inputs missing (see details).', 'muted')),
     input.extra ?? '',
-    ...input.models.map((m) => section(m.name, paragraph(m.description, 'muted') + m.findings.map((f) => findingHtml(m.name, f)).join('\n'), { id: anchor(m.name, 'model') })),
+    ...details,
     section(
       'What the audit cannot tell',
       paragraph(

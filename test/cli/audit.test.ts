@@ -8,6 +8,7 @@ import { cornerMask, generateEmDefects } from '../../src/data/synthetic/em-defec
 import { saveOnnxGraph } from '../../src/models/import/onnx-file.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { tensor } from '../../src/tensor/tensor.js';
+import { CHECKS } from '../../src/audit/checks.js';
 import { runCli } from './cli-harness.js';
 
 describe('trustscope audit (user files)', () => {
@@ -54,6 +55,8 @@ describe('trustscope audit (user files)', () => {
       [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--patch', f('corner.npy')], /--patch needs --patch-class/],
       [['--model', f('model.onnx'), '--data', f('nan.npy'), '--labels', f('y.npy')], /non-finite value \(NaN\) at flat index 5/],
       [['--model', f('missing.onnx'), '--data', f('x.npy'), '--labels', f('y.npy')], /missing\.onnx/],
+      [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--folds', '1'], /--folds must be an integer ≥ 2/],
+      [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--skip', 'leakage', '--folds', '3'], /--folds does not apply .* option of leakage/],
     ];
     for (const [args, message] of cases) {
       const out = f('bad');
@@ -62,6 +65,15 @@ describe('trustscope audit (user files)', () => {
       expect(r.stderr.length, args.join(' ')).toBe(1);
       expect(r.stderr[0]).toMatch(message);
       expect(await readdir(dir)).not.toContain('bad');
+    }
+  });
+
+  it("--help lists every registered check for --skip and every check's declared option", async () => {
+    const r = await runCli(['audit', '--help']);
+    const help = r.stdout;
+    for (const c of CHECKS) {
+      expect(help).toContain(c.id);
+      for (const o of c.options) expect(help, `${c.id} ${o.flag}`).toContain(o.flag);
     }
   });
 });

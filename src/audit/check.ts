@@ -1,0 +1,168 @@
+/**
+ * The audit's door: one `Check` per question. A check declares what it needs (ROI masks, specimen
+ * ids, reference images, a named patch — each with the flag that provides it and why), its options
+ * (flags built by the CLI from the same declarations), and what it cannot tell; `run` gets an
+ * `AuditContext` holding everything computed once for all checks (logits, predictions, accuracy)
+ * and the check's own random stream. A new check is one file, one line in checks.ts, one test.
+ *
+ * `runCheck` is the only caller of `run`: when a declared need is missing it records NOT RUN with a
+ * reason derived from the declaration (run() is not called), and it stamps the check's id, question
+ * and limits on the finding, so a check cannot report under another check's name.
+ */
+import type { Dataset } from '../data/dataset.js';
+import type { OnnxModel } from '../models/model.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Random } from '../tensor/random.js';
+import type { Patch } from '../trust/intervention.js';
+import type { TrainingRecipe } from '../trust/leakage.js';
+import { OptionError, defaultsOf, validateOptionValue, type OptionSpec } from '../options/option-spec.js';
+import type { Finding } from './findings.js';
+
+/** A suspected nuisance patch and the class it might fake (the inject test). */
+export interface InterventionSpec {
+  patch: Patch;
+  /** The class the patch might fake. */
+  targetClass: number;
+}
+
+/** What the user gives the audit of one model. */
+export interface AuditInput {
+  /** Shown in the report ("clean model", the file name…). */
+  name: string;
+  model: OnnxModel;
+  /** The audited data: images with labels; groups (specimen ids) and masks ('roi' or 'defect') when known. */
+  data: Dataset;
+  /** Training-distribution images for the OOD detectors (labels needed for Mahalanobis class means). */
+  reference?: Dataset;
+  /** Images for the descriptor surrogate (default: the audited images). */
+  probe?: Tensor;
+  probeNote?: string;
+  /** Retraining recipe for the leakage check (default: the model's architecture re-initialised). */
+  recipe?: TrainingRecipe;
+  /** A suspected nuisance patch and the class it might fake (the inject test). */
+  intervention?: InterventionSpec;
+}
+
+/** What every check receives: the inputs, what was computed once for all checks, and its own seed stream. */
+export interface AuditContext extends Readonly<AuditInput> {
+  /** The model's logits on `data.images` [N, K], computed once for every check. */
+  readonly logits: Tensor;
+  /** argmax of `logits` per image. */
+  readonly predicted: readonly number[];
+  /** Share of `predicted` equal to the labels. */
+  readonly accuracy: number;
+  /**
+   * This check's random stream, `Random.forKey(seed, check.id)`: it depends on the audit seed and
+   * the check's id only, so adding, skipping or reordering checks never changes another check's numbers.
+   * Fork it by purpose (`random.fork('split')`) rather than drawing in sequence, so that a change
+   * in one step's draws leaves the others alone.
+   */
+  readonly random: Random;
+  /** Progress of this check in [0, 1], optionally naming a sub-stage ("training the OOD autoencoder"). */
+  progress(fraction: number, stage?: string): void;
+}
+
+/** The ROI masks the shortcut check uses, by name in order of preference. */
+export const ROI_MASK_NAMES: readonly string[] = ['roi', 'defect'];
+
+export function roiMask(data: Dataset): { name: string; mask: Tensor } | undefined {
+  for (const name of ROI_MASK_NAMES) if (data.masks?.[name]) return { name, mask: data.masks[name] };
+  return undefined;
+}
+
+/**
+ * The optional inputs a check can need: what they are called, the flag that provides them (the CLI
+ * declares its input flags from here, so a NOT RUN reason names a flag that exists), and how to tell
+ * whether the user gave them.
+ */
+export const AUDIT_INPUTS = {
+  groups: { label: 'specimen ids', flag: '--groups', present: (i: AuditInput) => i.data.groups !== undefined },
+  roi: { label: 'region-of-interest masks', flag: '--masks', present: (i: AuditInput) => roiMask(i.data) !== undefined },
+  reference: { label: 'reference (training-distribution) images', flag: '--reference', present: (i: AuditInput) => i.reference !== undefined },
+  patch: { label: 'suspected nuisance patch', flag: '--patch', present: (i: AuditInput) => i.intervention !== undefined },
+} as const;
+
+export type AuditInputKind = keyof typeof AUDIT_INPUTS;
+
+/** One declared need: the input, its name and flag, and why the check cannot run without it. */
+export interface CheckNeed {
+  readonly input: AuditInputKind;
+  readonly label: string;
+  readonly flag: string;
+  readonly why: string;
+}
+
+export function need(input: AuditInputKind, why: string): CheckNeed {
+  const { label, flag } = AUDIT_INPUTS[input];
+  return { input, label, flag, why };
+}
+
+/** What run() returns: the finding without its identity (id, question and limits come from the declaration). */
+export type CheckResult = Omit<Finding, 'id' | 'title' | 'limits'>;
+
+export interface Check<Id extends string = string, O = Readonly<Record<string, unknown>>> {
+  /** Stable id: audit.json's key, `--skip`'s value and the seed stream's key. */
+  readonly id: Id;
+  /** The question, e.g. "Shortcut suspected?". */
+  readonly title: string;
+  /** Inputs without which the check cannot run; missing ones give NOT RUN before run() is called. */
+  readonly needs: readonly CheckNeed[];
+  /** Its options, declared once (key, flag, kind, default, help, bounds); run() gets every key filled. */
+  readonly options: readonly OptionSpec[];
+  /** What the check cannot establish, shown with every finding (also NOT RUN ones). */
+  readonly limits: string;
+  run(context: AuditContext, options: O): Promise<CheckResult>;
+}
+
+/**
+ * Declares a check with typed options. The registry holds checks with plain option records; the
+ * options type is erased here because runCheck fills every declared key (defaults, validated
+ * overrides) before calling run, which is what the declared type promises.
+ */
+export function defineCheck<const Id extends string, O>(check: Check<Id, O>): Check<Id> {
+  return check as unknown as Check<Id>;
+}
+
+/** The first declared need the input does not provide. */
+export function missingNeed(check: Check, input: AuditInput): CheckNeed | undefined {
+  return check.needs.find((n) => !AUDIT_INPUTS[n.input].present(input));
+}
+
+export function notRunReason(n: CheckNeed): string {
+  return `no ${n.label} given (${n.flag}): ${n.why}.`;
+}
+
+/** A NOT RUN result found inside run() (e.g. too few groups), with the reason as its summary. */
+export function notRunResult(reason: string, evidence: Record<string, unknown> = {}): CheckResult {
+  return { verdict: 'not-run', summary: reason, rule: '—', evidence };
+}
+
+/** The check's options: declared defaults, overridden by the given values (validated; unknown keys refused). */
+export function resolveCheckOptions(check: Check, given: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  for (const key of Object.keys(given)) {
+    if (!check.options.some((s) => s.key === key)) {
+      const known = check.options.map((s) => s.key).join(', ') || 'none';
+      throw new OptionError(`the ${check.id} check has no option '${key}' (its options: ${known})`);
+    }
+  }
+  const out = defaultsOf(check.options);
+  for (const spec of check.options) {
+    const value = given[spec.key];
+    if (value === undefined) continue;
+    validateOptionValue(spec, value);
+    out[spec.key] = value;
+  }
+  return out;
+}
+
+/** Runs one check: NOT RUN from its declared needs, or run() with its resolved options. */
+export async function runCheck(check: Check, context: AuditContext, given?: Readonly<Record<string, unknown>>): Promise<Finding> {
+  // Options first: a wrong option is the user's mistake whether or not the check can run.
+  const options = resolveCheckOptions(check, given);
+  const missing = missingNeed(check, context);
+  const r = missing ? notRunResult(notRunReason(missing), { missing: missing.input }) : await check.run(context, options);
+  // Built field by field: the identity always comes from the declaration, in audit.json's usual order.
+  const finding: Finding = { id: check.id, title: check.title, verdict: r.verdict, summary: r.summary, rule: r.rule, evidence: r.evidence, limits: check.limits };
+  if (r.figures) finding.figures = r.figures;
+  return finding;
+}

@@ -1,0 +1,85 @@
+/**
+ * Figures as data. A check knows what its evidence means — which numbers form a reliability curve,
+ * which images and maps belong together, what the axes are — but not how a page draws them: it
+ * returns one of these plain records (numbers and tensors), and report/audit-figures.ts turns each
+ * kind into a Vega-Lite chart, a PNG strip or an HTML table. So audit/ never imports report/, and a
+ * new output (a notebook, the browser workbench) draws the same data its own way.
+ *
+ * Figures are not written to audit.json (tensors of pixels are not evidence).
+ */
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface AxisTitles {
+  readonly x: string;
+  readonly y: string;
+}
+
+interface FigureBase {
+  /** One sentence under the figure. */
+  readonly caption: string;
+  /** Optional title drawn inside a chart. */
+  readonly title?: string;
+}
+
+/** Reliability diagram: accuracy against mean confidence per bin, one curve per calibration. */
+export interface ReliabilityFigure extends FigureBase {
+  readonly kind: 'reliability';
+  readonly curves: readonly { readonly name: string; readonly bins: readonly { readonly confidence: number; readonly accuracy: number; readonly count: number }[] }[];
+}
+
+/** Horizontal bars in the given order, with optional ± errors. */
+export interface BarsFigure extends FigureBase {
+  readonly kind: 'bars';
+  readonly axes: AxisTitles;
+  readonly bars: readonly { readonly label: string; readonly value: number; readonly error?: number }[];
+  /** Fixed value axis (e.g. [0, 1] for accuracies and shares). */
+  readonly valueDomain?: readonly [number, number];
+}
+
+/** Lines over a shared x axis. */
+export interface LinesFigure extends FigureBase {
+  readonly kind: 'lines';
+  readonly axes: AxisTitles;
+  readonly series: readonly { readonly name: string; readonly x: readonly number[]; readonly y: readonly number[] }[];
+  /** x counts steps (whole-number ticks). */
+  readonly integerX?: boolean;
+}
+
+/** Overlaid histograms of several groups of scores on shared bins. */
+export interface HistogramFigure extends FigureBase {
+  readonly kind: 'histogram';
+  readonly axes: AxisTitles;
+  readonly groups: readonly { readonly name: string; readonly values: readonly number[] }[];
+}
+
+/** A small table of numbers (formatted by the check: it knows the precision that matters). */
+export interface TableFigure extends FigureBase {
+  readonly kind: 'table';
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly (string | number)[])[];
+}
+
+/** Attribution maps over their images, side by side, with optional region outlines. */
+export interface OverlaysFigure extends FigureBase {
+  readonly kind: 'overlays';
+  /** [k, C, H, W] */
+  readonly images: Tensor;
+  /** [k, C, H, W] or [k, H, W]: one map per image. */
+  readonly maps: Tensor;
+  /** [k, H, W]: 1 inside the outlined region (e.g. the region of interest). */
+  readonly outlines?: Tensor;
+  /** One label per image. */
+  readonly labels: readonly string[];
+}
+
+/** Attribution maps alone (heatmaps), side by side: e.g. one image's map as the model is randomised. */
+export interface MapsFigure extends FigureBase {
+  readonly kind: 'maps';
+  /** [k, …map shape] */
+  readonly maps: Tensor;
+  readonly labels: readonly string[];
+}
+
+export type FigureData = ReliabilityFigure | BarsFigure | LinesFigure | HistogramFigure | TableFigure | OverlaysFigure | MapsFigure;
+
+export type FigureKind = FigureData['kind'];

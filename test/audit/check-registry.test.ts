@@ -1,0 +1,113 @@
+/**
+ * The Check contract, tested over the registry itself (no hand-kept list of checks): ids, needs and
+ * options are well formed; a check whose declared input is missing is NOT RUN with a reason naming
+ * that input, without its run() being called; and a check's numbers come from its own seed stream,
+ * so adding, skipping or reordering other checks never changes them.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { auditModel } from '../../src/audit/audit.js';
+import { AUDIT_INPUTS, defineCheck, resolveCheckOptions, type AuditInput, type Check } from '../../src/audit/check.js';
+import { CHECKS, CHECK_IDS } from '../../src/audit/checks.js';
+import { generateEmDefects } from '../../src/data/synthetic/em-defects.js';
+import { OnnxModel } from '../../src/models/model.js';
+import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
+import { mergeOptionSpecs, validateOptionValue } from '../../src/options/option-spec.js';
+
+const registry: readonly Check[] = CHECKS;
+
+describe('the check registry', () => {
+  it('ids are unique and every check declares its question, needs and limits', () => {
+    expect(new Set(CHECK_IDS).size).toBe(registry.length);
+    for (const c of registry) {
+      expect(c.id, c.id).toMatch(/^[a-z][a-z-]*$/);
+      expect(c.title.length, c.id).toBeGreaterThan(0);
+      expect(c.limits.length, c.id).toBeGreaterThan(20);
+      for (const n of c.needs) {
+        expect(AUDIT_INPUTS[n.input], `${c.id}: ${n.input}`).toBeDefined();
+        expect(n.flag).toBe(AUDIT_INPUTS[n.input].flag);
+        expect(n.flag).toMatch(/^--[a-z-]+$/);
+        expect(n.why.length, `${c.id}: ${n.input}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("the checks' options merge into one flag list without conflict, and every default passes its own validation", () => {
+    const merged = mergeOptionSpecs(registry.map((c) => ({ owner: c.id, options: c.options })));
+    expect(merged.length).toBe(registry.reduce((a, c) => a + c.options.length, 0));
+    for (const c of registry) {
+      for (const s of c.options) {
+        expect(s.default, `${c.id} ${s.flag}`).toBeDefined();
+        expect(() => validateOptionValue(s, s.default)).not.toThrow();
+      }
+      const resolved = resolveCheckOptions(c);
+      expect(Object.keys(resolved).sort()).toEqual(c.options.map((s) => s.key).sort());
+      expect(() => resolveCheckOptions(c, { notAnOption: 1 })).toThrow(/has no option 'notAnOption'/);
+    }
+  });
+});
+
+describe('the audit over the registry', () => {
+  const model = new OnnxModel(tinyCnn({ seed: 2 }), { internalBatchSize: 256 });
+  const set = generateEmDefects({ count: 60, seed: 5 });
+  // No masks, groups, reference or patch: every check with a declared need lacks it.
+  const bare: AuditInput = { name: 'bare', model, data: { images: set.images, labels: set.labels } };
+  afterAll(async () => {
+    await model.dispose();
+  });
+
+  it('a check whose declared input is missing is NOT RUN with a reason naming it, and its run() is not called', async () => {
+    const needy = registry.filter((c) => c.needs.length > 0);
+    expect(needy.length).toBeGreaterThan(0);
+    // Same declarations, but run() throws: reaching it would fail the audit.
+    const guarded = needy.map((c) => ({ ...c, run: () => Promise.reject(new Error(`${c.id}: run() called although its input is missing`)) }));
+    const audit = await auditModel(bare, { seed: 1, checks: guarded });
+    expect(audit.findings.map((f) => f.id)).toEqual(needy.map((c) => c.id));
+    for (const [i, f] of audit.findings.entries()) {
+      const need = needy[i].needs[0];
+      expect(f.verdict, f.id).toBe('not-run');
+      expect(f.summary, f.id).toContain(need.flag);
+      expect(f.summary, f.id).toContain(need.label);
+      expect(f.title).toBe(needy[i].title);
+      expect(f.limits).toBe(needy[i].limits);
+      expect(f.evidence).toEqual({ missing: need.input });
+    }
+  });
+
+  it("adding, skipping or reordering checks does not change another check's numbers", async () => {
+    // A check that only draws from its stream, standing in for any new check.
+    const draws = (id: string) =>
+      defineCheck({
+        id,
+        title: `${id}?`,
+        needs: [],
+        options: [],
+        limits: 'a test check that reports the first draws of its random stream',
+        run: async (context) => ({ verdict: 'pass', summary: '', rule: '', evidence: { draws: [context.random.next(), context.random.fork('x').next()] } }),
+      });
+    const evidenceOf = (a: Awaited<ReturnType<typeof auditModel>>, id: string) => a.findings.find((f) => f.id === id)?.evidence;
+    // Two registered checks that run in milliseconds on the logits (the others retrain or explain).
+    const cheap = registry.filter((c) => c.id === 'calibration' || c.id === 'conformal');
+    expect(cheap.length).toBe(2);
+    const alone = await auditModel(bare, { seed: 7, checks: [draws('new-check-b'), ...cheap] });
+    const withMore = await auditModel(bare, { seed: 7, checks: [...cheap].reverse().concat([draws('new-check-a'), draws('new-check-b')]) });
+    for (const id of ['new-check-b', ...cheap.map((c) => c.id)]) expect(evidenceOf(withMore, id), id).toEqual(evidenceOf(alone, id));
+    // The registry itself, with one check skipped: the other's evidence is unchanged.
+    for (const c of cheap) {
+      const others = CHECK_IDS.filter((id) => id !== c.id && !cheap.some((k) => k.id === id));
+      const full = await auditModel(bare, { seed: 7, skip: others });
+      const skipped = await auditModel(bare, { seed: 7, skip: [...others, ...cheap.filter((k) => k !== c).map((k) => k.id)] });
+      expect(evidenceOf(skipped, c.id), c.id).toEqual(evidenceOf(full, c.id));
+      expect(evidenceOf(full, c.id), c.id).toEqual(evidenceOf(alone, c.id));
+    }
+    // Another seed gives another stream.
+    const other = await auditModel(bare, { seed: 8, checks: [draws('new-check-b')] });
+    expect(evidenceOf(other, 'new-check-b')).not.toEqual(evidenceOf(alone, 'new-check-b'));
+  });
+
+  it('refuses unknown check ids and options instead of ignoring them', async () => {
+    await expect(auditModel(bare, { skip: ['nonsense'] })).rejects.toThrow(/no check 'nonsense'/);
+    await expect(auditModel(bare, { checkOptions: { nonsense: {} } })).rejects.toThrow(/no check 'nonsense'/);
+    const withOption = registry.find((c) => c.options.length > 0)!;
+    await expect(auditModel(bare, { checks: [withOption], checkOptions: { [withOption.id]: { notAnOption: 1 } } })).rejects.toThrow(/has no option/);
+  });
+});
