@@ -53,7 +53,7 @@ describe('trustscope audit (user files)', () => {
       [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--skip', 'nonsense'], /--skip takes/],
       [['--model', f('model.onnx'), '--data', f('y.npy'), '--labels', f('y.npy')], /y\.npy has shape .*60.* but the model takes/],
       [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--patch', f('corner.npy')], /--patch needs --patch-class/],
-      [['--model', f('model.onnx'), '--data', f('nan.npy'), '--labels', f('y.npy')], /non-finite value \(NaN\) at flat index 5/],
+      [['--model', f('model.onnx'), '--data', f('nan.npy'), '--labels', f('y.npy')], /nan\.npy: NaN at image 0, pixel \(0, 5\)/],
       [['--model', f('missing.onnx'), '--data', f('x.npy'), '--labels', f('y.npy')], /missing\.onnx/],
       [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--folds', '1'], /--folds must be an integer ≥ 2/],
       [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--skip', 'leakage', '--folds', '3'], /--folds does not apply .* option of leakage/],

@@ -34,7 +34,7 @@ describe('option declarations', () => {
       { owner: 'gradient-shap', options: [b] },
     ]);
     expect(merged).toHaveLength(1);
-    expect(mergedHelp(merged[0])).toBe('noise σ (smoothgrad (default 1), gradient-shap (default 0))');
+    expect(mergedHelp(merged[0])).toBe('smoothgrad: noise σ (default 1); gradient-shap: noise σ (default 0)');
     expect(() => mergeOptionSpecs([{ owner: 'x', options: [a] }, { owner: 'y', options: [{ ...a, key: 'sigma' }] }])).toThrow(/one flag must mean one thing/);
   });
 });
