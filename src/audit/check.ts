@@ -77,9 +77,9 @@ export function roiMask(data: Dataset): { name: string; mask: Tensor } | undefin
  */
 export const AUDIT_INPUTS = {
   groups: { label: 'specimen ids', flag: '--groups', present: (i: AuditInput) => i.data.groups !== undefined },
-  roi: { label: 'region-of-interest masks', flag: '--masks', present: (i: AuditInput) => roiMask(i.data) !== undefined },
+  roi: { label: 'region-of-interest masks', flag: '--roi', present: (i: AuditInput) => roiMask(i.data) !== undefined },
   reference: { label: 'reference (training-distribution) images', flag: '--reference', present: (i: AuditInput) => i.reference !== undefined },
-  patch: { label: 'suspected nuisance patch', flag: '--patch', present: (i: AuditInput) => i.intervention !== undefined },
+  patch: { label: 'suspected nuisance patch', flag: '--patch-file', present: (i: AuditInput) => i.intervention !== undefined },
 } as const;
 
 export type AuditInputKind = keyof typeof AUDIT_INPUTS;

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import { readNpy } from '../data/formats/npy.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadOnnxModel, saveOnnxGraph } from '../models/import/onnx-file.js';
 import { auditJson, auditModel, type ModelAudit } from '../audit/audit.js';
 import { runDemoAudit } from '../audit/demo-audit.js';
@@ -14,17 +13,20 @@ import { renderAuditPage, type ModelAuditView } from '../report/audit-page.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
 import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
 import { stageProgress } from './progress.js';
+import { addRunOptions, runInFolder } from './run.js';
+import type { OutputFolder } from './output-folder.js';
 import { asBatch, asMasks, readIds } from './inputs.js';
 
 interface AuditCliOptions {
   demo?: boolean;
   model?: string;
-  data?: string;
+  input?: string;
   labels?: string;
   referenceLabels?: string;
   patchValue: number;
   patchClass?: number;
   out: string;
+  force?: boolean;
   seed: number;
   skip?: string;
   progress: boolean;
@@ -78,12 +80,12 @@ function verdictLines(audits: readonly ModelAudit[]): string {
   return lines.join('\n');
 }
 
-async function userData(opts: AuditCliOptions, inputShape: readonly number[]): Promise<{ data: Dataset; reference?: Dataset }> {
-  if (!opts.data) throw new UsageError('give --data X.npy (the images to audit) with --labels Y.npy, or use --demo');
-  if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --data');
-  const images = asBatch(await readNpy(opts.data), inputShape, opts.data);
+async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number): Promise<{ data: Dataset; reference?: Dataset }> {
+  if (!opts.input) throw new UsageError('give --input X.npy (the images to audit) with --labels Y.npy, or use --demo');
+  if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input');
+  const images = asBatch(await readNpy(opts.input), inputShape, opts.input);
   const n = images.shape[0];
-  const labels = await readIds(opts.labels, n, 'labels');
+  const labels = await readIds(opts.labels, n, 'labels', outputSize);
   const groupsFile = inputPath(opts, 'groups');
   const groups = groupsFile ? await readIds(groupsFile, n, 'group ids') : undefined;
   const [h, w] = images.shape.slice(-2);
@@ -94,7 +96,7 @@ async function userData(opts: AuditCliOptions, inputShape: readonly number[]): P
   if (referenceFile) {
     if (!opts.referenceLabels) throw new UsageError(`${AUDIT_INPUTS.reference.flag} needs --reference-labels (class per reference image, for the Mahalanobis class means)`);
     const refImages = asBatch(await readNpy(referenceFile), inputShape, referenceFile);
-    reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels') };
+    reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels', outputSize) };
   }
   return { data: { images, labels, groups, masks }, reference };
 }
@@ -118,73 +120,77 @@ export function registerAudit(program: Command): void {
     .description('may I trust this model? leakage, calibration, shortcut (explain + intervention), explanation sanity, descriptors, OOD and conformal sets → one verdict report')
     .option('--demo', 'audit the built-in scenario: train a clean and a shortcut tiny CNN on synthetic EM tiles, then audit both')
     .option('--model <file.onnx>', 'the classifier to audit (one image input, logits out)')
-    .option('--data <X.npy>', 'images to audit, (N, C, H, W) float32, e.g. a held-out test split')
-    .option('--labels <Y.npy>', 'class index per image of --data')
+    .option('--input <X.npy>', 'images to audit, (N, C, H, W) float32, e.g. a held-out test split')
+    .option('--labels <Y.npy>', 'class index per image of --input')
     .option(`${AUDIT_INPUTS.groups.flag} <G.npy>`, 'specimen id per image: enables the leakage check (grouped k-fold retraining)')
     .option(`${AUDIT_INPUTS.roi.flag} <M.npy>`, 'region of interest per image (N, H, W), 1 where the real evidence is: enables the shortcut check')
     .option(`${AUDIT_INPUTS.reference.flag} <R.npy>`, 'training-distribution images: enables the out-of-distribution check')
     .option('--reference-labels <RY.npy>', 'class index per reference image')
     .option(`${AUDIT_INPUTS.patch.flag} <P.npy>`, 'a suspected nuisance patch: (H, W) mask, 1 where it is pasted (the inject test)')
     .option('--patch-value <v>', 'intensity written into the patch pixels', parseNumber('--patch-value'), 1)
-    .option('--patch-class <c>', 'the class the patch might fake (needed with --patch)', parseInteger('--patch-class', 0))
-    .option('--out <dir>', 'output folder for audit.json and index.html', 'trustscope-audit')
-    .option('--seed <n>', 'seed of every random step', parseInteger('--seed', 0), 1)
+    .option('--patch-class <c>', `the class the patch might fake (needed with ${AUDIT_INPUTS.patch.flag})`, parseInteger('--patch-class', 0))
     .option('--skip <list>', `checks to skip: ${CHECK_IDS.join(',')}`)
     .option('--no-progress', 'no progress bars');
+  addRunOptions(command, { out: 'trustscope-audit', what: 'audit.json, index.html; with --demo also the two models' });
   addDeclaredOptions(command, CHECK_FLAGS)
     .addHelpText(
       'after',
       '\nEach check gives PASS, WARN, FLAG or NOT RUN (its inputs were not given), with its rule and what it cannot tell.\n' +
         'Examples:\n  trustscope audit --demo --out report\n' +
-        '  trustscope audit --model m.onnx --data test.npy --labels test-labels.npy --groups specimens.npy --masks roi.npy \\\n' +
+        '  trustscope audit --model m.onnx --input test.npy --labels test-labels.npy --groups specimens.npy --roi roi.npy \\\n' +
         '      --reference train.npy --reference-labels train-labels.npy --out report',
     )
     .action(async (opts: AuditCliOptions) => {
       const skip = parseSkip(opts.skip);
       const checkOptions = checkOptionsFrom(command, skip);
-      const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
-      const started = performance.now();
-      let audits: ModelAudit[];
-      let title: string;
-      let subtitle: string;
-      let intro: string | undefined;
-      let timings: Record<string, number>;
-      try {
-        if (opts.demo) {
-          if (opts.model || opts.data) throw new UsageError('--demo trains its own models and data; drop --model/--data, or drop --demo');
-          const r = await runDemoAudit({ seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
-          audits = [r.audits.clean, r.audits.shortcut];
-          timings = r.timings;
-          title = 'trustscope audit — the built-in scenario';
-          subtitle = `seed ${r.seed} · two tiny CNNs trained on synthetic 32×32 EM tiles · ${r.audits.clean.images} test images each`;
-          intro =
-            'Both models find a centre-disk defect with near-perfect accuracy. The shortcut model was trained on tiles where a bright ' +
-            'corner artifact accompanied every defect. The audit does not know this: it is given each model with its own test split, ' +
-            'the defect masks as regions of interest, the specimen ids and the training images, and must find out.';
-          await saveOnnxGraph(join(opts.out, 'clean-model.onnx'), r.graphs.clean);
-          await saveOnnxGraph(join(opts.out, 'shortcut-model.onnx'), r.graphs.shortcut);
-        } else {
-          if (!opts.model) throw new UsageError('give --model M.onnx (and --data/--labels), or use --demo');
-          const model = await loadOnnxModel(opts.model, { internalBatchSize: 256 });
-          try {
-            const { data, reference } = await userData(opts, model.inputShape);
-            const intervention = await patchSpec(opts, data.images.shape.slice(-2));
-            const a = await auditModel({ name: opts.model, model, data, reference, intervention }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
-            audits = [a];
-            timings = a.timings;
-          } finally {
-            await model.dispose();
-          }
-          title = `trustscope audit — ${opts.model}`;
-          subtitle = `${audits[0].images} images from ${opts.data}`;
-        }
-      } finally {
-        bar.stop();
-      }
-      const json = { tool: 'trustscope audit', seed: opts.seed, models: audits.map(auditJson), timings };
-      await writeFileAtomic(join(opts.out, 'audit.json'), JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
-      await writeFileAtomic(join(opts.out, 'index.html'), await renderAuditPage({ title, subtitle, intro, models: audits.map(view), timings }));
-      console.log(verdictLines(audits));
-      console.log(`\nwrote ${join(opts.out, 'audit.json')} and ${join(opts.out, 'index.html')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      if (opts.demo && (opts.model || opts.input)) throw new UsageError('--demo trains its own models and data; drop --model/--input, or drop --demo');
+      if (!opts.demo && !opts.model) throw new UsageError('give --model M.onnx (and --input/--labels), or use --demo');
+      await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions));
     });
+}
+
+async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>): Promise<void> {
+  const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
+  const started = performance.now();
+  let audits: ModelAudit[];
+  let title: string;
+  let subtitle: string;
+  let intro: string | undefined;
+  let timings: Record<string, number>;
+  try {
+    if (opts.demo) {
+      const r = await runDemoAudit({ seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
+      audits = [r.audits.clean, r.audits.shortcut];
+      timings = r.timings;
+      title = 'trustscope audit — the built-in scenario';
+      subtitle = `seed ${r.seed} · two tiny CNNs trained on synthetic 32×32 EM tiles · ${r.audits.clean.images} test images each`;
+      intro =
+        'Both models find a centre-disk defect with near-perfect accuracy. The shortcut model was trained on tiles where a bright ' +
+        'corner artifact accompanied every defect. The audit does not know this: it is given each model with its own test split, ' +
+        'the defect masks as regions of interest, the specimen ids and the training images, and must find out.';
+      await saveOnnxGraph(folder.record('clean-model.onnx'), r.graphs.clean);
+      await saveOnnxGraph(folder.record('shortcut-model.onnx'), r.graphs.shortcut);
+    } else {
+      const model = await loadOnnxModel(opts.model!, { internalBatchSize: 256 });
+      try {
+        const { data, reference } = await userData(opts, model.inputShape, model.outputSize);
+        for (const file of [opts.model!, opts.input, opts.labels, opts.referenceLabels, ...(['groups', 'roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
+        const intervention = await patchSpec(opts, data.images.shape.slice(-2));
+        const a = await auditModel({ name: opts.model!, model, data, reference, intervention }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
+        audits = [a];
+        timings = a.timings;
+      } finally {
+        await model.dispose();
+      }
+      title = `trustscope audit — ${opts.model}`;
+      subtitle = `${audits[0].images} images from ${opts.input}`;
+    }
+  } finally {
+    bar.stop();
+  }
+  const json = { tool: 'trustscope audit', seed: opts.seed, models: audits.map(auditJson), timings };
+  await folder.write('audit.json', JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  await folder.write('index.html', await renderAuditPage({ title, subtitle, intro, models: audits.map(view), timings }));
+  console.log(verdictLines(audits));
+  console.log(`\nwrote ${join(opts.out, 'audit.json')} and ${join(opts.out, 'index.html')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

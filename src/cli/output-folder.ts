@@ -175,7 +175,10 @@ export async function prepareOutputFolder(path: string, command: string, options
     },
     async abandon() {
       open.delete(folder);
-      if (!done) await removeEmpty(created);
+      if (done) return;
+      // A failed run leaves no partial set of new results: the files it wrote go, then the folders it made.
+      for (const name of outputs) await unlink(join(path, name)).catch(() => undefined);
+      await removeEmpty(created);
     },
   };
   open.add(folder);

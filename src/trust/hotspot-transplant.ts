@@ -10,6 +10,9 @@ import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows, shapeToString, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import type { Model } from '../models/model.js';
+import { absPlanes, allowedWindows, pasteWindow, strongestWindow, type Window } from './hotspot-windows.js';
+
+export type { Window } from './hotspot-windows.js';
 
 export interface TransplantOptions {
   /** The class the sources show (the one a shortcut would fake). */
@@ -22,11 +25,6 @@ export interface TransplantOptions {
   /** Pixels by which the ROI is grown before windows touching it are excluded (default 1). */
   margin?: number;
   seed?: number;
-}
-
-export interface Window {
-  y: number;
-  x: number;
 }
 
 export interface TransplantResult {
@@ -44,61 +42,6 @@ export interface TransplantResult {
   pairs: number;
   /** Chosen window per source (top-left corner). */
   hotspots: Window[];
-}
-
-/** Channel-summed |map| per image as [N][H·W]. */
-function absPlanes(maps: Tensor): Float64Array[] {
-  const [n, c, h, w] = maps.shape;
-  const plane = h * w;
-  return Array.from({ length: n }, (_, i) => {
-    const m = new Float64Array(plane);
-    for (let ch = 0; ch < c; ch++) for (let p = 0; p < plane; p++) m[p] += Math.abs(maps.data[(i * c + ch) * plane + p]);
-    return m;
-  });
-}
-
-/** Windows whose every pixel lies outside the ROI grown by `margin`. */
-function allowedWindows(roi: Float32Array, h: number, w: number, size: number, margin: number): Window[] {
-  const grown = new Uint8Array(h * w);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (roi[y * w + x] <= 0.5) continue;
-      for (let dy = -margin; dy <= margin; dy++) {
-        for (let dx = -margin; dx <= margin; dx++) {
-          const yy = y + dy;
-          const xx = x + dx;
-          if (yy >= 0 && yy < h && xx >= 0 && xx < w) grown[yy * w + xx] = 1;
-        }
-      }
-    }
-  }
-  const out: Window[] = [];
-  for (let y = 0; y + size <= h; y++) {
-    for (let x = 0; x + size <= w; x++) {
-      let clear = true;
-      for (let dy = 0; dy < size && clear; dy++) for (let dx = 0; dx < size; dx++) if (grown[(y + dy) * w + x + dx]) { clear = false; break; }
-      if (clear) out.push({ y, x });
-    }
-  }
-  return out;
-}
-
-function windowSum(m: Float64Array, w: number, win: Window, size: number): number {
-  let s = 0;
-  for (let dy = 0; dy < size; dy++) for (let dx = 0; dx < size; dx++) s += m[(win.y + dy) * w + win.x + dx];
-  return s;
-}
-
-/** Copies the source's window (all channels) into the recipient, in place. */
-function paste(out: Float32Array, recipientOffset: number, source: Float32Array, sourceOffset: number, c: number, h: number, w: number, win: Window, size: number): void {
-  for (let ch = 0; ch < c; ch++) {
-    for (let dy = 0; dy < size; dy++) {
-      for (let dx = 0; dx < size; dx++) {
-        const p = ch * h * w + (win.y + dy) * w + win.x + dx;
-        out[recipientOffset + p] = source[sourceOffset + p];
-      }
-    }
-  }
 }
 
 export async function hotspotTransplant(
@@ -149,23 +92,15 @@ export async function hotspotTransplant(
     outsideShare += total > 0 ? outside / total : 0;
     const windows = allowedWindows(mask, h, w, size, margin);
     if (windows.length === 0 || eligible.length === 0) continue;
-    let best = windows[0];
-    let bestSum = -1;
-    for (const win of windows) {
-      const s = windowSum(m, w, win, size);
-      if (s > bestSum) {
-        bestSum = s;
-        best = win;
-      }
-    }
+    const { window: best, sum: bestSum } = strongestWindow(m, w, windows, size);
     hotspots.push(best);
     hotspotShare += total > 0 ? bestSum / total : 0;
     const j = eligible[i % eligible.length];
     const k = pasted.length;
     outHot.set(recipients.data.subarray(j * image, (j + 1) * image), k * image);
     outControl.set(recipients.data.subarray(j * image, (j + 1) * image), k * image);
-    paste(outHot, k * image, sources.data, i * image, c, h, w, best, size);
-    paste(outControl, k * image, sources.data, i * image, c, h, w, windows[rng.int(0, windows.length)], size);
+    pasteWindow(outHot, k * image, sources.data, i * image, c, h, w, best, size);
+    pasteWindow(outControl, k * image, sources.data, i * image, c, h, w, windows[rng.int(0, windows.length)], size);
     pasted.push(j);
   }
   const pairs = pasted.length;

@@ -71,10 +71,16 @@ export function graphRecipe(
     for (const l of train.labels) counts[l]++;
     const majorityShare = Math.max(...counts) / train.labels.length;
     const attempts = o.restarts + 1;
+    // A run "learned" when its training accuracy got at least halfway from the majority share to 1;
+    // below that it sat on (or barely left) the majority plateau — one of the clean demo's grouped folds
+    // ended at 0.59 against a majority of 0.55 and scored 0.84 on its test fold. Retrain from a new
+    // seed and keep the best run, so a restart can never make a fold worse.
+    const learned = majorityShare + (1 - majorityShare) / 2;
     let trained: Awaited<ReturnType<typeof trainClassifier>> | undefined;
+    let bestAccuracy = -1;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const seed = context.seed + 7919 * attempt;
-      trained = await trainClassifier(makeGraph(train, classes, seed), train.images, train.labels, {
+      const run = await trainClassifier(makeGraph(train, classes, seed), train.images, train.labels, {
         epochs: o.epochs,
         batchSize: o.batchSize,
         learningRate: o.learningRate,
@@ -83,7 +89,12 @@ export function graphRecipe(
         seed: seed + 1,
         onProgress: (p) => context.onProgress((attempt + p.fraction) / attempts),
       });
-      if (trained.history[trained.history.length - 1].accuracy > majorityShare + 0.02) break;
+      const accuracy = run.history[run.history.length - 1].accuracy;
+      if (accuracy > bestAccuracy) {
+        bestAccuracy = accuracy;
+        trained = run;
+      }
+      if (accuracy >= learned) break;
     }
     context.onProgress(1);
     return new OnnxModel(trained!.graph, { internalBatchSize: 256 });

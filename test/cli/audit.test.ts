@@ -1,5 +1,5 @@
 /** `trustscope audit` on user files: arrays in, audit.json and index.html out; bad input is one line and writes nothing. */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,12 @@ describe('trustscope audit (user files)', () => {
     const nan = data.images.data.slice();
     nan[5] = NaN;
     await writeNpy(f('nan.npy'), tensor(data.images.shape, nan));
+    const badLabels = [...data.labels];
+    badLabels[10] = 7;
+    await writeNpy(f('y7.npy'), tensor([60], badLabels));
+    await writeNpy(f('empty.npy'), tensor([0, 1, 32, 32]));
+    await mkdir(f('other'));
+    await writeFile(f('other/run.json'), JSON.stringify({ tool: 'trustscope', command: 'explain', outputs: [] }));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -32,7 +38,7 @@ describe('trustscope audit (user files)', () => {
 
   it('writes audit.json and index.html; stages without their inputs say not-run', async () => {
     const out = f('report');
-    const r = await runCli(['audit', '--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--masks', f('roi.npy'), '--patch', f('corner.npy'), '--patch-class', '1', '--skip', 'descriptors', '--out', out, '--no-progress']);
+    const r = await runCli(['audit', '--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--roi', f('roi.npy'), '--patch-file', f('corner.npy'), '--patch-class', '1', '--skip', 'descriptors', '--out', out, '--no-progress']);
     expect(r.stderr).toEqual([]);
     expect(r.code).toBe(0);
     const json = JSON.parse(await readFile(join(out, 'audit.json'), 'utf8'));
@@ -44,19 +50,33 @@ describe('trustscope audit (user files)', () => {
     expect(verdicts.calibration).not.toBe('not-run');
     expect(r.stdout).toContain('NOT-RUN');
     expect(await readFile(join(out, 'index.html'), 'utf8')).toContain('Verdicts');
+    const manifest = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+    expect(manifest.command).toBe('audit');
+    expect(manifest.seed).toBe(1);
+    expect(manifest.outputs).toEqual(['audit.json', 'index.html']);
+    expect(manifest.inputs.map((i: { path: string }) => i.path)).toEqual([f('model.onnx'), f('x.npy'), f('y.npy'), f('roi.npy'), f('corner.npy')]);
+    expect(manifest.inputs.every((i: { sha256: string }) => /^[0-9a-f]{64}$/.test(i.sha256))).toBe(true);
   }, 120_000);
+
+  it("refuses a folder holding another command's results unless --force", async () => {
+    const r = await runCli(['audit', '--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--skip', 'leakage,sanity,descriptors,ood,shortcut', '--out', f('other'), '--no-progress']);
+    expect(r.code).toBe(1);
+    expect(r.stderr[0]).toMatch(/holds results of 'trustscope explain'.*--force/);
+  });
 
   it('bad input: one line, exit 1, nothing written', async () => {
     const cases: [string[], RegExp][] = [
-      [['--model', f('model.onnx'), '--data', f('x.npy')], /--labels Y\.npy/],
+      [['--model', f('model.onnx'), '--input', f('x.npy')], /--labels Y\.npy/],
       [['--demo', '--model', f('model.onnx')], /--demo trains its own models/],
-      [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--skip', 'nonsense'], /--skip takes/],
-      [['--model', f('model.onnx'), '--data', f('y.npy'), '--labels', f('y.npy')], /y\.npy has shape .*60.* but the model takes/],
-      [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--patch', f('corner.npy')], /--patch needs --patch-class/],
-      [['--model', f('model.onnx'), '--data', f('nan.npy'), '--labels', f('y.npy')], /nan\.npy: NaN at image 0, pixel \(0, 5\)/],
-      [['--model', f('missing.onnx'), '--data', f('x.npy'), '--labels', f('y.npy')], /missing\.onnx/],
-      [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--folds', '1'], /--folds must be an integer ≥ 2/],
-      [['--model', f('model.onnx'), '--data', f('x.npy'), '--labels', f('y.npy'), '--skip', 'leakage', '--folds', '3'], /--folds does not apply .* option of leakage/],
+      [['--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--skip', 'nonsense'], /--skip takes/],
+      [['--model', f('model.onnx'), '--input', f('y.npy'), '--labels', f('y.npy')], /y\.npy has shape .*60.* but the model takes/],
+      [['--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--patch-file', f('corner.npy')], /--patch-file needs --patch-class/],
+      [['--model', f('model.onnx'), '--input', f('nan.npy'), '--labels', f('y.npy')], /nan\.npy: NaN at image 0, pixel \(0, 5\)/],
+      [['--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y7.npy')], /y7\.npy row 10: label 7, but the model has 2 classes/],
+      [['--model', f('model.onnx'), '--input', f('empty.npy'), '--labels', f('y.npy')], /empty\.npy holds no images/],
+      [['--model', f('missing.onnx'), '--input', f('x.npy'), '--labels', f('y.npy')], /missing\.onnx/],
+      [['--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--folds', '1'], /--folds must be an integer ≥ 2/],
+      [['--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--skip', 'leakage', '--folds', '3'], /--folds does not apply .* option of leakage/],
     ];
     for (const [args, message] of cases) {
       const out = f('bad');

@@ -1,0 +1,50 @@
+/**
+ * What every writing command shares, declared once: `--out DIR` (always a folder), `--force`,
+ * `--seed` (one default everywhere) and the progress switches; and `runInFolder`, which prepares the
+ * output folder before any compute, hands it to the command, and writes run.json at the end — or
+ * removes what it created when the command fails or is interrupted.
+ */
+import type { Command } from 'commander';
+import { parseInteger } from './errors.js';
+import { prepareOutputFolder, type OutputFolder, type RunManifest } from './output-folder.js';
+
+/** The seed every command uses unless told otherwise (the demo's published figures are seed 1). */
+export const DEFAULT_SEED = 1;
+
+let invocation: readonly string[] = [];
+
+/** main() records the arguments it was called with, for run.json. */
+export function recordInvocation(argv: readonly string[]): void {
+  invocation = [...argv];
+}
+
+export interface RunFlags {
+  out: string;
+  force?: boolean;
+  seed: number;
+}
+
+export function addRunOptions(command: Command, defaults: { out: string; seed?: boolean; what: string }): Command {
+  command
+    .option('--out <dir>', `output folder (${defaults.what}, and run.json: the command, its arguments, input hashes and versions)`, defaults.out)
+    .option('--force', "write into a folder that holds another command's results (they are left beside the new ones)");
+  if (defaults.seed !== false) command.option('--seed <n>', 'seed of every random step (the same seed gives the same numbers)', parseInteger('--seed', 0), DEFAULT_SEED);
+  return command;
+}
+
+/**
+ * Runs `work` with a prepared output folder named after the command. The folder is checked (and
+ * created) first, so an unwritable --out fails before minutes of compute; on success run.json is
+ * written with `extras` (the seed, …); on failure nothing the command created is left behind.
+ */
+export async function runInFolder<T>(commandName: string, flags: RunFlags, work: (folder: OutputFolder) => Promise<T>, extras?: (result: T) => Record<string, unknown>): Promise<{ result: T; manifest: RunManifest }> {
+  const folder = await prepareOutputFolder(flags.out, commandName, { force: flags.force === true, argv: invocation });
+  try {
+    const result = await work(folder);
+    const manifest = await folder.finish({ seed: flags.seed, ...(extras?.(result) ?? {}) });
+    return { result, manifest };
+  } catch (e) {
+    await folder.abandon();
+    throw e;
+  }
+}
