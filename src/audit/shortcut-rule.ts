@@ -68,7 +68,18 @@ function sufficient(s: ScaleEvidence): boolean {
   return s.sufficiency.hotspot.images > 0 && fires(s.sufficiency.hotspot.flipRate, s.sufficiency.control.flipRate);
 }
 
+/** The chosen windows lie next to the ROI and move with it (not one fixed place). */
+function hugs(s: ScaleEvidence): boolean {
+  return s.roiDistance <= SHORTCUT_RULE.hugDistance && !(s.fixedPlace >= SHORTCUT_RULE.fixedPlace);
+}
+
+/**
+ * A sub-threshold effect. It counts only away from the ROI (or at a fixed place): right beside a
+ * mask, erasing a window also erases the object's own fringe, which a dilated mask never fully
+ * covers (on the ten-class scenario, erasing next to a bar's ends moved its probability by 0.2).
+ */
 function shifted(s: ScaleEvidence): boolean {
+  if (hugs(s)) return false;
   const low = s.sufficiency.lowMargin;
   const quiet = Math.abs(s.necessity.control.probabilityShift) < SHORTCUT_RULE.quietControl && Math.abs(s.sufficiency.control.probabilityShift) < SHORTCUT_RULE.quietControl;
   return (
@@ -105,10 +116,10 @@ export function judgeClasses(signals: readonly ClassSignals[]): ClassJudgement[]
     if (z[i] <= SHORTCUT_RULE.outlierZ) fired.push('outlier');
     if (!(s.saliencyRatio >= SHORTCUT_RULE.insideOutside)) fired.push('off-target');
     const scale = firing ?? s.evidence.best;
-    const hugs = scale !== undefined && scale.roiDistance <= SHORTCUT_RULE.hugDistance && !(scale.fixedPlace >= SHORTCUT_RULE.fixedPlace);
+    const hugging = scale !== undefined && hugs(scale);
     // The transplant at its fixed window has no scan of its own: trust it unless the scan says "hugging".
     const strong = fired.includes('necessity') || fired.includes('sufficiency');
-    const verdict = strong && !hugs ? 'flag' : fired.length > 0 ? 'warn' : 'pass';
-    return { class: s.class, verdict, fired, scale, robustZ: z[i], roiMayBeTooTight: strong && hugs };
+    const verdict = strong && !hugging ? 'flag' : fired.length > 0 ? 'warn' : 'pass';
+    return { class: s.class, verdict, fired, scale, robustZ: z[i], roiMayBeTooTight: strong && hugging };
   });
 }

@@ -62,7 +62,7 @@ describe('shortcut check on many classes', () => {
 
   it('passes the same recipe without the watermark', async () => {
     const { finding, perClass } = await shortcutFinding(clean, cleanTest, 'clean');
-    expect(perClass.map((e) => [e.class, e.verdict, e.fired.join('+'), JSON.stringify(e.scales.map((s) => [s.window, s.necessity.control.probabilityShift.toFixed(2), s.sufficiency.control.probabilityShift.toFixed(2), s.sufficiencyExcess.toFixed(2), (s.sufficiency.lowMargin.hotspot.probabilityShift - s.sufficiency.lowMargin.control.probabilityShift).toFixed(2)]))]).filter(([, v]) => v !== 'pass')).toEqual([]);
+    expect(perClass.map((e) => [e.class, e.verdict, e.fired.join('+'), JSON.stringify(e.scales.map((s) => [s.window, s.necessity.control.probabilityShift.toFixed(2), s.sufficiency.control.probabilityShift.toFixed(2), s.sufficiencyExcess.toFixed(2), s.necessityExcess.toFixed(2), s.roiDistance, (s.sufficiency.lowMargin.hotspot.probabilityShift - s.sufficiency.lowMargin.control.probabilityShift).toFixed(2)]))]).filter(([, v]) => v !== 'pass')).toEqual([]);
     expect(finding.verdict).toBe('pass');
   });
 
