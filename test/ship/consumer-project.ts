@@ -9,14 +9,20 @@
  * locked — and lists the bundled packages as npm records them (inBundle). The install itself (reading
  * the tarball, extracting, linking bins, running install scripts) is npm's, unchanged.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 type LockEntry = Record<string, unknown> & { version?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
 type Manifest = { name: string; version: string; license?: string; bin?: unknown; engines?: unknown; os?: unknown; cpu?: unknown; dependencies?: Record<string, string>; bundleDependencies?: string[] };
 
-const tarText = (tgz: string, member: string) => execFileSync('tar', ['-xzf', tgz, '-O', member], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
+const readJson = <T>(path: string) => JSON.parse(readFileSync(path, 'utf8')) as T;
+
+/** Names of the packages bundled in an unpacked tarball (its node_modules/, scoped ones included). */
+export function bundledNames(unpacked: string): string[] {
+  const modules = join(unpacked, 'node_modules');
+  if (!existsSync(modules)) return [];
+  return readdirSync(modules).flatMap((n) => (n.startsWith('@') ? readdirSync(join(modules, n)).map((m) => `${n}/${m}`) : [n])).filter((n) => existsSync(join(modules, n, 'package.json')));
+}
 
 /** Where node would find `name` from the package at lock path `from` (walking up the node_modules folders). */
 function resolveInLock(packages: Record<string, LockEntry>, from: string, name: string): string | undefined {
@@ -30,12 +36,11 @@ function resolveInLock(packages: Record<string, LockEntry>, from: string, name: 
   }
 }
 
-export function writeConsumerProject(dir: string, tgz: string, repoLockPath: string): Manifest {
-  const tgzName = tgz.split('/').pop()!;
-  const manifest = JSON.parse(tarText(tgz, 'package/package.json')) as Manifest;
-  const members = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }).split('\n');
-  const bundledPaths = members.map((m) => /^package\/node_modules\/((?:@[^/]+\/)?[^/]+)\/package\.json$/.exec(m)?.[1]).filter((m): m is string => m !== undefined);
-  const bundled = new Set(bundledPaths);
+/** `unpacked`: the tarball's `package/` folder, extracted (reading the 100 MB tarball once is enough). */
+export function writeConsumerProject(dir: string, tgz: string, unpacked: string, repoLockPath: string): Manifest {
+  const tgzName = basename(tgz);
+  const manifest = readJson<Manifest>(join(unpacked, 'package.json'));
+  const bundled = new Set(bundledNames(unpacked));
 
   const repo = JSON.parse(readFileSync(repoLockPath, 'utf8')) as { packages: Record<string, LockEntry> };
   const spec = `file:${tgzName}`;
@@ -52,7 +57,7 @@ export function writeConsumerProject(dir: string, tgz: string, repoLockPath: str
     },
   };
   for (const name of bundled) {
-    const pkg = JSON.parse(tarText(tgz, `package/node_modules/${name}/package.json`)) as Manifest;
+    const pkg = readJson<Manifest>(join(unpacked, 'node_modules', name, 'package.json'));
     packages[`node_modules/${manifest.name}/node_modules/${name}`] = { version: pkg.version, inBundle: true, license: pkg.license, dependencies: pkg.dependencies, os: pkg.os, cpu: pkg.cpu };
   }
   // Everything the unbundled dependencies need, at the places the repository's lock put them.

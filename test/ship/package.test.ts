@@ -4,7 +4,7 @@
  * downloads CUDA libraries from NuGet) — ships what it should and nothing else, and its `trustscope`
  * command runs. About a minute: packing ~115 MB of ONNX Runtime binaries dominates.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,17 +17,25 @@ import { writeConsumerProject } from './consumer-project.js';
 
 const work = mkdtempSync(join(tmpdir(), 'trustscope-package-'));
 const consumer = join(work, 'consumer');
+const unpacked = join(work, 'unpacked', 'package');
 let tgz = '';
 let members: string[] = [];
 // No npm config from `npm test`, no skip flag: a user's plain `npm install`.
 const env = plainEnv({ npm_config_update_notifier: 'false' });
+function listFiles(dir: string, rel: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), `${rel}${e.name}/`) : [`${rel}${e.name}`]));
+}
+const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 const show = (r: { status: number | null; stdout: string; stderr: string }) => `exit ${r.status}\n${r.stdout}\n${r.stderr}`;
 
 beforeAll(() => {
   const pack = runIn(ROOT, env, process.execPath, ['scripts/pack.mjs', '--out', work]);
   if (pack.status !== 0) throw new Error(`npm run package failed: ${show(pack)}`);
   tgz = pack.stdout.trim().split('\n').pop()!;
-  members = runIn(work, env, 'tar', ['-tzf', tgz]).stdout.split('\n').filter(Boolean);
+  mkdirSync(join(work, 'unpacked'));
+  const untar = runIn(work, env, 'tar', ['-xzf', tgz, '-C', join(work, 'unpacked')]);
+  if (untar.status !== 0) throw new Error(`tar failed: ${show(untar)}`);
+  members = listFiles(join(work, 'unpacked'), '');
 }, 300_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -42,21 +50,26 @@ describe('the release tarball', () => {
     // The bundled onnxruntime-node carries its binaries but not the downloader.
     expect(members).toContain('package/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1');
     expect(members.filter((m) => m.startsWith('package/node_modules/onnxruntime-node/script/'))).toEqual([]);
-    const manifest = JSON.parse(runIn(work, env, 'tar', ['-xzf', tgz, '-O', 'package/package.json']).stdout) as Record<string, unknown>;
+    const manifest = readJson(join(unpacked, 'package.json'));
     expect(manifest.scripts).toBeUndefined();
     expect(manifest.devDependencies).toBeUndefined();
     expect(manifest.bundleDependencies).toEqual(['onnxruntime-node']);
-    const ort = JSON.parse(runIn(work, env, 'tar', ['-xzf', tgz, '-O', 'package/node_modules/onnxruntime-node/package.json']).stdout) as { scripts?: Record<string, string> };
+    const ort = readJson(join(unpacked, 'node_modules', 'onnxruntime-node', 'package.json')) as { scripts?: Record<string, string> };
     expect(ort.scripts?.postinstall).toBeUndefined();
   });
 
   it('npm install --offline of the tarball into an empty project works, and `trustscope` runs', async () => {
-    runIn(work, env, 'mkdir', ['-p', consumer]);
-    runIn(work, env, 'cp', [tgz, consumer]);
-    writeConsumerProject(consumer, join(consumer, tgz.split('/').pop()!), join(ROOT, 'package-lock.json'));
-    const install = runIn(consumer, env, 'npm', ['install', '--offline', '--no-audit', '--no-fund', `./${tgz.split('/').pop()}`]);
+    const name = tgz.split('/').pop()!;
+    mkdirSync(consumer);
+    copyFileSync(tgz, join(consumer, name));
+    writeConsumerProject(consumer, join(consumer, name), unpacked, join(ROOT, 'package-lock.json'));
+    const install = runIn(consumer, env, 'npm', ['install', '--offline', '--no-audit', '--no-fund', `./${name}`]);
     expect(install.status, show(install)).toBe(0);
     expect(install.stderr).not.toMatch(/nuget|Downloading/i);
+    // npm used the bundled copy (no downloader), wherever it placed it.
+    const ortDir = ['node_modules/trustscope/node_modules/onnxruntime-node', 'node_modules/onnxruntime-node'].map((p) => join(consumer, p)).find((p) => existsSync(p));
+    expect(ortDir).toBeDefined();
+    expect(existsSync(join(ortDir!, 'script'))).toBe(false);
 
     const help = runIn(consumer, env, 'npx', ['--offline', 'trustscope', '--help']);
     expect(help.status, show(help)).toBe(0);
