@@ -2,6 +2,8 @@
  * The only file that touches ONNX Runtime. The browser build swaps this file for one over
  * onnxruntime-web; everything else sees Graph in, Tensor out.
  */
+// First import: switches ORT's telemetry off before onnxruntime-node loads (see ort-privacy.ts).
+import './ort-privacy.js';
 import * as ort from 'onnxruntime-node';
 import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/tensor.js';
@@ -22,6 +24,15 @@ export interface RuntimeOptions {
 }
 
 let defaultOptions: RuntimeOptions = {};
+
+/**
+ * ORT's own log lines only repeat the errors that our exceptions already carry (describeError), or
+ * warn about things a user cannot act on (an unused initializer), and they are ANSI-coloured even in
+ * a pipe. Only fatal lines stay; TRUSTSCOPE_DEBUG brings warnings back. The env level must be set
+ * before the first session, when the binding creates ORT's environment.
+ */
+const LOG_SEVERITY = process.env.TRUSTSCOPE_DEBUG ? { level: 'warning', severity: 2 } as const : { level: 'fatal', severity: 4 } as const;
+ort.env.logLevel = LOG_SEVERITY.level;
 
 /** Process-wide runtime settings (e.g. `--threads` from the CLI, or the benchmark's 1-vs-2 runs). */
 export function configureRuntime(options: RuntimeOptions): void {
@@ -50,6 +61,7 @@ export async function createSession(graph: Graph, options: RuntimeOptions = defa
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       interOpNumThreads: 1,
+      logSeverityLevel: LOG_SEVERITY.severity,
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
     });
   } catch (e) {

@@ -45,9 +45,9 @@ function sample(n: number, seed: number): { x: number[][]; labels: number[] } {
 }
 
 describe('Mahalanobis', () => {
-  it('equals a brute-force computation with the pooled MLE covariance (ridge 0)', () => {
+  it('equals a brute-force computation with the pooled MLE covariance (empirical, ridge 0)', () => {
     const { x, labels } = sample(60, 1);
-    const fit = fitMahalanobis(tensor([60, 3], x.flat()), labels, { ridge: 0 });
+    const fit = fitMahalanobis(tensor([60, 3], x.flat()), labels, { ridge: 0, covariance: 'empirical' });
     const mu = [0, 1].map((c) => [0, 1, 2].map((j) => x.filter((_, i) => labels[i] === c).reduce((s, r) => s + r[j], 0) / 30));
     const cov = [0, 1, 2].map((a) => [0, 1, 2].map((b) => x.reduce((s, r, i) => s + (r[a] - mu[labels[i]][a]) * (r[b] - mu[labels[i]][b]), 0) / 60));
     const inv = invert(cov);
@@ -68,13 +68,16 @@ describe('Mahalanobis', () => {
     });
   });
 
-  it('a dead (constant) feature: ridge 0 refuses with a message, the default ridge fits', () => {
+  it('a dead (constant) feature: the empirical estimator with ridge 0 refuses with a message; the default ridge, or Ledoit–Wolf alone, fits', () => {
     const rng = new Random(4);
     const data = Array.from({ length: 40 }, () => [rng.normal(), 0]).flat();
     const labels = Array.from({ length: 40 }, (_, i) => i % 2);
-    expect(() => fitMahalanobis(tensor([40, 2], data), labels, { ridge: 0 })).toThrow(/singular; raise the ridge/);
-    const fit = fitMahalanobis(tensor([40, 2], data), labels);
-    expect(Array.from(mahalanobisScores(fit, tensor([1, 2], [0, 1])))[0]).toBeGreaterThan(10);
+    expect(() => fitMahalanobis(tensor([40, 2], data), labels, { ridge: 0, covariance: 'empirical' })).toThrow(/singular; raise the ridge/);
+    // A step along the dead feature stays far more unusual than a one-SD step along the live one.
+    for (const options of [{ covariance: 'empirical' as const }, {}, { ridge: 0 }]) {
+      const [dead, live] = mahalanobisScores(fitMahalanobis(tensor([40, 2], data), labels, options), tensor([2, 2], [0, 1, 1, 0]));
+      expect(dead).toBeGreaterThan(3 * live);
+    }
   });
 
   it('names wrong shapes and label counts', () => {
