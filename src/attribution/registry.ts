@@ -8,6 +8,7 @@ import { guidedGradCam } from './guided-grad-cam.js';
 import { inputXGradient } from './input-x-gradient.js';
 import { integratedGradients } from './integrated-gradients.js';
 import { kernelShap } from './kernel-shap.js';
+import { shapleyValueSampling } from './shapley-value-sampling.js';
 import { lime } from './lime.js';
 import { smoothGrad, smoothGradSq, varGrad } from './noise-tunnel.js';
 import { occlusion } from './occlusion.js';
@@ -28,6 +29,7 @@ const all: readonly Explainer[] = [
   gradientShap,
   rise,
   kernelShap,
+  shapleyValueSampling,
   lime,
   guidedBackprop,
   guidedGradCam,
