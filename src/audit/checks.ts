@@ -7,6 +7,7 @@
 import type { Check } from './check.js';
 import { leakageCheck } from './leakage-check.js';
 import { calibrationCheck } from './calibration-check.js';
+import { classRecallCheck } from './class-recall-check.js';
 import { shortcutCheck } from './shortcut-check.js';
 import { interventionCheck } from './intervention-check.js';
 import { sanityCheck } from './sanity-check.js';
@@ -17,6 +18,7 @@ import { conformalCheck } from './conformal-check.js';
 export const CHECKS = [
   leakageCheck,
   calibrationCheck,
+  classRecallCheck,
   shortcutCheck,
   interventionCheck,
   sanityCheck,

@@ -43,7 +43,7 @@ describe('trustscope audit (user files)', () => {
     expect(r.code).toBe(0);
     const json = JSON.parse(await readFile(join(out, 'audit.json'), 'utf8'));
     const verdicts = json.models[0].verdicts as Record<string, string>;
-    expect(Object.keys(verdicts)).toEqual(['leakage', 'calibration', 'shortcut', 'intervention', 'sanity', 'ood', 'conformal']);
+    expect(Object.keys(verdicts)).toEqual(CHECKS.map((c) => c.id).filter((id) => id !== 'descriptors'));
     expect(json.models[0].findings.find((x: { id: string }) => x.id === 'intervention').evidence.patchPixels).toBe(36);
     expect(verdicts.leakage).toBe('not-run');
     expect(verdicts.ood).toBe('not-run');
