@@ -106,6 +106,11 @@ async function missingLevels(dir: string): Promise<string[]> {
 /** Folders being written right now, for the Ctrl-C handler. */
 const open = new Set<OutputFolder>();
 
+/** The folders being written right now (what Ctrl-C would abandon). */
+export function openFolderPaths(): string[] {
+  return [...open].map((f) => f.path);
+}
+
 /**
  * Abandons every folder being written (Ctrl-C): what this run wrote is removed and any later write
  * into them is refused. Returns their paths, for the "nothing was written to …" line.
