@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { demoSummary, runDemo, type DemoModelResult, type DemoResult } from '../audit/demo.js';
 import { renderDemoPage, type ModelExamples } from '../report/demo-page.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import { saveOnnxGraph } from '../models/import/onnx-file.js';
-import { parseInteger } from './errors.js';
 import { stageProgress } from './progress.js';
+import { addRunOptions, runInFolder } from './run.js';
 
 function examples(r: DemoModelResult, label: string, regionNote: string, showCorner: boolean): ModelExamples {
   return {
@@ -40,33 +39,37 @@ export function formatDemoTable(r: DemoResult): string {
 }
 
 export function registerDemo(program: Command): void {
-  program
+  const command = program
     .command('demo')
     .description('train a clean and a shortcut tiny CNN on synthetic EM images and show that explanations (not accuracy) tell them apart')
-    .option('--out <dir>', 'output folder for demo.json, index.html and the two models', 'trustscope-report')
-    .option('--seed <n>', 'seed for data, initialisation and training', parseInteger('--seed', 0), 1)
-    .option('--no-progress', 'no progress bars')
-    .action(async (opts: { out: string; seed: number; progress: boolean }) => {
-      const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
-      const started = performance.now();
-      let result: DemoResult;
-      try {
-        result = await runDemo({ seed: opts.seed, onProgress: (p) => bar.update(p.stage, p.fraction) });
-      } finally {
-        bar.stop();
-      }
-      const summary = demoSummary(result);
-      const html = renderDemoPage({
-        summary,
-        clean: examples(result.clean, 'clean model', 'lime outline = defect region', false),
-        shortcut: examples(result.shortcut, 'shortcut model', 'lime outline = defect region; red box = corner artifact', true),
-        timings: result.timings,
+    .option('--no-progress', 'no progress bars');
+  addRunOptions(command, { out: 'trustscope-report', what: 'demo.json, index.html and the two models (.onnx)' });
+  command
+    .addHelpText('after', "\n--out is always a folder; a folder holding another command's results (an audit's, say) is refused unless --force.")
+    .action(async (opts: { out: string; force?: boolean; seed: number; progress: boolean }) => {
+      // The folder is checked (writable, not another command's) before minutes of training.
+      await runInFolder('demo', opts, async (folder) => {
+        const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
+        const started = performance.now();
+        let result: DemoResult;
+        try {
+          result = await runDemo({ seed: opts.seed, onProgress: (p) => bar.update(p.stage, p.fraction) });
+        } finally {
+          bar.stop();
+        }
+        const summary = demoSummary(result);
+        const html = renderDemoPage({
+          summary,
+          clean: examples(result.clean, 'clean model', 'lime outline = defect region', false),
+          shortcut: examples(result.shortcut, 'shortcut model', 'lime outline = defect region; red box = corner artifact', true),
+          timings: result.timings,
+        });
+        await folder.write('demo.json', JSON.stringify(summary, null, 2) + '\n');
+        await folder.write('index.html', html);
+        await saveOnnxGraph(folder.record('clean-model.onnx'), result.clean.graph);
+        await saveOnnxGraph(folder.record('shortcut-model.onnx'), result.shortcut.graph);
+        console.log(formatDemoTable(result));
+        console.log(`\nwrote ${join(opts.out, 'demo.json')}, ${join(opts.out, 'index.html')} and the two models (.onnx) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       });
-      await writeFileAtomic(join(opts.out, 'demo.json'), JSON.stringify(summary, null, 2) + '\n');
-      await writeFileAtomic(join(opts.out, 'index.html'), html);
-      await saveOnnxGraph(join(opts.out, 'clean-model.onnx'), result.clean.graph);
-      await saveOnnxGraph(join(opts.out, 'shortcut-model.onnx'), result.shortcut.graph);
-      console.log(formatDemoTable(result));
-      console.log(`\nwrote ${join(opts.out, 'demo.json')}, ${join(opts.out, 'index.html')} and the two models (.onnx) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     });
 }

@@ -5,8 +5,9 @@ import { readNpy } from '../data/formats/npy.js';
 import { UsageError } from './errors.js';
 
 /**
- * Where a flat index of a batch [N, C, H, W] (or [N, F], [N, H, W]) lies, in the user's words:
- * "image 12, channel 1, pixel (3, 17)" — the row and position they can find in their own array.
+ * Where a flat index of a batch [N, C, H, W] (or [N, H, W], a table [N, F], a column [N]) lies,
+ * in the user's words: "image 12, channel 1, pixel (3, 17)", "row 2, column 1" — the row and
+ * position they can find in their own array.
  */
 export function describePosition(shape: readonly number[], flat: number, rowWord = 'image'): string {
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
@@ -14,13 +15,14 @@ export function describePosition(shape: readonly number[], flat: number, rowWord
   if (shape.length === 4) return `${rowWord} ${at[0]}${shape[1] > 1 ? `, channel ${at[1]}` : ''}, pixel (${at[2]}, ${at[3]})`;
   if (shape.length === 3) return `${rowWord} ${at[0]}, pixel (${at[1]}, ${at[2]})`;
   if (shape.length === 2) return `row ${at[0]}, column ${at[1]}`;
+  if (shape.length === 1) return `row ${at[0]}`;
   return `index [${at.join(', ')}]`;
 }
 
 /** Refuses NaN and ±∞ up front, naming the file and where the first bad value sits. */
 export function checkFinite(x: Tensor, path: string, rowWord = 'image'): void {
   const bad = firstNonFinite(x.data);
-  if (bad >= 0) throw new UsageError(`${path}: ${x.data[bad]} at ${describePosition(x.shape, bad, rowWord)}; replace non-finite values before auditing`);
+  if (bad >= 0) throw new UsageError(`${path}: ${x.data[bad]} at ${describePosition(x.shape, bad, rowWord)}; replace or remove non-finite values first`);
 }
 
 /** One image (C,H,W) or a batch (N,C,H,W); refuses an empty batch and non-finite values. */

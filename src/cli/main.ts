@@ -4,6 +4,8 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './audit.js';
+import { abandonOpenFolders } from './output-folder.js';
+import { recordInvocation } from './run.js';
 import { registerDemo } from './demo.js';
 import { registerExplain } from './explain.js';
 import { registerEvaluate } from './evaluate.js';
@@ -30,20 +32,59 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
-  // Sub-commands do not inherit an exitOverride set after they were added: without this, `explain
-  // --help` or a missing option in a sub-command would call process.exit instead of returning.
-  for (const command of [program, ...program.commands]) command.exitOverride();
+/** The exit code of an interrupted run (128 + SIGINT, the shell's convention). */
+export const INTERRUPTED = 130;
+
+async function run(program: Command, argv: readonly string[], interrupted: () => boolean): Promise<number> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
+    // After Ctrl-C the command's late failure (its writes are refused) is not news: the interruption is reported.
+    if (interrupted()) return INTERRUPTED;
     const message = e instanceof Error ? e.message : String(e);
     console.error(`trustscope: ${message.split('\n')[0]}`);
     if (process.env.TRUSTSCOPE_DEBUG) console.error(e);
     return 1;
+  }
+}
+
+/**
+ * Runs one command. A SIGINT or SIGTERM while it runs abandons the open output folders (what this
+ * run wrote is removed; earlier results are left as they were), prints one line and returns 130; the
+ * caller exits then (the command's own work may still be pending). The signal listeners live only
+ * while main() runs: none is left behind when it returns, however often it is called.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  recordInvocation(argv);
+  const program = buildProgram();
+  // Sub-commands do not inherit an exitOverride set after they were added: without this, `explain
+  // --help` or a missing option in a sub-command would call process.exit instead of returning.
+  for (const command of [program, ...program.commands]) command.exitOverride();
+  let onSignal: () => void = () => undefined;
+  let signalled = false;
+  const interrupted = new Promise<number>((resolve) => {
+    onSignal = () => {
+      if (signalled) return;
+      signalled = true;
+      void abandonOpenFolders()
+        .catch(() => [] as string[])
+        .then((paths) => {
+          console.error(`trustscope: interrupted${paths.length ? `; nothing was written to ${paths.join(', ')}` : ''}`);
+          resolve(INTERRUPTED);
+        });
+    };
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    // Once a signal came, the interruption's line and code win, whatever the command does meanwhile.
+    const finished = run(program, argv, () => signalled).then((code) => (signalled ? interrupted : code));
+    return await Promise.race([finished, interrupted]);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
@@ -58,6 +99,8 @@ function invokedDirectly(): boolean {
 
 if (invokedDirectly()) {
   main(process.argv.slice(2)).then((code) => {
+    // Interrupted: the command's pending work must not keep the process alive.
+    if (code === INTERRUPTED) process.exit(code);
     process.exitCode = code;
   });
 }

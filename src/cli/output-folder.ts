@@ -106,8 +106,19 @@ async function missingLevels(dir: string): Promise<string[]> {
 /** Folders being written right now, for the Ctrl-C handler. */
 const open = new Set<OutputFolder>();
 
-export async function abandonOpenFolders(): Promise<void> {
-  await Promise.all([...open].map((f) => f.abandon()));
+/** The folders being written right now (what Ctrl-C would abandon). */
+export function openFolderPaths(): string[] {
+  return [...open].map((f) => f.path);
+}
+
+/**
+ * Abandons every folder being written (Ctrl-C): what this run wrote is removed and any later write
+ * into them is refused. Returns their paths, for the "nothing was written to …" line.
+ */
+export async function abandonOpenFolders(): Promise<string[]> {
+  const folders = [...open];
+  await Promise.all(folders.map((f) => f.abandon()));
+  return folders.map((f) => f.path);
 }
 
 export async function prepareOutputFolder(path: string, command: string, options: { force?: boolean; argv?: readonly string[] } = {}): Promise<OutputFolder> {
@@ -134,15 +145,22 @@ export async function prepareOutputFolder(path: string, command: string, options
   const outputs = new Set<string>();
   const inputs = new Set<string>();
   let done = false;
+  let abandoned = false;
+  // After an abandon (a failure, Ctrl-C) the command may still be running: its late writes are refused.
+  const refuseIfAbandoned = () => {
+    if (abandoned) throw new Error(`the run was abandoned; nothing more is written to ${path}`);
+  };
   const folder: OutputFolder = {
     path,
     async write(name, data) {
+      refuseIfAbandoned();
       const file = join(path, name);
       await writeFileAtomic(file, data);
       outputs.add(name);
       return file;
     },
     record(name) {
+      refuseIfAbandoned();
       outputs.add(name);
       return join(path, name);
     },
@@ -150,6 +168,7 @@ export async function prepareOutputFolder(path: string, command: string, options
       inputs.add(file);
     },
     async finish(extras = {}) {
+      refuseIfAbandoned();
       const manifest: RunManifest = {
         tool: 'trustscope',
         version: TOOL_VERSION,
@@ -167,7 +186,9 @@ export async function prepareOutputFolder(path: string, command: string, options
       await writeFileAtomic(join(path, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
       // Files the previous run of this command wrote and this one did not: stale, so removed.
       if (previous?.command === command && Array.isArray(previous.outputs)) {
-        for (const old of previous.outputs) if (typeof old === 'string' && !outputs.has(old) && !old.includes('..')) await unlink(join(path, old)).catch(() => undefined);
+        const stale = previous.outputs.filter((old): old is string => typeof old === 'string' && !outputs.has(old) && !old.includes('..'));
+        for (const old of stale) await unlink(join(path, old)).catch(() => undefined);
+        await removeEmptySubfolders(path, stale);
       }
       done = true;
       open.delete(folder);
@@ -176,8 +197,12 @@ export async function prepareOutputFolder(path: string, command: string, options
     async abandon() {
       open.delete(folder);
       if (done) return;
+      abandoned = true;
       // A failed run leaves no partial set of new results: the files it wrote go, then the folders it made.
-      for (const name of outputs) await unlink(join(path, name)).catch(() => undefined);
+      const written = [...outputs];
+      outputs.clear();
+      for (const name of written) await unlink(join(path, name)).catch(() => undefined);
+      await removeEmptySubfolders(path, written);
       await removeEmpty(created);
     },
   };
@@ -193,4 +218,14 @@ async function removeEmpty(levels: readonly string[]): Promise<void> {
       return;
     }
   }
+}
+
+/** Removes the sub-folders (e.g. overlays/) of the given output names once they are empty. */
+async function removeEmptySubfolders(root: string, names: readonly string[]): Promise<void> {
+  const subfolders = new Set<string>();
+  for (const name of names) {
+    for (let d = dirname(name); d !== '.' && d !== '/' && d !== ''; d = dirname(d)) subfolders.add(d);
+  }
+  // Deepest first, so that a parent is tried after its children.
+  for (const d of [...subfolders].sort((a, b) => b.length - a.length)) await rmdir(join(root, d)).catch(() => undefined);
 }

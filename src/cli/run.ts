@@ -21,7 +21,8 @@ export function recordInvocation(argv: readonly string[]): void {
 export interface RunFlags {
   out: string;
   force?: boolean;
-  seed: number;
+  /** Absent for a command without random steps (run.json then has no seed). */
+  seed?: number;
 }
 
 export function addRunOptions(command: Command, defaults: { out: string; seed?: boolean; what: string }): Command {

@@ -5,6 +5,7 @@ import { readNpy } from '../data/formats/npy.js';
 import { loadOnnxModel } from '../models/import/onnx-file.js';
 import type { OnnxModel } from '../models/model.js';
 import { UsageError } from './errors.js';
+import { checkFinite } from './inputs.js';
 
 export async function loadTabularModel(path: string, batchSize: number): Promise<OnnxModel> {
   const model = await loadOnnxModel(path, { internalBatchSize: batchSize });
@@ -14,11 +15,16 @@ export async function loadTabularModel(path: string, batchSize: number): Promise
   return model;
 }
 
-/** Reads a [N, F] table whose F matches the model's. */
+/**
+ * Reads a [N, F] table whose F matches the model's, before any compute: an empty table and NaN or
+ * ±∞ are refused, naming the row and column ("x.npy: NaN at row 2, column 1").
+ */
 export async function readTable(path: string, features: number, what: string): Promise<Tensor> {
   const x = await readNpy(path);
   if (x.shape.length !== 2 || x.shape[1] !== features) {
     throw new UsageError(`${what} ${path} has shape ${shapeToString(x.shape)} but the model takes [N, ${features}]`);
   }
+  if (x.shape[0] === 0) throw new UsageError(`${what} ${path} has no rows; give at least one`);
+  checkFinite(x, path);
   return x;
 }

@@ -12,6 +12,7 @@ import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { saliency } from '../../src/attribution/saliency.js';
 import { evaluateExplanations, evaluationJson } from '../../src/evaluate/evaluate.js';
 import { metrics } from '../../src/evaluate/registry.js';
+import { explainers } from '../../src/attribution/registry.js';
 import { road } from '../../src/evaluate/road.js';
 import { infidelity } from '../../src/evaluate/infidelity.js';
 import { sufficiency } from '../../src/evaluate/sufficiency.js';
@@ -41,7 +42,7 @@ const evaluate = (...args: string[]) => runCli(['evaluate', ...args]);
 describe('trustscope evaluate', () => {
   it('writes evaluation.json equal to the library result and an HTML page with every check', async () => {
     const out = path('eval');
-    const r = await evaluate('--model', path('cnn.onnx'), '--input', path('x.npy'), '--mask', path('mask.npy'), '--method', 'saliency', '--out', out, '--modes', 'cascading', '--samples', '4', '--deletion-steps', '8');
+    const r = await evaluate('--model', path('cnn.onnx'), '--input', path('x.npy'), '--roi', path('mask.npy'), '--method', 'saliency', '--out', out, '--modes', 'cascading', '--samples', '4', '--deletion-steps', '8');
     expect(r.stderr).toEqual([]);
     expect(r.code).toBe(0);
     // One verdict line per check, then where the files went.
@@ -53,6 +54,7 @@ describe('trustscope evaluate', () => {
       metrics: ['randomisation', 'localisation', 'faithfulness', 'robustness', 'complexity'],
       mask: masks,
       explain: { abs: true },
+      seed: 1,
       metricOptions: {
         randomisation: { modes: ['cascading'], passRatio: 0.5 },
         faithfulness: { baseline: 'zero', steps: 8, patch: 1 },
@@ -111,12 +113,44 @@ describe('trustscope evaluate', () => {
     expect(json.complexity.images).toBe(3);
   });
 
+  it('writes run.json beside the results: command, seed 1, method and its options, metrics, hashed inputs', async () => {
+    const out = path('eval-manifest');
+    const r = await evaluate('--model', path('cnn.onnx'), '--input', path('x.npy'), '--roi', path('mask.npy'), '--method', 'saliency', '--metrics', 'localisation,complexity', '--out', out);
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(await readFile(`${out}/run.json`, 'utf8'));
+    expect(manifest.command).toBe('evaluate');
+    expect(manifest.seed).toBe(1);
+    expect(manifest.method).toBe('saliency');
+    expect(manifest.options).toEqual({ abs: true });
+    expect(manifest.metrics).toEqual(['localisation', 'complexity']);
+    expect(manifest.outputs).toEqual(['evaluation.json', 'index.html']);
+    expect(manifest.inputs.map((i: { path: string }) => i.path)).toEqual([path('cnn.onnx'), path('x.npy'), path('mask.npy')]);
+  });
+
+  it("takes the chosen method's declared options under explain's names (--window, --stride, --rise-masks…)", async () => {
+    const out = path('eval-occlusion');
+    const r = await evaluate('--model', path('cnn.onnx'), '--input', path('x.npy'), '--method', 'occlusion', '--window', '2', '--stride', '2', '--baseline', '0.5', '--metrics', 'complexity', '--out', out);
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(await readFile(`${out}/evaluation.json`, 'utf8'));
+    const { occlusion } = await import('../../src/attribution/occlusion.js');
+    const lib = await evaluateExplanations(new OnnxModel(graph), occlusion, images, { metrics: ['complexity'], explain: { window: 2, stride: 2, baseline: 0.5 }, seed: 1 });
+    expect(json).toEqual(evaluationJson(lib));
+    // The declared defaults differ (window 4, stride 1, baseline 0): the flags reached the method.
+    const defaults = await evaluateExplanations(new OnnxModel(graph), occlusion, images, { metrics: ['complexity'], seed: 1 });
+    expect(json).not.toEqual(evaluationJson(defaults));
+    const rise = await evaluate('--model', path('cnn.onnx'), '--input', path('x.npy'), '--method', 'rise', '--rise-masks', '20', '--cell', '4', '--metrics', 'complexity', '--out', path('eval-rise'));
+    expect(rise.stderr).toEqual([]);
+    expect(rise.code).toBe(0);
+  });
+
   it('names each user error in one line and writes nothing', async () => {
     const base = ['--model', path('cnn.onnx'), '--input', path('x.npy'), '--method', 'saliency'];
     const cases: [string[], RegExp][] = [
-      [[...base, '--out', path('e1'), '--metrics', 'localisation'], /--metrics localisation needs --mask MASK.npy/],
+      [[...base, '--out', path('e1'), '--metrics', 'localisation'], /--metrics localisation needs --roi ROI.npy/],
       [[...base, '--out', path('e2'), '--metrics', 'randomisation,speed'], /--metrics: unknown metric 'speed'; choose from randomisation, localisation/],
-      [[...base, '--out', path('e3'), '--mask', path('bad-mask.npy')], /bad-mask.npy has shape \[2, 16, 16\]; a mask must be \(16, 16\) for all images or \(3, 16, 16\)/],
+      [[...base, '--out', path('e3'), '--roi', path('bad-mask.npy')], /bad-mask.npy has shape \[2, 16, 16\]; a mask must be \(16, 16\) for all images or \(3, 16, 16\)/],
       [[...base, '--out', path('e4'), '--modes', 'sideways'], /--modes: unknown 'sideways'; choose from cascading, independent/],
       [[...base, '--out', path('e5'), '--pass-ratio', '2'], /--pass-ratio must be a number > 0 and ≤ 1 \(got '2'\)/],
       [[...base, '--out', path('e8'), '--attack', 'cw'], /--attack must be one of fgsm, pgd \(got 'cw'\)/],
@@ -125,6 +159,10 @@ describe('trustscope evaluate', () => {
       [[...base, '--out', path('e9'), '--metrics', 'complexity', '--samples', '4'], /--samples does not apply to complexity; it is an option of robustness/],
       [['--model', path('cnn.onnx'), '--input', path('x1.npy'), '--method', 'saliency', '--out', path('e10'), '--metrics', 'sufficiency'], /--metrics sufficiency compares explanations across inputs and needs at least 2 images \(got 1\)/],
       [[...base, '--out', path('e11'), '--metrics', 'road', '--road-percentages', '0,50'], /--road-percentages must be a comma-separated list of integers ≥ 1 and ≤ 99 \(got '0,50'\)/],
+      [[...base, '--out', path('e12'), '--window', '3'], /--window does not apply to saliency; it is an option of occlusion/],
+      [['--model', path('cnn.onnx'), '--input', path('x.npy'), '--method', 'grad-cam', '--out', path('e13')], /--method grad-cam needs --layer <name>/],
+      [['--model', path('cnn.onnx'), '--input', path('x.npy'), '--method', 'smoothgrad', '--stdevs', '0.1', '--noise-fraction', '0.1', '--out', path('e14')], /give --stdevs or --noise-fraction, not both/],
+      [[...base, '--out', path('e15'), '--target', '0,1'], /--target lists 2 classes for 3 images/],
     ];
     for (const [args, message] of cases) {
       const r = await evaluate(...args);
@@ -133,18 +171,30 @@ describe('trustscope evaluate', () => {
       expect(r.stderr[0]).toMatch(/^trustscope: /);
       expect(r.stderr[0]).toMatch(message);
     }
-    for (const d of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9', 'e10', 'e11']) expect(existsSync(path(d))).toBe(false);
+    for (const d of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9', 'e10', 'e11', 'e12', 'e13', 'e14', 'e15']) expect(existsSync(path(d))).toBe(false);
+  });
+
+  it('the old hand-declared flags are unknown: --mask is --roi, --masks is --rise-masks, --patch is --patch-size', async () => {
+    for (const old of [['--mask', path('mask.npy')], ['--masks', '10'], ['--patch', '2']]) {
+      const r = await evaluate('--model', path('cnn.onnx'), '--input', path('x.npy'), '--method', 'saliency', ...old, '--out', path('old'));
+      expect(r.code).toBe(1);
+      expect(r.stderr.join(' ')).toMatch(new RegExp(`unknown option '${old[0]}'`));
+    }
+    expect(existsSync(path('old'))).toBe(false);
   });
 
   it('--help lists the checks, the options and an example', async () => {
     const r = await evaluate('--help');
     expect(r.code).toBe(0);
-    for (const word of ['--mask', '--metrics', '--modes', '--pass-ratio', 'randomisation', 'localisation', 'faithfulness', 'robustness', 'complexity', 'Example:']) expect(r.stdout).toContain(word);
+    for (const word of ['--roi', '--metrics', '--modes', '--pass-ratio', 'randomisation', 'localisation', 'faithfulness', 'robustness', 'complexity', 'Examples:']) expect(r.stdout).toContain(word);
     // Every registered metric, its description and each of its declared flags, from the registry.
     const literal = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     for (const metric of metrics.values()) {
       expect(r.stdout).toMatch(new RegExp(`^  ${metric.name} +${literal(metric.description.split(' ').slice(0, 3).join(' '))}`, 'm'));
       for (const o of metric.options) expect(r.stdout).toMatch(new RegExp(`^  ${o.flag}( |$)`, 'm'));
     }
+    // Every method's declared flags too, as in explain --help.
+    for (const e of explainers.values()) for (const o of e.options) expect(r.stdout, `${e.name} ${o.flag}`).toMatch(new RegExp(`^  ${o.flag}( |$)`, 'm'));
+    expect(r.stdout).toContain('needs --roi');
   });
 });

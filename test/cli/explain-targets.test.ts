@@ -4,6 +4,7 @@
  * kernel-shap, and the guided-backprop / guided-grad-cam / deeplift methods; each file is compared
  * with the library's result, and bad values give one line and exit 1.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../../src/data/formats/npy.js';
 import { saveOnnxGraph } from '../../src/models/import/onnx-file.js';
@@ -30,13 +31,14 @@ beforeAll(async () => {
 afterAll(async () => (await dirP).cleanup());
 
 const explain = (...args: string[]) => runCli(['explain', '--model', path('cnn.onnx'), '--input', path('batch.npy'), ...args]);
+const maps = (out: string) => join(out, 'attributions.npy');
 
 describe('trustscope explain: targets, segments, guided and DeepLIFT methods', () => {
   it('--targets 2,0 writes (2, N, C, H, W): class 2 then class 0, each equal to its own call', async () => {
-    const out = path('multi.npy');
+    const out = path('multi');
     const r = await explain('--method', 'saliency', '--targets', '2,0', '--out', out);
     expect(r.code).toBe(0);
-    const written = await readNpy(out);
+    const written = await readNpy(maps(out));
     expect(written.shape).toEqual([2, 2, 1, 8, 8]);
     const model = new OnnxModel(graph);
     for (const [t, cls] of [2, 0].entries()) {
@@ -46,26 +48,26 @@ describe('trustscope explain: targets, segments, guided and DeepLIFT methods', (
   });
 
   it('--target-outputs 0,2 explains output 0 + output 2', async () => {
-    const out = path('sum.npy');
+    const out = path('sum');
     expect((await explain('--method', 'deeplift', '--target-outputs', '0,2', '--out', out)).code).toBe(0);
     const lib = await deepLift.attribute(new OnnxModel(graph), batch, { target: outputSum([0, 2], 2, 3) });
-    expect(Array.from((await readNpy(out)).data)).toEqual(Array.from(lib.values.data));
+    expect(Array.from((await readNpy(maps(out))).data)).toEqual(Array.from(lib.values.data));
   });
 
   it('kernel-shap --segments slic --n-segments --compactness and guided-grad-cam --layer write the library result', async () => {
-    const out = path('ks.npy');
+    const out = path('ks');
     expect((await explain('--method', 'kernel-shap', '--segments', 'slic', '--n-segments', '6', '--compactness', '0.2', '--coalitions', '60', '--target', '1', '--out', out)).code).toBe(0);
     // The command's default seed is 1.
     const lib = await kernelShap.attribute(new OnnxModel(graph), batch, { target: 1, segments: 'slic', nSegments: 6, compactness: 0.2, samples: 60, seed: 1 });
-    expect(Array.from((await readNpy(out)).data)).toEqual(Array.from(lib.values.data));
+    expect(Array.from((await readNpy(maps(out))).data)).toEqual(Array.from(lib.values.data));
     const layer = new OnnxModel(graph).layers.find((l) => l.startsWith('relu'))!;
     expect((await explain('--method', 'guided-grad-cam', '--layer', layer, '--target', '0', '--out', out)).code).toBe(0);
     const gg = await guidedGradCam.attribute(new OnnxModel(graph), batch, { target: 0, layer });
-    expect(Array.from((await readNpy(out)).data)).toEqual(Array.from(gg.values.data));
+    expect(Array.from((await readNpy(maps(out))).data)).toEqual(Array.from(gg.values.data));
   });
 
   it('bad values: one line, exit 1', async () => {
-    const out = path('bad.npy');
+    const out = path('bad');
     const cases: [string[], RegExp][] = [
       [['--method', 'saliency', '--targets', '0,x'], /--targets must be a comma-separated list/],
       [['--method', 'saliency', '--targets', '0,3'], /--targets lists class 3 but the model has 3 outputs/],

@@ -4,6 +4,7 @@
  * exit code 1, and no output file.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../../src/data/formats/npy.js';
 import { saveOnnxGraph } from '../../src/models/import/onnx-file.js';
@@ -35,72 +36,79 @@ beforeAll(async () => {
 afterAll(async () => (await dirP).cleanup());
 
 const explain = (...args: string[]) => runCli(['explain', ...args]);
+/** The file explain writes into its --out folder. */
+const maps = (out: string) => join(out, 'attributions.npy');
 
 describe('trustscope explain', () => {
   it('saliency on a batch writes a float32 .npy of the input shape equal to the library result', async () => {
-    const out = path('sal.npy');
+    const out = path('sal');
     const r = await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'saliency', '--out', out);
     expect(r.stderr).toEqual([]);
     expect(r.code).toBe(0);
-    const written = await readNpy(out);
+    const written = await readNpy(maps(out));
     expect(written.shape).toEqual([3, 1, 8, 8]);
     const lib = await saliency.attribute(new OnnxModel(cnnGraph), batch);
     expect(Array.from(written.data)).toEqual(Array.from(lib.values.data));
     // One summary line naming the method, the count, the predicted classes and the output.
     const predicted = [...new Set(argmaxRows(await new OnnxModel(cnnGraph).forward(batch)))];
     expect(r.stdout).toContain(`saliency: 3 image(s) (target class ${predicted.join(', ')})`);
-    expect(r.stdout).toContain(`${out} [3, 1, 8, 8]`);
+    expect(r.stdout).toContain(`${maps(out)} [3, 1, 8, 8]`);
   });
 
   it('on a linear model the written saliency is |W[target]| for --target 1, and per-image targets work', async () => {
-    const out = path('lin-sal.npy');
+    const out = path('lin-sal');
     expect((await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'saliency', '--target', '1', '--out', out)).code).toBe(0);
-    const v = await readNpy(out);
+    const v = await readNpy(maps(out));
     const row1 = Array.from(W.subarray(32, 64), Math.abs);
     expect(Array.from(v.data)).toEqual([...row1, ...row1]);
 
     expect((await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'saliency', '--target', '0,1', '--out', out)).code).toBe(0);
-    const v2 = await readNpy(out);
+    const v2 = await readNpy(maps(out));
     expect(Array.from(v2.data)).toEqual([...Array.from(W.subarray(0, 32), Math.abs), ...row1]);
   });
 
   it('--signed keeps the gradient sign: on a linear model it is W[target] itself', async () => {
-    const out = path('lin-signed.npy');
+    const out = path('lin-signed');
     expect((await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'saliency', '--target', '1', '--signed', '--out', out)).code).toBe(0);
     const row1 = Array.from(W.subarray(32, 64));
-    expect(Array.from((await readNpy(out)).data)).toEqual([...row1, ...row1]);
+    expect(Array.from((await readNpy(maps(out))).data)).toEqual([...row1, ...row1]);
   });
 
   it('kernel-shap --exact and lime with --patch-size/--coalitions write the library result', async () => {
     const { kernelShap } = await import('../../src/attribution/kernel-shap.js');
     const { lime } = await import('../../src/attribution/lime.js');
-    const out = path('ks.npy');
+    const out = path('ks');
     expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'kernel-shap', '--patch-size', '4', '--exact', '--target', '1', '--out', out)).code).toBe(0);
     const lib = await kernelShap.attribute(new OnnxModel(cnnGraph), batch, { target: 1, patch: 4, exact: true });
-    expect(Array.from((await readNpy(out)).data)).toEqual(Array.from(lib.values.data));
+    expect(Array.from((await readNpy(maps(out))).data)).toEqual(Array.from(lib.values.data));
     expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'lime', '--patch-size', '4', '--coalitions', '40', '--seed', '2', '--target', '0', '--out', out)).code).toBe(0);
     const libLime = await lime.attribute(new OnnxModel(cnnGraph), batch, { target: 0, patch: 4, samples: 40, seed: 2 });
-    expect(Array.from((await readNpy(out)).data)).toEqual(Array.from(libLime.values.data));
+    expect(Array.from((await readNpy(maps(out))).data)).toEqual(Array.from(libLime.values.data));
   });
 
-  it('--png writes one overlay per image, upscaled to at least 256 px', async () => {
+  it('--png writes one overlay per image into <out>/overlays, upscaled to at least 256 px, each listed in run.json', async () => {
     const { decodePngBytes } = await import('../../src/data/formats/png.js');
     const { readFile } = await import('node:fs/promises');
-    const dir = path('pngs');
-    const out = path('with-png.npy');
-    expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'saliency', '--png', dir, '--out', out)).code).toBe(0);
+    const out = path('with-png');
+    expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'saliency', '--png', '--out', out)).code).toBe(0);
     for (let i = 0; i < 3; i++) {
-      const picture = decodePngBytes(await readFile(`${dir}/with-png-${i}.png`), 'overlay');
+      const picture = decodePngBytes(await readFile(join(out, 'overlays', `image-${i}.png`)), 'overlay');
       expect(picture.shape).toEqual([3, 256, 256]);
     }
-    expect(existsSync(`${dir}/with-png-3.png`)).toBe(false);
+    expect(existsSync(join(out, 'overlays', 'image-3.png'))).toBe(false);
+    const manifest = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+    expect(manifest.outputs).toEqual(['attributions.npy', 'overlays/image-0.png', 'overlays/image-1.png', 'overlays/image-2.png']);
+    // Run again without --png: the overlays of the previous run are stale, so they go (and their folder).
+    expect((await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'saliency', '--out', out)).code).toBe(0);
+    expect(existsSync(join(out, 'overlays'))).toBe(false);
+    expect(existsSync(maps(out))).toBe(true);
   });
 
   it('a single image (C,H,W) gives a (C,H,W) map', async () => {
-    const out = path('single-sal.npy');
+    const out = path('single-sal');
     const r = await explain('--model', path('cnn.onnx'), '--input', path('single.npy'), '--method', 'saliency', '--target', '0', '--out', out);
     expect(r.code).toBe(0);
-    const written = await readNpy(out);
+    const written = await readNpy(maps(out));
     expect(written.shape).toEqual([1, 8, 8]);
     const x = await readNpy(path('single.npy'));
     const lib = await saliency.attribute(new OnnxModel(cnnGraph), reshape(x, [1, 1, 8, 8]), { target: 0 });
@@ -108,14 +116,14 @@ describe('trustscope explain', () => {
   });
 
   it('occlusion honours --window, --stride, --baseline and --batch-size', async () => {
-    const out = path('occ.npy');
+    const out = path('occ');
     const r = await explain(
       '--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'occlusion',
       '--window', '3', '--stride', '2', '--baseline', '0.25', '--target', '1', '--batch-size', '5', '--out', out,
     );
     expect(r.stderr).toEqual([]);
     expect(r.code).toBe(0);
-    const written = await readNpy(out);
+    const written = await readNpy(maps(out));
     const lib = await occlusion.attribute(new OnnxModel(cnnGraph), batch, { window: 3, stride: 2, baseline: 0.25, target: 1 });
     expect(written.shape).toEqual([3, 1, 8, 8]);
     let maxDiff = 0;
@@ -127,16 +135,68 @@ describe('trustscope explain', () => {
   });
 
   it('occlusion on the linear model matches the exact drop with a window covering the whole image', async () => {
-    const out = path('occ-lin.npy');
+    const out = path('occ-lin');
     const r = await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'occlusion', '--window', '4', '--target', '0', '--baseline', '0.5', '--out', out);
     expect(r.code).toBe(0);
     const x = await readNpy(path('lin.npy'));
-    const v = await readNpy(out);
+    const v = await readNpy(maps(out));
     for (let i = 0; i < 2; i++) {
       let drop = 0;
       for (let j = 0; j < 32; j++) drop += W[j] * (x.data[i * 32 + j] - 0.5);
       for (let j = 0; j < 32; j++) expect(v.data[i * 32 + j]).toBeCloseTo(drop, 5);
     }
+  });
+});
+
+describe('trustscope explain: --out is a folder with run.json', () => {
+  it('writes attributions.npy and run.json (command, seed 1, method, options, hashed inputs); a name ending in .npy is a folder too', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const out = path('as-folder.npy');
+    const r = await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'occlusion', '--window', '2', '--out', out);
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    expect((await readNpy(maps(out))).shape).toEqual([3, 1, 8, 8]);
+    const manifest = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+    expect(manifest.command).toBe('explain');
+    expect(manifest.seed).toBe(1);
+    expect(manifest.method).toBe('occlusion');
+    expect(manifest.options).toMatchObject({ window: 2, stride: 1, baseline: 0 });
+    expect(manifest.arguments).toContain('--window');
+    expect(manifest.outputs).toEqual(['attributions.npy']);
+    expect(manifest.inputs.map((i: { path: string }) => i.path)).toEqual([path('cnn.onnx'), path('batch.npy')]);
+    expect(manifest.inputs.every((i: { sha256: string }) => /^[0-9a-f]{64}$/.test(i.sha256))).toBe(true);
+  });
+
+  it('an unwritable --out fails in one line before the model is loaded (the model path does not even exist)', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path('a-file'), 'x');
+    const under = join(path('a-file'), 'sub');
+    const r = await explain('--model', path('never-read.onnx'), '--input', path('batch.npy'), '--method', 'saliency', '--out', under);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toEqual([`trustscope: cannot write to --out ${under}: a parent of it is a file, not a directory`]);
+    if (existsSync('/proc/self')) {
+      const p = await explain('--model', path('never-read.onnx'), '--input', path('batch.npy'), '--method', 'saliency', '--out', '/proc/trustscope-x');
+      expect(p.code).toBe(1);
+      expect(p.stderr).toHaveLength(1);
+      expect(p.stderr[0]).toMatch(/^trustscope: cannot write to --out \/proc\/trustscope-x/);
+    }
+  });
+
+  it("refuses a folder holding another command's results (an audit), and writes beside them with --force", async () => {
+    const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+    const out = path('audit-folder');
+    await mkdir(out);
+    await writeFile(join(out, 'audit.json'), '{}');
+    const args = ['--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'saliency', '--out', out];
+    const refused = await explain(...args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toHaveLength(1);
+    expect(refused.stderr[0]).toMatch(/holds results of 'trustscope audit' \(audit\.json\); choose another folder, or add --force/);
+    expect(existsSync(maps(out))).toBe(false);
+    const forced = await explain(...args, '--force');
+    expect(forced.code).toBe(0);
+    expect(existsSync(maps(out))).toBe(true);
+    expect(await readFile(join(out, 'audit.json'), 'utf8')).toBe('{}');
   });
 });
 
@@ -167,8 +227,8 @@ describe('trustscope explain errors: exit 1, one line, no output file', () => {
     const x = randomTensor([2, 1, 8, 8], 8);
     x.data[77] = NaN;
     await writeNpy(path('nan.npy'), x);
-    await expectFailure(['--model', path('cnn.onnx'), '--input', path('nan.npy'), '--method', 'saliency'], /non-finite value \(NaN\) at flat index 77/);
-    await expectFailure(['--model', path('cnn.onnx'), '--input', path('nan.npy'), '--method', 'occlusion'], /non-finite value \(NaN\)/);
+    await expectFailure(['--model', path('cnn.onnx'), '--input', path('nan.npy'), '--method', 'saliency'], `${path('nan.npy')}: NaN at image 1, pixel (1, 5)`);
+    await expectFailure(['--model', path('cnn.onnx'), '--input', path('nan.npy'), '--method', 'occlusion'], /nan\.npy: NaN at image 1/);
   });
 
   it('input of the wrong shape', async () => {
@@ -211,27 +271,27 @@ describe('trustscope explain: input-x-gradient, integrated-gradients and the noi
   });
 
   it('integrated-gradients honours --steps, --rule, --baseline and reports the convergence delta', async () => {
-    const out = path('ig.npy');
+    const out = path('ig');
     const r = await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'integrated-gradients', '--steps', '20', '--rule', 'riemann_middle', '--baseline', '0.25', '--target', '1', '--batch-size', '7', '--out', out);
     expect(r.stderr).toEqual([]);
     expect(r.code).toBe(0);
     const a = await integratedGradients.attribute(lib(), batch, { steps: 20, rule: 'riemann_middle', baseline: 0.25, target: 1 });
-    expect(maxDiff((await readNpy(out)).data, a.values.data)).toBeLessThan(1e-6);
+    expect(maxDiff((await readNpy(maps(out))).data, a.values.data)).toBeLessThan(1e-6);
     const worst = Math.max(...(a.extras as { convergenceDelta: number[] }).convergenceDelta.map(Math.abs));
     expect(r.stdout).toContain(`integrated-gradients: 3 image(s) (target class 1), max |convergence delta| ${worst.toExponential(2)} in`);
     // Defaults (50 Gauss–Legendre steps from 0) give another map.
     const defaults = await integratedGradients.attribute(lib(), batch, { target: 1 });
-    expect(maxDiff((await readNpy(out)).data, defaults.values.data)).toBeGreaterThan(1e-4);
+    expect(maxDiff((await readNpy(maps(out))).data, defaults.values.data)).toBeGreaterThan(1e-4);
   });
 
   it('integrated-gradients and input-x-gradient on the linear model: (x − baseline) ⊙ W[target]', async () => {
     const x = await readNpy(path('lin.npy'));
-    const ig = path('lin-ig.npy');
+    const ig = path('lin-ig');
     expect((await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'integrated-gradients', '--target', '0', '--baseline', '0.5', '--out', ig)).code).toBe(0);
-    const ixg = path('lin-ixg.npy');
+    const ixg = path('lin-ixg');
     expect((await explain('--model', path('linear.onnx'), '--input', path('lin.npy'), '--method', 'input-x-gradient', '--target', '0', '--out', ixg)).code).toBe(0);
-    const v = await readNpy(ig);
-    const u = await readNpy(ixg);
+    const v = await readNpy(maps(ig));
+    const u = await readNpy(maps(ixg));
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 32; j++) {
         expect(v.data[i * 32 + j]).toBeCloseTo((x.data[i * 32 + j] - 0.5) * W[j], 5);
@@ -241,11 +301,11 @@ describe('trustscope explain: input-x-gradient, integrated-gradients and the noi
 
   it('smoothgrad, smoothgrad-sq and vargrad honour --nt-samples, --stdevs, --noise-fraction and --seed', async () => {
     const run = async (method: string, ...args: string[]) => {
-      const out = path(`${method}-${args.join('_')}.npy`);
+      const out = path(`${method}-${args.join('_')}`);
       const r = await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', method, '--target', '0', ...args, '--out', out);
       expect(r.stderr).toEqual([]);
       expect(r.code).toBe(0);
-      return (await readNpy(out)).data;
+      return (await readNpy(maps(out))).data;
     };
     const sg = await run('smoothgrad', '--nt-samples', '3', '--stdevs', '0.2', '--seed', '4');
     expect(maxDiff(sg, (await smoothGrad.attribute(lib(), batch, { target: 0, ntSamples: 3, stdevs: 0.2, seed: 4 })).values.data)).toBeLessThan(1e-6);

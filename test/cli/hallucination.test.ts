@@ -30,20 +30,48 @@ describe('trustscope hallucination', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('flags the painted pixel and writes the supports', async () => {
-    const r = await runCli(['hallucination', '--model', f('m.onnx'), '--input', f('x.npy'), '--features', f('features.npy'), '--out', f('h.json')]);
+  it('flags the painted pixel and writes the supports into <out>/hallucination.json with run.json', async () => {
+    const out = f('h');
+    const r = await runCli(['hallucination', '--model', f('m.onnx'), '--input', f('x.npy'), '--features', f('features.npy'), '--out', out]);
     expect(r.stderr).toEqual([]);
     expect(r.code).toBe(0);
-    const json = JSON.parse(await readFile(f('h.json'), 'utf8'));
+    const json = JSON.parse(await readFile(join(out, 'hallucination.json'), 'utf8'));
     expect(json.features.map((x: { support: number }) => x.support)).toEqual([0.5, 0]);
     expect(json.features.map((x: { flagged: boolean }) => x.flagged)).toEqual([false, true]);
+    expect(json.reference).toBe(0);
     expect(r.stdout).toContain('FLAG');
+    const manifest = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+    expect(manifest.command).toBe('hallucination');
+    expect(manifest.outputs).toEqual(['hallucination.json']);
+    expect(manifest.inputs.map((i: { path: string }) => i.path)).toEqual([f('m.onnx'), f('x.npy'), f('features.npy')]);
+    expect(manifest.seed).toBeUndefined();
+  });
+
+  it('--reference-feature picks the yardstick (--reference means reference images everywhere, so it is not a flag here)', async () => {
+    const r = await runCli(['hallucination', '--model', f('m.onnx'), '--input', f('x.npy'), '--features', f('features.npy'), '--reference-feature', '1', '--out', f('h1')]);
+    // Feature 1 has no support: it cannot be the yardstick.
+    expect(r.code).toBe(1);
+    expect(r.stderr[0]).toMatch(/reference feature 1 has no support/);
+    const old = await runCli(['hallucination', '--model', f('m.onnx'), '--input', f('x.npy'), '--features', f('features.npy'), '--reference', '0', '--out', f('h2')]);
+    expect(old.code).toBe(1);
+    expect(old.stderr.join(' ')).toMatch(/unknown option '--reference'/);
   });
 
   it('bad input: one line, exit 1, nothing written', async () => {
-    const r = await runCli(['hallucination', '--model', f('m.onnx'), '--input', f('features.npy'), '--features', f('features.npy'), '--out', f('bad.json')]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toHaveLength(1);
-    expect(await readdir(dir)).not.toContain('bad.json');
+    const nan = new Float32Array(2 * 16);
+    nan[16 + 5] = NaN;
+    await writeNpy(f('nan-features.npy'), tensor([2, 4, 4], nan));
+    const cases: [string[], RegExp][] = [
+      [['--input', f('features.npy'), '--features', f('features.npy')], /features\.npy has shape \[2, 4, 4\] but the model takes/],
+      [['--input', f('x.npy'), '--features', f('nan-features.npy')], /nan-features\.npy: NaN at feature 1, pixel \(1, 1\)/],
+      [['--input', f('x.npy'), '--features', f('features.npy'), '--reference-feature', '2'], /--reference-feature 2 is not a feature of .*features\.npy \(it has 2: 0\.\.1\)/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['hallucination', '--model', f('m.onnx'), ...args, '--out', f('bad')]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toHaveLength(1);
+      expect(r.stderr[0]).toMatch(message);
+      expect(await readdir(dir)).not.toContain('bad');
+    }
   });
 });

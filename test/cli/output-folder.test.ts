@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { prepareOutputFolder } from '../../src/cli/output-folder.js';
+import { abandonOpenFolders, openFolderPaths, prepareOutputFolder } from '../../src/cli/output-folder.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ts-out-'));
 
@@ -55,5 +55,19 @@ describe('output folder and run.json', () => {
     const f = await prepareOutputFolder(dir, 'audit');
     await f.abandon();
     expect(existsSync(join(root, 'n1'))).toBe(false);
+  });
+
+  it('Ctrl-C: abandonOpenFolders removes what the run wrote (sub-folders too), names the folders, and refuses later writes', async () => {
+    const dir = join(root, 'ctrl-c', 'out');
+    const f = await prepareOutputFolder(dir, 'explain');
+    await f.write('overlays/image-0.png', 'x');
+    expect(openFolderPaths()).toContain(dir);
+    expect(await abandonOpenFolders()).toContain(dir);
+    expect(openFolderPaths()).not.toContain(dir);
+    expect(existsSync(join(root, 'ctrl-c'))).toBe(false);
+    await expect(f.write('attributions.npy', 'late')).rejects.toThrow(/abandoned/);
+    expect(() => f.record('late.onnx')).toThrow(/abandoned/);
+    await expect(f.finish()).rejects.toThrow(/abandoned/);
+    expect(existsSync(dir)).toBe(false);
   });
 });
