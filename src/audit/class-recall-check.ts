@@ -38,7 +38,7 @@ export const classRecallCheck = defineCheck({
   id: 'class-recall',
   title: 'Is a class worse than the accuracy says?',
   needs: [],
-  options: [{ key: 'gap', flag: '--recall-gap', kind: 'number', min: 0, max: 1, default: CLASS_RECALL_RULE.gap, help: 'class-recall: a class is weak when its recall is this far below overall accuracy' }],
+  options: [{ key: 'gap', flag: '--recall-gap', kind: 'number', min: 0, max: 1, default: CLASS_RECALL_RULE.gap, help: 'a class is weak when its recall is this far below overall accuracy' }],
   limits: 'Recall is measured on the images given: a class with few images gets a wide interval, and a class missing from the data cannot be judged at all.',
   async run(context, options: { gap: number }) {
     const { predicted, accuracy } = context;

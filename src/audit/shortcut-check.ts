@@ -58,7 +58,7 @@ function signed(v: number): string {
 
 function describe(e: ClassShortcutEvidence, roiName: string): string {
   const s = e.scales.find((x) => x.window === e.window);
-  const parts = [`class ${e.class}: saliency inside/outside the ${roiName} region ${Number.isFinite(e.saliencyRatio) ? `${e.saliencyRatio.toFixed(1)}×` : 'n/a'}${Number.isFinite(e.robustZ) ? ` (robust z ${e.robustZ.toFixed(1)} among the classes)` : ''}`];
+  const parts = [`class ${e.class}: saliency inside/outside the ${roiName === 'roi' ? 'ROI' : `${roiName} region`} ${Number.isFinite(e.saliencyRatio) ? `${e.saliencyRatio.toFixed(1)}×` : 'n/a'}${Number.isFinite(e.robustZ) ? ` (robust z ${e.robustZ.toFixed(1)} among the classes)` : ''}`];
   parts.push(`pasting the outside hotspot turns ${pct(e.transplant.flipRate, e.transplant.pairs)} of other images into class ${e.class} (random window: ${pct(e.transplant.controlFlipRate, e.transplant.pairs)})`);
   if (s) {
     parts.push(
@@ -188,7 +188,7 @@ export const shortcutCheck = defineCheck({
     const quiet = perClass.filter((e) => e.verdict === 'pass');
     const loud = perClass.filter((e) => e.verdict !== 'pass');
     const details = (perClass.length <= 3 ? perClass : loud).map((e) => describe(e, roi.name));
-    if (perClass.length > 3 && quiet.length > 0) details.push(`${quiet.length} other class(es) pass (${named(quiet)})`);
+    if (perClass.length > 3 && quiet.length > 0) details.push(loud.length > 0 ? `${quiet.length} other class(es) pass (${named(quiet)})` : `all ${quiet.length} classes pass (no part fired)`);
     const figures: FigureData[] = [classTable(perClass)];
     const shown = loud.length > 0 ? loud : perClass.slice(0, 2);
     for (const e of shown) if (examples.has(e.class)) figures.push(examples.get(e.class)!);

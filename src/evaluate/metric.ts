@@ -102,7 +102,7 @@ export interface Available {
  */
 export function unmetNeed(metric: Pick<Metric, 'name' | 'needs'>, available: Available): string | undefined {
   for (const need of metric.needs) {
-    if (need === 'mask' && !available.mask) return `${metric.name} needs a region mask [N, H, W] (CLI: --mask MASK.npy)`;
+    if (need === 'mask' && !available.mask) return `${metric.name} needs a region mask [N, H, W] (CLI: --roi ROI.npy)`;
     if (need === 'two-or-more-inputs' && available.inputs.shape[0] < 2) {
       return `${metric.name} compares explanations across inputs and needs at least 2 images (got ${available.inputs.shape[0]})`;
     }

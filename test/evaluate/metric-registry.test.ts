@@ -111,7 +111,7 @@ describe('the metric registry', () => {
     const needing = (need: string) => [...metrics.values()].filter((m) => m.needs.includes(need as never));
     expect(needing('mask').length).toBeGreaterThan(0);
     for (const metric of needing('mask')) {
-      await expect(evaluateExplanations(cnn, saliency, inputs, { metrics: [metric.name] })).rejects.toThrow(`evaluate: ${metric.name} needs a region mask [N, H, W] (CLI: --mask MASK.npy)`);
+      await expect(evaluateExplanations(cnn, saliency, inputs, { metrics: [metric.name] })).rejects.toThrow(`evaluate: ${metric.name} needs a region mask [N, H, W] (CLI: --roi ROI.npy)`);
       // Called directly, without evaluate, it refuses the same way.
       const context = await prepareContext(cnn, saliency, inputs, {});
       await expect(metric.run(context, {})).rejects.toThrow(`${metric.name} needs a region mask`);

@@ -10,7 +10,7 @@ export const complexityMetric: Metric<'complexity', ComplexityOptions, Complexit
   needs: [],
   runByDefault: true,
   options: [
-    { key: 'epsilon', flag: '--complexity-epsilon', kind: 'number', min: 0, default: 1e-5, placeholder: '<x>', help: 'complexity: a pixel counts towards the effective complexity when |a| > this × max |a|' },
+    { key: 'epsilon', flag: '--complexity-epsilon', kind: 'number', min: 0, default: 1e-5, placeholder: '<x>', help: 'a pixel counts towards the effective complexity when |a| > this × max |a|' },
   ],
   async run(context, options) {
     const c = complexity(context.attributions, { epsilon: options.epsilon });

@@ -36,11 +36,11 @@ export const faithfulnessMetric: Metric<'faithfulness', FaithfulnessMetricOption
   needs: ['input-shaped-maps'],
   runByDefault: true,
   options: [
-    { key: 'baseline', flag: '--deletion-baseline', kind: 'choice', choices: BASELINES, default: 'zero', help: 'faithfulness: what removed pixels become on the deletion/insertion curves' },
-    { key: 'steps', flag: '--deletion-steps', kind: 'integer', min: 1, help: 'faithfulness: points on the deletion/insertion curves minus one (default min(features, 50))' },
-    { key: 'patch', flag: '--deletion-patch', kind: 'integer', min: 1, default: 1, help: 'faithfulness: side of the square patches removed together' },
-    { key: 'runs', flag: '--correlation-runs', kind: 'integer', min: 2, default: 100, help: 'faithfulness: random feature subsets per image of the faithfulness correlation' },
-    { key: 'subsetSize', flag: '--correlation-subset', kind: 'integer', min: 1, help: 'faithfulness: features per subset of the faithfulness correlation (default min(224, features / 2))' },
+    { key: 'baseline', flag: '--deletion-baseline', kind: 'choice', choices: BASELINES, default: 'zero', help: 'what removed pixels become on the deletion/insertion curves' },
+    { key: 'steps', flag: '--deletion-steps', kind: 'integer', min: 1, help: 'points on the deletion/insertion curves minus one (default min(features, 50))' },
+    { key: 'patch', flag: '--deletion-patch', kind: 'integer', min: 1, default: 1, help: 'side of the square patches removed together' },
+    { key: 'runs', flag: '--correlation-runs', kind: 'integer', min: 2, default: 100, help: 'random feature subsets per image of the faithfulness correlation' },
+    { key: 'subsetSize', flag: '--correlation-subset', kind: 'integer', min: 1, help: 'features per subset of the faithfulness correlation (default min(224, features / 2))' },
   ],
   async run(context, options) {
     requireNeeds(faithfulnessMetric, context);

@@ -18,8 +18,8 @@ export const localisationMetric: Metric<'localisation', LocalisationMetricOption
   needs: ['mask'],
   runByDefault: true,
   options: [
-    { key: 'topK', flag: '--top-k', kind: 'integer', min: 1, help: 'localisation: pixels in the top-k intersection (default 5% of the pixels)' },
-    { key: 'aucThreshold', flag: '--localisation-auc', kind: 'number', min: 0, max: 1, default: 0.75, placeholder: '<auc>', help: 'localisation: the map is in the region when the mean ROC AUC ≥ this (0.5 = chance)' },
+    { key: 'topK', flag: '--top-k', kind: 'integer', min: 1, help: 'pixels in the top-k intersection (default 5% of the pixels)' },
+    { key: 'aucThreshold', flag: '--localisation-auc', kind: 'number', min: 0, max: 1, default: 0.75, placeholder: '<auc>', help: 'the map is in the region when the mean ROC AUC ≥ this (0.5 = chance)' },
   ],
   async run(context, options) {
     requireNeeds(localisationMetric, context);

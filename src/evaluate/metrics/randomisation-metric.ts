@@ -18,10 +18,10 @@ export const randomisationMetric: Metric<'randomisation', RandomisationMetricOpt
   needs: [],
   runByDefault: true,
   options: [
-    { key: 'modes', flag: '--modes', kind: 'string-list', choices: MODES, default: MODES, placeholder: '<cascading,independent>', help: 'randomisation: cascading and/or independent' },
-    { key: 'passRatio', flag: '--pass-ratio', kind: 'number', above: 0, max: 1, default: 0.5, placeholder: '<r>', help: "randomisation: pass when the last cascade step's Spearman ρ ≤ r × the trained-vs-trained ρ" },
-    { key: 'baselineNoise', flag: '--randomisation-noise', kind: 'number', above: 0, default: 0.01, help: "randomisation: input-noise σ of a deterministic method's trained-vs-trained baseline, as a fraction of the inputs' range" },
-    { key: 'layers', flag: '--randomise-layers', kind: 'string-list', placeholder: '<layer,…>', help: 'randomisation: parameter layers to re-draw, top down (default all)' },
+    { key: 'modes', flag: '--modes', kind: 'string-list', choices: MODES, default: MODES, placeholder: '<cascading,independent>', help: 'cascading and/or independent' },
+    { key: 'passRatio', flag: '--pass-ratio', kind: 'number', above: 0, max: 1, default: 0.5, placeholder: '<r>', help: "pass when the last cascade step's Spearman ρ ≤ r × the trained-vs-trained ρ" },
+    { key: 'baselineNoise', flag: '--randomisation-noise', kind: 'number', above: 0, default: 0.01, help: "input-noise σ of a deterministic method's trained-vs-trained baseline, as a fraction of the inputs' range" },
+    { key: 'layers', flag: '--randomise-layers', kind: 'string-list', placeholder: '<layer,…>', help: 'parameter layers to re-draw, top down (default all)' },
   ],
   async run(context, options) {
     const r = await randomisationTest(context.model, context.explainer, context.inputs, {

@@ -28,10 +28,10 @@ export const roadMetric: Metric<'road', RoadMetricOptions, RoadResult> = {
   needs: ['input-shaped-maps'],
   runByDefault: false,
   options: [
-    { key: 'percentages', flag: '--road-percentages', kind: 'integer-list', min: 1, max: 99, default: [10, 20, 30, 40, 50, 60, 70, 80, 90], placeholder: '<p,q,…>', help: 'road: percentages of pixels removed' },
-    { key: 'orders', flag: '--road-orders', kind: 'string-list', choices: ORDERS, default: ORDERS, placeholder: '<morf,lerf>', help: 'road: morf (most relevant first) and/or lerf (least relevant first)' },
-    { key: 'noise', flag: '--road-noise', kind: 'number', min: 0, default: 0.01, placeholder: '<sigma>', help: 'road: std of the noise added to imputed pixels' },
-    { key: 'score', flag: '--road-score', kind: 'choice', choices: SCORES, default: 'softmax', help: "road: the target's output (logit) or softmax probability" },
+    { key: 'percentages', flag: '--road-percentages', kind: 'integer-list', min: 1, max: 99, default: [10, 20, 30, 40, 50, 60, 70, 80, 90], placeholder: '<p,q,…>', help: 'percentages of pixels removed' },
+    { key: 'orders', flag: '--road-orders', kind: 'string-list', choices: ORDERS, default: ORDERS, placeholder: '<morf,lerf>', help: 'morf (most relevant first) and/or lerf (least relevant first)' },
+    { key: 'noise', flag: '--road-noise', kind: 'number', min: 0, default: 0.01, placeholder: '<sigma>', help: 'std of the noise added to imputed pixels' },
+    { key: 'score', flag: '--road-score', kind: 'choice', choices: SCORES, default: 'softmax', help: "the target's output (logit) or softmax probability" },
   ],
   async run(context, options) {
     requireNeeds(roadMetric, context);

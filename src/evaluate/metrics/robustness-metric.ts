@@ -46,14 +46,14 @@ export const robustnessMetric: Metric<'robustness', RobustnessMetricOptions, Rob
   needs: [],
   runByDefault: true,
   options: [
-    { key: 'radius', flag: '--radius', kind: 'number', above: 0, default: 0.2, placeholder: '<r>', help: 'robustness: L∞ radius of the input perturbations, in input units' },
-    { key: 'samples', flag: '--samples', kind: 'integer', min: 1, default: 20, help: 'robustness: perturbations per image' },
-    { key: 'distribution', flag: '--robustness-distribution', kind: 'choice', choices: DISTRIBUTIONS, default: 'uniform', help: 'robustness: uniform in the L∞ ball, or Gaussian with std = radius' },
-    { key: 'attack', flag: '--attack', kind: 'choice', choices: ATTACKS, default: 'fgsm', help: 'robustness: adversarial flip by fgsm | pgd (L∞, ε in input units)' },
-    { key: 'attackSteps', flag: '--attack-steps', kind: 'integer', min: 1, default: 10, help: 'robustness: PGD iterations of the adversarial flip' },
-    { key: 'maxEpsilon', flag: '--attack-max-epsilon', kind: 'number', above: 0, help: "robustness: largest ε searched (default a quarter of the inputs' value range)" },
-    { key: 'grid', flag: '--attack-grid', kind: 'integer', min: 1, default: 16, help: 'robustness: ε grid points searched before bisecting' },
-    { key: 'refine', flag: '--attack-refine', kind: 'integer', min: 0, default: 10, help: 'robustness: bisection steps inside the first flipping interval' },
+    { key: 'radius', flag: '--radius', kind: 'number', above: 0, default: 0.2, placeholder: '<r>', help: 'L∞ radius of the input perturbations, in input units' },
+    { key: 'samples', flag: '--samples', kind: 'integer', min: 1, default: 20, help: 'perturbations per image' },
+    { key: 'distribution', flag: '--robustness-distribution', kind: 'choice', choices: DISTRIBUTIONS, default: 'uniform', help: 'uniform in the L∞ ball, or Gaussian with std = radius' },
+    { key: 'attack', flag: '--attack', kind: 'choice', choices: ATTACKS, default: 'fgsm', help: 'adversarial flip by fgsm | pgd (L∞, ε in input units)' },
+    { key: 'attackSteps', flag: '--attack-steps', kind: 'integer', min: 1, default: 10, help: 'PGD iterations of the adversarial flip' },
+    { key: 'maxEpsilon', flag: '--attack-max-epsilon', kind: 'number', above: 0, help: "largest ε searched (default a quarter of the inputs' value range)" },
+    { key: 'grid', flag: '--attack-grid', kind: 'integer', min: 1, default: 16, help: 'ε grid points searched before bisecting' },
+    { key: 'refine', flag: '--attack-refine', kind: 'integer', min: 0, default: 10, help: 'bisection steps inside the first flipping interval' },
   ],
   async run(context, options) {
     const { model, explainer, inputs, attributions, targets, seed } = context;

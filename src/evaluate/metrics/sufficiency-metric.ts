@@ -15,8 +15,8 @@ export const sufficiencyMetric: Metric<'sufficiency', SufficiencyOptions, Suffic
   needs: ['input-shaped-maps', 'two-or-more-inputs'],
   runByDefault: false,
   options: [
-    { key: 'threshold', flag: '--sufficiency-threshold', kind: 'number', min: 0, max: 1, default: 0.6, placeholder: '<f>', help: "sufficiency: an image's explanation applies to another when their distance ≤ this × the largest distance in the batch" },
-    { key: 'distance', flag: '--sufficiency-distance', kind: 'choice', choices: DISTANCES, default: 'euclidean', help: 'sufficiency: distance between two maps' },
+    { key: 'threshold', flag: '--sufficiency-threshold', kind: 'number', min: 0, max: 1, default: 0.6, placeholder: '<f>', help: "an image's explanation applies to another when their distance ≤ this × the largest distance in the batch" },
+    { key: 'distance', flag: '--sufficiency-distance', kind: 'choice', choices: DISTANCES, default: 'euclidean', help: 'distance between two maps' },
   ],
   async run(context, options) {
     requireNeeds(sufficiencyMetric, context);

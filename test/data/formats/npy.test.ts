@@ -237,7 +237,7 @@ describe('writeFileAtomic', () => {
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const blocker = join(dir, 'plain-file');
     await writeFile(blocker, 'keep');
-    await expect(writeFileAtomic(join(blocker, 'x.npy'), 'x')).rejects.toThrow(`cannot write ${join(blocker, 'x.npy')}: a parent of it is a file, not a directory`);
+    await expect(writeFileAtomic(join(blocker, 'x.npy'), 'x')).rejects.toThrow(`cannot write ${join(blocker, 'x.npy')}: ${blocker} is a file, not a directory`);
     expect(await readFile(blocker, 'utf8')).toBe('keep');
   });
 });
