@@ -77,10 +77,10 @@ describe('the release tarball', () => {
 
     await saveOnnxGraph(join(consumer, 'model.onnx'), tinyCnn({ size: 8, seed: 3 }));
     await writeNpy(join(consumer, 'x.npy'), randomTensor([2, 1, 8, 8], 5));
-    const explain = runIn(consumer, env, 'npx', ['--offline', 'trustscope', 'explain', '--model', 'model.onnx', '--input', 'x.npy', '--method', 'saliency', '--out', 'saliency.npy']);
+    const explain = runIn(consumer, env, 'npx', ['--offline', 'trustscope', 'explain', '--model', 'model.onnx', '--input', 'x.npy', '--method', 'saliency', '--out', 'saliency']);
     expect(explain.status, show(explain)).toBe(0);
     expect(explain.stderr).toBe('');
-    expect((await readNpy(join(consumer, 'saliency.npy'))).shape).toEqual([2, 1, 8, 8]);
+    expect((await readNpy(join(consumer, 'saliency', 'attributions.npy'))).shape).toEqual([2, 1, 8, 8]);
   }, 300_000);
 
   it('npm pack of the repository root stops and names `npm run package`', () => {

@@ -56,8 +56,8 @@ function resetWatched(): void {
   }
 }
 
-const EXPLAIN = () => ['explain', '--model', dir('data/model.onnx'), '--input', dir('data/x.npy'), '--method', 'saliency', '--out', dir('out/saliency.npy')];
-const AUDIT = () => ['audit', '--model', dir('data/model.onnx'), '--data', dir('data/x.npy'), '--labels', dir('data/y.npy'), '--skip', 'leakage,ood', '--out', dir('out/audit')];
+const EXPLAIN = () => ['explain', '--model', dir('data/model.onnx'), '--input', dir('data/x.npy'), '--method', 'saliency', '--out', dir('out/saliency')];
+const AUDIT = () => ['audit', '--model', dir('data/model.onnx'), '--input', dir('data/x.npy'), '--labels', dir('data/y.npy'), '--skip', 'leakage,ood', '--out', dir('out/audit')];
 const ANSI = /\u001b\[/;
 
 beforeAll(async () => {
@@ -77,7 +77,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('privacy: the CLI records nothing outside its outputs', () => {
   for (const [name, args, output] of [
-    ['explain', EXPLAIN, 'out/saliency.npy'],
+    ['explain', EXPLAIN, 'out/saliency/attributions.npy'],
     ['audit', AUDIT, 'out/audit/audit.json'],
   ] as const) {
     it(`${name}: nothing under HOME, XDG_CACHE_HOME, TMPDIR or the working folder; no ONNX Runtime line or ANSI code on stderr`, () => {
