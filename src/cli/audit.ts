@@ -12,8 +12,7 @@ import { mergeOptionSpecs } from '../options/option-spec.js';
 import { renderAuditPage, type ModelAuditView } from '../report/audit-page.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
 import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
-import { stageProgress } from './progress.js';
-import { addRunOptions, runInFolder } from './run.js';
+import { addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import type { OutputFolder } from './output-folder.js';
 import { asBatch, asMasks, readIds } from './inputs.js';
 
@@ -129,9 +128,9 @@ export function registerAudit(program: Command): void {
     .option(`${AUDIT_INPUTS.patch.flag} <P.npy>`, 'a suspected nuisance patch: (H, W) mask, 1 where it is pasted (the inject test)')
     .option('--patch-value <v>', 'intensity written into the patch pixels', parseNumber('--patch-value'), 1)
     .option('--patch-class <c>', `the class the patch might fake (needed with ${AUDIT_INPUTS.patch.flag})`, parseInteger('--patch-class', 0))
-    .option('--skip <list>', `checks to skip: ${CHECK_IDS.join(',')}`)
-    .option('--no-progress', 'no progress bars');
+    .option('--skip <list>', `checks to skip: ${CHECK_IDS.join(',')}`);
   addRunOptions(command, { out: 'trustscope-audit', what: 'audit.json, index.html; with --demo also the two models' });
+  addProgressOptions(command);
   addDeclaredOptions(command, CHECK_FLAGS)
     .addHelpText(
       'after',
@@ -150,7 +149,7 @@ export function registerAudit(program: Command): void {
 }
 
 async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>): Promise<void> {
-  const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
+  const bar = progressFor(opts);
   const started = performance.now();
   let audits: ModelAudit[];
   let title: string;

@@ -4,8 +4,7 @@ import type { Command } from 'commander';
 import { demoSummary, runDemo, type DemoModelResult, type DemoResult } from '../audit/demo.js';
 import { renderDemoPage, type ModelExamples } from '../report/demo-page.js';
 import { saveOnnxGraph } from '../models/import/onnx-file.js';
-import { stageProgress } from './progress.js';
-import { addRunOptions, runInFolder } from './run.js';
+import { addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 
 function examples(r: DemoModelResult, label: string, regionNote: string, showCorner: boolean): ModelExamples {
   return {
@@ -42,14 +41,15 @@ export function registerDemo(program: Command): void {
   const command = program
     .command('demo')
     .description('train a clean and a shortcut tiny CNN on synthetic EM images and show that explanations (not accuracy) tell them apart')
-    .option('--no-progress', 'no progress bars');
+;
   addRunOptions(command, { out: 'trustscope-report', what: 'demo.json, index.html and the two models (.onnx)' });
+  addProgressOptions(command);
   command
     .addHelpText('after', "\n--out is always a folder; a folder holding another command's results (an audit's, say) is refused unless --force.")
     .action(async (opts: { out: string; force?: boolean; seed: number; progress: boolean }) => {
       // The folder is checked (writable, not another command's) before minutes of training.
       await runInFolder('demo', opts, async (folder) => {
-        const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
+        const bar = progressFor(opts);
         const started = performance.now();
         let result: DemoResult;
         try {

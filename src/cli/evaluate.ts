@@ -20,10 +20,9 @@ import { METRIC_NAMES, getMetric, metrics } from '../evaluate/registry.js';
 import { renderEvaluationPage } from '../report/evaluation-page.js';
 import { addDeclaredOptions, declaredValues } from './declared-options.js';
 import { UsageError, parseInteger } from './errors.js';
-import { stageProgress } from './progress.js';
 import { asBatch, asMasks } from './inputs.js';
 import { addMethodOptions, methodNames, methodOptions, parseTarget, readMethodFiles } from './method-options.js';
-import { addRunOptions, runInFolder } from './run.js';
+import { addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 
 interface EvaluateCliOptions {
   model: string;
@@ -74,8 +73,9 @@ export function registerEvaluate(program: Command): void {
     .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
     .option('--examples <n>', 'randomisation: images shown with their randomised maps in index.html', parseInteger('--examples', 0), 3)
     .option('--batch-size <n>', 'rows per ONNX Runtime call: the model splits every batch a method or metric builds (bounds memory)', parseInteger('--batch-size', 1), 64)
-    .option('--no-progress', 'no progress bar');
+;
   addRunOptions(command, { out: 'trustscope-evaluate', what: 'evaluation.json and index.html' });
+  addProgressOptions(command);
   // One flag per declared method option (attribution/*.ts) and per declared metric option
   // (evaluate/metrics/*.ts), help and validation included; no flag belongs to both (a test checks).
   addMethodOptions(command);
@@ -111,7 +111,7 @@ export function registerEvaluate(program: Command): void {
           const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
           let result: EvaluationResult;
           let batch: Tensor;
-          const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
+          const bar = progressFor(opts);
           const started = performance.now();
           try {
             folder.input(opts.model);

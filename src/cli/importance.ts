@@ -7,8 +7,7 @@ import { SCORINGS, permutationImportance } from '../tabular/permutation-importan
 import type { Scoring } from '../tabular/permutation-importance.js';
 import { UsageError, parseInteger } from './errors.js';
 import { checkFinite } from './inputs.js';
-import { stageProgress } from './progress.js';
-import { addRunOptions, runInFolder } from './run.js';
+import { addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import { loadTabularModel, readTable } from './tabular-input.js';
 
 export const IMPORTANCE = 'importance.json';
@@ -43,8 +42,9 @@ export function registerImportance(program: Command): void {
     .option('--scoring <name>', `${SCORINGS.join(' | ')}; accuracy takes the argmax of the output (or output > 0.5 for one column)`, parseScoring, 'accuracy')
     .option('--names <a,b,…>', 'feature names, one per column (default f0, f1, …)')
     .option('--batch-size <n>', 'rows per ONNX Runtime call (bounds memory)', parseInteger('--batch-size', 1), 4096)
-    .option('--no-progress', 'no progress bar');
+;
   addRunOptions(command, { out: 'trustscope-importance', what: `${IMPORTANCE}: {features, mean, std, baselineScore}` });
+  addProgressOptions(command);
   command
     .addHelpText(
       'after',
@@ -75,7 +75,7 @@ export function registerImportance(program: Command): void {
           }
           folder.input(opts.labels);
           if (names && names.length !== x.shape[1]) throw new UsageError(`--names lists ${names.length} names for ${x.shape[1]} columns; give one per column`);
-          const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
+          const bar = progressFor(opts);
           const started = performance.now();
           let result;
           try {

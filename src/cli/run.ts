@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { parseInteger } from './errors.js';
+import { progressMode, stageProgress, type StageProgress } from './progress.js';
 import { prepareOutputFolder, type OutputFolder, type RunManifest } from './output-folder.js';
 
 /** The seed every command uses unless told otherwise (the demo's published figures are seed 1). */
@@ -48,4 +49,20 @@ export async function runInFolder<T>(commandName: string, flags: RunFlags, work:
     await folder.abandon();
     throw e;
   }
+}
+
+/**
+ * Progress switches of the commands that run long: on a terminal a bar; piped (CI, a scheduler's
+ * log) one plain line per stage and at most every 5 s; `--json-progress` one JSON object per line for
+ * job queues and the workbench; `--quiet` (or the older `--no-progress`) nothing.
+ */
+export function addProgressOptions(command: Command): Command {
+  return command
+    .option('--quiet', 'no progress output on stderr (results and errors still print)')
+    .option('--json-progress', 'progress as one JSON object per line on stderr: {"stage", "fraction", "elapsed"}')
+    .option('--no-progress', 'the same as --quiet');
+}
+
+export function progressFor(opts: { progress?: boolean; quiet?: boolean; jsonProgress?: boolean }): StageProgress {
+  return stageProgress({ mode: progressMode({ quiet: opts.quiet === true || opts.progress === false, jsonProgress: opts.jsonProgress === true }) });
 }

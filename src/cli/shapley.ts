@@ -5,8 +5,7 @@ import { encodeNpy } from '../data/formats/npy.js';
 import { shapeToString } from '../tensor/tensor.js';
 import { MAX_EXACT_FEATURES, meanAbsoluteShapley, shapleyValues } from '../tabular/shapley.js';
 import { UsageError, parseInteger } from './errors.js';
-import { stageProgress } from './progress.js';
-import { addRunOptions, runInFolder } from './run.js';
+import { addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import { loadTabularModel, readTable } from './tabular-input.js';
 
 export const SHAPLEY = 'shapley.npy';
@@ -36,8 +35,9 @@ export function registerShapley(program: Command): void {
     .option('--exact', `enumerate all 2^F coalitions (F ≤ ${MAX_EXACT_FEATURES}; the default when F ≤ ${MAX_EXACT_FEATURES})`)
     .option('--coalitions <n>', `KernelSHAP: coalitions per row, end points included (default 2F + 2048; the default method when F > ${MAX_EXACT_FEATURES})`, parseInteger('--coalitions', 2))
     .option('--batch-size <n>', 'rows per ONNX Runtime call (bounds memory)', parseInteger('--batch-size', 1), 4096)
-    .option('--no-progress', 'no progress bar');
+;
   addRunOptions(command, { out: 'trustscope-shapley', what: `${SHAPLEY}: φ [N, F] (float32)` });
+  addProgressOptions(command);
   command
     .addHelpText(
       'after',
@@ -57,7 +57,7 @@ export function registerShapley(program: Command): void {
           folder.input(opts.input);
           const background = await readTable(opts.background, f, '--background');
           folder.input(opts.background);
-          const bar = stageProgress(opts.progress && process.stderr.isTTY === true);
+          const bar = progressFor(opts);
           const started = performance.now();
           let r;
           try {

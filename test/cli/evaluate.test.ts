@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => (await dirP).cleanup());
 
-const evaluate = (...args: string[]) => runCli(['evaluate', ...args]);
+const evaluate = (...args: string[]) => runCli(['evaluate', '--quiet', ...args]);
 
 describe('trustscope evaluate', () => {
   it('writes evaluation.json equal to the library result and an HTML page with every check', async () => {

@@ -44,7 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => (await dirP).cleanup());
 
-const importance = (...args: string[]) => runCli(['importance', ...args]);
+const importance = (...args: string[]) => runCli(['importance', '--quiet', ...args]);
 
 describe('trustscope importance', () => {
   it('writes <out>/importance.json {features, mean, std, baselineScore} equal to the library result, and run.json', async () => {
@@ -100,5 +100,19 @@ describe('trustscope importance', () => {
     const r = await importance('--help');
     expect(r.code).toBe(0);
     for (const option of ['--model', '--input', '--labels', '--repeats', '--seed', '--scoring', '--names', '--out']) expect(r.stdout).toContain(option);
+  });
+
+  it('piped progress: plain lines by default, JSON lines with --json-progress, nothing with --quiet (no ANSI codes)', async () => {
+    const args = ['importance', '--model', path('tab.onnx'), '--input', path('x.npy'), '--labels', path('y.npy'), '--repeats', '5'];
+    const plain = await runCli([...args, '--out', path('p1')]);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr.length).toBeGreaterThan(0);
+    expect(plain.stderr.every((l) => /^\[\s*\d+\.\d s\] permutation importance \d+%$/.test(l))).toBe(true);
+    expect(plain.stderr.join('')).not.toMatch(/\u001b\[/);
+    const json = await runCli([...args, '--json-progress', '--out', path('p2')]);
+    const events = json.stderr.map((l) => JSON.parse(l) as { stage: string; fraction: number; elapsed: number });
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.stage === 'permutation importance' && e.fraction >= 0 && e.fraction <= 1)).toBe(true);
+    expect((await runCli([...args, '--quiet', '--out', path('p3')])).stderr).toEqual([]);
   });
 });

@@ -45,7 +45,7 @@ beforeAll(async () => {
 });
 afterAll(async () => (await dirP).cleanup());
 
-const shapley = (...args: string[]) => runCli(['shapley', ...args]);
+const shapley = (...args: string[]) => runCli(['shapley', '--quiet', ...args]);
 const phiOf = (out: string) => join(out, 'shapley.npy');
 
 describe('trustscope shapley', () => {
