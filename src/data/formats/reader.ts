@@ -16,11 +16,19 @@ export interface Axis {
   readonly unit?: string;
 }
 
+/** The element arrays a reader may return in the file's own type (complex as interleaved re, im pairs). */
+export type NativeArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+
 export interface ImageArray {
-  /** The values as float32, shaped as the file stores them (C order). */
+  /** The values as float32, shaped as the file stores them (C order); complex data: the magnitude. */
   readonly values: Tensor;
-  /** The element type in the file ('uint8', 'uint16', 'float32', …). */
+  /**
+   * The element type in the file: 'uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'int64',
+   * 'uint64', 'float32', 'float64', 'complex64', 'complex128', 'bool', 'rgb8', 'rgba8'.
+   */
   readonly dtype: string;
+  /** The values in the file's own type, C order (complex: interleaved; rgb(a): a trailing axis of 3 or 4). */
+  readonly native?: NativeArray;
   readonly axes: readonly Axis[];
   readonly metadata: Readonly<Record<string, unknown>>;
   /** The reader that produced it. */
@@ -36,4 +44,30 @@ export interface Reader {
   /** True when the first bytes of a file are this format's signature. */
   sniff(head: Uint8Array): boolean;
   read(bytes: Uint8Array, source: string): ImageArray | Promise<ImageArray>;
+}
+
+/**
+ * A file a reader cannot read: truncated, corrupt, or a variant it does not support. The message is
+ * one line naming the file, what is wrong and where (a byte offset or a tag path); every reader
+ * throws only this, so a hostile file can never surface as a stack trace.
+ */
+export class FormatError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problem: string,
+    readonly where?: string,
+  ) {
+    super(`${source}: ${problem}${where ? ` (at ${where})` : ''}`);
+    this.name = 'FormatError';
+  }
+}
+
+/**
+ * Refuses an element count a header claims before anything is allocated: a corrupt or hostile
+ * header saying 2^40 elements must be an error, not an out-of-memory crash.
+ */
+export function checkClaimedSize(source: string, elements: number, bytesPerElement: number, available: number, where: string): void {
+  if (!Number.isSafeInteger(elements) || elements < 0) throw new FormatError(source, `impossible element count ${elements}`, where);
+  const need = elements * bytesPerElement;
+  if (need > available) throw new FormatError(source, `the header claims ${elements} elements (${need} bytes) but only ${available} bytes follow; the file is truncated or corrupt`, where);
 }
