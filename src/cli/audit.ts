@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
-import { readNpy } from '../data/formats/npy.js';
 import { loadOnnxModel, saveOnnxGraph } from '../models/import/onnx-file.js';
 import { auditJson, auditModel, type ModelAudit } from '../audit/audit.js';
 import { runDemoAudit } from '../audit/demo-audit.js';
@@ -12,9 +11,10 @@ import { mergeOptionSpecs } from '../options/option-spec.js';
 import { renderAuditPage, type ModelAuditView } from '../report/audit-page.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
 import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
-import { addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
+import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import type { OutputFolder } from './output-folder.js';
-import { asBatch, asMasks, readIds } from './inputs.js';
+import { asMasks, readIds, readImages, readValues } from './inputs.js';
+import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 
 interface AuditCliOptions {
   demo?: boolean;
@@ -27,6 +27,7 @@ interface AuditCliOptions {
   out: string;
   force?: boolean;
   seed: number;
+  normalise?: Normalisation;
   skip?: string;
   progress: boolean;
   /** The input files whose flags come from AUDIT_INPUTS, and the checks' declared options. */
@@ -82,19 +83,20 @@ function verdictLines(audits: readonly ModelAudit[]): string {
 async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number): Promise<{ data: Dataset; reference?: Dataset }> {
   if (!opts.input) throw new UsageError('give --input X.npy (the images to audit) with --labels Y.npy, or use --demo');
   if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input');
-  const images = asBatch(await readNpy(opts.input), inputShape, opts.input);
+  const images = (await readImages(opts.input, inputShape, opts.normalise)).batch;
   const n = images.shape[0];
   const labels = await readIds(opts.labels, n, 'labels', outputSize);
   const groupsFile = inputPath(opts, 'groups');
   const groups = groupsFile ? await readIds(groupsFile, n, 'group ids') : undefined;
   const [h, w] = images.shape.slice(-2);
   const roiFile = inputPath(opts, 'roi');
-  const masks = roiFile ? { roi: asMasks(await readNpy(roiFile), n, h, w, roiFile) } : undefined;
+  const masks = roiFile ? { roi: asMasks(await readValues(roiFile), n, h, w, roiFile) } : undefined;
   let reference: Dataset | undefined;
   const referenceFile = inputPath(opts, 'reference');
   if (referenceFile) {
     if (!opts.referenceLabels) throw new UsageError(`${AUDIT_INPUTS.reference.flag} needs --reference-labels (class per reference image, for the Mahalanobis class means)`);
-    const refImages = asBatch(await readNpy(referenceFile), inputShape, referenceFile);
+    // The reference is scaled like the audited images: the same model sees both.
+    const refImages = (await readImages(referenceFile, inputShape, opts.normalise)).batch;
     reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels', outputSize) };
   }
   return { data: { images, labels, groups, masks }, reference };
@@ -108,7 +110,7 @@ async function patchSpec(opts: AuditCliOptions, [h, w]: number[]): Promise<Inter
     return undefined;
   }
   if (opts.patchClass === undefined) throw new UsageError(`${flag} needs --patch-class C: the class the patch might fake`);
-  const m = await readNpy(file);
+  const m = await readValues(file);
   if (m.data.length !== h * w) throw new UsageError(`${file} has ${m.data.length} values; a patch mask must be (${h}, ${w}) like the images`);
   return { patch: { mask: m.data, value: opts.patchValue }, targetClass: opts.patchClass };
 }
@@ -131,6 +133,7 @@ export function registerAudit(program: Command): void {
     .option('--skip <list>', `checks to skip: ${CHECK_IDS.join(',')}`);
   addRunOptions(command, { out: 'trustscope-audit', what: 'audit.json, index.html; with --demo also the two models' });
   addProgressOptions(command);
+  addNormaliseOption(command);
   addDeclaredOptions(command, CHECK_FLAGS)
     .addHelpText(
       'after',
@@ -144,7 +147,7 @@ export function registerAudit(program: Command): void {
       const checkOptions = checkOptionsFrom(command, skip);
       if (opts.demo && (opts.model || opts.input)) throw new UsageError('--demo trains its own models and data; drop --model/--input, or drop --demo');
       if (!opts.demo && !opts.model) throw new UsageError('give --model M.onnx (and --input/--labels), or use --demo');
-      await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions));
+      await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions), () => ({ normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }));
     });
 }
 

@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readNpy } from '../data/formats/npy.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadOnnxModel } from '../models/import/onnx-file.js';
 import { getExplainer } from '../attribution/registry.js';
@@ -20,9 +19,10 @@ import { METRIC_NAMES, getMetric, metrics } from '../evaluate/registry.js';
 import { renderEvaluationPage } from '../report/evaluation-page.js';
 import { addDeclaredOptions, declaredValues } from './declared-options.js';
 import { UsageError, parseInteger } from './errors.js';
-import { asBatch, asMasks } from './inputs.js';
+import { asMasks, readImages, readValues } from './inputs.js';
+import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, parseTarget, readMethodFiles } from './method-options.js';
-import { addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
+import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 
 interface EvaluateCliOptions {
   model: string;
@@ -37,6 +37,7 @@ interface EvaluateCliOptions {
   batchSize: number;
   examples: number;
   progress: boolean;
+  normalise?: Normalisation;
 }
 
 /** Every metric's declared options as one flag list (throws if two metrics give one flag two meanings). */
@@ -76,6 +77,7 @@ export function registerEvaluate(program: Command): void {
 ;
   addRunOptions(command, { out: 'trustscope-evaluate', what: 'evaluation.json and index.html' });
   addProgressOptions(command);
+  addNormaliseOption(command);
   // One flag per declared method option (attribution/*.ts) and per declared metric option
   // (evaluate/metrics/*.ts), help and validation included; no flag belongs to both (a test checks).
   addMethodOptions(command);
@@ -115,10 +117,10 @@ export function registerEvaluate(program: Command): void {
           const started = performance.now();
           try {
             folder.input(opts.model);
-            batch = asBatch(await readNpy(opts.input), model.inputShape, opts.input);
+            batch = (await readImages(opts.input, model.inputShape, opts.normalise)).batch;
             folder.input(opts.input);
             const [n, , h, w] = batch.shape;
-            const mask = opts.roi ? asMasks(await readNpy(opts.roi), n, h, w, opts.roi) : undefined;
+            const mask = opts.roi ? asMasks(await readValues(opts.roi), n, h, w, opts.roi) : undefined;
             if (opts.roi) folder.input(opts.roi);
             const explain = await readMethodFiles(explainer, methodValues, (p) => folder.input(p));
             // A metric asked for by name must have what it needs; the default set leaves such a metric out.
@@ -149,7 +151,7 @@ export function registerEvaluate(program: Command): void {
           for (const v of result.verdicts) console.log(`${v.passes === null ? 'ℹ' : v.passes ? '✔' : '✘'} ${v.check}: ${v.text}`);
           console.log(`\n${explainer.name} on ${result.images} image(s) in ${((performance.now() - started) / 1000).toFixed(1)} s → ${join(opts.out, 'evaluation.json')}, ${join(opts.out, 'index.html')}`);
         },
-        () => ({ method: explainer.name, options: methodValues, metrics: names }),
+        () => ({ method: explainer.name, options: methodValues, metrics: names, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }),
       );
     });
 }

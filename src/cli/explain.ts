@@ -11,16 +11,18 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { concatRows, reshape, shapeToString } from '../tensor/tensor.js';
-import { encodeNpy, readNpy } from '../data/formats/npy.js';
+import { encodeNpy } from '../data/formats/npy.js';
 import { loadOnnxModel } from '../models/import/onnx-file.js';
 import { getExplainer } from '../attribution/registry.js';
 import type { Target } from '../attribution/explainer.js';
 import { explainClasses, outputSum } from '../attribution/targets.js';
 import { writeOverlays, OVERLAYS } from './png-overlays.js';
 import { UsageError, parseInteger } from './errors.js';
-import { asBatch } from './inputs.js';
+import { readImages } from './inputs.js';
+import type { Normalisation } from '../data/normalise.js';
+import { describeNormalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, methodsHelp, parseIndexList, parseTarget, readMethodFiles } from './method-options.js';
-import { addRunOptions, runInFolder } from './run.js';
+import { addNormaliseOption, addRunOptions, runInFolder } from './run.js';
 
 /** The file explain writes into --out. */
 export const ATTRIBUTIONS = 'attributions.npy';
@@ -35,6 +37,7 @@ interface ExplainCliOptions {
   targets?: string;
   targetOutputs?: string;
   png?: boolean;
+  normalise?: Normalisation;
   batchSize: number;
   seed: number;
 }
@@ -52,6 +55,7 @@ export function registerExplain(program: Command): void {
     .option('--png', `also write one overlay picture per image (grey image, inferno map) into <out>/${OVERLAYS}/`)
     .option('--batch-size <n>', 'rows per ONNX Runtime call: the model splits every batch a method builds (bounds memory)', parseInteger('--batch-size', 1), 64);
   addRunOptions(command, { out: 'trustscope-explain', what: `${ATTRIBUTIONS} (the input's shape, or one channel for map methods); with --png also ${OVERLAYS}/` });
+  addNormaliseOption(command);
   addMethodOptions(command);
   command
     .addHelpText(
@@ -74,10 +78,8 @@ export function registerExplain(program: Command): void {
           const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
           try {
             folder.input(opts.model);
-            const x = await readNpy(opts.input);
-            const batch = asBatch(x, model.inputShape, opts.input);
+            const { batch, single } = await readImages(opts.input, model.inputShape, opts.normalise);
             folder.input(opts.input);
-            const single = x.shape.length === model.inputShape.length;
             const run = { ...(await readMethodFiles(explainer, options, (p) => folder.input(p))), seed: opts.seed };
             several?.forEach((c) => {
               if (c >= model.outputSize) throw new UsageError(`--targets lists class ${c} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
@@ -106,7 +108,7 @@ export function registerExplain(program: Command): void {
             await model.dispose();
           }
         },
-        () => ({ method: explainer.name, options }),
+        () => ({ method: explainer.name, options, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }),
       );
     });
 }

@@ -1,13 +1,13 @@
 /** `trustscope hallucination`: which features of an image-to-image model's output are not grounded in its input? */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readNpy } from '../data/formats/npy.js';
 import { loadOnnxModel } from '../models/import/onnx-file.js';
 import { hallucinationCheck } from '../trust/hallucination.js';
 import { reshape, shapeToString } from '../tensor/tensor.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
-import { asBatch, checkFinite } from './inputs.js';
-import { addRunOptions, runInFolder } from './run.js';
+import { checkFinite, readImages, readValues } from './inputs.js';
+import { addNormaliseOption, addRunOptions, runInFolder } from './run.js';
+import type { Normalisation } from '../data/normalise.js';
 
 interface HallucinationCliOptions {
   model: string;
@@ -16,6 +16,7 @@ interface HallucinationCliOptions {
   referenceFeature: number;
   threshold: number;
   out: string;
+  normalise?: Normalisation;
   force?: boolean;
 }
 
@@ -30,6 +31,7 @@ export function registerHallucination(program: Command): void {
     .requiredOption('--features <F.npy>', 'feature masks over the output image, (F,H,W), 1 inside each feature')
     .option('--reference-feature <i>', 'index of a feature known to be real (its support is the yardstick)', parseInteger('--reference-feature', 0), 0)
     .option('--threshold <r>', "flag a feature whose support is below this fraction of the reference's", parseNumber('--threshold'), 0.05);
+  addNormaliseOption(command);
   addRunOptions(command, { out: 'trustscope-hallucination', what: `${HALLUCINATION}: the per-feature supports and flags`, seed: false });
   command
     .addHelpText('after', '\n--out is always a folder.\nSupport of a feature = Σ |x ⊙ ∂(sum of the outputs in the feature)/∂x| per output pixel (input × gradient).')
@@ -41,10 +43,10 @@ export function registerHallucination(program: Command): void {
           const model = await loadOnnxModel(opts.model);
           try {
             folder.input(opts.model);
-            const image = asBatch(await readNpy(opts.input), model.inputShape, opts.input);
+            const image = (await readImages(opts.input, model.inputShape, opts.normalise)).batch;
             if (image.shape[0] !== 1) throw new UsageError(`${opts.input} holds ${image.shape[0]} images; give one image`);
             folder.input(opts.input);
-            let features = await readNpy(opts.features);
+            let features = await readValues(opts.features);
             if (features.shape.length === 2) features = reshape(features, [1, ...features.shape]);
             if (features.shape.length !== 3 || features.shape[0] === 0) throw new UsageError(`${opts.features} has shape ${shapeToString(features.shape)}; give feature masks (F, H, W) over the output image, F ≥ 1`);
             checkFinite(features, opts.features, 'feature');

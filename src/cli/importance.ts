@@ -1,12 +1,11 @@
 /** `trustscope importance`: permutation importance of a tabular ONNX model, written as JSON into --out. */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readNpy } from '../data/formats/npy.js';
 import { shapeToString } from '../tensor/tensor.js';
 import { SCORINGS, permutationImportance } from '../tabular/permutation-importance.js';
 import type { Scoring } from '../tabular/permutation-importance.js';
 import { UsageError, parseInteger } from './errors.js';
-import { checkFinite } from './inputs.js';
+import { checkFinite, readValues } from './inputs.js';
 import { addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import { loadTabularModel, readTable } from './tabular-input.js';
 
@@ -59,7 +58,7 @@ export function registerImportance(program: Command): void {
           // Every input is read and checked before the shuffling starts.
           const x = await readTable(opts.input, model.inputShape[0], '--input');
           folder.input(opts.input);
-          const labels = await readNpy(opts.labels);
+          const labels = await readValues(opts.labels);
           if (labels.shape[0] !== x.shape[0] || labels.shape.length > 2) {
             throw new UsageError(`--labels ${opts.labels} has shape ${shapeToString(labels.shape)} but --input has ${x.shape[0]} rows; give [${x.shape[0]}] or [${x.shape[0]}, K]`);
           }

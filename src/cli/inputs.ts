@@ -1,8 +1,73 @@
-/** Reading the arrays commands take: image batches, region masks, labels and group ids (.npy). */
+/**
+ * Reading the arrays commands take — image batches, region masks, labels and group ids — from any
+ * file the input-file registry reads (data/formats/registry.ts: .npy, .png, and every reader added
+ * there), through one function, so every command takes every format.
+ */
 import type { Tensor } from '../tensor/tensor.js';
 import { firstNonFinite, reshape, shapeToString, tensor } from '../tensor/tensor.js';
-import { readNpy } from '../data/formats/npy.js';
+import { readArrayFile } from '../data/formats/registry.js';
+import type { ImageArray } from '../data/formats/reader.js';
+import { describeNormalisation, isIntegerDtype, normalise, NORMALISATION_HELP, type Normalisation } from '../data/normalise.js';
 import { UsageError } from './errors.js';
+
+/** Any supported file as an array; a reader's one-line error stays one line. */
+export async function readArray(path: string): Promise<ImageArray> {
+  try {
+    return await readArrayFile(path);
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]);
+  }
+}
+
+/** The values of any supported file (labels, masks, tables, baselines). */
+export async function readValues(path: string): Promise<Tensor> {
+  return (await readArray(path)).values;
+}
+
+function range(x: Tensor): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of x.data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+/**
+ * Images for a model from any supported file: one image, a batch, or — for a one-channel model — a
+ * plain 2-D image or a stack [N, H, W] (TIFF pages, MRC sections, DM stacks). Integer data needs an
+ * explicit `--normalise` (un-normalised counts change predictions without any error); the chosen
+ * normalisation is applied per image before the usual checks (empty, non-finite, shape).
+ */
+export async function readImages(path: string, modelShape: readonly number[], normalisation?: Normalisation): Promise<{ batch: Tensor; single: boolean; dtype: string }> {
+  const array = await readArray(path);
+  let x = array.values;
+  const [c, h, w] = modelShape;
+  const s = x.shape;
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+  let single = same(s, modelShape);
+  if (modelShape.length === 3 && c === 1) {
+    if (same(s, [h, w])) {
+      x = reshape(x, [1, h, w]);
+      single = true;
+    } else if (s.length === 3 && same(s.slice(1), [h, w])) x = reshape(x, [s[0], 1, h, w]);
+  }
+  const spatial = s.slice(-2);
+  if (modelShape.length === 3 && spatial.length === 2 && (spatial[0] > h || spatial[1] > w) && !same(s.slice(-3), modelShape)) {
+    throw new UsageError(`${path} has shape ${shapeToString(s)} but the model takes (${modelShape.join(', ')}) or (N, ${modelShape.join(', ')}); its ${spatial[0]}×${spatial[1]} images are not resized (tiling of large micrographs is not built yet): cut ${h}×${w} tiles first`);
+  }
+  if (isIntegerDtype(array.dtype) && normalisation === undefined) {
+    const [lo, hi] = range(x);
+    throw new UsageError(`${path} holds ${array.dtype} values (${lo}..${hi}); say how the model expects them scaled with --normalise ${NORMALISATION_HELP} (e.g. minmax, or the scale used in training)`);
+  }
+  // One image becomes a batch of one, so normalisation is always per image along the first axis.
+  let batch = asBatch(x, modelShape, path);
+  if (normalisation) batch = asBatch(normalise(batch, normalisation), modelShape, path);
+  return { batch, single, dtype: array.dtype };
+}
+
+export { describeNormalisation };
 
 /**
  * Where a flat index of a batch [N, C, H, W] (or [N, H, W], a table [N, F], a column [N]) lies,
@@ -54,7 +119,7 @@ export function asMasks(m: Tensor, n: number, h: number, w: number, path: string
  * must also be a class of the model ("labels.npy row 10: label 7, but the model has 3 classes").
  */
 export async function readIds(path: string, n: number, what: string, classes?: number): Promise<number[]> {
-  const t = await readNpy(path);
+  const t = await readValues(path);
   if (!((t.shape.length === 1 && t.shape[0] === n) || (t.shape.length === 2 && t.shape[0] === n && t.shape[1] === 1))) {
     throw new UsageError(`${path} has shape ${shapeToString(t.shape)}; ${what} must be (${n}), one per image`);
   }

@@ -6,13 +6,12 @@
  */
 import type { Command } from 'commander';
 import type { Tensor } from '../tensor/tensor.js';
-import { readNpy } from '../data/formats/npy.js';
 import { explainers } from '../attribution/registry.js';
 import type { Explainer } from '../attribution/explainer.js';
 import { mergeOptionSpecs, OptionError, validateOptionValue, type MergedOption } from '../options/option-spec.js';
 import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
 import { UsageError } from './errors.js';
-import { checkFinite } from './inputs.js';
+import { checkFinite, readValues } from './inputs.js';
 
 /** Every registered method's declared options as one flag list (throws if two methods give one flag two meanings). */
 export const METHOD_FLAGS: readonly MergedOption[] = mergeOptionSpecs([...explainers.values()].map((e) => ({ owner: e.name, options: e.options })));
@@ -90,7 +89,7 @@ export async function readMethodFiles(explainer: Explainer, values: Record<strin
   for (const spec of explainer.options) {
     const path = values[spec.key];
     if (spec.kind !== 'array-file' || typeof path !== 'string') continue;
-    const t: Tensor = await readNpy(path);
+    const t: Tensor = await readValues(path);
     checkFinite(t, path);
     onFile(path);
     out[spec.key] = t;

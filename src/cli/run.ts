@@ -5,7 +5,8 @@
  * removes what it created when the command fails or is interrupted.
  */
 import type { Command } from 'commander';
-import { parseInteger } from './errors.js';
+import { parseInteger, UsageError } from './errors.js';
+import { NORMALISATION_HELP, parseNormalisation } from '../data/normalise.js';
 import { progressMode, stageProgress, type StageProgress } from './progress.js';
 import { prepareOutputFolder, type OutputFolder, type RunManifest } from './output-folder.js';
 
@@ -65,4 +66,19 @@ export function addProgressOptions(command: Command): Command {
 
 export function progressFor(opts: { progress?: boolean; quiet?: boolean; jsonProgress?: boolean }): StageProgress {
   return stageProgress({ mode: progressMode({ quiet: opts.quiet === true || opts.progress === false, jsonProgress: opts.jsonProgress === true }) });
+}
+
+/** `--normalise`: how the model expects the file's intensities (see data/normalise.ts); recorded in run.json. */
+export function addNormaliseOption(command: Command): Command {
+  return command.option(
+    '--normalise <mode>',
+    `intensity scaling the model was trained with, per image: ${NORMALISATION_HELP} (needed for integer data such as uint16 micrographs; default: float data as it is)`,
+    (value: string) => {
+      try {
+        return parseNormalisation(value);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    },
+  );
 }

@@ -1,11 +1,10 @@
 /** Shared by the tabular commands: load an ONNX model with input [N, F] and a matching table. */
 import type { Tensor } from '../tensor/tensor.js';
 import { shapeToString } from '../tensor/tensor.js';
-import { readNpy } from '../data/formats/npy.js';
 import { loadOnnxModel } from '../models/import/onnx-file.js';
 import type { OnnxModel } from '../models/model.js';
 import { UsageError } from './errors.js';
-import { checkFinite } from './inputs.js';
+import { checkFinite, readValues } from './inputs.js';
 
 export async function loadTabularModel(path: string, batchSize: number): Promise<OnnxModel> {
   const model = await loadOnnxModel(path, { internalBatchSize: batchSize });
@@ -20,7 +19,7 @@ export async function loadTabularModel(path: string, batchSize: number): Promise
  * ±∞ are refused, naming the row and column ("x.npy: NaN at row 2, column 1").
  */
 export async function readTable(path: string, features: number, what: string): Promise<Tensor> {
-  const x = await readNpy(path);
+  const x = await readValues(path);
   if (x.shape.length !== 2 || x.shape[1] !== features) {
     throw new UsageError(`${what} ${path} has shape ${shapeToString(x.shape)} but the model takes [N, ${features}]`);
   }

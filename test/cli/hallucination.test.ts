@@ -62,7 +62,7 @@ describe('trustscope hallucination', () => {
     nan[16 + 5] = NaN;
     await writeNpy(f('nan-features.npy'), tensor([2, 4, 4], nan));
     const cases: [string[], RegExp][] = [
-      [['--input', f('features.npy'), '--features', f('features.npy')], /features\.npy has shape \[2, 4, 4\] but the model takes/],
+      [['--input', f('features.npy'), '--features', f('features.npy')], /features\.npy holds 2 images; give one image/],
       [['--input', f('x.npy'), '--features', f('nan-features.npy')], /nan-features\.npy: NaN at feature 1, pixel \(1, 1\)/],
       [['--input', f('x.npy'), '--features', f('features.npy'), '--reference-feature', '2'], /--reference-feature 2 is not a feature of .*features\.npy \(it has 2: 0\.\.1\)/],
     ];

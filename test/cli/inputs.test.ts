@@ -34,3 +34,32 @@ describe('inputs are checked before compute, with positions a user can find', ()
     await expect(readIds(join(dir, 'groups.npy'), 3, 'group ids')).rejects.toThrow(/groups\.npy row 2: group ids must be non-negative integers \(got -1\)/);
   });
 });
+
+describe('images from any supported file', () => {
+  it('asks for --normalise on integer data, fits 2-D images and stacks to a one-channel model, refuses larger images', async () => {
+    const { readImages } = await import('../../src/cli/inputs.js');
+    const { encodeNpy } = await import('../../src/data/formats/npy.js');
+    const { writeFileSync } = await import('node:fs');
+    const { encode } = await import('fast-png');
+    // a uint16 .npy written by hand: header for '<u2', shape (2, 4, 4)
+    const header = "{'descr': '<u2', 'fortran_order': False, 'shape': (2, 4, 4), }";
+    const pad = 64 - ((10 + header.length + 1) % 64);
+    const head = Buffer.from('\x93NUMPY\x01\x00' + String.fromCharCode((header.length + pad + 1) & 0xff, (header.length + pad + 1) >> 8) + header + ' '.repeat(pad) + '\n', 'latin1');
+    const body = Buffer.from(new Uint16Array(32).map((_, i) => i * 100).buffer);
+    writeFileSync(join(dir, 'u16.npy'), Buffer.concat([head, body]));
+    await expect(readImages(join(dir, 'u16.npy'), [1, 4, 4])).rejects.toThrow(/u16\.npy holds uint16 values \(0\.\.3100\); say how the model expects them scaled with --normalise/);
+    const r = await readImages(join(dir, 'u16.npy'), [1, 4, 4], { kind: 'minmax' });
+    expect(r.batch.shape).toEqual([2, 1, 4, 4]);
+    expect(r.batch.data[15]).toBe(1);
+    expect(r.batch.data[16]).toBe(0);
+    writeFileSync(join(dir, 'grey.png'), encode({ width: 4, height: 4, data: new Uint8Array(16).fill(255), channels: 1, depth: 8 }));
+    const png = await readImages(join(dir, 'grey.png'), [1, 4, 4]);
+    expect(png.single).toBe(true);
+    expect(png.batch.shape).toEqual([1, 1, 4, 4]);
+    expect(png.batch.data[0]).toBe(1);
+    writeFileSync(join(dir, 'plain.npy'), encodeNpy(tensor([4, 4], new Float32Array(16))));
+    expect((await readImages(join(dir, 'plain.npy'), [1, 4, 4])).batch.shape).toEqual([1, 1, 4, 4]);
+    writeFileSync(join(dir, 'big.npy'), encodeNpy(tensor([64, 64], new Float32Array(64 * 64))));
+    await expect(readImages(join(dir, 'big.npy'), [1, 4, 4])).rejects.toThrow(/big\.npy has shape \[64, 64\] but the model takes .*64×64 images are not resized/);
+  });
+});
