@@ -116,7 +116,7 @@ export const shortcutCheck = defineCheck({
   ],
   limits:
     'The check only sees what the masks say is evidence: if the masks are wrong, so is the verdict. A pass means the model ' +
-    'looks at the marked regions and no outside patch fakes the class; whether what it sees there is the physics must still be judged by an expert.',
+    'looks at the marked regions and no outside patch is needed for or fakes a class; whether what it sees there is the physics must still be judged by an expert.',
   async run(context, options: { sources: number; recipients: number }) {
     const { model, data, predicted } = context;
     const roi = roiMask(data)!;

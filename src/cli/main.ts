@@ -11,6 +11,8 @@ import { registerExplain } from './explain.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerHallucination } from './hallucination.js';
 import { registerLayers } from './layers.js';
+import { registerInspect } from './inspect.js';
+import { registerConvert } from './convert.js';
 import { registerImportance } from './importance.js';
 import { registerShapley } from './shapley.js';
 
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerExplain(program);
   registerEvaluate(program);
   registerLayers(program);
+  registerInspect(program);
+  registerConvert(program);
   registerHallucination(program);
   registerImportance(program);
   registerShapley(program);

@@ -32,6 +32,7 @@ export const npyReader: Reader = {
       values: tensor(a.shape, a.data),
       dtype: DTYPE_NAMES[a.dtype] ?? a.dtype,
       axes: a.shape.map((size, i) => ({ name: names[i], size })),
+      native: a.raw,
       metadata: {},
       format: 'npy',
     };

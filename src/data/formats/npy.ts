@@ -202,18 +202,40 @@ export async function readNpy(path: string): Promise<Tensor> {
 
 /** The .npy bytes ('<f4', C order, format 1.0 unless the header needs 2.0) of a tensor. */
 export function encodeNpy(t: Tensor): Uint8Array {
-  if (t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`encodeNpy: invalid shape [${t.shape.join(', ')}]`);
   if (sizeOf(t.shape) !== t.data.length) {
     throw new Error(`encodeNpy: shape [${t.shape.join(', ')}] needs ${sizeOf(t.shape)} values but the tensor has ${t.data.length}`);
   }
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText(t.shape)}, }`;
+  return encodeNpyArray(t.data, t.shape, '<f4');
+}
+
+/** NumPy descr of each typed array (little-endian), for writing data in its own type. */
+const DESCR: Readonly<Record<string, string>> = {
+  Float32Array: '<f4',
+  Float64Array: '<f8',
+  Int8Array: '|i1',
+  Uint8Array: '|u1',
+  Int16Array: '<i2',
+  Uint16Array: '<u2',
+  Int32Array: '<i4',
+  Uint32Array: '<u4',
+  BigInt64Array: '<i8',
+  BigUint64Array: '<u8',
+};
+
+/**
+ * The .npy bytes (C order, format 1.0 unless the header needs 2.0) of any typed array in its own
+ * type; `descr` overrides the type's own (e.g. '<c8' for interleaved complex64 in a Float32Array).
+ */
+export function encodeNpyArray(data: ArrayBufferView & { length: number }, shape: readonly number[], descr = DESCR[data.constructor.name]): Uint8Array {
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`encodeNpy: invalid shape [${shape.join(', ')}]`);
+  if (!descr) throw new Error(`encodeNpy: no NumPy type for ${data.constructor.name}`);
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText(shape)}, }`;
   // Pad with spaces and end with '\n' so that magic + version + length + header is a multiple of 64.
   const major = dict.length + 1 + 10 <= 0xffff ? 1 : 2;
   const preamble = major === 1 ? 10 : 12;
   const headerLength = Math.ceil((preamble + dict.length + 1) / 64) * 64 - preamble;
   const header = dict.padEnd(headerLength - 1, ' ') + '\n';
-
-  const out = new Uint8Array(preamble + headerLength + t.data.length * 4);
+  const out = new Uint8Array(preamble + headerLength + data.byteLength);
   out.set(MAGIC, 0);
   out[6] = major;
   out[7] = 0;
@@ -222,8 +244,9 @@ export function encodeNpy(t: Tensor): Uint8Array {
   else view.setUint32(8, headerLength, true);
   for (let k = 0; k < header.length; k++) out[preamble + k] = header.charCodeAt(k);
   const body = out.subarray(preamble + headerLength);
-  body.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-  if (!LITTLE_ENDIAN_HOST) swapBytes(body, 4);
+  body.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  const width = data.byteLength / Math.max(1, data.length);
+  if (!LITTLE_ENDIAN_HOST && width > 1) swapBytes(body, width);
   return out;
 }
 
