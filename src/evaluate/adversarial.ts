@@ -14,6 +14,7 @@
  * success need not be monotone in ε, the answer is "the smallest flipping ε on the grid, refined
  * within its interval". FGSM's direction is computed once per image and reused for every ε.
  */
+import { classesPerRow } from '../attribution/common/target.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows, oneHot, shapeToString, sizeOf, softmaxRows, takeRows, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
@@ -71,11 +72,7 @@ function resolveSettings(who: string, o: AttackSettings): Resolved {
 async function attackedClasses(who: string, model: Model, inputs: Tensor, target: AttackSettings['target']): Promise<{ classes: number[]; clean: number[] }> {
   const clean = argmaxRows(await model.forward(inputs));
   if (target === undefined) return { classes: clean, clean };
-  const n = inputs.shape[0];
-  const classes = typeof target === 'number' ? new Array<number>(n).fill(target) : [...target];
-  if (classes.length !== n) throw new Error(`${who}: got ${classes.length} targets for ${n} inputs; give one per input or a single class`);
-  for (const c of classes) if (!Number.isInteger(c) || c < 0 || c >= model.outputSize) throw new Error(`${who}: target ${c} is not a class of this model (0..${model.outputSize - 1})`);
-  return { classes, clean };
+  return { classes: await classesPerRow(model, inputs, target, who), clean };
 }
 
 /** sign(∇ₓ CE(x, class)) per row. */

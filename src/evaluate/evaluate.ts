@@ -4,6 +4,7 @@
  * attributions are computed once and shared by every metric (MetricContext); each metric stays
  * usable on its own.
  */
+import { classesPerRow } from '../attribution/common/target.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
@@ -104,12 +105,7 @@ export async function prepareContext(
   const n = inputs.shape[0];
   const seed = options.seed ?? 0;
   const progress = (stage: string, f: number) => options.onProgress?.(stage, Math.min(1, Math.max(0, f)));
-  const targets =
-    options.target === undefined
-      ? argmaxRows(await model.forward(inputs))
-      : typeof options.target === 'number'
-        ? new Array<number>(n).fill(options.target)
-        : [...options.target];
+  const targets = await classesPerRow(model, inputs, options.target, 'evaluate');
   progress('explaining', 0);
   const attribution = await explainer.attribute(model, inputs, { ...options.explain, target: targets, seed });
   progress('explaining', 1);

@@ -28,7 +28,9 @@ export type ScoreKind =
 export type Replacement = 'zero' | 'mean' | 'blur' | number | Tensor;
 
 /** Values per model call, at most: bounds the JS-side batch (perturbed copies × image size). */
-export const MAX_BATCH_VALUES = 1 << 24;
+import { MAX_BATCH_VALUES } from '../attribution/common/batching.js';
+
+export { MAX_BATCH_VALUES };
 
 /** Throws unless the attribution is a finite tensor of the inputs' shape. */
 export function checkAttributions(metric: string, inputs: Tensor, attributions: Tensor): void {

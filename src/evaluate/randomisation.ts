@@ -10,6 +10,7 @@
  * The random-logit test (Sixt et al. 2020) explains a random other class; the map should change.
  * Any Explainer, any Model.
  */
+import { classesPerRow } from '../attribution/common/target.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows, sliceRows, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
@@ -116,7 +117,7 @@ export async function randomisationTest(model: Model, explainer: Explainer, inpu
 
   // The class explained stays the trained model's answer at every step: a randomised model predicts
   // something else, and following it would compare explanations of different questions.
-  const classes = options.target === undefined ? argmaxRows(await model.forward(inputs)) : typeof options.target === 'number' ? new Array<number>(n).fill(options.target) : [...options.target];
+  const classes = await classesPerRow(model, inputs, options.target, 'randomisationTest');
   const target: Target = classes;
   // Explainer calls: trained, a second seed, the steps, the random logit (+2 if input noise is needed).
   let totalCalls = 2 + layers.length * modes.length + (model.outputSize > 1 ? 1 : 0);

@@ -20,7 +20,9 @@ import { Random } from '../tensor/random.js';
 import type { Model } from '../models/model.js';
 import type { Explainer, ExplainOptions, Target } from '../attribution/explainer.js';
 import { resolveTarget } from '../attribution/explainer.js';
-import { MAX_BATCH_VALUES, checkPositive, checkPositiveInt } from './perturbation.js';
+import { checkPositive, checkPositiveInt } from './perturbation.js';
+import { MAX_BATCH_VALUES } from '../attribution/common/batching.js';
+import { targetRows } from '../attribution/common/target.js';
 
 export interface RobustnessOptions {
   target?: Target;
@@ -48,14 +50,6 @@ export interface RobustnessResult {
 
 const METRIC = 'robustness';
 
-function rowsTarget(target: { classes?: number[]; cotangent: Tensor }, rowOf: (r: number) => number, rows: number): Target {
-  if (target.classes) return Array.from({ length: rows }, (_, r) => target.classes![rowOf(r)]);
-  const k = target.cotangent.shape[1];
-  const c = new Float32Array(rows * k);
-  for (let r = 0; r < rows; r++) c.set(target.cotangent.data.subarray(rowOf(r) * k, (rowOf(r) + 1) * k), r * k);
-  return { cotangent: tensor([rows, k], c) };
-}
-
 /** Max- and average sensitivity and the local Lipschitz estimate from the same perturbations. */
 export async function explanationRobustness(model: Model, explainer: Explainer, inputs: Tensor, options: RobustnessOptions = {}): Promise<RobustnessResult> {
   const radius = options.radius ?? 0.2;
@@ -74,7 +68,7 @@ export async function explanationRobustness(model: Model, explainer: Explainer, 
 
   const target = await resolveTarget(model, inputs, options.target);
   const explain = (x: Tensor, rowOf: (r: number) => number) =>
-    explainer.attribute(model, x, { ...options.explainOptions, target: rowsTarget(target, rowOf, x.shape[0]) } as ExplainOptions);
+    explainer.attribute(model, x, { ...options.explainOptions, target: targetRows(target, x.shape[0], rowOf) } as ExplainOptions);
   const original = (await explain(inputs, (r) => r)).values;
   const norms = Array.from({ length: n }, (_, i) => {
     let s = 0;
