@@ -66,7 +66,8 @@ export async function auditModel(input: AuditInput, options: AuditOptions = {}):
   // descriptors the predictions.
   const logits = await input.model.forward(input.data.images);
   const predicted = argmaxRows(logits);
-  const accuracy = predicted.filter((p, i) => p === input.data.labels[i]).length / predicted.length;
+  // A one-output model is a regressor: argmax 'accuracy' would be 1.000 whatever it predicts.
+  const accuracy = input.model.outputSize < 2 ? NaN : predicted.filter((p, i) => p === input.data.labels[i]).length / predicted.length;
 
   for (const check of checks) {
     if (skip.has(check.id)) continue;

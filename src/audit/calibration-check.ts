@@ -3,7 +3,7 @@
  * scaling (fitted on the other half). Works on the logits the audit computed once.
  */
 import { temperatureScaling } from '../trust/calibration.js';
-import { defineCheck } from './check.js';
+import { defineCheck, need } from './check.js';
 
 export const CALIBRATION_RULE = {
   /** ECE (15 uniform bins) above which the model is called miscalibrated. */
@@ -15,7 +15,7 @@ export const CALIBRATION_RULE = {
 export const calibrationCheck = defineCheck({
   id: 'calibration',
   title: 'Miscalibrated?',
-  needs: [],
+  needs: [need('classifier', 'its regression form is not built yet')],
   options: [],
   limits:
     'Calibration is measured on the data given; on shifted data (another microscope, dose or specimen) confidences can be wrong again. ' +

@@ -17,6 +17,7 @@ import type { Patch } from '../trust/intervention.js';
 import type { TrainingRecipe } from '../trust/leakage.js';
 import { OptionError, defaultsOf, validateOptionValue, type OptionSpec } from '../options/option-spec.js';
 import type { Finding } from './findings.js';
+import { GradientUnavailableError } from '../onnx/autodiff/gradient-error.js';
 
 /** A suspected nuisance patch and the class it might fake (the inject test). */
 export interface InterventionSpec {
@@ -76,6 +77,7 @@ export function roiMask(data: Dataset): { name: string; mask: Tensor } | undefin
  * whether the user gave them.
  */
 export const AUDIT_INPUTS = {
+  classifier: { label: 'class scores', flag: '--model', present: (i: AuditInput) => i.model.outputSize >= 2 },
   groups: { label: 'specimen ids', flag: '--groups', present: (i: AuditInput) => i.data.groups !== undefined },
   roi: { label: 'region-of-interest masks', flag: '--roi', present: (i: AuditInput) => roiMask(i.data) !== undefined },
   reference: { label: 'reference (training-distribution) images', flag: '--reference', present: (i: AuditInput) => i.reference !== undefined },
@@ -129,6 +131,7 @@ export function missingNeed(check: Check, input: AuditInput): CheckNeed | undefi
 }
 
 export function notRunReason(n: CheckNeed): string {
+  if (n.input === 'classifier') return `the model has one output (a regressor, not class scores): ${n.why}.`;
   return `no ${n.label} given (${n.flag}): ${n.why}.`;
 }
 
@@ -156,11 +159,25 @@ export function resolveCheckOptions(check: Check, given: Readonly<Record<string,
 }
 
 /** Runs one check: NOT RUN from its declared needs, or run() with its resolved options. */
+/**
+ * Runs a check; when the model's gradient cannot be built (an op without a rule), the check is NOT
+ * RUN with that reason instead of stopping the whole audit — the checks that need only forward
+ * passes still give their verdicts. Any other error is a bug or bad input and propagates.
+ */
+async function runOrDegrade(check: Check, context: AuditContext, options: Record<string, unknown>): Promise<CheckResult> {
+  try {
+    return await check.run(context, options);
+  } catch (e) {
+    if (e instanceof GradientUnavailableError) return notRunResult(`this check needs the model's gradient, which trustscope cannot build yet: ${e.message.replace(/^autodiff: /, '').split('; supported ops')[0]}.`, { gradient: 'unavailable' });
+    throw e;
+  }
+}
+
 export async function runCheck(check: Check, context: AuditContext, given?: Readonly<Record<string, unknown>>): Promise<Finding> {
   // Options first: a wrong option is the user's mistake whether or not the check can run.
   const options = resolveCheckOptions(check, given);
   const missing = missingNeed(check, context);
-  const r = missing ? notRunResult(notRunReason(missing), { missing: missing.input }) : await check.run(context, options);
+  const r = missing ? notRunResult(notRunReason(missing), { missing: missing.input }) : await runOrDegrade(check, context, options);
   // Built field by field: the identity always comes from the declaration, in audit.json's usual order.
   const finding: Finding = { id: check.id, title: check.title, verdict: r.verdict, summary: r.summary, rule: r.rule, evidence: r.evidence, limits: check.limits };
   if (r.figures) finding.figures = r.figures;

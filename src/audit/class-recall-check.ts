@@ -4,7 +4,7 @@
  * headline number looks fine. Per class: recall with its Wilson 95% interval, and what the class is
  * mistaken for. Works on the predictions the audit computed once.
  */
-import { defineCheck } from './check.js';
+import { defineCheck, need } from './check.js';
 
 export const CLASS_RECALL_RULE = {
   /** A class is weak when its recall is below overall accuracy by more than this… */
@@ -37,7 +37,7 @@ export interface ClassRecall {
 export const classRecallCheck = defineCheck({
   id: 'class-recall',
   title: 'Is a class worse than the accuracy says?',
-  needs: [],
+  needs: [need('classifier', 'its regression form is not built yet')],
   options: [{ key: 'gap', flag: '--recall-gap', kind: 'number', min: 0, max: 1, default: CLASS_RECALL_RULE.gap, help: 'a class is weak when its recall is this far below overall accuracy' }],
   limits: 'Recall is measured on the images given: a class with few images gets a wide interval, and a class missing from the data cannot be judged at all.',
   async run(context, options: { gap: number }) {

@@ -4,14 +4,14 @@
  */
 import { probabilitiesFromLogits } from '../trust/calibration.js';
 import { splitConformal } from '../trust/conformal.js';
-import { defineCheck } from './check.js';
+import { defineCheck, need } from './check.js';
 
 export const CONFORMAL_ALPHA = 0.1;
 
 export const conformalCheck = defineCheck({
   id: 'conformal',
   title: 'Per-image uncertainty (conformal sets)',
-  needs: [],
+  needs: [need('classifier', 'its regression form is not built yet')],
   options: [],
   limits: 'Coverage is guaranteed on average over images exchangeable with the calibration split, not per image and not under distribution shift.',
   async run(context) {

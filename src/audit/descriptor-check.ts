@@ -8,7 +8,7 @@
 import { argmaxRows } from '../tensor/tensor.js';
 import { extractDescriptors } from '../tabular/descriptors.js';
 import { explainViaDescriptors } from '../tabular/surrogate.js';
-import { defineCheck, notRunResult, type CheckResult } from './check.js';
+import { defineCheck, need, notRunResult, type CheckResult } from './check.js';
 
 export const DESCRIPTOR_RULE = {
   /** Descriptors that carry no physics of the sample. */
@@ -28,7 +28,7 @@ export const DESCRIPTOR_RULE = {
 export const descriptorCheck = defineCheck({
   id: 'descriptors',
   title: 'Physical descriptors: what drives the predictions?',
-  needs: [],
+  needs: [need('classifier', 'its regression form is not built yet')],
   options: [],
   limits:
     'A surrogate explains the model only as far as it agrees with it (fidelity), and only in terms of the descriptors offered. ' +

@@ -15,7 +15,7 @@ export const INTERVENTION_RULE = { flagRate: 0.5, warnRate: 0.1 };
 export const interventionCheck = defineCheck({
   id: 'intervention',
   title: 'Does the named patch fake a class?',
-  needs: [need('patch', 'the check pastes a patch the user suspects (with --patch-class, the class it might fake)')],
+  needs: [need('classifier', 'its regression form is not built yet'), need('patch', 'the check pastes a patch the user suspects (with --patch-class, the class it might fake)')],
   options: [],
   limits: 'Only the named patch is tested; a pass says this patch does not act on the model, not that nothing else does (see the shortcut check).',
   async run(context) {

@@ -8,12 +8,12 @@ import { concatRows, sliceRows, takeRows } from '../tensor/tensor.js';
 import { saliency } from '../attribution/saliency.js';
 import { randomisationTest } from '../evaluate/randomisation.js';
 import type { FigureData } from './figure-data.js';
-import { defineCheck } from './check.js';
+import { defineCheck, need } from './check.js';
 
 export const sanityCheck = defineCheck({
   id: 'sanity',
   title: 'Explanation fails its sanity check?',
-  needs: [],
+  needs: [need('classifier', 'its regression form is not built yet')],
   options: [{ key: 'images', flag: '--sanity-images', kind: 'integer', default: 16, min: 1, help: 'images explained at every step of the sanity check (a random sample of the audited images)' }],
   limits:
     'Passing shows the maps depend on the learned weights; it does not show they are faithful to how the model decides ' +

@@ -68,13 +68,13 @@ function checkOptionsFrom(command: Command, skip: readonly string[]): Record<str
 }
 
 function view(a: ModelAudit): ModelAuditView {
-  return { name: a.name, description: `${a.images} images audited · accuracy ${a.accuracy.toFixed(3)}`, findings: a.findings };
+  return { name: a.name, description: `${a.images} images audited · ${Number.isFinite(a.accuracy) ? `accuracy ${a.accuracy.toFixed(3)}` : 'one output (a regressor): no accuracy'}`, findings: a.findings };
 }
 
 function verdictLines(audits: readonly ModelAudit[]): string {
   const lines: string[] = [];
   for (const a of audits) {
-    lines.push(`${a.name} (accuracy ${a.accuracy.toFixed(3)} on ${a.images} images)`);
+    lines.push(`${a.name} (${Number.isFinite(a.accuracy) ? `accuracy ${a.accuracy.toFixed(3)}` : 'one output: a regressor, no accuracy'} on ${a.images} images)`);
     for (const f of a.findings) lines.push(`  ${f.verdict.toUpperCase().padEnd(8)}${f.title}`);
   }
   return lines.join('\n');

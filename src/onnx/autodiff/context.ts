@@ -7,6 +7,7 @@ import type { Attribute, Node, TensorValue } from '../graph.js';
 import { attr } from '../graph.js';
 import type { GraphEditor } from '../editor.js';
 import type { Shape, ShapeInfo } from '../shapes.js';
+import { GradientUnavailableError } from './gradient-error.js';
 
 /** Who produces and who reads each value of the forward graph, for rules that fuse neighbours. */
 export interface GraphIndex {
@@ -84,7 +85,7 @@ export class VjpContext {
   }
 
   fail(reason: string): never {
-    throw new Error(`autodiff: node '${this.node.name}' (${this.node.opType}): ${reason}`);
+    throw new GradientUnavailableError(`autodiff: node '${this.node.name}' (${this.node.opType}): ${reason}`);
   }
 
   op(opType: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}): string {

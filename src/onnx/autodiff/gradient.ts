@@ -9,6 +9,7 @@ import { GraphEditor } from '../editor.js';
 import { inferShapes } from '../shapes.js';
 import { VjpContext, type GraphIndex, type VjpRule } from './context.js';
 import { vjpRules } from './rules.js';
+import { GradientUnavailableError } from './gradient-error.js';
 
 export interface GradientSpec {
   /** Values to differentiate; each gets a cotangent input of its shape. */
@@ -79,7 +80,7 @@ export function buildGradientGraph(forward: Graph, spec: GradientSpec): Gradient
     if (gradOutputs.every((g) => g === null)) continue;
     const rule = spec.rules?.get(node.opType) ?? vjpRules.get(node.opType);
     if (!rule) {
-      throw new Error(
+      throw new GradientUnavailableError(
         `autodiff: no gradient rule for op '${node.opType}' (node '${node.name}'); ` +
           `supported ops: ${[...vjpRules.keys()].sort().join(', ')}`,
       );

@@ -1,0 +1,49 @@
+/**
+ * A check whose assumptions do not hold says NOT RUN and why — never a verdict: a regressor gets no
+ * classification verdicts (and no "accuracy"), and a model with an op that has no gradient rule gets
+ * its gradient-based checks NOT RUN while the forward-only checks still run.
+ */
+import { describe, expect, it } from 'vitest';
+import { OnnxModel } from '../../src/models/model.js';
+import { auditModel } from '../../src/audit/audit.js';
+import { GraphEditor } from '../../src/onnx/editor.js';
+import { attr, floatTensorValue } from '../../src/onnx/graph.js';
+import { linearModel, randomTensor, uniformValues } from '../helpers/models.js';
+
+function roundingModel(): OnnxModel {
+  // Round has no gradient (and no rule): the forward pass works, every gradient method cannot.
+  const e = new GraphEditor('rounding');
+  const x = e.input('x', ['N', 1, 8, 8]);
+  const r = e.node('Round', [x], {}, 1, 'round')[0];
+  e.initializer('fc.weight', floatTensorValue([2, 64], uniformValues(128, 4)));
+  e.initializer('fc.bias', floatTensorValue([2], [0, 0]));
+  const flat = e.node('Flatten', [r], { axis: attr.int(1) }, 1, 'flatten')[0];
+  const y = e.node('Gemm', [flat, 'fc.weight', 'fc.bias'], { transB: attr.int(1) }, 1, 'fc')[0];
+  e.output(y, ['N', 2]);
+  return new OnnxModel(e.build());
+}
+
+describe('the audit degrades instead of judging what it cannot', () => {
+  it('a one-output regressor: every classification check is NOT RUN and says why; no accuracy', async () => {
+    const model = new OnnxModel(linearModel([1, 8, 8], uniformValues(64, 2), [0.5]));
+    const images = randomTensor([30, 1, 8, 8], 3);
+    const a = await auditModel({ name: 'regressor', model, data: { images, labels: new Array(30).fill(0) } }, { seed: 1 });
+    expect(Number.isNaN(a.accuracy)).toBe(true);
+    for (const f of a.findings) {
+      expect(f.verdict, f.id).toBe('not-run');
+      if (f.id !== 'ood') expect(f.summary).toMatch(/one output \(a regressor, not class scores\)/);
+    }
+  });
+
+  it('an op without a gradient rule: gradient-based checks NOT RUN with the op named, the others run', async () => {
+    const model = roundingModel();
+    const images = randomTensor([40, 1, 8, 8], 5, 0, 3);
+    const logits = await model.forward(images);
+    const labels = Array.from({ length: 40 }, (_, i) => (logits.data[2 * i + 1] > logits.data[2 * i] ? 1 : 0));
+    const a = await auditModel({ name: 'rounding', model, data: { images, labels } }, { seed: 1 });
+    const sanity = a.findings.find((f) => f.id === 'sanity')!;
+    expect(sanity.verdict).toBe('not-run');
+    expect(sanity.summary).toMatch(/needs the model's gradient.*no gradient rule for op 'Round'/);
+    expect(a.findings.find((f) => f.id === 'calibration')!.verdict).not.toBe('not-run');
+  });
+});
