@@ -80,7 +80,7 @@ function dimensions(image: Image, source: string): number[] {
   const dims = tag.value.tags.map((t) => num(t.value));
   if (dims.length < 1 || dims.length > 3) throw new FormatError(source, `${dims.length}-dimensional data is not supported (1 to 3 dimensions are)`, where);
   dims.forEach((d, i) => {
-    if (d === undefined || !Number.isSafeInteger(d) || d < 1) throw new FormatError(source, `dimension ${i} is ${String(tag.value && (tag.value as DmGroup).tags[i].value)}, not a positive integer`, `${where}/${i}`);
+    if (d === undefined || !Number.isSafeInteger(d) || d < 1) throw new FormatError(source, `dimension ${i} is ${JSON.stringify(dmToObject((tag.value as DmGroup).tags[i].value)).slice(0, 80)}, not a positive integer`, `${where}/${i}`);
   });
   return dims as number[];
 }

@@ -62,6 +62,8 @@ export const SUMMARY_LIMIT = 64;
 /** Text (uint16 arrays) up to this many characters is decoded. */
 const TEXT_LIMIT = 1 << 20;
 const MAX_GROUP_DEPTH = 64;
+/** Real files hold thousands of tags; a million tiny ones would only inflate memory (~100× their bytes). */
+const MAX_TAGS = 1_000_000;
 const MAX_TYPE_DEPTH = 8;
 
 interface SimpleType {
@@ -92,6 +94,7 @@ type TypeDef =
 class Parser {
   private readonly view: DataView;
   private pos = 0;
+  private tags = 0;
   private readonly wide: boolean;
   littleEndian = true;
 
@@ -175,10 +178,11 @@ class Parser {
 
   tag(parent: string, index: number, depth: number): DmTag {
     const offset = this.pos;
+    if (++this.tags > MAX_TAGS) this.fail(`the file holds more than ${MAX_TAGS} tags`, parent);
     const kind = this.u8(parent, 'a tag header');
     const nameLength = this.u16be(parent, 'a tag header');
     const name = this.text(nameLength, parent);
-    const path = `${parent ? `${parent}/` : ''}${name === '' ? index : name}`;
+    const path = `${parent ? `${parent}/` : ''}${name === '' ? index : printable(name)}`;
     if (this.wide) {
       this.need(8, path, 'the tag size');
       this.skip(8);
@@ -277,7 +281,8 @@ class Parser {
       return x;
     }
     if (def.t === 'string') {
-      const s = decodeText(this.bytes.subarray(this.pos, this.pos + def.size));
+      // Fixed-length C text: the NULs that pad it are not part of it.
+      const s = decodeText(this.bytes.subarray(this.pos, this.pos + def.size)).replace(/\0+$/, '');
       this.pos += def.size;
       return s;
     }
@@ -304,6 +309,12 @@ class Parser {
     for (let i = 0; i < length; i++) out.push(this.value(element, path, false));
     return out;
   }
+}
+
+/** A tag name as it may appear in a one-line message: control characters escaped, long names cut. */
+function printable(name: string): string {
+  const clean = name.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
 }
 
 /** UTF-8 when it is valid, Latin-1 otherwise (older DM files write Latin-1 names). */
