@@ -47,9 +47,10 @@ DATA_TYPES = {
     13: ("complex128", None),
     14: ("bool", 8),
     23: ("rgba", 3),
+    27: ("complex64", 6),  # packed: a half-plane FFT, H x (W/2 + 1) complex values as a float32 array
 }
 DTYPE_NAMES = {1: "int16", 2: "float32", 3: "complex64", 6: "uint8", 7: "int32", 8: "rgb8", 9: "int8",
-               10: "uint16", 11: "uint32", 12: "float64", 13: "complex128", 14: "bool", 23: "rgba8"}
+               10: "uint16", 11: "uint32", 12: "float64", 13: "complex128", 14: "bool", 23: "rgba8", 27: "complex64"}
 
 
 class Writer:
@@ -149,6 +150,8 @@ def data_payload(w, data_type, values):
         packed = [int(b) | (int(g) << 8) | (int(r) << 16) | (int(a if name == "rgba" else 0) << 24) for r, g, b, a in flat]
         payload = b"".join(struct.pack(w.e + "I", p) for p in packed)
         return [20, code, len(packed)], payload
+    if data_type == 27:
+        return [20, code, 2 * len(flat)], b"".join(struct.pack(w.e + "ff", float(v.real), float(v.imag)) for v in flat)
     if name.startswith("complex"):
         real = "f" if name == "complex64" else "d"
         rc = 6 if real == "f" else 7
@@ -161,7 +164,9 @@ def data_payload(w, data_type, values):
 def image_group(w, data_type, dims, calibrations, name, tags, values):
     info, payload = data_payload(w, data_type, values)
     depth = {"rgb": 4, "rgba": 4, "complex64": 8, "complex128": 16, "bool": 1}.get(DATA_TYPES[data_type][0])
-    if depth is None:
+    if data_type == 27:
+        depth = 4  # as DigitalMicrograph records it for packed complex
+    elif depth is None:
         depth = np.dtype(DATA_TYPES[data_type][0]).itemsize
     cal = [
         w.group("", [w.simple("Origin", 6, origin), w.simple("Scale", 6, scale), w.text("Units", units)])
@@ -203,10 +208,16 @@ def extras(w):
 def build(version, little, data_type, dims, calibrations, title, signal=None, fmt=None):
     w = Writer(version, little)
     shape = tuple(reversed(dims))  # DM lists x fastest
-    count = int(np.prod(shape))
-    values = pattern(data_type, count)
     name = DATA_TYPES[data_type][0]
-    values = values.reshape(shape + ((4,) if name in ("rgb", "rgba") else ()))
+    if data_type == 27:
+        # What is stored is the half plane; the image is its unpacking (each row reversed, then the
+        # conjugates of values 1 .. W/2 - 1), as rosettasciio documents it for even W.
+        height, width = shape
+        stored = pattern(3, height * (width // 2 + 1)).reshape(height, width // 2 + 1)
+        full = np.hstack((stored[:, ::-1], np.conjugate(stored[:, 1:-1])))
+    count = int(np.prod(shape))
+    values = stored if data_type == 27 else pattern(data_type, count)
+    values = values.reshape(values.shape if data_type == 27 else shape + ((4,) if name in ("rgb", "rgba") else ()))
     thumb_values = pattern(23, 64).reshape(8, 8, 4)
     thumb = image_group(w, 23, [8, 8], [(1.0, 0.0, ""), (1.0, 0.0, "")], "thumbnail", [], thumb_values)
     tags = [
@@ -237,6 +248,8 @@ def build(version, little, data_type, dims, calibrations, title, signal=None, fm
     if name in ("rgb", "rgba"):
         channels = 3 if name == "rgb" else 4
         written_values = values[..., :channels].reshape(-1, channels).tolist()
+    elif data_type == 27:
+        written_values = [[float(v.real), float(v.imag)] for v in full.ravel()]
     elif name.startswith("complex"):
         written_values = [[float(v.real), float(v.imag)] for v in values.ravel()]
     elif name == "bool":
@@ -271,6 +284,7 @@ FIXTURES += [
     ("spectrum-uint32-1d.dm4", 4, True, 11, [48], [(0.01, -5.0, "keV")], "EDS spectrum", "X-ray", "Spectrum"),
     ("stack-uint16-3d.dm4", 4, True, 10, [5, 4, 3], NM2 + [(1.0, 0.0, "")], "stack", None, None),
     ("stack-int16-3d.dm3", 3, True, 1, [5, 4, 3], NM2 + [(2.0, 0.0, "s")], "time series", None, None),
+    ("fft-packed-complex64-2d.dm4", 4, True, 27, [6, 3], [(0.5, 3.0, "1/nm"), (0.5, 1.5, "1/nm")], "FFT", None, None),
     ("si-float32-3d.dm4", 4, True, 2, [3, 2, 16], [(1.5, 0.0, "µm"), (1.5, 0.0, "µm"), (0.25, -400.0, "eV")], "spectrum image", "EELS", "Spectrum image"),
     ("float32-2d-be.dm3", 3, False, 2, [5, 4], NM2, "big-endian float32", None, None),
     ("int16-3d-be.dm4", 4, False, 1, [5, 4, 3], NM2 + [(1.0, 0.0, "")], "big-endian int16 stack", None, None),

@@ -366,12 +366,13 @@ export function isArrayRef(v: DmGroup | DmValue | undefined): v is DmArrayRef {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && (v as DmArrayRef).kind === 'array-ref';
 }
 
-/** The tag at a path of names below a group (the first of that name, as DM itself resolves them). */
+/** The tag at a path of names below a group; of repeated names the last, as rosettasciio keeps it. */
 export function findTag(group: DmGroup, ...names: string[]): DmTag | undefined {
   let g: DmGroup = group;
   let found: DmTag | undefined;
   for (let i = 0; i < names.length; i++) {
-    found = g.tags.find((t) => t.name === names[i]);
+    found = undefined;
+    for (let k = g.tags.length - 1; k >= 0 && !found; k--) if (g.tags[k].name === names[i]) found = g.tags[k];
     if (!found) return undefined;
     if (i < names.length - 1) {
       if (!isGroup(found.value)) return undefined;

@@ -102,8 +102,8 @@ function setWord(bytes: Uint8Array, at: number, version: 3 | 4, value: number): 
 }
 
 describe('DM3/DM4 fixtures read as the reference reader reads them', () => {
-  it('has the fixtures the builder makes (13 dtypes × DM3/DM4, spectra, stacks, big-endian)', () => {
-    expect(FILES.length).toBe(36);
+  it('has the fixtures the builder makes (13 dtypes × DM3/DM4, packed FFT, spectra, stacks, big-endian)', () => {
+    expect(FILES.length).toBe(37);
     for (const f of FILES) expect(expected(f).reference.error).toBeUndefined();
   });
 
