@@ -3,11 +3,13 @@
  * root Thumbnails group does not name (DM saves a small RGBA preview first), as in the field's
  * reference reader (hyperspy/rosettasciio). DM lists dimensions fastest first (x, y, z), so the
  * array is C-order [z, y, x]; each axis takes Scale and Units from ImageData/Calibrations/Dimension,
- * and offset = −Origin·Scale (DM's origin is in pixels).
+ * and offset = −Origin·Scale (DM's origin is in pixels). Axis names: 'e' for an energy axis (eV/keV
+ * units, or the spectral axis of a spectrum / spectrum image), then 'x', 'y', 'n' from the fastest.
+ * Values are float32 (complex: the magnitude; RGB(A): channel-first); `native` keeps the file's type.
  */
 import { tensor } from '../../tensor/tensor.js';
 import { type DmArrayRef, type DmFile, type DmGroup, type DmTag, type DmValue, dmToObject, dmVersion, findTag, isArrayRef, isGroup, parseDm, tagValue } from './dm.js';
-import { type Axis, FormatError, type NativeArray, type Reader } from './reader.js';
+import { type Axis, FormatError, type ImageArray, type NativeArray, type Reader } from './reader.js';
 
 /** DM's ImageData/DataType codes: element bytes and the dtype name of the contract. */
 const DATA_TYPES: Readonly<Record<number, { dtype: string; bytes: number; packed?: boolean }>> = {
@@ -261,7 +263,7 @@ function keyFields(image: Image): Record<string, unknown> {
   return out;
 }
 
-export function readDm(bytes: Uint8Array, source: string) {
+export function readDm(bytes: Uint8Array, source: string): ImageArray {
   const file = parseDm(bytes, source);
   const { all, thumbnails } = images(file, source);
   const candidates = all.filter((im) => !thumbnails.has(im.index));
