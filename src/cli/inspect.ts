@@ -25,7 +25,13 @@ function shortMetadata(metadata: Readonly<Record<string, unknown>>): Record<stri
   for (const [k, v] of Object.entries(metadata)) {
     if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out[k] = typeof v === 'string' && v.length > 120 ? `${v.slice(0, 117)}…` : v;
     else if (Array.isArray(v)) out[k] = v.length <= 8 && v.every((x) => typeof x !== 'object') ? v : `[${v.length} items]`;
-    else out[k] = `{${Object.keys(v as object).slice(0, 6).join(', ')}${Object.keys(v as object).length > 6 ? ', …' : ''}}`;
+    else {
+      // One level down, the primitive values (microscope.voltage, intensity.unit…); deeper trees by key only.
+      const entries = Object.entries(v as Record<string, unknown>);
+      const flat = entries.filter(([, x]) => x === null || ['string', 'number', 'boolean'].includes(typeof x));
+      for (const [kk, x] of flat.slice(0, 12)) out[`${k}.${kk}`] = x;
+      if (flat.length < entries.length) out[k] = `{${entries.filter(([, x]) => typeof x === 'object' && x !== null).map(([kk]) => kk).slice(0, 6).join(', ')}}`;
+    }
   }
   return out;
 }
