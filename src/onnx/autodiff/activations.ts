@@ -6,7 +6,10 @@
  * At the kinks each rule takes PyTorch's one-sided choice (its CPU/CUDA backward kernels), so that
  * gradients on exactly-hit boundaries (ReLU6 of a saturated pixel, an all-zero padding region) match
  * an autograd reference:
- * - Clip (ReLU6, hardtanh): gradient only strictly inside, min < x < max (hardtanh_backward);
+ * - Clip (ReLU6, hardtanh): gradient only strictly inside, min < x < max (hardtanh_backward).
+ *   torch.clamp exports to the same Clip but passes the gradient at the bounds too (min ≤ x ≤ max,
+ *   derivatives.yaml's clamp_backward, as does ORT training's Clip gradient); the graph cannot tell
+ *   the two apart, and ReLU6 (MobileNet) is the common source, so its rule is the one taken;
  * - HardSigmoid: alpha strictly inside, 0 < αx + β < 1 (hardsigmoid_backward: −3 < x < 3);
  * - HardSwish: 0 for x < −3, x/3 + 1/2 for −3 ≤ x ≤ 3 (so −1/2 at −3 and 3/2 at 3), 1 above
  *   (hardswish_backward);
