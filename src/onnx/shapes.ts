@@ -121,7 +121,7 @@ export function inferShapes(graph: Graph): ShapeInfo {
     switch (node.opType) {
       case 'Relu': case 'LeakyRelu': case 'Sigmoid': case 'Tanh': case 'Erf': case 'Neg': case 'Exp': case 'Log':
       case 'Sqrt': case 'Abs': case 'Identity': case 'Softmax': case 'LogSoftmax': case 'Sign': case 'Reciprocal':
-      case 'Cast': case 'Elu': case 'Softplus': case 'HardSigmoid': case 'Clip': case 'Not': case 'Gelu':
+      case 'Cast': case 'Elu': case 'Softplus': case 'HardSigmoid': case 'HardSwish': case 'Clip': case 'Not': case 'Gelu':
         set(x0);
         if ((node.opType === 'Identity' || node.opType === 'Cast') && c(node.inputs[0])) constants.set(node.outputs[0], c(node.inputs[0])!);
         break;
@@ -132,11 +132,11 @@ export function inferShapes(graph: Graph): ShapeInfo {
       case 'BatchNormalization':
         set(x0);
         break;
-      case 'LayerNormalization':
+      case 'LayerNormalization': case 'InstanceNormalization': case 'GroupNormalization':
         set(x0);
         break;
       case 'Add': case 'Sub': case 'Mul': case 'Div': case 'Pow': case 'Equal': case 'Greater': case 'Less':
-      case 'GreaterOrEqual': case 'LessOrEqual': case 'And': case 'Or': case 'Max': case 'Min': case 'PRelu':
+      case 'GreaterOrEqual': case 'LessOrEqual': case 'And': case 'Or': case 'PRelu':
         if (x0 && x1) set(broadcast(x0, x1));
         if (['Add', 'Sub', 'Mul', 'Div', 'Equal'].includes(node.opType) && c(node.inputs[0]) && c(node.inputs[1])) {
           const [a, b] = [c(node.inputs[0])!, c(node.inputs[1])!];
@@ -161,7 +161,8 @@ export function inferShapes(graph: Graph): ShapeInfo {
         }
         break;
       }
-      case 'Sum':
+      case 'Sum': case 'Max': case 'Min': case 'Mean':
+        // Variadic, broadcasting all their inputs.
         set(node.inputs.map(s).reduce<Shape | undefined>((a, b) => (a && b ? broadcast(a, b) : undefined), s(node.inputs[0])));
         break;
       case 'Conv': {

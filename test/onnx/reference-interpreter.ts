@@ -9,6 +9,7 @@ import type { Graph, Node, TensorValue } from '../../src/onnx/graph.js';
 import { floatAttr, intAttr, intsAttr, stringAttr, tensorAttr, topologicalOrder } from '../../src/onnx/graph.js';
 import { convTranspose, resize } from './reference-ops-upsample.js';
 import { evaluateTransformerOp } from './reference-ops-transformer.js';
+import { evaluateCnnOp } from './reference-ops-cnn.js';
 
 export interface RefTensor {
   readonly shape: readonly number[];
@@ -408,8 +409,11 @@ function evaluateNode(node: Node, inputs: (RefTensor | undefined)[], opset: numb
     case 'Constant': return [constant(node)];
     case 'LayerNormalization': case 'Erf': case 'Sqrt': case 'Exp': case 'Pow': case 'Split': case 'Slice': case 'Gather': case 'ReduceMean':
     case 'ReduceSum': case 'Expand': case 'Tile': case 'Unsqueeze': case 'Squeeze': case 'Shape': return evaluateTransformerOp(node, inputs, opset)!;
-    default:
+    default: {
+      const cnn = evaluateCnnOp(node, inputs, opset);
+      if (cnn) return cnn;
       throw new Error(`reference: op '${node.opType}' (node '${node.name}') is not implemented`);
+    }
   }
 }
 

@@ -4,6 +4,9 @@
  *   Sqrt: d √x/dx = 1/(2√x), read from the output y = √x
  *   Pow:  y = a^b,  ∂y/∂a = b·a^(b−1),  ∂y/∂b = y·ln a (taken as 0 where a ≤ 0, where the real
  *         power has no derivative in b except at 0^b, whose derivative is 0 for b > 0)
+ *   Exp:  d eˣ/dx = eˣ, read from the output
+ *   Log:  d ln x/dx = 1/x
+ *   Abs:  d |x|/dx = sign(x), 0 at x = 0 (ONNX Sign is 0 there; PyTorch's abs backward is grad·sgn(x))
  * Pow broadcasts like the arithmetic ops; each gradient is summed back to its operand's shape.
  */
 import { tensorValueNumbers } from '../graph.js';
@@ -50,4 +53,10 @@ const pow: VjpRule = (ctx, [g]) => {
   return [ga, gb];
 };
 
-export const mathRules: Record<string, VjpRule> = { Erf: erf, Sqrt: sqrt, Pow: pow };
+const exp: VjpRule = (ctx, [g]) => [g && ctx.needsGrad(0) ? ctx.op('Mul', [g, ctx.node.outputs[0]]) : null];
+
+const log: VjpRule = (ctx, [g]) => [g && ctx.needsGrad(0) ? ctx.op('Div', [g, ctx.node.inputs[0]]) : null];
+
+const abs: VjpRule = (ctx, [g]) => [g && ctx.needsGrad(0) ? ctx.op('Mul', [g, ctx.op('Sign', [ctx.node.inputs[0]])]) : null];
+
+export const mathRules: Record<string, VjpRule> = { Erf: erf, Sqrt: sqrt, Pow: pow, Exp: exp, Log: log, Abs: abs };

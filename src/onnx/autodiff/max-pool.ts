@@ -11,6 +11,10 @@
  *   tied maximum receives the full gradient.
  * - Overlapping or padded windows scatter-add through MaxPool's Indices output (needs opset ≥ 16
  *   for reduction='add'); ORT's Indices also pick the first maximum.
+ * GlobalMaxPool: the first maximum of each channel plane (row-major) takes the whole gradient, found
+ * by ArgMax over the flattened plane. torch exports AdaptiveMaxPool2d(1) as GlobalMaxPool when the
+ * spatial size is not static (and as a whole-plane MaxPool otherwise), and adaptive max pooling's
+ * backward sends the gradient to the first maximum — the same rule as MaxPool's above.
  */
 import type { Node } from '../graph.js';
 import { attr, intAttr, intsAttr, stringAttr } from '../graph.js';
@@ -145,4 +149,24 @@ const maxPool: VjpRule = (ctx, [g]) => {
   return [square && staticSizes ? firstMaxGradient(ctx, g, kernel[0]) : maskGradient(ctx, g, kernel)];
 };
 
-export const maxPoolRules: Record<string, VjpRule> = { MaxPool: maxPool };
+const globalMaxPool: VjpRule = (ctx, [g]) => {
+  if (!g || !ctx.needsGrad(0)) return [null];
+  const x = ctx.node.inputs[0];
+  const spatial = ctx.shape(x).slice(2);
+  // [N, C, S]: Reshape's 0 copies the batch and channel sizes, whatever they are at run time.
+  const flat = ctx.op('Reshape', [x, ctx.constInt64([0, 0, -1])]);
+  const first = ctx.op('ArgMax', [flat], { axis: attr.int(2), keepdims: attr.int(1) });
+  // Positions 0 … S−1 of the flattened plane (Range from opset 11; a constant before).
+  const known = spatial.every((d) => d >= 0);
+  const planeSize = spatial.reduce((p, d) => p * d, 1);
+  if (ctx.opset < 11 && !known) ctx.fail('GlobalMaxPool over a spatial size known only at run time needs opset ≥ 11 (Range) for its gradient');
+  const size = () => (known ? ctx.constInt64([planeSize], []) : ctx.op('Gather', [ctx.shapeOf(flat), ctx.constInt64([2], [])], { axis: attr.int(0) }));
+  const positions = ctx.opset >= 11
+    ? ctx.op('Range', [ctx.constInt64([0], []), size(), ctx.constInt64([1], [])])
+    : ctx.constInt64(Array.from({ length: planeSize }, (_, i) => i));
+  const isFirst = ctx.op('Equal', [positions, first]);
+  const gFlat = ctx.op('Reshape', [g, ctx.constInt64([0, 0, 1])]);
+  return [ctx.reshapeLike(ctx.op('Where', [isFirst, gFlat, ctx.zero()]), x)];
+};
+
+export const maxPoolRules: Record<string, VjpRule> = { MaxPool: maxPool, GlobalMaxPool: globalMaxPool };

@@ -1,10 +1,14 @@
 /**
  * ReduceSum and ReduceMean: the gradient spreads each reduced cotangent back over the elements it
- * summed (÷ count for the mean). The axes are an attribute up to opset 12 (ReduceSum) / 17
- * (ReduceMean) and an optional input afterwards; no axes means every axis, unless
- * noop_with_empty_axes makes the op the identity.
+ * summed (÷ count for the mean). ReduceMax and ReduceMin: each reduced cotangent goes to the
+ * elements that attain the extremum, split evenly among ties — PyTorch's `amax`/`amin` backward
+ * (derivatives.yaml: scale_grad_by_count(…, result == self, dim)), which is also `max(x)` without a
+ * dim (evenly_distribute_backward). (`max(x, dim)` picks one index instead; torch exports it as
+ * ReduceMax + ArgMax, and only the values' gradient is defined here.) The axes are an attribute up
+ * to opset 12 (ReduceSum) / 17 (the others) and an optional input afterwards; no axes means every
+ * axis, unless noop_with_empty_axes makes the op the identity.
  */
-import { intAttr, intsAttr } from '../graph.js';
+import { DataType, attr, intAttr, intsAttr } from '../graph.js';
 import type { VjpContext, VjpRule } from './context.js';
 
 function reducedAxes(ctx: VjpContext, rank: number): number[] | null {
@@ -40,4 +44,26 @@ function reduceRule(mean: boolean): VjpRule {
   };
 }
 
-export const reduceRules: Record<string, VjpRule> = { ReduceSum: reduceRule(false), ReduceMean: reduceRule(true) };
+/** "Attains the extremum" is ¬(x < y) for the max and ¬(x > y) for the min: no Equal on floats (opset ≥ 11 only). */
+function extremeRule(max: boolean): VjpRule {
+  return (ctx, [g]) => {
+    if (!g || !ctx.needsGrad(0)) return [null, null];
+    const x = ctx.node.inputs[0];
+    const y = ctx.node.outputs[0];
+    const axes = reducedAxes(ctx, ctx.shape(x).length);
+    if (axes === null) return [g, null];
+    const keep = intAttr(ctx.node, 'keepdims', 1) === 1;
+    const yKept = keep ? y : ctx.unsqueeze(y, axes);
+    const gKept = keep ? g : ctx.unsqueeze(g, axes);
+    const attains = ctx.op('Not', [ctx.op(max ? 'Less' : 'Greater', [x, yKept])]);
+    const count = ctx.reduceSum(ctx.op('Cast', [attains], { to: attr.int(DataType.FLOAT) }), axes, true);
+    return [ctx.op('Where', [attains, ctx.op('Div', [gKept, count]), ctx.zero()]), null];
+  };
+}
+
+export const reduceRules: Record<string, VjpRule> = {
+  ReduceSum: reduceRule(false),
+  ReduceMean: reduceRule(true),
+  ReduceMax: extremeRule(true),
+  ReduceMin: extremeRule(false),
+};

@@ -20,6 +20,8 @@ import { mathRules } from './math.js';
 import { reduceRules } from './reduce.js';
 import { indexingRules } from './indexing.js';
 import { broadcastOpRules } from './broadcast-ops.js';
+import { selectionRules } from './selection.js';
+import { instanceNormRules } from './instance-norm.js';
 
 export const vjpRules: ReadonlyMap<string, VjpRule> = new Map(
   Object.entries({
@@ -43,5 +45,7 @@ export const vjpRules: ReadonlyMap<string, VjpRule> = new Map(
     ...broadcastOpRules,
     ...convTransposeRules,
     ...resizeRules,
+    ...selectionRules,
+    ...instanceNormRules,
   }),
 );

@@ -187,3 +187,53 @@ export function randomValue(dims: readonly number[], seed: number, scale = 1): T
   const rng = new Random(seed);
   return floatTensorValue(dims, Array.from({ length: sizeOfShape(dims) }, () => rng.normal() * scale));
 }
+
+/**
+ * The gradients of sum(output ⊙ cotangent) w.r.t. `wrt` at exact values, from ONNX Runtime (no
+ * finite differences): for the tie and kink conventions, where a difference quotient is one-sided.
+ */
+export async function gradientsAt(
+  graph: Graph,
+  feeds: Readonly<Record<string, { shape: readonly number[]; data: readonly number[] | Float32Array }>>,
+  cotangent: readonly number[] | Float32Array,
+  wrt: readonly string[],
+): Promise<Record<string, number[]>> {
+  const output = graph.outputs[0].name;
+  const grad = buildGradientGraph(graph, { outputs: [output], wrt });
+  const session = await createSession(grad.graph, { threads: 1 });
+  const ortFeeds: Record<string, Tensor> = Object.fromEntries(Object.entries(feeds).map(([n, v]) => [n, tensor([...v.shape], Float32Array.from(v.data))]));
+  const forward = await createSession(graph, { threads: 1 });
+  const shape = (await forward.run(ortFeeds, [output]))[output].shape;
+  const result = await session.run({ ...ortFeeds, [grad.cotangents[0]]: tensor([...shape], Float32Array.from(cotangent)) }, grad.gradients);
+  return Object.fromEntries(wrt.map((w, k) => [w, Array.from(result[grad.gradients[k]].data)]));
+}
+
+/**
+ * Central differences, in float64 through the reference interpreter, of sum(output ⊙ cotangent)
+ * w.r.t. one run-time input: what a model-level gradient (OnnxModel.vjp) is checked against.
+ */
+export function referenceInputGradient(graph: Graph, input: string, shape: readonly number[], x: ArrayLike<number>, cotangent: ArrayLike<number>, epsilon = 1e-4): Float64Array {
+  const output = graph.outputs[0].name;
+  const base = Float64Array.from(x);
+  const loss = (data: Float64Array): number => {
+    const out = runReference(graph, { [input]: refTensor(shape, data) }).get(output)!;
+    let sum = 0;
+    for (let i = 0; i < out.data.length; i++) sum += out.data[i] * cotangent[i];
+    return sum;
+  };
+  const grad = new Float64Array(base.length);
+  for (let i = 0; i < base.length; i++) {
+    const h = epsilon * Math.max(1, Math.abs(base[i]));
+    const plus = base.slice();
+    plus[i] += h;
+    const minus = base.slice();
+    minus[i] -= h;
+    grad[i] = (loss(plus) - loss(minus)) / (plus[i] - minus[i]);
+  }
+  return grad;
+}
+
+/** Relative L2 distance of `actual` from `expected`. */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  return relativeL2(actual, expected);
+}

@@ -1,9 +1,9 @@
-/** Erf, Sqrt and Pow against finite differences. */
+/** Erf, Sqrt, Pow, Exp, Log and Abs against finite differences. */
 import { describe, expect, it } from 'vitest';
 import { floatTensorValue, int64TensorValue } from '../../../src/onnx/graph.js';
 import { GraphEditor } from '../../../src/onnx/editor.js';
 import { buildGradientGraph } from '../../../src/onnx/autodiff/gradient.js';
-import { expectGradientsMatch, opGraph } from './fd-harness.js';
+import { expectGradientsMatch, gradientsAt, opGraph } from './fd-harness.js';
 
 const positive = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => 0.3 + ((i * 7 + seed) % 11) / 4);
 
@@ -50,5 +50,23 @@ describe('Pow', () => {
     const g = opGraph('Pow', [{ name: 'a', shape: [3] }, { name: 'b', shape: [3] }]);
     const r = await expectGradientsMatch(g, { values: { a: [0, 1.5, 2], b: [2, 1.5, 3] }, label: 'Pow zero base' });
     expect(Math.abs(r.gradients.b.data[0])).toBe(0);
+  });
+});
+
+describe('Exp, Log, Abs', () => {
+  it('Exp over a wide range, Log on positive inputs (near 0 too)', async () => {
+    await expectGradientsMatch(opGraph('Exp', [{ name: 'x', shape: [2, 3, 4] }]), { label: 'Exp' });
+    const wide = Float32Array.from([-20, -3, -0.5, 0, 0.7, 4, 10]);
+    await expectGradientsMatch(opGraph('Exp', [{ name: 'x', shape: [7] }]), { values: { x: wide }, label: 'Exp wide' });
+    await expectGradientsMatch(opGraph('Log', [{ name: 'x', shape: [3, 4] }]), { values: { x: positive(12, 3) }, label: 'Log' });
+    // Not much closer to 0: the central difference's own error grows as (h/x)² (3·10⁻⁵ at x = 0.01).
+    const small = Float32Array.from([0.1, 0.25, 0.6, 1, 30]);
+    await expectGradientsMatch(opGraph('Log', [{ name: 'x', shape: [5] }]), { values: { x: small }, label: 'Log small inputs' });
+  });
+
+  it('Abs, and its gradient 0 at x = 0 (PyTorch: grad·sgn(x))', async () => {
+    await expectGradientsMatch(opGraph('Abs', [{ name: 'x', shape: [2, 3, 4] }]), { label: 'Abs' });
+    const r = await gradientsAt(opGraph('Abs', [{ name: 'x', shape: [3] }]), { x: { shape: [3], data: [-2, 0, 3] } }, [5, 5, 5], ['x']);
+    expect(r.x).toEqual([-5, 0, 5]);
   });
 });
