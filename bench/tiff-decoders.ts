@@ -1,0 +1,242 @@
+/**
+ * Which TIFF decoder trustscope uses, chosen by measurement: `tiff` (image-js), `utif2` and
+ * `geotiff`, each asked to decode every fixture (test/fixtures/formats/tiff, written by tifffile)
+ * and, when given, real microscope files described by the same script; a decode is correct when
+ * its shape, dtype and every value (sha256 of the array, C order, little-endian) equal tifffile's.
+ * Speed: MB of decoded samples per second, median of 5 runs after a warm-up.
+ *
+ *   /usr/bin/python3 bench/reference/make_tiff_fixtures.py --bench /tmp/tiff-bench
+ *   npx tsc -p tsconfig.json && node dist/bench/tiff-decoders.js [--large /tmp/tiff-bench] [--real DIR EXPECT_DIR]
+ *
+ * Each adapter may use the library's own tag accessors to put its output in tifffile's layout
+ * (reinterpreting unsigned arrays as signed when SampleFormat says so, byte-swapping what the
+ * library left big-endian); anything more would be writing the decoder ourselves.
+ *
+ * Result (Node 20, 2 shared cores, 2026-12-07; see the table printed by this script):
+ *
+ *   fixtures correct (41 + 24 real EM files): geotiff 41/41 + 24/24, utif2 26/41 + 20/24,
+ *   tiff 21/41 + 19/24. MB/s on 2048×2048 uint16 (raw / LZW+predictor / deflate / tiled) and a
+ *   32-page 512×512 uint16 stack (raw / LZW): see the table printed below.
+ *
+ * Choice: geotiff. It is the only one that reads every fixture and every real file exactly as
+ * tifffile does: all integer and float sample formats (`tiff` has no int32/uint32 and returns int16 as
+ * unsigned; utif2 leaves 32/64-bit big-endian samples unswapped), predictor 2 on every width and
+ * predictor 3 (floating point), PackBits (`tiff` has none), tiles with several samples (`tiff`
+ * keeps the first sample only), PlanarConfiguration 2 (utif2 has none) and BigTIFF. Its speed is of
+ * the same order as the others (table). Its costs: the API is async, and it trusts offsets and
+ * counts from the file; trustscope's reader (src/data/formats/tiff.ts) walks the IFDs itself first
+ * and bounds every strip/tile and the output size by the file size before geotiff decodes.
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { decode as decodeTiffJs } from 'tiff';
+import { fromArrayBuffer } from 'geotiff';
+import { median, table } from './stats.js';
+
+type Typed = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+interface Page { width: number; height: number; spp: number; planar: number; dtype: string; data: Typed }
+interface Decoded { shape: number[]; dtype: string; data: Typed }
+interface Expected { file: string; shape: number[]; dtype: string; sha256: string; sum: number }
+
+const UTIF = createRequire(import.meta.url)('utif2') as typeof import('utif2');
+
+const CTOR: Record<string, new (b: ArrayBuffer) => Typed> = {
+  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array, uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
+};
+
+function dtypeOf(bits: number, format: number): string {
+  if (format === 3) return `float${bits}`;
+  return `${format === 2 ? 'int' : 'uint'}${bits}`;
+}
+
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/** tifffile's series[0]: the run of pages shaped like the first; [n?] + (y, x[, s]) or (s, y, x) when planar. */
+function assemble(pages: Page[]): Decoded {
+  const p0 = pages[0];
+  const same = [p0];
+  for (const p of pages.slice(1)) {
+    if (p.width !== p0.width || p.height !== p0.height || p.spp !== p0.spp || p.dtype !== p0.dtype) break;
+    same.push(p);
+  }
+  const pageShape = p0.spp === 1 ? [p0.height, p0.width] : p0.planar === 2 ? [p0.spp, p0.height, p0.width] : [p0.height, p0.width, p0.spp];
+  const shape = same.length > 1 ? [same.length, ...pageShape] : pageShape;
+  const n = p0.width * p0.height * p0.spp;
+  const out = new CTOR[p0.dtype](new ArrayBuffer(n * same.length * (p0.data.BYTES_PER_ELEMENT)));
+  same.forEach((p, i) => {
+    if (p.data.length < n) throw new Error(`page ${i}: ${p.data.length} samples, expected ${n}`);
+    out.set(p.data.subarray(0, n) as never, i * n);
+  });
+  return { shape, dtype: p0.dtype, data: out };
+}
+
+const decoders: Record<string, (bytes: Uint8Array) => Promise<Decoded>> = {
+  async tiff(bytes) {
+    const pages = decodeTiffJs(bytes).map((ifd): Page => {
+      const dtype = dtypeOf(ifd.bitsPerSample, ifd.sampleFormat);
+      let data = ifd.data as Typed;
+      if (dtype !== 'uint8' && dtype !== 'uint16' && dtype !== 'float32' && dtype !== 'float64' && ifd.sampleFormat === 2) {
+        data = new CTOR[dtype](data.buffer as ArrayBuffer); // tiff returns signed samples as unsigned arrays
+      }
+      return { width: ifd.width, height: ifd.height, spp: ifd.samplesPerPixel, planar: ifd.planarConfiguration, dtype, data };
+    });
+    return assemble(pages);
+  },
+  async utif2(bytes) {
+    const ab = arrayBufferOf(bytes);
+    const log = console.log;
+    console.log = () => {}; // utif2 prints while decoding tiles
+    try {
+      const ifds = UTIF.decode(ab).filter((ifd) => ifd.t256 !== undefined);
+      const le = bytes[0] === 0x49;
+      const pages = ifds.map((ifd): Page => {
+        UTIF.decodeImage(ab, ifd);
+        const tag = (k: string, d: number): number => ((ifd[k] as number[] | undefined)?.[0] ?? d);
+        const bits = tag('t258', 1);
+        const dtype = dtypeOf(bits, tag('t339', 1));
+        const raw = (ifd.data as Uint8Array).slice();
+        const size = bits / 8;
+        if (!le && size > 2) for (let i = 0; i + size <= raw.length; i += size) raw.subarray(i, i + size).reverse(); // utif2 swaps 16-bit only
+        const usable = raw.length - (raw.length % size);
+        return { width: ifd.width, height: ifd.height, spp: tag('t277', 1), planar: tag('t284', 1), dtype, data: new CTOR[dtype](raw.buffer.slice(0, usable)) };
+      });
+      return assemble(pages);
+    } finally {
+      console.log = log;
+    }
+  },
+  async geotiff(bytes) {
+    const g = await fromArrayBuffer(arrayBufferOf(bytes));
+    const count = await g.getImageCount();
+    const pages: Page[] = [];
+    for (let i = 0; i < count; i++) {
+      const img = await g.getImage(i);
+      const fd = img.fileDirectory;
+      const planar = (fd.getValue('PlanarConfiguration') as number | undefined) ?? 1;
+      const bits = ((fd.getValue('BitsPerSample') as number[] | undefined) ?? [1])[0];
+      const format = ((fd.getValue('SampleFormat') as number[] | undefined) ?? [1])[0];
+      const dtype = dtypeOf(bits, format);
+      const spp = img.getSamplesPerPixel();
+      let data: Typed;
+      if (planar === 2 && spp > 1) {
+        const planes = (await img.readRasters({ interleave: false })) as unknown as Typed[];
+        data = new CTOR[dtype](new ArrayBuffer(planes[0].length * spp * planes[0].BYTES_PER_ELEMENT));
+        planes.forEach((p, s) => data.set(p as never, s * p.length));
+      } else {
+        data = (await img.readRasters({ interleave: true })) as unknown as Typed;
+      }
+      pages.push({ width: img.getWidth(), height: img.getHeight(), spp, planar, dtype, data });
+    }
+    return assemble(pages);
+  },
+};
+
+function sha(data: Typed): string {
+  return createHash('sha256').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('hex');
+}
+
+function verdict(d: Decoded, e: Expected): string {
+  if (d.dtype !== e.dtype) return `dtype ${d.dtype}`;
+  if (d.shape.join(',') !== e.shape.join(',')) return `shape ${d.shape.join('×')}`;
+  return sha(d.data) === e.sha256 ? 'ok' : 'values differ';
+}
+
+async function correctness(dir: string, expectDir: string): Promise<{ rows: string[][]; score: Record<string, number>; total: number }> {
+  const rows: string[][] = [];
+  const score: Record<string, number> = Object.fromEntries(Object.keys(decoders).map((k) => [k, 0]));
+  const files = readdirSync(expectDir).filter((f) => f.endsWith('.json')).sort();
+  let total = 0;
+  for (const f of files) {
+    const e = JSON.parse(readFileSync(join(expectDir, f), 'utf8')) as Expected;
+    const path = findFile(dir, e.file);
+    if (!path) continue;
+    total++;
+    const bytes = new Uint8Array(readFileSync(path));
+    const row = [e.file.replace(/\.tif$/, '')];
+    for (const [name, decode] of Object.entries(decoders)) {
+      let v: string;
+      try {
+        v = verdict(await decode(bytes), e);
+      } catch (err) {
+        v = `error: ${String((err as Error)?.message ?? err).slice(0, 40)}`;
+      }
+      if (v === 'ok') score[name]++;
+      row.push(v);
+    }
+    rows.push(row);
+  }
+  return { rows, score, total };
+}
+
+function findFile(dir: string, name: string): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = findFile(p, name);
+      if (found) return found;
+    } else if (entry.name === name) return p;
+  }
+  return undefined;
+}
+
+async function speed(dir: string): Promise<string[][]> {
+  const rows: string[][] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.tif')).sort()) {
+    const bytes = new Uint8Array(readFileSync(join(dir, f)));
+    const e = JSON.parse(readFileSync(join(dir, f.replace(/\.tif$/, '.json')), 'utf8')) as Expected;
+    const row = [f.replace(/\.tif$/, '')];
+    for (const decode of Object.values(decoders)) {
+      try {
+        const first = await decode(bytes);
+        const ok = verdict(first, e) === 'ok';
+        const runs: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const t0 = process.hrtime.bigint();
+          await decode(bytes);
+          runs.push(Number(process.hrtime.bigint() - t0) / 1e9);
+        }
+        row.push(`${(first.data.byteLength / 1e6 / median(runs)).toFixed(0)}${ok ? '' : ' (wrong)'}`);
+      } catch (err) {
+        row.push(`error: ${String((err as Error)?.message ?? err).slice(0, 30)}`);
+      }
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const only = args.indexOf('--only');
+  if (only >= 0) for (const k of Object.keys(decoders)) if (k !== args[only + 1]) delete decoders[k];
+  const fixtures = 'test/fixtures/formats/tiff';
+  const names = Object.keys(decoders);
+  const fx = await correctness(fixtures, fixtures);
+  console.log(`Correctness on ${fx.total} fixtures (tifffile's values):\n`);
+  console.log(table(['fixture', ...names], fx.rows));
+  console.log(`\ncorrect: ${names.map((n) => `${n} ${fx.score[n]}/${fx.total}`).join(', ')}\n`);
+  const real = args.indexOf('--real');
+  if (real >= 0) {
+    const r = await correctness(args[real + 1], args[real + 2]);
+    console.log(`Correctness on ${r.total} real files:\n`);
+    console.log(table(['file', ...names], r.rows));
+    console.log(`\ncorrect: ${names.map((n) => `${n} ${r.score[n]}/${r.total}`).join(', ')}\n`);
+  }
+  const large = args.indexOf('--large');
+  const dir = large >= 0 ? args[large + 1] : '/tmp/tiff-bench';
+  if (existsSync(dir)) {
+    console.log('Speed, MB of decoded samples per second (median of 5):\n');
+    console.log(table(['file', ...names], await speed(dir)));
+  } else {
+    console.log(`(no ${dir}: make it with make_tiff_fixtures.py --bench ${dir} for the speed table)`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
