@@ -221,15 +221,21 @@ def calibration(tif: tifffile.TiffFile, page, width: int):
         ir, im = md.get('IRBeam', {}), md.get('Image', {})
         return {'source': 'fei', 'x': {'scale': float(ir['HFW']) / float(im['ResolutionX']), 'unit': 'm'}, 'y': {'scale': float(ir['VFW']) / float(im['ResolutionY']), 'unit': 'm'}}
     if page.is_sem:
-        s = tif.sem_metadata[''][3] * 1024 / width
+        v = tif.sem_metadata
+        if len(v['']) > 3 and isinstance(v[''][3], (int, float)):
+            s = v[''][3] * 1024 / width
+        else:  # no unnamed block: the image's own pixel size
+            s = si(v['ap_image_pixel_size'][1], v['ap_image_pixel_size'][2])
         return {'source': 'zeiss', 'x': {'scale': s, 'unit': 'm'}, 'y': {'scale': s, 'unit': 'm'}}
     if tif.is_imagej and tif.imagej_metadata and 'unit' in tif.imagej_metadata:
         ij = tif.imagej_metadata
         xr, yr = page.tags['XResolution'].value, page.tags['YResolution'].value
-        unit = unit_name(ij['unit'])
-        cal = {'source': 'imagej', 'x': {'scale': xr[1] / xr[0], 'unit': unit}, 'y': {'scale': yr[1] / yr[0], 'unit': unit}}
+        unit = unit_name(str(ij['unit']))
+        if unit in ('', 'pixel', 'pixels'):
+            return None
+        cal = {'source': 'imagej', 'x': {'scale': xr[1] / xr[0], 'unit': unit}, 'y': {'scale': yr[1] / yr[0], 'unit': unit_name(str(ij.get('yunit', unit)))}}
         if 'spacing' in ij:
-            cal['n'] = {'scale': float(ij['spacing']), 'unit': unit}
+            cal['n'] = {'scale': float(ij['spacing']), 'unit': unit_name(str(ij.get('zunit', unit)))}
         return cal
     tags = page.tags
     if 65009 in tags or 65010 in tags:
@@ -425,6 +431,22 @@ def write_fixtures(out: Path) -> None:
         size = path.stat().st_size
         assert size <= 50_000, f'{name}: {size} bytes'
         written.append((name, size, d['shape'], d['dtype'], d['compression']))
+    # an ImageJ stack with one directory and its images stored contiguously after it (as ImageJ
+    # writes stacks over 4 GB): written normally, then the first page's next-IFD pointer set to 0
+    path = out / 'imagej-contiguous.tif'
+    stack = np.arange(4 * 24 * 32, dtype=np.uint16).reshape(4, 24, 32) * 7
+    tifffile.imwrite(path, stack, imagej=True, resolution=(2, 2), metadata={'unit': 'nm', 'spacing': 0.5})
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages[0]
+        pointer = page.offset + 2 + 12 * len(page.tags)
+    raw = bytearray(path.read_bytes())
+    raw[pointer:pointer + 4] = bytes(4)
+    path.write_bytes(bytes(raw))
+    d = describe(path)
+    assert d['shape'] == [4, 24, 32], d['shape']
+    np.testing.assert_array_equal(tifffile.imread(path), stack)
+    (out / 'imagej-contiguous.json').write_text(to_json(d))
+    written.append(('imagej-contiguous', path.stat().st_size, d['shape'], d['dtype'], 1))
     # a file whose pages differ in shape: tifffile's first series is the first page alone
     path = out / 'mixed-pages.tif'
     with tifffile.TiffWriter(path) as tw:

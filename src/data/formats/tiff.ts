@@ -109,6 +109,7 @@ function describePage(file: TiffFile, ifd: Ifd): Page {
     if (!(Number.isSafeInteger(th) && th > 0 && th <= 65536)) fail(`tile length ${th}`, TAG.TileLength);
     const across = Math.ceil(width / tw);
     const down = Math.ceil(height / th);
+    if (offsets.length < across * down * planes) fail(`${offsets.length} tile offsets for ${across * down * planes} tiles`, offTag);
     for (let p = 0; p < planes; p++) for (let ty = 0; ty < down; ty++) for (let tx = 0; tx < across; tx++) {
       chunks.push({ offset: 0, count: 0, x0: tx * tw, y0: ty * th, w: tw, h: th, hFull: th, plane: planar === 1 ? -1 : p });
     }
@@ -116,12 +117,12 @@ function describePage(file: TiffFile, ifd: Ifd): Page {
     const rps = Math.min(number(file, ifd, TAG.RowsPerStrip, height), height);
     if (!(rps >= 1)) fail(`${rps} rows per strip`, TAG.RowsPerStrip);
     const per = Math.ceil(height / rps);
+    if (offsets.length < per * planes) fail(`${offsets.length} strip offsets for ${per * planes} strips`, offTag);
     for (let p = 0; p < planes; p++) for (let s = 0; s < per; s++) {
       chunks.push({ offset: 0, count: 0, x0: 0, y0: s * rps, w: width, h: Math.min(rps, height - s * rps), hFull: rps, plane: planar === 1 ? -1 : p });
     }
     if (!counts && compression === 1) counts = chunks.map((c) => c.w * c.h * spc * bps); // some writers omit them for raw strips
   }
-  if (offsets.length < chunks.length) fail(`${offsets.length} ${tiled ? 'tile' : 'strip'} offsets for ${chunks.length} ${tiled ? 'tiles' : 'strips'}`, offTag);
   if (!counts || counts.length < chunks.length) fail(`${counts?.length ?? 0} byte counts for ${chunks.length} ${tiled ? 'tiles' : 'strips'}`, cntTag);
   const filled = chunks.map((c, i) => {
     const offset = offsets[i];
