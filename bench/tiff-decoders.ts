@@ -27,18 +27,21 @@
  * counts from the file; trustscope's reader (src/data/formats/tiff.ts) walks the IFDs itself first
  * and bounds every strip/tile and the output size by the file size before geotiff decodes.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { decode as decodeTiffJs } from 'tiff';
 import { fromArrayBuffer } from 'geotiff';
+import { readTiff } from '../src/data/formats/tiff.js';
 import { median, table } from './stats.js';
 
 type Typed = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 interface Page { width: number; height: number; spp: number; planar: number; dtype: string; data: Typed }
 interface Decoded { shape: number[]; dtype: string; data: Typed }
-interface Expected { file: string; shape: number[]; dtype: string; sha256: string; sum: number }
+interface Expected { file: string; shape: number[]; dtype: string; sha256: string; sum: number; planarconfig: number }
 
 const UTIF = createRequire(import.meta.url)('utif2') as typeof import('utif2');
 
@@ -72,6 +75,25 @@ function assemble(pages: Page[]): Decoded {
     out.set(p.data.subarray(0, n) as never, i * n);
   });
   return { shape, dtype: p0.dtype, data: out };
+}
+
+/** The file's PlanarConfiguration (from its .json), which decides where tifffile puts the sample axis. */
+let expectedPlanar = 1;
+
+/** trustscope's reader (utif2 codecs inside), its [N?, C, H, W] output put back in tifffile's layout. */
+function trustscope() {
+  return async (bytes: Uint8Array): Promise<Decoded> => {
+    const a = readTiff(bytes, 'bench.tif');
+    const hasN = a.axes[0].name === 'n';
+    const [N, C, H, W] = hasN ? a.values.shape : [1, ...a.values.shape];
+    const chunky = C > 1 && expectedPlanar === 1;
+    const shape = [...(hasN ? [N] : []), ...(C > 1 && !chunky ? [C] : []), H, W, ...(chunky ? [C] : [])];
+    const nat = a.native as Typed;
+    if (!chunky) return { shape, dtype: a.dtype, data: nat };
+    const out = new CTOR[a.dtype](new ArrayBuffer(nat.byteLength));
+    for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < H * W; i++) out[(n * H * W + i) * C + c] = nat[(n * C + c) * H * W + i];
+    return { shape, dtype: a.dtype, data: out };
+  };
 }
 
 const decoders: Record<string, (bytes: Uint8Array) => Promise<Decoded>> = {
@@ -156,6 +178,7 @@ async function correctness(dir: string, expectDir: string): Promise<{ rows: stri
     if (!path) continue;
     total++;
     const bytes = new Uint8Array(readFileSync(path));
+    expectedPlanar = e.planarconfig;
     const row = [e.file.replace(/\.tif$/, '')];
     for (const [name, decode] of Object.entries(decoders)) {
       let v: string;
@@ -183,25 +206,36 @@ function findFile(dir: string, name: string): string | undefined {
   return undefined;
 }
 
-async function speed(dir: string): Promise<string[][]> {
+/** One decoder on one file, in this process: prints {"mbps": …, "ok": …}. */
+async function speedOne(name: string, path: string): Promise<void> {
+  const decode = decoders[name];
+  const bytes = new Uint8Array(readFileSync(path));
+  const e = JSON.parse(readFileSync(path.replace(/\.tif$/, '.json'), 'utf8')) as Expected;
+  const first = await decode(bytes);
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = process.hrtime.bigint();
+    await decode(bytes);
+    runs.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  console.log(JSON.stringify({ mbps: first.data.byteLength / 1e6 / median(runs), ok: verdict(first, e) === 'ok' }));
+}
+
+/** Each decoder × file in a child process: a decoder that crashes V8 (geotiff's LZW can) only loses its cell. */
+function speed(dir: string): string[][] {
+  const self = fileURLToPath(import.meta.url);
   const rows: string[][] = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.tif')).sort()) {
-    const bytes = new Uint8Array(readFileSync(join(dir, f)));
-    const e = JSON.parse(readFileSync(join(dir, f.replace(/\.tif$/, '.json')), 'utf8')) as Expected;
     const row = [f.replace(/\.tif$/, '')];
-    for (const decode of Object.values(decoders)) {
-      try {
-        const first = await decode(bytes);
-        const ok = verdict(first, e) === 'ok';
-        const runs: number[] = [];
-        for (let i = 0; i < 5; i++) {
-          const t0 = process.hrtime.bigint();
-          await decode(bytes);
-          runs.push(Number(process.hrtime.bigint() - t0) / 1e9);
-        }
-        row.push(`${(first.data.byteLength / 1e6 / median(runs)).toFixed(0)}${ok ? '' : ' (wrong)'}`);
-      } catch (err) {
-        row.push(`error: ${String((err as Error)?.message ?? err).slice(0, 30)}`);
+    for (const name of Object.keys(decoders)) {
+      const r = spawnSync(process.execPath, [self, '--speed-one', name, join(dir, f)], { encoding: 'utf8', timeout: 600_000 });
+      const line = r.stdout.trim().split('\n').pop() ?? '';
+      if (r.status === 0 && line.startsWith('{')) {
+        const { mbps, ok } = JSON.parse(line) as { mbps: number; ok: boolean };
+        row.push(`${mbps.toFixed(0)}${ok ? '' : ' (wrong)'}`);
+      } else {
+        const why = /Fatal JavaScript invalid size/.test(r.stderr) ? 'crash (V8 fatal)' : r.signal ? `killed (${r.signal})` : `error: ${(r.stderr.trim().split('\n').find((l) => /Error/.test(l)) ?? '').slice(0, 40)}`;
+        row.push(why);
       }
     }
     rows.push(row);
@@ -211,9 +245,11 @@ async function speed(dir: string): Promise<string[][]> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const fixtures = 'test/fixtures/formats/tiff';
+  decoders.trustscope = trustscope();
+  if (args[0] === '--speed-one') return speedOne(args[1], args[2]);
   const only = args.indexOf('--only');
   if (only >= 0) for (const k of Object.keys(decoders)) if (k !== args[only + 1]) delete decoders[k];
-  const fixtures = 'test/fixtures/formats/tiff';
   const names = Object.keys(decoders);
   const fx = await correctness(fixtures, fixtures);
   console.log(`Correctness on ${fx.total} fixtures (tifffile's values):\n`);
@@ -230,7 +266,7 @@ async function main(): Promise<void> {
   const dir = large >= 0 ? args[large + 1] : '/tmp/tiff-bench';
   if (existsSync(dir)) {
     console.log('Speed, MB of decoded samples per second (median of 5):\n');
-    console.log(table(['file', ...names], await speed(dir)));
+    console.log(table(['file', ...names], speed(dir)));
   } else {
     console.log(`(no ${dir}: make it with make_tiff_fixtures.py --bench ${dir} for the speed table)`);
   }

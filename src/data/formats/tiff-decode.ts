@@ -48,40 +48,38 @@ export interface ChunkSource {
 export function scanLzw(data: Uint8Array, off: number, len: number, where: () => string, source: string): number {
   const lengths = new Uint32Array(4096);
   lengths.fill(1, 0, 258);
-  let bit = off * 8;
+  const n = data.length;
   const end = (off + len) * 8;
+  let bit = off * 8;
   let width = 9;
   let next = 258;
   let prev = 0;
   let total = 0;
-  const read = (): number => {
+  let afterClear = false;
+  for (;;) {
+    if (!afterClear && bit >= end) break;
+    // the same 24-bit window utif2 reads (bytes past the end of the file read as 0)
     const s = bit >>> 3;
-    const word = ((data[s] ?? 0) << 16) | ((data[s + 1] ?? 0) << 8) | (data[s + 2] ?? 0);
+    const word = ((s < n ? data[s] : 0) << 16) | ((s + 1 < n ? data[s + 1] : 0) << 8) | (s + 2 < n ? data[s + 2] : 0);
     const code = (word >>> (24 - (bit & 7) - width)) & ((1 << width) - 1);
     bit += width;
-    return code;
-  };
-  const add = (parent: number): void => {
-    if (next < 4096) lengths[next] = lengths[parent] + 1;
-    next++;
-    if (next + 1 === 1 << width && width !== 12) width++;
-  };
-  while (bit < end) {
-    let code = read();
     if (code === 257) break;
-    if (code === 256) {
-      width = 9;
-      next = 258;
-      code = read();
-      if (code === 257) break;
+    if (afterClear) {
+      // utif2 emits the code after a clear as a string of the fresh table (256 included, as one byte)
+      afterClear = false;
       if (code >= 258) throw new FormatError(source, `corrupt LZW data: code ${code} right after a clear code`, where());
       total += lengths[code];
-    } else if (code < next) {
+    } else if (code === 256) {
+      width = 9;
+      next = 258;
+      afterClear = true;
+      continue;
+    } else if (code <= next && code < 4096) {
+      // code < next: a known string; code === next: the string being defined (KwKwK)
+      if (next < 4096) lengths[next] = lengths[prev] + 1;
+      next++;
+      if (next + 1 === 1 << width && width !== 12) width++;
       total += lengths[code];
-      add(prev);
-    } else if (code === next && next < 4096) {
-      add(prev);
-      total += lengths[next - 1];
     } else {
       throw new FormatError(source, `corrupt LZW data: code ${code} is not in the table yet (${next} entries)`, where());
     }
@@ -155,12 +153,15 @@ export type SampleCtor = new (buffer: ArrayBuffer, byteOffset?: number, length?:
  */
 export function toSamples(decoded: Uint8Array, ctor: SampleCtor, bytes: number, littleEndian: boolean, predictor: number, rows: number, perRow: number, stride: number, isFloat: boolean, fail: (why: string) => never): Samples {
   const n = rows * perRow;
+  if (predictor === 1 && (littleEndian || bytes === 1) && decoded.byteOffset % bytes === 0) {
+    return new ctor(decoded.buffer as ArrayBuffer, decoded.byteOffset, n); // nothing to change: a view, no copy
+  }
   let buf: Uint8Array;
   if (predictor === 3) {
     if (!isFloat) fail('predictor 3 (floating point) on integer samples');
     buf = unpredictFloat(decoded.slice(0, n * bytes), rows, perRow, bytes, stride);
   } else {
-    buf = decoded.slice(0, n * bytes); // aligned copy, ours to modify
+    buf = decoded.slice(0, n * bytes); // aligned copy, ours to modify (`decoded` may be the file itself)
     if (!littleEndian && bytes > 1) for (let i = 0; i < buf.length; i += bytes) buf.subarray(i, i + bytes).reverse();
   }
   const samples = new ctor(buf.buffer as ArrayBuffer, 0, n);

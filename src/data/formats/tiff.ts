@@ -236,7 +236,7 @@ function readTiffUnchecked(input: Uint8Array, source: string): ImageArray {
   checkClaimedSize(source, N * C * H * W, first.bits / 8, capacity, `IFD 0 (${W}×${H}×${C} samples, ${N} page${N > 1 ? 's' : ''}, ${COMPRESSION_NAMES[first.compression]})`);
   const native = new (ctor as unknown as new (n: number) => NativeArray)(N * C * H * W);
   pages.forEach((p, k) => decodeInto(file, src, p, k, native, ctor));
-  const values = native instanceof Float32Array ? new Float32Array(native) : Float32Array.from(native as ArrayLike<number>);
+  const values = new Float32Array(native as unknown as ArrayLike<number>); // typed-array conversion, element by element
 
   const md = readMetadata(file, first.ifd, W);
   const cal = md.calibration;
