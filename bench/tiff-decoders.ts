@@ -12,20 +12,47 @@
  * (reinterpreting unsigned arrays as signed when SampleFormat says so, byte-swapping what the
  * library left big-endian); anything more would be writing the decoder ourselves.
  *
- * Result (Node 20, 2 shared cores, 2026-12-07; see the table printed by this script):
+ * The fourth column, `trustscope`, is src/data/formats/tiff.ts (the chosen decoder inside it).
  *
- *   fixtures correct (41 + 24 real EM files): geotiff 41/41 + 24/24, utif2 26/41 + 20/24,
- *   tiff 21/41 + 19/24. MB/s on 2048×2048 uint16 (raw / LZW+predictor / deflate / tiled) and a
- *   32-page 512×512 uint16 stack (raw / LZW): see the table printed below.
+ * Result (Node 20, 2 cores shared with three other builds, 2026-12-07). Correct = equal to tifffile:
  *
- * Choice: geotiff. It is the only one that reads every fixture and every real file exactly as
- * tifffile does: all integer and float sample formats (`tiff` has no int32/uint32 and returns int16 as
- * unsigned; utif2 leaves 32/64-bit big-endian samples unswapped), predictor 2 on every width and
- * predictor 3 (floating point), PackBits (`tiff` has none), tiles with several samples (`tiff`
- * keeps the first sample only), PlanarConfiguration 2 (utif2 has none) and BigTIFF. Its speed is of
- * the same order as the others (table). Its costs: the API is async, and it trusts offsets and
- * counts from the file; trustscope's reader (src/data/formats/tiff.ts) walks the IFDs itself first
- * and bounds every strip/tile and the output size by the file size before geotiff decodes.
+ *   | decoder    | 42 fixtures | 25 real EM files (rosettasciio's test TIFFs) |
+ *   |------------|-------------|----------------------------------------------|
+ *   | tiff       | 29          | 23                                           |
+ *   | utif2      | 37          | 24                                           |
+ *   | geotiff    | 40          | 23                                           |
+ *   | trustscope | 42          | 24 (the 25th is JPEG, refused)               |
+ *
+ *   MB/s (two runs; the machine was shared, so ±50 %):
+ *
+ *   | file (2048² uint16; stack: 32 × 512²) | tiff       | utif2    | geotiff          | trustscope |
+ *   |---------------------------------------|------------|----------|------------------|------------|
+ *   | raw strips                            | 155–323    | 132–160  | 55–60            | 429–653    |
+ *   | LZW + predictor                       | error      | 20–57    | 3–6              | 25–37      |
+ *   | Deflate                               | 45–70      | 35–71    | 17–38            | 104–135    |
+ *   | tiled 256², raw                       | 47–72      | 73–112   | 36–53            | 220–483    |
+ *   | stack, raw                            | 107–311    | 97–307   | 33–90            | 240–358    |
+ *   | stack, LZW                            | error      | 18–60    | crash (V8 fatal) | 18–42      |
+ *
+ * What fails where. `tiff` (image-js): no 32-bit integers, no PackBits, no predictor 3, tiles keep
+ * only the first sample of RGB, planar RGB throws, min-is-white is inverted (tifffile returns the
+ * stored values), no BigTIFF, and its LZW throws on the 2048² images. `geotiff`: predictor 2 on
+ * big-endian 16-bit data gives wrong values, a SampleFormat tag shorter than SamplesPerPixel
+ * (hyperspy's RGBA16 file) is refused, it is 3–20× slower, and on the valid 32-page LZW stack its
+ * LZW decoder grows a JS array until V8 aborts the process — an uncatchable crash. `utif2`: no
+ * BigTIFF, no predictor 3, no PlanarConfiguration 2 (structure, not codecs); every LZW, Deflate and
+ * PackBits strip it met it decoded exactly and fastest. (None reads ImageJ's contiguous stacks.)
+ *
+ * Choice: utif2, for its codecs. trustscope's reader walks the TIFF structure itself (it must
+ * anyway: every offset, count and claimed size bounded by the file before anything is allocated,
+ * and only FormatErrors out), which also covers utif2's structural gaps (BigTIFF, planar data,
+ * predictors 2 and 3 on every width, byte order), and calls utif2's LZW and PackBits decoders per
+ * strip/tile. Deflate goes to Node's zlib with an output limit (utif2 itself uses pako and drops a
+ * strip that decodes too long). utif2's LZW decoder trusts the code stream, so the reader first
+ * walks it (same bit reader and table growth) and refuses codes the table does not hold yet.
+ * geotiff and `tiff` stay unused. The codec entry points (`UTIF.decode._decodeLZW`,
+ * `_decodePackBits`) are not in utif2's typings: the version is pinned (4.1.0) and the tests
+ * cover every codec.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';

@@ -158,13 +158,20 @@ function imagejContiguous(file: TiffFile, first: Page, images: number): Page[] {
   return Array.from({ length: images }, (_, k) => ({ ...first, chunks: first.chunks.map((c) => ({ ...c, offset: c.offset + k * bytesPerPage })) }));
 }
 
+/** 'page 2 strip 5 at byte 1234' — where a chunk's error is reported. */
+function chunkWhere(page: Page, index: number, i: number): string {
+  const c = page.chunks[i];
+  const kind = page.ifd.entries.has(TAG.TileWidth) || page.ifd.entries.has(TAG.TileOffsets) ? 'tile' : 'strip';
+  return `page ${index} ${page.chunks.length > 1 ? `${kind} ${i} ` : ''}at byte ${c.offset}`;
+}
+
 function decodeInto(file: TiffFile, src: ChunkSource, page: Page, index: number, out: NativeArray, ctor: SampleCtor): void {
   const { width: W, height: H, samples: C } = page;
   const bps = page.bits / 8;
   const base = index * C * H * W;
   const isFloat = page.format === 3;
   page.chunks.forEach((c, i) => {
-    const where = (): string => `page ${index} ${page.chunks.length > 1 ? `${c.w === W ? 'strip' : 'tile'} ${i} ` : ''}at byte ${c.offset}`;
+    const where = (): string => chunkWhere(page, index, i);
     const fail = (why: string): never => {
       throw new FormatError(file.source, why, where());
     };
@@ -230,7 +237,7 @@ function readTiffUnchecked(input: Uint8Array, source: string): ImageArray {
   const src: ChunkSource = { file: bytes, source };
   let capacity = 0;
   pages.forEach((p, k) => p.chunks.forEach((c, i) => {
-    capacity += decodedCapacity(src, p.compression, c.offset, c.count, () => `page ${k} chunk ${i} at byte ${c.offset}`);
+    capacity += decodedCapacity(src, p.compression, c.offset, c.count, () => chunkWhere(p, k, i));
   }));
   const N = pages.length;
   checkClaimedSize(source, N * C * H * W, first.bits / 8, capacity, `IFD 0 (${W}×${H}×${C} samples, ${N} page${N > 1 ? 's' : ''}, ${COMPRESSION_NAMES[first.compression]})`);
