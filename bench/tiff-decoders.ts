@@ -60,8 +60,6 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decode as decodeTiffJs } from 'tiff';
-import { fromArrayBuffer } from 'geotiff';
 import { readTiff } from '../src/data/formats/tiff.js';
 import { median, table } from './stats.js';
 
@@ -71,6 +69,33 @@ interface Decoded { shape: number[]; dtype: string; data: Typed }
 interface Expected { file: string; shape: number[]; dtype: string; sha256: string; sum: number; planarconfig: number }
 
 const UTIF = createRequire(import.meta.url)('utif2') as typeof import('utif2');
+
+/**
+ * The two candidates not chosen, loaded only if still installed (they are to be uninstalled; this
+ * file must keep compiling without them), typed by the little of their APIs used here.
+ */
+interface TiffJs {
+  decode(data: Uint8Array): { width: number; height: number; samplesPerPixel: number; planarConfiguration: number; bitsPerSample: number; sampleFormat: number; data: Typed }[];
+}
+interface GeoTiffImage {
+  fileDirectory: { getValue(tag: string): unknown };
+  getWidth(): number;
+  getHeight(): number;
+  getSamplesPerPixel(): number;
+  readRasters(options: { interleave: boolean }): Promise<unknown>;
+}
+interface GeoTiffJs {
+  fromArrayBuffer(ab: ArrayBuffer): Promise<{ getImageCount(): Promise<number>; getImage(i: number): Promise<GeoTiffImage> }>;
+}
+async function optional<T>(name: string): Promise<T | undefined> {
+  try {
+    return (await import(name)) as T;
+  } catch {
+    return undefined;
+  }
+}
+const tiffJs = await optional<TiffJs>('tiff');
+const geotiffJs = await optional<GeoTiffJs>('geotiff');
 
 const CTOR: Record<string, new (b: ArrayBuffer) => Typed> = {
   uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array, uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
@@ -125,7 +150,8 @@ function trustscope() {
 
 const decoders: Record<string, (bytes: Uint8Array) => Promise<Decoded>> = {
   async tiff(bytes) {
-    const pages = decodeTiffJs(bytes).map((ifd): Page => {
+    if (!tiffJs) throw new Error('not installed');
+    const pages = tiffJs.decode(bytes).map((ifd): Page => {
       const dtype = dtypeOf(ifd.bitsPerSample, ifd.sampleFormat);
       let data = ifd.data as Typed;
       if (dtype !== 'uint8' && dtype !== 'uint16' && dtype !== 'float32' && dtype !== 'float64' && ifd.sampleFormat === 2) {
@@ -159,7 +185,8 @@ const decoders: Record<string, (bytes: Uint8Array) => Promise<Decoded>> = {
     }
   },
   async geotiff(bytes) {
-    const g = await fromArrayBuffer(arrayBufferOf(bytes));
+    if (!geotiffJs) throw new Error('not installed');
+    const g = await geotiffJs.fromArrayBuffer(arrayBufferOf(bytes));
     const count = await g.getImageCount();
     const pages: Page[] = [];
     for (let i = 0; i < count; i++) {
