@@ -235,8 +235,14 @@ function readTiffUnchecked(input: Uint8Array, source: string): ImageArray {
   const { width: W, height: H, samples: C, dtype } = first;
   const ctor = DTYPES[dtype];
   const src: ChunkSource = { file: bytes, source };
+  // What the file's bytes can decode to; a byte range shared by several strips or pages counts once,
+  // so directories pointing again and again at the same data cannot claim more than the file holds.
   let capacity = 0;
+  const counted = new Set<string>();
   pages.forEach((p, k) => p.chunks.forEach((c, i) => {
+    const key = `${c.offset}:${c.count}:${p.compression}`;
+    if (counted.has(key)) return;
+    counted.add(key);
     capacity += decodedCapacity(src, p.compression, c.offset, c.count, () => chunkWhere(p, k, i));
   }));
   const N = pages.length;

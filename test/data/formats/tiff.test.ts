@@ -226,6 +226,15 @@ describe('broken TIFF files give one-line FormatErrors naming the file and the p
     expect(() => readTiff(absurd, 'absurd.tif')).toThrow(FormatError);
   });
 
+  it('refuses pages that all point at the same pixel data (a claim the file cannot back)', () => {
+    const stack = bytesOf('stack-uint16.tif');
+    const file = parseTiff(stack, 'shared.tif');
+    const view = new DataView(stack.buffer, stack.byteOffset);
+    const offsetsOf = (i: number): number => file.ifds[i].entries.get(TAG.StripOffsets)!.at;
+    for (const page of [1, 2]) for (let s = 0; s < 3; s++) view.setUint32(offsetsOf(page) + 4 * s, view.getUint32(offsetsOf(0) + 4 * s, true), true);
+    expect(message(() => readTiff(stack, 'shared.tif'))).toMatch(/^shared\.tif: the header claims 2304 elements \(4608 bytes\) but only 1536 bytes follow/);
+  });
+
   it('survives a fuzz smoke: 3600 mutants of 12 seeds, only FormatErrors, no hang', async () => {
     const seeds = ['uint8.tif', 'int16.tif', 'lzw-pred-uint16.tif', 'lzw-uint8.tif', 'deflate-adobe-int16.tif', 'packbits-uint8.tif', 'tiled-lzw-rgb.tif', 'stack-uint16.tif', 'rgb-uint16-planar.tif', 'fei-helios.tif', 'zeiss-sem-palette.tif', 'bigtiff-uint16.tif'].map(bytesOf);
     const t0 = performance.now();
