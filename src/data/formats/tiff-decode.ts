@@ -6,7 +6,8 @@
  *
  * Bounds: the caller learns, before allocating the image, how many bytes each chunk can decode to
  * (`decodedCapacity`: exact for LZW and uncompressed, the format's maximum ratio for PackBits and
- * Deflate), so a header claiming more than the file can hold is refused first. utif2's LZW decoder
+ * Deflate), so a header claiming more than the file can hold is refused first (and tiff.ts decodes
+ * PackBits/Deflate chunks once, chunk by chunk, before allocating an image over 64× the file). utif2's LZW decoder
  * trusts its input (a code naming a stale table entry can make it loop); `scanLzw` walks the code
  * stream first with the same bit reader and table growth and refuses any code the table does not
  * hold yet, so utif2 only ever sees streams it decodes in bounded time.

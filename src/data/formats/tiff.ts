@@ -196,6 +196,27 @@ function decodeInto(file: TiffFile, src: ChunkSource, page: Page, index: number,
   });
 }
 
+/**
+ * For an image claiming over 64× the file's size (legitimate for nearly empty Deflate images, or a
+ * hostile header): decodes every PackBits/Deflate chunk once into a throw-away buffer of at most
+ * one chunk, so the image is allocated only if the data really decodes to it. (LZW and raw chunks
+ * are exact already.)
+ */
+function verifyBeforeAllocating(src: ChunkSource, pages: readonly Page[]): void {
+  const done = new Set<string>();
+  pages.forEach((p, k) => {
+    if (p.compression !== 8 && p.compression !== 32946 && p.compression !== 32773) return;
+    const spc = p.planar === 1 ? p.samples : 1;
+    p.chunks.forEach((c, i) => {
+      const key = `${c.offset}:${c.count}`;
+      if (done.has(key)) return;
+      done.add(key);
+      const bps = p.bits / 8;
+      decompress(src, p.compression, c.offset, c.count, c.w * c.h * spc * bps, c.w * c.hFull * spc * bps, () => chunkWhere(p, k, i));
+    });
+  });
+}
+
 function axisOf(name: string, size: number, cal: AxisCalibration | undefined): Axis {
   const a: { name: string; size: number; scale?: number; unit?: string; offset?: number } = { name, size };
   if (cal?.scale !== undefined && Number.isFinite(cal.scale)) a.scale = cal.scale;
@@ -246,7 +267,9 @@ function readTiffUnchecked(input: Uint8Array, source: string): ImageArray {
     capacity += decodedCapacity(src, p.compression, c.offset, c.count, () => chunkWhere(p, k, i));
   }));
   const N = pages.length;
+  const claimed = N * C * H * W * (first.bits / 8);
   checkClaimedSize(source, N * C * H * W, first.bits / 8, capacity, `IFD 0 (${W}×${H}×${C} samples, ${N} page${N > 1 ? 's' : ''}, ${COMPRESSION_NAMES[first.compression]})`);
+  if (claimed > 64 * bytes.length) verifyBeforeAllocating(src, pages);
   const native = new (ctor as unknown as new (n: number) => NativeArray)(N * C * H * W);
   pages.forEach((p, k) => decodeInto(file, src, p, k, native, ctor));
   const values = new Float32Array(native as unknown as ArrayLike<number>); // typed-array conversion, element by element

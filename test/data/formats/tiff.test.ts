@@ -220,6 +220,11 @@ describe('broken TIFF files give one-line FormatErrors naming the file and the p
       expect(m).toMatch(/the header claims 10000000000 elements \(\d+ bytes\) but only \d+ bytes follow/);
     }
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
+    // a Deflate file claiming what its ratio could allow but its data does not hold: decoded once, refused
+    let deflated = patchTag(bytesOf('deflate-adobe-int16.tif'), TAG.ImageWidth, 700);
+    deflated = patchTag(deflated, TAG.ImageLength, 700);
+    deflated = patchTag(deflated, TAG.RowsPerStrip, 0xffffffff);
+    expect(message(() => readTiff(deflated, 'bomb.tif'))).toMatch(/^bomb\.tif: Deflate \(Adobe\) data decodes to \d+ bytes; 980000 are needed \(at page 0 at byte \d+\)$/);
     // more elements than a safe integer: refused as impossible
     const absurd = patchTag(patchTag(patchTag(bytesOf('uint8.tif'), TAG.ImageWidth, 0x7fffffff), TAG.ImageLength, 0x7fffffff), TAG.RowsPerStrip, 0xffffffff);
     expect(absurd.length).toBeLessThan(10_000);
