@@ -11,8 +11,10 @@ import type { ImageArray, Reader } from './reader.js';
 import { npyReader } from './npy-reader.js';
 import { pngReader } from './png-reader.js';
 import { dmReader } from './dm-reader.js';
+import { tiffReader } from './tiff.js';
 
-export const readers: readonly Reader[] = [npyReader, pngReader, dmReader];
+// One line per reader; a file's first bytes choose among them, its extension only when none sniffs it.
+export const readers: readonly Reader[] = [npyReader, pngReader, dmReader, tiffReader];
 
 const HEAD_BYTES = 512;
 
