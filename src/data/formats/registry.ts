@@ -10,8 +10,9 @@ import { fsErrorReason, readBytes } from '../../io/atomic-write.js';
 import type { ImageArray, Reader } from './reader.js';
 import { npyReader } from './npy-reader.js';
 import { pngReader } from './png-reader.js';
+import { mrcReader } from './mrc.js';
 
-export const readers: readonly Reader[] = [npyReader, pngReader];
+export const readers: readonly Reader[] = [npyReader, pngReader, mrcReader];
 
 const HEAD_BYTES = 512;
 
