@@ -11,8 +11,9 @@ import type { ImageArray, Reader } from './reader.js';
 import { npyReader } from './npy-reader.js';
 import { pngReader } from './png-reader.js';
 import { mrcReader } from './mrc.js';
+import { serReader } from './ser.js';
 
-export const readers: readonly Reader[] = [npyReader, pngReader, mrcReader];
+export const readers: readonly Reader[] = [npyReader, pngReader, mrcReader, serReader];
 
 const HEAD_BYTES = 512;
 
