@@ -39,7 +39,7 @@
  */
 import { tensor } from '../../tensor/tensor.js';
 import { checkClaimedSize, FormatError, type Axis, type ImageArray, type NativeArray, type Reader } from './reader.js';
-import { complexMagnitude, ELEMENT_BYTES, fixedText, halfToNumber, readElements, toFloat32, type ElementKind } from './raw-elements.js';
+import { complexMagnitude, ELEMENT_BYTES, fixedText, halfsToFloat32, readElements, toFloat32, type ElementKind } from './raw-elements.js';
 
 const HEADER_BYTES = 1024;
 const IMOD_STAMP = 1146047817;
@@ -253,9 +253,7 @@ export function parseMrc(bytes: Uint8Array, source: string): ImageArray {
       native = raw;
       values = complexMagnitude(raw as Float32Array);
     } else if (mode === 12) {
-      const bits = raw as Uint16Array;
-      values = new Float32Array(bits.length);
-      for (let i = 0; i < bits.length; i++) values[i] = halfToNumber(bits[i]);
+      values = halfsToFloat32(raw as Uint16Array);
     } else {
       native = raw;
       values = toFloat32(raw);

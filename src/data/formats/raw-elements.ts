@@ -63,6 +63,20 @@ export function halfToNumber(h: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
+let halfTable: Float32Array | undefined;
+
+/** float16 bits → float32 values, through a 65,536-entry table (every half is exact in float32). */
+export function halfsToFloat32(bits: Uint16Array): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToNumber(h);
+  }
+  const table = halfTable;
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  return out;
+}
+
 /** Values as float32 (a copy for every type but Float32Array, which is returned as is). */
 export function toFloat32(native: NativeArray): Float32Array {
   if (native instanceof Float32Array) return native;

@@ -174,6 +174,14 @@ describe('MRC mode 0 signedness and mode 101 (where mrcfile has no rule)', () =>
     expect(formatError(() => parseMrc(b, 'packed.mrc')).message).toMatch(/imodFlags \(byte 156\)/);
   });
 
+  it('mode 12: half-float infinities and NaN come through', () => {
+    const b = bytesOf('mode12-float16.mrc');
+    new DataView(b.buffer, b.byteOffset).setUint16(1024, 0x7c00, true);
+    new DataView(b.buffer, b.byteOffset).setUint16(1026, 0xfc00, true);
+    new DataView(b.buffer, b.byteOffset).setUint16(1028, 0x7e00, true);
+    expect(Array.from(parseMrc(b, 'h.mrc').values.data.subarray(0, 3))).toEqual([Infinity, -Infinity, NaN]);
+  });
+
   it('mode 16 (IMOD RGB): uint8 × 3 with a trailing channel axis', () => {
     const b = bytesOf('mode0-int8.mrc');
     const v = new DataView(b.buffer, b.byteOffset);
