@@ -12,9 +12,11 @@ import { npyReader } from './npy-reader.js';
 import { pngReader } from './png-reader.js';
 import { dmReader } from './dm-reader.js';
 import { tiffReader } from './tiff.js';
+import { mrcReader } from './mrc.js';
+import { serReader } from './ser.js';
 
 // One line per reader; a file's first bytes choose among them, its extension only when none sniffs it.
-export const readers: readonly Reader[] = [npyReader, pngReader, dmReader, tiffReader];
+export const readers: readonly Reader[] = [npyReader, pngReader, dmReader, tiffReader, mrcReader, serReader];
 
 const HEAD_BYTES = 512;
 
