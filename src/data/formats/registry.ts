@@ -10,8 +10,9 @@ import { fsErrorReason, readBytes } from '../../io/atomic-write.js';
 import type { ImageArray, Reader } from './reader.js';
 import { npyReader } from './npy-reader.js';
 import { pngReader } from './png-reader.js';
+import { emdReader } from './emd.js';
 
-export const readers: readonly Reader[] = [npyReader, pngReader];
+export const readers: readonly Reader[] = [npyReader, pngReader, emdReader];
 
 const HEAD_BYTES = 512;
 
