@@ -34,7 +34,15 @@ What it writes (small files, written by h5py following the two published layouts
                           PixelSize in m), /Operations/StemInputOperation/<id> (detector of the image)
   velox-2datasets.emd     Velox: two image datasets, uint16 [3, 4, 1] (HAADF) and float32 [5, 2, 1]
                           (DF4, chunked + gzip), different pixel sizes
+  velox-dpc.emd           Velox: a DPC image, compound {realFloat, imagFloat} float32 [3, 4, 1] (read as
+                          complex64: magnitude values, interleaved re/im native), detector named by
+                          /Operations/DpcOperation as rsciio does
   plain.h5                HDF5 without an EMD layout (/entry/data float32 [2, 2])
+
+and, committed beside them but not written here: corrupt-global-heap.emd, a mutant of
+berkeley-stack.emd found by the fuzz smoke (two bytes changed, one of them the size of an object in
+the global heap). Reading the variable-length 'name' attribute of /data/spectrum/dim1 makes HDF5
+loop forever — in h5wasm (HDF5 2.0) and in h5py (HDF5 1.10.8) alike; trustscope must time out.
 
 and, for each EMD file, <name>.json: every dataset's path, shape, dtype, values and axes as
 trustscope should return them. The numbers come from `rsciio.emd.file_reader`, mapped to
@@ -143,7 +151,7 @@ def velox_metadata(detector, index, pixel_w, pixel_h, offset_x, offset_y, width,
     }
 
 
-def write_velox_image(f, uuid, op_uuid, data, metas, compress=False):
+def write_velox_image(f, uuid, op_uuid, data, metas, compress=False, operation='StemInputOperation'):
     g = f.require_group('Data/Image').create_group(uuid)
     kw = {'chunks': data.shape[:2] + (1,), 'compression': 'gzip'} if compress else {}
     ds(g, 'Data', data, **kw)
@@ -154,7 +162,7 @@ def write_velox_image(f, uuid, op_uuid, data, metas, compress=False):
         md[: len(b), i] = np.frombuffer(b, dtype='u1')
     ds(g, 'Metadata', md)
     op = json.dumps({'dataPath': f'/Data/Image/{uuid}', 'detector': metas[0]['BinaryResult']['Detector']}).encode()
-    ds(f.require_group('Operations/StemInputOperation'), op_uuid, np.array([op]))
+    ds(f.require_group(f'Operations/{operation}'), op_uuid, np.array([op]))
 
 
 def write_velox_2frames(path):
@@ -173,6 +181,16 @@ def write_velox_2datasets(path):
         write_velox_image(f, UUID_A, UUID_OP_A, a, [velox_metadata('HAADF', 3, '1.25e-09', '1.25e-09', '0', '0', 4, 3, 0, '640000')])
         b = (np.arange(10, dtype='f4').reshape(5, 2, 1) / 8 - 0.5).astype('f4')
         write_velox_image(f, UUID_B, UUID_OP_B, b, [velox_metadata('DF4', 1, '7.5e-11', '8e-11', '1e-9', '2e-9', 2, 5, 0, '5100000')], compress=True)
+
+
+def write_velox_dpc(path):
+    with h5py.File(path, 'w') as f:
+        ds(f, 'Version', np.array([json.dumps({'format': 'Velox', 'version': '2'}).encode()]))
+        dpc = np.zeros((3, 4, 1), dtype=[('realFloat', '<f4'), ('imagFloat', '<f4')])
+        dpc['realFloat'][..., 0] = np.arange(12, dtype='f4').reshape(3, 4) - 5.5
+        dpc['imagFloat'][..., 0] = (np.arange(12, dtype='f4').reshape(3, 4) % 5) * 0.75
+        meta = velox_metadata('DF4-A', 2, '5e-10', '5e-10', '0', '0', 4, 3, 0, '1280000')
+        write_velox_image(f, UUID_A, UUID_OP_A, dpc, [meta], operation='DpcOperation')
 
 
 def write_plain(path):
@@ -255,6 +273,11 @@ def reference_velox(path):
         data = np.asarray(d['data'])
         if data.ndim == 2:
             data = data[np.newaxis]
+        complex_parts = raw.dtype.names
+        dtype = str(raw.dtype)
+        if complex_parts:  # Velox FFT / DPC: a {real, imag} compound
+            raw = raw[complex_parts[0]] + 1j * raw[complex_parts[1]]
+            dtype = 'complex64'
         assert np.array_equal(np.moveaxis(raw, 2, 0), data), f'{key}: rsciio differs from h5py rolled to [frames, y, x]'
         axes = []
         if raw.shape[2] > 1:
@@ -279,11 +302,19 @@ def reference_velox(path):
             fn = mapping[key][1]
             return fn(node) if fn else node
 
+        extra = {}
+        if complex_parts:
+            c = data.astype('complex128').ravel()
+            extra['native'] = np.stack([c.real, c.imag], axis=1).ravel().tolist()
+            values = np.abs(c).tolist()
+        else:
+            values = data.astype('f8').ravel().tolist()
         out.append({
             'path': f'/Data/Image/{key}/Data',
             'shape': list(data.shape),
-            'dtype': str(raw.dtype),
-            'values': data.astype('f8').ravel().tolist(),
+            'dtype': dtype,
+            'values': values,
+            **extra,
             'axes': axes,
             'metadata': {
                 'detector': d['metadata']['General']['title'],
@@ -310,6 +341,7 @@ def main():
         'berkeley-bigendian.emd': (write_berkeley_bigendian, reference_berkeley),
         'velox-2frames.emd': (write_velox_2frames, reference_velox),
         'velox-2datasets.emd': (write_velox_2datasets, reference_velox),
+        'velox-dpc.emd': (write_velox_dpc, reference_velox),
         'plain.h5': (write_plain, None),
     }
     for name, (write, reference) in writers.items():

@@ -86,6 +86,12 @@ function typeDescription(info: H5DatasetInfo): string {
   return `${names[info.type] ?? `class ${info.type}`} of ${info.size} bytes`;
 }
 
+/** A {real, imag} compound's parts: the member named real… first (Velox: realFloat, realFloatHalfEven…), else in order. */
+function complexParts(info: H5DatasetInfo): [{ offset: number; size: number }, { offset: number; size: number }] {
+  const [a, b] = info.members!;
+  return /^imag/i.test(a.name) && /^real/i.test(b.name) ? [b, a] : [a, b];
+}
+
 /** The dataset's elements in their own type (complex: interleaved float pairs), little-endian. */
 function decodeNative(file: H5File, info: H5DatasetInfo, et: ElementType): NativeArray {
   const raw = file.read(info);
@@ -95,7 +101,7 @@ function decodeNative(file: H5File, info: H5DatasetInfo, et: ElementType): Nativ
     if (!out) throw new H5Problem(`unsupported element type ${typeDescription(info)}`, info.path);
     return out as NativeArray;
   }
-  const [re, im] = info.members!;
+  const [re, im] = complexParts(info);
   const n = info.elements;
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = re.size === 4 ? new Float32Array(2 * n) : new Float64Array(2 * n);

@@ -33,6 +33,8 @@ interface ExpectedDataset {
   shape: number[];
   dtype: string;
   values: number[];
+  /** Complex data: interleaved re, im (values are the magnitudes). */
+  native?: number[];
   axes: ExpectedAxis[];
   metadata?: Record<string, unknown>;
 }
@@ -58,10 +60,10 @@ function oneLineFormatError(e: unknown, source: string): boolean {
   return e instanceof FormatError && !e.message.includes('\n') && e.message.startsWith(`${source}: `);
 }
 
-const NATIVE: Record<string, string> = { uint16: 'Uint16Array', float32: 'Float32Array', float64: 'Float64Array' };
+const NATIVE: Record<string, string> = { uint16: 'Uint16Array', float32: 'Float32Array', float64: 'Float64Array', complex64: 'Float32Array' };
 
 describe('EMD fixtures read as rosettasciio reads them', () => {
-  for (const file of ['berkeley-image', 'berkeley-stack', 'berkeley-bigendian', 'velox-2frames', 'velox-2datasets']) {
+  for (const file of ['berkeley-image', 'berkeley-stack', 'berkeley-bigendian', 'velox-2frames', 'velox-2datasets', 'velox-dpc']) {
     const expected = JSON.parse(readFileSync(join(FIXTURES, `${file}.json`), 'utf8')) as Expected;
     for (const d of expected.datasets) {
       it(`${file}.emd ${d.path}: shape, dtype, values, axes`, async () => {
@@ -72,7 +74,7 @@ describe('EMD fixtures read as rosettasciio reads them', () => {
         expect(a.values.shape).toEqual(d.shape);
         expect(a.dtype).toBe(d.dtype);
         expect(a.native?.constructor.name).toBe(NATIVE[d.dtype]);
-        expect(Array.from(a.native as ArrayLike<number>)).toEqual(d.values);
+        expect(Array.from(a.native as ArrayLike<number>)).toEqual(d.native ?? d.values);
         expect(Array.from(a.values.data)).toEqual(Array.from(Float32Array.from(d.values)));
         expectAxes(a.axes, d.axes);
         if (d.metadata) {
@@ -220,7 +222,7 @@ describe('EMD through the registry and on bad files', () => {
 });
 
 describe('EMD parser under corruption', () => {
-  const seeds = ['berkeley-image.emd', 'berkeley-stack.emd', 'velox-2frames.emd', 'velox-2datasets.emd'].map(bytesOf);
+  const seeds = ['berkeley-image.emd', 'berkeley-stack.emd', 'velox-2frames.emd', 'velox-2datasets.emd', 'velox-dpc.emd'].map(bytesOf);
 
   it('fuzz smoke: 1200 mutants of the fixtures read or throw a one-line FormatError, nothing else', async () => {
     const started = Date.now();
