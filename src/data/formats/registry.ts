@@ -14,9 +14,10 @@ import { dmReader } from './dm-reader.js';
 import { tiffReader } from './tiff.js';
 import { mrcReader } from './mrc.js';
 import { serReader } from './ser.js';
+import { emdReader } from './emd.js';
 
 // One line per reader; a file's first bytes choose among them, its extension only when none sniffs it.
-export const readers: readonly Reader[] = [npyReader, pngReader, dmReader, tiffReader, mrcReader, serReader];
+export const readers: readonly Reader[] = [npyReader, pngReader, dmReader, tiffReader, mrcReader, serReader, emdReader];
 
 const HEAD_BYTES = 512;
 
