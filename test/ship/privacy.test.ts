@@ -57,7 +57,7 @@ function resetWatched(): void {
 }
 
 const EXPLAIN = () => ['explain', '--model', dir('data/model.onnx'), '--input', dir('data/x.npy'), '--method', 'saliency', '--out', dir('out/saliency')];
-const AUDIT = () => ['audit', '--model', dir('data/model.onnx'), '--input', dir('data/x.npy'), '--labels', dir('data/y.npy'), '--skip', 'leakage,ood', '--out', dir('out/audit')];
+const AUDIT = () => ['audit', '--model', dir('data/model.onnx'), '--input', dir('data/x.npy'), '--labels', dir('data/y.npy'), '--skip', 'leakage,ood', '--quiet', '--out', dir('out/audit')];
 const ANSI = /\u001b\[/;
 
 beforeAll(async () => {
