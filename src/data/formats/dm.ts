@@ -21,41 +21,9 @@
  * naming the tag path and byte offset.
  */
 import { FormatError, checkClaimedSize } from './reader.js';
+import { SIMPLE_TYPES, type DmArrayRef, type DmFile, type DmGroup, type DmTag, type DmValue, type TypeDef } from './dm-types.js';
 
-/** A numeric array left in the file: where it is and what it holds. */
-export interface DmArrayRef {
-  readonly kind: 'array-ref';
-  /** 'int16', 'float32', … for simple elements; 'struct(float32,float32)', 'string', 'array' otherwise. */
-  readonly element: string;
-  readonly length: number;
-  /** Bytes per element. */
-  readonly elementSize: number;
-  /** Absolute byte offset of the first element. */
-  readonly offset: number;
-}
-
-export type DmValue = number | boolean | string | DmArrayRef | readonly DmValue[];
-
-export interface DmGroup {
-  readonly kind: 'group';
-  readonly tags: readonly DmTag[];
-}
-
-export interface DmTag {
-  /** The tag's name; '' for the unnamed tags DM uses as list entries (ImageList, Dimensions…). */
-  readonly name: string;
-  /** Slash-separated path from the root; unnamed tags appear as their index in the group. */
-  readonly path: string;
-  /** Byte offset of the tag's header. */
-  readonly offset: number;
-  readonly value: DmGroup | DmValue;
-}
-
-export interface DmFile {
-  readonly version: 3 | 4;
-  readonly littleEndian: boolean;
-  readonly root: DmGroup;
-}
+export { SIMPLE_TYPES, type DmArrayRef, type DmFile, type DmGroup, type DmTag, type DmValue } from './dm-types.js';
 
 /** Arrays up to this many elements are read into the tree; longer ones are summarised. */
 export const SUMMARY_LIMIT = 64;
@@ -65,31 +33,6 @@ const MAX_GROUP_DEPTH = 64;
 /** Real files hold thousands of tags; a million tiny ones would only inflate memory (~100× their bytes). */
 const MAX_TAGS = 1_000_000;
 const MAX_TYPE_DEPTH = 8;
-
-interface SimpleType {
-  readonly name: string;
-  readonly size: number;
-}
-
-export const SIMPLE_TYPES: Readonly<Record<number, SimpleType>> = {
-  2: { name: 'int16', size: 2 },
-  3: { name: 'int32', size: 4 },
-  4: { name: 'uint16', size: 2 },
-  5: { name: 'uint32', size: 4 },
-  6: { name: 'float32', size: 4 },
-  7: { name: 'float64', size: 8 },
-  8: { name: 'bool', size: 1 },
-  9: { name: 'int8', size: 1 },
-  10: { name: 'uint8', size: 1 },
-  11: { name: 'int64', size: 8 },
-  12: { name: 'uint64', size: 8 },
-};
-
-type TypeDef =
-  | { readonly t: 'simple'; readonly code: number; readonly size: number; readonly name: string }
-  | { readonly t: 'string'; readonly size: number; readonly name: string }
-  | { readonly t: 'struct'; readonly fields: readonly TypeDef[]; readonly size: number; readonly name: string }
-  | { readonly t: 'array'; readonly element: TypeDef; readonly length: number; readonly size: number; readonly name: string };
 
 class Parser {
   private readonly view: DataView;
