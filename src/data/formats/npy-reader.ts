@@ -1,7 +1,7 @@
 /** NumPy .npy as a Reader: axes are unnamed beyond position (NumPy records no calibration). */
 import { tensor } from '../../tensor/tensor.js';
 import { parseNpy } from './npy.js';
-import type { Reader } from './reader.js';
+import { FormatError, type Reader } from './reader.js';
 
 const DTYPE_NAMES: Readonly<Record<string, string>> = {
   '<f4': 'float32',
@@ -26,7 +26,13 @@ export const npyReader: Reader = {
   extensions: ['.npy'],
   sniff: (head) => head.length >= 6 && head[0] === 0x93 && String.fromCharCode(...head.subarray(1, 6)) === 'NUMPY',
   read(bytes, source) {
-    const a = parseNpy(bytes, source);
+    let a: ReturnType<typeof parseNpy>;
+    try {
+      a = parseNpy(bytes, source);
+    } catch (e) {
+      // parseNpy's messages already name the file; keep them, as the one error type readers throw.
+      throw new FormatError(source, (e as Error).message.replace(`${source}: `, '').split('\n')[0]);
+    }
     const names = axisNames(a.shape.length);
     return {
       values: tensor(a.shape, a.data),
