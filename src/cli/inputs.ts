@@ -4,8 +4,10 @@
  * there), through one function, so every command takes every format.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { firstNonFinite, reshape, shapeToString, tensor } from '../tensor/tensor.js';
-import { readArrayFile } from '../data/formats/registry.js';
+import { concatRows, firstNonFinite, reshape, shapeToString, tensor } from '../tensor/tensor.js';
+import { extname } from 'node:path';
+import { expandPaths } from '../io/paths.js';
+import { readArrayFile, readers } from '../data/formats/registry.js';
 import type { ImageArray } from '../data/formats/reader.js';
 import { describeNormalisation, isIntegerDtype, normalise, NORMALISATION_HELP, type Normalisation } from '../data/normalise.js';
 import { UsageError } from './errors.js';
@@ -40,7 +42,26 @@ function range(x: Tensor): [number, number] {
  * explicit `--normalise` (un-normalised counts change predictions without any error); the chosen
  * normalisation is applied per image before the usual checks (empty, non-finite, shape).
  */
-export async function readImages(path: string, modelShape: readonly number[], normalisation?: Normalisation): Promise<{ batch: Tensor; single: boolean; dtype: string }> {
+export async function readImages(path: string, modelShape: readonly number[], normalisation?: Normalisation): Promise<{ batch: Tensor; single: boolean; dtype: string; files: string[] }> {
+  const files = await imageFiles(path);
+  if (files.length === 1 && files[0] === path) return { ...(await readImageFile(path, modelShape, normalisation)), files };
+  // A folder or pattern: every file's images, in file-name order, as one batch (labels follow that order).
+  const parts = [];
+  for (const f of files) parts.push(await readImageFile(f, modelShape, normalisation));
+  const dtypes = [...new Set(parts.map((p) => p.dtype))];
+  return { batch: concatRows(parts.map((p) => p.batch)), single: false, dtype: dtypes.join('+'), files };
+}
+
+/** The image files a path names: itself, a folder's readable files, or a pattern's matches. */
+async function imageFiles(path: string): Promise<string[]> {
+  const files = await expandPaths(path);
+  if (files.length === 1 && files[0] === path) return files;
+  const readable = files.filter((f) => readers.some((r) => r.extensions.includes(extname(f).toLowerCase())));
+  if (readable.length === 0) throw new UsageError(`${path} names no file trustscope reads (${readers.map((r) => r.extensions.join('/')).join(', ')})`);
+  return readable;
+}
+
+async function readImageFile(path: string, modelShape: readonly number[], normalisation?: Normalisation): Promise<{ batch: Tensor; single: boolean; dtype: string }> {
   const array = await readArray(path);
   let x = array.values;
   const [c, h, w] = modelShape;

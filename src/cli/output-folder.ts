@@ -16,6 +16,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, readdir, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ensureDirectory, fsErrorReason, writeFileAtomic } from '../io/atomic-write.js';
+import { expandPaths } from '../io/paths.js';
 import { UsageError } from './errors.js';
 
 export const MANIFEST = 'run.json';
@@ -179,7 +180,8 @@ export async function prepareOutputFolder(path: string, command: string, options
         seconds: (Date.now() - started.getTime()) / 1000,
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
-        inputs: await Promise.all([...inputs].map(async (p) => ({ path: p, ...(await sha256(p)) }))),
+        // A folder or pattern given as input is recorded file by file, each with its hash.
+        inputs: await Promise.all((await Promise.all([...inputs].map(expandPaths))).flat().map(async (p) => ({ path: p, ...(await sha256(p)) }))),
         outputs: [...outputs].sort(),
         ...extras,
       };

@@ -63,3 +63,34 @@ describe('images from any supported file', () => {
     await expect(readImages(join(dir, 'big.npy'), [1, 4, 4])).rejects.toThrow(/big\.npy has shape \[64, 64\] but the model takes .*64×64 images are not resized/);
   });
 });
+
+describe('a folder or a pattern of image files', () => {
+  it('reads every readable file in name order as one batch; a pattern matches in its folder', async () => {
+    const { readImages } = await import('../../src/cli/inputs.js');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { encode } = await import('fast-png');
+    const folder = join(dir, 'tiles');
+    mkdirSync(folder);
+    // b.png (value 1) before c.png (value 0.5) after a.png (value 0): name order, not creation order
+    for (const [name, v] of [['b.png', 255], ['c.png', 51], ['a.png', 0]] as const) writeFileSync(join(folder, name), encode({ width: 4, height: 4, data: new Uint8Array(16).fill(v), channels: 1, depth: 8 }));
+    writeFileSync(join(folder, 'notes.txt'), 'not an image');
+    const all = await readImages(folder, [1, 4, 4]);
+    expect(all.batch.shape).toEqual([3, 1, 4, 4]);
+    expect([all.batch.data[0], all.batch.data[16], all.batch.data[32]]).toEqual([0, 1, Math.fround(51 / 255)]);
+    expect(all.files.map((f) => f.slice(-5))).toEqual(['a.png', 'b.png', 'c.png']);
+    const some = await readImages(join(folder, '?.png'), [1, 4, 4]);
+    expect(some.batch.shape).toEqual([3, 1, 4, 4]);
+    const two = await readImages(join(folder, 'b*'), [1, 4, 4]);
+    expect(two.batch.shape).toEqual([1, 1, 4, 4]);
+    await expect(readImages(join(folder, '*.tif'), [1, 4, 4])).rejects.toThrow(/\*\.tif names no file trustscope reads/);
+  });
+
+  it('run.json records a folder input file by file, each hashed', async () => {
+    const { prepareOutputFolder } = await import('../../src/cli/output-folder.js');
+    const f = await prepareOutputFolder(join(dir, 'out-folder'), 'explain');
+    f.input(join(dir, 'tiles'));
+    const m = await f.finish();
+    expect(m.inputs.map((i) => i.path.slice(-11))).toEqual(['tiles/a.png', 'tiles/b.png', 'tiles/c.png', 's/notes.txt']);
+    expect(m.inputs.every((i) => /^[0-9a-f]{64}$/.test(i.sha256))).toBe(true);
+  });
+});
