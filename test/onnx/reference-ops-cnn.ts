@@ -8,31 +8,7 @@
 import type { Node } from '../../src/onnx/graph.js';
 import { floatAttr, intAttr, intsAttr } from '../../src/onnx/graph.js';
 import type { RefTensor } from './reference-interpreter.js';
-
-function size(shape: readonly number[]): number {
-  return shape.reduce((p, d) => p * d, 1);
-}
-
-function axisOf(axis: number, rank: number): number {
-  const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw new Error(`reference: axis ${axis} out of range for rank ${rank}`);
-  return a;
-}
-
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = i % shape[d];
-    i = Math.floor(i / shape[d]);
-  }
-  return idx;
-}
-
-function ravel(idx: readonly number[], shape: readonly number[]): number {
-  let flat = 0;
-  for (let d = 0; d < shape.length; d++) flat = flat * shape[d] + idx[d];
-  return flat;
-}
+import { axisOf, ravel, size, unravel } from './reference-index.js';
 
 /** The numpy broadcast of several shapes. */
 function broadcastShape(shapes: readonly (readonly number[])[]): number[] {

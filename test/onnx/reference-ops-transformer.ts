@@ -7,37 +7,12 @@
 import type { Node } from '../../src/onnx/graph.js';
 import { floatAttr, intAttr, intsAttr } from '../../src/onnx/graph.js';
 import type { RefTensor } from './reference-interpreter.js';
-
-function size(shape: readonly number[]): number {
-  return shape.reduce((p, d) => p * d, 1);
-}
+import { axisOf, ravel, size, unravel } from './reference-index.js';
 
 function strides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length).fill(1);
   for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1] * shape[i + 1];
   return s;
-}
-
-function axisOf(axis: number, rank: number): number {
-  const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw new Error(`reference: axis ${axis} out of range for rank ${rank}`);
-  return a;
-}
-
-/** Multi-index of a flat index. */
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = i % shape[d];
-    i = Math.floor(i / shape[d]);
-  }
-  return idx;
-}
-
-function ravel(idx: readonly number[], shape: readonly number[]): number {
-  let flat = 0;
-  for (let d = 0; d < shape.length; d++) flat = flat * shape[d] + idx[d];
-  return flat;
 }
 
 /**

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { formatError } from '../../helpers/format-error.js';
 import { mrcReader, parseMrc } from '../../../src/data/formats/mrc.js';
 import { FormatError, type ImageArray } from '../../../src/data/formats/reader.js';
 import { readArrayFile } from '../../../src/data/formats/registry.js';
@@ -40,17 +41,6 @@ const fixtures = readdirSync(FIXTURES)
 const bytesOf = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
 const read = (name: string) => parseMrc(bytesOf(name), name);
 const num = (v: number | string) => (typeof v === 'number' ? v : Number(v));
-
-function formatError(f: () => unknown): FormatError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FormatError);
-    expect((e as Error).message).not.toMatch(/\n/);
-    return e as FormatError;
-  }
-  throw new Error('expected a FormatError');
-}
 
 function axis(a: ImageArray, name: string) {
   return a.axes.find((x) => x.name === name);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { formatError } from '../../helpers/format-error.js';
 import { FormatError, type ImageArray } from '../../../src/data/formats/reader.js';
 import { readArrayFile } from '../../../src/data/formats/registry.js';
 import { parseEmi, parseSer, serReader, type EmiInfo } from '../../../src/data/formats/ser.js';
@@ -38,17 +39,6 @@ const fixtures = readdirSync(FIXTURES)
 const bytesOf = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
 const readFixture = (name: string) => serReader.read(bytesOf(name), join(FIXTURES, name)) as Promise<ImageArray>;
 const num = (v: number | string) => (typeof v === 'number' ? v : Number(v));
-
-function formatError(f: () => unknown): FormatError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FormatError);
-    expect((e as Error).message).not.toMatch(/\n/);
-    return e as FormatError;
-  }
-  throw new Error('expected a FormatError');
-}
 
 /** rsciio's axis name → trustscope's (unnamed series axis 'n', the energy axis 'e'). */
 function expectedName(a: RefAxis, imageElements: boolean, isElementAxis: boolean): string {
