@@ -17,6 +17,7 @@ import type { Explainer, ExplainOptions } from './explainer.js';
 import { declareOptions, resolveTarget, weightedOutput } from './explainer.js';
 import { expandBaseline, type Baseline } from './common/baselines.js';
 import { cotangentRows } from './common/target.js';
+import { completenessFromDelta } from './common/completeness.js';
 import { modelWithRules } from './modified-backward.js';
 
 export interface DeepLiftOptions extends ExplainOptions {
@@ -36,6 +37,7 @@ export const deepLift: Explainer<DeepLiftOptions> = {
   needs: { backwardRules: true },
   usesTarget: true,
   usesSeed: false,
+  completeness: true,
   async attribute(model, inputs, options = {}) {
     const paired = modelWithRules(model, 'deeplift', 'deeplift');
     const base = expandBaseline(options.baseline, inputs, 'deeplift');
@@ -52,6 +54,7 @@ export const deepLift: Explainer<DeepLiftOptions> = {
     const scores = weightedOutput(output, cotangent, (r) => Math.floor(r / 2));
     const values = new Float32Array(n * d);
     const delta = new Array<number>(n);
+    const sums = new Array<number>(n);
     for (let i = 0; i < n; i++) {
       let sum = 0;
       for (let j = 0; j < d; j++) {
@@ -59,8 +62,9 @@ export const deepLift: Explainer<DeepLiftOptions> = {
         values[i * d + j] = v;
         sum += v;
       }
+      sums[i] = sum;
       delta[i] = sum - (scores[2 * i] - scores[2 * i + 1]);
     }
-    return { method: 'deeplift', values: tensor(inputs.shape, values), targets: classes, extras: { convergenceDelta: delta } };
+    return { method: 'deeplift', values: tensor(inputs.shape, values), targets: classes, extras: { convergenceDelta: delta, completeness: completenessFromDelta(sums, delta) } };
   },
 };

@@ -63,6 +63,12 @@ export interface Explainer<O extends ExplainOptions = ExplainOptions> {
   readonly usesTarget: boolean;
   /** True when the result depends on options.seed (random draws). */
   readonly usesSeed: boolean;
+  /**
+   * True for methods whose attributions should sum to f(x) − f(baseline) of the explained output
+   * (options.baseline): they report extras.completeness (common/completeness.ts), the CLI warns when
+   * it fails and `evaluate`'s completeness metric checks it independently.
+   */
+  readonly completeness?: boolean;
   attribute(model: Model, inputs: Tensor, options?: O): Promise<Attribution>;
 }
 

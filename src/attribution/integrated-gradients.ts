@@ -19,6 +19,7 @@ import { declareOptions, resolveTarget, weightedOutput } from './explainer.js';
 import { expandBaseline, type Baseline } from './common/baselines.js';
 import { inputsPerBatch } from './common/batching.js';
 import { cotangentRows } from './common/target.js';
+import { completenessFromDelta } from './common/completeness.js';
 
 export const INTEGRATION_RULES = ['gausslegendre', 'riemann_left', 'riemann_right', 'riemann_middle', 'riemann_trapezoid'] as const;
 export type IntegrationRule = (typeof INTEGRATION_RULES)[number];
@@ -99,6 +100,7 @@ export const integratedGradients: Explainer<IntegratedGradientsOptions> = {
   needs: {},
   usesTarget: true,
   usesSeed: false,
+  completeness: true,
   async attribute(model, inputs, options = {}) {
     const steps = options.steps ?? 50;
     const rule = options.rule ?? 'gausslegendre';
@@ -109,6 +111,7 @@ export const integratedGradients: Explainer<IntegratedGradientsOptions> = {
     const d = sizeOf(inputs.shape.slice(1));
     const values = new Float32Array(n * d);
     const delta = new Array<number>(n);
+    const sums = new Array<number>(n);
     // Rows per image: one per step, plus the end points x and b for the convergence delta.
     const rowsPerImage = steps + 2;
     const group = inputsPerBatch(rowsPerImage, d);
@@ -144,6 +147,7 @@ export const integratedGradients: Explainer<IntegratedGradientsOptions> = {
           values[i * d + j] = (inputs.data[i * d + j] - base[i * d + j]) * total[r * d + j];
           sum += values[i * d + j];
         }
+        sums[i] = sum;
         delta[i] = sum - (scores[steps * g + r] - scores[(steps + 1) * g + r]);
       }
     }
@@ -151,7 +155,7 @@ export const integratedGradients: Explainer<IntegratedGradientsOptions> = {
       method: 'integrated-gradients',
       values: tensor(inputs.shape, values),
       targets: classes,
-      extras: { convergenceDelta: delta, steps, rule },
+      extras: { convergenceDelta: delta, completeness: completenessFromDelta(sums, delta), steps, rule },
     };
   },
 };

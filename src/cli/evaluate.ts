@@ -93,7 +93,8 @@ export function registerEvaluate(program: Command): void {
       const methodValues = methodOptions(command, explainer, opts.model);
       let names: MetricName[];
       try {
-        names = opts.metrics === undefined ? BY_DEFAULT.filter((n) => !getMetric(n).needs.includes('mask') || opts.roi !== undefined) : parseMetrics(opts.metrics);
+        // The default set leaves out what this request cannot run: metrics needing --roi without it, and metrics for other methods.
+        names = opts.metrics === undefined ? BY_DEFAULT.filter((n) => (!getMetric(n).needs.includes('mask') || opts.roi !== undefined) && (getMetric(n).supports?.(explainer) ?? true)) : parseMetrics(opts.metrics);
       } catch (e) {
         throw new UsageError(`--metrics: ${(e as Error).message}`);
       }

@@ -8,6 +8,7 @@
  * appears in `--help` and works by itself, and a flag the chosen method does not take is a one-line
  * error.
  */
+import { completenessWarning, type CompletenessCheck } from '../attribution/common/completeness.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { concatRows, reshape, shapeToString } from '../tensor/tensor.js';
@@ -103,6 +104,9 @@ export function registerExplain(program: Command): void {
             const targets = result.targets ? ` (target class ${[...new Set(result.targets)].join(', ')})` : '';
             const delta = result.extras?.convergenceDelta as number[] | undefined;
             const deltaText = delta && delta.length > 0 ? `, max |convergence delta| ${Math.max(...delta.map(Math.abs)).toExponential(2)}` : '';
+            const incomplete = result.extras?.completeness ? completenessWarning(explainer.name, result.extras.completeness as CompletenessCheck) : undefined;
+            // A warning, not an error: the map is written, and the user decides (stderr, so --quiet does not hide it).
+            if (incomplete) console.error(`trustscope: warning: ${incomplete}`);
             console.log(`${explainer.name}: ${batch.shape[0]} image(s)${targets}${deltaText} in ${((performance.now() - started) / 1000).toFixed(2)} s → ${join(opts.out, ATTRIBUTIONS)} ${shapeToString(values.shape)}${pictures.length ? ` and ${pictures.length} overlay(s) in ${join(opts.out, OVERLAYS)}` : ''}`);
           } finally {
             await model.dispose();

@@ -12,6 +12,7 @@ import { complexityMetric } from './metrics/complexity-metric.js';
 import { roadMetric } from './metrics/road-metric.js';
 import { infidelityMetric } from './metrics/infidelity-metric.js';
 import { sufficiencyMetric } from './metrics/sufficiency-metric.js';
+import { completenessMetric } from './metrics/completeness-metric.js';
 
 const registered = [
   randomisationMetric,
@@ -22,6 +23,7 @@ const registered = [
   roadMetric,
   infidelityMetric,
   sufficiencyMetric,
+  completenessMetric,
 ] as const;
 
 /** Every registered metric, with its name, options and result types. */

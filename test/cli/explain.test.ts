@@ -273,7 +273,8 @@ describe('trustscope explain: input-x-gradient, integrated-gradients and the noi
   it('integrated-gradients honours --steps, --rule, --baseline and reports the convergence delta', async () => {
     const out = path('ig');
     const r = await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'integrated-gradients', '--steps', '20', '--rule', 'riemann_middle', '--baseline', '0.25', '--target', '1', '--batch-size', '7', '--out', out);
-    expect(r.stderr).toEqual([]);
+    // 20 midpoint steps on a ReLU net miss f(x) − f(b) on one image by 8%: the one line on stderr says so.
+    expect(r.stderr).toEqual([expect.stringMatching(/^trustscope: warning: integrated-gradients is incomplete on 1 of 3 image\(s\)/)]);
     expect(r.code).toBe(0);
     const a = await integratedGradients.attribute(lib(), batch, { steps: 20, rule: 'riemann_middle', baseline: 0.25, target: 1 });
     expect(maxDiff((await readNpy(maps(out))).data, a.values.data)).toBeLessThan(1e-6);
