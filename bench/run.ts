@@ -21,7 +21,7 @@
  */
 const USAGE = `usage: npm run bench [-- options]   (or: node dist/bench/run.js [options])
   --quick                 3 timed runs instead of 5
-  --only <list>           tiny | vgg | family-method, comma-separated (e.g. tiny-saliency,vgg-integrated-gradients);
+  --only <list>           tiny | vgg | resnet | family-method, comma-separated (e.g. tiny-saliency,vgg-integrated-gradients);
                           methods: saliency occlusion integrated-gradients smoothgrad grad-cam kernel-shap rise
                           or deletion (deletion/insertion curves on the VGG-style net, bench/deletion.ts)
                           or randomisation (cascading randomisation on the tiny CNN, bench/randomisation.ts)

@@ -13,12 +13,13 @@ import { saliency } from '../src/attribution/saliency.js';
 import type { OnnxModel } from '../src/models/model.js';
 import { tinyCnn } from '../src/models/zoo/tiny-cnn.js';
 import { vggStyle } from '../src/models/zoo/vgg-style.js';
+import { resNet } from '../src/models/zoo/resnet.js';
 import type { Graph } from '../src/onnx/graph.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import type { BenchMethod, TorchRun } from './torch-reference.js';
 
 export interface Workload {
-  family: 'tiny' | 'vgg';
+  family: 'tiny' | 'vgg' | 'resnet';
   method: BenchMethod;
   label: string;
   graph: Graph;
@@ -42,6 +43,7 @@ type Family = Pick<Workload, 'family' | 'graph' | 'channels' | 'size' | 'classes
 
 /** Method settings per family, sized so each PyTorch run stays within a few seconds on 2 cores. */
 function methods(f: Family, vggBatch: number): Workload[] {
+  if (f.family === 'resnet') return resNetMethods(f);
   const tiny = f.family === 'tiny';
   const name = tiny ? 'tiny CNN' : 'VGG-style';
   const occ = tiny ? { images: 16, window: 4, stride: 1, chunk: 256 } : { images: 2, window: 32, stride: 32, chunk: 64 };
@@ -120,11 +122,42 @@ function methods(f: Family, vggBatch: number): Workload[] {
   ];
 }
 
+/**
+ * ResNet-18 at 224² (issue 13's "real model" row): the gradient methods and occlusion, sized like the
+ * VGG rows. Seeds differ from the other families' so each family has its own images.
+ */
+function resNetMethods(f: Family): Workload[] {
+  const base = { ...f, comparable: true, torch: {} };
+  const name = 'ResNet-18';
+  return [
+    { ...base, method: 'saliency', label: `${name} saliency, 16 img`, batch: 16, chunk: 16, seed: 21, ours: (m, x, t) => saliency.attribute(m, x, { target: t }) },
+    { ...base, method: 'grad-cam', label: `${name} Grad-CAM layer4.1, 16 img`, batch: 16, chunk: 16, seed: 22, torch: { layer: 'layer4.1_out' }, ours: (m, x, t) => gradCam.attribute(m, x, { target: t, layer: 'layer4.1_out' }) },
+    { ...base, method: 'integrated-gradients', label: `${name} IG 50 steps, 1 img`, batch: 1, chunk: 25, seed: 23, torch: { steps: 50 }, ours: (m, x, t) => integratedGradients.attribute(m, x, { target: t, steps: 50 }) },
+    {
+      ...base,
+      method: 'occlusion',
+      label: `${name} occlusion w32 s16, 1 img`,
+      batch: 1,
+      chunk: 64,
+      seed: 24,
+      torch: { window: 32, stride: 16, baseline: 0 },
+      ours: (m, x, t) => occlusion.attribute(m, x, { target: t, window: 32, stride: 16, baseline: 0 }),
+    },
+  ];
+}
+
 export function workloads(vggBatch: number): Workload[] {
   return [
     ...methods({ family: 'tiny', graph: tinyCnn(), channels: 1, size: 32, classes: 2 }, vggBatch),
     ...methods({ family: 'vgg', graph: vggStyle(), channels: 3, size: 224, classes: 10 }, vggBatch),
+    ...methods({ family: 'resnet', graph: resNet(), channels: 3, size: 224, classes: 1000 }, vggBatch),
   ];
 }
 
-export const WORKLOAD_CHOICES = ['tiny', 'vgg', ...['tiny', 'vgg'].flatMap((f) => ['saliency', 'occlusion', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'kernel-shap', 'rise'].map((m) => `${f}-${m}`))];
+export const WORKLOAD_CHOICES = [
+  'tiny',
+  'vgg',
+  'resnet',
+  ...['tiny', 'vgg'].flatMap((f) => ['saliency', 'occlusion', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'kernel-shap', 'rise'].map((m) => `${f}-${m}`)),
+  ...['saliency', 'grad-cam', 'integrated-gradients', 'occlusion'].map((m) => `resnet-${m}`),
+];
