@@ -138,27 +138,23 @@ function convertFunctional(c: LayersConverter, config: Record<string, unknown>, 
   const layers = config.layers as KerasLayer[];
   const values = new Map<string, TfValue>();
   const key = (layer: string, call: number, tensor: number) => `${layer}\u0000${call}\u0000${tensor}`;
-  const pending = new Set(layers);
+  // One entry per call of a layer (a shared layer is called more than once, maybe on its own output).
+  const pending: { layer: KerasLayer; call: number; inputs: Connection[] }[] = [];
+  for (const layer of layers) {
+    const name = layerName(layer);
+    const where = `${source}: layer '${name}' (${layer.class_name})`;
+    if (layer.class_name === 'InputLayer') values.set(key(name, 0, 0), c.input(name, declaredInput(layer.config), where));
+    else connections(layer.inbound_nodes, where).forEach((inputs, call) => pending.push({ layer, call, inputs }));
+  }
   // Layers are stored in a valid order in practice; loop until nothing is left, to be safe.
-  while (pending.size > 0) {
-    let progressed = false;
-    for (const layer of [...pending]) {
-      const name = layerName(layer);
-      const where = `${source}: layer '${name}' (${layer.class_name})`;
-      if (layer.class_name === 'InputLayer') {
-        values.set(key(name, 0, 0), c.input(name, declaredInput(layer.config), where));
-      } else {
-        const calls = connections(layer.inbound_nodes, where);
-        if (calls.some((call) => call.some(([l, n, t]) => !values.has(key(l, n, t))))) continue;
-        calls.forEach((call, i) => values.set(key(name, i, 0), c.layer(layer, call.map(([l, n, t]) => values.get(key(l, n, t))!))));
-      }
-      pending.delete(layer);
-      progressed = true;
+  while (pending.length > 0) {
+    const ready = pending.findIndex((p) => p.inputs.every(([l, n, t]) => values.has(key(l, n, t))));
+    if (ready < 0) {
+      const stuck = pending[0];
+      throw new Error(`${source}: layer '${layerName(stuck.layer)}' reads a layer output that is never produced (inbound_nodes ${JSON.stringify(stuck.layer.inbound_nodes)})`);
     }
-    if (!progressed) {
-      const stuck = [...pending][0];
-      throw new Error(`${source}: layer '${layerName(stuck)}' reads a layer output that is never produced (inbound_nodes ${JSON.stringify(stuck.inbound_nodes)})`);
-    }
+    const { layer, call, inputs } = pending.splice(ready, 1)[0];
+    values.set(key(layerName(layer), call, 0), c.layer(layer, inputs.map(([l, n, t]) => values.get(key(l, n, t))!)));
   }
   const outs = (config.output_layers as unknown[] | undefined) ?? [];
   const list = Array.isArray(outs[0]) ? (outs as unknown[][]) : [outs];
