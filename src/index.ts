@@ -20,6 +20,8 @@ export { trainClassifier, accuracy } from './models/train.js';
 export type { TrainOptions, TrainResult } from './models/train.js';
 export { withSoftmax } from './models/transforms.js';
 export { loadOnnxModel, readOnnxGraph, saveOnnxGraph } from './models/import/onnx-file.js';
+export { loadTfjsModel, readTfjsGraph } from './models/import/tfjs-model.js';
+export { loadModel, readModelGraph } from './models/import/load-model.js';
 export { tinyCnn } from './models/zoo/tiny-cnn.js';
 export { smallConvNet } from './models/zoo/small-conv-net.js';
 

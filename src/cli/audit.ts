@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
-import { loadOnnxModel, saveOnnxGraph } from '../models/import/onnx-file.js';
+import { saveOnnxGraph } from '../models/import/onnx-file.js';
+import { loadModel } from '../models/import/load-model.js';
 import { auditJson, auditModel, type ModelAudit } from '../audit/audit.js';
 import { runDemoAudit } from '../audit/demo-audit.js';
 import { AUDIT_INPUTS, type AuditInputKind, type InterventionSpec } from '../audit/check.js';
@@ -120,7 +121,7 @@ export function registerAudit(program: Command): void {
     .command('audit')
     .description('may I trust this model? leakage, calibration, shortcut (explain + intervention), explanation sanity, descriptors, OOD and conformal sets → one verdict report')
     .option('--demo', 'audit the built-in scenario: train a clean and a shortcut tiny CNN on synthetic EM tiles, then audit both')
-    .option('--model <file.onnx>', 'the classifier to audit (one image input, logits out)')
+    .option('--model <file.onnx>', 'the classifier to audit (one image input, logits out); .onnx or a TF.js model.json')
     .option('--input <X.npy>', 'images to audit, (N, C, H, W) float32, e.g. a held-out test split')
     .option('--labels <Y.npy>', 'class index per image of --input')
     .option(`${AUDIT_INPUTS.groups.flag} <G.npy>`, 'specimen id per image: enables the leakage check (grouped k-fold retraining)')
@@ -173,7 +174,7 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
       await saveOnnxGraph(folder.record('clean-model.onnx'), r.graphs.clean);
       await saveOnnxGraph(folder.record('shortcut-model.onnx'), r.graphs.shortcut);
     } else {
-      const model = await loadOnnxModel(opts.model!, { internalBatchSize: 256 });
+      const model = await loadModel(opts.model!, { internalBatchSize: 256 });
       try {
         const { data, reference } = await userData(opts, model.inputShape, model.outputSize);
         for (const file of [opts.model!, opts.input, opts.labels, opts.referenceLabels, ...(['groups', 'roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Tensor } from '../tensor/tensor.js';
-import { loadOnnxModel } from '../models/import/onnx-file.js';
+import { loadModel } from '../models/import/load-model.js';
 import { getExplainer } from '../attribution/registry.js';
 import { mergeOptionSpecs } from '../options/option-spec.js';
 import { evaluateExplanations, evaluationJson, parseMetrics } from '../evaluate/evaluate.js';
@@ -66,7 +66,7 @@ export function registerEvaluate(program: Command): void {
   const command = program
     .command('evaluate')
     .description(`is the explanation real? ${METRIC_NAMES.join(', ')} of one method; writes evaluation.json, index.html and run.json into --out`)
-    .requiredOption('--model <file.onnx>', 'ONNX image model with NCHW float input')
+    .requiredOption('--model <file.onnx>', 'ONNX image model with NCHW float input, or a TF.js model.json (converted on load; takes NCHW too)')
     .requiredOption('--input <file.npy>', 'one image (C,H,W) or a batch (N,C,H,W)')
     .requiredOption('--method <name>', `attribution method: ${methodNames()}`)
     .option('--roi <file.npy>', `region of interest, 1 inside: (H,W) for all images or (N,H,W); needed by ${NEED_MASK.join(', ')}`)
@@ -111,7 +111,7 @@ export function registerEvaluate(program: Command): void {
         opts,
         async (folder) => {
           // The model is the only batcher: --batch-size bounds its ONNX Runtime calls.
-          const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
+          const model = await loadModel(opts.model, { internalBatchSize: opts.batchSize });
           let result: EvaluationResult;
           let batch: Tensor;
           const bar = progressFor(opts);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { concatRows, reshape, shapeToString } from '../tensor/tensor.js';
 import { encodeNpy } from '../data/formats/npy.js';
-import { loadOnnxModel } from '../models/import/onnx-file.js';
+import { loadModel } from '../models/import/load-model.js';
 import { getExplainer } from '../attribution/registry.js';
 import type { Target } from '../attribution/explainer.js';
 import { explainClasses, outputSum } from '../attribution/targets.js';
@@ -47,7 +47,7 @@ export function registerExplain(program: Command): void {
   const command = program
     .command('explain')
     .description("attribute a model's outputs to its input pixels; writes the maps as float32 attributions.npy (and run.json) into --out")
-    .requiredOption('--model <file.onnx>', 'ONNX image model with NCHW float input')
+    .requiredOption('--model <file.onnx>', 'ONNX image model with NCHW float input, or a TF.js model.json (converted on load; takes NCHW too)')
     .requiredOption('--input <file.npy>', 'one image (C,H,W) or a batch (N,C,H,W)')
     .requiredOption('--method <name>', `attribution method: ${methodNames()}`)
     .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
@@ -76,7 +76,7 @@ export function registerExplain(program: Command): void {
         opts,
         async (folder) => {
           // The model is the only batcher: --batch-size bounds its ONNX Runtime calls, whatever the method builds.
-          const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
+          const model = await loadModel(opts.model, { internalBatchSize: opts.batchSize });
           try {
             folder.input(opts.model);
             const { batch, single } = await readImages(opts.input, model.inputShape, opts.normalise);

@@ -1,13 +1,13 @@
 /** Shared by the tabular commands: load an ONNX model with input [N, F] and a matching table. */
 import type { Tensor } from '../tensor/tensor.js';
 import { shapeToString } from '../tensor/tensor.js';
-import { loadOnnxModel } from '../models/import/onnx-file.js';
+import { loadModel } from '../models/import/load-model.js';
 import type { OnnxModel } from '../models/model.js';
 import { UsageError } from './errors.js';
 import { checkFinite, readValues } from './inputs.js';
 
 export async function loadTabularModel(path: string, batchSize: number): Promise<OnnxModel> {
-  const model = await loadOnnxModel(path, { internalBatchSize: batchSize });
+  const model = await loadModel(path, { internalBatchSize: batchSize });
   if (model.inputShape.length !== 1) {
     throw new UsageError(`${path} takes input [N, ${model.inputShape.join(', ')}]; tabular commands need a model with input [N, F] (for images, extract descriptors first)`);
   }
