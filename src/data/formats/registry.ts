@@ -15,9 +15,10 @@ import { tiffReader } from './tiff.js';
 import { mrcReader } from './mrc.js';
 import { serReader } from './ser.js';
 import { emdReader } from './emd.js';
+import { jpegReader } from './jpeg.js';
 
 // One line per reader; a file's first bytes choose among them, its extension only when none sniffs it.
-export const readers: readonly Reader[] = [npyReader, pngReader, dmReader, tiffReader, mrcReader, serReader, emdReader];
+export const readers: readonly Reader[] = [npyReader, pngReader, dmReader, tiffReader, mrcReader, serReader, emdReader, jpegReader];
 
 const HEAD_BYTES = 512;
 
