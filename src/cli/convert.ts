@@ -34,6 +34,7 @@ export function registerConvert(program: Command): void {
         const spatial = shape.slice(-2);
         bytes = encodeNpyArray(native, [...shape.slice(0, -3), ...spatial, c]);
       } else if (a.dtype === 'bool') bytes = encodeNpyArray(native, shape, '|b1');
+      else if (a.dtype === 'float16') bytes = encodeNpyArray(native, shape, '<f2'); // native holds the half-float bits
       else bytes = encodeNpyArray(native, shape);
       await folder.write(CONVERTED, bytes);
       await folder.write(AXES, JSON.stringify({ file: opts.input, format: a.format, dtype: a.dtype, shape, axes: a.axes, metadata: a.metadata }, null, 2) + '\n');
