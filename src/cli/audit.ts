@@ -13,7 +13,7 @@ import { UsageError, parseInteger, parseNumber } from './errors.js';
 import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import type { OutputFolder } from './output-folder.js';
-import { asMasks, readIds, readImages, readValues } from './inputs.js';
+import { addDatasetOption, asMasks, readIds, readImages, readValues } from './inputs.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 
 interface AuditCliOptions {
@@ -28,6 +28,7 @@ interface AuditCliOptions {
   force?: boolean;
   seed: number;
   normalise?: Normalisation;
+  dataset?: string;
   skip?: string;
   progress: boolean;
   /** The input files whose flags come from AUDIT_INPUTS, and the checks' declared options. */
@@ -83,7 +84,7 @@ function verdictLines(audits: readonly ModelAudit[]): string {
 async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number): Promise<{ data: Dataset; reference?: Dataset }> {
   if (!opts.input) throw new UsageError('give --input X.npy (the images to audit) with --labels Y.npy, or use --demo');
   if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input');
-  const images = (await readImages(opts.input, inputShape, opts.normalise)).batch;
+  const images = (await readImages(opts.input, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
   const n = images.shape[0];
   const labels = await readIds(opts.labels, n, 'labels', outputSize);
   const groupsFile = inputPath(opts, 'groups');
@@ -96,7 +97,7 @@ async function userData(opts: AuditCliOptions, inputShape: readonly number[], ou
   if (referenceFile) {
     if (!opts.referenceLabels) throw new UsageError(`${AUDIT_INPUTS.reference.flag} needs --reference-labels (class per reference image, for the Mahalanobis class means)`);
     // The reference is scaled like the audited images: the same model sees both.
-    const refImages = (await readImages(referenceFile, inputShape, opts.normalise)).batch;
+    const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
     reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels', outputSize) };
   }
   return { data: { images, labels, groups, masks }, reference };
@@ -134,6 +135,7 @@ export function registerAudit(program: Command): void {
   addRunOptions(command, { out: 'trustscope-audit', what: 'audit.json, index.html; with --demo also the two models' });
   addProgressOptions(command);
   addNormaliseOption(command);
+  addDatasetOption(command);
   addDeclaredOptions(command, CHECK_FLAGS)
     .addHelpText(
       'after',

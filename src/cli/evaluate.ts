@@ -19,7 +19,7 @@ import { METRIC_NAMES, getMetric, metrics } from '../evaluate/registry.js';
 import { renderEvaluationPage } from '../report/evaluation-page.js';
 import { addDeclaredOptions, declaredValues } from './declared-options.js';
 import { UsageError, parseInteger } from './errors.js';
-import { asMasks, readImages, readValues } from './inputs.js';
+import { addDatasetOption, asMasks, readImages, readValues } from './inputs.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
@@ -38,6 +38,7 @@ interface EvaluateCliOptions {
   examples: number;
   progress: boolean;
   normalise?: Normalisation;
+  dataset?: string;
 }
 
 /** Every metric's declared options as one flag list (throws if two metrics give one flag two meanings). */
@@ -78,6 +79,7 @@ export function registerEvaluate(program: Command): void {
   addRunOptions(command, { out: 'trustscope-evaluate', what: 'evaluation.json and index.html' });
   addProgressOptions(command);
   addNormaliseOption(command);
+  addDatasetOption(command);
   // One flag per declared method option (attribution/*.ts) and per declared metric option
   // (evaluate/metrics/*.ts), help and validation included; no flag belongs to both (a test checks).
   addMethodOptions(command);
@@ -117,7 +119,7 @@ export function registerEvaluate(program: Command): void {
           const started = performance.now();
           try {
             folder.input(opts.model);
-            batch = (await readImages(opts.input, model.inputShape, opts.normalise)).batch;
+            batch = (await readImages(opts.input, model.inputShape, opts.normalise, { dataset: opts.dataset })).batch;
             folder.input(opts.input);
             const [n, , h, w] = batch.shape;
             const mask = opts.roi ? asMasks(await readValues(opts.roi), n, h, w, opts.roi) : undefined;

@@ -18,7 +18,7 @@ import type { Target } from '../attribution/explainer.js';
 import { explainClasses, outputSum } from '../attribution/targets.js';
 import { writeOverlays, OVERLAYS } from './png-overlays.js';
 import { UsageError, parseInteger } from './errors.js';
-import { readImages } from './inputs.js';
+import { addDatasetOption, readImages } from './inputs.js';
 import type { Normalisation } from '../data/normalise.js';
 import { describeNormalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, methodsHelp, parseIndexList, parseTarget, readMethodFiles } from './method-options.js';
@@ -38,6 +38,7 @@ interface ExplainCliOptions {
   targetOutputs?: string;
   png?: boolean;
   normalise?: Normalisation;
+  dataset?: string;
   batchSize: number;
   seed: number;
 }
@@ -56,6 +57,7 @@ export function registerExplain(program: Command): void {
     .option('--batch-size <n>', 'rows per ONNX Runtime call: the model splits every batch a method builds (bounds memory)', parseInteger('--batch-size', 1), 64);
   addRunOptions(command, { out: 'trustscope-explain', what: `${ATTRIBUTIONS} (the input's shape, or one channel for map methods); with --png also ${OVERLAYS}/` });
   addNormaliseOption(command);
+  addDatasetOption(command);
   addMethodOptions(command);
   command
     .addHelpText(
@@ -78,7 +80,7 @@ export function registerExplain(program: Command): void {
           const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
           try {
             folder.input(opts.model);
-            const { batch, single } = await readImages(opts.input, model.inputShape, opts.normalise);
+            const { batch, single } = await readImages(opts.input, model.inputShape, opts.normalise, { dataset: opts.dataset });
             folder.input(opts.input);
             const run = { ...(await readMethodFiles(explainer, options, (p) => folder.input(p))), seed: opts.seed };
             several?.forEach((c) => {
