@@ -18,7 +18,8 @@ import type { Target } from '../attribution/explainer.js';
 import { explainClasses, outputSum } from '../attribution/targets.js';
 import { writeOverlays, OVERLAYS } from './png-overlays.js';
 import { UsageError, parseInteger } from './errors.js';
-import { addDatasetOption, readImages } from './inputs.js';
+import { addDatasetOption } from './inputs.js';
+import { addManifestOption, readInputImages } from './manifest.js';
 import type { Normalisation } from '../data/normalise.js';
 import { describeNormalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, methodsHelp, parseIndexList, parseTarget, readMethodFiles } from './method-options.js';
@@ -29,7 +30,8 @@ export const ATTRIBUTIONS = 'attributions.npy';
 
 interface ExplainCliOptions {
   model: string;
-  input: string;
+  input?: string;
+  manifest?: string;
   method: string;
   out: string;
   force?: boolean;
@@ -48,7 +50,7 @@ export function registerExplain(program: Command): void {
     .command('explain')
     .description("attribute a model's outputs to its input pixels; writes the maps as float32 attributions.npy (and run.json) into --out")
     .requiredOption('--model <file.onnx>', 'ONNX image model with NCHW float input')
-    .requiredOption('--input <file.npy>', 'one image (C,H,W) or a batch (N,C,H,W)')
+    .option('--input <file.npy>', 'one image (C,H,W) or a batch (N,C,H,W)')
     .requiredOption('--method <name>', `attribution method: ${methodNames()}`)
     .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
     .option('--targets <class,class…>', `several classes for every image in one call; ${ATTRIBUTIONS} then holds (T, N, …) maps (or (T, C, H, W) for one image), class-major in the order given`)
@@ -58,6 +60,7 @@ export function registerExplain(program: Command): void {
   addRunOptions(command, { out: 'trustscope-explain', what: `${ATTRIBUTIONS} (the input's shape, or one channel for map methods); with --png also ${OVERLAYS}/` });
   addNormaliseOption(command);
   addDatasetOption(command);
+  addManifestOption(command, ' (other columns are read but not used by explain)');
   addMethodOptions(command);
   command
     .addHelpText(
@@ -80,8 +83,8 @@ export function registerExplain(program: Command): void {
           const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
           try {
             folder.input(opts.model);
-            const { batch, single } = await readImages(opts.input, model.inputShape, opts.normalise, { dataset: opts.dataset });
-            folder.input(opts.input);
+            const { batch, single, files } = await readInputImages(opts, model.inputShape);
+            files.forEach((f) => folder.input(f));
             const run = { ...(await readMethodFiles(explainer, options, (p) => folder.input(p))), seed: opts.seed };
             several?.forEach((c) => {
               if (c >= model.outputSize) throw new UsageError(`--targets lists class ${c} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
