@@ -30,6 +30,10 @@ export { generateEmDefects, cornerMask, paintArtifact } from './data/synthetic/e
 export type { EmDefectOptions, EmDefectSet } from './data/synthetic/em-defects.js';
 export { readNpy, writeNpy, parseNpy, encodeNpy } from './data/formats/npy.js';
 export { readPng, decodePngBytes } from './data/formats/png.js';
+export { readJpeg, jpegReader } from './data/formats/jpeg.js';
+export { readArrayFile, listDatasets, readers, AmbiguousDatasetError, type ArrayFileOptions } from './data/formats/registry.js';
+export { FormatError, type ImageArray, type Reader, type ReadOptions, type DatasetEntry, type Axis } from './data/formats/reader.js';
+export { parseCsv, type CsvRow } from './data/csv.js';
 
 export type { Explainer, ExplainOptions, Attribution, Target } from './attribution/explainer.js';
 export { declareOptions, type ExplainerNeeds, type AttributionOutput } from './attribution/explainer.js';

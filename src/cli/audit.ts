@@ -14,13 +14,15 @@ import { UsageError, parseInteger, parseNumber } from './errors.js';
 import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import type { OutputFolder } from './output-folder.js';
-import { asMasks, readIds, readImages, readValues } from './inputs.js';
+import { addDatasetOption, asMasks, readIds, readImages, readValues } from './inputs.js';
+import { addManifestOption, readManifest, refuseManifestWith } from './manifest.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 
 interface AuditCliOptions {
   demo?: boolean;
   model?: string;
   input?: string;
+  manifest?: string;
   labels?: string;
   referenceLabels?: string;
   patchValue: number;
@@ -29,6 +31,7 @@ interface AuditCliOptions {
   force?: boolean;
   seed: number;
   normalise?: Normalisation;
+  dataset?: string;
   skip?: string;
   progress: boolean;
   /** The input files whose flags come from AUDIT_INPUTS, and the checks' declared options. */
@@ -81,26 +84,37 @@ function verdictLines(audits: readonly ModelAudit[]): string {
   return lines.join('\n');
 }
 
-async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number): Promise<{ data: Dataset; reference?: Dataset }> {
-  if (!opts.input) throw new UsageError('give --input X.npy (the images to audit) with --labels Y.npy, or use --demo');
-  if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input');
-  const images = (await readImages(opts.input, inputShape, opts.normalise)).batch;
-  const n = images.shape[0];
-  const labels = await readIds(opts.labels, n, 'labels', outputSize);
+async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number): Promise<{ data: Dataset; reference?: Dataset; files: string[] }> {
   const groupsFile = inputPath(opts, 'groups');
-  const groups = groupsFile ? await readIds(groupsFile, n, 'group ids') : undefined;
-  const [h, w] = images.shape.slice(-2);
   const roiFile = inputPath(opts, 'roi');
-  const masks = roiFile ? { roi: asMasks(await readValues(roiFile), n, h, w, roiFile) } : undefined;
+  let data: Dataset;
+  let files: string[] = [];
+  if (opts.manifest !== undefined) {
+    refuseManifestWith(opts.manifest, { '--input': opts.input, '--labels': opts.labels, [AUDIT_INPUTS.groups.flag]: groupsFile, [AUDIT_INPUTS.roi.flag]: roiFile });
+    const m = await readManifest(opts.manifest, inputShape, opts.normalise, { dataset: opts.dataset }, outputSize);
+    if (!m.labels) throw new UsageError(`${opts.manifest} has no 'label' column; audit needs the class of every image`);
+    data = { images: m.images, labels: m.labels, groups: m.groups, masks: m.roi ? { roi: m.roi } : undefined };
+    files = m.files;
+  } else {
+    if (!opts.input) throw new UsageError('give --input X.npy (the images to audit) with --labels Y.npy, or --manifest FILE.csv, or use --demo');
+    if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input');
+    const images = (await readImages(opts.input, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
+    const n = images.shape[0];
+    const labels = await readIds(opts.labels, n, 'labels', outputSize);
+    const groups = groupsFile ? await readIds(groupsFile, n, 'group ids') : undefined;
+    const [h, w] = images.shape.slice(-2);
+    const masks = roiFile ? { roi: asMasks(await readValues(roiFile), n, h, w, roiFile) } : undefined;
+    data = { images, labels, groups, masks };
+  }
   let reference: Dataset | undefined;
   const referenceFile = inputPath(opts, 'reference');
   if (referenceFile) {
     if (!opts.referenceLabels) throw new UsageError(`${AUDIT_INPUTS.reference.flag} needs --reference-labels (class per reference image, for the Mahalanobis class means)`);
     // The reference is scaled like the audited images: the same model sees both.
-    const refImages = (await readImages(referenceFile, inputShape, opts.normalise)).batch;
+    const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
     reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels', outputSize) };
   }
-  return { data: { images, labels, groups, masks }, reference };
+  return { data, reference, files };
 }
 
 async function patchSpec(opts: AuditCliOptions, [h, w]: number[]): Promise<InterventionSpec | undefined> {
@@ -135,6 +149,8 @@ export function registerAudit(program: Command): void {
   addRunOptions(command, { out: 'trustscope-audit', what: 'audit.json, index.html; with --demo also the two models' });
   addProgressOptions(command);
   addNormaliseOption(command);
+  addDatasetOption(command);
+  addManifestOption(command, ',label[,group,roi] (replacing --input, --labels, --groups, --roi)');
   addDeclaredOptions(command, CHECK_FLAGS)
     .addHelpText(
       'after',
@@ -146,7 +162,7 @@ export function registerAudit(program: Command): void {
     .action(async (opts: AuditCliOptions) => {
       const skip = parseSkip(opts.skip);
       const checkOptions = checkOptionsFrom(command, skip);
-      if (opts.demo && (opts.model || opts.input)) throw new UsageError('--demo trains its own models and data; drop --model/--input, or drop --demo');
+      if (opts.demo && (opts.model || opts.input || opts.manifest)) throw new UsageError('--demo trains its own models and data; drop --model/--input/--manifest, or drop --demo');
       if (!opts.demo && !opts.model) throw new UsageError('give --model M.onnx (and --input/--labels), or use --demo');
       await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions), () => ({ normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }));
     });
@@ -176,8 +192,8 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
     } else {
       const model = await loadModel(opts.model!, { internalBatchSize: 256 });
       try {
-        const { data, reference } = await userData(opts, model.inputShape, model.outputSize);
-        for (const file of [opts.model!, opts.input, opts.labels, opts.referenceLabels, ...(['groups', 'roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
+        const { data, reference, files } = await userData(opts, model.inputShape, model.outputSize);
+        for (const file of [...files, opts.model!, opts.input, opts.labels, opts.referenceLabels, ...(['groups', 'roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
         const intervention = await patchSpec(opts, data.images.shape.slice(-2));
         const a = await auditModel({ name: opts.model!, model, data, reference, intervention }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
         audits = [a];
@@ -186,7 +202,7 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
         await model.dispose();
       }
       title = `trustscope audit — ${opts.model}`;
-      subtitle = `${audits[0].images} images from ${opts.input}`;
+      subtitle = `${audits[0].images} images from ${opts.input ?? opts.manifest}`;
     }
   } finally {
     bar.stop();

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { encodeNpyArray, encodeNpy } from '../data/formats/npy.js';
-import { readArray } from './inputs.js';
+import { addDatasetOption, imageReadOptions, readArray } from './inputs.js';
 import { addRunOptions, runInFolder } from './run.js';
 
 export const CONVERTED = 'data.npy';
@@ -18,11 +18,12 @@ export function registerConvert(program: Command): void {
     .command('convert')
     .description('write any file trustscope reads as .npy in its own dtype, with its calibrated axes and metadata as JSON')
     .requiredOption('--input <file>', 'a file of any supported format');
+  addDatasetOption(command);
   addRunOptions(command, { out: 'trustscope-convert', what: `${CONVERTED} in the file's own dtype and ${AXES}`, seed: false });
-  command.action(async (opts: { input: string; out: string; force?: boolean }) => {
+  command.action(async (opts: { input: string; dataset?: string; out: string; force?: boolean }) => {
     await runInFolder('convert', { ...opts, seed: 0 }, async (folder) => {
       folder.input(opts.input);
-      const a = await readArray(opts.input);
+      const a = await readArray(opts.input, imageReadOptions({ dataset: opts.dataset }));
       const shape = [...a.values.shape];
       const native = a.native;
       let bytes: Uint8Array;
@@ -34,6 +35,7 @@ export function registerConvert(program: Command): void {
         const spatial = shape.slice(-2);
         bytes = encodeNpyArray(native, [...shape.slice(0, -3), ...spatial, c]);
       } else if (a.dtype === 'bool') bytes = encodeNpyArray(native, shape, '|b1');
+      else if (a.dtype === 'float16') bytes = encodeNpyArray(native, shape, '<f2'); // native holds the half-float bits
       else bytes = encodeNpyArray(native, shape);
       await folder.write(CONVERTED, bytes);
       await folder.write(AXES, JSON.stringify({ file: opts.input, format: a.format, dtype: a.dtype, shape, axes: a.axes, metadata: a.metadata }, null, 2) + '\n');

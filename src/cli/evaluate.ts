@@ -19,14 +19,16 @@ import { METRIC_NAMES, getMetric, metrics } from '../evaluate/registry.js';
 import { renderEvaluationPage } from '../report/evaluation-page.js';
 import { addDeclaredOptions, declaredValues } from './declared-options.js';
 import { UsageError, parseInteger } from './errors.js';
-import { asMasks, readImages, readValues } from './inputs.js';
+import { addDatasetOption, asMasks, readValues } from './inputs.js';
+import { addManifestOption, manifestColumns, readInputImages, refuseManifestWith } from './manifest.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 
 interface EvaluateCliOptions {
   model: string;
-  input: string;
+  input?: string;
+  manifest?: string;
   method: string;
   out: string;
   force?: boolean;
@@ -38,6 +40,7 @@ interface EvaluateCliOptions {
   examples: number;
   progress: boolean;
   normalise?: Normalisation;
+  dataset?: string;
 }
 
 /** Every metric's declared options as one flag list (throws if two metrics give one flag two meanings). */
@@ -67,7 +70,7 @@ export function registerEvaluate(program: Command): void {
     .command('evaluate')
     .description(`is the explanation real? ${METRIC_NAMES.join(', ')} of one method; writes evaluation.json, index.html and run.json into --out`)
     .requiredOption('--model <file.onnx>', 'ONNX image model with NCHW float input, or a TF.js model.json (converted on load; takes NCHW too)')
-    .requiredOption('--input <file.npy>', 'one image (C,H,W) or a batch (N,C,H,W)')
+    .option('--input <file.npy>', 'one image (C,H,W) or a batch (N,C,H,W)')
     .requiredOption('--method <name>', `attribution method: ${methodNames()}`)
     .option('--roi <file.npy>', `region of interest, 1 inside: (H,W) for all images or (N,H,W); needed by ${NEED_MASK.join(', ')}`)
     .option('--metrics <list>', `comma-separated: ${METRIC_NAMES.join(',')} (default: ${BY_DEFAULT.join(',')}; ${NEED_MASK.join(', ')} only with --roi)`)
@@ -78,6 +81,8 @@ export function registerEvaluate(program: Command): void {
   addRunOptions(command, { out: 'trustscope-evaluate', what: 'evaluation.json and index.html' });
   addProgressOptions(command);
   addNormaliseOption(command);
+  addDatasetOption(command);
+  addManifestOption(command, '[,roi] (roi: a mask file per image, replacing --roi)');
   // One flag per declared method option (attribution/*.ts) and per declared metric option
   // (evaluate/metrics/*.ts), help and validation included; no flag belongs to both (a test checks).
   addMethodOptions(command);
@@ -91,16 +96,18 @@ export function registerEvaluate(program: Command): void {
       // Every flag is checked before the output folder is made and before any file is read.
       const explainer = getExplainer(opts.method);
       const methodValues = methodOptions(command, explainer, opts.model);
+      refuseManifestWith(opts.manifest, { '--input': opts.input, '--roi': opts.roi });
+      const roiGiven = opts.roi !== undefined || (opts.manifest !== undefined && (await manifestColumns(opts.manifest)).includes('roi'));
       let names: MetricName[];
       try {
         // The default set leaves out what this request cannot run: metrics needing --roi without it, and metrics for other methods.
-        names = opts.metrics === undefined ? BY_DEFAULT.filter((n) => (!getMetric(n).needs.includes('mask') || opts.roi !== undefined) && (getMetric(n).supports?.(explainer) ?? true)) : parseMetrics(opts.metrics);
+        names = opts.metrics === undefined ? BY_DEFAULT.filter((n) => (!getMetric(n).needs.includes('mask') || roiGiven) && (getMetric(n).supports?.(explainer) ?? true)) : parseMetrics(opts.metrics);
       } catch (e) {
         throw new UsageError(`--metrics: ${(e as Error).message}`);
       }
       const chosen = names.map((n) => getMetric(n));
       const needsMask = chosen.find((m) => m.needs.includes('mask'));
-      if (needsMask && !opts.roi) throw new UsageError(`--metrics ${needsMask.name} needs --roi ROI.npy (1 inside the region of interest)`);
+      if (needsMask && !roiGiven) throw new UsageError(`--metrics ${needsMask.name} needs --roi ROI.npy (1 inside the region of interest)`);
       const unsupported = chosen.find((m) => m.supports && !m.supports(explainer));
       if (unsupported) throw new UsageError(`--metrics ${unsupported.name} does not support the method ${explainer.name}`);
       // The chosen metrics' options: declared defaults, overridden by their flags; a flag of a metric not chosen is an error.
@@ -118,10 +125,11 @@ export function registerEvaluate(program: Command): void {
           const started = performance.now();
           try {
             folder.input(opts.model);
-            batch = (await readImages(opts.input, model.inputShape, opts.normalise)).batch;
-            folder.input(opts.input);
+            const images = await readInputImages(opts, model.inputShape);
+            batch = images.batch;
+            images.files.forEach((f) => folder.input(f));
             const [n, , h, w] = batch.shape;
-            const mask = opts.roi ? asMasks(await readValues(opts.roi), n, h, w, opts.roi) : undefined;
+            const mask = images.roi ?? (opts.roi ? asMasks(await readValues(opts.roi), n, h, w, opts.roi) : undefined);
             if (opts.roi) folder.input(opts.roi);
             const explain = await readMethodFiles(explainer, methodValues, (p) => folder.input(p));
             // A metric asked for by name must have what it needs; the default set leaves such a metric out.

@@ -19,7 +19,8 @@ import type { Target } from '../attribution/explainer.js';
 import { explainClasses, outputSum } from '../attribution/targets.js';
 import { writeOverlays, OVERLAYS } from './png-overlays.js';
 import { UsageError, parseInteger } from './errors.js';
-import { readImages } from './inputs.js';
+import { addDatasetOption } from './inputs.js';
+import { addManifestOption, readInputImages } from './manifest.js';
 import type { Normalisation } from '../data/normalise.js';
 import { describeNormalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, methodsHelp, parseIndexList, parseTarget, readMethodFiles } from './method-options.js';
@@ -30,7 +31,8 @@ export const ATTRIBUTIONS = 'attributions.npy';
 
 interface ExplainCliOptions {
   model: string;
-  input: string;
+  input?: string;
+  manifest?: string;
   method: string;
   out: string;
   force?: boolean;
@@ -39,6 +41,7 @@ interface ExplainCliOptions {
   targetOutputs?: string;
   png?: boolean;
   normalise?: Normalisation;
+  dataset?: string;
   batchSize: number;
   seed: number;
 }
@@ -48,7 +51,7 @@ export function registerExplain(program: Command): void {
     .command('explain')
     .description("attribute a model's outputs to its input pixels; writes the maps as float32 attributions.npy (and run.json) into --out")
     .requiredOption('--model <file.onnx>', 'ONNX image model with NCHW float input, or a TF.js model.json (converted on load; takes NCHW too)')
-    .requiredOption('--input <file.npy>', 'one image (C,H,W) or a batch (N,C,H,W)')
+    .option('--input <file.npy>', 'one image (C,H,W) or a batch (N,C,H,W)')
     .requiredOption('--method <name>', `attribution method: ${methodNames()}`)
     .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
     .option('--targets <class,class…>', `several classes for every image in one call; ${ATTRIBUTIONS} then holds (T, N, …) maps (or (T, C, H, W) for one image), class-major in the order given`)
@@ -57,6 +60,8 @@ export function registerExplain(program: Command): void {
     .option('--batch-size <n>', 'rows per ONNX Runtime call: the model splits every batch a method builds (bounds memory)', parseInteger('--batch-size', 1), 64);
   addRunOptions(command, { out: 'trustscope-explain', what: `${ATTRIBUTIONS} (the input's shape, or one channel for map methods); with --png also ${OVERLAYS}/` });
   addNormaliseOption(command);
+  addDatasetOption(command);
+  addManifestOption(command, ' (other columns are read but not used by explain)');
   addMethodOptions(command);
   command
     .addHelpText(
@@ -79,8 +84,8 @@ export function registerExplain(program: Command): void {
           const model = await loadModel(opts.model, { internalBatchSize: opts.batchSize });
           try {
             folder.input(opts.model);
-            const { batch, single } = await readImages(opts.input, model.inputShape, opts.normalise);
-            folder.input(opts.input);
+            const { batch, single, files } = await readInputImages(opts, model.inputShape);
+            files.forEach((f) => folder.input(f));
             const run = { ...(await readMethodFiles(explainer, options, (p) => folder.input(p))), seed: opts.seed };
             several?.forEach((c) => {
               if (c >= model.outputSize) throw new UsageError(`--targets lists class ${c} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);

@@ -5,7 +5,7 @@ import { loadModel } from '../models/import/load-model.js';
 import { hallucinationCheck } from '../trust/hallucination.js';
 import { reshape, shapeToString } from '../tensor/tensor.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
-import { checkFinite, readImages, readValues } from './inputs.js';
+import { addDatasetOption, checkFinite, readImages, readValues } from './inputs.js';
 import { addNormaliseOption, addRunOptions, runInFolder } from './run.js';
 import type { Normalisation } from '../data/normalise.js';
 
@@ -17,6 +17,7 @@ interface HallucinationCliOptions {
   threshold: number;
   out: string;
   normalise?: Normalisation;
+  dataset?: string;
   force?: boolean;
 }
 
@@ -32,6 +33,7 @@ export function registerHallucination(program: Command): void {
     .option('--reference-feature <i>', 'index of a feature known to be real (its support is the yardstick)', parseInteger('--reference-feature', 0), 0)
     .option('--threshold <r>', "flag a feature whose support is below this fraction of the reference's", parseNumber('--threshold'), 0.05);
   addNormaliseOption(command);
+  addDatasetOption(command);
   addRunOptions(command, { out: 'trustscope-hallucination', what: `${HALLUCINATION}: the per-feature supports and flags`, seed: false });
   command
     .addHelpText('after', '\n--out is always a folder.\nSupport of a feature = Σ |x ⊙ ∂(sum of the outputs in the feature)/∂x| per output pixel (input × gradient).')
@@ -43,7 +45,7 @@ export function registerHallucination(program: Command): void {
           const model = await loadModel(opts.model);
           try {
             folder.input(opts.model);
-            const image = (await readImages(opts.input, model.inputShape, opts.normalise)).batch;
+            const image = (await readImages(opts.input, model.inputShape, opts.normalise, { dataset: opts.dataset })).batch;
             if (image.shape[0] !== 1) throw new UsageError(`${opts.input} holds ${image.shape[0]} images; give one image`);
             folder.input(opts.input);
             let features = await readValues(opts.features);

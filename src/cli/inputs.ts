@@ -7,18 +7,36 @@ import type { Tensor } from '../tensor/tensor.js';
 import { concatRows, firstNonFinite, reshape, shapeToString, tensor } from '../tensor/tensor.js';
 import { extname } from 'node:path';
 import { expandPaths } from '../io/paths.js';
-import { readArrayFile, readers } from '../data/formats/registry.js';
-import type { ImageArray } from '../data/formats/reader.js';
+import type { Command } from 'commander';
+import { AmbiguousDatasetError, readArrayFile, readers, type ArrayFileOptions } from '../data/formats/registry.js';
+import type { ImageArray, ReadOptions } from '../data/formats/reader.js';
 import { describeNormalisation, isIntegerDtype, normalise, NORMALISATION_HELP, type Normalisation } from '../data/normalise.js';
 import { UsageError } from './errors.js';
 
 /** Any supported file as an array; a reader's one-line error stays one line. */
-export async function readArray(path: string): Promise<ImageArray> {
+export async function readArray(path: string, options: ArrayFileOptions = {}): Promise<ImageArray> {
   try {
-    return await readArrayFile(path);
+    return await readArrayFile(path, options);
   } catch (e) {
+    if (e instanceof AmbiguousDatasetError) throw new UsageError(`${e.message}; choose one with ${DATASET_FLAG} NAME`);
     throw new UsageError((e as Error).message.split('\n')[0]);
   }
+}
+
+const DATASET_FLAG = '--dataset';
+
+/**
+ * `--dataset NAME`, declared once for every command that reads images: which dataset of a file
+ * holding several (EMD: an HDF5 path, a group, a Velox uuid or detector name such as HAADF). Without
+ * it such a file is refused with its datasets listed, never read by guess.
+ */
+export function addDatasetOption(command: Command): Command {
+  return command.option(`${DATASET_FLAG} <name>`, 'which dataset of a file holding several (EMD: its path, group, Velox uuid or detector name, e.g. HAADF); required when a file has more than one image dataset (inspect lists them)');
+}
+
+/** How the commands that feed a model read an image file: the named dataset, never a guessed one. */
+export function imageReadOptions(read: ReadOptions = {}): ArrayFileOptions {
+  return { ...(read.dataset !== undefined ? { dataset: read.dataset } : {}), refuseSeveralDatasets: true };
 }
 
 /** The values of any supported file (labels, masks, tables, baselines). */
@@ -42,12 +60,12 @@ function range(x: Tensor): [number, number] {
  * explicit `--normalise` (un-normalised counts change predictions without any error); the chosen
  * normalisation is applied per image before the usual checks (empty, non-finite, shape).
  */
-export async function readImages(path: string, modelShape: readonly number[], normalisation?: Normalisation): Promise<{ batch: Tensor; single: boolean; dtype: string; files: string[] }> {
+export async function readImages(path: string, modelShape: readonly number[], normalisation?: Normalisation, read: ReadOptions = {}): Promise<{ batch: Tensor; single: boolean; dtype: string; files: string[] }> {
   const files = await imageFiles(path);
-  if (files.length === 1 && files[0] === path) return { ...(await readImageFile(path, modelShape, normalisation)), files };
+  if (files.length === 1 && files[0] === path) return { ...(await readImageFile(path, modelShape, normalisation, read)), files };
   // A folder or pattern: every file's images, in file-name order, as one batch (labels follow that order).
   const parts = [];
-  for (const f of files) parts.push(await readImageFile(f, modelShape, normalisation));
+  for (const f of files) parts.push(await readImageFile(f, modelShape, normalisation, read));
   const dtypes = [...new Set(parts.map((p) => p.dtype))];
   return { batch: concatRows(parts.map((p) => p.batch)), single: false, dtype: dtypes.join('+'), files };
 }
@@ -61,8 +79,8 @@ async function imageFiles(path: string): Promise<string[]> {
   return readable;
 }
 
-async function readImageFile(path: string, modelShape: readonly number[], normalisation?: Normalisation): Promise<{ batch: Tensor; single: boolean; dtype: string }> {
-  const array = await readArray(path);
+export async function readImageFile(path: string, modelShape: readonly number[], normalisation?: Normalisation, read: ReadOptions = {}): Promise<{ batch: Tensor; single: boolean; dtype: string }> {
+  const array = await readArray(path, imageReadOptions(read));
   let x = array.values;
   const [c, h, w] = modelShape;
   const s = x.shape;

@@ -4,8 +4,9 @@
  * `--json` prints one JSON object per file instead (for scripts and the workbench).
  */
 import type { Command } from 'commander';
-import type { ImageArray } from '../data/formats/reader.js';
-import { readArray } from './inputs.js';
+import type { DatasetEntry, ImageArray } from '../data/formats/reader.js';
+import { describeDataset, listDatasets } from '../data/formats/registry.js';
+import { addDatasetOption, readArray } from './inputs.js';
 
 export interface FileSummary {
   file: string;
@@ -17,6 +18,9 @@ export interface FileSummary {
   mean: number;
   axes: ImageArray['axes'];
   metadata: Record<string, unknown>;
+  /** Every dataset of a file holding several (EMD), and the one summarised. */
+  datasets?: DatasetEntry[];
+  dataset?: string;
 }
 
 /** Metadata values short enough for a terminal line; nested objects are listed by key only. */
@@ -36,8 +40,16 @@ function shortMetadata(metadata: Readonly<Record<string, unknown>>): Record<stri
   return out;
 }
 
-export async function summarise(file: string): Promise<FileSummary> {
-  const a = await readArray(file);
+export async function summarise(file: string, dataset?: string): Promise<FileSummary> {
+  // Listing first: a file whose default dataset cannot be read still shows what it holds.
+  let datasets: DatasetEntry[] | undefined;
+  try {
+    datasets = await listDatasets(file);
+  } catch {
+    datasets = undefined; // readArray below reports the file's problem in its own words
+  }
+  // --dataset applies to the files that hold several; inspect shows the others as they are.
+  const a = await readArray(file, dataset !== undefined && datasets ? { dataset } : {});
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
@@ -46,7 +58,7 @@ export async function summarise(file: string): Promise<FileSummary> {
     if (v > max) max = v;
     sum += v;
   }
-  return { file, format: a.format, dtype: a.dtype, shape: [...a.values.shape], min, max, mean: sum / Math.max(1, a.values.data.length), axes: a.axes, metadata: shortMetadata(a.metadata) };
+  return { file, format: a.format, dtype: a.dtype, shape: [...a.values.shape], min, max, mean: sum / Math.max(1, a.values.data.length), axes: a.axes, metadata: shortMetadata(a.metadata), ...(datasets ? { datasets, ...(typeof a.metadata.dataset === 'string' ? { dataset: a.metadata.dataset } : {}) } : {}) };
 }
 
 function axisText(a: ImageArray['axes'][number]): string {
@@ -55,21 +67,26 @@ function axisText(a: ImageArray['axes'][number]): string {
 }
 
 export function registerInspect(program: Command): void {
-  program
+  const command = program
     .command('inspect')
     .description('show what a file holds: format, shape, dtype, value range, calibrated axes and key metadata (any format trustscope reads)')
     .argument('<files...>', 'image files (.npy, .png, and every format of the input-file registry)')
-    .option('--json', 'one JSON object per file on stdout')
-    .action(async (files: string[], opts: { json?: boolean }) => {
-      for (const file of files) {
-        const s = await summarise(file);
-        if (opts.json) {
-          console.log(JSON.stringify(s, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
-          continue;
-        }
-        console.log(`${file}: ${s.format}, ${s.dtype} [${s.shape.join(', ')}], values ${s.min}..${s.max} (mean ${s.mean.toPrecision(4)})`);
-        console.log(`  axes: ${s.axes.map(axisText).join('; ')}`);
-        for (const [k, v] of Object.entries(s.metadata)) console.log(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    .option('--json', 'one JSON object per file on stdout');
+  addDatasetOption(command);
+  command.action(async (files: string[], opts: { json?: boolean; dataset?: string }) => {
+    for (const file of files) {
+      const s = await summarise(file, opts.dataset);
+      if (opts.json) {
+        console.log(JSON.stringify(s, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+        continue;
       }
-    });
+      console.log(`${file}: ${s.format}, ${s.dtype} [${s.shape.join(', ')}], values ${s.min}..${s.max} (mean ${s.mean.toPrecision(4)})`);
+      console.log(`  axes: ${s.axes.map(axisText).join('; ')}`);
+      for (const [k, v] of Object.entries(s.metadata)) console.log(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      if (s.datasets) {
+        console.log(`  datasets (choose with --dataset NAME; * = shown above):`);
+        for (const d of s.datasets) console.log(`    ${d.name === s.dataset ? '*' : '-'} ${describeDataset(d)}${d.image ? '' : ' (not an image)'}`);
+      }
+    }
+  });
 }

@@ -52,7 +52,7 @@ describe('main', () => {
     expect((await runCli(['explian'])).code).toBe(1);
     const r = await runCli(['explain', '--model', 'm.onnx']);
     expect(r.code).toBe(1);
-    expect(r.stderr.join('\n')).toMatch(/required option '--input <file.npy>' not specified/);
+    expect(r.stderr.join('\n')).toMatch(/required option '--method <name>' not specified/);
     expect(r.stderr.join('\n')).not.toMatch(/process\.exit/);
     const w = await runCli(['explain', '--model', 'm', '--input', 'x', '--method', 'occlusion', '--out', 'o', '--window', '2.5']);
     expect(w.code).toBe(1);

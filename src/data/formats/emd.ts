@@ -16,8 +16,9 @@
  *
  * A file can hold several datasets: `readEmd(bytes, source, { dataset })` picks one by its HDF5
  * path (or its group's path, or a Velox uuid); the registry's `emdReader` reads the first image
- * (rank ≥ 2) dataset. Either way `metadata.datasets` lists every dataset with its path, shape,
- * dtype and calibrated axes, so a later `--dataset` option can choose.
+ * (rank ≥ 2) dataset unless `ReadOptions.dataset` names one (the CLI's `--dataset`), and lists them
+ * all through `emdReader.datasets`. Either way `metadata.datasets` lists every dataset with its path,
+ * shape, dtype and calibrated axes.
  *
  * Not read: Velox spectra and spectrum images (`Data/Spectrum*`, EDS streams, EELS) — listed as
  * unsupported; Berkeley point lists (compound types); float16; string datasets.
@@ -33,7 +34,7 @@ export type { EmdDataset } from './emd-elements.js';
 export { berkeleyUnit } from './emd-berkeley.js';
 
 export interface EmdOptions {
-  /** Which dataset: its HDF5 path, its group's path, or (Velox) its uuid. Default: the first image. */
+  /** Which dataset: its HDF5 path, its group's path, or (Velox) its uuid or detector name. Default: the first image. */
   readonly dataset?: string;
   /** Time limits for the HDF5 worker (tests use short ones). */
   readonly limits?: H5Limits;
@@ -57,8 +58,13 @@ function choose(entries: readonly Entry[], wanted: string | undefined, source: s
   if (wanted !== undefined) {
     const q = `/${wanted.trim().replace(/^\/+|\/+$/g, '')}`;
     const hit = entries.find((e) => e.path === q || e.path.slice(0, e.path.lastIndexOf('/')) === q || (e.flavour === 'velox' && e.path.split('/')[3] === q.slice(1)));
-    if (!hit) throw new FormatError(source, `no dataset '${wanted}'; the file has ${entries.map((e) => e.path).join(', ')}`, q);
-    return hit;
+    if (hit) return hit;
+    // A Velox detector name ('HAADF') names the same dataset in every file of a session, where the
+    // uuids differ from file to file; it must be unique in the file to count.
+    const byDetector = entries.filter((e) => e.detector !== undefined && e.detector === wanted.trim());
+    if (byDetector.length === 1) return byDetector[0];
+    if (byDetector.length > 1) throw new FormatError(source, `${byDetector.length} datasets come from detector '${wanted}': ${byDetector.map((e) => e.path).join(', ')}; name one by its path`, q);
+    throw new FormatError(source, `no dataset '${wanted}'; the file has ${entries.map((e) => `${e.path}${e.detector ? ` (${e.detector})` : ''}`).join(', ')}`, q);
   }
   const pick = entries.find((e) => e.image && e.supported) ?? entries.find((e) => e.supported);
   if (!pick) throw new FormatError(source, `no dataset this reader can read: ${entries.map((e) => `${e.path} (${e.note ?? e.dtype})`).join('; ')}`, entries[0]?.path);
@@ -130,5 +136,7 @@ export const emdReader: Reader = {
   description: 'EMD (HDF5): Berkeley EMD and Thermo Fisher Velox images and stacks, with calibration; other HDF5 files are refused',
   extensions: ['.emd', '.h5', '.hdf5'],
   sniff: hasHdf5Signature,
-  read: (bytes, source) => readEmd(bytes, source),
+  read: (bytes, source, options) => readEmd(bytes, source, { dataset: options?.dataset }),
+  datasets: async (bytes, source) =>
+    (await listEmd(bytes, source)).map((d) => ({ name: d.path, shape: d.shape, dtype: d.dtype, image: d.image, readable: d.supported, ...(d.detector ? { label: d.detector } : {}), ...(d.note ? { note: d.note } : {}) })),
 };

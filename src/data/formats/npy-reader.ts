@@ -1,13 +1,21 @@
-/** NumPy .npy as a Reader: axes are unnamed beyond position (NumPy records no calibration). */
+/**
+ * NumPy .npy as a Reader: axes are unnamed beyond position (NumPy records no calibration); values
+ * and native data come in C order whatever order the file stored (see npy.ts).
+ */
 import { tensor } from '../../tensor/tensor.js';
 import { parseNpy } from './npy.js';
 import { FormatError, type Reader } from './reader.js';
 
 const DTYPE_NAMES: Readonly<Record<string, string>> = {
+  '<f2': 'float16',
   '<f4': 'float32',
   '<f8': 'float64',
+  '<c8': 'complex64',
+  '<c16': 'complex128',
   '<i8': 'int64',
+  '<u8': 'uint64',
   '<i4': 'int32',
+  '<u4': 'uint32',
   '<i2': 'int16',
   '<u2': 'uint16',
   '|i1': 'int8',
@@ -22,7 +30,7 @@ function axisNames(rank: number): string[] {
 
 export const npyReader: Reader = {
   name: 'npy',
-  description: 'NumPy .npy (float, integer and bool dtypes, C order)',
+  description: 'NumPy .npy (every numeric dtype and bool, either byte order, C or Fortran order)',
   extensions: ['.npy'],
   sniff: (head) => head.length >= 6 && head[0] === 0x93 && String.fromCharCode(...head.subarray(1, 6)) === 'NUMPY',
   read(bytes, source) {
@@ -39,7 +47,8 @@ export const npyReader: Reader = {
       dtype: DTYPE_NAMES[a.dtype] ?? a.dtype,
       axes: a.shape.map((size, i) => ({ name: names[i], size })),
       native: a.raw,
-      metadata: {},
+      // Only what differs from the common case, so inspect stays quiet for ordinary files.
+      metadata: { ...(a.byteOrder === 'big' ? { byteOrder: 'big' } : {}), ...(a.fortranOrder ? { fortranOrder: true } : {}) },
       format: 'npy',
     };
   },

@@ -6,44 +6,92 @@
  *     padded with spaces and a final '\n' so that the data starts 64-byte aligned
  *   | the array's bytes
  *
- * Reading accepts little-endian float32/64, int8/16/32/64, uint8/16 and bool in C order and converts
- * to float32, trustscope's one data type (int64 values beyond 2^24 lose precision, as they would in
- * any float32 pipeline). Writing always produces '<f4', version 1.0 (2.0 only for headers too long
- * for 1.0), atomically. Every error is one line that names the file.
+ * Reading accepts every numeric dtype — bool, int8…int64, uint8…uint64, float16/32/64, complex64/128 —
+ * in either byte order and in C or Fortran order, and gives the values in C order (row-major, what
+ * every caller indexes) as float32, trustscope's one data type (integers beyond 2^24 lose precision,
+ * as they would in any float32 pipeline; complex gives its magnitude), plus the exact values in the
+ * file's own type (`raw`: host byte order, C order; complex interleaved; float16 as its bits).
+ * Writing always produces '<f4', version 1.0 (2.0 only for headers too long for 1.0), atomically.
+ * Every error is one line that names the file.
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { sizeOf, tensor } from '../../tensor/tensor.js';
 import { readBytes, writeFileAtomic } from '../../io/atomic-write.js';
+import { complexMagnitude, halfsToFloat32 } from './raw-elements.js';
 
-export type NpyRaw = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+export type NpyRaw = Float32Array | Float64Array | BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 
 export interface NpyArray {
   readonly shape: number[];
-  /** The file's dtype, normalised: '<f4', '<f8', '<i8', '<i4', '<i2', '<u2', '|i1', '|u1' or '|b1'. */
+  /**
+   * The dtype, normalised to little-endian ('<f4', '<c8', '<u8', '|u1', '|b1', …): the byte order
+   * the data now has (see `byteOrder` for the file's).
+   */
   readonly dtype: string;
-  /** The values converted to float32 (the same array as `raw` when the file holds '<f4'). */
+  /** The values converted to float32, C order (the same array as `raw` for a C-order '<f4' file). */
   readonly data: Float32Array;
-  /** The values in the file's own element type (bool as 0/1 bytes). */
+  /** The values in the file's own element type, C order (bool as 0/1 bytes, complex as interleaved re, im, float16 as its bits). */
   readonly raw: NpyRaw;
+  /** The file's byte order ('little' for one-byte types) and whether it stored Fortran (column-major) order. */
+  readonly byteOrder: 'little' | 'big';
+  readonly fortranOrder: boolean;
 }
 
 interface DtypeInfo {
   readonly size: number;
+  /** Bytes per swapped unit: the element, or each half of a complex pair. */
+  readonly unit: number;
   readonly view: (buffer: ArrayBuffer) => NpyRaw;
+  readonly toFloat32: (raw: NpyRaw) => Float32Array;
 }
 
+const plain = (raw: NpyRaw): Float32Array => (raw instanceof Float32Array ? raw : raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float32Array.from(raw, (v) => Number(v)) : Float32Array.from(raw));
+
 const DTYPES: Readonly<Record<string, DtypeInfo>> = {
-  f4: { size: 4, view: (b) => new Float32Array(b) },
-  f8: { size: 8, view: (b) => new Float64Array(b) },
-  i8: { size: 8, view: (b) => new BigInt64Array(b) },
-  i4: { size: 4, view: (b) => new Int32Array(b) },
-  i2: { size: 2, view: (b) => new Int16Array(b) },
-  u2: { size: 2, view: (b) => new Uint16Array(b) },
-  i1: { size: 1, view: (b) => new Int8Array(b) },
-  u1: { size: 1, view: (b) => new Uint8Array(b) },
-  b1: { size: 1, view: (b) => new Uint8Array(b) },
+  f2: { size: 2, unit: 2, view: (b) => new Uint16Array(b), toFloat32: (r) => halfsToFloat32(r as Uint16Array) },
+  f4: { size: 4, unit: 4, view: (b) => new Float32Array(b), toFloat32: plain },
+  f8: { size: 8, unit: 8, view: (b) => new Float64Array(b), toFloat32: plain },
+  c8: { size: 8, unit: 4, view: (b) => new Float32Array(b), toFloat32: (r) => complexMagnitude(r as Float32Array) },
+  c16: { size: 16, unit: 8, view: (b) => new Float64Array(b), toFloat32: (r) => complexMagnitude(r as Float64Array) },
+  i8: { size: 8, unit: 8, view: (b) => new BigInt64Array(b), toFloat32: plain },
+  u8: { size: 8, unit: 8, view: (b) => new BigUint64Array(b), toFloat32: plain },
+  i4: { size: 4, unit: 4, view: (b) => new Int32Array(b), toFloat32: plain },
+  u4: { size: 4, unit: 4, view: (b) => new Uint32Array(b), toFloat32: plain },
+  i2: { size: 2, unit: 2, view: (b) => new Int16Array(b), toFloat32: plain },
+  u2: { size: 2, unit: 2, view: (b) => new Uint16Array(b), toFloat32: plain },
+  i1: { size: 1, unit: 1, view: (b) => new Int8Array(b), toFloat32: plain },
+  u1: { size: 1, unit: 1, view: (b) => new Uint8Array(b), toFloat32: plain },
+  b1: { size: 1, unit: 1, view: (b) => new Uint8Array(b), toFloat32: (r) => Float32Array.from(r as Uint8Array, (v) => (v !== 0 ? 1 : 0)) },
 };
-const SUPPORTED = "<f4, <f8, <i8, <i4, <i2, <u2, |i1, |u1, |b1";
+const SUPPORTED = 'b1, i1, u1, i2, u2, i4, u4, i8, u8, f2, f4, f8, c8, c16, either byte order';
+
+/**
+ * Fortran (column-major) bytes → C (row-major) order, element by element (`size` bytes each): the
+ * C-order walk keeps the Fortran offset up to date like an odometer, so there is no per-element
+ * index arithmetic.
+ */
+function fortranToC(bytes: Uint8Array<ArrayBuffer>, shape: readonly number[], size: number): Uint8Array<ArrayBuffer> {
+  const rank = shape.length;
+  const count = sizeOf(shape);
+  if (rank < 2 || count === 0) return bytes;
+  const fStride: number[] = [];
+  for (let k = 0, s = size; k < rank; k++) (fStride[k] = s), (s *= shape[k]);
+  const out = new Uint8Array(bytes.length);
+  const at = new Array<number>(rank).fill(0);
+  let src = 0;
+  for (let i = 0; i < count; i++) {
+    out.set(bytes.subarray(src, src + size), i * size);
+    for (let k = rank - 1; k >= 0; k--) {
+      if (++at[k] < shape[k]) {
+        src += fStride[k];
+        break;
+      }
+      at[k] = 0;
+      src -= fStride[k] * (shape[k] - 1);
+    }
+  }
+  return out;
+}
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -163,15 +211,10 @@ export function parseNpy(bytes: Uint8Array, source = 'npy data'): NpyArray {
   if (!type || !['<', '>', '|', '='].includes(order)) {
     throw new Error(`${source}: dtype '${descr}' is not supported (supported: ${SUPPORTED})`);
   }
-  if (order === '>' && type.size > 1) {
-    throw new Error(`${source}: big-endian data ('${descr}') is not supported; save it little-endian, e.g. a.astype('<${code}')`);
-  }
   if (order === '=' && type.size > 1 && !LITTLE_ENDIAN_HOST) {
     throw new Error(`${source}: native-order dtype '${descr}' is ambiguous; save it with an explicit byte order`);
   }
-  if (fortran) {
-    throw new Error(`${source}: Fortran-order arrays are not supported; save a C-order copy, e.g. np.save(path, np.ascontiguousarray(a))`);
-  }
+  const bigEndian = order === '>' && type.unit > 1;
   const dtype = `${type.size === 1 ? '|' : '<'}${code}`;
 
   const count = sizeOf(shape);
@@ -182,16 +225,12 @@ export function parseNpy(bytes: Uint8Array, source = 'npy data'): NpyArray {
   }
   // Copy: the data may sit at an offset that is not a multiple of the element size. (Not
   // bytes.slice: on a Node Buffer that is a view sharing the file's whole ArrayBuffer.)
-  const copy = new Uint8Array(need);
+  let copy = new Uint8Array(need);
   copy.set(bytes.subarray(dataOffset, dataOffset + need));
-  if (!LITTLE_ENDIAN_HOST) swapBytes(copy, type.size);
+  if (bigEndian === LITTLE_ENDIAN_HOST) swapBytes(copy, type.unit);
+  if (fortran) copy = fortranToC(copy, shape, type.size);
   const raw = type.view(copy.buffer);
-  let data: Float32Array;
-  if (raw instanceof Float32Array) data = raw;
-  else if (raw instanceof BigInt64Array) data = Float32Array.from(raw, (v) => Number(v));
-  else data = Float32Array.from(raw);
-  if (code === 'b1') for (let k = 0; k < data.length; k++) data[k] = data[k] !== 0 ? 1 : 0;
-  return { shape, dtype, data, raw };
+  return { shape, dtype, data: type.toFloat32(raw), raw, byteOrder: bigEndian ? 'big' : 'little', fortranOrder: fortran };
 }
 
 /** Reads a .npy file as a float32 tensor. */

@@ -35,6 +35,30 @@ export interface ImageArray {
   readonly format: string;
 }
 
+/** How to read a file; a reader ignores what does not apply to its format (the registry checks). */
+export interface ReadOptions {
+  /**
+   * Which dataset of a file that holds several (EMD/HDF5): its name as `datasets()` lists it (each
+   * reader may accept more spellings, e.g. EMD a group path or a Velox uuid). Default: the reader's
+   * own choice (EMD: the first image).
+   */
+  readonly dataset?: string;
+}
+
+/** One dataset of a file holding several, as a reader lists it without reading the arrays. */
+export interface DatasetEntry {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  /** What the file calls it, when that is not the name (a Velox detector: 'HAADF'); also accepted as `dataset`. */
+  readonly label?: string;
+  /** An image or stack (rank ≥ 2), as opposed to a spectrum, a table or a coordinate list. */
+  readonly image: boolean;
+  /** Whether this reader can read it (else `note` says why not). */
+  readonly readable: boolean;
+  readonly note?: string;
+}
+
 export interface Reader {
   /** Short name shown in errors and run.json ('npy', 'png', …). */
   readonly name: string;
@@ -43,7 +67,9 @@ export interface Reader {
   readonly extensions: readonly string[];
   /** True when the first bytes of a file are this format's signature. */
   sniff(head: Uint8Array): boolean;
-  read(bytes: Uint8Array, source: string): ImageArray | Promise<ImageArray>;
+  read(bytes: Uint8Array, source: string, options?: ReadOptions): ImageArray | Promise<ImageArray>;
+  /** Formats whose files hold several datasets list them here (and take `options.dataset` in read). */
+  datasets?(bytes: Uint8Array, source: string): DatasetEntry[] | Promise<DatasetEntry[]>;
 }
 
 /**

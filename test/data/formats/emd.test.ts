@@ -144,8 +144,8 @@ describe('several datasets: listing and choice', () => {
     expect(await listEmd(bytesOf('berkeley-stack.emd'), 's.emd', LIMITS)).toEqual(s.metadata.datasets);
   });
 
-  it('readEmd(..., { dataset }) picks by path, by group path or by Velox uuid; an unknown name lists the choices', async () => {
-    for (const choice of [A, A.slice(1), '/Data/Image/a1b2c3d4e5f60718293a4b5c6d7e8f90', 'a1b2c3d4e5f60718293a4b5c6d7e8f90']) {
+  it('readEmd(..., { dataset }) picks by path, by group path, by Velox uuid or detector; an unknown name lists the choices', async () => {
+    for (const choice of [A, A.slice(1), '/Data/Image/a1b2c3d4e5f60718293a4b5c6d7e8f90', 'a1b2c3d4e5f60718293a4b5c6d7e8f90', 'HAADF']) {
       const a = await readEmd(bytesOf('velox-2datasets.emd'), 'v.emd', { dataset: choice, limits: LIMITS });
       expect(a.metadata.dataset).toBe(A);
       expect(a.values.shape).toEqual([1, 3, 4]);
@@ -155,7 +155,7 @@ describe('several datasets: listing and choice', () => {
     expect(spectrum.values.shape).toEqual([7]);
     const err = await readEmd(bytesOf('velox-2datasets.emd'), 'v.emd', { dataset: '/nope', limits: LIMITS }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FormatError);
-    expect((err as Error).message).toBe(`v.emd: no dataset '/nope'; the file has ${B}, ${A} (at /nope)`);
+    expect((err as Error).message).toBe(`v.emd: no dataset '/nope'; the file has ${B} (DF4), ${A} (HAADF) (at /nope)`);
   });
 });
 
