@@ -21,6 +21,8 @@ export type { TrainOptions, TrainResult } from './models/train.js';
 export { withSoftmax } from './models/transforms.js';
 export { loadOnnxModel, readOnnxGraph, saveOnnxGraph } from './models/import/onnx-file.js';
 export { tinyCnn } from './models/zoo/tiny-cnn.js';
+export { tinySegmenter, type TinySegmenterOptions } from './models/zoo/tiny-segmenter.js';
+export { TASKS, inferTask, isDenseTask, isTask, type Task } from './models/task.js';
 export { smallConvNet } from './models/zoo/small-conv-net.js';
 
 export type { Dataset } from './data/dataset.js';
