@@ -9,6 +9,7 @@ import { tinySegmenter } from '../../src/models/zoo/tiny-segmenter.js';
 import { refTensor, runReference } from '../onnx/reference-interpreter.js';
 import { pointwiseSegmenter, randomTensor, relativeL2 } from '../helpers/models.js';
 import { tensor } from '../../src/tensor/tensor.js';
+import { denseShape, isDenseModel, pixelProbabilities, predictedPixelClasses } from '../../src/models/dense-output.js';
 
 describe('OnnxModel with a dense output', () => {
   const graph = tinySegmenter({ size: 6, classes: 3, width: 3, seed: 4 });
@@ -73,5 +74,28 @@ describe('OnnxModel with a dense output', () => {
     expect(Array.from(inputGrad.data)).toEqual(Array.from(expected));
     const at = (c: number) => xs.data[c * 12 + py * 4 + px];
     expect(output.data[k * 12 + py * 4 + px]).toBeCloseTo(w[2] * at(0) + w[3] * at(1) - 0.2, 5);
+  });
+});
+
+describe('reading a flat dense output (dense-output.ts)', () => {
+  const shape = { classes: 3, height: 1, width: 2 };
+  // pixel 0: logits (1, 3, 3) → tie between 1 and 2, first wins; pixel 1: (0, ln 2, ln 5)
+  const out = tensor([1, 6], [1, 0, 3, Math.log(2), 3, Math.log(5)]);
+
+  it('predicted classes are the argmax over K per pixel, the first maximum on ties (torch.argmax)', () => {
+    expect(Array.from(predictedPixelClasses(out, shape))).toEqual([1, 2]);
+    expect(() => predictedPixelClasses(tensor([1, 5]), shape)).toThrow(/need \[1, 6\]/);
+  });
+
+  it('per-pixel probabilities are a softmax over K, one row per pixel', () => {
+    const p = pixelProbabilities(out, shape);
+    const e = [Math.exp(1), Math.exp(3), Math.exp(3)];
+    const s = e[0] + e[1] + e[2];
+    [e[0] / s, e[1] / s, e[2] / s, 1 / 8, 2 / 8, 5 / 8].forEach((v, i) => expect(p[i]).toBeCloseTo(v, 6));
+  });
+
+  it('denseShape refuses a vector model, naming the caller', () => {
+    expect(isDenseModel({ outputShape: [3, 4, 4] })).toBe(true);
+    expect(() => denseShape({ outputShape: [10] }, 'the IoU check')).toThrow('the IoU check needs a model with per-pixel outputs [K, H, W]; this one gives [10] per image');
   });
 });
