@@ -40,7 +40,7 @@ export const roadMetric: Metric<'road', RoadMetricOptions, RoadResult> = {
       orders: options.orders,
       noise: options.noise,
       score: options.score,
-      target: context.targets,
+      target: context.target,
       seed: context.seed,
       onProgress: (done, total) => context.progress('road', done / total),
     });
