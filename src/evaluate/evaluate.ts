@@ -8,7 +8,7 @@ import { resolveTarget } from '../attribution/common/target.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
-import type { Explainer } from '../attribution/explainer.js';
+import type { Explainer, Target } from '../attribution/explainer.js';
 import type { Metric, MetricContext } from './metric.js';
 import { resolveMetricOptions, unmetNeed } from './metric.js';
 import type { MetricName, MetricOptionsOf, MetricResultOf } from './registry.js';
@@ -29,8 +29,8 @@ export interface EvaluateOptions {
   mask?: Tensor;
   /** Method options (window, steps, layer…), passed on every explainer call. */
   explain?: Readonly<Record<string, unknown>>;
-  /** Class per row or one class; default the model's prediction. */
-  target?: number | readonly number[];
+  /** Class per row or one class (default the model's prediction), or a cotangent target (a segmenter's mask: segmentation-targets.ts). */
+  target?: Target;
   /** Seed of the method and of every metric (each gets this same value). */
   seed?: number;
   /**

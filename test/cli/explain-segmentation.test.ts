@@ -83,3 +83,18 @@ describe('trustscope explain on a segmenter', () => {
     );
   });
 });
+
+describe('trustscope evaluate on a segmenter', () => {
+  it('judges the segmentation target: default and --target-class, said in the page and the console', async () => {
+    const out = path('eval');
+    const r = await runCli(['evaluate', '--model', path('seg.onnx'), '--input', path('batch.npy'), '--method', 'saliency', '--metrics', 'randomisation,complexity,faithfulness', '--target-class', '1', '--quiet', '--out', out]);
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/explained: .*class 1 logits summed over its predicted mask/);
+    const html = await readFile(join(out, 'index.html'), 'utf8');
+    expect(html).toMatch(/explained: .*class 1 logits summed over its predicted mask/);
+    const refused = await runCli(['evaluate', '--model', path('seg.onnx'), '--input', path('batch.npy'), '--method', 'saliency', '--target', '0', '--out', path('eval-refused')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr[0]).toMatch(/use --target-class C/);
+  });
+});

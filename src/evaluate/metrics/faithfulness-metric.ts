@@ -50,6 +50,8 @@ export const faithfulnessMetric: Metric<'faithfulness', FaithfulnessMetricOption
       steps: options.steps,
       patch: options.patch,
       target: context.target,
+      // A target without classes (a segmenter's mask) has no softmax probability: score its summed logits.
+      ...(context.targets.length === 0 ? { score: 'output' as const } : {}),
       onProgress: (done, total) => context.progress('faithfulness: deletion and insertion', done / total),
     });
     context.progress('faithfulness: correlation', 0);
