@@ -80,3 +80,13 @@ export function pixelProbabilities(output: Tensor, shape: DenseShape): Float32Ar
   }
   return probs;
 }
+
+/** Per-pixel logits as rows [N·H·W, K] (pixel-major): one K-way prediction per row, for per-pixel calibration. */
+export function pixelLogitRows(output: Tensor, shape: DenseShape): Tensor {
+  const { classes: k, height: h, width: w } = shape;
+  const plane = h * w;
+  const n = output.shape[0];
+  const data = new Float32Array(n * plane * k);
+  for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) for (let p = 0; p < plane; p++) data[(i * plane + p) * k + c] = output.data[i * k * plane + c * plane + p];
+  return { shape: [n * plane, k], data };
+}
