@@ -140,8 +140,9 @@ export function notRunReason(n: CheckNeed, input?: AuditInput): string {
   if (n.input === 'classifier' && input && isDenseModel(input.model)) {
     return `the model is a segmenter (class scores per pixel, [${input.model.outputShape.join(', ')}]), not one class-score vector per image; this check's segmentation form is not built yet (see the pixel checks).`;
   }
-  if (n.input === 'classifier') return `the model has one output (a regressor, not class scores): ${n.why}.`;
-  if (n.input === 'segmenter') return `the model gives one output vector per image, not class scores per pixel: ${n.why}.`;
+  const oneOutput = input ? input.model.outputSize < 2 : n.input === 'classifier';
+  if ((n.input === 'classifier' || n.input === 'segmenter') && oneOutput) return `the model has one output (a regressor, not class scores): ${n.why}.`;
+  if (n.input === 'segmenter') return `the model (${n.flag}) gives one class-score vector per image, not ${n.label} [K, H, W]: ${n.why}.`;
   return `no ${n.label} given (${n.flag}): ${n.why}.`;
 }
 

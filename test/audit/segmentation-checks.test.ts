@@ -96,7 +96,7 @@ describe('segmentation audit forms', () => {
     const a = await auditModel({ name: 'cnn', model, data: { images: d.images, labels: d.labels.map((_, i) => i % 2), masks: { roi: d.masks.roi } } }, { checks: [pixelCalibrationCheck, segmentationShortcutCheck] });
     for (const f of a.findings) {
       expect(f.verdict).toBe('not-run');
-      expect(f.summary).toMatch(/not class scores per pixel/);
+      expect(f.summary).toMatch(/the model \(--model\) gives one class-score vector per image, not per-pixel class scores \[K, H, W\]/);
     }
   });
 
