@@ -23,6 +23,8 @@ export { loadOnnxModel, readOnnxGraph, saveOnnxGraph } from './models/import/onn
 export { loadTfjsModel, readTfjsGraph } from './models/import/tfjs-model.js';
 export { loadModel, readModelGraph } from './models/import/load-model.js';
 export { tinyCnn } from './models/zoo/tiny-cnn.js';
+export { tinySegmenter, type TinySegmenterOptions } from './models/zoo/tiny-segmenter.js';
+export { TASKS, inferTask, isDenseTask, isTask, type Task } from './models/task.js';
 export { smallConvNet } from './models/zoo/small-conv-net.js';
 
 export type { Dataset } from './data/dataset.js';
@@ -61,6 +63,8 @@ export { guidedBackprop } from './attribution/guided-backprop.js';
 export { guidedGradCam, type GuidedGradCamOptions } from './attribution/guided-grad-cam.js';
 export { deepLift, type DeepLiftOptions } from './attribution/deeplift.js';
 export { explainClasses, outputSum, outputWeights } from './attribution/targets.js';
+export { segmentationTarget, classOverMasks, type SegmentationTarget, type SegmentationTargetSpec } from './attribution/common/segmentation-targets.js';
+export { denseShape, isDenseModel, predictedPixelClasses, pixelProbabilities, type DenseShape } from './models/dense-output.js';
 export { slic, slicBatch, enforceConnectivity, type SlicOptions, type Segmentation } from './attribution/segmentation/slic.js';
 export { imageFeatureMasks, SEGMENTATIONS, type SegmentationKind, type SegmentOptions } from './attribution/segmentation/feature-masks.js';
 export { BACKWARD_RULES, ruleOverrides, type BackwardRules } from './onnx/autodiff/backward-rules.js';

@@ -9,6 +9,9 @@ import { Random } from '../tensor/random.js';
 import type { Finding } from './findings.js';
 import { runCheck, type AuditContext, type AuditInput, type Check } from './check.js';
 import { CHECKS } from './checks.js';
+import { isDenseModel } from '../models/dense-output.js';
+import type { SegmentationOverlap } from '../trust/segmentation-overlap.js';
+import { segmentationSummary } from './segmentation-summary.js';
 
 export type { AuditInput, InterventionSpec } from './check.js';
 
@@ -27,6 +30,8 @@ export interface ModelAudit {
   name: string;
   images: number;
   accuracy: number;
+  /** A segmenter's IoU/Dice per class and pixel accuracy (segmentation-summary.ts), in place of accuracy. */
+  overlap?: SegmentationOverlap;
   findings: Finding[];
   /** Seconds per check, by check id. */
   timings: Record<string, number>;
@@ -67,7 +72,8 @@ export async function auditModel(input: AuditInput, options: AuditOptions = {}):
   const logits = await input.model.forward(input.data.images);
   const predicted = argmaxRows(logits);
   // A one-output model is a regressor: argmax 'accuracy' would be 1.000 whatever it predicts.
-  const accuracy = input.model.outputSize < 2 ? NaN : predicted.filter((p, i) => p === input.data.labels[i]).length / predicted.length;
+  // A segmenter's argmax over K·H·W flat outputs is no class either: its figure is the overlap below.
+  const accuracy = input.model.outputSize < 2 || isDenseModel(input.model) ? NaN : predicted.filter((p, i) => p === input.data.labels[i]).length / predicted.length;
 
   for (const check of checks) {
     if (skip.has(check.id)) continue;
@@ -79,7 +85,8 @@ export async function auditModel(input: AuditInput, options: AuditOptions = {}):
     report(1);
     timings[check.id] = (performance.now() - t) / 1000;
   }
-  return { name: input.name, images: input.data.labels.length, accuracy, findings, timings };
+  const overlap = segmentationSummary(input, logits);
+  return { name: input.name, images: input.data.labels.length, accuracy, ...(overlap ? { overlap } : {}), findings, timings };
 }
 
 /** audit.json's view of a model audit (numbers and verdicts, no figures). */
@@ -88,6 +95,7 @@ export function auditJson(a: ModelAudit) {
     name: a.name,
     images: a.images,
     accuracy: a.accuracy,
+    ...(a.overlap ? { overlap: a.overlap } : {}),
     verdicts: Object.fromEntries(a.findings.map((f) => [f.id, f.verdict])),
     findings: a.findings.map(({ figures: _figures, ...rest }) => rest),
     timings: a.timings,

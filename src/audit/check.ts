@@ -18,6 +18,7 @@ import type { TrainingRecipe } from '../trust/leakage.js';
 import { OptionError, defaultsOf, validateOptionValue, type OptionSpec } from '../options/option-spec.js';
 import type { Finding } from './findings.js';
 import { GradientUnavailableError } from '../onnx/autodiff/gradient-error.js';
+import { isDenseModel } from '../models/dense-output.js';
 
 /** A suspected nuisance patch and the class it might fake (the inject test). */
 export interface InterventionSpec {
@@ -77,7 +78,12 @@ export function roiMask(data: Dataset): { name: string; mask: Tensor } | undefin
  * whether the user gave them.
  */
 export const AUDIT_INPUTS = {
-  classifier: { label: 'class scores', flag: '--model', present: (i: AuditInput) => i.model.outputSize >= 2 },
+  /** One class-score vector per image: not a regressor (one output), not a segmenter (scores per pixel). */
+  classifier: { label: 'class scores', flag: '--model', present: (i: AuditInput) => i.model.outputSize >= 2 && !isDenseModel(i.model) },
+  /** Class scores per pixel [K, H, W]: the segmentation forms of the checks. */
+  segmenter: { label: 'per-pixel class scores', flag: '--model', present: (i: AuditInput) => isDenseModel(i.model) },
+  /** The true class of every pixel (segmentation labels), as data.masks['pixel-labels']. */
+  pixelLabels: { label: 'per-pixel labels', flag: '--labels', present: (i: AuditInput) => i.data.masks?.['pixel-labels'] !== undefined },
   groups: { label: 'specimen ids', flag: '--groups', present: (i: AuditInput) => i.data.groups !== undefined },
   roi: { label: 'region-of-interest masks', flag: '--roi', present: (i: AuditInput) => roiMask(i.data) !== undefined },
   reference: { label: 'reference (training-distribution) images', flag: '--reference', present: (i: AuditInput) => i.reference !== undefined },
@@ -130,8 +136,13 @@ export function missingNeed(check: Check, input: AuditInput): CheckNeed | undefi
   return check.needs.find((n) => !AUDIT_INPUTS[n.input].present(input));
 }
 
-export function notRunReason(n: CheckNeed): string {
-  if (n.input === 'classifier') return `the model has one output (a regressor, not class scores): ${n.why}.`;
+export function notRunReason(n: CheckNeed, input?: AuditInput): string {
+  if (n.input === 'classifier' && input && isDenseModel(input.model)) {
+    return `the model is a segmenter (class scores per pixel, [${input.model.outputShape.join(', ')}]), not one class-score vector per image; this check's segmentation form is not built yet (see the pixel checks).`;
+  }
+  const oneOutput = input ? input.model.outputSize < 2 : n.input === 'classifier';
+  if ((n.input === 'classifier' || n.input === 'segmenter') && oneOutput) return `the model has one output (a regressor, not class scores): ${n.why}.`;
+  if (n.input === 'segmenter') return `the model (${n.flag}) gives one class-score vector per image, not ${n.label} [K, H, W]: ${n.why}.`;
   return `no ${n.label} given (${n.flag}): ${n.why}.`;
 }
 
@@ -177,7 +188,7 @@ export async function runCheck(check: Check, context: AuditContext, given?: Read
   // Options first: a wrong option is the user's mistake whether or not the check can run.
   const options = resolveCheckOptions(check, given);
   const missing = missingNeed(check, context);
-  const r = missing ? notRunResult(notRunReason(missing), { missing: missing.input }) : await runOrDegrade(check, context, options);
+  const r = missing ? notRunResult(notRunReason(missing, context), { missing: missing.input }) : await runOrDegrade(check, context, options);
   // Built field by field: the identity always comes from the declaration, in audit.json's usual order.
   const finding: Finding = { id: check.id, title: check.title, verdict: r.verdict, summary: r.summary, rule: r.rule, evidence: r.evidence, limits: check.limits };
   if (r.figures) finding.figures = r.figures;

@@ -14,12 +14,16 @@ import { sanityCheck } from './sanity-check.js';
 import { descriptorCheck } from './descriptor-check.js';
 import { oodCheck } from './ood-check.js';
 import { conformalCheck } from './conformal-check.js';
+import { pixelCalibrationCheck } from './pixel-calibration-check.js';
+import { segmentationShortcutCheck } from './segmentation-shortcut-check.js';
 
 export const CHECKS = [
   leakageCheck,
   calibrationCheck,
+  pixelCalibrationCheck,
   classRecallCheck,
   shortcutCheck,
+  segmentationShortcutCheck,
   interventionCheck,
   sanityCheck,
   descriptorCheck,

@@ -17,6 +17,7 @@ import type { OutputFolder } from './output-folder.js';
 import { addDatasetOption, asMasks, readIds, readImages, readValues } from './inputs.js';
 import { addManifestOption, readManifest, refuseManifestWith } from './manifest.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
+import { qualityText } from '../audit/segmentation-summary.js';
 
 interface AuditCliOptions {
   demo?: boolean;
@@ -72,13 +73,13 @@ function checkOptionsFrom(command: Command, skip: readonly string[]): Record<str
 }
 
 function view(a: ModelAudit): ModelAuditView {
-  return { name: a.name, description: `${a.images} images audited · ${Number.isFinite(a.accuracy) ? `accuracy ${a.accuracy.toFixed(3)}` : 'one output (a regressor): no accuracy'}`, findings: a.findings };
+  return { name: a.name, description: `${a.images} images audited · ${qualityText(a)}`, findings: a.findings };
 }
 
 function verdictLines(audits: readonly ModelAudit[]): string {
   const lines: string[] = [];
   for (const a of audits) {
-    lines.push(`${a.name} (${Number.isFinite(a.accuracy) ? `accuracy ${a.accuracy.toFixed(3)}` : 'one output: a regressor, no accuracy'} on ${a.images} images)`);
+    lines.push(`${a.name} (${qualityText(a)} on ${a.images} images)`);
     for (const f of a.findings) lines.push(`  ${f.verdict.toUpperCase().padEnd(8)}${f.title}`);
   }
   return lines.join('\n');

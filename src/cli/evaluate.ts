@@ -24,8 +24,9 @@ import { addManifestOption, manifestColumns, readInputImages, refuseManifestWith
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
+import { addSegmentationTargetOptions, describeExplained, parseSegmentationFlags, segmenterTarget, SEGMENTATION_DEFAULT_HELP, type SegmentationTargetFlags } from './segmentation-target.js';
 
-interface EvaluateCliOptions {
+interface EvaluateCliOptions extends SegmentationTargetFlags {
   model: string;
   input?: string;
   manifest?: string;
@@ -76,8 +77,8 @@ export function registerEvaluate(program: Command): void {
     .option('--metrics <list>', `comma-separated: ${METRIC_NAMES.join(',')} (default: ${BY_DEFAULT.join(',')}; ${NEED_MASK.join(', ')} only with --roi)`)
     .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
     .option('--examples <n>', 'randomisation: images shown with their randomised maps in index.html', parseInteger('--examples', 0), 3)
-    .option('--batch-size <n>', 'rows per ONNX Runtime call: the model splits every batch a method or metric builds (bounds memory)', parseInteger('--batch-size', 1), 64)
-;
+    .option('--batch-size <n>', 'rows per ONNX Runtime call: the model splits every batch a method or metric builds (bounds memory)', parseInteger('--batch-size', 1), 64);
+  addSegmentationTargetOptions(command);
   addRunOptions(command, { out: 'trustscope-evaluate', what: 'evaluation.json and index.html' });
   addProgressOptions(command);
   addNormaliseOption(command);
@@ -90,7 +91,7 @@ export function registerEvaluate(program: Command): void {
   command
     .addHelpText(
       'after',
-      `\n--out is always a folder. Method options apply to the methods named in their help (the methods are described in 'trustscope explain --help').\n${metricsHelp()}\n\nExamples:\n  trustscope evaluate --model model.onnx --input defects.npy --roi defect-masks.npy --method saliency --out eval\n  trustscope evaluate --model model.onnx --input x.npy --method integrated-gradients --steps 20 --metrics randomisation,complexity --modes cascading --out eval-ig\n  trustscope evaluate --model model.onnx --input x.npy --method saliency --metrics road,infidelity,sufficiency --road-percentages 20,50,80 --out eval-road`,
+      `\n--out is always a folder. Method options apply to the methods named in their help (the methods are described in 'trustscope explain --help').\n\nTargets: ${SEGMENTATION_DEFAULT_HELP}; --target-class/--target-region/--target-pixel choose another (as in explain). Every metric judges that one target.\n${metricsHelp()}\n\nExamples:\n  trustscope evaluate --model model.onnx --input defects.npy --roi defect-masks.npy --method saliency --out eval\n  trustscope evaluate --model model.onnx --input x.npy --method integrated-gradients --steps 20 --metrics randomisation,complexity --modes cascading --out eval-ig\n  trustscope evaluate --model model.onnx --input x.npy --method saliency --metrics road,infidelity,sufficiency --road-percentages 20,50,80 --out eval-road`,
     )
     .action(async (opts: EvaluateCliOptions) => {
       // Every flag is checked before the output folder is made and before any file is read.
@@ -98,6 +99,7 @@ export function registerEvaluate(program: Command): void {
       const methodValues = methodOptions(command, explainer, opts.model);
       refuseManifestWith(opts.manifest, { '--input': opts.input, '--roi': opts.roi });
       const roiGiven = opts.roi !== undefined || (opts.manifest !== undefined && (await manifestColumns(opts.manifest)).includes('roi'));
+      const segmentation = parseSegmentationFlags(opts);
       let names: MetricName[];
       try {
         // The default set leaves out what this request cannot run: metrics needing --roi without it, and metrics for other methods.
@@ -121,6 +123,7 @@ export function registerEvaluate(program: Command): void {
           const model = await loadModel(opts.model, { internalBatchSize: opts.batchSize });
           let result: EvaluationResult;
           let batch: Tensor;
+          let explained: string | undefined;
           const bar = progressFor(opts);
           const started = performance.now();
           try {
@@ -138,7 +141,9 @@ export function registerEvaluate(program: Command): void {
               if (why && opts.metrics !== undefined) throw new UsageError(`--metrics ${why}`);
               return why === undefined;
             });
-            const target = parseTarget(opts.target, n);
+            const dense = await segmenterTarget(model, batch, segmentation, opts, (p) => folder.input(p));
+            explained = dense && describeExplained(dense);
+            const target = dense ? dense.target : parseTarget(opts.target, n);
             // The report shows --examples images with their randomised maps: randomisation keeps those maps.
             if (metricOptions.randomisation) metricOptions.randomisation.keepMaps = opts.examples;
             result = await evaluateExplanations(model, explainer, batch, {
@@ -154,10 +159,11 @@ export function registerEvaluate(program: Command): void {
             bar.stop();
             await model.dispose();
           }
-          const html = await renderEvaluationPage({ result, inputs: batch, modelName: opts.model, examples: opts.examples });
+          const html = await renderEvaluationPage({ result, inputs: batch, modelName: opts.model, examples: opts.examples, explained });
           await folder.write('evaluation.json', JSON.stringify(evaluationJson(result), null, 2) + '\n');
           await folder.write('index.html', html);
           for (const v of result.verdicts) console.log(`${v.passes === null ? 'ℹ' : v.passes ? '✔' : '✘'} ${v.check}: ${v.text}`);
+          if (explained) console.log(`explained: ${explained}`);
           console.log(`\n${explainer.name} on ${result.images} image(s) in ${((performance.now() - started) / 1000).toFixed(1)} s → ${join(opts.out, 'evaluation.json')}, ${join(opts.out, 'index.html')}`);
         },
         () => ({ method: explainer.name, options: methodValues, metrics: names, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }),

@@ -25,11 +25,12 @@ import type { Normalisation } from '../data/normalise.js';
 import { describeNormalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, methodsHelp, parseIndexList, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addRunOptions, runInFolder } from './run.js';
+import { addSegmentationTargetOptions, describeExplained, explainedRegion, parseSegmentationFlags, segmenterTarget, SEGMENTATION_DEFAULT_HELP, type SegmentationTargetFlags } from './segmentation-target.js';
 
 /** The file explain writes into --out. */
 export const ATTRIBUTIONS = 'attributions.npy';
 
-interface ExplainCliOptions {
+interface ExplainCliOptions extends SegmentationTargetFlags {
   model: string;
   input?: string;
   manifest?: string;
@@ -55,7 +56,8 @@ export function registerExplain(program: Command): void {
     .requiredOption('--method <name>', `attribution method: ${methodNames()}`)
     .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
     .option('--targets <class,class…>', `several classes for every image in one call; ${ATTRIBUTIONS} then holds (T, N, …) maps (or (T, C, H, W) for one image), class-major in the order given`)
-    .option('--target-outputs <i,j…>', 'regression or dense (flattened) outputs: explain the sum of these outputs (e.g. the pixels of a region)')
+    .option('--target-outputs <i,j…>', 'regression or dense (flattened) outputs: explain the sum of these outputs (e.g. the pixels of a region)');
+  addSegmentationTargetOptions(command)
     .option('--png', `also write one overlay picture per image (grey image, inferno map) into <out>/${OVERLAYS}/`)
     .option('--batch-size <n>', 'rows per ONNX Runtime call: the model splits every batch a method builds (bounds memory)', parseInteger('--batch-size', 1), 64);
   addRunOptions(command, { out: 'trustscope-explain', what: `${ATTRIBUTIONS} (the input's shape, or one channel for map methods); with --png also ${OVERLAYS}/` });
@@ -66,7 +68,7 @@ export function registerExplain(program: Command): void {
   command
     .addHelpText(
       'after',
-      `\n--out is always a folder (a name ending in .npy is a folder too). Method options apply to the methods named in their help; any other method refuses them.\n\nMethods (Captum's semantics and defaults):\n${methodsHelp()}\n\nExamples:\n  trustscope explain --model model.onnx --input images.npy --method occlusion --window 4 --stride 2 --out occlusion\n  trustscope explain --model model.onnx --input images.npy --method integrated-gradients --steps 100 --rule riemann_trapezoid --out ig\n  trustscope explain --model model.onnx --input images.npy --method smoothgrad --nt-samples 25 --noise-fraction 0.15 --png --out sg\n  trustscope explain --model model.onnx --input images.npy --method gradient-shap --baselines background.npy --nt-samples 50 --stdevs 0.1 --out gshap\n  trustscope explain --model model.onnx --input images.npy --method rise --rise-masks 4000 --cell 7 --probability 0.5 --out rise`,
+      `\n--out is always a folder (a name ending in .npy is a folder too). Method options apply to the methods named in their help; any other method refuses them.\n\nTargets: classifiers explain the predicted class unless --target/--targets say otherwise; ${SEGMENTATION_DEFAULT_HELP}. --target-class C explains class C over its predicted mask, --target-region all|MASKFILE over the whole image or a region, --target-pixel Y,X at one pixel; the region explained is outlined in the --png overlays and named in run.json.\n\nMethods (Captum's semantics and defaults):\n${methodsHelp()}\n\nExamples:\n  trustscope explain --model model.onnx --input images.npy --method occlusion --window 4 --stride 2 --out occlusion\n  trustscope explain --model model.onnx --input images.npy --method integrated-gradients --steps 100 --rule riemann_trapezoid --out ig\n  trustscope explain --model model.onnx --input images.npy --method smoothgrad --nt-samples 25 --noise-fraction 0.15 --png --out sg\n  trustscope explain --model model.onnx --input images.npy --method gradient-shap --baselines background.npy --nt-samples 50 --stdevs 0.1 --out gshap\n  trustscope explain --model model.onnx --input images.npy --method rise --rise-masks 4000 --cell 7 --probability 0.5 --out rise`,
     )
     .action(async (opts: ExplainCliOptions) => {
       // Every flag is checked before the output folder is made and before any file is read.
@@ -76,6 +78,7 @@ export function registerExplain(program: Command): void {
       if (given > 1) throw new UsageError('give one of --target, --targets and --target-outputs');
       const several = opts.targets === undefined ? undefined : parseIndexList('--targets')(opts.targets);
       const outputs = opts.targetOutputs === undefined ? undefined : parseIndexList('--target-outputs')(opts.targetOutputs);
+      const segmentation = parseSegmentationFlags(opts);
       await runInFolder(
         'explain',
         opts,
@@ -87,6 +90,7 @@ export function registerExplain(program: Command): void {
             const { batch, single, files } = await readInputImages(opts, model.inputShape);
             files.forEach((f) => folder.input(f));
             const run = { ...(await readMethodFiles(explainer, options, (p) => folder.input(p))), seed: opts.seed };
+            const dense = outputs ? undefined : await segmenterTarget(model, batch, segmentation, opts, (p) => folder.input(p));
             several?.forEach((c) => {
               if (c >= model.outputSize) throw new UsageError(`--targets lists class ${c} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
             });
@@ -96,6 +100,7 @@ export function registerExplain(program: Command): void {
               if (bad !== undefined) throw new UsageError(`--target-outputs lists output ${bad} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
               target = outputSum(outputs, batch.shape[0], model.outputSize);
             }
+            if (dense) target = dense.target;
             const started = performance.now();
             const perClass = several ? await explainClasses(explainer, model, batch, several, run) : undefined;
             const result = perClass ? { ...perClass[0], values: concatRows(perClass.map((r) => r.values)), targets: several } : await explainer.attribute(model, batch, { ...run, target });
@@ -105,19 +110,21 @@ export function registerExplain(program: Command): void {
               ? reshape(result.values, single ? [perClass.length, ...rowShape] : [perClass.length, batch.shape[0], ...rowShape])
               : single ? reshape(result.values, rowShape) : result.values;
             await folder.write(ATTRIBUTIONS, encodeNpy(values));
-            const pictures = opts.png ? await writeOverlays(folder, batch, perClass ? perClass[0].values : result.values) : [];
-            const targets = result.targets ? ` (target class ${[...new Set(result.targets)].join(', ')})` : '';
+            const outlined = dense && ((i: number) => explainedRegion(dense, i, model.outputShape));
+            const pictures = opts.png ? await writeOverlays(folder, batch, perClass ? perClass[0].values : result.values, outlined) : [];
+            const targets = result.targets ? ` (target class ${[...new Set(result.targets)].join(', ')})` : dense ? ` (${describeExplained(dense)})` : '';
             const delta = result.extras?.convergenceDelta as number[] | undefined;
             const deltaText = delta && delta.length > 0 ? `, max |convergence delta| ${Math.max(...delta.map(Math.abs)).toExponential(2)}` : '';
             const incomplete = result.extras?.completeness ? completenessWarning(explainer.name, result.extras.completeness as CompletenessCheck) : undefined;
             // A warning, not an error: the map is written, and the user decides (stderr, so --quiet does not hide it).
             if (incomplete) console.error(`trustscope: warning: ${incomplete}`);
             console.log(`${explainer.name}: ${batch.shape[0]} image(s)${targets}${deltaText} in ${((performance.now() - started) / 1000).toFixed(2)} s → ${join(opts.out, ATTRIBUTIONS)} ${shapeToString(values.shape)}${pictures.length ? ` and ${pictures.length} overlay(s) in ${join(opts.out, OVERLAYS)}` : ''}`);
+            return dense?.descriptions;
           } finally {
             await model.dispose();
           }
         },
-        () => ({ method: explainer.name, options, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }),
+        (explained) => ({ method: explainer.name, options, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none', ...(explained ? { explained } : {}) }),
       );
     });
 }

@@ -10,8 +10,10 @@ export const OVERLAYS = 'overlays';
 /**
  * Writes <out>/overlays/image-<i>.png (image in grey, map in inferno) through the output folder, so
  * each picture is listed in run.json (and removed with the run when it fails); returns their names.
+ * `explained(i)`, when given, is the [1, H, W] region whose outputs were explained (a segmenter's
+ * mask or pixel), outlined in cyan so the picture shows which question it answers.
  */
-export async function writeOverlays(folder: OutputFolder, images: Tensor, maps: Tensor): Promise<string[]> {
+export async function writeOverlays(folder: OutputFolder, images: Tensor, maps: Tensor, explained?: (i: number) => Tensor | undefined): Promise<string[]> {
   const [n, , h, w] = images.shape;
   // Small micrographs are upscaled (nearest) so that a 32×32 tile is still visible.
   const scale = Math.max(1, Math.floor(256 / Math.max(h, w)));
@@ -19,7 +21,10 @@ export async function writeOverlays(folder: OutputFolder, images: Tensor, maps: 
   for (let i = 0; i < n; i++) {
     const image = row(images, i);
     const map = row(maps, i);
-    const png = overlayPng({ shape: image.shape.slice(1), data: image.data }, { shape: map.shape.slice(1), data: map.data }, { scale });
+    const region = explained?.(i);
+    // Outlined only when the region lies on the image's own pixel grid (output size = input size).
+    const outlines = region && region.shape[1] === h && region.shape[2] === w ? [{ mask: region, color: '#00ffff' }] : [];
+    const png = overlayPng({ shape: image.shape.slice(1), data: image.data }, { shape: map.shape.slice(1), data: map.data }, { scale, outlines });
     const name = `${OVERLAYS}/image-${i}.png`;
     await folder.write(name, png);
     written.push(name);

@@ -4,11 +4,11 @@
  * attributions are computed once and shared by every metric (MetricContext); each metric stays
  * usable on its own.
  */
-import { classesPerRow } from '../attribution/common/target.js';
+import { resolveTarget } from '../attribution/common/target.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
-import type { Explainer } from '../attribution/explainer.js';
+import type { Explainer, Target } from '../attribution/explainer.js';
 import type { Metric, MetricContext } from './metric.js';
 import { resolveMetricOptions, unmetNeed } from './metric.js';
 import type { MetricName, MetricOptionsOf, MetricResultOf } from './registry.js';
@@ -29,8 +29,8 @@ export interface EvaluateOptions {
   mask?: Tensor;
   /** Method options (window, steps, layer…), passed on every explainer call. */
   explain?: Readonly<Record<string, unknown>>;
-  /** Class per row or one class; default the model's prediction. */
-  target?: number | readonly number[];
+  /** Class per row or one class (default the model's prediction), or a cotangent target (a segmenter's mask: segmentation-targets.ts). */
+  target?: Target;
   /** Seed of the method and of every metric (each gets this same value). */
   seed?: number;
   /**
@@ -105,11 +105,15 @@ export async function prepareContext(
   const n = inputs.shape[0];
   const seed = options.seed ?? 0;
   const progress = (stage: string, f: number) => options.onProgress?.(stage, Math.min(1, Math.max(0, f)));
-  const targets = await classesPerRow(model, inputs, options.target, 'evaluate');
+  // Resolved once: a class per row, or (a segmenter) the cotangent of the trained model's own mask,
+  // so every metric — and every randomised copy — explains the same question.
+  const resolved = await resolveTarget(model, inputs, options.target);
+  const targets = resolved.classes ?? [];
+  const target = resolved.classes ?? { cotangent: resolved.cotangent };
   progress('explaining', 0);
-  const attribution = await explainer.attribute(model, inputs, { ...options.explain, target: targets, seed });
+  const attribution = await explainer.attribute(model, inputs, { ...options.explain, target, seed });
   progress('explaining', 1);
-  return { model, explainer, inputs, targets, attributions: attribution.values, explain: options.explain ?? {}, mask: options.mask, seed, progress };
+  return { model, explainer, inputs, targets, target, attributions: attribution.values, explain: options.explain ?? {}, mask: options.mask, seed, progress };
 }
 
 export async function evaluateExplanations(model: Model, explainer: Explainer, inputs: Tensor, options: EvaluateOptions): Promise<EvaluationResult> {

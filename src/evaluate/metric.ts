@@ -9,7 +9,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { shapeToString } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
-import type { Explainer } from '../attribution/explainer.js';
+import type { Explainer, Target } from '../attribution/explainer.js';
 import type { OptionSpec } from '../options/option-spec.js';
 import { defaultsOf, validateOptionValue } from '../options/option-spec.js';
 
@@ -27,8 +27,10 @@ export interface MetricContext {
   readonly model: Model;
   readonly explainer: Explainer;
   readonly inputs: Tensor;
-  /** Class explained per row, the same for every metric so they all judge one question. */
+  /** Class explained per row, the same for every metric so they all judge one question; empty when the target names no class (a segmenter's mask). */
   readonly targets: readonly number[];
+  /** What every metric explains: `targets` as classes, or the fixed cotangent of a dense target (a class over the trained model's predicted mask). */
+  readonly target: Target;
   /** The trained model's attributions for `targets`, computed once and shared by all metrics. */
   readonly attributions: Tensor;
   /** Method options (window, steps, layer…) for metrics that call the explainer again; target and seed are set by the metric. */

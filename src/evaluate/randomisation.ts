@@ -10,7 +10,7 @@
  * The random-logit test (Sixt et al. 2020) explains a random other class; the map should change.
  * Any Explainer, any Model.
  */
-import { classesPerRow } from '../attribution/common/target.js';
+import { resolveTarget } from '../attribution/common/target.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows, sliceRows, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
@@ -28,7 +28,7 @@ export interface RandomisationOptions {
   /** Method options passed on every call (window, steps, layer…); target and seed are set here. */
   explain?: Readonly<Record<string, unknown>>;
   /** Class per row to explain; default the *trained* model's prediction, kept for every step. */
-  target?: number | readonly number[];
+  target?: Target;
   seed?: number;
   modes?: readonly RandomisationMode[];
   /** Layers (node names, as in model.parameters[].layer) from the top down; default all of them. */
@@ -117,10 +117,12 @@ export async function randomisationTest(model: Model, explainer: Explainer, inpu
 
   // The class explained stays the trained model's answer at every step: a randomised model predicts
   // something else, and following it would compare explanations of different questions.
-  const classes = await classesPerRow(model, inputs, options.target, 'randomisationTest');
-  const target: Target = classes;
+  // A segmenter's target (a class over the trained model's predicted mask) is frozen as its cotangent.
+  const resolved = await resolveTarget(model, inputs, options.target);
+  const classes = resolved.classes;
+  const target: Target = classes ?? { cotangent: resolved.cotangent };
   // Explainer calls: trained, a second seed, the steps, the random logit (+2 if input noise is needed).
-  let totalCalls = 2 + layers.length * modes.length + (model.outputSize > 1 ? 1 : 0);
+  let totalCalls = 2 + layers.length * modes.length + (classes && model.outputSize > 1 ? 1 : 0);
   let calls = 0;
   const explain = async (m: Model, x: Tensor, what: string, s = seed, t: Target = target) => {
     options.onProgress?.(calls / totalCalls, what);
@@ -191,7 +193,8 @@ export async function randomisationTest(model: Model, explainer: Explainer, inpu
   };
   for (const mode of modes) result[mode] = await runSteps(mode);
 
-  if (model.outputSize > 1) {
+  // The random-logit test swaps the class; a target without classes (a mask) has no other logit to take.
+  if (classes && model.outputSize > 1) {
     const rng = new Random(seed + 4099);
     const others = classes.map((c) => {
       const o = rng.int(0, model.outputSize - 1);

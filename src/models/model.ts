@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { concatRows, firstNonFinite, shapeToString, sizeOf, sliceRows, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import type { Graph, Node, TensorValue, ValueInfo } from '../onnx/graph.js';
-import { DataType, floatTensorValue, intAttr, producers, runtimeInputs } from '../onnx/graph.js';
+import { DataType, attr, floatTensorValue, intAttr, producers, runtimeInputs } from '../onnx/graph.js';
 import { buildGradientGraph } from '../onnx/autodiff/gradient.js';
 import { inferShapes } from '../onnx/shapes.js';
 import { SessionCache } from '../onnx/runtime.js';
@@ -46,7 +46,12 @@ export interface LayerInfo {
 export interface Model {
   /** Shape of one example, without the batch: [C, H, W] for images, [F] for tables. */
   readonly inputShape: readonly number[];
-  /** Classes or regression outputs. */
+  /**
+   * Shape of one example's output, without the batch: [K] for classes or regression outputs,
+   * [K, H, W] for per-pixel outputs (segmentation logits). forward/vjp always speak the flat form.
+   */
+  readonly outputShape: readonly number[];
+  /** Flat size of one example's output (the product of outputShape): the K of every [N, K] tensor. */
   readonly outputSize: number;
   /** Inner values usable for activations and Grad-CAM. */
   readonly layers: readonly string[];
@@ -84,6 +89,7 @@ function fanInOf(node: Node, weightShape: readonly number[]): number {
 
 export class OnnxModel implements Model {
   readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
   readonly outputSize: number;
   readonly layers: readonly string[];
   readonly layerInfo: readonly LayerInfo[];
@@ -103,11 +109,12 @@ export class OnnxModel implements Model {
   /** The family this model's own withParameters copies join (created on first use, freed by dispose). */
   private ownFamily?: ParameterFamily;
   private parameterFeeds?: Record<string, Tensor>;
+  /** The graph run: the one given, with a Flatten appended when its output is dense (flatOutput). */
+  readonly graph: Graph;
+  /** The graph as given; copies (withParameters, withBackwardRules) start from it, so they flatten alike. */
+  private readonly givenGraph: Graph;
 
-  constructor(
-    readonly graph: Graph,
-    options: OnnxModelOptions = {},
-  ) {
+  constructor(graph: Graph, options: OnnxModelOptions = {}) {
     const inputs = runtimeInputs(graph);
     if (inputs.length !== 1) {
       throw new Error(`model '${graph.name}' has ${inputs.length} run-time inputs (${inputs.map((i) => i.name).join(', ')}); trustscope needs exactly one`);
@@ -118,6 +125,11 @@ export class OnnxModel implements Model {
       throw new Error(`model input '${input.name}' needs a static shape except for the batch (got ${JSON.stringify(input.shape)})`);
     }
     if (graph.outputs.length < 1) throw new Error(`model '${graph.name}' has no output`);
+    this.givenGraph = graph;
+    const flat = flatOutput(graph);
+    graph = flat.graph;
+    this.graph = graph;
+    this.outputShape = flat.outputShape;
     this.inputName = input.name;
     this.outputName = graph.outputs[0].name;
     this.inputShape = input.shape.slice(1) as number[];
@@ -128,11 +140,7 @@ export class OnnxModel implements Model {
     ruleOverrides(this.backwardRules);
 
     const info = inferShapes(graph);
-    const outShape = info.shapes.get(this.outputName) ?? graph.outputs[0].shape?.map((d) => (typeof d === 'number' ? d : -1));
-    if (!outShape || outShape.length !== 2 || outShape[1] < 1) {
-      throw new Error(`model output '${this.outputName}' must have shape [N, K] (got ${JSON.stringify(outShape)})`);
-    }
-    this.outputSize = outShape[1];
+    this.outputSize = sizeOf(this.outputShape);
 
     const layerInfo: LayerInfo[] = [];
     for (const n of graph.nodes) {
@@ -285,7 +293,7 @@ export class OnnxModel implements Model {
     if (kind === this.backwardRules) return this;
     let m = this.variants.get(kind);
     if (!m) {
-      m = new OnnxModel(this.graph, { internalBatchSize: this.internalBatchSize, memoryBudget: this.memoryBudget, backwardRules: kind });
+      m = new OnnxModel(this.givenGraph, { internalBatchSize: this.internalBatchSize, memoryBudget: this.memoryBudget, backwardRules: kind });
       m.family = this.family;
       this.variants.set(kind, m);
     }
@@ -332,7 +340,7 @@ export class OnnxModel implements Model {
   }
 
   withParameters(change: ParameterChange): OnnxModel {
-    const initializers = new Map<string, TensorValue>(this.graph.initializers);
+    const initializers = new Map<string, TensorValue>(this.givenGraph.initializers);
     const replace = (name: string, values: Float32Array) => {
       const old = initializers.get(name);
       if (!old) throw new Error(`withParameters: the model has no parameter '${name}'`);
@@ -354,7 +362,7 @@ export class OnnxModel implements Model {
         changed.push(name);
       }
     }
-    const copy = new OnnxModel({ ...this.graph, initializers }, { internalBatchSize: this.internalBatchSize, memoryBudget: this.memoryBudget, backwardRules: this.backwardRules });
+    const copy = new OnnxModel({ ...this.givenGraph, initializers }, { internalBatchSize: this.internalBatchSize, memoryBudget: this.memoryBudget, backwardRules: this.backwardRules });
     // Copies that differ from this model only in parameter values share one set of weights-as-inputs
     // sessions (parameter-family.ts): no gradient graph or session per copy. Any other change
     // (a constant that is not a parameter) gets sessions of its own.
@@ -365,6 +373,30 @@ export class OnnxModel implements Model {
     }
     return copy;
   }
+}
+
+/**
+ * The graph's output shape per example, and the graph whose output is [N, K]: a dense output
+ * [N, K, H, W] (or any rank ≥ 3) gets a Flatten(axis=1) appended, so forward/vjp return
+ * [N, K·H·W] rows (C order: index k·H·W + y·W + x) and every method, metric and batching path
+ * keeps working on [N, K] cotangents. Flatten's gradient is a reshape back (autodiff/flatten.ts).
+ */
+function flatOutput(graph: Graph): { graph: Graph; outputShape: number[] } {
+  const out = graph.outputs[0];
+  const inferred = inferShapes(graph).shapes.get(out.name) ?? out.shape?.map((d) => (typeof d === 'number' ? d : -1));
+  const perExample = inferred?.slice(1);
+  if (!inferred || inferred.length < 2 || perExample!.some((d) => !(d >= 1))) {
+    throw new Error(`model output '${out.name}' must have shape [N, K] or [N, K, H, W] with static sizes after the batch (got ${JSON.stringify(inferred)})`);
+  }
+  if (inferred.length === 2) return { graph, outputShape: perExample! };
+  const taken = new Set([...graph.nodes.flatMap((n) => n.outputs), ...graph.inputs.map((i) => i.name), ...graph.initializers.keys()]);
+  let name = `${out.name}_flat`;
+  while (taken.has(name)) name += '_';
+  const flatten: Node = { name: `${name}_node`, opType: 'Flatten', domain: '', inputs: [out.name], outputs: [name], attributes: { axis: attr.int(1) } };
+  return {
+    graph: { ...graph, nodes: [...graph.nodes, flatten], outputs: [{ name, dataType: DataType.FLOAT, shape: ['N', sizeOf(perExample!)] }, ...graph.outputs.slice(1)] },
+    outputShape: perExample!,
+  };
 }
 
 /** BatchNorm goes back to its identity state; every other parameter is re-drawn. */

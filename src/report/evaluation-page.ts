@@ -23,6 +23,8 @@ export interface EvaluationPageInput {
   modelName?: string;
   /** Images shown with their randomised maps (default 3). */
   examples?: number;
+  /** What was explained, in words, when the target names no class (a segmenter's mask). */
+  explained?: string;
 }
 
 /** Σ|a| over channels of a [C, H, W] map as [1, H, W], so every picture shows magnitude. */
@@ -191,7 +193,7 @@ export async function renderEvaluationPage(input: EvaluationPageInput): Promise<
   const parts = [
     '<header>',
     `<h1>Is the explanation real? ${escapeHtml(result.method)}</h1>`,
-    paragraph(`trustscope evaluate · ${input.modelName ? `${input.modelName} · ` : ''}${result.images} image(s) · classes explained: ${[...new Set(result.targets)].join(', ')}`, 'muted'),
+    paragraph(`trustscope evaluate · ${input.modelName ? `${input.modelName} · ` : ''}${result.images} image(s) · ${input.explained ? `explained: ${escapeHtml(input.explained)}` : `classes explained: ${[...new Set(result.targets)].join(', ')}`}`, 'muted'),
     '</header>',
     section('Verdicts', verdictList(result), { id: 'verdicts' }),
   ];

@@ -73,6 +73,7 @@ describe('attention-rollout', () => {
     // A Model without OnnxModel's extras: the explainer must fall back to layerVjp.
     const plain: Model = {
       inputShape: model.inputShape,
+      outputShape: model.outputShape,
       outputSize: model.outputSize,
       layers: model.layers,
       parameters: model.parameters,

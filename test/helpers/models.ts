@@ -55,3 +55,21 @@ export async function tempDir(prefix = 'trustscope-test-'): Promise<{ dir: strin
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, path: (name) => join(dir, name), cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * A linear per-pixel segmenter: a 1×1 Conv, logits[k, y, x] = Σ_c W[k, c]·x[c, y, x] + b[k], so
+ * d logits[k, y, x] / d x[c, y', x'] = W[k, c] when (y', x') = (y, x), else 0.
+ * Value names: 'x' → 'logits' [N, K, H, W]; node 'pointwise'.
+ */
+export function pointwiseSegmenter(chw: readonly [number, number, number], weights: readonly number[], bias: readonly number[]): Graph {
+  const [c, h, w] = chw;
+  const k = bias.length;
+  if (weights.length !== k * c) throw new Error(`pointwiseSegmenter: ${weights.length} weights for [${k}, ${c}]`);
+  const e = new GraphEditor('pointwise-segmenter');
+  const x = e.input('x', ['N', c, h, w]);
+  e.initializer('pointwise.weight', floatTensorValue([k, c, 1, 1], Float32Array.from(weights)));
+  e.initializer('pointwise.bias', floatTensorValue([k], Float32Array.from(bias)));
+  const y = e.node('Conv', [x, 'pointwise.weight', 'pointwise.bias'], { kernel_shape: attr.ints([1, 1]) }, 1, 'pointwise')[0];
+  e.output(y, ['N', k, h, w]);
+  return e.build();
+}

@@ -6,13 +6,19 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { argmaxRows, oneHot, shapeToString, tensor } from '../../tensor/tensor.js';
 import type { Model } from '../../models/model.js';
+import { isDenseModel } from '../../models/dense-output.js';
+import { segmentationTarget } from './segmentation-targets.js';
 
 export type Target =
   /** the same class for every row */
   | number
   /** one class per row */
   | readonly number[]
-  /** an explicit output weighting [N, K] (regression, several classes at once, dense outputs) */
+  /**
+   * an explicit output weighting [N, K] (regression, several classes at once, dense outputs; for
+   * segmenters see segmentation-targets.ts, whose default — undefined — is the predicted mask of the
+   * most frequent non-background class per image)
+   */
   | { readonly cotangent: Tensor };
 
 export interface ResolvedTarget {
@@ -29,6 +35,13 @@ export async function resolveTarget(model: Model, inputs: Tensor, target: Target
   const checkClass = (c: number) => {
     if (!Number.isInteger(c) || c < 0 || c >= k) throw new Error(`target ${c} is not a class index of this model (it has ${k} outputs: 0..${k - 1})`);
   };
+  if (isDenseModel(model) && (target === undefined || typeof target === 'number' || Array.isArray(target))) {
+    // The argmax over K·H·W flat outputs means nothing, nor does one flat index as a "class".
+    if (target !== undefined) {
+      throw new Error(`target ${JSON.stringify(target)} is a class index, but this segmenter gives per-pixel outputs [${model.outputShape.join(', ')}]; explain a class over pixels with segmentationTarget (a pixel, a region, the predicted mask, the whole image)`);
+    }
+    return { cotangent: (await segmentationTarget(model, inputs, { kind: 'dominant' })).target.cotangent };
+  }
   if (target === undefined) {
     const classes = argmaxRows(await model.forward(inputs));
     return { cotangent: oneHot(classes, k), classes };

@@ -44,17 +44,19 @@ export const faithfulnessMetric: Metric<'faithfulness', FaithfulnessMetricOption
   ],
   async run(context, options) {
     requireNeeds(faithfulnessMetric, context);
-    const { model, inputs, attributions, targets } = context;
+    const { model, inputs, attributions } = context;
     const deletionInsertion = await deletionInsertionCurves(model, inputs, attributions, {
       baseline: options.baseline,
       steps: options.steps,
       patch: options.patch,
-      target: targets,
+      target: context.target,
+      // A target without classes (a segmenter's mask) has no softmax probability: score its summed logits.
+      ...(context.targets.length === 0 ? { score: 'output' as const } : {}),
       onProgress: (done, total) => context.progress('faithfulness: deletion and insertion', done / total),
     });
     context.progress('faithfulness: correlation', 0);
     // The correlation keeps its own baseline (zero), as before the registry: --deletion-baseline is the curves'.
-    const correlation = await faithfulnessCorrelation(model, inputs, attributions, { seed: context.seed, patch: options.patch, runs: options.runs, subsetSize: options.subsetSize, target: targets });
+    const correlation = await faithfulnessCorrelation(model, inputs, attributions, { seed: context.seed, patch: options.patch, runs: options.runs, subsetSize: options.subsetSize, target: context.target });
     const diff = deletionInsertion.areaDifference;
     const passes = diff === undefined ? null : diff > 0;
     const text = `${passes === null ? 'no verdict' : passes ? 'faithful' : 'not faithful'}: insertion area ${fmt(deletionInsertion.insertion?.meanArea)} − deletion area ${fmt(deletionInsertion.deletion?.meanArea)} = ${fmt(diff)} (passes when > 0: the top-ranked pixels carry the score), faithfulness correlation ${fmt(correlation.mean)}`;

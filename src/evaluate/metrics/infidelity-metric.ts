@@ -66,7 +66,7 @@ export const infidelityMetric: Metric<'infidelity', InfidelityMetricOptions, Inf
       multiplyByInputs: options.multiplyByInputs,
       normalize: options.normalize,
       score: options.score,
-      target: context.targets,
+      target: context.target,
       seed: context.seed,
       onProgress: (done, total) => context.progress('infidelity', done / total),
     });

@@ -27,7 +27,7 @@ export const randomisationMetric: Metric<'randomisation', RandomisationMetricOpt
     const r = await randomisationTest(context.model, context.explainer, context.inputs, {
       ...options,
       explain: context.explain,
-      target: context.targets,
+      target: context.target,
       seed: context.seed,
       onProgress: (f, what) => context.progress(`randomisation: ${what}`, f),
     });

@@ -39,8 +39,9 @@ export const roadMetric: Metric<'road', RoadMetricOptions, RoadResult> = {
       percentages: options.percentages,
       orders: options.orders,
       noise: options.noise,
-      score: options.score,
-      target: context.targets,
+      // A target without classes (a segmenter's mask) has no softmax probability: score its summed logits.
+      score: context.targets.length === 0 ? 'output' : options.score,
+      target: context.target,
       seed: context.seed,
       onProgress: (done, total) => context.progress('road', done / total),
     });

@@ -56,14 +56,14 @@ export const robustnessMetric: Metric<'robustness', RobustnessMetricOptions, Rob
     { key: 'refine', flag: '--attack-refine', kind: 'integer', min: 0, default: 10, help: 'bisection steps inside the first flipping interval' },
   ],
   async run(context, options) {
-    const { model, explainer, inputs, attributions, targets, seed } = context;
+    const { model, explainer, inputs, attributions, seed } = context;
     const n = inputs.shape[0];
     const r = await explanationRobustness(model, explainer, inputs, {
       radius: options.radius,
       samples: options.samples,
       distribution: options.distribution,
       clip: options.clip,
-      target: targets,
+      target: context.target,
       seed,
       explainOptions: { ...context.explain },
       onProgress: (done, total) => context.progress('robustness', done / total),
@@ -71,7 +71,9 @@ export const robustnessMetric: Metric<'robustness', RobustnessMetricOptions, Rob
     let adversarial: AdversarialFlipResult | undefined;
     let adversarialText: string;
     // The flip compares the clean and the adversarial map value by value: only maps of the inputs' shape.
-    if (shapeToString(attributions.shape) === shapeToString(inputs.shape)) {
+    if (context.targets.length === 0) {
+      adversarialText = '; no adversarial flip: the target names no class to flip (a mask of a segmenter)';
+    } else if (shapeToString(attributions.shape) === shapeToString(inputs.shape)) {
       context.progress('robustness: adversarial flip', 0);
       const a = await adversarialFlip(model, explainer, inputs, {
         attack: options.attack,
@@ -80,7 +82,7 @@ export const robustnessMetric: Metric<'robustness', RobustnessMetricOptions, Rob
         grid: options.grid,
         refine: options.refine,
         clip: options.clip,
-        target: targets,
+        target: context.targets,
         seed,
         explainOptions: { ...context.explain },
         onProgress: (done, total) => context.progress('robustness: adversarial flip', done / total),
