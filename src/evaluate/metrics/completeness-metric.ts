@@ -8,6 +8,7 @@ import type { Metric } from '../metric.js';
 import { requireNeeds } from '../metric.js';
 import { sizeOf, tensor } from '../../tensor/tensor.js';
 import { expandBaseline, type Baseline } from '../../attribution/common/baselines.js';
+import { resolveTarget, weightedOutput } from '../../attribution/common/target.js';
 import { checkCompleteness, COMPLETENESS_TOLERANCE, type CompletenessCheck } from '../../attribution/common/completeness.js';
 
 export interface CompletenessOptions {
@@ -26,20 +27,22 @@ export const completenessMetric: Metric<'completeness', CompletenessOptions, Com
   supports: (explainer) => explainer.completeness === true,
   async run(context, options) {
     requireNeeds(completenessMetric, context);
-    const { model, inputs, attributions, targets } = context;
+    const { model, inputs, attributions } = context;
     const n = inputs.shape[0];
     const d = sizeOf(inputs.shape.slice(1));
     context.progress('completeness', 0);
     const base = tensor(inputs.shape, expandBaseline(context.explain.baseline as Baseline | undefined, inputs, context.explainer.name));
-    const [fx, fb] = [await model.forward(inputs), await model.forward(base)];
-    const k = model.outputSize;
+    // The explained output as a weighting of all outputs: a class, a regression output or a segmentation region alike.
+    const { cotangent } = await resolveTarget(model, inputs, context.target);
+    const fx = weightedOutput(await model.forward(inputs), cotangent);
+    const fb = weightedOutput(await model.forward(base), cotangent);
     const sums: number[] = [];
     const changes: number[] = [];
     for (let i = 0; i < n; i++) {
       let s = 0;
       for (let j = 0; j < d; j++) s += attributions.data[i * d + j];
       sums.push(s);
-      changes.push(fx.data[i * k + targets[i]] - fb.data[i * k + targets[i]]);
+      changes.push(fx[i] - fb[i]);
     }
     context.progress('completeness', 1);
     const check = checkCompleteness(sums, changes, options.tolerance ?? COMPLETENESS_TOLERANCE);
