@@ -21,6 +21,8 @@ import { UsageError, parseInteger } from './errors.js';
 import { readImages } from './inputs.js';
 import type { Normalisation } from '../data/normalise.js';
 import { describeNormalisation } from '../data/normalise.js';
+import { pixelSizeRecord, type FileCalibration } from '../data/spatial-calibration.js';
+import { NO_PIXEL_SIZE } from '../report/scale-bar.js';
 import { addMethodOptions, methodNames, methodOptions, methodsHelp, parseIndexList, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addRunOptions, runInFolder } from './run.js';
 
@@ -70,6 +72,8 @@ export function registerExplain(program: Command): void {
       if (given > 1) throw new UsageError('give one of --target, --targets and --target-outputs');
       const several = opts.targets === undefined ? undefined : parseIndexList('--targets')(opts.targets);
       const outputs = opts.targetOutputs === undefined ? undefined : parseIndexList('--target-outputs')(opts.targetOutputs);
+      // Per input file its pixel size (run.json; the overlays' scale bars).
+      let calibrations: FileCalibration[] = [];
       await runInFolder(
         'explain',
         opts,
@@ -78,7 +82,8 @@ export function registerExplain(program: Command): void {
           const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
           try {
             folder.input(opts.model);
-            const { batch, single } = await readImages(opts.input, model.inputShape, opts.normalise);
+            const { batch, single, calibrations: read } = await readImages(opts.input, model.inputShape, opts.normalise);
+            calibrations = read;
             folder.input(opts.input);
             const run = { ...(await readMethodFiles(explainer, options, (p) => folder.input(p))), seed: opts.seed };
             several?.forEach((c) => {
@@ -99,16 +104,17 @@ export function registerExplain(program: Command): void {
               ? reshape(result.values, single ? [perClass.length, ...rowShape] : [perClass.length, batch.shape[0], ...rowShape])
               : single ? reshape(result.values, rowShape) : result.values;
             await folder.write(ATTRIBUTIONS, encodeNpy(values));
-            const pictures = opts.png ? await writeOverlays(folder, batch, perClass ? perClass[0].values : result.values) : [];
+            const pictures = opts.png ? await writeOverlays(folder, batch, perClass ? perClass[0].values : result.values, calibrations) : [];
             const targets = result.targets ? ` (target class ${[...new Set(result.targets)].join(', ')})` : '';
             const delta = result.extras?.convergenceDelta as number[] | undefined;
             const deltaText = delta && delta.length > 0 ? `, max |convergence delta| ${Math.max(...delta.map(Math.abs)).toExponential(2)}` : '';
             console.log(`${explainer.name}: ${batch.shape[0]} image(s)${targets}${deltaText} in ${((performance.now() - started) / 1000).toFixed(2)} s → ${join(opts.out, ATTRIBUTIONS)} ${shapeToString(values.shape)}${pictures.length ? ` and ${pictures.length} overlay(s) in ${join(opts.out, OVERLAYS)}` : ''}`);
+            if (pictures.length && calibrations.every((c) => !c.calibration)) console.log(NO_PIXEL_SIZE);
           } finally {
             await model.dispose();
           }
         },
-        () => ({ method: explainer.name, options, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }),
+        () => ({ method: explainer.name, options, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none', pixelSizes: pixelSizeRecord(calibrations) }),
       );
     });
 }

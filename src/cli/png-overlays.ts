@@ -2,6 +2,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { row } from '../tensor/tensor.js';
 import { overlayPng } from '../report/png.js';
+import { scaleBarFor } from '../report/scale-bar.js';
+import { calibrationOfImage, type FileCalibration } from '../data/spatial-calibration.js';
 import type { OutputFolder } from './output-folder.js';
 
 /** The sub-folder of --out that holds the overlays. */
@@ -10,8 +12,10 @@ export const OVERLAYS = 'overlays';
 /**
  * Writes <out>/overlays/image-<i>.png (image in grey, map in inferno) through the output folder, so
  * each picture is listed in run.json (and removed with the run when it fails); returns their names.
+ * An image whose file records a pixel size gets a scale bar burned in (bottom-right), so a picture
+ * copied into a slide or a notebook keeps its scale.
  */
-export async function writeOverlays(folder: OutputFolder, images: Tensor, maps: Tensor): Promise<string[]> {
+export async function writeOverlays(folder: OutputFolder, images: Tensor, maps: Tensor, calibrations: readonly FileCalibration[] = []): Promise<string[]> {
   const [n, , h, w] = images.shape;
   // Small micrographs are upscaled (nearest) so that a 32×32 tile is still visible.
   const scale = Math.max(1, Math.floor(256 / Math.max(h, w)));
@@ -19,7 +23,8 @@ export async function writeOverlays(folder: OutputFolder, images: Tensor, maps: 
   for (let i = 0; i < n; i++) {
     const image = row(images, i);
     const map = row(maps, i);
-    const png = overlayPng({ shape: image.shape.slice(1), data: image.data }, { shape: map.shape.slice(1), data: map.data }, { scale });
+    const scaleBar = scaleBarFor(calibrationOfImage(calibrations, i), w, h);
+    const png = overlayPng({ shape: image.shape.slice(1), data: image.data }, { shape: map.shape.slice(1), data: map.data }, { scale, scaleBar });
     const name = `${OVERLAYS}/image-${i}.png`;
     await folder.write(name, png);
     written.push(name);
