@@ -15,6 +15,7 @@ import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, run
 import type { OutputFolder } from './output-folder.js';
 import { asMasks, readIds, readImages, readValues } from './inputs.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
+import { pixelSizeRecord, sharedCalibration, type FileCalibration } from '../data/spatial-calibration.js';
 
 interface AuditCliOptions {
   demo?: boolean;
@@ -67,8 +68,9 @@ function checkOptionsFrom(command: Command, skip: readonly string[]): Record<str
   return out;
 }
 
-function view(a: ModelAudit): ModelAuditView {
-  return { name: a.name, description: `${a.images} images audited · ${Number.isFinite(a.accuracy) ? `accuracy ${a.accuracy.toFixed(3)}` : 'one output (a regressor): no accuracy'}`, findings: a.findings };
+function view(a: ModelAudit, calibrations: readonly FileCalibration[] = []): ModelAuditView {
+  const calibration = sharedCalibration(calibrations);
+  return { name: a.name, description: `${a.images} images audited · ${Number.isFinite(a.accuracy) ? `accuracy ${a.accuracy.toFixed(3)}` : 'one output (a regressor): no accuracy'}`, findings: a.findings, ...(calibration ? { calibration } : {}) };
 }
 
 function verdictLines(audits: readonly ModelAudit[]): string {
@@ -80,10 +82,10 @@ function verdictLines(audits: readonly ModelAudit[]): string {
   return lines.join('\n');
 }
 
-async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number): Promise<{ data: Dataset; reference?: Dataset }> {
+async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number): Promise<{ data: Dataset; reference?: Dataset; calibrations: FileCalibration[] }> {
   if (!opts.input) throw new UsageError('give --input X.npy (the images to audit) with --labels Y.npy, or use --demo');
   if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input');
-  const images = (await readImages(opts.input, inputShape, opts.normalise)).batch;
+  const { batch: images, calibrations } = await readImages(opts.input, inputShape, opts.normalise);
   const n = images.shape[0];
   const labels = await readIds(opts.labels, n, 'labels', outputSize);
   const groupsFile = inputPath(opts, 'groups');
@@ -99,7 +101,7 @@ async function userData(opts: AuditCliOptions, inputShape: readonly number[], ou
     const refImages = (await readImages(referenceFile, inputShape, opts.normalise)).batch;
     reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels', outputSize) };
   }
-  return { data: { images, labels, groups, masks }, reference };
+  return { data: { images, labels, groups, masks }, reference, calibrations };
 }
 
 async function patchSpec(opts: AuditCliOptions, [h, w]: number[]): Promise<InterventionSpec | undefined> {
@@ -147,11 +149,12 @@ export function registerAudit(program: Command): void {
       const checkOptions = checkOptionsFrom(command, skip);
       if (opts.demo && (opts.model || opts.input)) throw new UsageError('--demo trains its own models and data; drop --model/--input, or drop --demo');
       if (!opts.demo && !opts.model) throw new UsageError('give --model M.onnx (and --input/--labels), or use --demo');
-      await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions), () => ({ normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }));
+      await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions), (calibrations) => ({ normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none', pixelSizes: pixelSizeRecord(calibrations) }));
     });
 }
 
-async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>): Promise<void> {
+/** Runs the audit and writes its files; returns the audited images' per-file pixel sizes (none for --demo). */
+async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>): Promise<FileCalibration[]> {
   const bar = progressFor(opts);
   const started = performance.now();
   let audits: ModelAudit[];
@@ -159,6 +162,7 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
   let subtitle: string;
   let intro: string | undefined;
   let timings: Record<string, number>;
+  let calibrations: FileCalibration[] = [];
   try {
     if (opts.demo) {
       const r = await runDemoAudit({ seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
@@ -175,7 +179,8 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
     } else {
       const model = await loadOnnxModel(opts.model!, { internalBatchSize: 256 });
       try {
-        const { data, reference } = await userData(opts, model.inputShape, model.outputSize);
+        const { data, reference, calibrations: read } = await userData(opts, model.inputShape, model.outputSize);
+        calibrations = read;
         for (const file of [opts.model!, opts.input, opts.labels, opts.referenceLabels, ...(['groups', 'roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
         const intervention = await patchSpec(opts, data.images.shape.slice(-2));
         const a = await auditModel({ name: opts.model!, model, data, reference, intervention }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
@@ -192,7 +197,8 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
   }
   const json = { tool: 'trustscope audit', seed: opts.seed, models: audits.map(auditJson), timings };
   await folder.write('audit.json', JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
-  await folder.write('index.html', await renderAuditPage({ title, subtitle, intro, models: audits.map(view), timings }));
+  await folder.write('index.html', await renderAuditPage({ title, subtitle, intro, models: audits.map((a) => view(a, calibrations)), timings }));
   console.log(verdictLines(audits));
   console.log(`\nwrote ${join(opts.out, 'audit.json')} and ${join(opts.out, 'index.html')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return calibrations;
 }

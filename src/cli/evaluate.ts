@@ -21,6 +21,7 @@ import { addDeclaredOptions, declaredValues } from './declared-options.js';
 import { UsageError, parseInteger } from './errors.js';
 import { asMasks, readImages, readValues } from './inputs.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
+import { pixelSizeRecord, sharedCalibration, type FileCalibration } from '../data/spatial-calibration.js';
 import { addMethodOptions, methodNames, methodOptions, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 
@@ -105,6 +106,8 @@ export function registerEvaluate(program: Command): void {
       // The chosen metrics' options: declared defaults, overridden by their flags; a flag of a metric not chosen is an error.
       const values = declaredValues(command, METRIC_FLAGS, chosen.map((m) => ({ owner: m.name, options: m.options })));
       const metricOptions: Record<string, Record<string, unknown>> = Object.fromEntries(chosen.map((m, i) => [m.name, values[i]]));
+      // Per input file its pixel size (run.json; the page's scale bars).
+      let calibrations: FileCalibration[] = [];
       await runInFolder(
         'evaluate',
         opts,
@@ -117,7 +120,7 @@ export function registerEvaluate(program: Command): void {
           const started = performance.now();
           try {
             folder.input(opts.model);
-            batch = (await readImages(opts.input, model.inputShape, opts.normalise)).batch;
+            ({ batch, calibrations } = await readImages(opts.input, model.inputShape, opts.normalise));
             folder.input(opts.input);
             const [n, , h, w] = batch.shape;
             const mask = opts.roi ? asMasks(await readValues(opts.roi), n, h, w, opts.roi) : undefined;
@@ -145,13 +148,13 @@ export function registerEvaluate(program: Command): void {
             bar.stop();
             await model.dispose();
           }
-          const html = await renderEvaluationPage({ result, inputs: batch, modelName: opts.model, examples: opts.examples });
+          const html = await renderEvaluationPage({ result, inputs: batch, modelName: opts.model, examples: opts.examples, calibration: sharedCalibration(calibrations) });
           await folder.write('evaluation.json', JSON.stringify(evaluationJson(result), null, 2) + '\n');
           await folder.write('index.html', html);
           for (const v of result.verdicts) console.log(`${v.passes === null ? 'ℹ' : v.passes ? '✔' : '✘'} ${v.check}: ${v.text}`);
           console.log(`\n${explainer.name} on ${result.images} image(s) in ${((performance.now() - started) / 1000).toFixed(1)} s → ${join(opts.out, 'evaluation.json')}, ${join(opts.out, 'index.html')}`);
         },
-        () => ({ method: explainer.name, options: methodValues, metrics: names, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }),
+        () => ({ method: explainer.name, options: methodValues, metrics: names, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none', pixelSizes: pixelSizeRecord(calibrations) }),
       );
     });
 }
