@@ -137,7 +137,8 @@ export function scaleBarFor(calibration: SpatialCalibration | undefined, width: 
  * scales with the picture): a translucent box, a white bar and its label, bottom-right.
  */
 export function scaleBarSvg(bar: ScaleBar, width: number, height: number): string {
-  const font = Math.max(height * 0.09, Math.min(width, height) * 0.08);
+  // A tenth of the picture's longer side (readable at the reports' 96–200 px), never over a third of its height.
+  const font = Math.min(Math.max(width, height) * 0.1, height * 0.3);
   const thickness = Math.max(height / 40, font / 5);
   const margin = width * 0.03;
   const pad = font * 0.3;
