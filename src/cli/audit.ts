@@ -13,6 +13,7 @@ import { UsageError, parseInteger, parseNumber } from './errors.js';
 import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import type { OutputFolder } from './output-folder.js';
+import { EXAMPLES, writeDemoExamples } from './demo-examples.js';
 import { asMasks, readIds, readImages, readValues } from './inputs.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 import { pixelSizeRecord, sharedCalibration, type FileCalibration } from '../data/spatial-calibration.js';
@@ -133,7 +134,7 @@ export function registerAudit(program: Command): void {
     .option('--patch-value <v>', 'intensity written into the patch pixels', parseNumber('--patch-value'), 1)
     .option('--patch-class <c>', `the class the patch might fake (needed with ${AUDIT_INPUTS.patch.flag})`, parseInteger('--patch-class', 0))
     .option('--skip <list>', `checks to skip: ${CHECK_IDS.join(',')}`);
-  addRunOptions(command, { out: 'trustscope-audit', what: 'audit.json, index.html; with --demo also the two models' });
+  addRunOptions(command, { out: 'trustscope-audit', what: `audit.json, index.html; with --demo also the two models and ${EXAMPLES}/ (test tiles as .npy, TIFF and 16-bit PNGs, labels, groups, roi)` });
   addProgressOptions(command);
   addNormaliseOption(command);
   addDeclaredOptions(command, CHECK_FLAGS)
@@ -176,6 +177,8 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
         'the defect masks as regions of interest, the specimen ids and the training images, and must find out.';
       await saveOnnxGraph(folder.record('clean-model.onnx'), r.graphs.clean);
       await saveOnnxGraph(folder.record('shortcut-model.onnx'), r.graphs.shortcut);
+      // The shortcut model's first test tiles as .npy, TIFF and 16-bit PNGs: the README's examples run on them.
+      await writeDemoExamples(folder, r.examples);
     } else {
       const model = await loadOnnxModel(opts.model!, { internalBatchSize: 256 });
       try {
