@@ -25,6 +25,18 @@ describe('encodeFloat32TiffStack', () => {
     expect(Array.from(single.values.data)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('reads back from a Node Buffer too (fs.readFile): pixel data at an offset that is not a multiple of 4', async () => {
+    // The writer's first strip starts at byte 146; the reader once copied unaligned strips with
+    // Buffer#slice, which is a view on a Buffer, and read every float from the wrong bytes.
+    const values = Float32Array.from({ length: 2 * 4 * 4 }, (_, i) => i / 3);
+    const bytes = encodeFloat32TiffStack(tensor([2, 4, 4], values));
+    const pooled = Buffer.concat([Buffer.alloc(3), Buffer.from(bytes)]).subarray(3);
+    for (const input of [Buffer.from(bytes), pooled]) {
+      const back = await readArrayBytes(input, 'stack.tif');
+      expect(Array.from(back.values.data)).toEqual(Array.from(values));
+    }
+  });
+
   it('refuses what it cannot write as one-channel pages', () => {
     expect(() => encodeFloat32TiffStack(tensor([2, 3, 4, 4], new Float32Array(96)))).toThrow(/\[N, H, W\] or \[N, 1, H, W\]/);
     expect(() => encodeFloat32TiffStack(tensor([4, 4], new Float32Array(16)))).toThrow(/expected/);
