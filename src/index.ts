@@ -56,6 +56,11 @@ export { interventionTest, pastePatch, predictedRate, accuracyOn } from './trust
 export { runDemo, demoSummary, DEMO_SETTINGS } from './audit/demo.js';
 export { renderDemoPage } from './report/demo-page.js';
 export { heatmapPng, overlayPng, greyscalePng } from './report/png.js';
+// Pixel sizes and scale bars (issue 12): what a file says about its pixels, drawn into the pictures.
+export { spatialCalibration, calibrationOfImage, sharedCalibration, lengthUnit, type SpatialCalibration, type FileCalibration } from './data/spatial-calibration.js';
+export { chooseScaleBar, burnScaleBar, scaleBarSvg, type ScaleBar } from './report/scale-bar.js';
+export { encodeFloat32TiffStack } from './data/formats/tiff-writer.js';
+export { encodeGrey16Png, quantise16 } from './data/formats/png-writer.js';
 export { relativeL2, pearson } from './tensor/compare.js';
 
 // Attribution suite, part 2: modified backward rules, attention, targets, segments.

@@ -8,6 +8,7 @@
 import { OnnxModel } from '../models/model.js';
 import { ARTIFACT_INTENSITY, cornerMask, generateEmDefects } from '../data/synthetic/em-defects.js';
 import { concatRows } from '../tensor/tensor.js';
+import { subset, type Dataset } from '../data/dataset.js';
 import { DEMO_SETTINGS, demoData, trainDemoModel } from './demo.js';
 import type { Graph } from '../onnx/graph.js';
 import { auditModel, type AuditOptions, type ModelAudit } from './audit.js';
@@ -26,7 +27,15 @@ export interface DemoAuditResult {
   audits: { clean: ModelAudit; shortcut: ModelAudit };
   graphs: { clean: Graph; shortcut: Graph };
   timings: Record<string, number>;
+  /**
+   * The first EXAMPLE_IMAGES tiles of the shortcut model's test split, with labels, specimen ids and
+   * defect masks: what the README's examples run on (the CLI writes them as .npy, TIFF and PNG).
+   */
+  examples: Dataset;
 }
+
+/** Test tiles handed out as examples: enough for every check the README runs, small enough to read. */
+export const EXAMPLE_IMAGES = 64;
 
 /** Probe images: half without, half with the corner artifact, whatever the label. */
 function probeImages(seed: number, base: ReturnType<typeof demoData>['base']) {
@@ -77,5 +86,6 @@ export async function runDemoAudit(options: DemoAuditOptions = {}): Promise<Demo
   };
   const clean = await run('clean');
   const shortcut = await run('shortcut');
-  return { seed, audits: { clean: clean.audit, shortcut: shortcut.audit }, graphs: { clean: clean.graph, shortcut: shortcut.graph }, timings };
+  const examples = subset(data.shortcutTest, Array.from({ length: Math.min(EXAMPLE_IMAGES, data.shortcutTest.labels.length) }, (_, i) => i));
+  return { seed, audits: { clean: clean.audit, shortcut: shortcut.audit }, graphs: { clean: clean.graph, shortcut: shortcut.graph }, timings, examples };
 }

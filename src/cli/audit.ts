@@ -14,10 +14,12 @@ import { UsageError, parseInteger, parseNumber } from './errors.js';
 import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import type { OutputFolder } from './output-folder.js';
+import { EXAMPLES, writeDemoExamples } from './demo-examples.js';
 import { addDatasetOption, asMasks, readIds, readImages, readValues } from './inputs.js';
 import { addManifestOption, readManifest, refuseManifestWith } from './manifest.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 import { qualityText } from '../audit/segmentation-summary.js';
+import { pixelSizeRecord, sharedCalibration, type FileCalibration } from '../data/spatial-calibration.js';
 
 interface AuditCliOptions {
   demo?: boolean;
@@ -72,8 +74,9 @@ function checkOptionsFrom(command: Command, skip: readonly string[]): Record<str
   return out;
 }
 
-function view(a: ModelAudit): ModelAuditView {
-  return { name: a.name, description: `${a.images} images audited · ${qualityText(a)}`, findings: a.findings };
+function view(a: ModelAudit, calibrations: readonly FileCalibration[] = []): ModelAuditView {
+  const calibration = sharedCalibration(calibrations);
+  return { name: a.name, description: `${a.images} images audited · ${qualityText(a)}`, findings: a.findings, ...(calibration ? { calibration } : {}) };
 }
 
 function verdictLines(audits: readonly ModelAudit[]): string {
@@ -85,21 +88,25 @@ function verdictLines(audits: readonly ModelAudit[]): string {
   return lines.join('\n');
 }
 
-async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number): Promise<{ data: Dataset; reference?: Dataset; files: string[] }> {
+async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number): Promise<{ data: Dataset; reference?: Dataset; files: string[]; calibrations: FileCalibration[] }> {
   const groupsFile = inputPath(opts, 'groups');
   const roiFile = inputPath(opts, 'roi');
   let data: Dataset;
   let files: string[] = [];
+  let calibrations: FileCalibration[];
   if (opts.manifest !== undefined) {
     refuseManifestWith(opts.manifest, { '--input': opts.input, '--labels': opts.labels, [AUDIT_INPUTS.groups.flag]: groupsFile, [AUDIT_INPUTS.roi.flag]: roiFile });
     const m = await readManifest(opts.manifest, inputShape, opts.normalise, { dataset: opts.dataset }, outputSize);
     if (!m.labels) throw new UsageError(`${opts.manifest} has no 'label' column; audit needs the class of every image`);
     data = { images: m.images, labels: m.labels, groups: m.groups, masks: m.roi ? { roi: m.roi } : undefined };
     files = m.files;
+    calibrations = m.calibrations;
   } else {
     if (!opts.input) throw new UsageError('give --input X.npy (the images to audit) with --labels Y.npy, or --manifest FILE.csv, or use --demo');
     if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input');
-    const images = (await readImages(opts.input, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
+    const read = await readImages(opts.input, inputShape, opts.normalise, { dataset: opts.dataset });
+    const images = read.batch;
+    calibrations = read.calibrations;
     const n = images.shape[0];
     const labels = await readIds(opts.labels, n, 'labels', outputSize);
     const groups = groupsFile ? await readIds(groupsFile, n, 'group ids') : undefined;
@@ -115,7 +122,7 @@ async function userData(opts: AuditCliOptions, inputShape: readonly number[], ou
     const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
     reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels', outputSize) };
   }
-  return { data, reference, files };
+  return { data, reference, files, calibrations };
 }
 
 async function patchSpec(opts: AuditCliOptions, [h, w]: number[]): Promise<InterventionSpec | undefined> {
@@ -147,7 +154,7 @@ export function registerAudit(program: Command): void {
     .option('--patch-value <v>', 'intensity written into the patch pixels', parseNumber('--patch-value'), 1)
     .option('--patch-class <c>', `the class the patch might fake (needed with ${AUDIT_INPUTS.patch.flag})`, parseInteger('--patch-class', 0))
     .option('--skip <list>', `checks to skip: ${CHECK_IDS.join(',')}`);
-  addRunOptions(command, { out: 'trustscope-audit', what: 'audit.json, index.html; with --demo also the two models' });
+  addRunOptions(command, { out: 'trustscope-audit', what: `audit.json, index.html; with --demo also the two models and ${EXAMPLES}/ (test tiles as .npy, TIFF and 16-bit PNGs, labels, groups, roi)` });
   addProgressOptions(command);
   addNormaliseOption(command);
   addDatasetOption(command);
@@ -165,11 +172,12 @@ export function registerAudit(program: Command): void {
       const checkOptions = checkOptionsFrom(command, skip);
       if (opts.demo && (opts.model || opts.input || opts.manifest)) throw new UsageError('--demo trains its own models and data; drop --model/--input/--manifest, or drop --demo');
       if (!opts.demo && !opts.model) throw new UsageError('give --model M.onnx (and --input/--labels), or use --demo');
-      await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions), () => ({ normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }));
+      await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions), (calibrations) => ({ normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none', pixelSizes: pixelSizeRecord(calibrations) }));
     });
 }
 
-async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>): Promise<void> {
+/** Runs the audit and writes its files; returns the audited images' per-file pixel sizes (none for --demo). */
+async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>): Promise<FileCalibration[]> {
   const bar = progressFor(opts);
   const started = performance.now();
   let audits: ModelAudit[];
@@ -177,6 +185,7 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
   let subtitle: string;
   let intro: string | undefined;
   let timings: Record<string, number>;
+  let calibrations: FileCalibration[] = [];
   try {
     if (opts.demo) {
       const r = await runDemoAudit({ seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
@@ -190,10 +199,13 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
         'the defect masks as regions of interest, the specimen ids and the training images, and must find out.';
       await saveOnnxGraph(folder.record('clean-model.onnx'), r.graphs.clean);
       await saveOnnxGraph(folder.record('shortcut-model.onnx'), r.graphs.shortcut);
+      // The shortcut model's first test tiles as .npy, TIFF and 16-bit PNGs: the README's examples run on them.
+      await writeDemoExamples(folder, r.examples);
     } else {
       const model = await loadModel(opts.model!, { internalBatchSize: 256 });
       try {
-        const { data, reference, files } = await userData(opts, model.inputShape, model.outputSize);
+        const { data, reference, files, calibrations: read } = await userData(opts, model.inputShape, model.outputSize);
+        calibrations = read;
         for (const file of [...files, opts.model!, opts.input, opts.labels, opts.referenceLabels, ...(['groups', 'roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
         const intervention = await patchSpec(opts, data.images.shape.slice(-2));
         const a = await auditModel({ name: opts.model!, model, data, reference, intervention }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
@@ -210,7 +222,8 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
   }
   const json = { tool: 'trustscope audit', seed: opts.seed, models: audits.map(auditJson), timings };
   await folder.write('audit.json', JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
-  await folder.write('index.html', await renderAuditPage({ title, subtitle, intro, models: audits.map(view), timings }));
+  await folder.write('index.html', await renderAuditPage({ title, subtitle, intro, models: audits.map((a) => view(a, calibrations)), timings }));
   console.log(verdictLines(audits));
   console.log(`\nwrote ${join(opts.out, 'audit.json')} and ${join(opts.out, 'index.html')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return calibrations;
 }

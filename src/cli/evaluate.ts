@@ -22,6 +22,7 @@ import { UsageError, parseInteger } from './errors.js';
 import { addDatasetOption, asMasks, readValues } from './inputs.js';
 import { addManifestOption, manifestColumns, readInputImages, refuseManifestWith } from './manifest.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
+import { pixelSizeRecord, sharedCalibration, type FileCalibration } from '../data/spatial-calibration.js';
 import { addMethodOptions, methodNames, methodOptions, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import { addSegmentationTargetOptions, describeExplained, parseSegmentationFlags, segmenterTarget, SEGMENTATION_DEFAULT_HELP, type SegmentationTargetFlags } from './segmentation-target.js';
@@ -115,6 +116,8 @@ export function registerEvaluate(program: Command): void {
       // The chosen metrics' options: declared defaults, overridden by their flags; a flag of a metric not chosen is an error.
       const values = declaredValues(command, METRIC_FLAGS, chosen.map((m) => ({ owner: m.name, options: m.options })));
       const metricOptions: Record<string, Record<string, unknown>> = Object.fromEntries(chosen.map((m, i) => [m.name, values[i]]));
+      // Per input file its pixel size (run.json; the page's scale bars).
+      let calibrations: FileCalibration[] = [];
       await runInFolder(
         'evaluate',
         opts,
@@ -130,6 +133,7 @@ export function registerEvaluate(program: Command): void {
             folder.input(opts.model);
             const images = await readInputImages(opts, model.inputShape);
             batch = images.batch;
+            calibrations = images.calibrations;
             images.files.forEach((f) => folder.input(f));
             const [n, , h, w] = batch.shape;
             const mask = images.roi ?? (opts.roi ? asMasks(await readValues(opts.roi), n, h, w, opts.roi) : undefined);
@@ -159,14 +163,14 @@ export function registerEvaluate(program: Command): void {
             bar.stop();
             await model.dispose();
           }
-          const html = await renderEvaluationPage({ result, inputs: batch, modelName: opts.model, examples: opts.examples, explained });
+          const html = await renderEvaluationPage({ result, inputs: batch, modelName: opts.model, examples: opts.examples, explained, calibration: sharedCalibration(calibrations) });
           await folder.write('evaluation.json', JSON.stringify(evaluationJson(result), null, 2) + '\n');
           await folder.write('index.html', html);
           for (const v of result.verdicts) console.log(`${v.passes === null ? 'ℹ' : v.passes ? '✔' : '✘'} ${v.check}: ${v.text}`);
           if (explained) console.log(`explained: ${explained}`);
           console.log(`\n${explainer.name} on ${result.images} image(s) in ${((performance.now() - started) / 1000).toFixed(1)} s → ${join(opts.out, 'evaluation.json')}, ${join(opts.out, 'index.html')}`);
         },
-        () => ({ method: explainer.name, options: methodValues, metrics: names, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }),
+        () => ({ method: explainer.name, options: methodValues, metrics: names, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none', pixelSizes: pixelSizeRecord(calibrations) }),
       );
     });
 }

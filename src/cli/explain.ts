@@ -23,6 +23,8 @@ import { addDatasetOption } from './inputs.js';
 import { addManifestOption, readInputImages } from './manifest.js';
 import type { Normalisation } from '../data/normalise.js';
 import { describeNormalisation } from '../data/normalise.js';
+import { pixelSizeRecord, type FileCalibration } from '../data/spatial-calibration.js';
+import { NO_PIXEL_SIZE } from '../report/scale-bar.js';
 import { addMethodOptions, methodNames, methodOptions, methodsHelp, parseIndexList, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addRunOptions, runInFolder } from './run.js';
 import { addSegmentationTargetOptions, describeExplained, explainedRegion, parseSegmentationFlags, segmenterTarget, SEGMENTATION_DEFAULT_HELP, type SegmentationTargetFlags } from './segmentation-target.js';
@@ -79,6 +81,8 @@ export function registerExplain(program: Command): void {
       const several = opts.targets === undefined ? undefined : parseIndexList('--targets')(opts.targets);
       const outputs = opts.targetOutputs === undefined ? undefined : parseIndexList('--target-outputs')(opts.targetOutputs);
       const segmentation = parseSegmentationFlags(opts);
+      // Per input file its pixel size (run.json; the overlays' scale bars).
+      let calibrations: FileCalibration[] = [];
       await runInFolder(
         'explain',
         opts,
@@ -87,7 +91,8 @@ export function registerExplain(program: Command): void {
           const model = await loadModel(opts.model, { internalBatchSize: opts.batchSize });
           try {
             folder.input(opts.model);
-            const { batch, single, files } = await readInputImages(opts, model.inputShape);
+            const { batch, single, files, calibrations: read } = await readInputImages(opts, model.inputShape);
+            calibrations = read;
             files.forEach((f) => folder.input(f));
             const run = { ...(await readMethodFiles(explainer, options, (p) => folder.input(p))), seed: opts.seed };
             const dense = outputs ? undefined : await segmenterTarget(model, batch, segmentation, opts, (p) => folder.input(p));
@@ -111,7 +116,7 @@ export function registerExplain(program: Command): void {
               : single ? reshape(result.values, rowShape) : result.values;
             await folder.write(ATTRIBUTIONS, encodeNpy(values));
             const outlined = dense && ((i: number) => explainedRegion(dense, i, model.outputShape));
-            const pictures = opts.png ? await writeOverlays(folder, batch, perClass ? perClass[0].values : result.values, outlined) : [];
+            const pictures = opts.png ? await writeOverlays(folder, batch, perClass ? perClass[0].values : result.values, calibrations, outlined) : [];
             const targets = result.targets ? ` (target class ${[...new Set(result.targets)].join(', ')})` : dense ? ` (${describeExplained(dense)})` : '';
             const delta = result.extras?.convergenceDelta as number[] | undefined;
             const deltaText = delta && delta.length > 0 ? `, max |convergence delta| ${Math.max(...delta.map(Math.abs)).toExponential(2)}` : '';
@@ -119,12 +124,19 @@ export function registerExplain(program: Command): void {
             // A warning, not an error: the map is written, and the user decides (stderr, so --quiet does not hide it).
             if (incomplete) console.error(`trustscope: warning: ${incomplete}`);
             console.log(`${explainer.name}: ${batch.shape[0]} image(s)${targets}${deltaText} in ${((performance.now() - started) / 1000).toFixed(2)} s → ${join(opts.out, ATTRIBUTIONS)} ${shapeToString(values.shape)}${pictures.length ? ` and ${pictures.length} overlay(s) in ${join(opts.out, OVERLAYS)}` : ''}`);
+            if (pictures.length && calibrations.every((c) => !c.calibration)) console.log(NO_PIXEL_SIZE);
             return dense?.descriptions;
           } finally {
             await model.dispose();
           }
         },
-        (explained) => ({ method: explainer.name, options, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none', ...(explained ? { explained } : {}) }),
+        (explained) => ({
+          method: explainer.name,
+          options,
+          normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none',
+          pixelSizes: pixelSizeRecord(calibrations),
+          ...(explained ? { explained } : {}),
+        }),
       );
     });
 }

@@ -10,6 +10,7 @@ import { expandPaths } from '../io/paths.js';
 import type { Command } from 'commander';
 import { AmbiguousDatasetError, readArrayFile, readers, type ArrayFileOptions } from '../data/formats/registry.js';
 import type { ImageArray, ReadOptions } from '../data/formats/reader.js';
+import { spatialCalibration, type FileCalibration, type SpatialCalibration } from '../data/spatial-calibration.js';
 import { describeNormalisation, isIntegerDtype, normalise, NORMALISATION_HELP, type Normalisation } from '../data/normalise.js';
 import { UsageError } from './errors.js';
 
@@ -60,14 +61,25 @@ function range(x: Tensor): [number, number] {
  * explicit `--normalise` (un-normalised counts change predictions without any error); the chosen
  * normalisation is applied per image before the usual checks (empty, non-finite, shape).
  */
-export async function readImages(path: string, modelShape: readonly number[], normalisation?: Normalisation, read: ReadOptions = {}): Promise<{ batch: Tensor; single: boolean; dtype: string; files: string[] }> {
+export async function readImages(
+  path: string,
+  modelShape: readonly number[],
+  normalisation?: Normalisation,
+  read: ReadOptions = {},
+): Promise<{ batch: Tensor; single: boolean; dtype: string; files: string[]; calibrations: FileCalibration[] }> {
   const files = await imageFiles(path);
-  if (files.length === 1 && files[0] === path) return { ...(await readImageFile(path, modelShape, normalisation, read)), files };
+  // Per file, in batch order: its pixel size (when it records one) and how many images it gave.
+  const calibrationsOf = (parts: readonly { batch: Tensor; calibration?: SpatialCalibration }[]) =>
+    parts.map((p, i) => ({ file: files[i], images: p.batch.shape[0], calibration: p.calibration }));
+  if (files.length === 1 && files[0] === path) {
+    const part = await readImageFile(path, modelShape, normalisation, read);
+    return { ...part, files, calibrations: calibrationsOf([part]) };
+  }
   // A folder or pattern: every file's images, in file-name order, as one batch (labels follow that order).
   const parts = [];
   for (const f of files) parts.push(await readImageFile(f, modelShape, normalisation, read));
   const dtypes = [...new Set(parts.map((p) => p.dtype))];
-  return { batch: concatRows(parts.map((p) => p.batch)), single: false, dtype: dtypes.join('+'), files };
+  return { batch: concatRows(parts.map((p) => p.batch)), single: false, dtype: dtypes.join('+'), files, calibrations: calibrationsOf(parts) };
 }
 
 /** The image files a path names: itself, a folder's readable files, or a pattern's matches. */
@@ -79,7 +91,7 @@ async function imageFiles(path: string): Promise<string[]> {
   return readable;
 }
 
-export async function readImageFile(path: string, modelShape: readonly number[], normalisation?: Normalisation, read: ReadOptions = {}): Promise<{ batch: Tensor; single: boolean; dtype: string }> {
+export async function readImageFile(path: string, modelShape: readonly number[], normalisation?: Normalisation, read: ReadOptions = {}): Promise<{ batch: Tensor; single: boolean; dtype: string; calibration?: SpatialCalibration }> {
   const array = await readArray(path, imageReadOptions(read));
   let x = array.values;
   const [c, h, w] = modelShape;
@@ -103,7 +115,7 @@ export async function readImageFile(path: string, modelShape: readonly number[],
   // One image becomes a batch of one, so normalisation is always per image along the first axis.
   let batch = asBatch(x, modelShape, path);
   if (normalisation) batch = asBatch(normalise(batch, normalisation), modelShape, path);
-  return { batch, single, dtype: array.dtype };
+  return { batch, single, dtype: array.dtype, calibration: spatialCalibration(array) };
 }
 
 export { describeNormalisation };

@@ -18,6 +18,7 @@ import type { ReadOptions } from '../data/formats/reader.js';
 import type { Normalisation } from '../data/normalise.js';
 import { fsErrorReason } from '../io/atomic-write.js';
 import { asMasks, readArray, readImageFile, readImages } from './inputs.js';
+import type { FileCalibration } from '../data/spatial-calibration.js';
 import { UsageError } from './errors.js';
 
 export const MANIFEST_FLAG = '--manifest';
@@ -40,6 +41,8 @@ export interface ManifestImages {
   readonly roi?: Tensor;
   /** The CSV, then every image and mask file it names (for run.json). */
   readonly files: string[];
+  /** Per image file, in row order: its pixel size when it records one (scale bars, run.json). */
+  readonly calibrations: FileCalibration[];
 }
 
 interface Table {
@@ -119,6 +122,7 @@ export async function readManifest(csv: string, modelShape: readonly number[], n
   const groupNames: string[] = [];
   const masks: Tensor[] = [];
   const maskCache = new Map<string, Tensor>();
+  const calibrations: FileCalibration[] = [];
   for (const row of table.rows) {
     const where = (e: unknown) => new UsageError(`${csv}:${row.line}: ${(e as Error).message.replace(/^trustscope: /, '')}`);
     // Cells first: a bad label fails before any image is read.
@@ -128,7 +132,9 @@ export async function readManifest(csv: string, modelShape: readonly number[], n
     const roiPath = table.columns.has('roi') ? at(cell(csv, row, table, 'roi')) : undefined;
     let batch: Tensor;
     try {
-      batch = (await readImageFile(path, modelShape, normalisation, read)).batch;
+      const part = await readImageFile(path, modelShape, normalisation, read);
+      batch = part.batch;
+      calibrations.push({ file: path, images: batch.shape[0], calibration: part.calibration });
     } catch (e) {
       throw where(e);
     }
@@ -164,6 +170,7 @@ export async function readManifest(csv: string, modelShape: readonly number[], n
     ...(table.columns.has('group') ? { groups: groupIds(groupNames) } : {}),
     ...(masks.length ? { roi: concatRows(masks) } : {}),
     files,
+    calibrations,
   };
 }
 
@@ -184,14 +191,14 @@ export function refuseManifestWith(manifest: string | undefined, given: Readonly
 export async function readInputImages(
   opts: { readonly input?: string; readonly manifest?: string; readonly normalise?: Normalisation; readonly dataset?: string },
   modelShape: readonly number[],
-): Promise<{ batch: Tensor; single: boolean; roi?: Tensor; files: string[] }> {
+): Promise<{ batch: Tensor; single: boolean; roi?: Tensor; files: string[]; calibrations: FileCalibration[] }> {
   const read = opts.dataset !== undefined ? { dataset: opts.dataset } : {};
   if (opts.manifest !== undefined) {
     refuseManifestWith(opts.manifest, { '--input': opts.input });
     const m = await readManifest(opts.manifest, modelShape, opts.normalise, read);
-    return { batch: m.images, single: false, ...(m.roi ? { roi: m.roi } : {}), files: m.files };
+    return { batch: m.images, single: false, ...(m.roi ? { roi: m.roi } : {}), files: m.files, calibrations: m.calibrations };
   }
   if (opts.input === undefined) throw new UsageError(`give the images: --input X.npy (a file, a folder or a pattern) or ${MANIFEST_FLAG} FILE.csv`);
-  const { batch, single } = await readImages(opts.input, modelShape, opts.normalise, read);
-  return { batch, single, files: [opts.input] };
+  const { batch, single, calibrations } = await readImages(opts.input, modelShape, opts.normalise, read);
+  return { batch, single, files: [opts.input], calibrations };
 }

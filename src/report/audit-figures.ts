@@ -9,6 +9,8 @@ import { row } from '../tensor/tensor.js';
 import { barChart, histogram, lineChart, reliabilityDiagram } from './charts.js';
 import { heatmapPng, overlayPng, pngDataUri } from './png.js';
 import { escapeHtml, table } from './html.js';
+import type { SpatialCalibration } from '../data/spatial-calibration.js';
+import { scaleBarFor, withScaleBar } from './scale-bar.js';
 
 /** Pixels per image pixel in the PNG strips (32×32 tiles become 128×128). */
 const PICTURE_SCALE = 4;
@@ -26,29 +28,44 @@ function checkRows(what: string, t: Tensor, labels: readonly string[]): void {
   if (t.shape[0] !== labels.length) throw new Error(`figure: ${labels.length} labels for ${t.shape[0]} ${what}; give one label per picture`);
 }
 
-function pictures(items: readonly { uri: string; label: string }[]): string {
-  return `<div class="pictures">${items.map((im) => `<figure><img src="${im.uri}" alt="${escapeHtml(im.label)}"><figcaption>${escapeHtml(im.label)}</figcaption></figure>`).join('')}</div>`;
+/** A strip of pictures, each [H, W] values wide, with a scale bar when the calibration is of that grid. */
+function pictures(items: readonly { uri: string; label: string; shape: readonly number[] }[], calibration?: SpatialCalibration): string {
+  const one = (im: (typeof items)[number]) => {
+    const [h, w] = im.shape.slice(-2);
+    const picture = withScaleBar(`<img src="${im.uri}" alt="${escapeHtml(im.label)}">`, scaleBarFor(calibration, w, h), w, h);
+    return `<figure>${picture}<figcaption>${escapeHtml(im.label)}</figcaption></figure>`;
+  };
+  return `<div class="pictures">${items.map(one).join('')}</div>`;
 }
 
-function overlays(fig: OverlaysFigure): string {
+function overlays(fig: OverlaysFigure, calibration?: SpatialCalibration): string {
   checkRows('images', fig.images, fig.labels);
   checkRows('maps', fig.maps, fig.labels);
   if (fig.outlines) checkRows('outlines', fig.outlines, fig.labels);
   return pictures(
     fig.labels.map((label, i) => {
       const outlines = fig.outlines ? [{ mask: one(fig.outlines, i), color: OUTLINE_COLOR }] : [];
-      return { uri: pngDataUri(overlayPng(one(fig.images, i), one(fig.maps, i), { scale: PICTURE_SCALE, outlines })), label };
+      return { uri: pngDataUri(overlayPng(one(fig.images, i), one(fig.maps, i), { scale: PICTURE_SCALE, outlines })), label, shape: fig.images.shape };
     }),
+    calibration,
   );
 }
 
-function maps(fig: MapsFigure): string {
+function maps(fig: MapsFigure, calibration?: SpatialCalibration): string {
   checkRows('maps', fig.maps, fig.labels);
-  return pictures(fig.labels.map((label, i) => ({ uri: pngDataUri(heatmapPng(one(fig.maps, i), { scale: PICTURE_SCALE })), label })));
+  return pictures(fig.labels.map((label, i) => ({ uri: pngDataUri(heatmapPng(one(fig.maps, i), { scale: PICTURE_SCALE })), label, shape: fig.maps.shape })), calibration);
 }
 
-/** The figure's body: an SVG chart, a table or a strip of pictures (without its caption). */
-export async function drawFigure(fig: FigureData): Promise<string> {
+/** True for figures drawn as pictures of the images (they take a scale bar). */
+export function isPictureFigure(fig: FigureData): boolean {
+  return fig.kind === 'overlays' || fig.kind === 'maps';
+}
+
+/**
+ * The figure's body: an SVG chart, a table or a strip of pictures (without its caption). Pictures
+ * of the audited images get a scale bar from `calibration` (the images' pixel size).
+ */
+export async function drawFigure(fig: FigureData, calibration?: SpatialCalibration): Promise<string> {
   const title = fig.title ? { title: fig.title } : {};
   switch (fig.kind) {
     case 'reliability':
@@ -62,13 +79,13 @@ export async function drawFigure(fig: FigureData): Promise<string> {
     case 'table':
       return table(fig.headers, fig.rows);
     case 'overlays':
-      return overlays(fig);
+      return overlays(fig, calibration);
     case 'maps':
-      return maps(fig);
+      return maps(fig, calibration);
   }
 }
 
 /** The figure with its caption, as the audit page shows it. */
-export async function figureHtml(fig: FigureData): Promise<string> {
-  return `<figure class="evidence">${await drawFigure(fig)}<figcaption>${escapeHtml(fig.caption)}</figcaption></figure>`;
+export async function figureHtml(fig: FigureData, calibration?: SpatialCalibration): Promise<string> {
+  return `<figure class="evidence">${await drawFigure(fig, calibration)}<figcaption>${escapeHtml(fig.caption)}</figcaption></figure>`;
 }

@@ -6,13 +6,17 @@
  */
 import type { Finding, Verdict } from '../audit/findings.js';
 import { escapeHtml, htmlPage, paragraph, section, table, raw } from './html.js';
-import { figureHtml } from './audit-figures.js';
+import { figureHtml, isPictureFigure } from './audit-figures.js';
+import type { SpatialCalibration } from '../data/spatial-calibration.js';
+import { NO_PIXEL_SIZE, SCALE_BAR_CSS } from './scale-bar.js';
 
 export interface ModelAuditView {
   name: string;
   /** One line about the model and data (accuracy, images audited). */
   description: string;
   findings: readonly Finding[];
+  /** The audited images' pixel size, when their files record one: pictures get a scale bar. */
+  calibration?: SpatialCalibration;
 }
 
 export interface AuditPageInput {
@@ -49,9 +53,9 @@ function anchor(model: string, id: string): string {
   return `${model}-${id}`.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 }
 
-async function findingHtml(model: string, f: Finding): Promise<string> {
+async function findingHtml(model: string, f: Finding, calibration?: SpatialCalibration): Promise<string> {
   const figures: string[] = [];
-  for (const fig of f.figures ?? []) figures.push(await figureHtml(fig));
+  for (const fig of f.figures ?? []) figures.push(await figureHtml(fig, calibration));
   return [
     `<article class="finding" id="${escapeHtml(anchor(model, f.id))}">`,
     `<h3>${badge(f.verdict)} ${escapeHtml(f.title)}</h3>`,
@@ -73,13 +77,16 @@ export async function renderAuditPage(input: AuditPageInput): Promise<string> {
   const details: string[] = [];
   for (const m of input.models) {
     const findings: string[] = [];
-    for (const f of m.findings) findings.push(await findingHtml(m.name, f));
+    for (const f of m.findings) findings.push(await findingHtml(m.name, f, m.calibration));
     details.push(section(m.name, paragraph(m.description, 'muted') + findings.join('\n'), { id: anchor(m.name, 'model') }));
   }
+  // Said once for the page: pictures of images without a pixel size carry no scale bar.
+  const uncalibrated = input.models.some((m) => !m.calibration && m.findings.some((f) => (f.figures ?? []).some(isPictureFigure)));
   const body = [
     '<header>',
     `<h1>${escapeHtml(input.title)}</h1>`,
     paragraph(input.subtitle, 'muted'),
+    uncalibrated ? paragraph(NO_PIXEL_SIZE, 'muted') : '',
     '</header>',
     input.intro ? paragraph(input.intro, 'lead') : '',
     section('Verdicts', summaryTable(input.models) + paragraph('FLAG: the check found the problem · WARN: weaker evidence · PASS: the check ran and found nothing · NOT RUN: inputs missing (see details).', 'muted')),
@@ -110,4 +117,4 @@ figure.evidence { margin: 0.6rem 0 0.8rem; }
 .chart svg { max-width: 100%; height: auto; }
 .pictures { display: flex; flex-wrap: wrap; gap: 10px; }
 .pictures figure img { width: 128px; }
-`;
+${SCALE_BAR_CSS}`;

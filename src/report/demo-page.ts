@@ -7,6 +7,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { finiteRange, type Range } from './colormap.js';
 import { escapeHtml, figure, formatNumber, grid, htmlPage, img, paragraph, section, table } from './html.js';
 import { greyscalePng, heatmapPng, overlayPng, pngDataUri, type Outline } from './png.js';
+import type { SpatialCalibration } from '../data/spatial-calibration.js';
+import { NO_PIXEL_SIZE, SCALE_BAR_CSS, scaleBarFor, withScaleBar } from './scale-bar.js';
 
 export interface ModelExamples {
   label: string;                       // e.g. 'clean model' / 'shortcut model'
@@ -22,6 +24,8 @@ export interface DemoPageInput {
   clean: ModelExamples;
   shortcut: ModelExamples;
   timings?: Record<string, number>;    // seconds per stage
+  /** The images' pixel size; the synthetic tiles have none, so by default the page says so once. */
+  calibration?: SpatialCalibration;
 }
 
 export interface DemoSummary {
@@ -57,6 +61,7 @@ export function renderDemoPage(input: DemoPageInput, options: DemoPageOptions = 
     '<header>',
     '<h1>Same accuracy, different reasons: a clean model and a shortcut model</h1>',
     paragraph(`trustscope demo · seed ${summary.seed} · synthetic 32×32 EM-like images`, 'muted'),
+    input.calibration ? '' : paragraph(NO_PIXEL_SIZE, 'muted'),
     '</header>',
     paragraph(
       'Two small CNNs were trained to find a centre-disk defect in synthetic micrographs. One learned the defect; ' +
@@ -67,15 +72,15 @@ export function renderDemoPage(input: DemoPageInput, options: DemoPageOptions = 
       'lead',
     ),
     section('The numbers', numbersTable(summary, input.clean.label, input.shortcut.label) + paragraph(findings(summary))),
-    modelSection(input.clean, scale, 'clean'),
-    modelSection(input.shortcut, scale, 'shortcut'),
+    modelSection(input.clean, scale, 'clean', input.calibration),
+    modelSection(input.shortcut, scale, 'shortcut', input.calibration),
     section('What this demo cannot tell', limitations()),
     showTimings && input.timings ? timingsFooter(input.timings) : '',
   ].join('\n');
   return htmlPage({ title: 'trustscope demo — clean vs shortcut model', body, css: DEMO_CSS });
 }
 
-const DEMO_CSS = `
+const DEMO_CSS = `${SCALE_BAR_CSS}
 .grid .example figcaption { text-align: center; }
 table.numbers td { min-width: 16rem; }
 `;
@@ -181,7 +186,7 @@ function mapRange(map: Tensor): Range {
   return [Math.min(0, lo), Math.max(0, hi)];
 }
 
-function modelSection(examples: ModelExamples, scale: number, id: string): string {
+function modelSection(examples: ModelExamples, scale: number, id: string, calibration?: SpatialCalibration): string {
   const { label, images, saliency, occlusion, regions } = examples;
   if (saliency.length !== images.length || occlusion.length !== images.length) {
     throw new Error(
@@ -197,12 +202,15 @@ function modelSection(examples: ModelExamples, scale: number, id: string): strin
     if (r?.corner) outlines.push({ mask: r.corner, color: CORNER_COLOR });
     const n = i + 1;
     const uri = pngDataUri;
+    const [h, w] = image.shape.slice(-2);
+    const bar = scaleBarFor(calibration, w, h);
+    const scaled = (html: string) => withScaleBar(html, bar, w, h);
     cells.push(
-      `<div class="example">${figure(uri(greyscalePng(image, { scale })), `example ${n}`, { alt: `${label}, example ${n}: input image` })}</div>`,
-      img(uri(heatmapPng(saliency[i], { range: mapRange(saliency[i]), scale })), `${label}, example ${n}: saliency map`),
-      img(uri(overlayPng(image, saliency[i], { scale, outlines })), `${label}, example ${n}: saliency over the image`),
-      img(uri(heatmapPng(occlusion[i], { range: mapRange(occlusion[i]), scale })), `${label}, example ${n}: occlusion map`),
-      img(uri(overlayPng(image, occlusion[i], { scale, outlines })), `${label}, example ${n}: occlusion over the image`),
+      `<div class="example">${bar ? `<figure>${scaled(img(uri(greyscalePng(image, { scale })), `${label}, example ${n}: input image`))}<figcaption>example ${n}</figcaption></figure>` : figure(uri(greyscalePng(image, { scale })), `example ${n}`, { alt: `${label}, example ${n}: input image` })}</div>`,
+      scaled(img(uri(heatmapPng(saliency[i], { range: mapRange(saliency[i]), scale })), `${label}, example ${n}: saliency map`)),
+      scaled(img(uri(overlayPng(image, saliency[i], { scale, outlines })), `${label}, example ${n}: saliency over the image`)),
+      scaled(img(uri(heatmapPng(occlusion[i], { range: mapRange(occlusion[i]), scale })), `${label}, example ${n}: occlusion map`)),
+      scaled(img(uri(overlayPng(image, occlusion[i], { scale, outlines })), `${label}, example ${n}: occlusion over the image`)),
     );
   });
   const regionNote = examples.regionNote.trim();

@@ -15,6 +15,8 @@ import { escapeHtml, grid, htmlPage, img, paragraph, raw, section, table } from 
 import { greyscalePng, heatmapPng, pngDataUri } from './png.js';
 import { lineChart } from './charts.js';
 import type { Series } from './charts.js';
+import type { SpatialCalibration } from '../data/spatial-calibration.js';
+import { NO_PIXEL_SIZE, SCALE_BAR_CSS, scaleBarFor, withScaleBar } from './scale-bar.js';
 
 export interface EvaluationPageInput {
   result: EvaluationResult;
@@ -25,6 +27,8 @@ export interface EvaluationPageInput {
   examples?: number;
   /** What was explained, in words, when the target names no class (a segmenter's mask). */
   explained?: string;
+  /** The inputs' pixel size (all images share it): pictures get a scale bar. */
+  calibration?: SpatialCalibration;
 }
 
 /** Σ|a| over channels of a [C, H, W] map as [1, H, W], so every picture shows magnitude. */
@@ -35,10 +39,11 @@ function magnitude(map: Tensor): Tensor {
   return tensor([1, h, w], out);
 }
 
-/** One [C, H, W] image (grey) or map (inferno heatmap of |a|) as an inline PNG. */
-function picture(t: Tensor, alt: string, heat: boolean, scale: number): string {
+/** One [C, H, W] image (grey) or map (inferno heatmap of |a|) as an inline PNG, with its scale bar when calibrated. */
+function picture(t: Tensor, alt: string, heat: boolean, scale: number, calibration?: SpatialCalibration): string {
   const png = heat ? heatmapPng(magnitude(t), { scale }) : greyscalePng(t, { scale });
-  return `<figure>${img(pngDataUri(png), alt)}</figure>`;
+  const [h, w] = t.shape.slice(-2);
+  return `<figure>${withScaleBar(img(pngDataUri(png), alt), scaleBarFor(calibration, w, h), w, h)}</figure>`;
 }
 
 function verdictList(result: EvaluationResult): string {
@@ -53,7 +58,7 @@ function finite(values: readonly (number | null)[]): boolean {
   return values.every((v) => v !== null && Number.isFinite(v));
 }
 
-async function randomisationSection(result: EvaluationResult, inputs: Tensor, examples: number): Promise<string> {
+async function randomisationSection(result: EvaluationResult, inputs: Tensor, examples: number, calibration?: SpatialCalibration): Promise<string> {
   const r = result.randomisation!;
   const parts: string[] = [paragraph(r.verdict.text, 'note'), paragraph(`Rule: ${r.verdict.rule}.`, 'muted')];
   const curve = (name: string, steps: readonly RandomisationStep[], pick: (s: RandomisationStep) => number | null): Series | null => {
@@ -87,11 +92,12 @@ async function randomisationSection(result: EvaluationResult, inputs: Tensor, ex
     const head = ['image', 'trained', ...cascade.map((s) => `+ ${s.layer} random`)].map((t) => `<div class="head">${escapeHtml(t)}</div>`);
     const cells: string[] = [...head];
     for (let i = 0; i < shown; i++) {
-      cells.push(picture(sliceMap(inputs, i), `image ${i}`, false, scale));
-      cells.push(picture(sliceMap(r.trainedMaps!, i), `trained map ${i}`, true, scale));
-      for (const s of cascade) cells.push(picture(sliceMap(s.maps!, i), `map ${i} with ${s.layer} and above random`, true, scale));
+      cells.push(picture(sliceMap(inputs, i), `image ${i}`, false, scale, calibration));
+      cells.push(picture(sliceMap(r.trainedMaps!, i), `trained map ${i}`, true, scale, calibration));
+      for (const s of cascade) cells.push(picture(sliceMap(s.maps!, i), `map ${i} with ${s.layer} and above random`, true, scale, calibration));
     }
-    parts.push('<h3>Cascading randomisation, map by map</h3>', grid(cells, 2 + cascade.length), paragraph('Each map is |a| summed over channels and scaled to its own maximum: a randomised model\'s gradients may be far smaller, and the question is where the map points.', 'muted'));
+    const note = `Each map is |a| summed over channels and scaled to its own maximum: a randomised model's gradients may be far smaller, and the question is where the map points.${calibration ? '' : ` ${NO_PIXEL_SIZE}`}`;
+    parts.push('<h3>Cascading randomisation, map by map</h3>', grid(cells, 2 + cascade.length), paragraph(note, 'muted'));
   }
   return section('Model-parameter randomisation', parts.join('\n'), { id: 'randomisation' });
 }
@@ -197,12 +203,12 @@ export async function renderEvaluationPage(input: EvaluationPageInput): Promise<
     '</header>',
     section('Verdicts', verdictList(result), { id: 'verdicts' }),
   ];
-  if (result.randomisation) parts.push(await randomisationSection(result, inputs, examples));
+  if (result.randomisation) parts.push(await randomisationSection(result, inputs, examples, input.calibration));
   if (result.localisation) parts.push(localisationSection(result));
   if (result.faithfulness) parts.push(await faithfulnessSection(result));
   if (result.robustness) parts.push(robustnessSection(result));
   if (result.complexity) parts.push(complexitySection(result));
   parts.push(...registeredMetricSections(result));
   parts.push(raw('<footer>Thresholds and definitions are stated next to each number; evaluation.json holds every per-image value.</footer>').html);
-  return htmlPage({ title: `trustscope evaluate: ${result.method}`, body: parts.join('\n'), css: '.verdicts { padding-left: 1.2rem; } .verdicts li { margin: 0.3rem 0; }' });
+  return htmlPage({ title: `trustscope evaluate: ${result.method}`, body: parts.join('\n'), css: `.verdicts { padding-left: 1.2rem; } .verdicts li { margin: 0.3rem 0; }${SCALE_BAR_CSS}` });
 }

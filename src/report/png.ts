@@ -23,6 +23,7 @@ import {
   type ColormapName,
   type Range,
 } from './colormap.js';
+import { burnScaleBar, type ScaleBar } from './scale-bar.js';
 
 /** RGBA pixels (4 bytes each, row-major) with their size. */
 export interface RgbaImage {
@@ -34,6 +35,8 @@ export interface RgbaImage {
 export interface RenderOptions {
   /** Integer nearest-neighbour upscaling factor; 1 (default) keeps one PNG pixel per value. */
   scale?: number;
+  /** A scale bar burned in bottom-right (scale-bar.ts: chooseScaleBar / scaleBarFor). */
+  scaleBar?: ScaleBar;
 }
 
 export interface GreyscaleOptions extends RenderOptions {
@@ -263,27 +266,30 @@ export function drawOutline(image: RgbaImage, mask: Tensor, color: Rgb | string)
   return { width: image.width, height: image.height, data };
 }
 
-function toPng(image: RgbaImage, scale = 1): Uint8Array {
-  const big = upscaleNearest(image, scale);
+function toPng(image: RgbaImage, scale = 1, scaleBar?: ScaleBar): Uint8Array {
+  let big = upscaleNearest(image, scale);
+  if (scaleBar) big = burnScaleBar(big, scaleBar, scale);
   return encodePng(big.data, big.width, big.height);
 }
 
 /** Accepts greyscalePng(img, range) as well as greyscalePng(img, { range, scale }). */
 export function greyscalePng(img: Tensor, rangeOrOptions?: Range | GreyscaleOptions): Uint8Array {
   const options: GreyscaleOptions = isRange(rangeOrOptions) ? { range: rangeOrOptions } : (rangeOrOptions ?? {});
-  return toPng(greyscaleRgba(img, options.range), options.scale);
+  return toPng(greyscaleRgba(img, options.range), options.scale, options.scaleBar);
 }
 
 /** Accepts heatmapPng(map, 'viridis', range) as well as heatmapPng(map, { colormap, range, scale }). */
 export function heatmapPng(map: Tensor, colormapOrOptions: ColormapName | HeatmapOptions = 'inferno', range?: Range): Uint8Array {
   const options: HeatmapOptions =
     typeof colormapOrOptions === 'string' ? { colormap: colormapOrOptions, range } : { range, ...colormapOrOptions };
-  return toPng(heatmapRgba(map, options.colormap, options.range), options.scale);
+  return toPng(heatmapRgba(map, options.colormap, options.range), options.scale, options.scaleBar);
 }
 
 export function overlayPng(image: Tensor, map: Tensor, options: OverlayOptions = {}): Uint8Array {
   let rgba = upscaleNearest(overlayRgba(image, map, options), options.scale ?? 1);
   for (const { mask, color } of options.outlines ?? []) rgba = drawOutline(rgba, mask, color);
+  // Last, so no outline or heatmap covers the bar.
+  if (options.scaleBar) rgba = burnScaleBar(rgba, options.scaleBar, options.scale ?? 1);
   return encodePng(rgba.data, rgba.width, rgba.height);
 }
 

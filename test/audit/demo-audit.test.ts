@@ -3,11 +3,13 @@
  * and audits both without being told which is which. It must flag the shortcut model's shortcut
  * (explanation + intervention, and in physical descriptors) and pass the clean one.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/cli-harness.js';
+import { EXAMPLE_IMAGES } from '../../src/audit/demo-audit.js';
+import { NO_PIXEL_SIZE } from '../../src/report/scale-bar.js';
 
 interface AuditJson {
   models: { name: string; accuracy: number; verdicts: Record<string, string>; findings: { id: string; evidence: Record<string, unknown> }[] }[];
@@ -54,5 +56,11 @@ describe('trustscope audit --demo (seed 1)', () => {
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/(src|href)="https?:/);
     for (const f of ['clean-model.onnx', 'shortcut-model.onnx']) expect((await stat(join(dir, f))).size).toBeGreaterThan(1000);
+    // The README's examples run on the shortcut model's first test tiles, written in three formats.
+    const examples = await readdir(join(dir, 'examples'));
+    expect(examples.sort()).toEqual(['groups.npy', 'labels.npy', 'roi.npy', 'tiles-png', 'tiles.npy', 'tiles.tif']);
+    expect((await readdir(join(dir, 'examples', 'tiles-png'))).length).toBe(EXAMPLE_IMAGES);
+    // Synthetic tiles have no pixel size: the page says so once.
+    expect(html.split(NO_PIXEL_SIZE).length).toBe(2);
   }, 600_000);
 });

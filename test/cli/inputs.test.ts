@@ -94,3 +94,24 @@ describe('a folder or a pattern of image files', () => {
     expect(m.inputs.every((i) => /^[0-9a-f]{64}$/.test(i.sha256))).toBe(true);
   });
 });
+
+describe('readImages reports each file\'s pixel size', () => {
+  it('a folder of a calibrated TIFF stack and an uncalibrated PNG: per file, in batch order', async () => {
+    const { copyFileSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { readImages } = await import('../../src/cli/inputs.js');
+    const { encodeGrey16Png } = await import('../../src/data/formats/png-writer.js');
+    const folder = join(dir, 'calibrated');
+    mkdirSync(folder);
+    // ImageJ stack: 4 pages of 24 × 32, 0.0125 µm per pixel (tifffile: imagej-stack-micron.json).
+    copyFileSync('test/fixtures/formats/tiff/imagej-stack-micron.tif', join(folder, 'a.tif'));
+    writeFileSync(join(folder, 'b.png'), encodeGrey16Png(tensor([24, 32], new Float32Array(24 * 32).fill(0.5))));
+    const r = await readImages(folder, [1, 24, 32], { kind: 'minmax' });
+    expect(r.batch.shape).toEqual([5, 1, 24, 32]);
+    expect(r.calibrations).toEqual([
+      { file: join(folder, 'a.tif'), images: 4, calibration: { pixelWidth: 0.0125, pixelHeight: 0.0125, unit: 'µm', width: 32, height: 24 } },
+      { file: join(folder, 'b.png'), images: 1, calibration: undefined },
+    ]);
+    const single = await readImages(join(folder, 'a.tif'), [1, 24, 32], { kind: 'minmax' });
+    expect(single.calibrations.map((c) => c.images)).toEqual([4]);
+  });
+});

@@ -72,4 +72,15 @@ describe('audit figures', () => {
   it('refuses pictures whose labels do not match the images', async () => {
     await expect(drawFigure({ ...samples.maps, labels: ['only one'] })).rejects.toThrow(/1 labels for 2 maps/);
   });
+
+  it('pictures of calibrated images carry a scale bar; a map of another grid does not borrow it', async () => {
+    // 8 px × 0.5 µm = 4 µm; 15–25% = 0.6–1 µm → 1 µm = 2 px.
+    const calibration = { pixelWidth: 0.5, pixelHeight: 0.5, unit: 'µm', width: 8, height: 8 };
+    const html = await drawFigure(samples.overlays, calibration);
+    expect(html.match(/<svg class="scalebar"/g)!.length).toBe(2);
+    expect(html).toContain('>1 µm</text>');
+    expect(await drawFigure(samples.maps, calibration)).toContain('class="scalebar"');
+    expect(await drawFigure(samples.maps, { ...calibration, width: 16, height: 16 })).not.toContain('class="scalebar"');
+    expect(await drawFigure(samples.overlays)).not.toContain('class="scalebar"');
+  });
 });

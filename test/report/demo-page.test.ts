@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decode } from 'fast-png';
 import { tensor, type Tensor } from '../../src/tensor/tensor.js';
 import { renderDemoPage, type DemoPageInput, type ModelExamples } from '../../src/report/demo-page.js';
+import { NO_PIXEL_SIZE } from '../../src/report/scale-bar.js';
 
 const S = 32;
 
@@ -105,5 +106,15 @@ describe('renderDemoPage', () => {
   it('rejects mismatched example lists', () => {
     const bad = { ...input, clean: { ...input.clean, saliency: input.clean.saliency.slice(1) } };
     expect(() => renderDemoPage(bad)).toThrow(/clean model has 2 images but 1 saliency/);
+  });
+
+  it('the synthetic tiles have no pixel size: said once, no bar; a calibration puts a bar on every picture', () => {
+    expect(html.split(NO_PIXEL_SIZE).length).toBe(2);
+    expect(html).not.toContain('class="scalebar"');
+    // 32 px × 1 nm: 15–25% = 4.8–8 nm → 5 nm.
+    const calibrated = renderDemoPage({ ...input, calibration: { pixelWidth: 1, pixelHeight: 1, unit: 'nm', width: 32, height: 32 } });
+    expect(calibrated).not.toContain(NO_PIXEL_SIZE);
+    const pictures = calibrated.match(/<img src="data:image\/png;base64,/g)!.length;
+    expect(calibrated.match(/<svg class="scalebar"[^>]*>.*?>5 nm<\/text><\/svg>/g)!.length).toBe(pictures);
   });
 });

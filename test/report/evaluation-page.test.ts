@@ -7,6 +7,7 @@ import { saliency } from '../../src/attribution/saliency.js';
 import type { Explainer } from '../../src/attribution/explainer.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { randomTensor } from '../helpers/models.js';
+import { NO_PIXEL_SIZE } from '../../src/report/scale-bar.js';
 
 const oddlyNamed: Explainer = { ...saliency, name: 'sal<script>' };
 
@@ -27,6 +28,23 @@ describe('renderEvaluationPage', () => {
     const marks = [...html.matchAll(/<li><strong>([✔✘ℹ]) (\w+)<\/strong>/g)].map((m) => [m[1], m[2]]);
     expect(marks).toEqual([[result.verdicts[0].passes ? '✔' : '✘', 'randomisation'], ['ℹ', 'complexity']]);
     expect(html).toContain('<svg');
+    await model.dispose();
+  });
+
+  it('draws a scale bar over every picture of calibrated inputs, and says once when there is no pixel size', async () => {
+    const model = new OnnxModel(tinyCnn({ size: 12, seed: 2 }));
+    const x = randomTensor([2, 1, 12, 12], 3);
+    const result = await evaluateExplanations(model, saliency, x, { metrics: ['randomisation'], metricOptions: { randomisation: { modes: ['cascading'], keepMaps: 1 } } });
+    // 12 px × 2.5 nm = 30 nm; 15–25% = 4.5–7.5 nm → 5 nm = 2 px.
+    const calibrated = await renderEvaluationPage({ result, inputs: x, examples: 1, calibration: { pixelWidth: 2.5, pixelHeight: 2.5, unit: 'nm', width: 12, height: 12 } });
+    const pictures = calibrated.match(/<img src="data:image\/png;base64,/g)!.length;
+    expect(calibrated.match(/<svg class="scalebar" viewBox="0 0 12 12"/g)!.length).toBe(pictures);
+    expect(calibrated.match(/<rect class="bar" [^>]*width="2" /g)!.length).toBe(pictures);
+    expect(calibrated).toContain('>5 nm</text>');
+    expect(calibrated).not.toContain(NO_PIXEL_SIZE);
+    const plain = await renderEvaluationPage({ result, inputs: x, examples: 1 });
+    expect(plain).not.toContain('class="scalebar"');
+    expect(plain.split(NO_PIXEL_SIZE).length).toBe(2);
     await model.dispose();
   });
 });

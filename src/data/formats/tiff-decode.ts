@@ -160,9 +160,11 @@ export function toSamples(decoded: Uint8Array, ctor: SampleCtor, bytes: number, 
   let buf: Uint8Array;
   if (predictor === 3) {
     if (!isFloat) fail('predictor 3 (floating point) on integer samples');
-    buf = unpredictFloat(decoded.slice(0, n * bytes), rows, perRow, bytes, stride);
+    buf = unpredictFloat(new Uint8Array(decoded.subarray(0, n * bytes)), rows, perRow, bytes, stride);
   } else {
-    buf = decoded.slice(0, n * bytes); // aligned copy, ours to modify (`decoded` may be the file itself)
+    // An aligned copy, ours to modify (`decoded` may be the file itself). Not `decoded.slice()`: on a
+    // Node Buffer (fs.readFile's) slice is a view, and an unaligned strip then read from byte 0.
+    buf = new Uint8Array(decoded.subarray(0, n * bytes));
     if (!littleEndian && bytes > 1) for (let i = 0; i < buf.length; i += bytes) buf.subarray(i, i + bytes).reverse();
   }
   const samples = new ctor(buf.buffer as ArrayBuffer, 0, n);

@@ -237,7 +237,8 @@ export function readTiff(bytes: Uint8Array, source: string): ImageArray {
 
 function readTiffUnchecked(input: Uint8Array, source: string): ImageArray {
   // utif2's PackBits decoder indexes the file's whole buffer: give it one that starts at byte 0.
-  const bytes = input.byteOffset === 0 && input.buffer.byteLength === input.length ? input : input.slice();
+  // (A copy made with the Uint8Array constructor: Buffer#slice would be a view at the same offset.)
+  const bytes = input.byteOffset === 0 && input.buffer.byteLength === input.length ? input : new Uint8Array(input);
   const file = parseTiff(bytes, source);
   const first = describePage(file, file.ifds[0]);
   let pages: Page[] = [first];
