@@ -23,6 +23,8 @@ import { asMasks, readImages, readValues } from './inputs.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
+import { addTaskOption, regressionTargetOr, resolveTask, targetNoun } from './task-option.js';
+import type { Task } from '../models/task.js';
 
 interface EvaluateCliOptions {
   model: string;
@@ -38,6 +40,7 @@ interface EvaluateCliOptions {
   examples: number;
   progress: boolean;
   normalise?: Normalisation;
+  task?: string;
 }
 
 /** Every metric's declared options as one flag list (throws if two metrics give one flag two meanings). */
@@ -71,13 +74,14 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--method <name>', `attribution method: ${methodNames()}`)
     .option('--roi <file.npy>', `region of interest, 1 inside: (H,W) for all images or (N,H,W); needed by ${NEED_MASK.join(', ')}`)
     .option('--metrics <list>', `comma-separated: ${METRIC_NAMES.join(',')} (default: ${BY_DEFAULT.join(',')}; ${NEED_MASK.join(', ')} only with --roi)`)
-    .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
+    .option('--target <k[,k…]>', 'class (or, for a regressor, output index) to explain: one for all images or one per image (default: the predicted class; a one-output regressor: output 0)')
     .option('--examples <n>', 'randomisation: images shown with their randomised maps in index.html', parseInteger('--examples', 0), 3)
     .option('--batch-size <n>', 'rows per ONNX Runtime call: the model splits every batch a method or metric builds (bounds memory)', parseInteger('--batch-size', 1), 64)
 ;
   addRunOptions(command, { out: 'trustscope-evaluate', what: 'evaluation.json and index.html' });
   addProgressOptions(command);
   addNormaliseOption(command);
+  addTaskOption(command);
   // One flag per declared method option (attribution/*.ts) and per declared metric option
   // (evaluate/metrics/*.ts), help and validation included; no flag belongs to both (a test checks).
   addMethodOptions(command);
@@ -105,6 +109,7 @@ export function registerEvaluate(program: Command): void {
       // The chosen metrics' options: declared defaults, overridden by their flags; a flag of a metric not chosen is an error.
       const values = declaredValues(command, METRIC_FLAGS, chosen.map((m) => ({ owner: m.name, options: m.options })));
       const metricOptions: Record<string, Record<string, unknown>> = Object.fromEntries(chosen.map((m, i) => [m.name, values[i]]));
+      let task: Task | undefined;
       await runInFolder(
         'evaluate',
         opts,
@@ -117,6 +122,7 @@ export function registerEvaluate(program: Command): void {
           const started = performance.now();
           try {
             folder.input(opts.model);
+            task = resolveTask(opts.task, model.outputSize);
             batch = (await readImages(opts.input, model.inputShape, opts.normalise)).batch;
             folder.input(opts.input);
             const [n, , h, w] = batch.shape;
@@ -125,17 +131,18 @@ export function registerEvaluate(program: Command): void {
             const explain = await readMethodFiles(explainer, methodValues, (p) => folder.input(p));
             // A metric asked for by name must have what it needs; the default set leaves such a metric out.
             const runnable = chosen.filter((m) => {
-              const why = unmetNeed(m, { inputs: batch, mask });
+              const why = unmetNeed(m, { inputs: batch, mask, task });
               if (why && opts.metrics !== undefined) throw new UsageError(`--metrics ${why}`);
               return why === undefined;
             });
-            const target = parseTarget(opts.target, n);
+            const target = regressionTargetOr(task, parseTarget(opts.target, n, targetNoun(task)), model.outputSize);
             // The report shows --examples images with their randomised maps: randomisation keeps those maps.
             if (metricOptions.randomisation) metricOptions.randomisation.keepMaps = opts.examples;
             result = await evaluateExplanations(model, explainer, batch, {
               metrics: runnable.map((m) => m.name),
               mask,
               target,
+              task,
               seed: opts.seed,
               explain,
               metricOptions: metricOptions as EvaluateOptions['metricOptions'],
@@ -151,7 +158,8 @@ export function registerEvaluate(program: Command): void {
           for (const v of result.verdicts) console.log(`${v.passes === null ? 'ℹ' : v.passes ? '✔' : '✘'} ${v.check}: ${v.text}`);
           console.log(`\n${explainer.name} on ${result.images} image(s) in ${((performance.now() - started) / 1000).toFixed(1)} s → ${join(opts.out, 'evaluation.json')}, ${join(opts.out, 'index.html')}`);
         },
-        () => ({ method: explainer.name, options: methodValues, metrics: names, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }),
+        () => ({ method: explainer.name, options: methodValues, metrics: names, task, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }),
       );
     });
 }
+

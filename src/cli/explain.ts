@@ -23,6 +23,8 @@ import type { Normalisation } from '../data/normalise.js';
 import { describeNormalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, methodsHelp, parseIndexList, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addRunOptions, runInFolder } from './run.js';
+import { addTaskOption, regressionTargetOr, resolveTask, targetNoun } from './task-option.js';
+import type { Task } from '../models/task.js';
 
 /** The file explain writes into --out. */
 export const ATTRIBUTIONS = 'attributions.npy';
@@ -40,6 +42,7 @@ interface ExplainCliOptions {
   normalise?: Normalisation;
   batchSize: number;
   seed: number;
+  task?: string;
 }
 
 export function registerExplain(program: Command): void {
@@ -49,13 +52,14 @@ export function registerExplain(program: Command): void {
     .requiredOption('--model <file.onnx>', 'ONNX image model with NCHW float input')
     .requiredOption('--input <file.npy>', 'one image (C,H,W) or a batch (N,C,H,W)')
     .requiredOption('--method <name>', `attribution method: ${methodNames()}`)
-    .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
+    .option('--target <k[,k…]>', 'class (or, for a regressor, output index) to explain: one for all images or one per image (default: the predicted class; a one-output regressor: output 0)')
     .option('--targets <class,class…>', `several classes for every image in one call; ${ATTRIBUTIONS} then holds (T, N, …) maps (or (T, C, H, W) for one image), class-major in the order given`)
     .option('--target-outputs <i,j…>', 'regression or dense (flattened) outputs: explain the sum of these outputs (e.g. the pixels of a region)')
     .option('--png', `also write one overlay picture per image (grey image, inferno map) into <out>/${OVERLAYS}/`)
     .option('--batch-size <n>', 'rows per ONNX Runtime call: the model splits every batch a method builds (bounds memory)', parseInteger('--batch-size', 1), 64);
   addRunOptions(command, { out: 'trustscope-explain', what: `${ATTRIBUTIONS} (the input's shape, or one channel for map methods); with --png also ${OVERLAYS}/` });
   addNormaliseOption(command);
+  addTaskOption(command);
   addMethodOptions(command);
   command
     .addHelpText(
@@ -70,6 +74,7 @@ export function registerExplain(program: Command): void {
       if (given > 1) throw new UsageError('give one of --target, --targets and --target-outputs');
       const several = opts.targets === undefined ? undefined : parseIndexList('--targets')(opts.targets);
       const outputs = opts.targetOutputs === undefined ? undefined : parseIndexList('--target-outputs')(opts.targetOutputs);
+      let task: Task | undefined;
       await runInFolder(
         'explain',
         opts,
@@ -78,13 +83,16 @@ export function registerExplain(program: Command): void {
           const model = await loadOnnxModel(opts.model, { internalBatchSize: opts.batchSize });
           try {
             folder.input(opts.model);
+            task = resolveTask(opts.task, model.outputSize);
+            const noun = targetNoun(task);
             const { batch, single } = await readImages(opts.input, model.inputShape, opts.normalise);
             folder.input(opts.input);
             const run = { ...(await readMethodFiles(explainer, options, (p) => folder.input(p))), seed: opts.seed };
             several?.forEach((c) => {
-              if (c >= model.outputSize) throw new UsageError(`--targets lists class ${c} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
+              if (c >= model.outputSize) throw new UsageError(`--targets lists ${noun} ${c} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
             });
-            let target: Target | undefined = parseTarget(opts.target, batch.shape[0]);
+            let target: Target | undefined = parseTarget(opts.target, batch.shape[0], noun);
+            if (!outputs && !several) target = regressionTargetOr(task, target as number | number[] | undefined, model.outputSize);
             if (outputs) {
               const bad = outputs.find((o) => o >= model.outputSize);
               if (bad !== undefined) throw new UsageError(`--target-outputs lists output ${bad} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
@@ -100,7 +108,7 @@ export function registerExplain(program: Command): void {
               : single ? reshape(result.values, rowShape) : result.values;
             await folder.write(ATTRIBUTIONS, encodeNpy(values));
             const pictures = opts.png ? await writeOverlays(folder, batch, perClass ? perClass[0].values : result.values) : [];
-            const targets = result.targets ? ` (target class ${[...new Set(result.targets)].join(', ')})` : '';
+            const targets = result.targets ? ` (target ${noun} ${[...new Set(result.targets)].join(', ')})` : '';
             const delta = result.extras?.convergenceDelta as number[] | undefined;
             const deltaText = delta && delta.length > 0 ? `, max |convergence delta| ${Math.max(...delta.map(Math.abs)).toExponential(2)}` : '';
             console.log(`${explainer.name}: ${batch.shape[0]} image(s)${targets}${deltaText} in ${((performance.now() - started) / 1000).toFixed(2)} s → ${join(opts.out, ATTRIBUTIONS)} ${shapeToString(values.shape)}${pictures.length ? ` and ${pictures.length} overlay(s) in ${join(opts.out, OVERLAYS)}` : ''}`);
@@ -108,7 +116,7 @@ export function registerExplain(program: Command): void {
             await model.dispose();
           }
         },
-        () => ({ method: explainer.name, options, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }),
+        () => ({ method: explainer.name, options, task, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }),
       );
     });
 }

@@ -191,7 +191,7 @@ export async function renderEvaluationPage(input: EvaluationPageInput): Promise<
   const parts = [
     '<header>',
     `<h1>Is the explanation real? ${escapeHtml(result.method)}</h1>`,
-    paragraph(`trustscope evaluate · ${input.modelName ? `${input.modelName} · ` : ''}${result.images} image(s) · classes explained: ${[...new Set(result.targets)].join(', ')}`, 'muted'),
+    paragraph(`trustscope evaluate · ${input.modelName ? `${input.modelName} · ` : ''}${result.images} image(s) · ${result.task === 'regression' ? 'outputs' : 'classes'} explained: ${[...new Set(result.targets)].join(', ')}`, 'muted'),
     '</header>',
     section('Verdicts', verdictList(result), { id: 'verdicts' }),
   ];

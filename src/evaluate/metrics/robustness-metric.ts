@@ -71,7 +71,9 @@ export const robustnessMetric: Metric<'robustness', RobustnessMetricOptions, Rob
     let adversarial: AdversarialFlipResult | undefined;
     let adversarialText: string;
     // The flip compares the clean and the adversarial map value by value: only maps of the inputs' shape.
-    if (shapeToString(attributions.shape) === shapeToString(inputs.shape)) {
+    if (context.task === 'regression') {
+      adversarialText = '; no adversarial flip: a regressor has no predicted class to flip';
+    } else if (shapeToString(attributions.shape) === shapeToString(inputs.shape)) {
       context.progress('robustness: adversarial flip', 0);
       const a = await adversarialFlip(model, explainer, inputs, {
         attack: options.attack,
