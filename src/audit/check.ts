@@ -18,6 +18,8 @@ import type { TrainingRecipe } from '../trust/leakage.js';
 import { OptionError, defaultsOf, validateOptionValue, type OptionSpec } from '../options/option-spec.js';
 import type { Finding } from './findings.js';
 import { GradientUnavailableError } from '../onnx/autodiff/gradient-error.js';
+import { inferTask, type Task } from '../models/task.js';
+import type { AuditedOutput } from './regression-outputs.js';
 
 /** A suspected nuisance patch and the class it might fake (the inject test). */
 export interface InterventionSpec {
@@ -42,6 +44,17 @@ export interface AuditInput {
   recipe?: TrainingRecipe;
   /** A suspected nuisance patch and the class it might fake (the inject test). */
   intervention?: InterventionSpec;
+  /** What the outputs are (default inferred: one output → regression, K outputs → class scores). */
+  task?: Task;
+  /** Regression: the real-valued target per image [N, K] (or [N, 1] with quantile outputs); default: `data.labels` as one column. */
+  targets?: Tensor;
+  /** Regression: the quantile level of each output (`--quantiles 0.05,0.95`): the outputs are a band of one quantity. */
+  quantiles?: readonly number[];
+}
+
+/** The audited model's task: declared, else inferred from its output count. */
+export function taskOf(input: Pick<AuditInput, 'model' | 'task'>): Task {
+  return inferTask([input.model.outputSize], input.task);
 }
 
 /** What every check receives: the inputs, what was computed once for all checks, and its own seed stream. */
@@ -50,8 +63,11 @@ export interface AuditContext extends Readonly<AuditInput> {
   readonly logits: Tensor;
   /** argmax of `logits` per image. */
   readonly predicted: readonly number[];
-  /** Share of `predicted` equal to the labels. */
+  /** Share of `predicted` equal to the labels (NaN for a regressor). */
   readonly accuracy: number;
+  readonly task: Task;
+  /** Regression: the audited quantities (prediction and target per image), computed once. */
+  readonly outputs?: readonly AuditedOutput[];
   /**
    * This check's random stream, `Random.forKey(seed, check.id)`: it depends on the audit seed and
    * the check's id only, so adding, skipping or reordering checks never changes another check's numbers.
@@ -77,7 +93,8 @@ export function roiMask(data: Dataset): { name: string; mask: Tensor } | undefin
  * whether the user gave them.
  */
 export const AUDIT_INPUTS = {
-  classifier: { label: 'class scores', flag: '--model', present: (i: AuditInput) => i.model.outputSize >= 2 },
+  classifier: { label: 'class scores', flag: '--task', present: (i: AuditInput) => taskOf(i) === 'classification' },
+  regressor: { label: 'real-valued outputs', flag: '--task', present: (i: AuditInput) => taskOf(i) === 'regression' },
   groups: { label: 'specimen ids', flag: '--groups', present: (i: AuditInput) => i.data.groups !== undefined },
   roi: { label: 'region-of-interest masks', flag: '--roi', present: (i: AuditInput) => roiMask(i.data) !== undefined },
   reference: { label: 'reference (training-distribution) images', flag: '--reference', present: (i: AuditInput) => i.reference !== undefined },
@@ -131,7 +148,8 @@ export function missingNeed(check: Check, input: AuditInput): CheckNeed | undefi
 }
 
 export function notRunReason(n: CheckNeed): string {
-  if (n.input === 'classifier') return `the model has one output (a regressor, not class scores): ${n.why}.`;
+  if (n.input === 'classifier') return `the model is a regressor (real-valued outputs, not class scores): ${n.why}.`;
+  if (n.input === 'regressor') return `the model gives class scores, not real-valued outputs (declare --task regression for a regressor with several outputs): ${n.why}.`;
   return `no ${n.label} given (${n.flag}): ${n.why}.`;
 }
 

@@ -14,6 +14,7 @@ import { sanityCheck } from './sanity-check.js';
 import { descriptorCheck } from './descriptor-check.js';
 import { oodCheck } from './ood-check.js';
 import { conformalCheck } from './conformal-check.js';
+import { conformalIntervalsCheck } from './conformal-intervals-check.js';
 
 export const CHECKS = [
   leakageCheck,
@@ -25,6 +26,7 @@ export const CHECKS = [
   descriptorCheck,
   oodCheck,
   conformalCheck,
+  conformalIntervalsCheck,
 ] as const satisfies readonly Check[];
 
 /** The id of a registered check (audit.json's verdict keys, `--skip`'s values). */
