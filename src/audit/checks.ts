@@ -9,6 +9,7 @@ import { leakageCheck } from './leakage-check.js';
 import { calibrationCheck } from './calibration-check.js';
 import { classRecallCheck } from './class-recall-check.js';
 import { shortcutCheck } from './shortcut-check.js';
+import { regressionShortcutCheck } from './regression-shortcut-check.js';
 import { interventionCheck } from './intervention-check.js';
 import { sanityCheck } from './sanity-check.js';
 import { descriptorCheck } from './descriptor-check.js';
@@ -21,6 +22,7 @@ export const CHECKS = [
   calibrationCheck,
   classRecallCheck,
   shortcutCheck,
+  regressionShortcutCheck,
   interventionCheck,
   sanityCheck,
   descriptorCheck,
