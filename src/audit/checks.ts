@@ -7,6 +7,7 @@
 import type { Check } from './check.js';
 import { leakageCheck } from './leakage-check.js';
 import { calibrationCheck } from './calibration-check.js';
+import { intervalCalibrationCheck } from './interval-calibration-check.js';
 import { classRecallCheck } from './class-recall-check.js';
 import { shortcutCheck } from './shortcut-check.js';
 import { regressionShortcutCheck } from './regression-shortcut-check.js';
@@ -20,6 +21,7 @@ import { conformalIntervalsCheck } from './conformal-intervals-check.js';
 export const CHECKS = [
   leakageCheck,
   calibrationCheck,
+  intervalCalibrationCheck,
   classRecallCheck,
   shortcutCheck,
   regressionShortcutCheck,

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { OnnxModel } from '../../src/models/model.js';
 import { auditModel, performanceLine } from '../../src/audit/audit.js';
+import { getCheck } from '../../src/audit/checks.js';
 import { Random } from '../../src/tensor/random.js';
 import { holdOutSplit } from '../../src/trust/folds.js';
 import { tensor } from '../../src/tensor/tensor.js';
@@ -85,5 +86,20 @@ describe('the audit of a regressor', () => {
     const two = await auditModel({ name: 'two', model: band, data: { images, labels }, task: 'regression', targets: tensor([N, 2], Float32Array.from({ length: 2 * N }, (_, j) => labels[j >> 1] + (j % 2 ? 0.1 : -0.1))) }, { seed: 1, skip: ['ood'] });
     expect(two.fit!.map((f) => f.name)).toEqual(['output 0', 'output 1']);
     expect(two.findings.find((f) => f.id === 'conformal-intervals')!.summary).toMatch(/output 0: .*output 1: /);
+  });
+
+  it('interval calibration: residual intervals pass on exchangeable noise; a quantile band too narrow for the noise is flagged', async () => {
+    const labels = await noisyLabels(() => 0.2);
+    const point = await auditModel({ name: 'point', model, data: { images, labels } }, { seed: 1, checks: [getCheck('interval-calibration')] });
+    expect(point.findings[0].verdict, point.findings[0].summary).toBe('pass');
+    expect(point.findings[0].summary).toMatch(/output 0 \(residual intervals\): 50% interval \d+%, 80% interval/);
+    // q0.05 and q0.95 outputs at ŷ ∓ 0.1 for σ = 0.2: P(y ≤ q0.05) = Φ(−0.5) ≈ 0.31, not 0.05.
+    const w = uniformValues(64, 2);
+    const band = new OnnxModel(linearModel([1, 8, 8], [...w, ...w], [0.4, 0.6]));
+    const a = await auditModel({ name: 'band', model: band, data: { images, labels }, quantiles: [0.05, 0.95], task: 'regression' }, { seed: 1, checks: [getCheck('interval-calibration')] });
+    expect(a.findings[0].verdict).toBe('flag');
+    const pts = (a.findings[0].evidence.perOutput as { points: { nominal: number; observed: number }[] }[])[0].points;
+    expect(Math.abs(pts[0].observed - 0.3085)).toBeLessThan(0.1);
+    expect(Math.abs(pts[1].observed - 0.6915)).toBeLessThan(0.1);
   });
 });
