@@ -30,7 +30,7 @@ export const conformalIntervalsCheck = defineCheck({
       // One split for every output: the same held-out images judge them all.
       const options = { alpha: CONFORMAL_ALPHA, seed: context.random.fork('split').seed() };
       const r = o.band ? conformalisedQuantileIntervals(o.band.lower, o.band.upper, o.target, options) : splitConformalIntervals(o.predicted, o.target, options);
-      const { standardError, belowTarget } = coverageShortfall(r.coverage, CONFORMAL_ALPHA, r.testRows.length);
+      const { standardError, belowTarget } = coverageShortfall(r.coverage, CONFORMAL_ALPHA, r.testRows.length, r.calibrationRows.length);
       rows.push({ name: o.name, r, se: standardError, below: belowTarget });
       context.progress((k + 1) / context.outputs!.length);
     }
@@ -46,7 +46,9 @@ export const conformalIntervalsCheck = defineCheck({
     return {
       verdict: short.length > 0 ? 'flag' : 'pass',
       summary: `${short.length > 0 ? `Coverage falls short for ${short.map((x) => x.name).join(', ')}. ` : ''}${rows.map((x) => line(x.name, x.r, target)).join('; ')}.`,
-      rule: `flag when an output's coverage < ${target} − 3·SE, SE = √(${target}·${(1 - target).toFixed(1)}/n_test) (${rows.map((x) => x.se.toFixed(3)).join(', ')}): the calibration half does not represent the test half.`,
+      rule:
+        `flag when an output's coverage < ${target} − 3·SE, SE = √(${target}·${(1 - target).toFixed(1)}·(1/n_test + 1/(n_calibration + 2))) (${rows.map((x) => x.se.toFixed(3)).join(', ')}; ` +
+        'the test count and the calibration quantile both vary): the calibration half does not represent the test half.',
       evidence: {
         alpha: CONFORMAL_ALPHA,
         outputs: rows.map(({ name, r, se }) => ({ name, method: r.method, threshold: r.threshold, coverage: r.coverage, meanWidth: r.meanWidth, rawCoverage: r.rawCoverage, rawMeanWidth: r.rawMeanWidth, standardError: se, calibrationRows: r.calibrationRows.length, testRows: r.testRows.length })),

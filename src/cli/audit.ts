@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import { loadOnnxModel, saveOnnxGraph } from '../models/import/onnx-file.js';
-import { auditJson, auditModel, type ModelAudit } from '../audit/audit.js';
+import { auditJson, auditModel, performanceLine, type ModelAudit } from '../audit/audit.js';
+import { checkQuantileLevels } from '../audit/regression-outputs.js';
+import type { Task } from '../models/task.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { tensor } from '../tensor/tensor.js';
+import { addTaskOption, resolveTask } from './task-option.js';
 import { runDemoAudit } from '../audit/demo-audit.js';
 import { AUDIT_INPUTS, type AuditInputKind, type InterventionSpec } from '../audit/check.js';
 import { CHECKS, CHECK_IDS } from '../audit/checks.js';
@@ -13,7 +18,7 @@ import { UsageError, parseInteger, parseNumber } from './errors.js';
 import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import type { OutputFolder } from './output-folder.js';
-import { asMasks, readIds, readImages, readValues } from './inputs.js';
+import { asMasks, checkFinite, readIds, readImages, readValues } from './inputs.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 
 interface AuditCliOptions {
@@ -30,6 +35,8 @@ interface AuditCliOptions {
   normalise?: Normalisation;
   skip?: string;
   progress: boolean;
+  task?: string;
+  quantiles?: number[];
   /** The input files whose flags come from AUDIT_INPUTS, and the checks' declared options. */
   [flag: string]: unknown;
 }
@@ -67,25 +74,57 @@ function checkOptionsFrom(command: Command, skip: readonly string[]): Record<str
   return out;
 }
 
+/**
+ * Checks built for another task (a classifier's checks on a regressor and the reverse) are NOT RUN
+ * with their reason in audit.json; the page and the terminal list them by id on one line, so a
+ * regressor's report speaks of outputs and intervals, not of classes it does not have.
+ */
+function otherTask(a: ModelAudit): { shown: ModelAudit['findings']; skipped: string[] } {
+  const isOther = (f: ModelAudit['findings'][number]) => f.verdict === 'not-run' && (f.evidence.missing === 'classifier' || f.evidence.missing === 'regressor');
+  return { shown: a.findings.filter((f) => !isOther(f)), skipped: a.findings.filter(isOther).map((f) => f.id) };
+}
+
+function notApplicable(a: ModelAudit, skipped: readonly string[]): string {
+  return skipped.length ? `not applicable to a ${a.task} model (NOT RUN, reasons in audit.json): ${skipped.join(', ')}` : '';
+}
+
 function view(a: ModelAudit): ModelAuditView {
-  return { name: a.name, description: `${a.images} images audited · ${Number.isFinite(a.accuracy) ? `accuracy ${a.accuracy.toFixed(3)}` : 'one output (a regressor): no accuracy'}`, findings: a.findings };
+  const { shown, skipped } = otherTask(a);
+  return { name: a.name, description: [`${a.images} images audited · ${performanceLine(a)}`, notApplicable(a, skipped)].filter(Boolean).join(' · '), findings: shown };
 }
 
 function verdictLines(audits: readonly ModelAudit[]): string {
   const lines: string[] = [];
   for (const a of audits) {
-    lines.push(`${a.name} (${Number.isFinite(a.accuracy) ? `accuracy ${a.accuracy.toFixed(3)}` : 'one output: a regressor, no accuracy'} on ${a.images} images)`);
-    for (const f of a.findings) lines.push(`  ${f.verdict.toUpperCase().padEnd(8)}${f.title}`);
+    lines.push(`${a.name} (${a.task === 'regression' ? 'regressor: ' : ''}${performanceLine(a)} on ${a.images} images)`);
+    const { shown, skipped } = otherTask(a);
+    for (const f of shown) lines.push(`  ${f.verdict.toUpperCase().padEnd(8)}${f.title}`);
+    if (skipped.length) lines.push(`  ${notApplicable(a, skipped)}`);
   }
   return lines.join('\n');
 }
 
-async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number): Promise<{ data: Dataset; reference?: Dataset }> {
+/**
+ * A regressor's --labels: real-valued targets, [N] or [N, K] (one column per output; one column when
+ * the outputs are quantiles of one quantity). Returned as [N, K] with column 0 as the dataset labels.
+ */
+async function regressionLabels(file: string, n: number, columns: number): Promise<{ labels: number[]; targets: Tensor }> {
+  const t = await readValues(file);
+  const k = t.shape.length === 1 ? 1 : t.shape.length === 2 ? t.shape[1] : -1;
+  if (t.shape[0] !== n || k < 1) throw new UsageError(`${file} has shape (${t.shape.join(', ')}); a regressor's --labels must be (${n},) or (${n}, K): one real-valued target per image (and output)`);
+  if (k !== columns) throw new UsageError(`${file} has ${k} target column(s) but the audit needs ${columns} (${columns === 1 ? 'one target per image' : 'one per model output'})`);
+  checkFinite(t, file);
+  const targets = tensor([n, k], t.data);
+  return { labels: Array.from({ length: n }, (_, i) => targets.data[i * k]), targets };
+}
+
+async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number, task: Task): Promise<{ data: Dataset; reference?: Dataset; targets?: Tensor }> {
   if (!opts.input) throw new UsageError('give --input X.npy (the images to audit) with --labels Y.npy, or use --demo');
-  if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input');
+  if (!opts.labels) throw new UsageError(`give --labels Y.npy: ${task === 'regression' ? 'the real-valued target' : 'one class index'} per image of --input`);
   const images = (await readImages(opts.input, inputShape, opts.normalise)).batch;
   const n = images.shape[0];
-  const labels = await readIds(opts.labels, n, 'labels', outputSize);
+  const regression = task === 'regression' ? await regressionLabels(opts.labels, n, opts.quantiles ? 1 : outputSize) : undefined;
+  const labels = regression ? regression.labels : await readIds(opts.labels, n, 'labels', outputSize);
   const groupsFile = inputPath(opts, 'groups');
   const groups = groupsFile ? await readIds(groupsFile, n, 'group ids') : undefined;
   const [h, w] = images.shape.slice(-2);
@@ -93,13 +132,17 @@ async function userData(opts: AuditCliOptions, inputShape: readonly number[], ou
   const masks = roiFile ? { roi: asMasks(await readValues(roiFile), n, h, w, roiFile) } : undefined;
   let reference: Dataset | undefined;
   const referenceFile = inputPath(opts, 'reference');
-  if (referenceFile) {
+  if (referenceFile && task === 'regression') {
+    // A regressor's OOD detectors fit one distribution: its targets are not classes, so no reference labels.
+    const refImages = (await readImages(referenceFile, inputShape, opts.normalise)).batch;
+    reference = { images: refImages, labels: new Array<number>(refImages.shape[0]).fill(0) };
+  } else if (referenceFile) {
     if (!opts.referenceLabels) throw new UsageError(`${AUDIT_INPUTS.reference.flag} needs --reference-labels (class per reference image, for the Mahalanobis class means)`);
     // The reference is scaled like the audited images: the same model sees both.
     const refImages = (await readImages(referenceFile, inputShape, opts.normalise)).batch;
     reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels', outputSize) };
   }
-  return { data: { images, labels, groups, masks }, reference };
+  return { data: { images, labels, groups, masks }, reference, targets: regression?.targets };
 }
 
 async function patchSpec(opts: AuditCliOptions, [h, w]: number[]): Promise<InterventionSpec | undefined> {
@@ -122,11 +165,12 @@ export function registerAudit(program: Command): void {
     .option('--demo', 'audit the built-in scenario: train a clean and a shortcut tiny CNN on synthetic EM tiles, then audit both')
     .option('--model <file.onnx>', 'the classifier to audit (one image input, logits out)')
     .option('--input <X.npy>', 'images to audit, (N, C, H, W) float32, e.g. a held-out test split')
-    .option('--labels <Y.npy>', 'class index per image of --input')
+    .option('--labels <Y.npy>', 'class index per image of --input; a regressor: real-valued target per image, (N,) or (N, K) for K outputs')
     .option(`${AUDIT_INPUTS.groups.flag} <G.npy>`, 'specimen id per image: enables the leakage check (grouped k-fold retraining)')
     .option(`${AUDIT_INPUTS.roi.flag} <M.npy>`, 'region of interest per image (N, H, W), 1 where the real evidence is: enables the shortcut check')
     .option(`${AUDIT_INPUTS.reference.flag} <R.npy>`, 'training-distribution images: enables the out-of-distribution check')
-    .option('--reference-labels <RY.npy>', 'class index per reference image')
+    .option('--reference-labels <RY.npy>', 'class index per reference image (not for a regressor)')
+    .option('--quantiles <levels>', 'a regressor whose outputs are quantiles of one quantity: the level of each output in output order, e.g. 0.05,0.95 (conformalised by CQR)', parseLevels)
     .option(`${AUDIT_INPUTS.patch.flag} <P.npy>`, 'a suspected nuisance patch: (H, W) mask, 1 where it is pasted (the inject test)')
     .option('--patch-value <v>', 'intensity written into the patch pixels', parseNumber('--patch-value'), 1)
     .option('--patch-class <c>', `the class the patch might fake (needed with ${AUDIT_INPUTS.patch.flag})`, parseInteger('--patch-class', 0))
@@ -134,24 +178,29 @@ export function registerAudit(program: Command): void {
   addRunOptions(command, { out: 'trustscope-audit', what: 'audit.json, index.html; with --demo also the two models' });
   addProgressOptions(command);
   addNormaliseOption(command);
+  addTaskOption(command);
   addDeclaredOptions(command, CHECK_FLAGS)
     .addHelpText(
       'after',
       '\nEach check gives PASS, WARN, FLAG or NOT RUN (its inputs were not given), with its rule and what it cannot tell.\n' +
         'Examples:\n  trustscope audit --demo --out report\n' +
         '  trustscope audit --model m.onnx --input test.npy --labels test-labels.npy --groups specimens.npy --roi roi.npy \\\n' +
-        '      --reference train.npy --reference-labels train-labels.npy --out report',
+        '      --reference train.npy --reference-labels train-labels.npy --out report\n' +
+        '  trustscope audit --model stress.onnx --input tiles.npy --labels peak-stress.npy --roi roi.npy --out report   (a one-output regressor)',
     )
     .action(async (opts: AuditCliOptions) => {
       const skip = parseSkip(opts.skip);
       const checkOptions = checkOptionsFrom(command, skip);
       if (opts.demo && (opts.model || opts.input)) throw new UsageError('--demo trains its own models and data; drop --model/--input, or drop --demo');
       if (!opts.demo && !opts.model) throw new UsageError('give --model M.onnx (and --input/--labels), or use --demo');
-      await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions), () => ({ normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }));
+      if (opts.demo && (opts.task !== undefined || opts.quantiles)) throw new UsageError('--demo audits its own two classifiers; drop --task/--quantiles, or drop --demo');
+      let task: Task | undefined;
+      await runInFolder('audit', opts, async (folder) => (task = await audit(opts, folder, skip, checkOptions)), () => ({ task: task ?? 'classification', ...(opts.quantiles ? { quantiles: opts.quantiles } : {}), normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }));
     });
 }
 
-async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>): Promise<void> {
+/** Runs the audit; returns the task audited (for run.json). */
+async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>): Promise<Task> {
   const bar = progressFor(opts);
   const started = performance.now();
   let audits: ModelAudit[];
@@ -175,10 +224,19 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
     } else {
       const model = await loadOnnxModel(opts.model!, { internalBatchSize: 256 });
       try {
-        const { data, reference } = await userData(opts, model.inputShape, model.outputSize);
+        const task = resolveTask(opts.task ?? (opts.quantiles ? 'regression' : undefined), model.outputSize);
+        if (opts.quantiles) {
+          if (task !== 'regression') throw new UsageError(`--quantiles describes a regressor's outputs; drop --task ${task} or --quantiles`);
+          try {
+            checkQuantileLevels(opts.quantiles, model.outputSize);
+          } catch (e) {
+            throw new UsageError((e as Error).message);
+          }
+        }
+        const { data, reference, targets } = await userData(opts, model.inputShape, model.outputSize, task);
         for (const file of [opts.model!, opts.input, opts.labels, opts.referenceLabels, ...(['groups', 'roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
         const intervention = await patchSpec(opts, data.images.shape.slice(-2));
-        const a = await auditModel({ name: opts.model!, model, data, reference, intervention }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
+        const a = await auditModel({ name: opts.model!, model, data, reference, intervention, task, targets, quantiles: opts.quantiles }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
         audits = [a];
         timings = a.timings;
       } finally {
@@ -195,4 +253,13 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
   await folder.write('index.html', await renderAuditPage({ title, subtitle, intro, models: audits.map(view), timings }));
   console.log(verdictLines(audits));
   console.log(`\nwrote ${join(opts.out, 'audit.json')} and ${join(opts.out, 'index.html')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return audits[0].task;
+}
+
+/** `--quantiles 0.05,0.95`: one level in (0, 1) per output. */
+function parseLevels(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const levels = parts.map(Number);
+  if (parts.some((p) => p === '') || levels.some((l) => !(l > 0 && l < 1))) throw new UsageError(`--quantiles takes comma-separated levels strictly between 0 and 1, one per output (got '${value}')`);
+  return levels;
 }

@@ -7,7 +7,11 @@
  *   every audited image (nothing is fitted, so nothing is held out);
  * - a point regressor: intervals ŷ ± q̂_p from the absolute residuals of a calibration half (the
  *   split-conformal quantile at each nominal level p), their coverage measured on the other half.
- * A level is miscalibrated when |observed − nominal| exceeds max(0.05, 3 binomial standard errors).
+ * A level is miscalibrated when |observed − nominal| exceeds max(0.05, 3 standard errors). For residual
+ * intervals the error has two parts: the test half's binomial count, p(1 − p)/n_test, and the
+ * calibration half's quantile, whose coverage is Beta-distributed with variance ≈ p(1 − p)/(n_cal + 2);
+ * with the test part alone, exchangeable Gaussian data were flagged in 7–10% of 1000 seeded runs
+ * (n = 40…1000), with both parts in 1–3%.
  */
 import { conformalQuantile } from './conformal.js';
 import { holdOutSplit } from './folds.js';
@@ -23,14 +27,16 @@ export interface CalibrationPoint {
   observed: number;
   /** Rows the observed share is measured on. */
   rows: number;
-  /** |observed − nominal| allowed: max(0.05, 3·√(p(1 − p)/rows)). */
+  /** |observed − nominal| allowed: max(0.05, 3·SE), see the file comment. */
   tolerance: number;
   /** Point regressor: mean width of the intervals at this level. */
   meanWidth?: number;
 }
 
-export function calibrationTolerance(nominal: number, rows: number): number {
-  return Math.max(CALIBRATION_FLOOR, 3 * Math.sqrt((nominal * (1 - nominal)) / Math.max(1, rows)));
+/** max(0.05, 3·SE), SE² = p(1 − p)·(1/rows + 1/(calibrationRows + 2)) (no calibration part when nothing was fitted). */
+export function calibrationTolerance(nominal: number, rows: number, calibrationRows?: number): number {
+  const variance = nominal * (1 - nominal) * (1 / Math.max(1, rows) + (calibrationRows === undefined ? 0 : 1 / (calibrationRows + 2)));
+  return Math.max(CALIBRATION_FLOOR, 3 * Math.sqrt(variance));
 }
 
 /** Coverage of ŷ ± q̂_p on a held-out half, q̂_p the conformal quantile of calibration residuals at level p. */
@@ -44,7 +50,7 @@ export function residualIntervalCalibration(predictions: ArrayLike<number>, targ
     if (!(p > 0 && p < 1)) throw new Error(`interval calibration: levels must lie in (0, 1) (got ${p})`);
     const q = conformalQuantile(residuals, 1 - p);
     const inside = s.rest.filter((i) => Math.abs(targets[i] - predictions[i]) <= q).length;
-    return { nominal: p, observed: inside / s.rest.length, rows: s.rest.length, tolerance: calibrationTolerance(p, s.rest.length), meanWidth: 2 * q };
+    return { nominal: p, observed: inside / s.rest.length, rows: s.rest.length, tolerance: calibrationTolerance(p, s.rest.length, s.first.length), meanWidth: 2 * q };
   });
 }
 

@@ -117,11 +117,15 @@ export function conformalisedQuantileIntervals(lower: ArrayLike<number>, upper: 
 }
 
 /**
- * The verdict rule shared with the classification conformal check: coverage below 1 − α by more
- * than three binomial standard errors means the calibration half does not represent the test half.
+ * The verdict rule: coverage below 1 − α by more than three standard errors means the calibration
+ * half does not represent the test half. The error has two parts: the test half's binomial count,
+ * (1 − α)α/n_test, and the calibration quantile's own spread — the coverage of a split-conformal
+ * interval is Beta-distributed over calibration sets, variance ≈ (1 − α)α/(n_cal + 2). With the test
+ * part alone (the classification conformal check's margin) exchangeable Gaussian data were flagged in
+ * 1.9–3.6% of 2000 seeded runs (n = 40…1000); with both parts in 0.15–1.1%.
  */
-export function coverageShortfall(coverage: number, alpha: number, testRows: number): { standardError: number; belowTarget: boolean } {
+export function coverageShortfall(coverage: number, alpha: number, testRows: number, calibrationRows: number): { standardError: number; belowTarget: boolean } {
   const target = 1 - alpha;
-  const standardError = Math.sqrt((target * (1 - target)) / Math.max(1, testRows));
+  const standardError = Math.sqrt(target * (1 - target) * (1 / Math.max(1, testRows) + 1 / (calibrationRows + 2)));
   return { standardError, belowTarget: coverage < target - 3 * standardError };
 }

@@ -41,8 +41,9 @@ describe('interval calibration', () => {
     expect(miscalibrated(narrow).map((p) => p.nominal)).toEqual([0.05, 0.25, 0.75, 0.95]);
   });
 
-  it('tolerance is max(0.05, 3 binomial SEs)', () => {
+  it('tolerance is max(0.05, 3 SEs), the calibration half adding its own variance', () => {
     expect(calibrationTolerance(0.5, 10000)).toBe(0.05);
     expect(calibrationTolerance(0.5, 25)).toBeCloseTo(0.3, 12);
+    expect(calibrationTolerance(0.5, 25, 23)).toBeCloseTo(3 * Math.sqrt(0.25 * (1 / 25 + 1 / 25)), 12);
   });
 });

@@ -85,10 +85,10 @@ describe('CQR', () => {
 });
 
 describe('coverageShortfall', () => {
-  it('flags coverage more than 3 binomial standard errors below 1 − α', () => {
-    const se = Math.sqrt(0.09 / 100);
-    expect(coverageShortfall(0.9 - 3 * se - 1e-9, 0.1, 100).belowTarget).toBe(true);
-    expect(coverageShortfall(0.9 - 3 * se + 1e-9, 0.1, 100).belowTarget).toBe(false);
-    expect(coverageShortfall(0.5, 0.1, 100).standardError).toBeCloseTo(0.03, 12);
+  it('flags coverage more than 3 standard errors (test count and calibration quantile) below 1 − α', () => {
+    const se = Math.sqrt(0.09 * (1 / 100 + 1 / 100));
+    expect(coverageShortfall(0.9 - 3 * se - 1e-9, 0.1, 100, 98).belowTarget).toBe(true);
+    expect(coverageShortfall(0.9 - 3 * se + 1e-9, 0.1, 100, 98).belowTarget).toBe(false);
+    expect(coverageShortfall(0.5, 0.1, 100, 98).standardError).toBeCloseTo(se, 12);
   });
 });
