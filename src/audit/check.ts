@@ -52,9 +52,9 @@ export interface AuditInput {
   quantiles?: readonly number[];
 }
 
-/** The audited model's task: declared, else inferred from its output count. */
-export function taskOf(input: Pick<AuditInput, 'model' | 'task'>): Task {
-  return inferTask([input.model.outputSize], input.task);
+/** The audited model's task: declared, else a regression when quantile levels are given, else inferred from its output count. */
+export function taskOf(input: Pick<AuditInput, 'model' | 'task' | 'quantiles'>): Task {
+  return inferTask([input.model.outputSize], input.task ?? (input.quantiles ? 'regression' : undefined));
 }
 
 /** What every check receives: the inputs, what was computed once for all checks, and its own seed stream. */

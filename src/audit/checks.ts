@@ -6,6 +6,7 @@
  */
 import type { Check } from './check.js';
 import { leakageCheck } from './leakage-check.js';
+import { regressionLeakageCheck } from './regression-leakage-check.js';
 import { calibrationCheck } from './calibration-check.js';
 import { intervalCalibrationCheck } from './interval-calibration-check.js';
 import { classRecallCheck } from './class-recall-check.js';
@@ -20,6 +21,7 @@ import { conformalIntervalsCheck } from './conformal-intervals-check.js';
 
 export const CHECKS = [
   leakageCheck,
+  regressionLeakageCheck,
   calibrationCheck,
   intervalCalibrationCheck,
   classRecallCheck,

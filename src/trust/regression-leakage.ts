@@ -17,13 +17,15 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { takeRows } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
-import { OnnxModel } from '../models/model.js';
 import { groupKFold, kFold, type Fold } from './folds.js';
 import { LEAKAGE_DEFAULTS, type SplitKind } from './leakage.js';
 import { regressionFit } from './regression-intervals.js';
 
-/** A training recipe for regressors: train images and targets [n, K] in, trained model out. */
-export type RegressionRecipe = (train: { images: Tensor; targets: Tensor }, context: { split: SplitKind; fold: number; seed: number; onProgress: (fraction: number) => void }) => Promise<Model>;
+/** What a recipe returns: anything that predicts [n, K] in the targets' units (a Model, or a wrapper that rescales one). */
+export type RegressionPredictor = Pick<Model, 'forward'> & { dispose?(): Promise<void> };
+
+/** A training recipe for regressors: train images and targets [n, K] in, trained predictor out. */
+export type RegressionRecipe = (train: { images: Tensor; targets: Tensor }, context: { split: SplitKind; fold: number; seed: number; onProgress: (fraction: number) => void }) => Promise<RegressionPredictor>;
 
 export interface RegressionFoldScore {
   fold: number;
@@ -61,7 +63,7 @@ function meanAndSampleStd(values: readonly number[]): { mean: number; std: numbe
 }
 
 /** R² (against each output's whole-data variance) and MAE of the model on the rows, each averaged over the outputs. */
-async function foldFit(model: Model, images: Tensor, targets: Tensor, variance: readonly number[]): Promise<{ r2: number; mae: number }> {
+async function foldFit(model: RegressionPredictor, images: Tensor, targets: Tensor, variance: readonly number[]): Promise<{ r2: number; mae: number }> {
   const out = await model.forward(images);
   const [n, k] = targets.shape;
   let r2 = 0;
@@ -122,7 +124,7 @@ export async function regressionLeakageCheck(
         { split, fold, seed: seed + 1000 * (fold + 1), onProgress: (p) => options.onProgress?.((done + Math.min(1, p)) / (2 * folds)) },
       );
       const fit = await foldFit(model, takeRows(data.images, test), takeRows(data.targets, test), variance);
-      if (model instanceof OnnxModel) await model.dispose();
+      await model.dispose?.();
       foldScores.push({ fold, trainSize: train.length, testSize: test.length, testGroups: new Set(test.map((i) => data.groups[i])).size, ...fit });
     }
     scores.push({ folds: foldScores, r2: meanAndSampleStd(foldScores.map((f) => f.r2)), mae: meanAndSampleStd(foldScores.map((f) => f.mae)) });
