@@ -88,6 +88,21 @@ function notApplicable(a: ModelAudit, skipped: readonly string[]): string {
   return skipped.length ? `not applicable to a ${a.task} model (NOT RUN, reasons in audit.json): ${skipped.join(', ')}` : '';
 }
 
+/**
+ * A check flag that no check run on this task declares (e.g. --folds on a classifier with leakage
+ * skipped: only the regression-leakage check, NOT RUN on a classifier, still takes it) is refused
+ * once the task is known, as a flag of a skipped check is: never silently ignored.
+ */
+function refuseOtherTaskFlags(command: Command, skip: readonly string[], task: Task): void {
+  const applies = (c: (typeof CHECKS)[number]) => !skip.includes(c.id) && !c.needs.some((n) => (n.input === 'classifier' && task !== 'classification') || (n.input === 'regressor' && task !== 'regression'));
+  for (const m of CHECK_FLAGS) {
+    if (command.getOptionValueSource(attributeOf(m.spec.flag)) !== 'cli') continue;
+    if (!CHECKS.some((c) => applies(c) && c.options.some((s) => s.flag === m.spec.flag))) {
+      throw new UsageError(`${m.spec.flag} does not apply to the checks run on a ${task} model; it is an option of ${m.owners.map((o) => o.owner).join(', ')}`);
+    }
+  }
+}
+
 function view(a: ModelAudit): ModelAuditView {
   const { shown, skipped } = otherTask(a);
   return { name: a.name, description: [`${a.images} images audited · ${performanceLine(a)}`, notApplicable(a, skipped)].filter(Boolean).join(' · '), findings: shown };
@@ -195,12 +210,12 @@ export function registerAudit(program: Command): void {
       if (!opts.demo && !opts.model) throw new UsageError('give --model M.onnx (and --input/--labels), or use --demo');
       if (opts.demo && (opts.task !== undefined || opts.quantiles)) throw new UsageError('--demo audits its own two classifiers; drop --task/--quantiles, or drop --demo');
       let task: Task | undefined;
-      await runInFolder('audit', opts, async (folder) => (task = await audit(opts, folder, skip, checkOptions)), () => ({ task: task ?? 'classification', ...(opts.quantiles ? { quantiles: opts.quantiles } : {}), normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }));
+      await runInFolder('audit', opts, async (folder) => (task = await audit(opts, folder, skip, checkOptions, (t) => refuseOtherTaskFlags(command, skip, t))), () => ({ task: task ?? 'classification', ...(opts.quantiles ? { quantiles: opts.quantiles } : {}), normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }));
     });
 }
 
 /** Runs the audit; returns the task audited (for run.json). */
-async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>): Promise<Task> {
+async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>, checkFlagsFor: (task: Task) => void): Promise<Task> {
   const bar = progressFor(opts);
   const started = performance.now();
   let audits: ModelAudit[];
@@ -210,6 +225,7 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
   let timings: Record<string, number>;
   try {
     if (opts.demo) {
+      checkFlagsFor('classification');
       const r = await runDemoAudit({ seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
       audits = [r.audits.clean, r.audits.shortcut];
       timings = r.timings;
@@ -225,6 +241,7 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
       const model = await loadOnnxModel(opts.model!, { internalBatchSize: 256 });
       try {
         const task = resolveTask(opts.task ?? (opts.quantiles ? 'regression' : undefined), model.outputSize);
+        checkFlagsFor(task);
         if (opts.quantiles) {
           if (task !== 'regression') throw new UsageError(`--quantiles describes a regressor's outputs; drop --task ${task} or --quantiles`);
           try {
