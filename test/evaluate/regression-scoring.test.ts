@@ -43,7 +43,9 @@ describe('evaluate on a regressor', () => {
     await expect(evaluateExplanations(model, getExplainer('saliency'), x, { metrics: ['sufficiency'], task: 'regression' })).rejects.toThrow(/not class scores/);
     const two = new OnnxModel(linearModel([1, H, W], [...w, ...w], [0, 1]));
     await expect(evaluateExplanations(two, getExplainer('saliency'), x, { metrics: ['complexity'], task: 'regression' })).rejects.toThrow(/--target k/);
-    const r = await evaluateExplanations(two, getExplainer('saliency'), x, { metrics: ['complexity'], task: 'regression', target: 1 });
+    const r = await evaluateExplanations(two, getExplainer('saliency'), x, { metrics: ['complexity', 'randomisation'], task: 'regression', target: 1 });
     expect(r.targets).toEqual([1, 1, 1]);
+    // The random-other-target test of a vector regressor speaks of outputs.
+    expect(r.verdicts.find((v) => v.check === 'randomisation')!.text).toMatch(/random-output ρ .* with the output\)/);
   });
 });
