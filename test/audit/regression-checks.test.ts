@@ -103,3 +103,13 @@ describe('the audit of a regressor', () => {
     expect(Math.abs(pts[1].observed - 0.6915)).toBeLessThan(0.1);
   });
 });
+
+describe('the OOD check on a regressor', () => {
+  it('runs without reference labels: real-valued targets are not Mahalanobis classes', async () => {
+    const reference = { images: randomTensor([80, 1, 8, 8], 9), labels: new Array<number>(80).fill(0) };
+    const labels = await noisyLabels(() => 0.2);
+    const a = await auditModel({ name: 'regressor', model, data: { images, labels }, reference }, { seed: 1, checks: [getCheck('ood')] });
+    expect(a.findings[0].verdict, a.findings[0].summary).not.toBe('not-run');
+    expect(a.findings[0].summary).toMatch(/of the audited images are beyond/);
+  }, 60_000);
+});
