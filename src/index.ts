@@ -16,6 +16,7 @@ export { configureRuntime, createSession } from './onnx/runtime.js';
 
 export type { Model, ParameterChange, ParameterInfo, LayerInfo, OnnxModelOptions } from './models/model.js';
 export { OnnxModel } from './models/model.js';
+export { inferTask, isDenseTask, isTask, TASKS, TASK_OPTION, type Task } from './models/task.js';
 export { trainClassifier, accuracy } from './models/train.js';
 export type { TrainOptions, TrainResult } from './models/train.js';
 export { withSoftmax } from './models/transforms.js';
@@ -24,7 +25,6 @@ export { loadTfjsModel, readTfjsGraph } from './models/import/tfjs-model.js';
 export { loadModel, readModelGraph } from './models/import/load-model.js';
 export { tinyCnn } from './models/zoo/tiny-cnn.js';
 export { tinySegmenter, type TinySegmenterOptions } from './models/zoo/tiny-segmenter.js';
-export { TASKS, inferTask, isDenseTask, isTask, type Task } from './models/task.js';
 export { smallConvNet } from './models/zoo/small-conv-net.js';
 
 export type { Dataset } from './data/dataset.js';
@@ -117,6 +117,9 @@ export { fitMahalanobis, mahalanobisScores, type MahalanobisFit } from './trust/
 export { OOD_DETECTORS, maxSoftmaxScores, energyScores, reconstructionErrors, typicalityCentre, typicalityScores, layerFeatures, defaultFeatureLayer, oodTable, oodShare, formatOodTable, type OodTable, type OodDetector } from './trust/ood.js';
 export { hallucinationCheck, type HallucinationResult, type FeatureSupport } from './trust/hallucination.js';
 export { hotspotTransplant, type TransplantResult, type TransplantOptions } from './trust/hotspot-transplant.js';
+export { regressionFit, splitConformalIntervals, conformalisedQuantileIntervals, coverageShortfall, type RegressionFit, type ConformalIntervals, type IntervalOptions } from './trust/regression-intervals.js';
+export { residualIntervalCalibration, quantileCalibration, miscalibrated, calibrationTolerance, NOMINAL_LEVELS, type CalibrationPoint } from './trust/interval-calibration.js';
+export { hotspotOutputShift, type OutputShiftResult, type OutputShiftOptions, type ScaleShift } from './trust/regression-hotspot.js';
 export { kFold, groupKFold, assignGroupsToFolds, holdOutSplit } from './trust/folds.js';
 export type { Fold } from './trust/folds.js';
 export { leakageCheck, leakageVerdict, tinyCnnRecipe, graphRecipe, LEAKAGE_DEFAULTS, TINY_CNN_RECIPE_DEFAULTS } from './trust/leakage.js';
@@ -137,7 +140,9 @@ export type { SurrogateExplanation } from './tabular/surrogate.js';
 export type { TabularModel } from './tabular/table.js';
 
 // The audit.
-export { auditModel, auditJson, type AuditInput, type AuditOptions, type ModelAudit } from './audit/audit.js';
+export { auditModel, auditJson, performanceLine, type AuditInput, type AuditOptions, type ModelAudit } from './audit/audit.js';
+export { auditedOutputs, checkQuantileLevels, type AuditedOutput } from './audit/regression-outputs.js';
+export { REGRESSION_SHORTCUT_RULE } from './audit/regression-shortcut-check.js';
 export { runDemoAudit, type DemoAuditResult } from './audit/demo-audit.js';
 export type { Finding, Verdict } from './audit/findings.js';
 export { CHECKS, CHECK_IDS, getCheck, type FindingId } from './audit/checks.js';

@@ -4,14 +4,16 @@
  * to every check; each check gets its own seed stream keyed by its id; a check whose declared inputs
  * are missing says so (NOT RUN) instead of guessing.
  */
-import { argmaxRows, firstNonFinite, shapeToString } from '../tensor/tensor.js';
+import { argmaxRows, firstNonFinite, shapeToString, tensor, type Tensor } from '../tensor/tensor.js';
+import type { Task } from '../models/task.js';
+import { regressionFit, type RegressionFit } from '../trust/regression-intervals.js';
+import { auditedOutputs } from './regression-outputs.js';
 import { Random } from '../tensor/random.js';
 import type { Finding } from './findings.js';
-import { runCheck, type AuditContext, type AuditInput, type Check } from './check.js';
+import { runCheck, taskOf, type AuditContext, type AuditInput, type Check } from './check.js';
 import { CHECKS } from './checks.js';
-import { isDenseModel } from '../models/dense-output.js';
+import { qualityText, segmentationSummary } from './segmentation-summary.js';
 import type { SegmentationOverlap } from '../trust/segmentation-overlap.js';
-import { segmentationSummary } from './segmentation-summary.js';
 
 export type { AuditInput, InterventionSpec } from './check.js';
 
@@ -29,9 +31,13 @@ export interface AuditOptions {
 export interface ModelAudit {
   name: string;
   images: number;
+  task: Task;
+  /** Share of correct argmax predictions; NaN for a regressor (see `fit`). */
   accuracy: number;
   /** A segmenter's IoU/Dice per class and pixel accuracy (segmentation-summary.ts), in place of accuracy. */
   overlap?: SegmentationOverlap;
+  /** Regression: MAE, RMSE and R² of each audited quantity against its targets. */
+  fit?: ({ name: string } & RegressionFit)[];
   findings: Finding[];
   /** Seconds per check, by check id. */
   timings: Record<string, number>;
@@ -71,14 +77,16 @@ export async function auditModel(input: AuditInput, options: AuditOptions = {}):
   // descriptors the predictions.
   const logits = await input.model.forward(input.data.images);
   const predicted = argmaxRows(logits);
-  // A one-output model is a regressor: argmax 'accuracy' would be 1.000 whatever it predicts.
-  // A segmenter's argmax over K·H·W flat outputs is no class either: its figure is the overlap below.
-  const accuracy = input.model.outputSize < 2 || isDenseModel(input.model) ? NaN : predicted.filter((p, i) => p === input.data.labels[i]).length / predicted.length;
+  const task = taskOf(input);
+  // A regressor has no accuracy (argmax of one output is always 0: 'accuracy' 1.000 whatever it predicts).
+  const accuracy = task !== 'classification' ? NaN : predicted.filter((p, i) => p === input.data.labels[i]).length / predicted.length;
+  const outputs = task === 'regression' ? auditedOutputs(logits, regressionTargets(input), input.quantiles) : undefined;
+  const fit = outputs?.map((o) => ({ name: o.name, ...regressionFit(o.predicted, o.target) }));
 
   for (const check of checks) {
     if (skip.has(check.id)) continue;
     const report = (fraction: number, stage?: string) => options.onProgress?.(`${input.name}: ${stage ?? check.id}`, fraction);
-    const context: AuditContext = { ...input, logits, predicted, accuracy, random: Random.forKey(seed, check.id), progress: report };
+    const context: AuditContext = { ...input, logits, predicted, accuracy, task, outputs, random: Random.forKey(seed, check.id), progress: report };
     const t = performance.now();
     report(0);
     findings.push(await runCheck(check, context, options.checkOptions?.[check.id]));
@@ -86,7 +94,25 @@ export async function auditModel(input: AuditInput, options: AuditOptions = {}):
     timings[check.id] = (performance.now() - t) / 1000;
   }
   const overlap = segmentationSummary(input, logits);
-  return { name: input.name, images: input.data.labels.length, accuracy, ...(overlap ? { overlap } : {}), findings, timings };
+  return { name: input.name, images: input.data.labels.length, task, accuracy, ...(fit ? { fit } : {}), ...(overlap ? { overlap } : {}), findings, timings };
+}
+
+/** A regressor's targets [N, K]: given, or the labels as one column. */
+function regressionTargets(input: AuditInput): Tensor {
+  const t = input.targets ?? tensor([input.data.labels.length, 1], Float32Array.from(input.data.labels));
+  const bad = firstNonFinite(t.data);
+  if (bad >= 0) throw new Error(`audit: the regression targets hold a non-finite value at flat index ${bad}; clean the labels first`);
+  return t;
+}
+
+/**
+ * One line on how good the predictions are: accuracy for a classifier, MAE/RMSE/R² per audited
+ * output for a regressor, IoU/Dice for a segmenter (segmentation-summary.ts).
+ */
+export function performanceLine(a: Pick<ModelAudit, 'accuracy' | 'fit' | 'task' | 'overlap'>): string {
+  if (a.fit) return a.fit.map((f) => `${a.fit!.length > 1 ? `${f.name}: ` : ''}MAE ${f.mae.toPrecision(3)}, RMSE ${f.rmse.toPrecision(3)}, R² ${Number.isFinite(f.r2) ? f.r2.toFixed(3) : 'n/a'}`).join('; ');
+  if (a.overlap || Number.isFinite(a.accuracy)) return qualityText(a);
+  return `a ${a.task} model: no accuracy`;
 }
 
 /** audit.json's view of a model audit (numbers and verdicts, no figures). */
@@ -94,8 +120,10 @@ export function auditJson(a: ModelAudit) {
   return {
     name: a.name,
     images: a.images,
+    task: a.task,
     accuracy: a.accuracy,
     ...(a.overlap ? { overlap: a.overlap } : {}),
+    ...(a.fit ? { fit: a.fit } : {}),
     verdicts: Object.fromEntries(a.findings.map((f) => [f.id, f.verdict])),
     findings: a.findings.map(({ figures: _figures, ...rest }) => rest),
     timings: a.timings,

@@ -15,7 +15,7 @@ export const CALIBRATION_RULE = {
 export const calibrationCheck = defineCheck({
   id: 'calibration',
   title: 'Miscalibrated?',
-  needs: [need('classifier', 'its regression form is not built yet')],
+  needs: [need('classifier', 'ECE is over class confidences; a regressor gets the interval-calibration check')],
   options: [],
   limits:
     'Calibration is measured on the data given; on shifted data (another microscope, dose or specimen) confidences can be wrong again. ' +

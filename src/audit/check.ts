@@ -18,7 +18,8 @@ import type { TrainingRecipe } from '../trust/leakage.js';
 import { OptionError, defaultsOf, validateOptionValue, type OptionSpec } from '../options/option-spec.js';
 import type { Finding } from './findings.js';
 import { GradientUnavailableError } from '../onnx/autodiff/gradient-error.js';
-import { isDenseModel } from '../models/dense-output.js';
+import { inferTask, type Task } from '../models/task.js';
+import type { AuditedOutput } from './regression-outputs.js';
 
 /** A suspected nuisance patch and the class it might fake (the inject test). */
 export interface InterventionSpec {
@@ -43,6 +44,17 @@ export interface AuditInput {
   recipe?: TrainingRecipe;
   /** A suspected nuisance patch and the class it might fake (the inject test). */
   intervention?: InterventionSpec;
+  /** What the outputs are (default inferred: one output → regression, K outputs → class scores). */
+  task?: Task;
+  /** Regression: the real-valued target per image [N, K] (or [N, 1] with quantile outputs); default: `data.labels` as one column. */
+  targets?: Tensor;
+  /** Regression: the quantile level of each output (`--quantiles 0.05,0.95`): the outputs are a band of one quantity. */
+  quantiles?: readonly number[];
+}
+
+/** The audited model's task: declared, else a regression when quantile levels are given, else inferred from its output count. */
+export function taskOf(input: Pick<AuditInput, 'model' | 'task' | 'quantiles'>): Task {
+  return inferTask(input.model.outputShape ?? [input.model.outputSize], input.task ?? (input.quantiles ? 'regression' : undefined));
 }
 
 /** What every check receives: the inputs, what was computed once for all checks, and its own seed stream. */
@@ -51,8 +63,11 @@ export interface AuditContext extends Readonly<AuditInput> {
   readonly logits: Tensor;
   /** argmax of `logits` per image. */
   readonly predicted: readonly number[];
-  /** Share of `predicted` equal to the labels. */
+  /** Share of `predicted` equal to the labels (NaN for a regressor). */
   readonly accuracy: number;
+  readonly task: Task;
+  /** Regression: the audited quantities (prediction and target per image), computed once. */
+  readonly outputs?: readonly AuditedOutput[];
   /**
    * This check's random stream, `Random.forKey(seed, check.id)`: it depends on the audit seed and
    * the check's id only, so adding, skipping or reordering checks never changes another check's numbers.
@@ -78,10 +93,11 @@ export function roiMask(data: Dataset): { name: string; mask: Tensor } | undefin
  * whether the user gave them.
  */
 export const AUDIT_INPUTS = {
-  /** One class-score vector per image: not a regressor (one output), not a segmenter (scores per pixel). */
-  classifier: { label: 'class scores', flag: '--model', present: (i: AuditInput) => i.model.outputSize >= 2 && !isDenseModel(i.model) },
+  /** One class-score vector per image: not a regressor (real-valued outputs), not a segmenter (scores per pixel). */
+  classifier: { label: 'class scores', flag: '--task', present: (i: AuditInput) => taskOf(i) === 'classification' },
+  regressor: { label: 'real-valued outputs', flag: '--task', present: (i: AuditInput) => taskOf(i) === 'regression' },
   /** Class scores per pixel [K, H, W]: the segmentation forms of the checks. */
-  segmenter: { label: 'per-pixel class scores', flag: '--model', present: (i: AuditInput) => isDenseModel(i.model) },
+  segmenter: { label: 'per-pixel class scores', flag: '--model', present: (i: AuditInput) => taskOf(i) === 'segmentation' },
   /** The true class of every pixel (segmentation labels), as data.masks['pixel-labels']. */
   pixelLabels: { label: 'per-pixel labels', flag: '--labels', present: (i: AuditInput) => i.data.masks?.['pixel-labels'] !== undefined },
   groups: { label: 'specimen ids', flag: '--groups', present: (i: AuditInput) => i.data.groups !== undefined },
@@ -137,12 +153,13 @@ export function missingNeed(check: Check, input: AuditInput): CheckNeed | undefi
 }
 
 export function notRunReason(n: CheckNeed, input?: AuditInput): string {
-  if (n.input === 'classifier' && input && isDenseModel(input.model)) {
-    return `the model is a segmenter (class scores per pixel, [${input.model.outputShape.join(', ')}]), not one class-score vector per image; this check's segmentation form is not built yet (see the pixel checks).`;
+  const task = input ? taskOf(input) : n.input === 'classifier' ? 'regression' : 'classification';
+  if (n.input === 'classifier' && task === 'segmentation') {
+    return `the model is a segmenter (class scores per pixel, [${input!.model.outputShape.join(', ')}]), not one class-score vector per image; this check's segmentation form is not built yet (see the pixel checks).`;
   }
-  const oneOutput = input ? input.model.outputSize < 2 : n.input === 'classifier';
-  if ((n.input === 'classifier' || n.input === 'segmenter') && oneOutput) return `the model has one output (a regressor, not class scores): ${n.why}.`;
-  if (n.input === 'segmenter') return `the model (${n.flag}) gives one class-score vector per image, not ${n.label} [K, H, W]: ${n.why}.`;
+  if (n.input === 'classifier') return `the model is a regressor (real-valued outputs, not class scores): ${n.why}.`;
+  if (n.input === 'regressor') return `the model gives ${task === 'segmentation' ? 'class scores per pixel' : 'class scores'}, not real-valued outputs (declare --task regression for a regressor with several outputs): ${n.why}.`;
+  if (n.input === 'segmenter') return `the model (${n.flag}) ${task === 'regression' ? 'is a regressor (real-valued outputs, not class scores)' : 'gives one class-score vector per image'}, not ${n.label} [K, H, W]: ${n.why}.`;
   return `no ${n.label} given (${n.flag}): ${n.why}.`;
 }
 

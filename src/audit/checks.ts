@@ -6,9 +6,12 @@
  */
 import type { Check } from './check.js';
 import { leakageCheck } from './leakage-check.js';
+import { regressionLeakageCheck } from './regression-leakage-check.js';
 import { calibrationCheck } from './calibration-check.js';
+import { intervalCalibrationCheck } from './interval-calibration-check.js';
 import { classRecallCheck } from './class-recall-check.js';
 import { shortcutCheck } from './shortcut-check.js';
+import { regressionShortcutCheck } from './regression-shortcut-check.js';
 import { interventionCheck } from './intervention-check.js';
 import { sanityCheck } from './sanity-check.js';
 import { descriptorCheck } from './descriptor-check.js';
@@ -16,19 +19,24 @@ import { oodCheck } from './ood-check.js';
 import { conformalCheck } from './conformal-check.js';
 import { pixelCalibrationCheck } from './pixel-calibration-check.js';
 import { segmentationShortcutCheck } from './segmentation-shortcut-check.js';
+import { conformalIntervalsCheck } from './conformal-intervals-check.js';
 
 export const CHECKS = [
   leakageCheck,
+  regressionLeakageCheck,
   calibrationCheck,
   pixelCalibrationCheck,
+  intervalCalibrationCheck,
   classRecallCheck,
   shortcutCheck,
   segmentationShortcutCheck,
+  regressionShortcutCheck,
   interventionCheck,
   sanityCheck,
   descriptorCheck,
   oodCheck,
   conformalCheck,
+  conformalIntervalsCheck,
 ] as const satisfies readonly Check[];
 
 /** The id of a registered check (audit.json's verdict keys, `--skip`'s values). */

@@ -11,7 +11,7 @@ export const CONFORMAL_ALPHA = 0.1;
 export const conformalCheck = defineCheck({
   id: 'conformal',
   title: 'Per-image uncertainty (conformal sets)',
-  needs: [need('classifier', 'its regression form is not built yet')],
+  needs: [need('classifier', 'prediction sets are over classes; a regressor gets conformal intervals (the conformal-intervals check)')],
   options: [],
   limits: 'Coverage is guaranteed on average over images exchangeable with the calibration split, not per image and not under distribution shift.',
   async run(context) {

@@ -17,7 +17,7 @@ export function retrainRecipe(model: OnnxModel, options: { epochs?: number; lear
 export const leakageCheck = defineCheck({
   id: 'leakage',
   title: 'Leakage suspected (specimens shared between training and test)?',
-  needs: [need('classifier', 'its regression form is not built yet'), need('groups', 'grouped cross-validation needs them')],
+  needs: [need('classifier', 'it compares accuracies; a regressor gets the regression-leakage check (R², MAE)'), need('groups', 'grouped cross-validation needs them')],
   options: [{ key: 'folds', flag: '--folds', kind: 'integer', default: 5, min: 2, help: 'folds of the leakage check (each split retrains once per fold)' }],
   limits:
     'Only leakage along the given groups is tested (e.g. specimen ids); leakage through other shared factors (session, operator, ' +

@@ -61,7 +61,8 @@ export const oodCheck = defineCheck({
     const fitRows = order.slice(0, cut);
     const holdRows = order.slice(cut);
     if (fitRows.length < 20 || holdRows.length < 20) return notRunResult(`only ${reference.labels.length} reference images; give at least 54 (three quarters fit the detectors, one quarter sets thresholds).`);
-    const fit = { images: takeRows(reference.images, fitRows), labels: fitRows.map((i) => reference.labels[i]) };
+    // A regressor's targets are not classes: its Mahalanobis detector fits one Gaussian to all features.
+    const fit = { images: takeRows(reference.images, fitRows), labels: fitRows.map((i) => (context.task === 'regression' ? 0 : reference.labels[i])) };
     const held = takeRows(reference.images, holdRows);
 
     const [, c, h, w] = reference.images.shape;

@@ -109,7 +109,7 @@ function classTable(perClass: readonly ClassShortcutEvidence[]): FigureData {
 export const shortcutCheck = defineCheck({
   id: 'shortcut',
   title: 'Shortcut suspected?',
-  needs: [need('classifier', 'its regression form is not built yet'), need('roi', 'the audit cannot tell where the real evidence is')],
+  needs: [need('classifier', 'it counts class flips; a regressor gets the regression-shortcut check (output shifts)'), need('roi', 'the audit cannot tell where the real evidence is')],
   options: [
     { key: 'sources', flag: '--shortcut-sources', kind: 'integer', default: 100, min: 1, help: 'images explained per class by the shortcut check (correctly predicted, with a marked region)' },
     { key: 'recipients', flag: '--shortcut-recipients', kind: 'integer', default: 200, min: 1, help: 'images of other classes the shortcut check pastes each hotspot into' },

@@ -4,7 +4,12 @@ import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import { saveOnnxGraph } from '../models/import/onnx-file.js';
 import { loadModel } from '../models/import/load-model.js';
-import { auditJson, auditModel, type ModelAudit } from '../audit/audit.js';
+import { auditJson, auditModel, performanceLine, type ModelAudit } from '../audit/audit.js';
+import { checkQuantileLevels } from '../audit/regression-outputs.js';
+import type { Task } from '../models/task.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { tensor } from '../tensor/tensor.js';
+import { addTaskOption, resolveTask } from './task-option.js';
 import { runDemoAudit } from '../audit/demo-audit.js';
 import { AUDIT_INPUTS, type AuditInputKind, type InterventionSpec } from '../audit/check.js';
 import { CHECKS, CHECK_IDS } from '../audit/checks.js';
@@ -15,10 +20,9 @@ import { addDeclaredOptions, attributeOf, declaredValues } from './declared-opti
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import type { OutputFolder } from './output-folder.js';
 import { EXAMPLES, writeDemoExamples } from './demo-examples.js';
-import { addDatasetOption, asMasks, readIds, readImages, readValues } from './inputs.js';
+import { addDatasetOption, asMasks, checkFinite, readIds, readImages, readValues } from './inputs.js';
 import { addManifestOption, readManifest, refuseManifestWith } from './manifest.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
-import { qualityText } from '../audit/segmentation-summary.js';
 import { pixelSizeRecord, sharedCalibration, type FileCalibration } from '../data/spatial-calibration.js';
 
 interface AuditCliOptions {
@@ -37,6 +41,8 @@ interface AuditCliOptions {
   dataset?: string;
   skip?: string;
   progress: boolean;
+  task?: string;
+  quantiles?: number[];
   /** The input files whose flags come from AUDIT_INPUTS, and the checks' declared options. */
   [flag: string]: unknown;
 }
@@ -74,27 +80,85 @@ function checkOptionsFrom(command: Command, skip: readonly string[]): Record<str
   return out;
 }
 
+/**
+ * Checks built for another task (a classifier's checks on a regressor and the reverse) are NOT RUN
+ * with their reason in audit.json; the page and the terminal list them by id on one line, so a
+ * regressor's report speaks of outputs and intervals, not of classes it does not have.
+ */
+function otherTask(a: ModelAudit): { shown: ModelAudit['findings']; skipped: string[] } {
+  const isOther = (f: ModelAudit['findings'][number]) => f.verdict === 'not-run' && ['classifier', 'regressor', 'segmenter'].includes(f.evidence.missing as string);
+  return { shown: a.findings.filter((f) => !isOther(f)), skipped: a.findings.filter(isOther).map((f) => f.id) };
+}
+
+function notApplicable(a: ModelAudit, skipped: readonly string[]): string {
+  return skipped.length ? `not applicable to a ${a.task} model (NOT RUN, reasons in audit.json): ${skipped.join(', ')}` : '';
+}
+
+/**
+ * A check flag that no check run on this task declares (e.g. --folds on a classifier with leakage
+ * skipped: only the regression-leakage check, NOT RUN on a classifier, still takes it) is refused
+ * once the task is known, as a flag of a skipped check is: never silently ignored.
+ */
+function refuseOtherTaskFlags(command: Command, skip: readonly string[], task: Task): void {
+  const applies = (c: (typeof CHECKS)[number]) => !skip.includes(c.id) && !c.needs.some((n) => (n.input === 'classifier' && task !== 'classification') || (n.input === 'regressor' && task !== 'regression') || (n.input === 'segmenter' && task !== 'segmentation'));
+  for (const m of CHECK_FLAGS) {
+    if (command.getOptionValueSource(attributeOf(m.spec.flag)) !== 'cli') continue;
+    if (!CHECKS.some((c) => applies(c) && c.options.some((s) => s.flag === m.spec.flag))) {
+      throw new UsageError(`${m.spec.flag} does not apply to the checks run on a ${task} model; it is an option of ${m.owners.map((o) => o.owner).join(', ')}`);
+    }
+  }
+}
+
 function view(a: ModelAudit, calibrations: readonly FileCalibration[] = []): ModelAuditView {
+  const { shown, skipped } = otherTask(a);
   const calibration = sharedCalibration(calibrations);
-  return { name: a.name, description: `${a.images} images audited · ${qualityText(a)}`, findings: a.findings, ...(calibration ? { calibration } : {}) };
+  return {
+    name: a.name,
+    description: [`${a.images} images audited · ${performanceLine(a)}`, notApplicable(a, skipped)].filter(Boolean).join(' · '),
+    findings: shown,
+    ...(calibration ? { calibration } : {}),
+  };
 }
 
 function verdictLines(audits: readonly ModelAudit[]): string {
   const lines: string[] = [];
   for (const a of audits) {
-    lines.push(`${a.name} (${qualityText(a)} on ${a.images} images)`);
-    for (const f of a.findings) lines.push(`  ${f.verdict.toUpperCase().padEnd(8)}${f.title}`);
+    lines.push(`${a.name} (${a.task === 'regression' ? 'regressor: ' : ''}${performanceLine(a)} on ${a.images} images)`);
+    const { shown, skipped } = otherTask(a);
+    for (const f of shown) lines.push(`  ${f.verdict.toUpperCase().padEnd(8)}${f.title}`);
+    if (skipped.length) lines.push(`  ${notApplicable(a, skipped)}`);
   }
   return lines.join('\n');
 }
 
-async function userData(opts: AuditCliOptions, inputShape: readonly number[], outputSize: number): Promise<{ data: Dataset; reference?: Dataset; files: string[]; calibrations: FileCalibration[] }> {
+/**
+ * A regressor's --labels: real-valued targets, [N] or [N, K] (one column per output; one column when
+ * the outputs are quantiles of one quantity). Returned as [N, K] with column 0 as the dataset labels.
+ */
+async function regressionLabels(file: string, n: number, columns: number): Promise<{ labels: number[]; targets: Tensor }> {
+  const t = await readValues(file);
+  const k = t.shape.length === 1 ? 1 : t.shape.length === 2 ? t.shape[1] : -1;
+  if (t.shape[0] !== n || k < 1) throw new UsageError(`${file} has shape (${t.shape.join(', ')}); a regressor's --labels must be (${n},) or (${n}, K): one real-valued target per image (and output)`);
+  if (k !== columns) throw new UsageError(`${file} has ${k} target column(s) but the audit needs ${columns} (${columns === 1 ? 'one target per image' : 'one per model output'})`);
+  checkFinite(t, file);
+  const targets = tensor([n, k], t.data);
+  return { labels: Array.from({ length: n }, (_, i) => targets.data[i * k]), targets };
+}
+
+async function userData(
+  opts: AuditCliOptions,
+  inputShape: readonly number[],
+  outputSize: number,
+  task: Task,
+): Promise<{ data: Dataset; reference?: Dataset; targets?: Tensor; files: string[]; calibrations: FileCalibration[] }> {
   const groupsFile = inputPath(opts, 'groups');
   const roiFile = inputPath(opts, 'roi');
   let data: Dataset;
   let files: string[] = [];
   let calibrations: FileCalibration[];
+  let targets: Tensor | undefined;
   if (opts.manifest !== undefined) {
+    if (task === 'regression') throw new UsageError("--manifest labels are class indices; give a regressor's real-valued targets with --input and --labels Y.npy ((N,) or (N, K))");
     refuseManifestWith(opts.manifest, { '--input': opts.input, '--labels': opts.labels, [AUDIT_INPUTS.groups.flag]: groupsFile, [AUDIT_INPUTS.roi.flag]: roiFile });
     const m = await readManifest(opts.manifest, inputShape, opts.normalise, { dataset: opts.dataset }, outputSize);
     if (!m.labels) throw new UsageError(`${opts.manifest} has no 'label' column; audit needs the class of every image`);
@@ -103,12 +167,14 @@ async function userData(opts: AuditCliOptions, inputShape: readonly number[], ou
     calibrations = m.calibrations;
   } else {
     if (!opts.input) throw new UsageError('give --input X.npy (the images to audit) with --labels Y.npy, or --manifest FILE.csv, or use --demo');
-    if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input');
+    if (!opts.labels) throw new UsageError(`give --labels Y.npy: ${task === 'regression' ? 'the real-valued target' : 'one class index'} per image of --input`);
     const read = await readImages(opts.input, inputShape, opts.normalise, { dataset: opts.dataset });
     const images = read.batch;
     calibrations = read.calibrations;
     const n = images.shape[0];
-    const labels = await readIds(opts.labels, n, 'labels', outputSize);
+    const regression = task === 'regression' ? await regressionLabels(opts.labels, n, opts.quantiles ? 1 : outputSize) : undefined;
+    const labels = regression ? regression.labels : await readIds(opts.labels, n, 'labels', outputSize);
+    targets = regression?.targets;
     const groups = groupsFile ? await readIds(groupsFile, n, 'group ids') : undefined;
     const [h, w] = images.shape.slice(-2);
     const masks = roiFile ? { roi: asMasks(await readValues(roiFile), n, h, w, roiFile) } : undefined;
@@ -116,13 +182,17 @@ async function userData(opts: AuditCliOptions, inputShape: readonly number[], ou
   }
   let reference: Dataset | undefined;
   const referenceFile = inputPath(opts, 'reference');
-  if (referenceFile) {
+  if (referenceFile && task === 'regression') {
+    // A regressor's OOD detectors fit one distribution: its targets are not classes, so no reference labels.
+    const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
+    reference = { images: refImages, labels: new Array<number>(refImages.shape[0]).fill(0) };
+  } else if (referenceFile) {
     if (!opts.referenceLabels) throw new UsageError(`${AUDIT_INPUTS.reference.flag} needs --reference-labels (class per reference image, for the Mahalanobis class means)`);
     // The reference is scaled like the audited images: the same model sees both.
     const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
     reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels', outputSize) };
   }
-  return { data, reference, files, calibrations };
+  return { data, reference, targets, files, calibrations };
 }
 
 async function patchSpec(opts: AuditCliOptions, [h, w]: number[]): Promise<InterventionSpec | undefined> {
@@ -145,11 +215,12 @@ export function registerAudit(program: Command): void {
     .option('--demo', 'audit the built-in scenario: train a clean and a shortcut tiny CNN on synthetic EM tiles, then audit both')
     .option('--model <file.onnx>', 'the classifier to audit (one image input, logits out); .onnx or a TF.js model.json')
     .option('--input <X.npy>', 'images to audit, (N, C, H, W) float32, e.g. a held-out test split')
-    .option('--labels <Y.npy>', 'class index per image of --input')
+    .option('--labels <Y.npy>', 'class index per image of --input; a regressor: real-valued target per image, (N,) or (N, K) for K outputs')
     .option(`${AUDIT_INPUTS.groups.flag} <G.npy>`, 'specimen id per image: enables the leakage check (grouped k-fold retraining)')
     .option(`${AUDIT_INPUTS.roi.flag} <M.npy>`, 'region of interest per image (N, H, W), 1 where the real evidence is: enables the shortcut check')
     .option(`${AUDIT_INPUTS.reference.flag} <R.npy>`, 'training-distribution images: enables the out-of-distribution check')
-    .option('--reference-labels <RY.npy>', 'class index per reference image')
+    .option('--reference-labels <RY.npy>', 'class index per reference image (not for a regressor)')
+    .option('--quantiles <levels>', 'a regressor whose outputs are quantiles of one quantity: the level of each output in output order, e.g. 0.05,0.95 (conformalised by CQR)', parseLevels)
     .option(`${AUDIT_INPUTS.patch.flag} <P.npy>`, 'a suspected nuisance patch: (H, W) mask, 1 where it is pasted (the inject test)')
     .option('--patch-value <v>', 'intensity written into the patch pixels', parseNumber('--patch-value'), 1)
     .option('--patch-class <c>', `the class the patch might fake (needed with ${AUDIT_INPUTS.patch.flag})`, parseInteger('--patch-class', 0))
@@ -159,25 +230,49 @@ export function registerAudit(program: Command): void {
   addNormaliseOption(command);
   addDatasetOption(command);
   addManifestOption(command, ',label[,group,roi] (replacing --input, --labels, --groups, --roi)');
+  addTaskOption(command);
   addDeclaredOptions(command, CHECK_FLAGS)
     .addHelpText(
       'after',
       '\nEach check gives PASS, WARN, FLAG or NOT RUN (its inputs were not given), with its rule and what it cannot tell.\n' +
         'Examples:\n  trustscope audit --demo --out report\n' +
         '  trustscope audit --model m.onnx --input test.npy --labels test-labels.npy --groups specimens.npy --roi roi.npy \\\n' +
-        '      --reference train.npy --reference-labels train-labels.npy --out report',
+        '      --reference train.npy --reference-labels train-labels.npy --out report\n' +
+        '  trustscope audit --model stress.onnx --input tiles.npy --labels peak-stress.npy --roi roi.npy --out report   (a one-output regressor)',
     )
     .action(async (opts: AuditCliOptions) => {
       const skip = parseSkip(opts.skip);
       const checkOptions = checkOptionsFrom(command, skip);
       if (opts.demo && (opts.model || opts.input || opts.manifest)) throw new UsageError('--demo trains its own models and data; drop --model/--input/--manifest, or drop --demo');
       if (!opts.demo && !opts.model) throw new UsageError('give --model M.onnx (and --input/--labels), or use --demo');
-      await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions), (calibrations) => ({ normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none', pixelSizes: pixelSizeRecord(calibrations) }));
+      if (opts.demo && (opts.task !== undefined || opts.quantiles)) throw new UsageError('--demo audits its own two classifiers; drop --task/--quantiles, or drop --demo');
+      let task: Task | undefined;
+      await runInFolder(
+        'audit',
+        opts,
+        async (folder) => {
+          const done = await audit(opts, folder, skip, checkOptions, (t) => refuseOtherTaskFlags(command, skip, t));
+          task = done.task;
+          return done.calibrations;
+        },
+        (calibrations) => ({
+          task: task ?? 'classification',
+          ...(opts.quantiles ? { quantiles: opts.quantiles } : {}),
+          normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none',
+          pixelSizes: pixelSizeRecord(calibrations),
+        }),
+      );
     });
 }
 
-/** Runs the audit and writes its files; returns the audited images' per-file pixel sizes (none for --demo). */
-async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>): Promise<FileCalibration[]> {
+/** Runs the audit and writes its files; returns the task audited and the images' per-file pixel sizes (none for --demo), for run.json. */
+async function audit(
+  opts: AuditCliOptions,
+  folder: OutputFolder,
+  skip: string[],
+  checkOptions: Record<string, Record<string, unknown>>,
+  checkFlagsFor: (task: Task) => void,
+): Promise<{ task: Task; calibrations: FileCalibration[] }> {
   const bar = progressFor(opts);
   const started = performance.now();
   let audits: ModelAudit[];
@@ -188,6 +283,7 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
   let calibrations: FileCalibration[] = [];
   try {
     if (opts.demo) {
+      checkFlagsFor('classification');
       const r = await runDemoAudit({ seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
       audits = [r.audits.clean, r.audits.shortcut];
       timings = r.timings;
@@ -204,11 +300,21 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
     } else {
       const model = await loadModel(opts.model!, { internalBatchSize: 256 });
       try {
-        const { data, reference, files, calibrations: read } = await userData(opts, model.inputShape, model.outputSize);
+        const task = resolveTask(opts.task ?? (opts.quantiles ? 'regression' : undefined), model.outputShape);
+        checkFlagsFor(task);
+        if (opts.quantiles) {
+          if (task !== 'regression') throw new UsageError(`--quantiles describes a regressor's outputs; drop --task ${task} or --quantiles`);
+          try {
+            checkQuantileLevels(opts.quantiles, model.outputSize);
+          } catch (e) {
+            throw new UsageError((e as Error).message);
+          }
+        }
+        const { data, reference, targets, files, calibrations: read } = await userData(opts, model.inputShape, model.outputSize, task);
         calibrations = read;
         for (const file of [...files, opts.model!, opts.input, opts.labels, opts.referenceLabels, ...(['groups', 'roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
         const intervention = await patchSpec(opts, data.images.shape.slice(-2));
-        const a = await auditModel({ name: opts.model!, model, data, reference, intervention }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
+        const a = await auditModel({ name: opts.model!, model, data, reference, intervention, task, targets, quantiles: opts.quantiles }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
         audits = [a];
         timings = a.timings;
       } finally {
@@ -225,5 +331,13 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
   await folder.write('index.html', await renderAuditPage({ title, subtitle, intro, models: audits.map((a) => view(a, calibrations)), timings }));
   console.log(verdictLines(audits));
   console.log(`\nwrote ${join(opts.out, 'audit.json')} and ${join(opts.out, 'index.html')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return calibrations;
+  return { task: audits[0].task ?? 'classification', calibrations };
+}
+
+/** `--quantiles 0.05,0.95`: one level in (0, 1) per output. */
+function parseLevels(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const levels = parts.map(Number);
+  if (parts.some((p) => p === '') || levels.some((l) => !(l > 0 && l < 1))) throw new UsageError(`--quantiles takes comma-separated levels strictly between 0 and 1, one per output (got '${value}')`);
+  return levels;
 }

@@ -26,6 +26,8 @@ import { pixelSizeRecord, sharedCalibration, type FileCalibration } from '../dat
 import { addMethodOptions, methodNames, methodOptions, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 import { addSegmentationTargetOptions, describeExplained, parseSegmentationFlags, segmenterTarget, SEGMENTATION_DEFAULT_HELP, type SegmentationTargetFlags } from './segmentation-target.js';
+import { addTaskOption, regressionTargetOr, resolveTask, targetNoun } from './task-option.js';
+import type { Task } from '../models/task.js';
 
 interface EvaluateCliOptions extends SegmentationTargetFlags {
   model: string;
@@ -43,6 +45,7 @@ interface EvaluateCliOptions extends SegmentationTargetFlags {
   progress: boolean;
   normalise?: Normalisation;
   dataset?: string;
+  task?: string;
 }
 
 /** Every metric's declared options as one flag list (throws if two metrics give one flag two meanings). */
@@ -76,7 +79,7 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--method <name>', `attribution method: ${methodNames()}`)
     .option('--roi <file.npy>', `region of interest, 1 inside: (H,W) for all images or (N,H,W); needed by ${NEED_MASK.join(', ')}`)
     .option('--metrics <list>', `comma-separated: ${METRIC_NAMES.join(',')} (default: ${BY_DEFAULT.join(',')}; ${NEED_MASK.join(', ')} only with --roi)`)
-    .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
+    .option('--target <k[,k…]>', 'class (or, for a regressor, output index) to explain: one for all images or one per image (default: the predicted class; a one-output regressor: output 0)')
     .option('--examples <n>', 'randomisation: images shown with their randomised maps in index.html', parseInteger('--examples', 0), 3)
     .option('--batch-size <n>', 'rows per ONNX Runtime call: the model splits every batch a method or metric builds (bounds memory)', parseInteger('--batch-size', 1), 64);
   addSegmentationTargetOptions(command);
@@ -85,6 +88,7 @@ export function registerEvaluate(program: Command): void {
   addNormaliseOption(command);
   addDatasetOption(command);
   addManifestOption(command, '[,roi] (roi: a mask file per image, replacing --roi)');
+  addTaskOption(command);
   // One flag per declared method option (attribution/*.ts) and per declared metric option
   // (evaluate/metrics/*.ts), help and validation included; no flag belongs to both (a test checks).
   addMethodOptions(command);
@@ -118,6 +122,7 @@ export function registerEvaluate(program: Command): void {
       const metricOptions: Record<string, Record<string, unknown>> = Object.fromEntries(chosen.map((m, i) => [m.name, values[i]]));
       // Per input file its pixel size (run.json; the page's scale bars).
       let calibrations: FileCalibration[] = [];
+      let task: Task | undefined;
       await runInFolder(
         'evaluate',
         opts,
@@ -131,6 +136,7 @@ export function registerEvaluate(program: Command): void {
           const started = performance.now();
           try {
             folder.input(opts.model);
+            task = resolveTask(opts.task, model.outputShape);
             const images = await readInputImages(opts, model.inputShape);
             batch = images.batch;
             calibrations = images.calibrations;
@@ -141,19 +147,20 @@ export function registerEvaluate(program: Command): void {
             const explain = await readMethodFiles(explainer, methodValues, (p) => folder.input(p));
             // A metric asked for by name must have what it needs; the default set leaves such a metric out.
             const runnable = chosen.filter((m) => {
-              const why = unmetNeed(m, { inputs: batch, mask });
+              const why = unmetNeed(m, { inputs: batch, mask, task });
               if (why && opts.metrics !== undefined) throw new UsageError(`--metrics ${why}`);
               return why === undefined;
             });
             const dense = await segmenterTarget(model, batch, segmentation, opts, (p) => folder.input(p));
             explained = dense && describeExplained(dense);
-            const target = dense ? dense.target : parseTarget(opts.target, n);
+            const target = dense ? dense.target : regressionTargetOr(task, parseTarget(opts.target, n, targetNoun(task)), model.outputSize);
             // The report shows --examples images with their randomised maps: randomisation keeps those maps.
             if (metricOptions.randomisation) metricOptions.randomisation.keepMaps = opts.examples;
             result = await evaluateExplanations(model, explainer, batch, {
               metrics: runnable.map((m) => m.name),
               mask,
               target,
+              task,
               seed: opts.seed,
               explain,
               metricOptions: metricOptions as EvaluateOptions['metricOptions'],
@@ -170,7 +177,8 @@ export function registerEvaluate(program: Command): void {
           if (explained) console.log(`explained: ${explained}`);
           console.log(`\n${explainer.name} on ${result.images} image(s) in ${((performance.now() - started) / 1000).toFixed(1)} s → ${join(opts.out, 'evaluation.json')}, ${join(opts.out, 'index.html')}`);
         },
-        () => ({ method: explainer.name, options: methodValues, metrics: names, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none', pixelSizes: pixelSizeRecord(calibrations) }),
+        () => ({ method: explainer.name, options: methodValues, metrics: names, task, normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none', pixelSizes: pixelSizeRecord(calibrations) }),
       );
     });
 }
+

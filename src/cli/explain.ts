@@ -28,6 +28,8 @@ import { NO_PIXEL_SIZE } from '../report/scale-bar.js';
 import { addMethodOptions, methodNames, methodOptions, methodsHelp, parseIndexList, parseTarget, readMethodFiles } from './method-options.js';
 import { addNormaliseOption, addRunOptions, runInFolder } from './run.js';
 import { addSegmentationTargetOptions, describeExplained, explainedRegion, parseSegmentationFlags, segmenterTarget, SEGMENTATION_DEFAULT_HELP, type SegmentationTargetFlags } from './segmentation-target.js';
+import { addTaskOption, regressionTargetOr, resolveTask, targetNoun } from './task-option.js';
+import type { Task } from '../models/task.js';
 
 /** The file explain writes into --out. */
 export const ATTRIBUTIONS = 'attributions.npy';
@@ -47,6 +49,7 @@ interface ExplainCliOptions extends SegmentationTargetFlags {
   dataset?: string;
   batchSize: number;
   seed: number;
+  task?: string;
 }
 
 export function registerExplain(program: Command): void {
@@ -56,7 +59,7 @@ export function registerExplain(program: Command): void {
     .requiredOption('--model <file.onnx>', 'ONNX image model with NCHW float input, or a TF.js model.json (converted on load; takes NCHW too)')
     .option('--input <file.npy>', 'one image (C,H,W) or a batch (N,C,H,W)')
     .requiredOption('--method <name>', `attribution method: ${methodNames()}`)
-    .option('--target <class[,class…]>', 'class to explain: one for all images or one per image (default: the predicted class)')
+    .option('--target <k[,k…]>', 'class (or, for a regressor, output index) to explain: one for all images or one per image (default: the predicted class; a one-output regressor: output 0)')
     .option('--targets <class,class…>', `several classes for every image in one call; ${ATTRIBUTIONS} then holds (T, N, …) maps (or (T, C, H, W) for one image), class-major in the order given`)
     .option('--target-outputs <i,j…>', 'regression or dense (flattened) outputs: explain the sum of these outputs (e.g. the pixels of a region)');
   addSegmentationTargetOptions(command)
@@ -66,6 +69,7 @@ export function registerExplain(program: Command): void {
   addNormaliseOption(command);
   addDatasetOption(command);
   addManifestOption(command, ' (other columns are read but not used by explain)');
+  addTaskOption(command);
   addMethodOptions(command);
   command
     .addHelpText(
@@ -83,6 +87,7 @@ export function registerExplain(program: Command): void {
       const segmentation = parseSegmentationFlags(opts);
       // Per input file its pixel size (run.json; the overlays' scale bars).
       let calibrations: FileCalibration[] = [];
+      let task: Task | undefined;
       await runInFolder(
         'explain',
         opts,
@@ -91,15 +96,18 @@ export function registerExplain(program: Command): void {
           const model = await loadModel(opts.model, { internalBatchSize: opts.batchSize });
           try {
             folder.input(opts.model);
+            task = resolveTask(opts.task, model.outputShape);
+            const noun = targetNoun(task);
             const { batch, single, files, calibrations: read } = await readInputImages(opts, model.inputShape);
             calibrations = read;
             files.forEach((f) => folder.input(f));
             const run = { ...(await readMethodFiles(explainer, options, (p) => folder.input(p))), seed: opts.seed };
             const dense = outputs ? undefined : await segmenterTarget(model, batch, segmentation, opts, (p) => folder.input(p));
             several?.forEach((c) => {
-              if (c >= model.outputSize) throw new UsageError(`--targets lists class ${c} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
+              if (c >= model.outputSize) throw new UsageError(`--targets lists ${noun} ${c} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
             });
-            let target: Target | undefined = parseTarget(opts.target, batch.shape[0]);
+            let target: Target | undefined = parseTarget(opts.target, batch.shape[0], noun);
+            if (!outputs && !several) target = regressionTargetOr(task, target as number | number[] | undefined, model.outputSize);
             if (outputs) {
               const bad = outputs.find((o) => o >= model.outputSize);
               if (bad !== undefined) throw new UsageError(`--target-outputs lists output ${bad} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
@@ -117,7 +125,7 @@ export function registerExplain(program: Command): void {
             await folder.write(ATTRIBUTIONS, encodeNpy(values));
             const outlined = dense && ((i: number) => explainedRegion(dense, i, model.outputShape));
             const pictures = opts.png ? await writeOverlays(folder, batch, perClass ? perClass[0].values : result.values, calibrations, outlined) : [];
-            const targets = result.targets ? ` (target class ${[...new Set(result.targets)].join(', ')})` : dense ? ` (${describeExplained(dense)})` : '';
+            const targets = result.targets ? ` (target ${noun} ${[...new Set(result.targets)].join(', ')})` : dense ? ` (${describeExplained(dense)})` : '';
             const delta = result.extras?.convergenceDelta as number[] | undefined;
             const deltaText = delta && delta.length > 0 ? `, max |convergence delta| ${Math.max(...delta.map(Math.abs)).toExponential(2)}` : '';
             const incomplete = result.extras?.completeness ? completenessWarning(explainer.name, result.extras.completeness as CompletenessCheck) : undefined;
@@ -133,6 +141,7 @@ export function registerExplain(program: Command): void {
         (explained) => ({
           method: explainer.name,
           options,
+          task,
           normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none',
           pixelSizes: pixelSizeRecord(calibrations),
           ...(explained ? { explained } : {}),

@@ -40,16 +40,20 @@ export function parseIndexList(flag: string) {
   };
 }
 
-/** `--target c` or `--target c1,c2,…` (one class per image); undefined: the predicted class. */
-export function parseTarget(value: string | undefined, rows: number): number | number[] | undefined {
+/**
+ * `--target k` or `--target k1,k2,…` (one per image): a class, or for a regressor an output index
+ * (`noun` names which in the errors); undefined: the command's default.
+ */
+export function parseTarget(value: string | undefined, rows: number, noun = 'class'): number | number[] | undefined {
   if (value === undefined) return undefined;
   const classes = value.split(',').map((s) => {
     const n = Number(s.trim());
-    if (s.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--target must be a class index or a comma-separated list of them (got '${value}')`);
+    if (s.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--target must be ${noun === 'class' ? 'a class' : 'an output'} index or a comma-separated list of them (got '${value}')`);
     return n;
   });
   if (classes.length === 1) return classes[0];
-  if (classes.length !== rows) throw new UsageError(`--target lists ${classes.length} classes for ${rows} images; give one class, or one per image`);
+  const plural = noun === 'class' ? 'classes' : `${noun}s`;
+  if (classes.length !== rows) throw new UsageError(`--target lists ${classes.length} ${plural} for ${rows} images; give one ${noun}, or one per image`);
   return classes;
 }
 

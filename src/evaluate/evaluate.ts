@@ -4,7 +4,8 @@
  * attributions are computed once and shared by every metric (MetricContext); each metric stays
  * usable on its own.
  */
-import { resolveTarget } from '../attribution/common/target.js';
+import { defaultRegressionTarget, resolveTarget } from '../attribution/common/target.js';
+import type { Task } from '../models/task.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
@@ -29,8 +30,13 @@ export interface EvaluateOptions {
   mask?: Tensor;
   /** Method options (window, steps, layer…), passed on every explainer call. */
   explain?: Readonly<Record<string, unknown>>;
-  /** Class per row or one class (default the model's prediction), or a cotangent target (a segmenter's mask: segmentation-targets.ts). */
+  /**
+   * Class per row or one class (a regressor: output index), or a cotangent target (a segmenter's
+   * mask: segmentation-targets.ts); default the model's prediction (a one-output regressor: output 0).
+   */
   target?: Target;
+  /** What the outputs are (default: class scores). A regressor is scored on its raw outputs. */
+  task?: Task;
   /** Seed of the method and of every metric (each gets this same value). */
   seed?: number;
   /**
@@ -54,6 +60,8 @@ type OwnFieldMetric = 'randomisation' | 'localisation' | 'faithfulness' | 'robus
 export interface EvaluationResult {
   method: string;
   images: number;
+  /** What the outputs are; `targets` are classes, or for a regression output indices. */
+  task: Task;
   targets: number[];
   metrics: MetricName[];
   /** The trained model's attributions (kept for the report; not written to JSON). */
@@ -100,20 +108,22 @@ export async function prepareContext(
   model: Model,
   explainer: Explainer,
   inputs: Tensor,
-  options: Pick<EvaluateOptions, 'mask' | 'explain' | 'target' | 'seed' | 'onProgress'>,
+  options: Pick<EvaluateOptions, 'mask' | 'explain' | 'target' | 'seed' | 'onProgress' | 'task'>,
 ): Promise<MetricContext> {
   const n = inputs.shape[0];
   const seed = options.seed ?? 0;
   const progress = (stage: string, f: number) => options.onProgress?.(stage, Math.min(1, Math.max(0, f)));
-  // Resolved once: a class per row, or (a segmenter) the cotangent of the trained model's own mask,
-  // so every metric — and every randomised copy — explains the same question.
-  const resolved = await resolveTarget(model, inputs, options.target);
+  // Resolved once: a class (a regressor: output index) per row, or (a segmenter) the cotangent of the
+  // trained model's own mask, so every metric — and every randomised copy — explains the same
+  // question. A regressor's default is its one output: the argmax of real-valued outputs names nothing.
+  const requested = options.target ?? (options.task === 'regression' ? defaultRegressionTarget(model.outputSize) : undefined);
+  const resolved = await resolveTarget(model, inputs, requested);
   const targets = resolved.classes ?? [];
   const target = resolved.classes ?? { cotangent: resolved.cotangent };
   progress('explaining', 0);
   const attribution = await explainer.attribute(model, inputs, { ...options.explain, target, seed });
   progress('explaining', 1);
-  return { model, explainer, inputs, targets, target, attributions: attribution.values, explain: options.explain ?? {}, mask: options.mask, seed, progress };
+  return { model, explainer, inputs, targets, target, task: options.task, attributions: attribution.values, explain: options.explain ?? {}, mask: options.mask, seed, progress };
 }
 
 export async function evaluateExplanations(model: Model, explainer: Explainer, inputs: Tensor, options: EvaluateOptions): Promise<EvaluationResult> {
@@ -122,7 +132,7 @@ export async function evaluateExplanations(model: Model, explainer: Explainer, i
   const chosen: Metric<MetricName>[] = names.map((name) => getMetric(name));
   // Everything that can be refused is refused before the (costly) explaining.
   for (const metric of chosen) {
-    const why = unmetNeed(metric, { inputs, mask: options.mask });
+    const why = unmetNeed(metric, { inputs, mask: options.mask, task: options.task });
     if (why) throw new Error(`evaluate: ${why}`);
     if (metric.supports && !metric.supports(explainer)) throw new Error(`evaluate: ${metric.name} does not support the method ${explainer.name}`);
   }
@@ -134,7 +144,7 @@ export async function evaluateExplanations(model: Model, explainer: Explainer, i
     const why = unmetNeed(metric, { inputs, mask: options.mask, attributions: context.attributions, explainer: explainer.name });
     if (why) throw new Error(`evaluate: ${why}`);
   }
-  const result: EvaluationResult = { method: explainer.name, images: inputs.shape[0], targets: [...context.targets], metrics: names, attributions: context.attributions, results: {}, verdicts: [] };
+  const result: EvaluationResult = { method: explainer.name, images: inputs.shape[0], task: options.task ?? 'classification', targets: [...context.targets], metrics: names, attributions: context.attributions, results: {}, verdicts: [] };
   for (const [i, metric] of chosen.entries()) {
     const outcome = await metric.run(context, settings[i]);
     store(result, metric.name, outcome.result);

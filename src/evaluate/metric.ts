@@ -12,6 +12,8 @@ import type { Model } from '../models/model.js';
 import type { Explainer, Target } from '../attribution/explainer.js';
 import type { OptionSpec } from '../options/option-spec.js';
 import { defaultsOf, validateOptionValue } from '../options/option-spec.js';
+import type { Task } from '../models/task.js';
+import type { ScoreKind } from './perturbation.js';
 
 /** Inputs a metric cannot run without; `evaluate` checks them before the (costly) run. */
 export type MetricNeed =
@@ -20,17 +22,24 @@ export type MetricNeed =
   /** attribution maps of exactly the inputs' shape: the perturbation metrics read them value by value */
   | 'input-shaped-maps'
   /** two images or more: metrics that compare explanations across inputs */
-  | 'two-or-more-inputs';
+  | 'two-or-more-inputs'
+  /** class scores (not a regressor): metrics that compare predicted classes */
+  | 'class-scores';
 
 /** What every metric gets from `evaluate`: everything that is computed once and shared. */
 export interface MetricContext {
   readonly model: Model;
   readonly explainer: Explainer;
   readonly inputs: Tensor;
-  /** Class explained per row, the same for every metric so they all judge one question; empty when the target names no class (a segmenter's mask). */
+  /**
+   * Class (a regressor: output index) explained per row, the same for every metric so they all judge
+   * one question; empty when the target names no class (a segmenter's mask).
+   */
   readonly targets: readonly number[];
   /** What every metric explains: `targets` as classes, or the fixed cotangent of a dense target (a class over the trained model's predicted mask). */
   readonly target: Target;
+  /** What the outputs are (absent: class scores). A regressor's outputs are scored raw, never through a softmax. */
+  readonly task?: Task;
   /** The trained model's attributions for `targets`, computed once and shared by all metrics. */
   readonly attributions: Tensor;
   /** Method options (window, steps, layer…) for metrics that call the explainer again; target and seed are set by the metric. */
@@ -96,6 +105,7 @@ export interface Available {
   readonly mask?: Tensor;
   readonly attributions?: Tensor;
   readonly explainer?: string;
+  readonly task?: Task;
 }
 
 /**
@@ -108,6 +118,7 @@ export function unmetNeed(metric: Pick<Metric, 'name' | 'needs'>, available: Ava
     if (need === 'two-or-more-inputs' && available.inputs.shape[0] < 2) {
       return `${metric.name} compares explanations across inputs and needs at least 2 images (got ${available.inputs.shape[0]})`;
     }
+    if (need === 'class-scores' && available.task === 'regression') return `${metric.name} compares predicted classes; a regressor's outputs are not class scores`;
     if (need === 'input-shaped-maps' && available.attributions && shapeToString(available.attributions.shape) !== shapeToString(available.inputs.shape)) {
       return `${metric.name} needs maps of the inputs' shape ${shapeToString(available.inputs.shape)}; ${available.explainer ?? 'the method'} gives ${shapeToString(available.attributions.shape)}`;
     }
@@ -119,6 +130,21 @@ export function unmetNeed(metric: Pick<Metric, 'name' | 'needs'>, available: Ava
 export function requireNeeds(metric: Pick<Metric, 'name' | 'needs'>, context: MetricContext): void {
   const why = unmetNeed(metric, { ...context, explainer: context.explainer.name });
   if (why) throw new Error(why);
+}
+
+/**
+ * The score a perturbation metric watches: the declared one for class scores; for a regressor always
+ * the raw output, since a softmax over one output is 1 whatever the input (and over several
+ * real-valued outputs means nothing).
+ */
+export function scoreKindFor(context: Pick<MetricContext, 'task' | 'targets'>, declared: ScoreKind | undefined): ScoreKind | undefined {
+  // A regressor's output, and a target without classes (a segmenter's summed mask logits), have no softmax probability.
+  return context.task === 'regression' || context.targets.length === 0 ? 'output' : declared;
+}
+
+/** "class" or "output", for verdict lines. */
+export function targetNounOf(context: Pick<MetricContext, 'task'>): string {
+  return context.task === 'regression' ? 'output' : 'class';
 }
 
 /** A number for a verdict line: fixed digits, 'n/a' when missing or not finite. */

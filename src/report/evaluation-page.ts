@@ -82,7 +82,8 @@ async function randomisationSection(result: EvaluationResult, inputs: Tensor, ex
     }),
   );
   if (r.randomLogit) {
-    parts.push(paragraph(`Random-logit test: explaining a random other class gives ρ ${r.randomLogit.spearmanSigned.toFixed(3)} on the signed maps and ${r.randomLogit.spearmanAbs.toFixed(3)} on |a| — ${r.randomLogit.changes ? 'the map changes with the class.' : 'the map does not change with the class (on a two-class model a method that takes |gradient| cannot tell the classes apart).'}`));
+    const noun = result.task === 'regression' ? 'output' : 'class';
+    parts.push(paragraph(`Random-${noun === 'output' ? 'output' : 'logit'} test: explaining a random other ${noun} gives ρ ${r.randomLogit.spearmanSigned.toFixed(3)} on the signed maps and ${r.randomLogit.spearmanAbs.toFixed(3)} on |a| — ${r.randomLogit.changes ? `the map changes with the ${noun}.` : noun === 'output' ? 'the map does not change with the output.' : 'the map does not change with the class (on a two-class model a method that takes |gradient| cannot tell the classes apart).'}`));
   }
   const cascade = r.cascading ?? [];
   const shown = Math.min(examples, r.trainedMaps?.shape[0] ?? 0, ...cascade.map((s) => s.maps?.shape[0] ?? 0));
@@ -199,7 +200,7 @@ export async function renderEvaluationPage(input: EvaluationPageInput): Promise<
   const parts = [
     '<header>',
     `<h1>Is the explanation real? ${escapeHtml(result.method)}</h1>`,
-    paragraph(`trustscope evaluate · ${input.modelName ? `${input.modelName} · ` : ''}${result.images} image(s) · ${input.explained ? `explained: ${escapeHtml(input.explained)}` : `classes explained: ${[...new Set(result.targets)].join(', ')}`}`, 'muted'),
+    paragraph(`trustscope evaluate · ${input.modelName ? `${input.modelName} · ` : ''}${result.images} image(s) · ${input.explained ? `explained: ${escapeHtml(input.explained)}` : `${result.task === 'regression' ? 'outputs' : 'classes'} explained: ${[...new Set(result.targets)].join(', ')}`}`, 'muted'),
     '</header>',
     section('Verdicts', verdictList(result), { id: 'verdicts' }),
   ];

@@ -33,7 +33,9 @@ describe('the check registry', () => {
 
   it("the checks' options merge into one flag list without conflict, and every default passes its own validation", () => {
     const merged = mergeOptionSpecs(registry.map((c) => ({ owner: c.id, options: c.options })));
-    expect(merged.length).toBe(registry.reduce((a, c) => a + c.options.length, 0));
+    // A flag shared by two checks (--folds: leakage and its regression form) must be one declaration: same key, kind and default.
+    expect(merged.length).toBe(new Set(registry.flatMap((c) => c.options.map((s) => s.flag))).size);
+    for (const m of merged) for (const o of m.owners) expect(o.default, `${m.spec.flag} of ${o.owner}`).toEqual(m.spec.default);
     for (const c of registry) {
       for (const s of c.options) {
         expect(s.default, `${c.id} ${s.flag}`).toBeDefined();

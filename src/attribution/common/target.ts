@@ -65,6 +65,15 @@ export async function resolveTarget(model: Model, inputs: Tensor, target: Target
 }
 
 /**
+ * The default target of a regressor: its single output. A vector regressor has no natural default
+ * (the argmax of unrelated quantities means nothing), so it is refused with a line naming the fix.
+ */
+export function defaultRegressionTarget(outputSize: number): number {
+  if (outputSize === 1) return 0;
+  throw new Error(`the model has ${outputSize} regression outputs and no default among them; choose the output to explain with --target k (0..${outputSize - 1})`);
+}
+
+/**
  * One class per row, for whatever needs classes rather than a weighting (a check comparing the
  * prediction, a per-class report): the predicted class by default. A cotangent target names no
  * class, so it is refused with a line saying who refused it.

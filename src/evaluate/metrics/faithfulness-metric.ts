@@ -4,7 +4,7 @@
  * insertion area minus the deletion area.
  */
 import type { Metric } from '../metric.js';
-import { fmt, requireNeeds } from '../metric.js';
+import { fmt, requireNeeds, scoreKindFor } from '../metric.js';
 import type { DeletionCurveResult } from '../deletion-curves.js';
 import { deletionInsertionCurves } from '../deletion-curves.js';
 import type { FaithfulnessCorrelationResult } from '../faithfulness-correlation.js';
@@ -50,8 +50,7 @@ export const faithfulnessMetric: Metric<'faithfulness', FaithfulnessMetricOption
       steps: options.steps,
       patch: options.patch,
       target: context.target,
-      // A target without classes (a segmenter's mask) has no softmax probability: score its summed logits.
-      ...(context.targets.length === 0 ? { score: 'output' as const } : {}),
+      score: scoreKindFor(context, undefined),
       onProgress: (done, total) => context.progress('faithfulness: deletion and insertion', done / total),
     });
     context.progress('faithfulness: correlation', 0);
@@ -59,7 +58,8 @@ export const faithfulnessMetric: Metric<'faithfulness', FaithfulnessMetricOption
     const correlation = await faithfulnessCorrelation(model, inputs, attributions, { seed: context.seed, patch: options.patch, runs: options.runs, subsetSize: options.subsetSize, target: context.target });
     const diff = deletionInsertion.areaDifference;
     const passes = diff === undefined ? null : diff > 0;
-    const text = `${passes === null ? 'no verdict' : passes ? 'faithful' : 'not faithful'}: insertion area ${fmt(deletionInsertion.insertion?.meanArea)} − deletion area ${fmt(deletionInsertion.deletion?.meanArea)} = ${fmt(diff)} (passes when > 0: the top-ranked pixels carry the score), faithfulness correlation ${fmt(correlation.mean)}`;
+    const scored = context.task === 'regression' ? ' (scored on the raw output)' : '';
+    const text = `${passes === null ? 'no verdict' : passes ? 'faithful' : 'not faithful'}${scored}: insertion area ${fmt(deletionInsertion.insertion?.meanArea)} − deletion area ${fmt(deletionInsertion.deletion?.meanArea)} = ${fmt(diff)} (passes when > 0: the top-ranked pixels carry the score), faithfulness correlation ${fmt(correlation.mean)}`;
     return { result: { deletionInsertion, correlation }, verdict: { passes, text } };
   },
   summarise(f) {

@@ -4,7 +4,7 @@
  * not judge (the scale depends on the model's output).
  */
 import type { Metric } from '../metric.js';
-import { requireNeeds } from '../metric.js';
+import { requireNeeds, scoreKindFor } from '../metric.js';
 import type { InfidelityPerturbation, InfidelityResult } from '../infidelity.js';
 import { infidelity } from '../infidelity.js';
 import type { ScoreKind } from '../perturbation.js';
@@ -65,7 +65,7 @@ export const infidelityMetric: Metric<'infidelity', InfidelityMetricOptions, Inf
       baseline: options.baseline,
       multiplyByInputs: options.multiplyByInputs,
       normalize: options.normalize,
-      score: options.score,
+      score: scoreKindFor(context, options.score),
       target: context.target,
       seed: context.seed,
       onProgress: (done, total) => context.progress('infidelity', done / total),

@@ -3,7 +3,7 @@
  * metric: wraps randomisation.ts, which re-explains with re-drawn weights.
  */
 import type { Metric } from '../metric.js';
-import { fmt } from '../metric.js';
+import { fmt, targetNounOf } from '../metric.js';
 import type { RandomisationMode, RandomisationOptions, RandomisationResult } from '../randomisation.js';
 import { randomisationTest } from '../randomisation.js';
 
@@ -32,7 +32,7 @@ export const randomisationMetric: Metric<'randomisation', RandomisationMetricOpt
       onProgress: (f, what) => context.progress(`randomisation: ${what}`, f),
     });
     const logit = r.randomLogit
-      ? `; random-logit ρ (signed) ${fmt(r.randomLogit.spearmanSigned)} (${r.randomLogit.changes ? 'the map changes with the class' : 'the map does not change with the class'})`
+      ? `; random-${targetNounOf(context) === 'output' ? 'output' : 'logit'} ρ (signed) ${fmt(r.randomLogit.spearmanSigned)} (${r.randomLogit.changes ? 'the map changes' : 'the map does not change'} with the ${targetNounOf(context)})`
       : '';
     return { result: r, verdict: { passes: r.verdict.passes, text: `${r.verdict.text}${logit}` } };
   },

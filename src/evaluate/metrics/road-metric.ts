@@ -3,7 +3,7 @@
  * relevant pixels with noisy linear imputation (road.ts) and judges by LeRF average − MoRF average.
  */
 import type { Metric } from '../metric.js';
-import { fmt, requireNeeds } from '../metric.js';
+import { fmt, requireNeeds, scoreKindFor } from '../metric.js';
 import type { RoadOrder, RoadResult } from '../road.js';
 import { road } from '../road.js';
 import type { ScoreKind } from '../perturbation.js';
@@ -39,8 +39,7 @@ export const roadMetric: Metric<'road', RoadMetricOptions, RoadResult> = {
       percentages: options.percentages,
       orders: options.orders,
       noise: options.noise,
-      // A target without classes (a segmenter's mask) has no softmax probability: score its summed logits.
-      score: context.targets.length === 0 ? 'output' : options.score,
+      score: scoreKindFor(context, options.score),
       target: context.target,
       seed: context.seed,
       onProgress: (done, total) => context.progress('road', done / total),

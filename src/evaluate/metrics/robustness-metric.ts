@@ -71,8 +71,8 @@ export const robustnessMetric: Metric<'robustness', RobustnessMetricOptions, Rob
     let adversarial: AdversarialFlipResult | undefined;
     let adversarialText: string;
     // The flip compares the clean and the adversarial map value by value: only maps of the inputs' shape.
-    if (context.targets.length === 0) {
-      adversarialText = '; no adversarial flip: the target names no class to flip (a mask of a segmenter)';
+    if (context.task === 'regression' || context.targets.length === 0) {
+      adversarialText = `; no adversarial flip: ${context.task === 'regression' ? 'a regressor has no predicted class to flip' : 'the target names no class to flip (a mask of a segmenter)'}`;
     } else if (shapeToString(attributions.shape) === shapeToString(inputs.shape)) {
       context.progress('robustness: adversarial flip', 0);
       const a = await adversarialFlip(model, explainer, inputs, {

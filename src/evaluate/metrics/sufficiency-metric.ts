@@ -12,7 +12,7 @@ const DISTANCES: readonly SufficiencyDistance[] = ['euclidean', 'seuclidean', 'c
 export const sufficiencyMetric: Metric<'sufficiency', SufficiencyOptions, SufficiencyResult> = {
   name: 'sufficiency',
   description: 'sufficiency (Dasgupta et al.): share of same predictions among the images whose maps are close',
-  needs: ['input-shaped-maps', 'two-or-more-inputs'],
+  needs: ['input-shaped-maps', 'two-or-more-inputs', 'class-scores'],
   runByDefault: false,
   options: [
     { key: 'threshold', flag: '--sufficiency-threshold', kind: 'number', min: 0, max: 1, default: 0.6, placeholder: '<f>', help: "an image's explanation applies to another when their distance ≤ this × the largest distance in the batch" },
