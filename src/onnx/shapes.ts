@@ -101,6 +101,31 @@ export function splitSizes(node: Node, dim: number, splitInput: (number | null)[
   return Array.from({ length: numOutputs }, () => dim / numOutputs);
 }
 
+/** Row-major strides of a shape. */
+function stridesOf(shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) out[i] = out[i + 1] * shape[i + 1];
+  return out;
+}
+
+/** The elements of a folded constant at the cross product of per-axis index lists (row-major). */
+function gatherConstant(data: readonly (number | null)[], shape: readonly number[], picks: readonly number[][]): (number | null)[] {
+  const strides = stridesOf(shape);
+  let offsets = [0];
+  picks.forEach((axis, a) => {
+    offsets = offsets.flatMap((o) => axis.map((i) => o + i * strides[a]));
+  });
+  return offsets.map((o) => data[o]);
+}
+
+/** A folded constant transposed by `perm`. */
+function transposeConstant(data: readonly (number | null)[], shape: readonly number[], perm: readonly number[]): (number | null)[] {
+  const strides = stridesOf(shape);
+  let offsets = [0];
+  for (const p of perm) offsets = offsets.flatMap((o) => Array.from({ length: shape[p] }, (_, i) => o + i * strides[p]));
+  return offsets.map((o) => data[o]);
+}
+
 /** Infers what it can; see the file comment. */
 export function inferShapes(graph: Graph): ShapeInfo {
   const shapes = new Map<string, Shape>();
@@ -110,6 +135,10 @@ export function inferShapes(graph: Graph): ShapeInfo {
     shapes.set(name, [...t.dims]);
     if (t.data.length <= 64 && !(t.data instanceof Float32Array)) constants.set(name, tensorValueNumbers(t));
   }
+  // Small float constants (Resize scales from a Constant node or an initializer); kept apart from
+  // `constants`, whose integer folding (Div truncates) must never see them.
+  const floats = new Map<string, number[]>();
+  for (const [name, t] of graph.initializers) if (t.data instanceof Float32Array && t.data.length <= 64) floats.set(name, Array.from(t.data));
   const s = (v: string): Shape | undefined => (v ? shapes.get(v) : undefined);
   const c = (v: string): (number | null)[] | undefined => (v ? constants.get(v) : undefined);
 
@@ -224,6 +253,8 @@ export function inferShapes(graph: Graph): ShapeInfo {
         if (!x0) break;
         const perm = intsAttr(node, 'perm') ?? x0.map((_, i) => x0.length - 1 - i);
         set(perm.map((p) => x0[p]));
+        const data = c(node.inputs[0]);
+        if (data && x0.every((d) => d >= 0)) constants.set(node.outputs[0], transposeConstant(data, x0, perm));
         break;
       }
       case 'Concat': {
@@ -241,6 +272,7 @@ export function inferShapes(graph: Graph): ShapeInfo {
         const value = tensorAttr(node, 'value');
         if (value) {
           set([...value.dims]);
+          if (value.data instanceof Float32Array && value.data.length <= 64) floats.set(node.outputs[0], Array.from(value.data));
           if (value.data.length <= 64 && !(value.data instanceof Float32Array)) constants.set(node.outputs[0], tensorValueNumbers(value));
         } else if (node.attributes.value_float) set([]);
         else if (node.attributes.value_int) {
@@ -325,9 +357,14 @@ export function inferShapes(graph: Graph): ShapeInfo {
           out[a] = sliceIndices(dim, starts[k]!, ends[k]!, steps[k]).length;
         });
         set(out);
+        // torch's F.pad export reverses a [k, 2] pads table with a step −1 Slice: fold any rank.
         const data = c(node.inputs[0]);
-        if (data && x0.length === 1 && starts[0] !== null && ends[0] !== null) {
-          constants.set(node.outputs[0], sliceIndices(data.length, starts[0]!, ends[0]!, steps[0]).map((i) => data[i]));
+        if (data && x0.every((d) => d >= 0) && starts.every((v) => v !== null) && ends.every((v) => v !== null)) {
+          const picks = x0.map((d, a) => {
+            const k = axes.findIndex((a0) => normAxis(a0, x0.length) === a);
+            return k < 0 ? Array.from({ length: d }, (_, i) => i) : sliceIndices(d, starts[k]!, ends[k]!, steps[k]);
+          });
+          constants.set(node.outputs[0], gatherConstant(data, x0, picks));
         }
         break;
       }
@@ -344,10 +381,11 @@ export function inferShapes(graph: Graph): ShapeInfo {
         break;
       }
       case 'Resize': case 'Upsample': {
-        const sizes = c(node.inputs[3]);
-        const scales = node.inputs[2] ? graph.initializers.get(node.inputs[2]) : undefined;
-        if (x0 && sizes && sizes.every((v) => v !== null)) set(sizes as number[]);
-        else if (x0 && scales && scales.data.length === x0.length) set(x0.map((d, i) => (d < 0 ? -1 : Math.floor(d * Number(scales.data[i])))));
+        // Upsample (opset 9) takes its scales as input 1; Resize as input 2, or sizes as input 3.
+        const sizes = node.opType === 'Resize' ? c(node.inputs[3]) : undefined;
+        const scales = floats.get(node.inputs[node.opType === 'Resize' ? 2 : 1] ?? '');
+        if (x0 && sizes && sizes.length === x0.length && sizes.every((v) => v !== null)) set(sizes.map((d, i) => (x0[i] < 0 ? -1 : (d as number))));
+        else if (x0 && scales && scales.length === x0.length) set(x0.map((d, i) => (d < 0 ? -1 : Math.floor(d * scales[i]))));
         break;
       }
       case 'ScatterElements':

@@ -1,0 +1,88 @@
+/**
+ * Every model family users export (test/fixtures/families/, written by
+ * bench/reference/make_family_fixtures.py with torch.onnx.export at opsets 11, 13, 14 and 17) loads
+ * and differentiates: the forward output equals torch's within float32 rounding and the input
+ * gradient matches torch autograd (Pearson r ≥ 0.999 and relative L2 ≤ 1e-3). Classifiers and the
+ * regressor go through OnnxModel (the path every method takes); the U-Net's dense [N, 2, H, W]
+ * output is differentiated at the onnx layer (buildGradientGraph + an ORT session).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readNpy } from '../../src/data/formats/npy.js';
+import { OnnxModel } from '../../src/models/model.js';
+import { loadOnnxModel } from '../../src/models/import/onnx-file.js';
+import { buildGradientGraph } from '../../src/onnx/autodiff/gradient.js';
+import { decodeModel } from '../../src/onnx/proto.js';
+import { createSession } from '../../src/onnx/runtime.js';
+import { pearson, relativeL2 } from '../../src/tensor/compare.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+
+const ROOT = fileURLToPath(new URL('../fixtures/families/', import.meta.url));
+const FIXTURES = readdirSync(ROOT).sort();
+
+/** float32 rounding through a few dozen layers (the torch fixtures measure ~1e-7). */
+const FORWARD_TOLERANCE = 1e-5;
+const GRADIENT = { r: 0.999, relativeL2: 1e-3 };
+
+interface Meta {
+  family: string;
+  opset: number;
+  input_shape: number[];
+  output_shape: number[];
+  dense: boolean;
+  dynamic_spatial: boolean;
+}
+
+async function arrays(dir: string) {
+  return {
+    x: await readNpy(join(dir, 'x.npy')),
+    output: await readNpy(join(dir, 'output.npy')),
+    cotangent: await readNpy(join(dir, 'cotangent.npy')),
+    inputGrad: await readNpy(join(dir, 'input_grad.npy')),
+  };
+}
+
+function expectClose(label: string, actual: Tensor, expected: Tensor, tolerance: number): number {
+  expect(actual.shape, label).toEqual(expected.shape);
+  const err = relativeL2(actual.data, expected.data);
+  expect(err, label).toBeLessThanOrEqual(tolerance);
+  return err;
+}
+
+function expectGradient(actual: Tensor, expected: Tensor): void {
+  expect(actual.shape).toEqual(expected.shape);
+  expect(pearson(actual.data, expected.data)).toBeGreaterThanOrEqual(GRADIENT.r);
+  expect(relativeL2(actual.data, expected.data)).toBeLessThanOrEqual(GRADIENT.relativeL2);
+}
+
+describe.each(FIXTURES)('family fixture %s', (name) => {
+  const dir = join(ROOT, name);
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta;
+
+  if (meta.dense) {
+    it('dense output: forward and input gradient (buildGradientGraph) match torch', async () => {
+      const f = await arrays(dir);
+      const graph = decodeModel(readFileSync(join(dir, 'model.onnx')), `${name}/model.onnx`);
+      const g = buildGradientGraph(graph, { outputs: ['output'], wrt: ['input'] });
+      const session = await createSession(g.graph);
+      const out = await session.run({ input: f.x, [g.cotangents[0]]: f.cotangent });
+      expectClose('forward', out.output, f.output, FORWARD_TOLERANCE);
+      expectGradient(out[g.gradients[0]], f.inputGrad);
+    });
+    return;
+  }
+
+  it('forward and input gradient (OnnxModel.vjp) match torch', async () => {
+    const f = await arrays(dir);
+    const path = join(dir, 'model.onnx');
+    const model = meta.dynamic_spatial
+      ? await loadOnnxModel(path, { inputShape: f.x.shape.slice(1) })
+      : new OnnxModel(decodeModel(readFileSync(path), `${name}/model.onnx`));
+    expectClose('forward', await model.forward(f.x), f.output, FORWARD_TOLERANCE);
+    const { output, inputGrad } = await model.vjp(f.x, f.cotangent);
+    expectClose('vjp output', output, f.output, FORWARD_TOLERANCE);
+    expectGradient(inputGrad, f.inputGrad);
+  });
+});
