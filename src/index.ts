@@ -9,6 +9,7 @@ export { decodeModel, encodeModel } from './onnx/proto.js';
 export { GraphEditor } from './onnx/editor.js';
 export { ModelBuilder } from './onnx/builder.js';
 export { inferShapes } from './onnx/shapes.js';
+export { withInputShape } from './onnx/input-shape.js';
 export { buildGradientGraph } from './onnx/autodiff/gradient.js';
 export type { GradientSpec, GradientGraph } from './onnx/autodiff/gradient.js';
 export { vjpRules } from './onnx/autodiff/rules.js';
@@ -19,7 +20,7 @@ export { OnnxModel } from './models/model.js';
 export { trainClassifier, accuracy } from './models/train.js';
 export type { TrainOptions, TrainResult } from './models/train.js';
 export { withSoftmax } from './models/transforms.js';
-export { loadOnnxModel, readOnnxGraph, saveOnnxGraph } from './models/import/onnx-file.js';
+export { loadOnnxModel, readOnnxGraph, saveOnnxGraph, type LoadOnnxOptions } from './models/import/onnx-file.js';
 export { tinyCnn } from './models/zoo/tiny-cnn.js';
 export { smallConvNet } from './models/zoo/small-conv-net.js';
 
