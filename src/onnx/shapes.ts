@@ -7,6 +7,7 @@
  */
 import type { Graph, Node } from './graph.js';
 import { intAttr, intsAttr, tensorAttr, tensorValueNumbers, topologicalOrder } from './graph.js';
+import { einsumSizes, parseEinsum } from './einsum-equation.js';
 
 export type Shape = number[];
 
@@ -386,6 +387,19 @@ export function inferShapes(graph: Graph): ShapeInfo {
         const scales = floats.get(node.inputs[node.opType === 'Resize' ? 2 : 1] ?? '');
         if (x0 && sizes && sizes.length === x0.length && sizes.every((v) => v !== null)) set(sizes.map((d, i) => (x0[i] < 0 ? -1 : (d as number))));
         else if (x0 && scales && scales.length === x0.length) set(x0.map((d, i) => (d < 0 ? -1 : Math.floor(d * scales[i]))));
+        break;
+      }
+      case 'Einsum': {
+        const operandShapes = node.inputs.map(s);
+        if (operandShapes.some((x) => !x)) break;
+        const equation = node.attributes.equation?.type === 'string' ? node.attributes.equation.value : '';
+        try {
+          const eq = parseEinsum(equation, operandShapes.map((x) => x!.length));
+          const sizes = einsumSizes(eq, operandShapes as Shape[]);
+          set(eq.output.map((l) => sizes.get(l) ?? -1));
+        } catch {
+          // An equation this parser refuses leaves the shape unknown; the autodiff reports it.
+        }
         break;
       }
       case 'ScatterElements':

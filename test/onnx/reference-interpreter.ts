@@ -10,6 +10,7 @@ import { floatAttr, intAttr, intsAttr, stringAttr, tensorAttr, topologicalOrder 
 import { convTranspose, resize } from './reference-ops-upsample.js';
 import { evaluateTransformerOp } from './reference-ops-transformer.js';
 import { evaluateCnnOp } from './reference-ops-cnn.js';
+import { einsumReference } from './reference-ops-einsum.js';
 
 export interface RefTensor {
   readonly shape: readonly number[];
@@ -407,6 +408,7 @@ function evaluateNode(node: Node, inputs: (RefTensor | undefined)[], opset: numb
     case 'Softmax': return [softmax(node, need(0), opset, false)];
     case 'LogSoftmax': return [softmax(node, need(0), opset, true)];
     case 'Constant': return [constant(node)];
+    case 'Einsum': return [einsumReference(node, inputs.map((_, i) => need(i)))];
     case 'LayerNormalization': case 'Erf': case 'Sqrt': case 'Exp': case 'Pow': case 'Split': case 'Slice': case 'Gather': case 'ReduceMean':
     case 'ReduceSum': case 'Expand': case 'Tile': case 'Unsqueeze': case 'Squeeze': case 'Shape': return evaluateTransformerOp(node, inputs, opset)!;
     default: {
