@@ -25,7 +25,8 @@ Extras:
   * vit-mha also writes attention_<l>.npy: nn.MultiheadAttention's attention probabilities per
     head (need_weights=True, average_attn_weights=False), [N, heads, T, T].
   * resnet-dynamic-opset<N>/ is the ResNet exported with dynamic H and W axes too (x is 40×48,
-    not the 32×32 of the others, to show the size comes from the data).
+    not the 32×32 of the others, to show the size comes from the data); so is
+    segmentation-head-dynamic-opset<N>/ (x 24×40; its Resize sizes come from Shape(x)).
 
 torch's forward and gradients do not depend on the opset, so the arrays of one family are the same
 in each opset's folder; they are repeated so that every folder is self-contained.
@@ -321,6 +322,19 @@ class UNet(nn.Module):
         return self.outc(self.up3(self.up2(self.up1(x4, x3), x2), x1))
 
 
+# ---- Segmentation head (torchvision's FCN/DeepLab layout): strided backbone, logits resized back to
+# the input's size with F.interpolate(size=x.shape[-2:]) — Resize whose sizes come from a Shape chain.
+class SegmentationHead(nn.Module):
+    def __init__(self, classes=2):
+        super().__init__()
+        self.backbone = nn.Sequential(conv_bn(1, 8, 3, 2, act=nn.ReLU()), conv_bn(8, 12, 3, 2, act=nn.ReLU()))
+        self.head = nn.Sequential(conv_bn(12, 8, 3, act=nn.ReLU()), nn.Dropout(0.1), nn.Conv2d(8, classes, 1))
+
+    def forward(self, x):
+        size = x.shape[-2:]
+        return F.interpolate(self.head(self.backbone(x)), size=size, mode='bilinear', align_corners=False)
+
+
 # ---- ViT with nn.MultiheadAttention (one fused in-projection), pre-norm blocks, CLS token.
 class MhaBlock(nn.Module):
     def __init__(self, dim, heads):
@@ -408,6 +422,7 @@ FAMILIES = [
     ('densenet', 15, DenseNet, (3, 32, 32), False),
     ('convnext', 16, ConvNeXt, (3, 32, 32), False),
     ('unet', 17, UNet, (1, 32, 32), True),
+    ('segmentation-head', 22, SegmentationHead, (1, 32, 32), True),
     ('vit-mha', 18, VitMha, (1, 16, 16), False),
     ('instance-norm', 19, InstanceNormNet, (1, 32, 32), False),
     ('group-norm', 20, GroupNormNet, (1, 32, 32), False),
@@ -440,7 +455,8 @@ def integrated_gradients(model, x, target):
 
 def export(model, x, path, opset, dynamic_spatial):
     axes = {0: 'N', 2: 'H', 3: 'W'} if dynamic_spatial else {0: 'N'}
-    out_axes = {0: 'N', 2: 'H', 3: 'W'} if dynamic_spatial and model.__class__ is UNet else {0: 'N'}
+    dense = isinstance(model, (UNet, SegmentationHead))
+    out_axes = {0: 'N', 2: 'H', 3: 'W'} if dynamic_spatial and dense else {0: 'N'}
     torch.onnx.export(model, x, path, opset_version=opset, input_names=['input'], output_names=['output'],
                       dynamic_axes={'input': axes, 'output': out_axes})
 
@@ -513,6 +529,8 @@ def main():
         total += build(out_root, name, seed, make, shape, dense)
     if not only or 'resnet-dynamic' in only:
         total += build(out_root, 'resnet', 11, ResNet, (3, 40, 48), False, dynamic_spatial=True, opsets=(11, 17), folder='resnet-dynamic')
+    if not only or 'segmentation-head-dynamic' in only:
+        total += build(out_root, 'segmentation-head', 22, SegmentationHead, (1, 24, 40), True, dynamic_spatial=True, opsets=(11, 17), folder='segmentation-head-dynamic')
     print(f'family fixtures: {total / 1024 / 1024:.2f} MB in all')
 
 

@@ -385,7 +385,8 @@ export function inferShapes(graph: Graph): ShapeInfo {
         // Upsample (opset 9) takes its scales as input 1; Resize as input 2, or sizes as input 3.
         const sizes = node.opType === 'Resize' ? c(node.inputs[3]) : undefined;
         const scales = floats.get(node.inputs[node.opType === 'Resize' ? 2 : 1] ?? '');
-        if (x0 && sizes && sizes.length === x0.length && sizes.every((v) => v !== null)) set(sizes.map((d, i) => (x0[i] < 0 ? -1 : (d as number))));
+        // torch's F.interpolate(size=…) builds sizes as Concat(Slice(Shape(x), 0, 2), [H, W]): the batch element is a run-time value.
+        if (x0 && sizes && sizes.length === x0.length) set(sizes.map((d) => (d === null ? -1 : d)));
         else if (x0 && scales && scales.length === x0.length) set(x0.map((d, i) => (d < 0 ? -1 : Math.floor(d * scales[i]))));
         break;
       }

@@ -3,8 +3,10 @@
  * bench/reference/make_family_fixtures.py with torch.onnx.export at opsets 11, 13, 14 and 17) loads
  * and differentiates: the forward output equals torch's within float32 rounding and the input
  * gradient matches torch autograd (Pearson r ≥ 0.999 and relative L2 ≤ 1e-3). Classifiers and the
- * regressor go through OnnxModel (the path every method takes); the U-Net's dense [N, 2, H, W]
- * output is differentiated at the onnx layer (buildGradientGraph + an ORT session).
+ * regressor go through OnnxModel (the path every method takes); the dense [N, 2, H, W] outputs of
+ * the U-Net and the segmentation head are differentiated at the onnx layer (buildGradientGraph +
+ * an ORT session). Exports with dynamic H/W axes are specialised to the data's size first
+ * (loadOnnxModel's inputShape option, withInputShape).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { readNpy } from '../../src/data/formats/npy.js';
 import { OnnxModel } from '../../src/models/model.js';
 import { loadOnnxModel } from '../../src/models/import/onnx-file.js';
 import { buildGradientGraph } from '../../src/onnx/autodiff/gradient.js';
+import { withInputShape } from '../../src/onnx/input-shape.js';
 import { decodeModel } from '../../src/onnx/proto.js';
 import { createSession } from '../../src/onnx/runtime.js';
 import { pearson, relativeL2 } from '../../src/tensor/compare.js';
@@ -64,7 +67,8 @@ describe.each(FIXTURES)('family fixture %s', (name) => {
   if (meta.dense) {
     it('dense output: forward and input gradient (buildGradientGraph) match torch', async () => {
       const f = await arrays(dir);
-      const graph = decodeModel(readFileSync(join(dir, 'model.onnx')), `${name}/model.onnx`);
+      const file = decodeModel(readFileSync(join(dir, 'model.onnx')), `${name}/model.onnx`);
+      const graph = meta.dynamic_spatial ? withInputShape(file, f.x.shape.slice(1)) : file;
       const g = buildGradientGraph(graph, { outputs: ['output'], wrt: ['input'] });
       const session = await createSession(g.graph);
       const out = await session.run({ input: f.x, [g.cotangents[0]]: f.cotangent });
