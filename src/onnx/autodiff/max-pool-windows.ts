@@ -7,10 +7,10 @@
  * element that offset contributes to every window, at pooled resolution; comparing it with the
  * pooled output marks the windows where that offset holds the maximum, and a running "taken" mask
  * keeps only the first maximum in row-major window order (PyTorch's and ORT's tie rule). The
- * masked gradients of all offsets, stacked as channels [N, C·kH·kW, OH, OW], go through one
- * grouped ConvTranspose whose kernels are one-hot at their offset: ConvTranspose places each
- * window's value at s·o + d·i − p and *adds* where windows overlap — exactly the scatter-add the
- * gradient needs. Everything but the ConvTranspose runs at pooled resolution.
+ * masked gradients are then scatter-added into the input grid by output phase (placeByPhase):
+ * overlapping windows add, as the gradient needs. Everything but one final interleave runs at
+ * pooled resolution. (A first version placed the pieces with one grouped ConvTranspose of one-hot
+ * kernels: exact, but 1.7× slower than the scatter form on ResNet's stem pool; this one is not.)
  */
 import { attr, floatTensorValue, intsAttr, stringAttr } from '../graph.js';
 import type { VjpContext } from './context.js';
@@ -76,33 +76,75 @@ export function windowedMaxPoolGradient(ctx: VjpContext, g: string): string {
     const isMax = ctx.op('Equal', [read, y]);
     const first = taken ? ctx.op('And', [isMax, ctx.op('Not', [taken])]) : isMax;
     taken = taken ? ctx.op('Or', [taken, isMax]) : isMax;
-    return ctx.unsqueeze(ctx.op('Where', [first, g, ctx.zero()]), [2]);
+    return ctx.op('Where', [first, g, ctx.zero()]);
   });
-  // [N, C, kH·kW, OH, OW] → [N, C·kH·kW, OH, OW]: group c of the ConvTranspose holds channel c's offsets.
-  const stacked = ctx.op('Concat', pieces, { axis: attr.int(2) });
-  const perChannel = offsets.length;
-  const channelsFirst = ctx.op('Reshape', [stacked, ctx.constInt64([0, channels * perChannel, ...outSpatial])]);
-  const window = kernel.reduce((p, k) => p * k, 1);
-  const oneHot = new Float32Array(channels * perChannel * window);
-  for (let c = 0; c < channels; c++) for (let q = 0; q < perChannel; q++) oneHot[(c * perChannel + q) * window + q] = 1;
-  const weights = ctx.addInitializer(`${ctx.node.name}_window_one_hot`, floatTensorValue([channels * perChannel, 1, ...kernel], oneHot));
-  // Output length s·(O − 1) + d·(k − 1) + 1 − begin = span − begin, then cut or zero-fill to the input size.
-  const placed = ctx.op('ConvTranspose', [channelsFirst, weights], {
-    group: attr.int(channels),
-    kernel_shape: attr.ints(kernel),
-    strides: attr.ints(strides),
-    dilations: attr.ints(dilations),
-    pads: attr.ints([...begin, ...kernel.map(() => 0)]),
+  return placeByPhase(ctx, pieces, offsets, { kernel, strides, dilations, begin }, inSpatial, outSpatial, g);
+}
+
+function padOrSlice(ctx: VjpContext, x: string, starts: number[], stops: number[], before: number[], after: number[]): string {
+  const axes = starts.map((_, a) => 2 + a);
+  let out = x;
+  if (starts.some((v) => v > 0) || stops.some((v) => v !== Number.MAX_SAFE_INTEGER)) {
+    out = ctx.op('Slice', [out, ctx.constInt64(starts), ctx.constInt64(stops), ctx.constInt64(axes)]);
+  }
+  if (before.some((v) => v > 0) || after.some((v) => v > 0)) {
+    const pads = [0, 0, ...before, 0, 0, ...after];
+    out = ctx.opset >= 11 ? ctx.op('Pad', [out, ctx.constInt64(pads)]) : ctx.op('Pad', [out], { pads: attr.ints(pads) });
+  }
+  return out;
+}
+
+/**
+ * Scatter-adds the per-offset gradients (each at pooled resolution) into the input grid. Offset i
+ * sends window o's value to s·o + d·i − p = s·(o + q) + r: phase r = (d·i − p) mod s of the output,
+ * shifted by q. So each of the s^rank phase planes (the output's elements at ≡ r mod s, size
+ * ⌈H / s⌉) is a sum of a few shifted pieces — all at pooled resolution — and one interleave
+ * (Concat + Reshape per axis, no Transpose) builds the full-resolution gradient.
+ */
+function placeByPhase(ctx: VjpContext, pieces: string[], offsets: number[][], w: Window, inSpatial: number[], outSpatial: number[], g: string): string {
+  const { strides, dilations, begin } = w;
+  const rank = strides.length;
+  const planeSize = inSpatial.map((h, a) => Math.ceil(h / strides[a]));
+  const planes = new Map<string, string[]>();
+  offsets.forEach((offset, k) => {
+    const pos = offset.map((i, a) => dilations[a] * i - begin[a]);
+    const phase = pos.map((v, a) => ((v % strides[a]) + strides[a]) % strides[a]);
+    const shift = pos.map((v, a) => Math.floor(v / strides[a]));
+    // Plane index m receives piece index m − q, for 0 ≤ m < M and 0 ≤ m − q < O.
+    const lo = shift.map((q) => Math.max(0, -q));
+    const hi = shift.map((q, a) => Math.min(outSpatial[a], planeSize[a] - q));
+    if (hi.some((h, a) => h <= lo[a])) return;
+    const before = shift.map((q) => Math.max(0, q));
+    const after = planeSize.map((m, a) => m - before[a] - (hi[a] - lo[a]));
+    const stops = hi.map((h, a) => (h === outSpatial[a] ? Number.MAX_SAFE_INTEGER : h));
+    const placed = padOrSlice(ctx, pieces[k], lo, stops, before, after);
+    const key = phase.join(',');
+    planes.set(key, [...(planes.get(key) ?? []), placed]);
   });
-  const produced = span.map((l, a) => l - begin[a]);
-  let grad = placed;
-  if (produced.some((p, a) => p > inSpatial[a])) {
-    grad = ctx.op('Slice', [grad, ctx.constInt64(kernel.map(() => 0)), ctx.constInt64(inSpatial), ctx.constInt64(spatialAxes)]);
-  }
-  const short = produced.map((p, a) => Math.max(0, inSpatial[a] - p));
-  if (short.some((m) => m > 0)) {
-    const pads = [0, 0, ...kernel.map(() => 0), 0, 0, ...short];
-    grad = ctx.opset >= 11 ? ctx.op('Pad', [grad, ctx.constInt64(pads)]) : ctx.op('Pad', [grad], { pads: attr.ints(pads) });
-  }
-  return grad;
+  const batchAndChannels = ctx.op('Slice', [ctx.shapeOf(g), ctx.constInt64([0]), ctx.constInt64([2]), ctx.constInt64([0])]);
+  const plane = (phase: number[]): string => {
+    const parts = planes.get(phase.join(','));
+    if (!parts) {
+      // A phase no offset reaches (stride > dilated kernel): zeros.
+      const shape = ctx.op('Concat', [batchAndChannels, ctx.constInt64(planeSize)], { axis: attr.int(0) });
+      return ctx.op('ConstantOfShape', [shape], { value: attr.tensor(floatTensorValue([1], [0])) });
+    }
+    return parts.length === 1 ? parts[0] : ctx.op('Sum', parts);
+  };
+  // Interleave from the last axis to the first: out[…, s·m + r, …] = plane_r[…, m, …].
+  const channels = ctx.shape(ctx.node.inputs[0])[1];
+  const interleave = (prefix: number[]): string => {
+    const a = prefix.length;
+    if (a === rank) return plane(prefix);
+    const sub = Array.from({ length: strides[a] }, (_, r) => interleave([...prefix, r]));
+    if (strides[a] === 1) return sub[0];
+    // sub[r]: axes a+1… already interleaved, axis a still plane-sized.
+    const dims = planeSize.map((m, b) => (b <= a ? m : m * strides[b]));
+    const stacked = ctx.op('Concat', sub.map((p) => ctx.unsqueeze(p, [3 + a])), { axis: attr.int(3 + a) });
+    dims[a] = planeSize[a] * strides[a];
+    return ctx.op('Reshape', [stacked, ctx.constInt64([0, channels, ...dims])]);
+  };
+  const full = interleave([]);
+  const over = planeSize.some((m, a) => m * strides[a] > inSpatial[a]);
+  return over ? ctx.op('Slice', [full, ctx.constInt64(inSpatial.map(() => 0)), ctx.constInt64(inSpatial), ctx.constInt64(inSpatial.map((_, a) => 2 + a))]) : full;
 }

@@ -1,6 +1,5 @@
 /**
- * The windowed MaxPool gradient (max-pool-windows.ts: strided Slices + one-hot grouped
- * ConvTranspose) for overlapping and padded windows below opset 16: against finite differences
+ * The windowed MaxPool gradient (max-pool-windows.ts: strided Slices, placement by output phase) for overlapping and padded windows below opset 16: against finite differences
  * for every window geometry torch exports, and against a brute-force PyTorch-rule reference
  * (first maximum in row-major window order; padding never wins) on inputs full of ties, where
  * finite differences are one-sided. The scatter form (opset ≥ 16) must agree with it exactly.
@@ -36,6 +35,7 @@ const GEOMETRIES: Geometry[] = [
   { label: 'dilation 2', shape: [1, 3, 9, 9], attrs: { kernel_shape: ints([2, 2]), strides: ints([1, 1]), dilations: ints([2, 2]) } },
   { label: 'ceil_mode 3×3/2', shape: [2, 2, 8, 8], attrs: { kernel_shape: ints([3, 3]), strides: ints([2, 2]), ceil_mode: attr.int(1) } },
   { label: 'auto_pad SAME_UPPER 3×3/2', shape: [1, 2, 7, 8], attrs: { kernel_shape: ints([3, 3]), strides: ints([2, 2]), auto_pad: attr.string('SAME_UPPER') } },
+  { label: '2×2/3 pad 1 (phases no offset reaches)', shape: [1, 2, 8, 7], attrs: { kernel_shape: ints([2, 2]), strides: ints([3, 3]), pads: ints([1, 1, 1, 1]) } },
   { label: 'non-overlapping 2×2/2 with padding 1', shape: [2, 2, 6, 6], attrs: { kernel_shape: ints([2, 2]), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) } },
 ];
 
@@ -83,9 +83,8 @@ describe('windowed MaxPool gradient (overlapping or padded windows, any opset �
         const graph = opGraph('MaxPool', [{ name: 'x', shape: g.shape }], g.attrs, opset);
         const built = buildGradientGraph(graph, { outputs: [graph.outputs[0].name], wrt: ['x'] }).graph;
         const ops = opTypes(built);
-        // Non-overlapping unpadded pools take the mask path; every geometry here must not.
-        expect(ops).toContain('ConvTranspose');
-        expect(ops).not.toContain('ScatterElements');
+        // Non-overlapping unpadded pools take the mask path (Resize or SpaceToDepth); every geometry here must not.
+        for (const other of ['ScatterElements', 'Resize', 'SpaceToDepth']) expect(ops).not.toContain(other);
         await expectGradientsMatch(graph, { label: `MaxPool windows ${g.label} opset ${opset}` });
       });
     }
@@ -120,6 +119,23 @@ describe('windowed MaxPool gradient (overlapping or padded windows, any opset �
         expect(results[2]).toEqual(results[0]);
       }
     }
+  });
+
+  it('1-D pool (MaxPool1d 3/2 pad 1) at opset 11 equals the scatter form (ORT Indices) at opset 17', async () => {
+    // The float64 reference interpreter pools 2-D only; ORT's own argmax is the second method here.
+    const rng = new Random(61);
+    const x = tensor([2, 3, 9], Array.from({ length: 54 }, () => rng.normal()));
+    const dy = tensor([2, 3, 5], Array.from({ length: 30 }, () => rng.normal()));
+    const grads: number[][] = [];
+    for (const [form, opset] of [['windows', 11], ['scatter', 17]] as const) {
+      maxPoolGradientForms.overlapping = form;
+      const graph = opGraph('MaxPool', [{ name: 'x', shape: [2, 3, 9] }], { kernel_shape: ints([3]), strides: ints([2]), pads: ints([1, 1]) }, opset);
+      const grad = buildGradientGraph(graph, { outputs: [graph.outputs[0].name], wrt: ['x'] });
+      const out = await (await createSession(grad.graph)).run({ x, [grad.cotangents[0]]: dy });
+      grads.push(Array.from(out[grad.gradients[0]].data, (v) => v + 0));
+    }
+    expect(grads[0]).toEqual(grads[1]);
+    expect(grads[0].some((v) => v !== 0)).toBe(true);
   });
 
   it('a pool whose spatial size is known only at run time names the fix', () => {
