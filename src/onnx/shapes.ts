@@ -333,8 +333,17 @@ export function inferShapes(graph: Graph): ShapeInfo {
         break;
       }
       case 'Pad': {
-        const pads = intsAttr(node, 'pads') ?? (c(node.inputs[1]) as number[] | undefined);
-        if (x0 && pads) set(x0.map((d, i) => (d < 0 ? -1 : d + pads[i] + pads[i + x0.length])));
+        const given = intsAttr(node, 'pads') ?? c(node.inputs[1]);
+        const axesIn = node.inputs[3] ? c(node.inputs[3]) : undefined;
+        if (!x0 || !given || given.some((p) => p === null) || (node.inputs[3] && !axesIn)) break;
+        // Opset 18's axes input: pads lists only those axes (all begins, then all ends).
+        const axes = (axesIn ?? x0.map((_, i) => i)).map((a) => normAxis(a as number, x0.length));
+        const pads = new Array<number>(2 * x0.length).fill(0);
+        axes.forEach((a, i) => {
+          pads[a] = given[i] as number;
+          pads[a + x0.length] = given[i + axes.length] as number;
+        });
+        set(x0.map((d, i) => (d < 0 ? -1 : d + pads[i] + pads[i + x0.length])));
         break;
       }
       case 'Expand': {
@@ -388,6 +397,15 @@ export function inferShapes(graph: Graph): ShapeInfo {
         // torch's F.interpolate(size=…) builds sizes as Concat(Slice(Shape(x), 0, 2), [H, W]): the batch element is a run-time value.
         if (x0 && sizes && sizes.length === x0.length) set(sizes.map((d) => (d === null ? -1 : d)));
         else if (x0 && scales && scales.length === x0.length) set(x0.map((d, i) => (d < 0 ? -1 : Math.floor(d * scales[i]))));
+        break;
+      }
+      case 'DepthToSpace': case 'SpaceToDepth': {
+        if (!x0 || x0.length !== 4) break;
+        const b = intAttr(node, 'blocksize', 1);
+        const up = node.opType === 'DepthToSpace';
+        const [n, ch, h, w] = x0;
+        const scale = (d: number, f: (v: number) => number) => (d < 0 ? -1 : f(d));
+        set(up ? [n, scale(ch, (v) => v / (b * b)), scale(h, (v) => v * b), scale(w, (v) => v * b)] : [n, scale(ch, (v) => v * b * b), scale(h, (v) => v / b), scale(w, (v) => v / b)]);
         break;
       }
       case 'Einsum': {

@@ -26,6 +26,7 @@ import { broadcastOpRules } from './broadcast-ops.js';
 import { selectionRules } from './selection.js';
 import { instanceNormRules } from './instance-norm.js';
 import { einsumRules } from './einsum.js';
+import { depthToSpaceRules } from './depth-to-space.js';
 
 export interface RuleFamily {
   /** The file under src/onnx/autodiff/ that holds the rules. */
@@ -57,6 +58,7 @@ export const ruleFamilies: readonly RuleFamily[] = [
   { file: 'selection.ts', rules: selectionRules },
   { file: 'instance-norm.ts', rules: instanceNormRules },
   { file: 'einsum.ts', rules: einsumRules },
+  { file: 'depth-to-space.ts', rules: depthToSpaceRules },
 ];
 
 export const vjpRules: ReadonlyMap<string, VjpRule> = new Map(ruleFamilies.flatMap((f) => Object.entries(f.rules)));
