@@ -11,6 +11,7 @@ import { convTranspose, resize } from './reference-ops-upsample.js';
 import { evaluateTransformerOp } from './reference-ops-transformer.js';
 import { evaluateCnnOp } from './reference-ops-cnn.js';
 import { einsumReference } from './reference-ops-einsum.js';
+import { evaluatePointwiseOp } from './reference-ops-pointwise.js';
 import { depthToSpaceReference, padReference, spaceToDepthReference } from './reference-ops-rearrange.js';
 
 export interface RefTensor {
@@ -416,7 +417,7 @@ function evaluateNode(node: Node, inputs: (RefTensor | undefined)[], opset: numb
     case 'LayerNormalization': case 'Erf': case 'Sqrt': case 'Exp': case 'Pow': case 'Split': case 'Slice': case 'Gather': case 'ReduceMean':
     case 'ReduceSum': case 'Expand': case 'Tile': case 'Unsqueeze': case 'Squeeze': case 'Shape': return evaluateTransformerOp(node, inputs, opset)!;
     default: {
-      const cnn = evaluateCnnOp(node, inputs, opset);
+      const cnn = evaluateCnnOp(node, inputs, opset) ?? evaluatePointwiseOp(node, inputs);
       if (cnn) return cnn;
       throw new Error(`reference: op '${node.opType}' (node '${node.name}') is not implemented`);
     }

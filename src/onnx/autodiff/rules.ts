@@ -27,6 +27,7 @@ import { selectionRules } from './selection.js';
 import { instanceNormRules } from './instance-norm.js';
 import { einsumRules } from './einsum.js';
 import { depthToSpaceRules } from './depth-to-space.js';
+import { castRules } from './cast.js';
 
 export interface RuleFamily {
   /** The file under src/onnx/autodiff/ that holds the rules. */
@@ -59,6 +60,7 @@ export const ruleFamilies: readonly RuleFamily[] = [
   { file: 'instance-norm.ts', rules: instanceNormRules },
   { file: 'einsum.ts', rules: einsumRules },
   { file: 'depth-to-space.ts', rules: depthToSpaceRules },
+  { file: 'cast.ts', rules: castRules },
 ];
 
 export const vjpRules: ReadonlyMap<string, VjpRule> = new Map(ruleFamilies.flatMap((f) => Object.entries(f.rules)));
