@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { OnnxModel } from '../../src/models/model.js';
+import { loadOnnxModel } from '../../src/models/import/onnx-file.js';
 import { withInputShape } from '../../src/onnx/input-shape.js';
 import { decodeModel } from '../../src/onnx/proto.js';
 import { createSession } from '../../src/onnx/runtime.js';
@@ -34,6 +35,11 @@ describe('withInputShape', () => {
     expect(relativeL2(output.data, reference.data)).toBeLessThan(1e-6);
     expect(inputGrad.shape).toEqual([3, 3, 24, 20]);
     expect(inputGrad.data.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('loadOnnxModel names the inputShape option when the file has dynamic spatial axes, and takes it', async () => {
+    await expect(loadOnnxModel(FIXTURE)).rejects.toThrow(/dynamic: pass the data's size as inputShape \[C, H, W\]/);
+    expect((await loadOnnxModel(FIXTURE, { inputShape: [3, 16, 16] })).inputShape).toEqual([3, 16, 16]);
   });
 
   it('refuses a rank mismatch, a fixed axis that disagrees, and non-positive sizes, naming the fix', () => {

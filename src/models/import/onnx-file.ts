@@ -25,7 +25,10 @@ export async function loadOnnxModel(path: string, options: LoadOnnxOptions = {})
     const graph = inputShape ? withInputShape(read, inputShape) : read;
     return new OnnxModel(graph, modelOptions);
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    // A dynamic H/W export: the size is the data's, which the caller knows.
+    const hint = !inputShape && /needs a static shape except for the batch/.test(message) ? '; its spatial size is dynamic: pass the data\'s size as inputShape [C, H, W]' : '';
+    throw new Error(`${path}: ${message}${hint}`);
   }
 }
 
