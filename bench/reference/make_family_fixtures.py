@@ -356,6 +356,18 @@ class Restoration(nn.Module):
         return x + self.up(self.body(self.down(x)))
 
 
+# ---- Super-resolution (×2): a learned PixelShuffle branch on top of bicubic upsampling (Resize cubic).
+class SuperResolution(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 4, 3, padding=1))
+        self.shuffle = nn.PixelShuffle(2)
+        self.bicubic = nn.Upsample(scale_factor=2, mode='bicubic', align_corners=False)
+
+    def forward(self, x):
+        return self.bicubic(x) + self.shuffle(self.body(x))
+
+
 # ---- ViT with nn.MultiheadAttention (one fused in-projection), pre-norm blocks, CLS token.
 class MhaBlock(nn.Module):
     def __init__(self, dim, heads):
@@ -445,6 +457,7 @@ FAMILIES = [
     ('unet', 17, UNet, (1, 32, 32), True),
     ('segmentation-head', 22, SegmentationHead, (1, 32, 32), True),
     ('restoration', 23, Restoration, (1, 32, 32), True),
+    ('super-resolution', 24, SuperResolution, (1, 16, 16), True),
     ('vit-mha', 18, VitMha, (1, 16, 16), False),
     ('instance-norm', 19, InstanceNormNet, (1, 32, 32), False),
     ('group-norm', 20, GroupNormNet, (1, 32, 32), False),
@@ -477,7 +490,7 @@ def integrated_gradients(model, x, target):
 
 def export(model, x, path, opset, dynamic_spatial):
     axes = {0: 'N', 2: 'H', 3: 'W'} if dynamic_spatial else {0: 'N'}
-    dense = isinstance(model, (UNet, SegmentationHead, Restoration))
+    dense = isinstance(model, (UNet, SegmentationHead, Restoration, SuperResolution))
     out_axes = {0: 'N', 2: 'H', 3: 'W'} if dynamic_spatial and dense else {0: 'N'}
     torch.onnx.export(model, x, path, opset_version=opset, input_names=['input'], output_names=['output'],
                       dynamic_axes={'input': axes, 'output': out_axes})

@@ -29,7 +29,7 @@ export const OP_NOTES: Readonly<Record<string, string>> = {
   Max: 'variadic, broadcasting; ties split evenly',
   Min: 'variadic, broadcasting; ties split evenly',
   GroupNormalization: 'opset 18/21; below 18 torch exports Reshape + InstanceNormalization',
-  Resize: 'nearest and linear, every coordinate transformation; scales/sizes constant or folded (F.interpolate(size=…) chains)',
+  Resize: 'nearest, linear and cubic (torch bicubic), every coordinate transformation but tf_crop_and_resize, no antialias; scales/sizes constant or folded (F.interpolate(size=…) chains)',
   MatMul: 'batched, broadcasting, 1-D operands',
   Einsum: 'any equation without a repeated index in one operand (no diagonals); ellipsis, implicit output',
   Add: 'broadcasting',
