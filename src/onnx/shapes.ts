@@ -152,7 +152,7 @@ export function inferShapes(graph: Graph): ShapeInfo {
       case 'Relu': case 'LeakyRelu': case 'Sigmoid': case 'Tanh': case 'Erf': case 'Neg': case 'Exp': case 'Log':
       case 'Sqrt': case 'Abs': case 'Identity': case 'Softmax': case 'LogSoftmax': case 'Sign': case 'Reciprocal':
       case 'Cast': case 'Elu': case 'Softplus': case 'HardSigmoid': case 'HardSwish': case 'Clip': case 'Not': case 'Gelu':
-      case 'Floor': case 'Ceil': case 'Round':
+      case 'Floor': case 'Ceil': case 'Round': case 'Selu': case 'Celu': case 'Softsign':
         set(x0);
         if ((node.opType === 'Identity' || node.opType === 'Cast') && c(node.inputs[0])) constants.set(node.outputs[0], c(node.inputs[0])!);
         break;

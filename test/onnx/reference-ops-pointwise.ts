@@ -1,10 +1,10 @@
 /**
- * Float64 reference ops for Cast, Reciprocal, the piecewise-constant Floor/Ceil/Round/Sign and
- * ReduceL2, from the ONNX spec (Round: halves to even; Cast to an integer type truncates toward zero,
+ * Float64 reference ops for Cast, Reciprocal, the piecewise-constant Floor/Ceil/Round/Sign,
+ * ReduceL2 and the Selu/Celu/Softsign activations, from the ONNX spec (Round: halves to even; Cast to an integer type truncates toward zero,
  * to bool is ≠ 0).
  */
 import type { Node } from '../../src/onnx/graph.js';
-import { intAttr, intsAttr } from '../../src/onnx/graph.js';
+import { floatAttr, intAttr, intsAttr } from '../../src/onnx/graph.js';
 import type { RefTensor } from './reference-interpreter.js';
 
 const map = (x: RefTensor, f: (v: number) => number): RefTensor => ({ shape: [...x.shape], data: x.data.map(f) });
@@ -47,6 +47,16 @@ export function evaluatePointwiseOp(node: Node, inputs: (RefTensor | undefined)[
     case 'Round': return [map(x, roundHalfEven)];
     case 'Sign': return [map(x, Math.sign)];
     case 'ReduceL2': return [reduceL2(node, x, inputs[1])];
+    case 'Selu': {
+      const alpha = floatAttr(node, 'alpha', 1.67326319217681884765625);
+      const gamma = floatAttr(node, 'gamma', 1.05070102214813232421875);
+      return [map(x, (v) => gamma * (v > 0 ? v : alpha * (Math.exp(v) - 1)))];
+    }
+    case 'Celu': {
+      const alpha = floatAttr(node, 'alpha', 1);
+      return [map(x, (v) => Math.max(0, v) + Math.min(0, alpha * (Math.exp(v / alpha) - 1)))];
+    }
+    case 'Softsign': return [map(x, (v) => v / (1 + Math.abs(v)))];
     default: return undefined;
   }
 }
