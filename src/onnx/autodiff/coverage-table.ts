@@ -40,7 +40,6 @@ export const OP_NOTES: Readonly<Record<string, string>> = {
   Cast: 'to float32 passes the gradient, to integer/bool cuts it; float64/float16 regions are refused',
   Floor: 'zero gradient, as PyTorch',
   Ceil: 'zero gradient, as PyTorch',
-  Round: 'zero gradient, as PyTorch',
   Sign: 'zero gradient, as PyTorch',
   ReduceL2: 'F.normalize; 0 where the norm is 0',
 };
