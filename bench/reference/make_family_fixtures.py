@@ -22,6 +22,7 @@ batch axis 'N', at opsets 11, 13, 14 and 17. For every family and opset it write
     meta.json       family, opset, input/output shapes, IG target per row, torch version
 
 Extras:
+  * einsum exists at opsets 13, 14 and 17 only (torch exports torch.einsum from opset 12).
   * vit-mha also writes attention_<l>.npy: nn.MultiheadAttention's attention probabilities per
     head (need_weights=True, average_attn_weights=False), [N, heads, T, T].
   * resnet-dynamic-opset<N>/ is the ResNet exported with dynamic H and W axes too (x is 40×48,
@@ -31,6 +32,7 @@ Extras:
 torch's forward and gradients do not depend on the opset, so the arrays of one family are the same
 in each opset's folder; they are repeated so that every folder is self-contained.
 """
+import copy
 import json
 import math
 import os
@@ -368,6 +370,25 @@ class SuperResolution(nn.Module):
         return self.bicubic(x) + self.shuffle(self.body(x))
 
 
+# ---- Attention and channel mixing written with torch.einsum (exported as Einsum, opset ≥ 12).
+class EinsumNet(nn.Module):
+    def __init__(self, classes=3, dim=8):
+        super().__init__()
+        self.embed = nn.Conv2d(1, dim, 4, 4)
+        self.mix = nn.Parameter(0.3 * torch.randn(dim, dim))
+        self.q = nn.Linear(dim, dim)
+        self.k = nn.Linear(dim, dim)
+        self.v = nn.Linear(dim, dim)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        h = torch.einsum('bchw,oc->bohw', F.gelu(self.embed(x)), self.mix)
+        t = h.flatten(2).transpose(1, 2)
+        attn = torch.einsum('bid,bjd->bij', self.q(t), self.k(t)).mul(t.shape[-1] ** -0.5).softmax(-1)
+        out = torch.einsum('bij,bjd->bid', attn, self.v(t))
+        return self.head(out.mean(1))
+
+
 # ---- ViT with nn.MultiheadAttention (one fused in-projection), pre-norm blocks, CLS token.
 class MhaBlock(nn.Module):
     def __init__(self, dim, heads):
@@ -458,11 +479,19 @@ FAMILIES = [
     ('segmentation-head', 22, SegmentationHead, (1, 32, 32), True),
     ('restoration', 23, Restoration, (1, 32, 32), True),
     ('super-resolution', 24, SuperResolution, (1, 16, 16), True),
+    ('einsum', 25, EinsumNet, (1, 16, 16), False),
     ('vit-mha', 18, VitMha, (1, 16, 16), False),
     ('instance-norm', 19, InstanceNormNet, (1, 32, 32), False),
     ('group-norm', 20, GroupNormNet, (1, 32, 32), False),
     ('regressor', 21, Regressor, (1, 32, 32), False),
 ]
+
+
+# Families whose reference gradients are computed in float64: this torch build (Debian 1.13.0a0)
+# returns garbage float32 input gradients for einsum(gelu(conv(x))) — wrong by 26× relative L2, inf
+# or NaN, run to run — while einsum(conv(x)), gelu(conv(x)) and the float64 pass are right (checked
+# against central differences). The forward output stays float32, as users run it.
+FLOAT64_REFERENCE = {EinsumNet}
 
 
 def save_npy(path, array):
@@ -478,7 +507,7 @@ def captum_gauss_legendre(n):
 def integrated_gradients(model, x, target):
     """Captum IntegratedGradients.attribute(x, baselines=0, target, n_steps=50, method='gausslegendre')."""
     alphas, steps = captum_gauss_legendre(IG_STEPS)
-    total = torch.zeros_like(x, dtype=torch.float64)
+    total = torch.zeros(x.shape, dtype=torch.float64)
     rows = torch.arange(x.shape[0])
     for a, w in zip(alphas, steps):
         xs = (float(a) * x).clone().requires_grad_(True)
@@ -497,6 +526,8 @@ def export(model, x, path, opset, dynamic_spatial):
 
 
 def build(out_root, name, seed, make, shape, dense, dynamic_spatial=False, opsets=OPSETS, folder=None):
+    if make is EinsumNet:
+        opsets = tuple(o for o in opsets if o >= 12)  # torch exports einsum from opset 12
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed + 1000)
     model = make()
@@ -509,8 +540,15 @@ def build(out_root, name, seed, make, shape, dense, dynamic_spatial=False, opset
     out = model(xg)
     cot = torch.from_numpy(rng.randn(*out.shape).astype(np.float32))
     (out * cot).sum().backward()
+    input_grad = xg.grad
     target = None if dense else [int(i % out.shape[1]) for i in range(BATCH)]
     ig = None if dense else integrated_gradients(model, x, torch.tensor(target))
+    if make in FLOAT64_REFERENCE:
+        reference = copy.deepcopy(model).double()
+        x64 = x.double().requires_grad_(True)
+        (reference(x64) * cot.double()).sum().backward()
+        input_grad = x64.grad.float()
+        ig = None if dense else integrated_gradients(reference, x.double(), torch.tensor(target))
 
     attention = []
     if isinstance(model, VitMha):
@@ -531,7 +569,7 @@ def build(out_root, name, seed, make, shape, dense, dynamic_spatial=False, opset
         save_npy(os.path.join(d, 'x.npy'), x.numpy())
         save_npy(os.path.join(d, 'output.npy'), out.detach().numpy())
         save_npy(os.path.join(d, 'cotangent.npy'), cot.numpy())
-        save_npy(os.path.join(d, 'input_grad.npy'), xg.grad.numpy())
+        save_npy(os.path.join(d, 'input_grad.npy'), input_grad.numpy())
         if ig is not None:
             save_npy(os.path.join(d, 'ig.npy'), ig.numpy())
         for layer, a in enumerate(attention):

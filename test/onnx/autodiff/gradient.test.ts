@@ -30,6 +30,21 @@ describe('unsupported ops', () => {
   });
 });
 
+describe('values computed from shapes carry no gradient', () => {
+  it("an attention scale t.shape[-1] ** -0.5 (Shape → Gather → Cast → Pow) is a constant to the gradient", async () => {
+    const e = new GraphEditor('shape_scale', 13);
+    const x = e.input('x', ['N', 3, 4]);
+    const size = e.op('Gather', [e.op('Shape', [x]), e.constInt64([2], [])], { axis: attr.int(0) });
+    const scale = e.op('Pow', [e.op('Cast', [size], { to: attr.int(1) }), e.constFloat([-0.5])]);
+    e.output(e.op('Mul', [e.op('Mul', [x, x]), scale]));
+    const g = e.build();
+    const grad = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] }).graph;
+    // No rule runs on the shape chain (Cast, Pow, Gather, Shape get no gradient nodes).
+    expect(grad.nodes.filter((n) => /_grad_/.test(n.name) && /Pow|Cast|Gather|Shape/.test(n.name.split('_grad_')[0]))).toEqual([]);
+    await expectGradientsMatch(g, { label: 'shape-derived scale', batch: 2 });
+  });
+});
+
 describe('end to end', () => {
   it('Conv → BatchNormalization → LeakyRelu → AveragePool → Flatten → Gemm → LogSoftmax', async () => {
     const rng = new Random(5);
