@@ -22,6 +22,8 @@ batch axis 'N', at opsets 11, 13, 14 and 17. For every family and opset it write
     meta.json       family, opset, input/output shapes, IG target per row, torch version
 
 Extras:
+  * resnet and mobilenet-v2 also write feature.npy and feature_grad.npy: the last feature map (the
+    input of the global pooling, what Grad-CAM reads) and d sum(output * cotangent) / d feature.
   * einsum exists at opsets 13, 14 and 17 only (torch exports torch.einsum from opset 12).
   * vit-mha also writes attention_<l>.npy: nn.MultiheadAttention's attention probabilities per
     head (need_weights=True, average_attn_weights=False), [N, heads, T, T].
@@ -493,6 +495,9 @@ FAMILIES = [
 # against central differences). The forward output stays float32, as users run it.
 FLOAT64_REFERENCE = {EinsumNet}
 
+# Families that also get Grad-CAM references: the module whose output feeds the global pooling.
+CAM_LAYERS = {ResNet: lambda m: m.layer2, MobileNetV2: lambda m: m.features}
+
 
 def save_npy(path, array):
     np.save(path, np.ascontiguousarray(array, dtype=np.float32))
@@ -550,6 +555,18 @@ def build(out_root, name, seed, make, shape, dense, dynamic_spatial=False, opset
         input_grad = x64.grad.float()
         ig = None if dense else integrated_gradients(reference, x.double(), torch.tensor(target))
 
+    # Grad-CAM's inputs: the last feature map (what feeds global pooling) and its gradient.
+    cam = None
+    if type(model) in CAM_LAYERS:
+        captured = []
+        handle = CAM_LAYERS[type(model)](model).register_forward_hook(lambda _m, _i, o: captured.append(o))
+        xc = x.clone().requires_grad_(True)
+        out_c = model(xc)
+        handle.remove()
+        feature = captured[0]
+        feature_grad, = torch.autograd.grad((out_c * cot).sum(), feature)
+        cam = (feature.detach(), feature_grad)
+
     attention = []
     if isinstance(model, VitMha):
         for b in model.blocks:
@@ -572,6 +589,9 @@ def build(out_root, name, seed, make, shape, dense, dynamic_spatial=False, opset
         save_npy(os.path.join(d, 'input_grad.npy'), input_grad.numpy())
         if ig is not None:
             save_npy(os.path.join(d, 'ig.npy'), ig.numpy())
+        if cam is not None:
+            save_npy(os.path.join(d, 'feature.npy'), cam[0].numpy())
+            save_npy(os.path.join(d, 'feature_grad.npy'), cam[1].numpy())
         for layer, a in enumerate(attention):
             save_npy(os.path.join(d, f'attention_{layer}.npy'), a.numpy())
         meta = {

@@ -3,13 +3,14 @@
  * bench/reference/make_family_fixtures.py with torch.onnx.export at opsets 11, 13, 14 and 17) loads
  * and differentiates: the forward output equals torch's within float32 rounding and the input
  * gradient matches torch autograd (Pearson r ≥ 0.999 and relative L2 ≤ 1e-3), as do integrated
- * gradients (Captum's defaults) where the fixture has them. Classifiers and the
+ * gradients (Captum's defaults) and the last feature map's gradient (Grad-CAM's) where the fixture
+ * has them. Classifiers and the
  * regressor go through OnnxModel (the path every method takes); the dense [N, 2, H, W] outputs of
  * the U-Net and the segmentation head are differentiated at the onnx layer (buildGradientGraph +
  * an ORT session). Exports with dynamic H/W axes are specialised to the data's size first
  * (loadOnnxModel's inputShape option, withInputShape).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -104,6 +105,14 @@ describe.each(FIXTURES)('family fixture %s', (name) => {
     const { output, inputGrad } = await model.vjp(f.x, f.cotangent);
     expectClose('vjp output', output, f.output, FORWARD_TOLERANCE);
     expectGradient(inputGrad, f.inputGrad);
+    if (existsSync(join(dir, 'feature.npy'))) {
+      // Grad-CAM's path: the gradient w.r.t. the feature map that feeds the global pooling.
+      const pool = (model as OnnxModel).graph.nodes.find((n) => n.opType === 'GlobalAveragePool');
+      expect(pool, 'a GlobalAveragePool reads the last feature map').toBeDefined();
+      const { activation, grad } = await model.layerVjp(f.x, pool!.inputs[0], f.cotangent);
+      expectClose('feature map', activation, await readNpy(join(dir, 'feature.npy')), FORWARD_TOLERANCE);
+      expectGradient(grad, await readNpy(join(dir, 'feature_grad.npy')));
+    }
     if (meta.ig) {
       // Integrated gradients with Captum's defaults (torch autograd at each Gauss–Legendre node in make_family_fixtures.py).
       const ig = await integratedGradients.attribute(model, f.x, { target: meta.ig.target, steps: meta.ig.steps, rule: meta.ig.method });
