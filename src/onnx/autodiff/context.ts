@@ -84,7 +84,7 @@ export class VjpContext {
     for (;;) {
       seen.add(v);
       const node = this.producer(v);
-      if (!node) return `the graph input '${v}' has no static shape; give the model input a static shape except for the batch (e.g. OnnxModel's inputShape option)`;
+      if (!node) return `the graph input '${v}' has no static shape; give the model input a static shape except for the batch (loadOnnxModel's inputShape option, or withInputShape)`;
       const lost = node.inputs.find((i) => i && !this.info.shapes.has(i) && !seen.has(i));
       if (lost === undefined) {
         const args = node.inputs.slice(1).filter((i) => i && !this.info.constants.has(i));
