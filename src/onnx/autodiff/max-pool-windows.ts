@@ -50,7 +50,7 @@ export function windowedMaxPoolGradient(ctx: VjpContext, g: string): string {
   const inSpatial = xs.slice(2);
   const outSpatial = ys.slice(2);
   if (channels < 0 || [...inSpatial, ...outSpatial].some((d) => d < 0)) {
-    ctx.fail('overlapping or padded MaxPool needs static channel and spatial sizes for its gradient; give the model input a static shape (loadOnnxModel's inputShape option, or withInputShape)');
+    ctx.fail("overlapping or padded MaxPool needs static channel and spatial sizes for its gradient; give the model input a static shape (loadOnnxModel's inputShape option, or withInputShape)");
   }
   if (ctx.opset < 10) ctx.fail('overlapping or padded MaxPool needs opset ≥ 10 (strided Slice) for its gradient');
   const { kernel, strides, dilations, begin } = windowOf(ctx, inSpatial, outSpatial);
