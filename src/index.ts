@@ -9,6 +9,7 @@ export { decodeModel, encodeModel } from './onnx/proto.js';
 export { GraphEditor } from './onnx/editor.js';
 export { ModelBuilder } from './onnx/builder.js';
 export { inferShapes } from './onnx/shapes.js';
+export { withInputShape } from './onnx/input-shape.js';
 export { buildGradientGraph } from './onnx/autodiff/gradient.js';
 export type { GradientSpec, GradientGraph } from './onnx/autodiff/gradient.js';
 export { vjpRules } from './onnx/autodiff/rules.js';
@@ -20,7 +21,7 @@ export { inferTask, isDenseTask, isTask, TASKS, TASK_OPTION, type Task } from '.
 export { trainClassifier, accuracy } from './models/train.js';
 export type { TrainOptions, TrainResult } from './models/train.js';
 export { withSoftmax } from './models/transforms.js';
-export { loadOnnxModel, readOnnxGraph, saveOnnxGraph } from './models/import/onnx-file.js';
+export { loadOnnxModel, readOnnxGraph, saveOnnxGraph, type LoadOnnxOptions } from './models/import/onnx-file.js';
 export { loadTfjsModel, readTfjsGraph } from './models/import/tfjs-model.js';
 export { loadModel, readModelGraph } from './models/import/load-model.js';
 export { tinyCnn } from './models/zoo/tiny-cnn.js';

@@ -15,8 +15,10 @@
  * target, no gradient. The maps have one channel, [N, 1, H, W], like Grad-CAM's.
  *
  * Where the attention values come from: options.attentionValues, else every Softmax output of
- * shape [N, heads, T, T] in graph order (the attention of a torch-exported ViT and of the zoo's
- * tiny ViT), else layers named `…attention/probs…`. They are read with OnnxModel.activations — one
+ * shape [N, heads, T, T] in graph order (the attention of a timm-style torch-exported ViT and of the
+ * zoo's tiny ViT), else every Softmax output of shape [N·heads, T, T] (nn.MultiheadAttention's
+ * export: Softmax(MatMul(Q/√d, Kᵀ)) on rows b·heads + h, batch-major — read back as
+ * [N, heads, T, T]), else layers named `…attention/probs…`. They are read with OnnxModel.activations — one
  * forward pass returns all layers and no backward graph is built, so attention maps work even on a
  * ViT whose ops lack gradient rules; any other Model falls back to layerVjp's activation.
  */
@@ -64,13 +66,17 @@ function hasListing(m: Model): m is Model & LayerListing {
 }
 
 const NO_ATTENTION =
-  'has no attention values (Softmax outputs of shape [N, heads, T, T]); attention maps need a Vision Transformer. ' +
+  'has no attention values (Softmax outputs of shape [N, heads, T, T], or [N·heads, T, T] as nn.MultiheadAttention exports them); attention maps need a Vision Transformer. ' +
   "If its attention is computed another way, name the probability values with attentionValues (--attention-values); list them with 'trustscope layers'";
 
 export function findAttentionValues(model: Model): string[] {
   if (hasListing(model)) {
-    const found = model.layerInfo.filter((l) => l.opType === 'Softmax' && l.shape?.length === 4 && l.shape[2] === l.shape[3] && l.shape[3] > 1).map((l) => l.name);
+    const square = (rank: number) => model.layerInfo.filter((l) => l.opType === 'Softmax' && l.shape?.length === rank && l.shape[rank - 2] === l.shape[rank - 1] && l.shape[rank - 1] > 1).map((l) => l.name);
+    const found = square(4);
     if (found.length > 0) return found;
+    // nn.MultiheadAttention folds the heads into the batch: [N·heads, T, T] (see readAttention).
+    const fused = square(3);
+    if (fused.length > 0) return fused;
   }
   const named = model.layers.filter((l) => /attention\/probs/.test(l));
   if (named.length === 0) throw new Error(`the model ${NO_ATTENTION}`);
@@ -78,11 +84,25 @@ export function findAttentionValues(model: Model): string[] {
 }
 
 async function readAttention(model: Model, inputs: Tensor, values: readonly string[]): Promise<Tensor[]> {
-  if (hasListing(model)) return model.activations(inputs, values);
-  const none = zeros([inputs.shape[0], model.outputSize]);
-  const out: Tensor[] = [];
-  for (const v of values) out.push((await model.layerVjp(inputs, v, none)).activation);
-  return out;
+  let out: Tensor[] = [];
+  if (hasListing(model)) out = await model.activations(inputs, values);
+  else {
+    const none = zeros([inputs.shape[0], model.outputSize]);
+    for (const v of values) out.push((await model.layerVjp(inputs, v, none)).activation);
+  }
+  return out.map((a, l) => unfoldHeads(a, inputs.shape[0], values[l]));
+}
+
+/**
+ * [N·heads, T, T] → [N, heads, T, T]. torch's MultiheadAttention reshapes Q to [T, N·heads, d]
+ * (view(T, N·heads, d)), so row r is image ⌊r / heads⌋, head r mod heads: the data order already is
+ * [N, heads, T, T].
+ */
+function unfoldHeads(a: Tensor, n: number, name: string): Tensor {
+  if (a.shape.length !== 3) return a;
+  const [rows, t, t2] = a.shape;
+  if (rows % n !== 0 || t !== t2) throw new Error(`attention value '${name}' has shape ${shapeToString(a.shape)}; a fused attention value must be [N·heads, T, T] with N = ${n}`);
+  return tensor([n, rows / n, t, t2], a.data);
 }
 
 interface AttentionStack {

@@ -7,6 +7,10 @@
  */
 import type { Graph, Node } from './graph.js';
 import { intAttr, intsAttr, tensorAttr, tensorValueNumbers, topologicalOrder } from './graph.js';
+import { einsumSizes, parseEinsum } from './einsum-equation.js';
+import { gatherConstant, sliceIndices, splitSizes, transposeConstant } from './index-arithmetic.js';
+
+export { sliceIndices, splitSizes } from './index-arithmetic.js';
 
 export type Shape = number[];
 
@@ -68,39 +72,6 @@ function reshapeTarget(x: Shape, target: (number | null)[], allowZero: boolean):
   return out.map((d) => (d === null ? -1 : d));
 }
 
-/**
- * The indices a Slice takes along one axis of size `dim` (ONNX semantics: negative bounds count from
- * the end; bounds clamp to [0, dim] for positive steps and to [-1, dim - 1] for negative ones).
- */
-export function sliceIndices(dim: number, start: number, end: number, step: number): number[] {
-  if (step === 0) throw new Error('Slice: a step of 0 is not allowed');
-  const s0 = start < 0 ? start + dim : start;
-  const e0 = end < 0 ? end + dim : end;
-  const [lo, hi] = step > 0 ? [0, dim] : [-1, dim - 1];
-  const s = Math.max(0, Math.min(step > 0 ? dim : dim - 1, s0));
-  const e = Math.max(lo, Math.min(hi, e0));
-  const out: number[] = [];
-  for (let i = s; step > 0 ? i < e : i > e; i += step) out.push(i);
-  return out;
-}
-
-/**
- * Output sizes of a Split along an axis of size `dim`: the `split` attribute (opset ≤ 12) or input
- * (≥ 13), else `num_outputs` (opset 18: ceil(dim / n) each, the last one smaller), else equal parts.
- */
-export function splitSizes(node: Node, dim: number, splitInput: (number | null)[] | undefined, opset: number): number[] | undefined {
-  const explicit = opset <= 12 ? intsAttr(node, 'split') : splitInput;
-  if (explicit && explicit.length > 0) return explicit.some((v) => v === null) ? undefined : (explicit as number[]);
-  if (opset >= 13 && node.inputs[1] && !splitInput) return undefined;
-  if (dim < 0) return undefined;
-  const numOutputs = node.attributes.num_outputs ? intAttr(node, 'num_outputs', 0) : node.outputs.length;
-  if (node.attributes.num_outputs) {
-    const part = Math.ceil(dim / numOutputs);
-    return Array.from({ length: numOutputs }, (_, k) => Math.max(0, Math.min(part, dim - k * part)));
-  }
-  return Array.from({ length: numOutputs }, () => dim / numOutputs);
-}
-
 /** Infers what it can; see the file comment. */
 export function inferShapes(graph: Graph): ShapeInfo {
   const shapes = new Map<string, Shape>();
@@ -110,6 +81,10 @@ export function inferShapes(graph: Graph): ShapeInfo {
     shapes.set(name, [...t.dims]);
     if (t.data.length <= 64 && !(t.data instanceof Float32Array)) constants.set(name, tensorValueNumbers(t));
   }
+  // Small float constants (Resize scales from a Constant node or an initializer); kept apart from
+  // `constants`, whose integer folding (Div truncates) must never see them.
+  const floats = new Map<string, number[]>();
+  for (const [name, t] of graph.initializers) if (t.data instanceof Float32Array && t.data.length <= 64) floats.set(name, Array.from(t.data));
   const s = (v: string): Shape | undefined => (v ? shapes.get(v) : undefined);
   const c = (v: string): (number | null)[] | undefined => (v ? constants.get(v) : undefined);
 
@@ -122,6 +97,7 @@ export function inferShapes(graph: Graph): ShapeInfo {
       case 'Relu': case 'LeakyRelu': case 'Sigmoid': case 'Tanh': case 'Erf': case 'Neg': case 'Exp': case 'Log':
       case 'Sqrt': case 'Abs': case 'Identity': case 'Softmax': case 'LogSoftmax': case 'Sign': case 'Reciprocal':
       case 'Cast': case 'Elu': case 'Softplus': case 'HardSigmoid': case 'HardSwish': case 'Clip': case 'Not': case 'Gelu':
+      case 'Floor': case 'Ceil': case 'Round': case 'Selu': case 'Celu': case 'Softsign':
         set(x0);
         if ((node.opType === 'Identity' || node.opType === 'Cast') && c(node.inputs[0])) constants.set(node.outputs[0], c(node.inputs[0])!);
         break;
@@ -224,6 +200,8 @@ export function inferShapes(graph: Graph): ShapeInfo {
         if (!x0) break;
         const perm = intsAttr(node, 'perm') ?? x0.map((_, i) => x0.length - 1 - i);
         set(perm.map((p) => x0[p]));
+        const data = c(node.inputs[0]);
+        if (data && x0.every((d) => d >= 0)) constants.set(node.outputs[0], transposeConstant(data, x0, perm));
         break;
       }
       case 'Concat': {
@@ -241,6 +219,7 @@ export function inferShapes(graph: Graph): ShapeInfo {
         const value = tensorAttr(node, 'value');
         if (value) {
           set([...value.dims]);
+          if (value.data instanceof Float32Array && value.data.length <= 64) floats.set(node.outputs[0], Array.from(value.data));
           if (value.data.length <= 64 && !(value.data instanceof Float32Array)) constants.set(node.outputs[0], tensorValueNumbers(value));
         } else if (node.attributes.value_float) set([]);
         else if (node.attributes.value_int) {
@@ -300,8 +279,17 @@ export function inferShapes(graph: Graph): ShapeInfo {
         break;
       }
       case 'Pad': {
-        const pads = intsAttr(node, 'pads') ?? (c(node.inputs[1]) as number[] | undefined);
-        if (x0 && pads) set(x0.map((d, i) => (d < 0 ? -1 : d + pads[i] + pads[i + x0.length])));
+        const given = intsAttr(node, 'pads') ?? c(node.inputs[1]);
+        const axesIn = node.inputs[3] ? c(node.inputs[3]) : undefined;
+        if (!x0 || !given || given.some((p) => p === null) || (node.inputs[3] && !axesIn)) break;
+        // Opset 18's axes input: pads lists only those axes (all begins, then all ends).
+        const axes = (axesIn ?? x0.map((_, i) => i)).map((a) => normAxis(a as number, x0.length));
+        const pads = new Array<number>(2 * x0.length).fill(0);
+        axes.forEach((a, i) => {
+          pads[a] = given[i] as number;
+          pads[a + x0.length] = given[i + axes.length] as number;
+        });
+        set(x0.map((d, i) => (d < 0 ? -1 : d + pads[i] + pads[i + x0.length])));
         break;
       }
       case 'Expand': {
@@ -325,9 +313,14 @@ export function inferShapes(graph: Graph): ShapeInfo {
           out[a] = sliceIndices(dim, starts[k]!, ends[k]!, steps[k]).length;
         });
         set(out);
+        // torch's F.pad export reverses a [k, 2] pads table with a step −1 Slice: fold any rank.
         const data = c(node.inputs[0]);
-        if (data && x0.length === 1 && starts[0] !== null && ends[0] !== null) {
-          constants.set(node.outputs[0], sliceIndices(data.length, starts[0]!, ends[0]!, steps[0]).map((i) => data[i]));
+        if (data && x0.every((d) => d >= 0) && starts.every((v) => v !== null) && ends.every((v) => v !== null)) {
+          const picks = x0.map((d, a) => {
+            const k = axes.findIndex((a0) => normAxis(a0, x0.length) === a);
+            return k < 0 ? Array.from({ length: d }, (_, i) => i) : sliceIndices(d, starts[k]!, ends[k]!, steps[k]);
+          });
+          constants.set(node.outputs[0], gatherConstant(data, x0, picks));
         }
         break;
       }
@@ -344,10 +337,34 @@ export function inferShapes(graph: Graph): ShapeInfo {
         break;
       }
       case 'Resize': case 'Upsample': {
-        const sizes = c(node.inputs[3]);
-        const scales = node.inputs[2] ? graph.initializers.get(node.inputs[2]) : undefined;
-        if (x0 && sizes && sizes.every((v) => v !== null)) set(sizes as number[]);
-        else if (x0 && scales && scales.data.length === x0.length) set(x0.map((d, i) => (d < 0 ? -1 : Math.floor(d * Number(scales.data[i])))));
+        // Upsample (opset 9) takes its scales as input 1; Resize as input 2, or sizes as input 3.
+        const sizes = node.opType === 'Resize' ? c(node.inputs[3]) : undefined;
+        const scales = floats.get(node.inputs[node.opType === 'Resize' ? 2 : 1] ?? '');
+        // torch's F.interpolate(size=…) builds sizes as Concat(Slice(Shape(x), 0, 2), [H, W]): the batch element is a run-time value.
+        if (x0 && sizes && sizes.length === x0.length) set(sizes.map((d) => (d === null ? -1 : d)));
+        else if (x0 && scales && scales.length === x0.length) set(x0.map((d, i) => (d < 0 ? -1 : Math.floor(d * scales[i]))));
+        break;
+      }
+      case 'DepthToSpace': case 'SpaceToDepth': {
+        if (!x0 || x0.length !== 4) break;
+        const b = intAttr(node, 'blocksize', 1);
+        const up = node.opType === 'DepthToSpace';
+        const [n, ch, h, w] = x0;
+        const scale = (d: number, f: (v: number) => number) => (d < 0 ? -1 : f(d));
+        set(up ? [n, scale(ch, (v) => v / (b * b)), scale(h, (v) => v * b), scale(w, (v) => v * b)] : [n, scale(ch, (v) => v * b * b), scale(h, (v) => v / b), scale(w, (v) => v / b)]);
+        break;
+      }
+      case 'Einsum': {
+        const operandShapes = node.inputs.map(s);
+        if (operandShapes.some((x) => !x)) break;
+        const equation = node.attributes.equation?.type === 'string' ? node.attributes.equation.value : '';
+        try {
+          const eq = parseEinsum(equation, operandShapes.map((x) => x!.length));
+          const sizes = einsumSizes(eq, operandShapes as Shape[]);
+          set(eq.output.map((l) => sizes.get(l) ?? -1));
+        } catch {
+          // An equation this parser refuses leaves the shape unknown; the autodiff reports it.
+        }
         break;
       }
       case 'ScatterElements':

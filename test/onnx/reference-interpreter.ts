@@ -10,6 +10,9 @@ import { floatAttr, intAttr, intsAttr, stringAttr, tensorAttr, topologicalOrder 
 import { convTranspose, resize } from './reference-ops-upsample.js';
 import { evaluateTransformerOp } from './reference-ops-transformer.js';
 import { evaluateCnnOp } from './reference-ops-cnn.js';
+import { einsumReference } from './reference-ops-einsum.js';
+import { evaluatePointwiseOp } from './reference-ops-pointwise.js';
+import { depthToSpaceReference, padReference, spaceToDepthReference } from './reference-ops-rearrange.js';
 
 export interface RefTensor {
   readonly shape: readonly number[];
@@ -407,10 +410,14 @@ function evaluateNode(node: Node, inputs: (RefTensor | undefined)[], opset: numb
     case 'Softmax': return [softmax(node, need(0), opset, false)];
     case 'LogSoftmax': return [softmax(node, need(0), opset, true)];
     case 'Constant': return [constant(node)];
+    case 'Einsum': return [einsumReference(node, inputs.map((_, i) => need(i)))];
+    case 'Pad': return [padReference(node, opset, need(0), inputs[1], inputs[2], inputs[3])];
+    case 'DepthToSpace': return [depthToSpaceReference(node, need(0))];
+    case 'SpaceToDepth': return [spaceToDepthReference(node, need(0))];
     case 'LayerNormalization': case 'Erf': case 'Sqrt': case 'Exp': case 'Pow': case 'Split': case 'Slice': case 'Gather': case 'ReduceMean':
     case 'ReduceSum': case 'Expand': case 'Tile': case 'Unsqueeze': case 'Squeeze': case 'Shape': return evaluateTransformerOp(node, inputs, opset)!;
     default: {
-      const cnn = evaluateCnnOp(node, inputs, opset);
+      const cnn = evaluateCnnOp(node, inputs, opset) ?? evaluatePointwiseOp(node, inputs);
       if (cnn) return cnn;
       throw new Error(`reference: op '${node.opType}' (node '${node.name}') is not implemented`);
     }

@@ -5,7 +5,7 @@
  * definition itself, rather than being derived from Conv.
  */
 import type { Node } from '../../src/onnx/graph.js';
-import { intAttr, intsAttr, stringAttr } from '../../src/onnx/graph.js';
+import { floatAttr, intAttr, intsAttr, stringAttr } from '../../src/onnx/graph.js';
 import type { RefTensor } from './reference-interpreter.js';
 
 export function convTranspose(node: Node, x: RefTensor, w: RefTensor, bias?: RefTensor): RefTensor {
@@ -107,6 +107,22 @@ export function resize(node: Node, x: RefTensor, scalesIn?: RefTensor, sizesIn?:
           { index: clampIndex(lo, a), weight: 1 - (xo - lo) },
           { index: clampIndex(lo + 1, a), weight: xo - lo },
         ];
+      } else if (mode === 'cubic') {
+        // Keys' cubic convolution with coefficient A on the 4 neighbours (spec's cubic_coeff_a);
+        // exclude_outside = 1 drops out-of-range taps and renormalises, else they read the edge.
+        const A = floatAttr(node, 'cubic_coeff_a', -0.75);
+        const exclude = intAttr(node, 'exclude_outside', 0) === 1;
+        const kernel = (d: number) => {
+          const s = Math.abs(d);
+          if (s <= 1) return (A + 2) * s ** 3 - (A + 3) * s ** 2 + 1;
+          if (s < 2) return A * s ** 3 - 5 * A * s ** 2 + 8 * A * s - 4 * A;
+          return 0;
+        };
+        const lo = Math.floor(xo);
+        const raw = [-1, 0, 1, 2].map((k) => ({ at: lo + k, weight: kernel(xo - (lo + k)) }));
+        const kept = exclude ? raw.filter((t) => t.at >= 0 && t.at < x.shape[a]) : raw;
+        const norm = exclude ? kept.reduce((p, t) => p + t.weight, 0) : 1;
+        taps[a] = kept.map((t) => ({ index: clampIndex(t.at, a), weight: t.weight / norm }));
       } else throw new Error(`reference: Resize mode '${mode}' is not implemented`);
     }
     // Σ over the corners of the per-axis taps of the product of weights.

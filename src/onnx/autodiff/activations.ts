@@ -15,6 +15,8 @@
  *   (hardswish_backward);
  * - Elu: α·eˣ for x ≤ 0 (α at 0), 1 above (elu_backward);
  * - PRelu: slope for x ≤ 0, 1 above; d/dslope = x for x ≤ 0, 0 above (_prelu_kernel_backward).
+ * - Selu: γ for x > 0, γα·eˣ for x ≤ 0 (elu_backward with scale γ); Celu: 1 for x > 0, e^(x/α) for
+ *   x ≤ 0; Softsign: 1/(1 + |x|)².
  */
 import { floatAttr } from '../graph.js';
 import type { VjpContext, VjpRule } from './context.js';
@@ -122,6 +124,31 @@ const elu: VjpRule = (ctx, [g]) => {
 };
 
 /** y = ln(1 + eˣ): y' = σ(x). */
+const selu: VjpRule = (ctx, [g]) => {
+  if (!g || !ctx.needsGrad(0)) return [null];
+  const alpha = floatAttr(ctx.node, 'alpha', 1.67326319217681884765625);
+  const gamma = floatAttr(ctx.node, 'gamma', 1.05070102214813232421875);
+  const x = ctx.node.inputs[0];
+  const positive = ctx.op('Greater', [x, ctx.zero()]);
+  const negativeSlope = ctx.op('Mul', [ctx.op('Exp', [x]), ctx.constFloat([gamma * alpha])]);
+  return [ctx.op('Mul', [g, ctx.op('Where', [positive, ctx.constFloat([gamma]), negativeSlope])])];
+};
+
+const celu: VjpRule = (ctx, [g]) => {
+  if (!g || !ctx.needsGrad(0)) return [null];
+  const alpha = floatAttr(ctx.node, 'alpha', 1);
+  const x = ctx.node.inputs[0];
+  const positive = ctx.op('Greater', [x, ctx.zero()]);
+  const negativeSlope = ctx.op('Exp', [ctx.op('Mul', [x, ctx.constFloat([1 / alpha])])]);
+  return [ctx.op('Where', [positive, g, ctx.op('Mul', [g, negativeSlope])])];
+};
+
+const softsign: VjpRule = (ctx, [g]) => {
+  if (!g || !ctx.needsGrad(0)) return [null];
+  const denominator = ctx.op('Add', [ctx.op('Abs', [ctx.node.inputs[0]]), ctx.constFloat([1])]);
+  return [ctx.op('Div', [g, ctx.op('Mul', [denominator, denominator])])];
+};
+
 const softplus: VjpRule = (ctx, [g]) => {
   if (!g || !ctx.needsGrad(0)) return [null];
   return [ctx.op('Mul', [g, ctx.op('Sigmoid', [ctx.node.inputs[0]])])];
@@ -152,4 +179,7 @@ export const activationRules: Record<string, VjpRule> = {
   Elu: elu,
   Softplus: softplus,
   PRelu: prelu,
+  Selu: selu,
+  Celu: celu,
+  Softsign: softsign,
 };

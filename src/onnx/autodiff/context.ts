@@ -69,10 +69,30 @@ export class VjpContext {
   /** Static shape of a value; -1 marks a dimension known only at run time (the batch). */
   shape(value: string): Shape {
     const s = this.info.shapes.get(value);
-    if (!s) {
-      throw new Error(`autodiff: the shape of '${value}' (at node '${this.node.name}', ${this.node.opType}) is unknown; give the model input a static shape except for the batch`);
-    }
+    if (!s) throw new Error(`autodiff: the shape of '${value}' (at node '${this.node.name}', ${this.node.opType}) is unknown: ${this.whyUnknown(value)}`);
     return s;
+  }
+
+  /**
+   * Where static shape inference lost `value`'s shape: the first node upstream whose inputs have
+   * known shapes but whose output has none (then it is that node's run-time arguments, not the
+   * model input, that are to blame), or a graph input without a static shape.
+   */
+  private whyUnknown(value: string): string {
+    const seen = new Set<string>();
+    let v = value;
+    for (;;) {
+      seen.add(v);
+      const node = this.producer(v);
+      if (!node) return `the graph input '${v}' has no static shape; give the model input a static shape except for the batch (loadOnnxModel's inputShape option, or withInputShape)`;
+      const lost = node.inputs.find((i) => i && !this.info.shapes.has(i) && !seen.has(i));
+      if (lost === undefined) {
+        const args = node.inputs.slice(1).filter((i) => i && !this.info.constants.has(i));
+        const unfolded = args.length > 0 ? `; its inputs ${args.map((i) => `'${i}'`).join(', ')} are not constants shape inference could fold` : '';
+        return `shape inference stopped at node '${node.name}' (${node.opType}), whose inputs' shapes are known${unfolded}`;
+      }
+      v = lost;
+    }
   }
 
   /** A constant initializer's value, when the named value is one (frozen weights). */

@@ -11,6 +11,9 @@ import { VjpContext, type GraphIndex, type VjpRule } from './context.js';
 import { vjpRules } from './rules.js';
 import { GradientUnavailableError } from './gradient-error.js';
 
+/** Ops whose outputs are integers (shapes, sizes, indices): they carry no gradient. */
+const INTEGER_OUTPUT_OPS: ReadonlySet<string> = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero']);
+
 export interface GradientSpec {
   /** Values to differentiate; each gets a cotangent input of its shape. */
   readonly outputs: readonly string[];
@@ -41,9 +44,14 @@ export function buildGradientGraph(forward: Graph, spec: GradientSpec): Gradient
   const editor = GraphEditor.from(forward);
   editor.outputs.length = 0;
 
-  // Values that depend on a wrt value: only these carry gradient.
+  // Values that depend on a wrt value: only these carry gradient. Shapes, sizes and indices do not
+  // (integer outputs), nor does anything shape inference folds from them (constants: `x.shape[-1]
+  // ** -0.5` in an attention scale is Shape → Gather → Cast → Pow, and gradient must not flow into it).
   const live = new Set<string>(spec.wrt);
-  for (const n of order) if (n.inputs.some((v) => live.has(v))) for (const o of n.outputs) if (o) live.add(o);
+  for (const n of order) {
+    if (INTEGER_OUTPUT_OPS.has(n.opType) || !n.inputs.some((v) => live.has(v))) continue;
+    for (const o of n.outputs) if (o && !info.constants.has(o)) live.add(o);
+  }
   for (const o of spec.outputs) {
     if (!live.has(o)) throw new Error(`autodiff: output '${o}' does not depend on any of ${spec.wrt.join(', ')}`);
   }

@@ -7,6 +7,7 @@
  *   Exp:  d eˣ/dx = eˣ, read from the output
  *   Log:  d ln x/dx = 1/x
  *   Abs:  d |x|/dx = sign(x), 0 at x = 0 (ONNX Sign is 0 there; PyTorch's abs backward is grad·sgn(x))
+ *   Reciprocal: d (1/x)/dx = −1/x² = −y², read from the output
  * Pow broadcasts like the arithmetic ops; each gradient is summed back to its operand's shape.
  */
 import { tensorValueNumbers } from '../graph.js';
@@ -59,4 +60,10 @@ const log: VjpRule = (ctx, [g]) => [g && ctx.needsGrad(0) ? ctx.op('Div', [g, ct
 
 const abs: VjpRule = (ctx, [g]) => [g && ctx.needsGrad(0) ? ctx.op('Mul', [g, ctx.op('Sign', [ctx.node.inputs[0]])]) : null];
 
-export const mathRules: Record<string, VjpRule> = { Erf: erf, Sqrt: sqrt, Pow: pow, Exp: exp, Log: log, Abs: abs };
+const reciprocal: VjpRule = (ctx, [g]) => {
+  if (!g || !ctx.needsGrad(0)) return [null];
+  const y = ctx.node.outputs[0];
+  return [ctx.op('Neg', [ctx.op('Mul', [g, ctx.op('Mul', [y, y])])])];
+};
+
+export const mathRules: Record<string, VjpRule> = { Erf: erf, Sqrt: sqrt, Pow: pow, Exp: exp, Log: log, Abs: abs, Reciprocal: reciprocal };

@@ -19,6 +19,7 @@
 import type { Node } from '../graph.js';
 import { attr, intAttr, intsAttr, stringAttr } from '../graph.js';
 import type { VjpContext, VjpRule } from './context.js';
+import { windowedMaxPoolGradient } from './max-pool-windows.js';
 
 function upsample(ctx: VjpContext, v: string, kernel: readonly number[]): string {
   const scales = ctx.constFloat([1, 1, ...kernel], [2 + kernel.length]);
@@ -124,8 +125,15 @@ function maskGradient(ctx: VjpContext, gIn: string, kernel: number[]): string {
   return ctx.op('Where', [mask, gUp, ctx.zero()]);
 }
 
+/**
+ * How overlapping or padded pools are differentiated: 'windows' (max-pool-windows.ts, any opset ≥ 10)
+ * or 'scatter' (ScatterElements reduction='add' through MaxPool's Indices, opset ≥ 16). 'auto'
+ * picks by opset; tests and benchmarks force one form.
+ */
+export const maxPoolGradientForms: { overlapping: 'auto' | 'windows' | 'scatter' } = { overlapping: 'auto' };
+
 function scatterGradient(ctx: VjpContext, g: string): string {
-  if (ctx.opset < 16) ctx.fail('overlapping or padded MaxPool needs opset ≥ 16 for its gradient (ScatterElements with reduction=add); re-export with opset_version=17');
+  if (ctx.opset < 16) ctx.fail('the scatter form of the MaxPool gradient needs opset ≥ 16 (ScatterElements with reduction=add)');
   const [x] = ctx.node.inputs;
   const attributes = { ...ctx.node.attributes };
   const [, indices] = ctx.ops('MaxPool', [x], attributes, 2);
@@ -142,7 +150,11 @@ const maxPool: VjpRule = (ctx, [g]) => {
   const node = ctx.node;
   if (node.outputs[1]) ctx.fail('gradient through MaxPool indices is not supported');
   const kernel = [...(intsAttr(node, 'kernel_shape') ?? [])];
-  if (!isMaskPool(node)) return [scatterGradient(ctx, g)];
+  if (!isMaskPool(node)) {
+    const form = maxPoolGradientForms.overlapping;
+    const scatter = form === 'scatter' || (form === 'auto' && ctx.opset >= 16);
+    return [scatter ? scatterGradient(ctx, gatedGradient(ctx, g)) : windowedMaxPoolGradient(ctx, gatedGradient(ctx, g))];
+  }
   const square = kernel.length === 2 && kernel[0] === kernel[1];
   // The first-maximum form reshapes with static channel and spatial sizes (only the batch may vary).
   const staticSizes = ctx.shape(node.outputs[0]).slice(1).every((d) => d >= 0);

@@ -6,7 +6,7 @@
  * dim (evenly_distribute_backward). (`max(x, dim)` picks one index instead; torch exports it as
  * ReduceMax + ArgMax, and only the values' gradient is defined here.) The axes are an attribute up
  * to opset 12 (ReduceSum) / 17 (the others) and an optional input afterwards; no axes means every
- * axis, unless noop_with_empty_axes makes the op the identity.
+ * axis, unless noop_with_empty_axes makes the op the identity. ReduceL2 below.
  */
 import { DataType, attr, intAttr, intsAttr } from '../graph.js';
 import type { VjpContext, VjpRule } from './context.js';
@@ -61,7 +61,27 @@ function extremeRule(max: boolean): VjpRule {
   };
 }
 
+/**
+ * ReduceL2 (F.normalize exports it): y = √Σx², ∂y/∂x = x / y; 0 where y = 0 (PyTorch's norm
+ * backward masks the zero norm the same way).
+ */
+const reduceL2: VjpRule = (ctx, [g]) => {
+  if (!g || !ctx.needsGrad(0)) return [null, null];
+  const x = ctx.node.inputs[0];
+  const y = ctx.node.outputs[0];
+  const axes = reducedAxes(ctx, ctx.shape(x).length);
+  if (axes === null) return [ctx.op('Mul', [g, ctx.op('Sign', [x])]), null];
+  const keep = intAttr(ctx.node, 'keepdims', 1) === 1;
+  const yKept = keep ? y : ctx.unsqueeze(y, axes);
+  const gKept = keep ? g : ctx.unsqueeze(g, axes);
+  const positive = ctx.op('Greater', [yKept, ctx.zero()]);
+  // Where keeps 0/0 out of the result; the division's NaN lanes are never selected.
+  const scale = ctx.op('Where', [positive, ctx.op('Div', [gKept, yKept]), ctx.zero()]);
+  return [ctx.op('Mul', [scale, x]), null];
+};
+
 export const reduceRules: Record<string, VjpRule> = {
+  ReduceL2: reduceL2,
   ReduceSum: reduceRule(false),
   ReduceMean: reduceRule(true),
   ReduceMax: extremeRule(true),

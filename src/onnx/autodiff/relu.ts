@@ -3,13 +3,13 @@
  * intact, and Where beats Mul(Cast(mask)) because ORT's Cast is not vectorised.
  */
 import type { VjpRule } from './context.js';
-import { isMaskPool, poolsReluAlone } from './max-pool.js';
+import { poolsReluAlone } from './max-pool.js';
 
 const relu: VjpRule = (ctx, [g]) => {
   if (!g || !ctx.needsGrad(0)) return [null];
-  // Its only reader, a mask-path MaxPool, has already applied this mask at pooled resolution.
+  // Its only reader, a MaxPool (any window geometry), has already applied this mask at pooled resolution.
   const [reader] = ctx.consumers(ctx.node.outputs[0]);
-  if (reader?.opType === 'MaxPool' && isMaskPool(reader) && poolsReluAlone(ctx, reader)) return [g];
+  if (reader?.opType === 'MaxPool' && !reader.outputs[1] && poolsReluAlone(ctx, reader)) return [g];
   const positive = ctx.op('Greater', [ctx.node.outputs[0], ctx.zero()]);
   return [ctx.op('Where', [positive, g, ctx.zero()])];
 };

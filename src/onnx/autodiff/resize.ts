@@ -1,21 +1,34 @@
 /**
- * Resize (opset ≥ 11), modes 'nearest' and 'linear': gradient w.r.t. the input.
+ * Resize (opset ≥ 11), modes 'nearest', 'linear' and 'cubic': gradient w.r.t. the input.
  *
  * With static sizes, Resize is linear in X and separable: along each resized axis, output element o
  * is Σ_i M[o, i]·X[i] for an interpolation matrix M [out, in] (one 1 per row for nearest, two
- * weights summing to 1 for linear). The gradient applies Mᵀ along each axis — one small MatMul per
+ * weights summing to 1 for linear, four Keys-cubic weights for cubic — torch's bicubic is
+ * A = −0.75; taps past the edge read the edge, or are dropped and the rest renormalised with
+ * exclude_outside = 1). The gradient applies Mᵀ along each axis — one small MatMul per
  * resized axis, exact for every coordinate-transformation and rounding mode, and cheap for the
  * small feature maps of a decoder (a 32-wide axis is a 32×16 matrix). The matrices are built here
  * from the operator's definition; scales, sizes and roi get no gradient.
  */
 import type { Node } from '../graph.js';
-import { attr, floatTensorValue, intAttr, intsAttr, stringAttr, tensorAttr } from '../graph.js';
+import { attr, floatAttr, floatTensorValue, intAttr, intsAttr, stringAttr, tensorAttr } from '../graph.js';
 import type { VjpContext, VjpRule } from './context.js';
 
 export interface ResizeAxisMode {
-  mode: 'nearest' | 'linear';
+  mode: 'nearest' | 'linear' | 'cubic';
   coordinateTransformation: string;
   nearestMode: string;
+  /** cubic only: the kernel's coefficient A (cubic_coeff_a) and exclude_outside. */
+  cubicCoeffA?: number;
+  excludeOutside?: boolean;
+}
+
+/** Keys' cubic convolution kernel at distance d. */
+function cubicWeight(d: number, a: number): number {
+  const s = Math.abs(d);
+  if (s <= 1) return (a + 2) * s ** 3 - (a + 3) * s ** 2 + 1;
+  if (s < 2) return a * s ** 3 - 5 * a * s ** 2 + 8 * a * s - 4 * a;
+  return 0;
 }
 
 /** Input coordinate of output index `o` along an axis (the operator's coordinate_transformation_mode). */
@@ -50,6 +63,12 @@ export function interpolationMatrix(inSize: number, outSize: number, scale: numb
     const x = Math.fround(sourceCoordinate(o, inSize, outSize, scale, m.coordinateTransformation));
     if (m.mode === 'nearest') {
       matrix[o * inSize + clamp(roundNearest(x, m.nearestMode))] = 1;
+    } else if (m.mode === 'cubic') {
+      const lo = Math.floor(x);
+      const taps = [-1, 0, 1, 2].map((k) => ({ at: lo + k, w: cubicWeight(x - (lo + k), m.cubicCoeffA ?? -0.75) }));
+      const kept = m.excludeOutside ? taps.filter((t) => t.at >= 0 && t.at < inSize) : taps;
+      const norm = m.excludeOutside ? kept.reduce((p, t) => p + t.w, 0) : 1;
+      for (const t of kept) matrix[o * inSize + clamp(t.at)] += t.w / norm;
     } else {
       // Out-of-range neighbours take the edge value (the operator clamps the coordinate).
       const lo = Math.floor(x);
@@ -81,13 +100,15 @@ const resize: VjpRule = (ctx, [g]) => {
   const node = ctx.node;
   if (ctx.opset < 11) ctx.fail('Resize before opset 11 is not supported; re-export with opset ≥ 11');
   const mode = stringAttr(node, 'mode', 'nearest');
-  if (mode !== 'nearest' && mode !== 'linear') ctx.fail(`mode '${mode}' has no gradient rule (nearest and linear do)`);
+  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic') ctx.fail(`mode '${mode}' has no gradient rule (nearest, linear and cubic do)`);
   if (intAttr(node, 'antialias', 0) !== 0) ctx.fail('antialias = 1 is not supported');
   if (stringAttr(node, 'keep_aspect_ratio_policy', 'stretch') !== 'stretch') ctx.fail("keep_aspect_ratio_policy other than 'stretch' is not supported");
   const axisMode: ResizeAxisMode = {
     mode: mode as ResizeAxisMode['mode'],
     coordinateTransformation: stringAttr(node, 'coordinate_transformation_mode', 'half_pixel'),
     nearestMode: stringAttr(node, 'nearest_mode', 'round_prefer_floor'),
+    cubicCoeffA: floatAttr(node, 'cubic_coeff_a', -0.75),
+    excludeOutside: intAttr(node, 'exclude_outside', 0) === 1,
   };
   if (axisMode.coordinateTransformation === 'tf_crop_and_resize') ctx.fail("coordinate_transformation_mode 'tf_crop_and_resize' is not supported");
 

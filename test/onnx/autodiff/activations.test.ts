@@ -155,3 +155,14 @@ describe('PRelu', () => {
     expect(r.slope).toEqual([-2]);
   });
 });
+
+describe('Selu, Celu, Softsign', () => {
+  it('default and explicit parameters, both sides of 0', async () => {
+    const values = { x: [-2.1, -0.7, -0.05, 0.3, 1.2, 2.5] };
+    await expectGradientsMatch(opGraph('Selu', [{ name: 'x', shape: [2, 3] }], {}, 13), { label: 'Selu', values });
+    await expectGradientsMatch(opGraph('Selu', [{ name: 'x', shape: [2, 3] }], { alpha: attr.float(1.5), gamma: attr.float(0.8) }, 13), { label: 'Selu α γ', values });
+    await expectGradientsMatch(opGraph('Celu', [{ name: 'x', shape: [2, 3] }], {}, 13), { label: 'Celu', values });
+    await expectGradientsMatch(opGraph('Celu', [{ name: 'x', shape: [2, 3] }], { alpha: attr.float(0.5) }, 13), { label: 'Celu α', values });
+    await expectGradientsMatch(opGraph('Softsign', [{ name: 'x', shape: [2, 3] }], {}, 13), { label: 'Softsign', values });
+  });
+});

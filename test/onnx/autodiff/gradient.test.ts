@@ -7,7 +7,7 @@ import { Random } from '../../../src/tensor/random.js';
 import { expectGradientsMatch, randomValue } from './fd-harness.js';
 
 describe('unsupported ops', () => {
-  for (const op of ['Floor', 'Hardmax']) {
+  for (const op of ['Sin', 'Hardmax']) {
     it(`${op} without a rule: the error names the op and the node`, () => {
       const e = new GraphEditor(`no_rule_${op}`);
       const x = e.input('x', [2, 3]);
@@ -23,10 +23,25 @@ describe('unsupported ops', () => {
     const e = new GraphEditor('rule_not_needed');
     const x = e.input('x', [2, 3]);
     const w = e.input('w', [3, 4]);
-    // Gemm's weight gradient needs no shapes (shape inference does not know Floor).
-    e.output(e.op('Gemm', [e.op('Floor', [x]), w]));
+    // Gemm's weight gradient needs no shapes (shape inference does not know Sin).
+    e.output(e.op('Gemm', [e.op('Sin', [x]), w]));
     const g = e.build();
     expect(() => buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['w'] })).not.toThrow();
+  });
+});
+
+describe('values computed from shapes carry no gradient', () => {
+  it("an attention scale t.shape[-1] ** -0.5 (Shape → Gather → Cast → Pow) is a constant to the gradient", async () => {
+    const e = new GraphEditor('shape_scale', 13);
+    const x = e.input('x', ['N', 3, 4]);
+    const size = e.op('Gather', [e.op('Shape', [x]), e.constInt64([2], [])], { axis: attr.int(0) });
+    const scale = e.op('Pow', [e.op('Cast', [size], { to: attr.int(1) }), e.constFloat([-0.5])]);
+    e.output(e.op('Mul', [e.op('Mul', [x, x]), scale]));
+    const g = e.build();
+    const grad = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] }).graph;
+    // No rule runs on the shape chain (Cast, Pow, Gather, Shape get no gradient nodes).
+    expect(grad.nodes.filter((n) => /_grad_/.test(n.name) && /Pow|Cast|Gather|Shape/.test(n.name.split('_grad_')[0]))).toEqual([]);
+    await expectGradientsMatch(g, { label: 'shape-derived scale', batch: 2 });
   });
 });
 

@@ -1,4 +1,4 @@
-/** Resize, nearest and linear, every coordinate mode, scales or sizes, against finite differences. */
+/** Resize, nearest, linear and cubic, every coordinate mode, scales or sizes, against finite differences. */
 import { describe, expect, it } from 'vitest';
 import { attr, floatTensorValue, int64TensorValue, type Attribute } from '../../../src/onnx/graph.js';
 import { buildGradientGraph } from '../../../src/onnx/autodiff/gradient.js';
@@ -28,6 +28,10 @@ const cases: Case[] = [
   { label: 'linear ×1.5, pytorch_half_pixel (5 → 7: the scale is not out/in)', x: [1, 2, 4, 5], scales: [1, 1, 1.5, 1.5], attrs: { mode: s('linear'), coordinate_transformation_mode: s('pytorch_half_pixel') } },
   { label: 'linear ×0.6 downsampling, asymmetric', x: [1, 2, 5, 10], scales: [1, 1, 0.6, 0.6], attrs: { mode: s('linear'), coordinate_transformation_mode: s('asymmetric') } },
   { label: 'linear ×2 on a run-time batch', x: ['N', 3, 3, 3], scales: [1, 1, 2, 2], attrs: { mode: s('linear') } },
+  // torch's bicubic (align_corners=False) exports cubic, A = −0.75, pytorch_half_pixel.
+  { label: 'cubic ×2, A −0.75, pytorch_half_pixel (torch bicubic)', x: [2, 2, 4, 5], scales: [1, 1, 2, 2], attrs: { mode: s('cubic'), cubic_coeff_a: attr.float(-0.75), coordinate_transformation_mode: s('pytorch_half_pixel') } },
+  { label: 'cubic to sizes 7×6, align_corners', x: [1, 2, 4, 5], sizes: [1, 2, 7, 6], attrs: { mode: s('cubic'), cubic_coeff_a: attr.float(-0.75), coordinate_transformation_mode: s('align_corners') } },
+  { label: 'cubic ×1.5, A −0.5, exclude_outside, half_pixel', x: [1, 1, 5, 4], scales: [1, 1, 1.5, 1.5], attrs: { mode: s('cubic'), cubic_coeff_a: attr.float(-0.5), exclude_outside: attr.int(1) } },
 ];
 
 function resizeGraph(c: Case) {
@@ -55,8 +59,8 @@ describe('Resize', () => {
     for (let o = 0; o < 6; o++) expect(lin[o * 3] + lin[o * 3 + 1] + lin[o * 3 + 2]).toBeCloseTo(1, 6);
   });
 
-  it('cubic mode is refused with a message', () => {
-    const g = resizeGraph({ label: 'cubic', x: [1, 1, 3, 3], scales: [1, 1, 2, 2], attrs: { mode: s('cubic') } });
-    expect(() => buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] })).toThrow(/mode 'cubic'/);
+  it('antialias is refused with a message', () => {
+    const g = resizeGraph({ label: 'antialias', x: [1, 1, 4, 4], scales: [1, 1, 0.5, 0.5], opset: 18, attrs: { mode: s('linear'), antialias: attr.int(1) } });
+    expect(() => buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] })).toThrow(/antialias/);
   });
 });
