@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
+import type { Model } from '../models/model.js';
 import { loadOnnxModel, saveOnnxGraph } from '../models/import/onnx-file.js';
 import { auditJson, auditModel, type ModelAudit } from '../audit/audit.js';
 import { runDemoAudit } from '../audit/demo-audit.js';
@@ -15,8 +16,11 @@ import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, run
 import type { OutputFolder } from './output-folder.js';
 import { asMasks, readIds, readImages, readValues } from './inputs.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
+import type { TileOverlap } from '../data/tiling.js';
+import { addTileOptions, parseTileFlags, type TileFlags } from './tile-options.js';
+import { tiledAuditData, tilingIntro, type TilingSummary } from './audit-tiles.js';
 
-interface AuditCliOptions {
+interface AuditCliOptions extends TileFlags {
   demo?: boolean;
   model?: string;
   input?: string;
@@ -102,6 +106,14 @@ async function userData(opts: AuditCliOptions, inputShape: readonly number[], ou
   return { data: { images, labels, groups, masks }, reference };
 }
 
+/** --tile: the drawn tiles of every image are the audited images (audit-tiles.ts). */
+async function tiledUserData(opts: AuditCliOptions, model: Model, overlap: TileOverlap, onProgress: (stage: string, fraction: number) => void): Promise<{ data: Dataset; reference?: Dataset; tiling: TilingSummary }> {
+  if (!opts.input) throw new UsageError('give --input X (the micrographs to audit) with --labels Y.npy');
+  if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input (each tile inherits its image\'s)');
+  const [groups, roi, reference] = (['groups', 'roi', 'reference'] as const).map((k) => inputPath(opts, k));
+  return tiledAuditData(model, { input: opts.input, labels: opts.labels, groups, roi, reference, referenceLabels: opts.referenceLabels, normalise: opts.normalise, overlap, maxTiles: opts.maxTiles!, seed: opts.seed, onProgress });
+}
+
 async function patchSpec(opts: AuditCliOptions, [h, w]: number[]): Promise<InterventionSpec | undefined> {
   const flag = AUDIT_INPUTS.patch.flag;
   const file = inputPath(opts, 'patch');
@@ -134,6 +146,7 @@ export function registerAudit(program: Command): void {
   addRunOptions(command, { out: 'trustscope-audit', what: 'audit.json, index.html; with --demo also the two models' });
   addProgressOptions(command);
   addNormaliseOption(command);
+  addTileOptions(command, { maxTiles: true });
   addDeclaredOptions(command, CHECK_FLAGS)
     .addHelpText(
       'after',
@@ -147,11 +160,13 @@ export function registerAudit(program: Command): void {
       const checkOptions = checkOptionsFrom(command, skip);
       if (opts.demo && (opts.model || opts.input)) throw new UsageError('--demo trains its own models and data; drop --model/--input, or drop --demo');
       if (!opts.demo && !opts.model) throw new UsageError('give --model M.onnx (and --input/--labels), or use --demo');
-      await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions), () => ({ normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none' }));
+      const overlap = parseTileFlags(command, opts);
+      if (opts.demo && opts.tile) throw new UsageError('--demo audits its own 32×32 tiles; drop --tile');
+      await runInFolder('audit', opts, (folder) => audit(opts, folder, skip, checkOptions, opts.tile ? overlap : undefined), () => ({ normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none', ...(opts.tile ? { tile: { overlap: opts.tileOverlap, maxTiles: opts.maxTiles } } : {}) }));
     });
 }
 
-async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>): Promise<void> {
+async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[], checkOptions: Record<string, Record<string, unknown>>, overlap?: TileOverlap): Promise<void> {
   const bar = progressFor(opts);
   const started = performance.now();
   let audits: ModelAudit[];
@@ -159,6 +174,7 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
   let subtitle: string;
   let intro: string | undefined;
   let timings: Record<string, number>;
+  let tiling: TilingSummary | undefined;
   try {
     if (opts.demo) {
       const r = await runDemoAudit({ seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
@@ -175,7 +191,9 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
     } else {
       const model = await loadOnnxModel(opts.model!, { internalBatchSize: 256 });
       try {
-        const { data, reference } = await userData(opts, model.inputShape, model.outputSize);
+        const { data, reference, tiling: tiled } = overlap ? await tiledUserData(opts, model, overlap, (s, f) => bar.update(s, f)) : { ...(await userData(opts, model.inputShape, model.outputSize)), tiling: undefined };
+        tiling = tiled;
+        if (tiling) intro = tilingIntro(tiling, model.outputSize === 1);
         for (const file of [opts.model!, opts.input, opts.labels, opts.referenceLabels, ...(['groups', 'roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
         const intervention = await patchSpec(opts, data.images.shape.slice(-2));
         const a = await auditModel({ name: opts.model!, model, data, reference, intervention }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
@@ -185,12 +203,12 @@ async function audit(opts: AuditCliOptions, folder: OutputFolder, skip: string[]
         await model.dispose();
       }
       title = `trustscope audit — ${opts.model}`;
-      subtitle = `${audits[0].images} images from ${opts.input}`;
+      subtitle = tiling ? `${audits[0].images} tiles of ${tiling.images.length} image(s) from ${opts.input}` : `${audits[0].images} images from ${opts.input}`;
     }
   } finally {
     bar.stop();
   }
-  const json = { tool: 'trustscope audit', seed: opts.seed, models: audits.map(auditJson), timings };
+  const json = { tool: 'trustscope audit', seed: opts.seed, models: audits.map(auditJson), timings, ...(tiling ? { tiling } : {}) };
   await folder.write('audit.json', JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   await folder.write('index.html', await renderAuditPage({ title, subtitle, intro, models: audits.map(view), timings }));
   console.log(verdictLines(audits));

@@ -22,12 +22,14 @@ import { readImages } from './inputs.js';
 import type { Normalisation } from '../data/normalise.js';
 import { describeNormalisation } from '../data/normalise.js';
 import { addMethodOptions, methodNames, methodOptions, methodsHelp, parseIndexList, parseTarget, readMethodFiles } from './method-options.js';
-import { addNormaliseOption, addRunOptions, runInFolder } from './run.js';
+import { addNormaliseOption, addProgressOptions, addRunOptions, runInFolder } from './run.js';
+import { addTileOptions, parseTileFlags, type TileFlags } from './tile-options.js';
+import { runTiledExplain } from './explain-tiled.js';
 
 /** The file explain writes into --out. */
 export const ATTRIBUTIONS = 'attributions.npy';
 
-interface ExplainCliOptions {
+interface ExplainCliOptions extends TileFlags {
   model: string;
   input: string;
   method: string;
@@ -40,6 +42,7 @@ interface ExplainCliOptions {
   normalise?: Normalisation;
   batchSize: number;
   seed: number;
+  groups?: string;
 }
 
 export function registerExplain(program: Command): void {
@@ -56,6 +59,10 @@ export function registerExplain(program: Command): void {
     .option('--batch-size <n>', 'rows per ONNX Runtime call: the model splits every batch a method builds (bounds memory)', parseInteger('--batch-size', 1), 64);
   addRunOptions(command, { out: 'trustscope-explain', what: `${ATTRIBUTIONS} (the input's shape, or one channel for map methods); with --png also ${OVERLAYS}/` });
   addNormaliseOption(command);
+  addTileOptions(command)
+    .option('--groups <G.npy>', 'with --tile: specimen (lot) id per image; tile answers are also aggregated per group in tiles.json')
+    .addHelpText('after', '\nWith --tile, each image is cut into overlapping model-sized tiles, explained in chunks and stitched with a smooth (Hann) blend: --out gets the full-resolution map (attributions.npy, or attributions-<i>.npy per image), tiles.json (the grid, every tile\'s answer, the mean/vote/spread per image and per --groups) and, with --png, one overlay per micrograph at ≤ 2048 px. The explained class is one per image: --target, or the class with the highest mean tile probability.');
+  addProgressOptions(command);
   addMethodOptions(command);
   command
     .addHelpText(
@@ -68,6 +75,9 @@ export function registerExplain(program: Command): void {
       const options = methodOptions(command, explainer, opts.model);
       const given = [opts.target, opts.targets, opts.targetOutputs].filter((v) => v !== undefined).length;
       if (given > 1) throw new UsageError('give one of --target, --targets and --target-outputs');
+      const overlap = parseTileFlags(command, opts);
+      if (opts.groups !== undefined && !opts.tile) throw new UsageError('--groups aggregates tile answers per specimen; it applies with --tile');
+      if (opts.tile) return runTiledExplain(command, opts, explainer, options, overlap);
       const several = opts.targets === undefined ? undefined : parseIndexList('--targets')(opts.targets);
       const outputs = opts.targetOutputs === undefined ? undefined : parseIndexList('--target-outputs')(opts.targetOutputs);
       await runInFolder(
