@@ -43,6 +43,8 @@ export interface TilingSummary {
   readonly tilesAudited: number;
   readonly referenceTiles?: number;
   readonly groups?: readonly GroupAggregate[];
+  /** Whether region-of-interest crops came with the tiles. */
+  readonly roi: boolean;
 }
 
 interface TiledSet {
@@ -147,6 +149,7 @@ export async function tiledAuditData(model: Model, f: TiledAuditInputs): Promise
     tilesAudited: set.tiles.shape[0],
     referenceTiles: reference?.images.shape[0],
     groups: groups ? aggregateGroups(outputs, groups, k) : undefined,
+    roi: roi !== undefined,
   };
   return { data, reference, tiling };
 }
@@ -160,7 +163,7 @@ function answer(a: TileAggregate, regression: boolean): string {
 export function tilingIntro(t: TilingSummary, regression: boolean): string {
   const total = t.images.reduce((s, i) => s + i.tiles, 0);
   const lines = [
-    `Tiled audit: ${t.images.length} image(s) were cut into ${total} tiles of ${t.tile[0]}×${t.tile[1]} (overlap ${t.overlap}); ${t.tilesAudited} tiles (at most ${t.maxTiles} per image, drawn with the seed) are the audited images, each with its image's label${t.groups ? ', specimen' : ''} and region of interest. The checks' numbers are about tiles, not micrographs.`,
+    `Tiled audit: ${t.images.length} image(s) were cut into ${total} tiles of ${t.tile[0]}×${t.tile[1]} (overlap ${t.overlap}); ${t.tilesAudited} tiles (at most ${t.maxTiles} per image, drawn with the seed) are the audited images, each with its image's label${t.groups ? ', specimen' : ''}${t.roi ? ' and region-of-interest crop' : ''}. The checks' numbers are about tiles, not micrographs.`,
     `Answers over all tiles: ${t.images
       .slice(0, 10)
       .map((i) => `image ${i.index} — ${answer(i.aggregate, regression)}`)
