@@ -47,7 +47,7 @@ export function encodeUint16Tiff(data: Uint16Array, height: number, width: numbe
 
 /** A seeded size² polycrystal micrograph as uint16 counts (grain count: many small grains when `fine`). */
 export function syntheticMicrograph(size: number, seed: number, fine: boolean): Uint16Array {
-  const grains = fine ? 120 : 30;
+  const grains = fine ? 60 : 30;
   const set = generateGrains({ count: 1, seed, size, grainsPerClass: [[grains, grains], [grains + 1, grains + 1]], boundaryWidth: 3, noise: 0.05 });
   const out = new Uint16Array(size * size);
   for (let i = 0; i < out.length; i++) out[i] = Math.round(65535 * Math.min(1, Math.max(0, set.images.data[i])));
