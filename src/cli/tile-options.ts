@@ -21,7 +21,14 @@ export function addTileOptions(command: Command, options: { maxTiles?: boolean }
   command
     .option('--tile', "images bigger than the model's input (whole micrographs): run the model on overlapping input-sized tiles, no resizing or padding")
     .option('--tile-overlap <x>', `with --tile: how much neighbouring tiles share, ${TILE_OVERLAP_HELP}`, describeTileOverlap(DEFAULT_TILE_OVERLAP));
-  if (options.maxTiles) command.option('--max-tiles <n>', 'with --tile: tiles audited per image, drawn with --seed (all when an image has fewer)', parseInteger('--max-tiles', 1), DEFAULT_MAX_TILES);
+  if (options.maxTiles) {
+    command
+      .option('--max-tiles <n>', 'with --tile: tiles audited per image, drawn with --seed (all when an image has fewer)', parseInteger('--max-tiles', 1), DEFAULT_MAX_TILES)
+      .addHelpText(
+        'after',
+        "\nWith --tile the audited images are tiles: at most --max-tiles per image, each with its image's label, --groups id and --roi crop (--patch-file is then one tile's size); every tile is also predicted once, and the report gives each image's and specimen's answer (mean probability, tile vote, spread).",
+      );
+  }
   return command;
 }
 
