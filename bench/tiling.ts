@@ -48,7 +48,7 @@ function measure(label: string, args: readonly string[]): Measured {
   if (!rss || !wall) throw new Error(`${label}: no /usr/bin/time -v report in stderr`);
   const seconds = wall[1].split(':').reduce((s, part) => s * 60 + Number(part), 0);
   const lines = r.stdout.trim().split('\n');
-  return { label, seconds, peakMb: Number(rss[1]) / 1024, summary: lines.filter((l) => /tiles →|accuracy/.test(l)).join(' | ') };
+  return { label, seconds, peakMb: Number(rss[1]) / 1024, summary: lines.filter((l) => /tiles →|\(accuracy /.test(l)).join(' | ') };
 }
 
 export async function runTilingBench(options: TilingBenchOptions = {}): Promise<string[]> {
