@@ -25,6 +25,8 @@ const USAGE = `usage: npm run bench [-- options]   (or: node dist/bench/run.js [
                           methods: saliency occlusion integrated-gradients smoothgrad grad-cam kernel-shap rise
                           or deletion (deletion/insertion curves on the VGG-style net, bench/deletion.ts)
                           or randomisation (cascading randomisation on the tiny CNN, bench/randomisation.ts)
+                          or tiling (a 4096² uint16 TIFF through explain/audit --tile: peak RSS and time,
+                          bench/tiling.ts; only when named: it takes minutes)
   --repeats <n>           timed runs per figure (median reported)
   --threads <list>        ONNX Runtime / PyTorch thread counts (default 1,2)
   --vgg-batch <n>         VGG saliency batch (default 32; 64 for DESIGN.md's row)
@@ -47,6 +49,7 @@ import { tensor } from '../src/tensor/tensor.js';
 import { formatMs, median, table, timeRuns } from './stats.js';
 import { runDeletionBench } from './deletion.js';
 import { runRandomisationBench } from './randomisation.js';
+import { runTilingBench } from './tiling.js';
 import { pearson, relativeL2 } from '../src/tensor/compare.js';
 import { NOT_INSTALLED, PYTHON, runTorchReference, torchVersion } from './torch-reference.js';
 import { WORKLOAD_CHOICES, workloads, type Workload } from './workloads.js';
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
     return;
   }
   const only = opts.only?.split(',').map((o) => o.trim());
-  const unknown = only?.find((o) => o !== 'deletion' && o !== 'randomisation' && !WORKLOAD_CHOICES.includes(o));
+  const unknown = only?.find((o) => o !== 'deletion' && o !== 'randomisation' && o !== 'tiling' && !WORKLOAD_CHOICES.includes(o));
   if (unknown !== undefined) throw new Error(`--only takes tiny, vgg or family-method names such as ${WORKLOAD_CHOICES.slice(2, 5).join(', ')} (got '${unknown}')`);
   const repeats = opts.repeats !== undefined ? Number(opts.repeats) : opts.quick ? 3 : 5;
   const warmup = 1;
@@ -240,6 +243,11 @@ async function main(): Promise<void> {
   if (!only || only.includes('vgg') || only.includes('deletion')) {
     console.log('');
     for (const line of await runDeletionBench({ threads: threadCounts, repeats: Math.min(repeats, 3), torch: torch !== undefined })) console.log(line);
+  }
+  // Whole micrographs (bench/tiling.ts): only with --only tiling (each command is its own process under /usr/bin/time).
+  if (only?.includes('tiling')) {
+    console.log('');
+    for (const line of await runTilingBench()) console.log(line);
   }
   const after = loadavg()[0];
   if (after > threadCounts[threadCounts.length - 1] + 0.5) console.log(`note: load average at the end was ${after.toFixed(2)} (the benchmark itself accounts for up to ${Math.max(...threadCounts)})`);

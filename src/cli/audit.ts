@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
+import type { Model } from '../models/model.js';
 import { saveOnnxGraph } from '../models/import/onnx-file.js';
 import { loadModel } from '../models/import/load-model.js';
 import { auditJson, auditModel, performanceLine, type ModelAudit } from '../audit/audit.js';
@@ -24,8 +25,11 @@ import { addDatasetOption, asMasks, checkFinite, readIds, readImages, readValues
 import { addManifestOption, readManifest, refuseManifestWith } from './manifest.js';
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 import { pixelSizeRecord, sharedCalibration, type FileCalibration } from '../data/spatial-calibration.js';
+import type { TileOverlap } from '../data/tiling.js';
+import { addTileOptions, parseTileFlags, type TileFlags } from './tile-options.js';
+import { tiledAuditData, tilingIntro, type TilingSummary } from './audit-tiles.js';
 
-interface AuditCliOptions {
+interface AuditCliOptions extends TileFlags {
   demo?: boolean;
   model?: string;
   input?: string;
@@ -195,6 +199,14 @@ async function userData(
   return { data, reference, targets, files, calibrations };
 }
 
+/** --tile: the drawn tiles of every image are the audited images (audit-tiles.ts). */
+async function tiledUserData(opts: AuditCliOptions, model: Model, overlap: TileOverlap, onProgress: (stage: string, fraction: number) => void): Promise<{ data: Dataset; reference?: Dataset; tiling: TilingSummary }> {
+  if (!opts.input) throw new UsageError('give --input X (the micrographs to audit) with --labels Y.npy');
+  if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input (each tile inherits its image\'s)');
+  const [groups, roi, reference] = (['groups', 'roi', 'reference'] as const).map((k) => inputPath(opts, k));
+  return tiledAuditData(model, { input: opts.input, labels: opts.labels, groups, roi, reference, referenceLabels: opts.referenceLabels, normalise: opts.normalise, overlap, maxTiles: opts.maxTiles!, seed: opts.seed, onProgress });
+}
+
 async function patchSpec(opts: AuditCliOptions, [h, w]: number[]): Promise<InterventionSpec | undefined> {
   const flag = AUDIT_INPUTS.patch.flag;
   const file = inputPath(opts, 'patch');
@@ -231,6 +243,7 @@ export function registerAudit(program: Command): void {
   addDatasetOption(command);
   addManifestOption(command, ',label[,group,roi] (replacing --input, --labels, --groups, --roi)');
   addTaskOption(command);
+  addTileOptions(command, { maxTiles: true });
   addDeclaredOptions(command, CHECK_FLAGS)
     .addHelpText(
       'after',
@@ -246,12 +259,14 @@ export function registerAudit(program: Command): void {
       if (opts.demo && (opts.model || opts.input || opts.manifest)) throw new UsageError('--demo trains its own models and data; drop --model/--input/--manifest, or drop --demo');
       if (!opts.demo && !opts.model) throw new UsageError('give --model M.onnx (and --input/--labels), or use --demo');
       if (opts.demo && (opts.task !== undefined || opts.quantiles)) throw new UsageError('--demo audits its own two classifiers; drop --task/--quantiles, or drop --demo');
+      const overlap = parseTileFlags(command, opts);
+      if (opts.demo && opts.tile) throw new UsageError('--demo audits its own 32×32 tiles; drop --tile');
       let task: Task | undefined;
       await runInFolder(
         'audit',
         opts,
         async (folder) => {
-          const done = await audit(opts, folder, skip, checkOptions, (t) => refuseOtherTaskFlags(command, skip, t));
+          const done = await audit(opts, folder, skip, checkOptions, (t) => refuseOtherTaskFlags(command, skip, t), opts.tile ? overlap : undefined);
           task = done.task;
           return done.calibrations;
         },
@@ -260,6 +275,7 @@ export function registerAudit(program: Command): void {
           ...(opts.quantiles ? { quantiles: opts.quantiles } : {}),
           normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none',
           pixelSizes: pixelSizeRecord(calibrations),
+          ...(opts.tile ? { tile: { overlap: opts.tileOverlap, maxTiles: opts.maxTiles } } : {}),
         }),
       );
     });
@@ -272,6 +288,7 @@ async function audit(
   skip: string[],
   checkOptions: Record<string, Record<string, unknown>>,
   checkFlagsFor: (task: Task) => void,
+  overlap?: TileOverlap,
 ): Promise<{ task: Task; calibrations: FileCalibration[] }> {
   const bar = progressFor(opts);
   const started = performance.now();
@@ -281,6 +298,7 @@ async function audit(
   let intro: string | undefined;
   let timings: Record<string, number>;
   let calibrations: FileCalibration[] = [];
+  let tiling: TilingSummary | undefined;
   try {
     if (opts.demo) {
       checkFlagsFor('classification');
@@ -310,8 +328,13 @@ async function audit(
             throw new UsageError((e as Error).message);
           }
         }
-        const { data, reference, targets, files, calibrations: read } = await userData(opts, model.inputShape, model.outputSize, task);
+        if (overlap && task !== 'classification') throw new UsageError(`--tile audits a classifier's tiles (each inherits its image's class); a ${task} model is audited on whole images: drop --tile`);
+        const { data, reference, targets, files, calibrations: read, tiling: tiled } = overlap
+          ? { ...(await tiledUserData(opts, model, overlap, (s, f) => bar.update(s, f))), targets: undefined, files: [], calibrations: [] }
+          : { ...(await userData(opts, model.inputShape, model.outputSize, task)), tiling: undefined };
         calibrations = read;
+        tiling = tiled;
+        if (tiling) intro = tilingIntro(tiling, model.outputSize === 1);
         for (const file of [...files, opts.model!, opts.input, opts.labels, opts.referenceLabels, ...(['groups', 'roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
         const intervention = await patchSpec(opts, data.images.shape.slice(-2));
         const a = await auditModel({ name: opts.model!, model, data, reference, intervention, task, targets, quantiles: opts.quantiles }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
@@ -321,12 +344,12 @@ async function audit(
         await model.dispose();
       }
       title = `trustscope audit — ${opts.model}`;
-      subtitle = `${audits[0].images} images from ${opts.input ?? opts.manifest}`;
+      subtitle = tiling ? `${audits[0].images} tiles of ${tiling.images.length} image(s) from ${opts.input}` : `${audits[0].images} images from ${opts.input ?? opts.manifest}`;
     }
   } finally {
     bar.stop();
   }
-  const json = { tool: 'trustscope audit', seed: opts.seed, models: audits.map(auditJson), timings };
+  const json = { tool: 'trustscope audit', seed: opts.seed, models: audits.map(auditJson), timings, ...(tiling ? { tiling } : {}) };
   await folder.write('audit.json', JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   await folder.write('index.html', await renderAuditPage({ title, subtitle, intro, models: audits.map((a) => view(a, calibrations)), timings }));
   console.log(verdictLines(audits));

@@ -26,15 +26,17 @@ import { describeNormalisation } from '../data/normalise.js';
 import { pixelSizeRecord, type FileCalibration } from '../data/spatial-calibration.js';
 import { NO_PIXEL_SIZE } from '../report/scale-bar.js';
 import { addMethodOptions, methodNames, methodOptions, methodsHelp, parseIndexList, parseTarget, readMethodFiles } from './method-options.js';
-import { addNormaliseOption, addRunOptions, runInFolder } from './run.js';
+import { addNormaliseOption, addProgressOptions, addRunOptions, runInFolder } from './run.js';
 import { addSegmentationTargetOptions, describeExplained, explainedRegion, parseSegmentationFlags, segmenterTarget, SEGMENTATION_DEFAULT_HELP, type SegmentationTargetFlags } from './segmentation-target.js';
 import { addTaskOption, regressionTargetOr, resolveTask, targetNoun } from './task-option.js';
 import type { Task } from '../models/task.js';
+import { addTileOptions, parseTileFlags, type TileFlags } from './tile-options.js';
+import { runTiledExplain } from './explain-tiled.js';
 
 /** The file explain writes into --out. */
 export const ATTRIBUTIONS = 'attributions.npy';
 
-interface ExplainCliOptions extends SegmentationTargetFlags {
+interface ExplainCliOptions extends SegmentationTargetFlags, TileFlags {
   model: string;
   input?: string;
   manifest?: string;
@@ -50,6 +52,7 @@ interface ExplainCliOptions extends SegmentationTargetFlags {
   batchSize: number;
   seed: number;
   task?: string;
+  groups?: string;
 }
 
 export function registerExplain(program: Command): void {
@@ -70,6 +73,10 @@ export function registerExplain(program: Command): void {
   addDatasetOption(command);
   addManifestOption(command, ' (other columns are read but not used by explain)');
   addTaskOption(command);
+  addTileOptions(command)
+    .option('--groups <G.npy>', 'with --tile: specimen (lot) id per image; tile answers are also aggregated per group in tiles.json')
+    .addHelpText('after', '\nWith --tile, each image is cut into overlapping model-sized tiles, explained in chunks and stitched with a smooth (Hann) blend: --out gets the full-resolution map (attributions.npy, or attributions-<i>.npy per image), tiles.json (the grid, every tile\'s answer, the mean/vote/spread per image and per --groups) and, with --png, one overlay per micrograph at ≤ 2048 px. The explained class is one per image: --target, or the class with the highest mean tile probability.');
+  addProgressOptions(command);
   addMethodOptions(command);
   command
     .addHelpText(
@@ -82,6 +89,12 @@ export function registerExplain(program: Command): void {
       const options = methodOptions(command, explainer, opts.model);
       const given = [opts.target, opts.targets, opts.targetOutputs].filter((v) => v !== undefined).length;
       if (given > 1) throw new UsageError('give one of --target, --targets and --target-outputs');
+      const overlap = parseTileFlags(command, opts);
+      if (opts.groups !== undefined && !opts.tile) throw new UsageError('--groups aggregates tile answers per specimen; it applies with --tile');
+      if (opts.tile) {
+        if (opts.input === undefined) throw new UsageError('--tile reads its micrographs from --input (a file, a folder or a pattern), not from --manifest');
+        return runTiledExplain(command, { ...opts, input: opts.input }, explainer, options, overlap);
+      }
       const several = opts.targets === undefined ? undefined : parseIndexList('--targets')(opts.targets);
       const outputs = opts.targetOutputs === undefined ? undefined : parseIndexList('--target-outputs')(opts.targetOutputs);
       const segmentation = parseSegmentationFlags(opts);

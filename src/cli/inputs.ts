@@ -83,7 +83,7 @@ export async function readImages(
 }
 
 /** The image files a path names: itself, a folder's readable files, or a pattern's matches. */
-async function imageFiles(path: string): Promise<string[]> {
+export async function imageFiles(path: string): Promise<string[]> {
   const files = await expandPaths(path);
   if (files.length === 1 && files[0] === path) return files;
   const readable = files.filter((f) => readers.some((r) => r.extensions.includes(extname(f).toLowerCase())));
@@ -106,12 +106,9 @@ export async function readImageFile(path: string, modelShape: readonly number[],
   }
   const spatial = s.slice(-2);
   if (modelShape.length === 3 && spatial.length === 2 && (spatial[0] > h || spatial[1] > w) && !same(s.slice(-3), modelShape)) {
-    throw new UsageError(`${path} has shape ${shapeToString(s)} but the model takes (${modelShape.join(', ')}) or (N, ${modelShape.join(', ')}); its ${spatial[0]}×${spatial[1]} images are not resized (tiling of large micrographs is not built yet): cut ${h}×${w} tiles first`);
+    throw new UsageError(`${path} has shape ${shapeToString(s)} but the model takes (${modelShape.join(', ')}) or (N, ${modelShape.join(', ')}); its ${spatial[0]}×${spatial[1]} images are not resized: add --tile to run the model on overlapping ${h}×${w} tiles (--tile-overlap sets how much they share)`);
   }
-  if (isIntegerDtype(array.dtype) && normalisation === undefined) {
-    const [lo, hi] = range(x);
-    throw new UsageError(`${path} holds ${array.dtype} values (${lo}..${hi}); say how the model expects them scaled with --normalise ${NORMALISATION_HELP} (e.g. minmax, or the scale used in training)`);
-  }
+  refuseUnscaledIntegers(array.dtype, x, path, normalisation);
   // One image becomes a batch of one, so normalisation is always per image along the first axis.
   let batch = asBatch(x, modelShape, path);
   if (normalisation) batch = asBatch(normalise(batch, normalisation), modelShape, path);
@@ -119,6 +116,14 @@ export async function readImageFile(path: string, modelShape: readonly number[],
 }
 
 export { describeNormalisation };
+
+/** Integer data (counts) need an explicit --normalise: un-normalised counts change predictions without any error. */
+export function refuseUnscaledIntegers(dtype: string, x: Tensor, path: string, normalisation: Normalisation | undefined): void {
+  if (isIntegerDtype(dtype) && normalisation === undefined) {
+    const [lo, hi] = range(x);
+    throw new UsageError(`${path} holds ${dtype} values (${lo}..${hi}); say how the model expects them scaled with --normalise ${NORMALISATION_HELP} (e.g. minmax, or the scale used in training)`);
+  }
+}
 
 /**
  * Where a flat index of a batch [N, C, H, W] (or [N, H, W], a table [N, F], a column [N]) lies,

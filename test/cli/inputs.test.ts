@@ -60,7 +60,7 @@ describe('images from any supported file', () => {
     writeFileSync(join(dir, 'plain.npy'), encodeNpy(tensor([4, 4], new Float32Array(16))));
     expect((await readImages(join(dir, 'plain.npy'), [1, 4, 4])).batch.shape).toEqual([1, 1, 4, 4]);
     writeFileSync(join(dir, 'big.npy'), encodeNpy(tensor([64, 64], new Float32Array(64 * 64))));
-    await expect(readImages(join(dir, 'big.npy'), [1, 4, 4])).rejects.toThrow(/big\.npy has shape \[64, 64\] but the model takes .*64×64 images are not resized/);
+    await expect(readImages(join(dir, 'big.npy'), [1, 4, 4])).rejects.toThrow(/big\.npy has shape \[64, 64\] but the model takes .*64×64 images are not resized: add --tile/);
   });
 });
 
