@@ -207,6 +207,16 @@ export function inferShapes(graph: Graph): ShapeInfo {
         set(out);
         break;
       }
+      case 'SpaceToDepth': case 'DepthToSpace': {
+        // Blocks of b×b pixels move into channels (or back): [N, C, H, W] ↔ [N, C·b², H/b, W/b].
+        if (!x0 || x0.length !== 4) break;
+        const b = intAttr(node, 'blocksize', 1);
+        const [c, h, w] = [x0[1], x0[2], x0[3]];
+        const known = (d: number, v: number) => (d < 0 ? -1 : v);
+        if (node.opType === 'SpaceToDepth') set([x0[0], known(c, c * b * b), known(h, h / b), known(w, w / b)]);
+        else set([x0[0], known(c, c / (b * b)), known(h, h * b), known(w, w * b)]);
+        break;
+      }
       case 'Flatten': {
         if (!x0) break;
         const axis = normAxis(intAttr(node, 'axis', 1), x0.length);

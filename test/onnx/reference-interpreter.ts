@@ -10,6 +10,7 @@ import { floatAttr, intAttr, intsAttr, stringAttr, tensorAttr, topologicalOrder 
 import { convTranspose, resize } from './reference-ops-upsample.js';
 import { evaluateTransformerOp } from './reference-ops-transformer.js';
 import { evaluateCnnOp } from './reference-ops-cnn.js';
+import { evaluateLogicOp } from './reference-ops-logic.js';
 
 export interface RefTensor {
   readonly shape: readonly number[];
@@ -412,6 +413,8 @@ function evaluateNode(node: Node, inputs: (RefTensor | undefined)[], opset: numb
     default: {
       const cnn = evaluateCnnOp(node, inputs, opset);
       if (cnn) return cnn;
+      const logic = evaluateLogicOp(node, inputs);
+      if (logic) return logic;
       throw new Error(`reference: op '${node.opType}' (node '${node.name}') is not implemented`);
     }
   }

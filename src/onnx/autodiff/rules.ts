@@ -22,6 +22,7 @@ import { indexingRules } from './indexing.js';
 import { broadcastOpRules } from './broadcast-ops.js';
 import { selectionRules } from './selection.js';
 import { instanceNormRules } from './instance-norm.js';
+import { spaceToDepthRules } from './space-to-depth.js';
 
 export const vjpRules: ReadonlyMap<string, VjpRule> = new Map(
   Object.entries({
@@ -47,5 +48,6 @@ export const vjpRules: ReadonlyMap<string, VjpRule> = new Map(
     ...resizeRules,
     ...selectionRules,
     ...instanceNormRules,
+    ...spaceToDepthRules,
   }),
 );
