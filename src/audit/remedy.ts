@@ -12,6 +12,7 @@
  * training (~12 epochs of 3000 tiles).
  */
 import type { Tensor } from '../tensor/tensor.js';
+import type { OptionSpec } from '../options/option-spec.js';
 import { row, takeRows } from '../tensor/tensor.js';
 import type { Graph } from '../onnx/graph.js';
 import { OnnxModel } from '../models/model.js';
@@ -23,7 +24,7 @@ import { regionContrast } from '../evaluate/region.js';
 import { accuracyOn, type Patch } from '../trust/intervention.js';
 import { tinyCnnRecipe } from '../trust/leakage.js';
 import { counterfactualAugmentation } from '../training/counterfactual-augmentation.js';
-import { DEMO_SETTINGS, demoData, trainDemoModel } from './demo.js';
+import { DEMO_SETTINGS, demoData, trainDemoModel, type DemoSettings } from './demo.js';
 import { demoArtifact, demoAuditInput, probeImages } from './demo-audit.js';
 import { auditJson, auditModel, type ModelAudit } from './audit.js';
 
@@ -41,6 +42,14 @@ export const REMEDY_DEFAULTS = {
   explainImages: 200,
   examples: 4,
 };
+
+/** The remedy run's options, declared once: the CLI's flags and --help come from here. */
+export const REMEDY_OPTIONS: readonly OptionSpec[] = [
+  { key: 'remedies', flag: '--remedies', kind: 'string-list', default: REMEDIES, help: `remedies to run, in order (${REMEDIES.join(', ')})` },
+  { key: 'lambda', flag: '--lambda', kind: 'number', default: REMEDY_DEFAULTS.lambda, min: 0, help: 'λ of the right-for-the-right-reasons penalty λ·Σ(mask ⊙ ∂ Σ_k log p_k/∂x)²' },
+  { key: 'pasteShare', flag: '--paste-share', kind: 'number', default: REMEDY_DEFAULTS.pasteShare, min: 0, max: 1, help: 'counterfactual augmentation: share of each batch the artifact is pasted into (the rest have it erased)' },
+  { key: 'skip', flag: '--skip', kind: 'string-list', default: REMEDY_DEFAULTS.skip, help: 'audit checks left out of the before/after audits (leakage retrains 6 models and judges the split, not the model)' },
+];
 
 export interface SaliencyPlacement {
   /** Mean normalised saliency inside the defect vs everywhere else. */
@@ -82,6 +91,8 @@ export interface RemedyOptions {
   lambda?: number;
   pasteShare?: number;
   skip?: readonly string[];
+  /** Overrides of the demo's settings (smaller runs for tests; the defaults are what the README reports). */
+  settings?: Partial<DemoSettings>;
   onProgress?: (stage: string, fraction: number) => void;
 }
 
@@ -103,6 +114,9 @@ export async function runDemoRemedy(options: RemedyOptions = {}): Promise<Remedy
   const skip = options.skip ?? REMEDY_DEFAULTS.skip;
   const names = options.remedies ?? REMEDIES;
   if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new Error(`remedy: λ must be a finite number ≥ 0 (got ${lambda})`);
+  const unknown = names.find((n) => !REMEDIES.includes(n));
+  if (unknown !== undefined) throw new Error(`remedy: there is no remedy '${unknown}'; remedies: ${REMEDIES.join(', ')}`);
+  if (names.length === 0) throw new Error(`remedy: no remedy chosen; give one or more of ${REMEDIES.join(', ')}`);
   const progress = options.onProgress ?? (() => undefined);
   const timings: Record<string, number> = {};
   const clock = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
@@ -114,7 +128,7 @@ export async function runDemoRemedy(options: RemedyOptions = {}): Promise<Remedy
     }
   };
 
-  const data = demoData(seed);
+  const data = demoData(seed, options.settings);
   const probe = probeImages(seed, data.base);
   const artifact = demoArtifact();
   const train = data.shortcutTrain;
@@ -142,7 +156,7 @@ export async function runDemoRemedy(options: RemedyOptions = {}): Promise<Remedy
   };
 
   const trainWith = (stage: string, remedy: Pick<TrainOptions, 'augment' | 'inputGradientPenalty'>) =>
-    clock(`${stage}: training`, () => trainDemoModel(stage, train, seed, { remedy, onProgress: (p) => progress(`training the ${stage} model`, p.fraction) }));
+    clock(`${stage}: training`, () => trainDemoModel(stage, train, seed, { remedy, settings: options.settings, onProgress: (p) => progress(`training the ${stage} model`, p.fraction) }));
 
   const shortcut = await trainWith('shortcut', {});
   const before = await assess('shortcut model', shortcut.graph);
