@@ -45,7 +45,7 @@ export const REMEDY_DEFAULTS = {
 
 /** The remedy run's options, declared once: the CLI's flags and --help come from here. */
 export const REMEDY_OPTIONS: readonly OptionSpec[] = [
-  { key: 'remedies', flag: '--remedies', kind: 'string-list', default: REMEDIES, help: `remedies to run, in order (${REMEDIES.join(', ')})` },
+  { key: 'remedies', flag: '--remedies', kind: 'string-list', default: REMEDIES, help: 'remedies to run, in order' },
   { key: 'lambda', flag: '--lambda', kind: 'number', default: REMEDY_DEFAULTS.lambda, min: 0, help: 'λ of the right-for-the-right-reasons penalty λ·Σ(mask ⊙ ∂ Σ_k log p_k/∂x)²' },
   { key: 'pasteShare', flag: '--paste-share', kind: 'number', default: REMEDY_DEFAULTS.pasteShare, min: 0, max: 1, help: 'counterfactual augmentation: share of each batch the artifact is pasted into (the rest have it erased)' },
   { key: 'skip', flag: '--skip', kind: 'string-list', default: REMEDY_DEFAULTS.skip, help: 'audit checks left out of the before/after audits (leakage retrains 6 models and judges the split, not the model)' },

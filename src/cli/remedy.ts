@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { REMEDY_OPTIONS, remedyJson, runDemoRemedy, type RemedyName, type RemedyResult } from '../audit/remedy.js';
+import { REMEDIES, REMEDY_OPTIONS, remedyJson, runDemoRemedy, type RemedyName, type RemedyResult } from '../audit/remedy.js';
 import { CHECK_IDS } from '../audit/checks.js';
 import { renderRemedyPage } from '../report/remedy-page.js';
 import { saveOnnxGraph } from '../models/import/onnx-file.js';
@@ -36,6 +36,8 @@ interface RemedyValues {
 }
 
 function checked(values: RemedyValues): RemedyValues {
+  const unknown = values.remedies.find((n) => !REMEDIES.includes(n));
+  if (unknown !== undefined) throw new UsageError(`--remedies: there is no remedy '${unknown}'; remedies: ${REMEDIES.join(', ')}`);
   const bad = values.skip.find((id) => !CHECK_IDS.includes(id as (typeof CHECK_IDS)[number]));
   if (bad !== undefined) throw new UsageError(`--skip takes a comma-separated list of ${CHECK_IDS.join(', ')} (got '${bad}')`);
   for (const id of ['shortcut', 'intervention']) if (values.skip.includes(id)) throw new UsageError(`--skip ${id}: the remedy is judged by the shortcut and intervention checks; keep them`);
@@ -82,10 +84,6 @@ export function registerRemedy(program: Command): void {
           let result: RemedyResult;
           try {
             result = await runDemoRemedy({ seed: opts.seed, remedies: v.remedies, lambda: v.lambda, pasteShare: v.pasteShare, skip: v.skip, onProgress: (stage, fraction) => bar.update(stage, fraction) });
-          } catch (e) {
-            // A wrong remedy name is a usage mistake, not a failure of the run.
-            if (e instanceof Error && /^remedy: /.test(e.message)) throw new UsageError(e.message);
-            throw e;
           } finally {
             bar.stop();
           }
