@@ -126,6 +126,10 @@ export type { TabularModel } from './tabular/table.js';
 // The audit.
 export { auditModel, auditJson, type AuditInput, type AuditOptions, type ModelAudit } from './audit/audit.js';
 export { runDemoAudit, type DemoAuditResult } from './audit/demo-audit.js';
+export { runDemoRemedy, remedyJson, REMEDIES, REMEDY_DEFAULTS, type RemedyName, type RemedyOptions, type RemedyResult } from './audit/remedy.js';
+export { renderRemedyPage } from './report/remedy-page.js';
+export { counterfactualAugmentation, eraseMasked, type CounterfactualOptions } from './training/counterfactual-augmentation.js';
+export { inputGradientPenaltyGraph, type InputGradientPenaltyGraph } from './models/input-gradient-penalty.js';
 export type { Finding, Verdict } from './audit/findings.js';
 export { CHECKS, CHECK_IDS, getCheck, type FindingId } from './audit/checks.js';
 export { runCheck, type Check, type CheckNeed, type CheckResult, type AuditContext } from './audit/check.js';
