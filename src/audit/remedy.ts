@@ -192,5 +192,7 @@ export function remedyJson(r: RemedyResult) {
       artifactFreeAccuracy: { before: r.before.artifactFreeAccuracy, after: m.artifactFreeAccuracy },
       saliency: { before: r.before.saliency, after: m.saliency },
     })),
+    /** Seconds per stage (training and audit of each model). */
+    timings: r.timings,
   };
 }

@@ -70,7 +70,8 @@ export function renderRemedyPage(r: RemedyResult, options: { scale?: number } = 
     '<h1>From verdict to remedy: the shortcut model retrained</h1>',
     paragraph(`trustscope remedy · seed ${r.seed} · the demo's shortcut model and its corner artifact`, 'muted'),
     '</header>',
-    paragraph(r.remedies.map((m) => m.training).join('. ') + '. Each model was then audited again.', 'lead'),
+    paragraph('The audit flagged a shortcut: the model reads the detector corner instead of the defect. Each remedy below retrained it, and each retrained model was audited again with the same inputs and seed.', 'lead'),
+    `<ul>${r.remedies.map((m) => `<li><strong>${escapeHtml(m.name)}</strong>: ${escapeHtml(m.training)}.</li>`).join('')}</ul>`,
     section('Before and after', numbers(r) + findings(r)),
     section('Where the model looks', overlays(r, options.scale ?? 5)),
     section(
