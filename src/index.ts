@@ -126,7 +126,8 @@ export type { TabularModel } from './tabular/table.js';
 // The audit.
 export { auditModel, auditJson, type AuditInput, type AuditOptions, type ModelAudit } from './audit/audit.js';
 export { runDemoAudit, type DemoAuditResult } from './audit/demo-audit.js';
-export { runDemoRemedy, remedyJson, REMEDIES, REMEDY_DEFAULTS, type RemedyName, type RemedyOptions, type RemedyResult } from './audit/remedy.js';
+export { runDemoRemedy, remedyJson, REMEDY_DEFAULTS, type RemedyOptions } from './audit/remedy.js';
+export { remedyModel, REMEDIES, type RemedyModelInput, type RemedySettings, type RemedyName, type RemedyResult } from './audit/remedy-model.js';
 export { renderRemedyPage } from './report/remedy-page.js';
 export { counterfactualAugmentation, eraseMasked, type CounterfactualOptions } from './training/counterfactual-augmentation.js';
 export { inputGradientPenaltyGraph, type InputGradientPenaltyGraph } from './models/input-gradient-penalty.js';

@@ -1,44 +1,35 @@
 /**
- * From verdict to remedy (issue 17): the demo's shortcut model is retrained with a remedy that
- * uses the expert's mark of the artifact, then re-audited, so the report can show the verdicts, the
- * saliency and the accuracy on artifact-free tiles before and after. Two remedies, both real runs
- * of the demo's own recipe on the shortcut model's own training tiles, from the same initial weights:
+ * `trustscope remedy --demo` (issue 17): the demo's shortcut model is retrained with each remedy
+ * that uses the expert's mark of its corner artifact, then re-audited (remedy-model.ts), so the
+ * report can show the verdicts, the saliency and the accuracy on artifact-free tiles before and
+ * after. Two remedies, both real runs of the demo's own recipe on the shortcut model's own training
+ * tiles, from the same initial weights:
  * - counterfactual augmentation (training/counterfactual-augmentation.ts): paste or erase the
  *   artifact at random in every batch, so it no longer predicts the label;
  * - right for the right reasons (models/input-gradient-penalty.ts): λ·Σ(mask ⊙ ∂ Σ_k log p_k/∂x)²
  *   added to the loss, via second-order reverse mode through the ONNX autodiff.
  * Both retrain from scratch rather than fine-tune: the remedied model must not inherit the
  * shortcut's features and merely mask them, and a from-scratch run costs the same as the original
- * training (~12 epochs of 3000 tiles).
+ * training (12 epochs of 3000 tiles).
  */
-import type { Tensor } from '../tensor/tensor.js';
 import type { OptionSpec } from '../options/option-spec.js';
-import { row, takeRows } from '../tensor/tensor.js';
-import type { Graph } from '../onnx/graph.js';
-import { OnnxModel } from '../models/model.js';
-import type { TrainOptions } from '../models/train.js';
-import { indicesWhere, subset } from '../data/dataset.js';
-import type { EmDefectSet } from '../data/synthetic/em-defects.js';
-import { saliency } from '../attribution/saliency.js';
-import { regionContrast } from '../evaluate/region.js';
-import { accuracyOn, type Patch } from '../trust/intervention.js';
-import { tinyCnnRecipe } from '../trust/leakage.js';
-import { counterfactualAugmentation } from '../training/counterfactual-augmentation.js';
-import { DEMO_SETTINGS, demoData, trainDemoModel, type DemoSettings } from './demo.js';
+import { DEMO_SETTINGS, demoArchitecture, demoData, demoTrainOptions, trainDemoModel, type DemoSettings } from './demo.js';
 import { demoArtifact, demoAuditInput, probeImages } from './demo-audit.js';
-import { auditJson, auditModel, type ModelAudit } from './audit.js';
+import { tinyCnnRecipe } from '../trust/leakage.js';
+import { OnnxModel } from '../models/model.js';
+import { auditJson } from './audit.js';
+import { REMEDIES, checkRemedySettings, remedyModel, type RemedyName, type RemedyResult, type RemediedModel } from './remedy-model.js';
 
-export const REMEDIES = ['counterfactual-augmentation', 'right-for-the-right-reasons'] as const;
-export type RemedyName = (typeof REMEDIES)[number];
+export { REMEDIES, type RemedyName, type RemedyResult, type RemediedModel, type RemedyOutcome } from './remedy-model.js';
 
 export const REMEDY_DEFAULTS = {
-  /** λ of the right-reasons penalty (chosen on seed 1; README "Remedy" gives the sweep). */
+  /** λ of the right-reasons penalty (seed 1: λ = 1, 10 and 100 all clear the flags; README "Remedy"). */
   lambda: 10,
   /** Share of images the artifact is pasted into by the augmentation (the rest: erased). */
   pasteShare: 0.5,
   /** Checks left out of the before/after audits: leakage retrains 6 models and judges the data split, which no remedy changes. */
   skip: ['leakage'] as readonly string[],
-  /** Defect test images whose saliency is summarised, and example overlays kept. */
+  /** ROI-marked test images whose saliency is summarised, and example overlays kept. */
   explainImages: 200,
   examples: 4,
 };
@@ -51,40 +42,6 @@ export const REMEDY_OPTIONS: readonly OptionSpec[] = [
   { key: 'skip', flag: '--skip', kind: 'string-list', default: REMEDY_DEFAULTS.skip, help: 'audit checks left out of the before/after audits (leakage retrains 6 models and judges the split, not the model)' },
 ];
 
-export interface SaliencyPlacement {
-  /** Mean normalised saliency inside the defect vs everywhere else. */
-  defect: { inside: number; outside: number; ratio: number };
-  /** Mean normalised saliency in the marked artifact region vs inside the defect. */
-  artifactOverDefect: number;
-}
-
-export interface RemediedModel {
-  audit: ModelAudit;
-  artifactFreeAccuracy: number;
-  saliency: SaliencyPlacement;
-  /** Saliency maps of the example images (class 1). */
-  maps: Tensor[];
-  graph: Graph;
-}
-
-export interface RemedyOutcome extends RemediedModel {
-  name: RemedyName;
-  /** λ of the penalty; null for the augmentation (it has none). */
-  lambda: number | null;
-  training: string;
-}
-
-export interface RemedyResult {
-  seed: number;
-  before: RemediedModel;
-  remedies: RemedyOutcome[];
-  skipped: readonly string[];
-  /** The example images (defect tiles of the shortcut test split) with their defect masks, and the artifact mask. */
-  examples: { images: Tensor[]; defect: Tensor[] };
-  artifact: Patch;
-  timings: Record<string, number>;
-}
-
 export interface RemedyOptions {
   seed?: number;
   remedies?: readonly RemedyName[];
@@ -96,85 +53,45 @@ export interface RemedyOptions {
   onProgress?: (stage: string, fraction: number) => void;
 }
 
-function dropBatch(t: Tensor): Tensor {
-  return { shape: t.shape.slice(1), data: t.data };
-}
-
-/** The training-option addition that is each remedy. */
-function remedyTraining(name: RemedyName, artifact: Patch, lambda: number, pasteShare: number): Pick<TrainOptions, 'augment' | 'inputGradientPenalty'> {
-  return name === 'counterfactual-augmentation'
-    ? { augment: counterfactualAugmentation(artifact, { pasteShare }) }
-    : { inputGradientPenalty: { mask: artifact.mask, lambda, explained: 'all-classes' } };
-}
-
 export async function runDemoRemedy(options: RemedyOptions = {}): Promise<RemedyResult> {
   const seed = options.seed ?? 1;
-  const lambda = options.lambda ?? REMEDY_DEFAULTS.lambda;
-  const pasteShare = options.pasteShare ?? REMEDY_DEFAULTS.pasteShare;
-  const skip = options.skip ?? REMEDY_DEFAULTS.skip;
-  const names = options.remedies ?? REMEDIES;
-  if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new Error(`remedy: λ must be a finite number ≥ 0 (got ${lambda})`);
-  const unknown = names.find((n) => !REMEDIES.includes(n));
-  if (unknown !== undefined) throw new Error(`remedy: there is no remedy '${unknown}'; remedies: ${REMEDIES.join(', ')}`);
-  if (names.length === 0) throw new Error(`remedy: no remedy chosen; give one or more of ${REMEDIES.join(', ')}`);
-  const progress = options.onProgress ?? (() => undefined);
-  const timings: Record<string, number> = {};
-  const clock = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
-    const t = performance.now();
-    try {
-      return await work();
-    } finally {
-      timings[stage] = (performance.now() - t) / 1000;
-    }
+  const settings = {
+    remedies: options.remedies ?? REMEDIES,
+    lambda: options.lambda ?? REMEDY_DEFAULTS.lambda,
+    pasteShare: options.pasteShare ?? REMEDY_DEFAULTS.pasteShare,
+    skip: options.skip ?? REMEDY_DEFAULTS.skip,
+    seed,
+    explainImages: REMEDY_DEFAULTS.explainImages,
+    examples: REMEDY_DEFAULTS.examples,
+    onProgress: options.onProgress,
   };
-
+  // Before minutes of training.
+  checkRemedySettings(settings);
   const data = demoData(seed, options.settings);
   const probe = probeImages(seed, data.base);
-  const artifact = demoArtifact();
-  const train = data.shortcutTrain;
-  const test: EmDefectSet = data.shortcutTest;
+  const t = performance.now();
+  const shortcut = await trainDemoModel('shortcut', data.shortcutTrain, seed, { settings: options.settings, onProgress: (p) => options.onProgress?.(p.stage, p.fraction) });
+  const trainingSeconds = (performance.now() - t) / 1000;
+  // Only the leakage check reads the recipe (skipped by default).
   const recipe = tinyCnnRecipe({ epochs: 10, batchSize: DEMO_SETTINGS.batchSize, learningRate: DEMO_SETTINGS.learningRate, weightDecay: DEMO_SETTINGS.weightDecay });
-  // Explained: defect tiles of the shortcut model's own test split (artifact present, as it was trained).
-  const explainIdx = indicesWhere(test, (l) => l === 1).slice(0, REMEDY_DEFAULTS.explainImages);
-  const explained = subset(test, explainIdx);
-  const artifactMasks: Tensor = { shape: explained.masks!.defect.shape, data: new Float32Array(explained.masks!.defect.data.length).map((_, i) => artifact.mask[i % artifact.mask.length]) };
-  const k = Math.min(REMEDY_DEFAULTS.examples, explainIdx.length);
-  const pick = (x: Tensor) => Array.from({ length: k }, (_, i) => dropBatch(row(x, i)));
-
-  const assess = async (label: string, graph: Graph): Promise<RemediedModel> => {
-    const model = new OnnxModel(graph, { internalBatchSize: 256 });
-    try {
-      const audit = await clock(`${label}: audit`, () => auditModel(demoAuditInput(label, model, train, test, probe, recipe), { seed, skip, onProgress: progress }));
-      const artifactFreeAccuracy = await accuracyOn(model, test.withoutArtifact, test.labels);
-      const sal = await saliency.attribute(model, explained.images, { target: 1 });
-      const defect = regionContrast(sal.values, explained.masks!.defect);
-      const corner = regionContrast(sal.values, artifactMasks, explained.masks!.defect);
-      return { audit, artifactFreeAccuracy, saliency: { defect: { ...defect }, artifactOverDefect: corner.ratio }, maps: pick(sal.values), graph };
-    } finally {
-      await model.dispose();
-    }
-  };
-
-  const trainWith = (stage: string, remedy: Pick<TrainOptions, 'augment' | 'inputGradientPenalty'>) =>
-    clock(`${stage}: training`, () => trainDemoModel(stage, train, seed, { remedy, settings: options.settings, onProgress: (p) => progress(`training the ${stage} model`, p.fraction) }));
-
-  const shortcut = await trainWith('shortcut', {});
-  const before = await assess('shortcut model', shortcut.graph);
-  const remedies: RemedyOutcome[] = [];
-  for (const name of names) {
-    const trained = await trainWith(name, remedyTraining(name, artifact, lambda, pasteShare));
-    const after = await assess(`${name} model`, trained.graph);
-    remedies.push({
-      name,
-      lambda: name === 'right-for-the-right-reasons' ? lambda : null,
-      training:
-        name === 'counterfactual-augmentation'
-          ? `retrained from scratch (the demo recipe, same initial weights and batches), the corner artifact pasted into ${100 * pasteShare}% of each batch's images of every class and erased from the rest`
-          : `retrained from scratch (the demo recipe, same initial weights and batches) with λ·Σ(mask ⊙ ∂ Σ_k log p_k/∂x)² added to the loss, λ = ${lambda}, mask = the corner artifact`,
-      ...after,
-    });
-  }
-  return { seed, before, remedies, skipped: skip, examples: { images: pick(explained.images), defect: pick(explained.masks!.defect) }, artifact, timings };
+  // The audit input's model is replaced per audited model; this one only carries the shape.
+  const { name: _n, model: _m, ...audit } = demoAuditInput('shortcut model', new OnnxModel(shortcut.graph), data.shortcutTrain, data.shortcutTest, probe, recipe);
+  const result = await remedyModel(
+    {
+      name: 'shortcut model',
+      graph: shortcut.graph,
+      fresh: () => demoArchitecture(seed),
+      train: data.shortcutTrain,
+      artifact: demoArtifact(),
+      audit,
+      // The shortcut test tiles before the corner was painted in: the same tiles, no artifact.
+      artifactFree: { images: data.shortcutTest.withoutArtifact, labels: data.shortcutTest.labels },
+      recipe: demoTrainOptions(seed, options.settings),
+    },
+    settings,
+  );
+  result.timings['shortcut model: training'] = trainingSeconds;
+  return result;
 }
 
 /** remedy.json: per remedy the issue's keys (name, lambda, verdicts and artifact-free accuracy before/after), plus the saliency placement. */

@@ -31,14 +31,15 @@ describe('runDemoRemedy (small demo, seed 1)', () => {
     expect(r.artifactFreeAccuracy.before).toBeLessThan(0.7);
     expect(r.artifactFreeAccuracy.after).toBeGreaterThan(0.9);
     // Saliency moves from the corner to the defect.
-    expect(r.saliency.after.artifactOverDefect).toBeLessThan(r.saliency.before.artifactOverDefect);
+    expect(r.saliency.after.artifactOverRoi).toBeLessThan(r.saliency.before.artifactOverRoi);
     expect([...stages].some((s) => s.startsWith('training the counterfactual-augmentation model'))).toBe(true);
   }, 600_000);
 
   it('the page shows the verdicts, accuracies and overlays before and after', () => {
     const html = renderRemedyPage(result);
     expect(html).toContain('counterfactual-augmentation');
-    expect(html).toContain('verdict: shortcut');
+    expect(html).toContain("verdict: shortcut");
+    expect(html).toContain("shortcut model (before)");
     expect(html).toContain(result.remedies[0].artifactFreeAccuracy.toFixed(3));
     expect((html.match(/<img /g) ?? []).length).toBe(2 * result.examples.images.length);
   });
