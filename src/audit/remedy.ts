@@ -42,6 +42,21 @@ export const REMEDY_OPTIONS: readonly OptionSpec[] = [
   { key: 'skip', flag: '--skip', kind: 'string-list', default: REMEDY_DEFAULTS.skip, help: 'audit checks left out of the before/after audits (leakage retrains 6 models and judges the split, not the model)' },
 ];
 
+/** The retraining recipe of a remedy on your own model (the demo uses its own recipe). */
+export const REMEDY_RECIPE_OPTIONS: readonly OptionSpec[] = [
+  { key: 'epochs', flag: '--epochs', kind: 'integer', default: 12, min: 1, help: 'with --model: epochs of each retraining' },
+  { key: 'learningRate', flag: '--learning-rate', kind: 'number', default: 3e-3, above: 0, help: 'with --model: Adam learning rate (cosine schedule)' },
+  { key: 'weightDecay', flag: '--weight-decay', kind: 'number', default: 0, min: 0, help: 'with --model: L2 weight decay' },
+  {
+    key: 'start',
+    flag: '--start',
+    kind: 'choice',
+    choices: ['scratch', 'fine-tune'],
+    default: 'scratch',
+    help: "with --model: retrain from re-initialised weights (PyTorch's default initialiser, seeded) or fine-tune the flagged weights (on the demo, 4 fine-tuning epochs left augmentation at 0.79 and RRR at 0.53 artifact-free accuracy)",
+  },
+];
+
 export interface RemedyOptions {
   seed?: number;
   remedies?: readonly RemedyName[];
