@@ -30,8 +30,9 @@ export interface TrainOptions {
    */
   augment?: (images: Tensor, labels: readonly number[], random: Random) => Tensor;
   /**
-   * Right for the right reasons (Ross et al. 2017): adds λ/B · Σ (mask ⊙ ∂ log p_y/∂x)² to the loss,
-   * differentiated w.r.t. the weights by second-order reverse mode (input-gradient-penalty.ts).
+   * Right for the right reasons (Ross et al. 2017): adds λ/B · Σ (mask ⊙ ∂ Σ_k log p_k/∂x)² to the loss
+   * (and to the reported loss), differentiated w.r.t. the weights by second-order reverse mode
+   * (input-gradient-penalty.ts).
    * `mask` is [H, W] (every channel) or [C, H, W]; 1 where the input gradient should vanish.
    * `explained`: whose log-probability's gradient is penalised — the sum over all classes (Ross et
    * al.'s choice, the default) or the label's alone. The label's alone fades as the model grows
@@ -151,6 +152,9 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
   const classes = model.outputSize;
   const bad = labels.findIndex((l) => !Number.isInteger(l) || l < 0 || l >= classes);
   if (bad >= 0) throw new Error(`training: label ${labels[bad]} at index ${bad} is not a class index in [0, ${classes})`);
+
+  const lambda = options.inputGradientPenalty?.lambda;
+  if (lambda !== undefined && !(lambda >= 0 && Number.isFinite(lambda))) throw new Error(`training: the input-gradient penalty's λ must be a finite number ≥ 0 (got ${lambda})`);
 
   // The training graph: weights as inputs, plus log-probabilities to differentiate.
   const weights = weightsAsInputs(graph);
