@@ -150,6 +150,11 @@ export { auditModel, auditJson, performanceLine, type AuditInput, type AuditOpti
 export { auditedOutputs, checkQuantileLevels, type AuditedOutput } from './audit/regression-outputs.js';
 export { REGRESSION_SHORTCUT_RULE } from './audit/regression-shortcut-check.js';
 export { runDemoAudit, type DemoAuditResult } from './audit/demo-audit.js';
+export { runDemoRemedy, remedyJson, REMEDY_DEFAULTS, type RemedyOptions } from './audit/remedy.js';
+export { remedyModel, REMEDIES, type RemedyModelInput, type RemedySettings, type RemedyName, type RemedyResult } from './audit/remedy-model.js';
+export { renderRemedyPage } from './report/remedy-page.js';
+export { counterfactualAugmentation, eraseMasked, type CounterfactualOptions } from './training/counterfactual-augmentation.js';
+export { inputGradientPenaltyGraph, type InputGradientPenaltyGraph } from './models/input-gradient-penalty.js';
 export type { Finding, Verdict } from './audit/findings.js';
 export { CHECKS, CHECK_IDS, getCheck, type FindingId } from './audit/checks.js';
 export { runCheck, type Check, type CheckNeed, type CheckResult, type AuditContext } from './audit/check.js';

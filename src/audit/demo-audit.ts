@@ -11,7 +11,9 @@ import { concatRows } from '../tensor/tensor.js';
 import { subset, type Dataset } from '../data/dataset.js';
 import { DEMO_SETTINGS, demoData, trainDemoModel } from './demo.js';
 import type { Graph } from '../onnx/graph.js';
-import { auditModel, type AuditOptions, type ModelAudit } from './audit.js';
+import { auditModel, type AuditInput, type AuditOptions, type ModelAudit } from './audit.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { EmDefectSet } from '../data/synthetic/em-defects.js';
 import { tinyCnnRecipe } from '../trust/leakage.js';
 
 export interface DemoAuditOptions {
@@ -38,10 +40,30 @@ export interface DemoAuditResult {
 export const EXAMPLE_IMAGES = 64;
 
 /** Probe images: half without, half with the corner artifact, whatever the label. */
-function probeImages(seed: number, base: ReturnType<typeof demoData>['base']) {
+export function probeImages(seed: number, base: ReturnType<typeof demoData>['base']) {
   const without = generateEmDefects({ ...base, count: 200, seed: seed + 7001, artifact: 'none' });
   const withArtifact = generateEmDefects({ ...base, count: 200, seed: seed + 7002, artifact: 'always' });
   return concatRows([without.images, withArtifact.images]);
+}
+
+/** What the demo audit hands a model's audit: its test split with the defect masks as ROI, its training split as reference, the probe set and the corner patch. */
+export function demoAuditInput(name: string, model: OnnxModel, train: EmDefectSet, test: EmDefectSet, probe: Tensor, recipe: AuditInput['recipe']): AuditInput {
+  return {
+    name,
+    model,
+    data: { images: test.images, labels: test.labels, groups: test.groups, masks: { defect: test.masks!.defect } },
+    reference: { images: train.images, labels: train.labels },
+    probe,
+    probeNote: 'Probe images: 400 tiles, the corner artifact on a random half whatever the label.',
+    recipe,
+    // The lecture's inject test: a user who suspects the detector's bright corner names it.
+    intervention: { patch: demoArtifact(), targetClass: 1 },
+  };
+}
+
+/** The demo's shortcut artifact: the saturated top-left square. */
+export function demoArtifact() {
+  return { mask: cornerMask(32, DEMO_SETTINGS.generator.artifactSize), value: ARTIFACT_INTENSITY };
 }
 
 export async function runDemoAudit(options: DemoAuditOptions = {}): Promise<DemoAuditResult> {
@@ -64,20 +86,7 @@ export async function runDemoAudit(options: DemoAuditOptions = {}): Promise<Demo
     timings[`${kind}: training`] = (performance.now() - t) / 1000;
     const model = new OnnxModel(trained.graph, { internalBatchSize: 256 });
     try {
-      const audit = await auditModel(
-        {
-          name: `${kind} model`,
-          model,
-          data: { images: test.images, labels: test.labels, groups: test.groups, masks: { defect: test.masks!.defect } },
-          reference: { images: train.images, labels: train.labels },
-          probe,
-          probeNote: 'Probe images: 400 tiles, the corner artifact on a random half whatever the label.',
-          recipe,
-          // The lecture's inject test: a user who suspects the detector's bright corner names it.
-          intervention: { patch: { mask: cornerMask(32, DEMO_SETTINGS.generator.artifactSize), value: ARTIFACT_INTENSITY }, targetClass: 1 },
-        },
-        { seed, checkOptions, skip: options.skip, onProgress },
-      );
+      const audit = await auditModel(demoAuditInput(`${kind} model`, model, train, test, probe, recipe), { seed, checkOptions, skip: options.skip, onProgress });
       for (const [k, v] of Object.entries(audit.timings)) timings[`${kind}: ${k}`] = v;
       return { audit, graph: trained.graph };
     } finally {

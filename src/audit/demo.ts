@@ -83,16 +83,20 @@ function regionNumbers(r: { inside: number; outside: number; ratio: number }): R
   return { inside: r.inside, outside: r.outside, ratio: r.ratio };
 }
 
-/** The scenario's training recipe (shared by both models, and by the demo audit). */
+/** The scenario's architecture with its initial weights (the same for both models and every retraining). */
+export function demoArchitecture(seed: number): Graph {
+  return tinyCnn({ seed: seed + 11 });
+}
+
+/** The scenario's training recipe (shared by both models, the demo audit and the remedies). */
+export function demoTrainOptions(seed: number, settings: Partial<DemoSettings> = {}) {
+  const s = { ...DEMO_SETTINGS, ...settings };
+  return { epochs: s.epochs, batchSize: s.batchSize, learningRate: s.learningRate, weightDecay: s.weightDecay, schedule: 'cosine' as const, seed: seed + 13 };
+}
+
 export function trainDemoModel(kind: 'clean' | 'shortcut', train: Dataset, seed: number, options: Pick<DemoOptions, 'settings' | 'onProgress'> = {}): Promise<TrainResult> {
-  const s = { ...DEMO_SETTINGS, ...options.settings };
-  return trainClassifier(tinyCnn({ seed: seed + 11 }), train.images, train.labels, {
-    epochs: s.epochs,
-    batchSize: s.batchSize,
-    learningRate: s.learningRate,
-    weightDecay: s.weightDecay,
-    schedule: 'cosine',
-    seed: seed + 13,
+  return trainClassifier(demoArchitecture(seed), train.images, train.labels, {
+    ...demoTrainOptions(seed, options.settings),
     onProgress: (p) => options.onProgress?.({ stage: `training the ${kind} model`, fraction: p.fraction }),
   });
 }

@@ -15,6 +15,7 @@ import { registerInspect } from './inspect.js';
 import { registerConvert } from './convert.js';
 import { registerImportance } from './importance.js';
 import { registerShapley } from './shapley.js';
+import { registerRemedy } from './remedy.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerHallucination(program);
   registerImportance(program);
   registerShapley(program);
+  registerRemedy(program);
   return program;
 }
 

@@ -13,6 +13,7 @@ import { GraphEditor } from '../onnx/editor.js';
 import { buildGradientGraph } from '../onnx/autodiff/gradient.js';
 import { createSession } from '../onnx/runtime.js';
 import { OnnxModel } from './model.js';
+import { inputGradientPenaltyGraph } from './input-gradient-penalty.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -23,6 +24,22 @@ export interface TrainOptions {
   /** Learning-rate schedule over the run: constant, or cosine annealing to zero. */
   schedule?: 'constant' | 'cosine';
   seed: number;
+  /**
+   * Changes each minibatch before the step (counterfactual augmentation, training/): gets the
+   * batch's images and labels and a seeded stream of its own, returns images of the same shape.
+   */
+  augment?: (images: Tensor, labels: readonly number[], random: Random) => Tensor;
+  /**
+   * Right for the right reasons (Ross et al. 2017): adds λ/B · Σ (mask ⊙ ∂ Σ_k log p_k/∂x)² to the loss
+   * (and to the reported loss), differentiated w.r.t. the weights by second-order reverse mode
+   * (input-gradient-penalty.ts).
+   * `mask` is [H, W] (every channel) or [C, H, W]; 1 where the input gradient should vanish.
+   * `explained`: whose log-probability's gradient is penalised — the sum over all classes (Ross et
+   * al.'s choice, the default) or the label's alone. The label's alone fades as the model grows
+   * confident (∂ log p_y/∂x = (1 − p_y)·… for two classes), so it stops constraining a model that
+   * already fits its shortcut.
+   */
+  inputGradientPenalty?: { mask: Float32Array; lambda: number; explained?: 'all-classes' | 'label' };
   /** Called after every step; `fraction` runs from 0 to 1 over the whole run. */
   onProgress?: (p: { epoch: number; step: number; fraction: number; loss: number }) => void;
 }
@@ -136,15 +153,21 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
   const bad = labels.findIndex((l) => !Number.isInteger(l) || l < 0 || l >= classes);
   if (bad >= 0) throw new Error(`training: label ${labels[bad]} at index ${bad} is not a class index in [0, ${classes})`);
 
+  const lambda = options.inputGradientPenalty?.lambda;
+  if (lambda !== undefined && !(lambda >= 0 && Number.isFinite(lambda))) throw new Error(`training: the input-gradient penalty's λ must be a finite number ≥ 0 (got ${lambda})`);
+
   // The training graph: weights as inputs, plus log-probabilities to differentiate.
   const weights = weightsAsInputs(graph);
   const { names, values, editor } = weights;
   const logits = model.outputName;
   const logProbs = editor.op('LogSoftmax', [logits], { axis: attr.int(1) }, 'train_log_softmax');
-  const grads = buildGradientGraph(editor.build(), { outputs: [logProbs], wrt: names, keep: [logits, logProbs] });
+  const penalty = options.inputGradientPenalty ? inputGradientPenaltyGraph(editor.build(), model.inputName, logProbs, options.inputGradientPenalty.mask, names) : undefined;
+  const grads = penalty?.gradients ?? buildGradientGraph(editor.build(), { outputs: [logProbs], wrt: names, keep: [logits, logProbs] });
   const session = await createSession(grads.graph);
 
   const rng = new Random(seed);
+  // Their own streams, so that a run without them draws exactly the batches it always drew.
+  const augmentRng = Random.forKey(seed, 'augment');
   const adam = new Adam(values, learningRate, weightDecay);
   const n = labels.length;
   const stepsPerEpoch = Math.ceil(n / batchSize);
@@ -158,14 +181,21 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
       const b = idx.length;
       const cot = new Float32Array(b * classes);
       idx.forEach((i, r) => (cot[r * classes + labels[i]] = -1 / b));
+      const batchImages = takeRows(images, idx);
       const feeds: Record<string, Tensor> = {
-        [model.inputName]: takeRows(images, idx),
+        [model.inputName]: options.augment ? options.augment(batchImages, idx.map((i) => labels[i]), augmentRng) : batchImages,
         [grads.cotangents[0]]: tensor([b, classes], cot),
         ...weights.feeds(),
       };
+      if (penalty) {
+        // ∂ log p_y/∂x is the input gradient for a one-hot cotangent (∂ Σ_k log p_k/∂x for all ones); the penalty's own cotangent is λ/B.
+        const allClasses = (options.inputGradientPenalty!.explained ?? 'all-classes') === 'all-classes';
+        feeds[penalty.selector] = tensor([b, classes], cot.map((v) => (allClasses || v !== 0 ? 1 : 0)));
+        feeds[grads.cotangents[1]] = tensor([], [options.inputGradientPenalty!.lambda / b]);
+      }
       const out = await session.run(feeds);
       const lp = out[logProbs].data;
-      let batchLoss = 0;
+      let batchLoss = penalty ? (options.inputGradientPenalty!.lambda * out[penalty.value].data[0]) : 0;
       idx.forEach((i, r) => {
         batchLoss -= lp[r * classes + labels[i]];
         let best = 0;

@@ -52,6 +52,11 @@ export class GraphEditor {
     return outputs;
   }
 
+  /** A node name not yet used (for nodes whose output names are chosen by the caller). */
+  freshNodeName(hint: string): string {
+    return this.nodeNames.fresh(hint);
+  }
+
   /** Single-output shorthand for node(). */
   op(opType: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}, hint?: string): string {
     return this.node(opType, inputs, attributes, 1, hint)[0];

@@ -13,6 +13,7 @@ import { evaluateCnnOp } from './reference-ops-cnn.js';
 import { einsumReference } from './reference-ops-einsum.js';
 import { evaluatePointwiseOp } from './reference-ops-pointwise.js';
 import { depthToSpaceReference, padReference, spaceToDepthReference } from './reference-ops-rearrange.js';
+import { evaluateLogicOp } from './reference-ops-logic.js';
 
 export interface RefTensor {
   readonly shape: readonly number[];
@@ -419,6 +420,8 @@ function evaluateNode(node: Node, inputs: (RefTensor | undefined)[], opset: numb
     default: {
       const cnn = evaluateCnnOp(node, inputs, opset) ?? evaluatePointwiseOp(node, inputs);
       if (cnn) return cnn;
+      const logic = evaluateLogicOp(node, inputs);
+      if (logic) return logic;
       throw new Error(`reference: op '${node.opType}' (node '${node.name}') is not implemented`);
     }
   }

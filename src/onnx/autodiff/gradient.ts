@@ -118,7 +118,7 @@ export function buildGradientGraph(forward: Graph, spec: GradientSpec): Gradient
     if (g === null) {
       // Nothing flows from the outputs to w: its gradient is exactly zero.
       editor.nodes.push({
-        name: editor.names.fresh(`${w}_zero_grad`),
+        name: editor.freshNodeName(`${w}_zero_grad`),
         opType: 'ConstantOfShape',
         domain: '',
         inputs: [editor.op('Shape', [w])],
@@ -126,7 +126,7 @@ export function buildGradientGraph(forward: Graph, spec: GradientSpec): Gradient
         attributes: { value: attr.tensor(floatTensorValue([1], [0])) },
       });
     } else {
-      editor.nodes.push({ name: editor.names.fresh(`${w}_grad_identity`), opType: 'Identity', domain: '', inputs: [g], outputs: [name], attributes: {} });
+      editor.nodes.push({ name: editor.freshNodeName(`${w}_grad_identity`), opType: 'Identity', domain: '', inputs: [g], outputs: [name], attributes: {} });
     }
     editor.output(name, shape?.map((d) => (d < 0 ? 'N' : d)), DataType.FLOAT);
     return name;
