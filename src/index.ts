@@ -161,3 +161,15 @@ export { runCheck, type Check, type CheckNeed, type CheckResult, type AuditConte
 export type { FigureData } from './audit/figure-data.js';
 export { renderAuditPage } from './report/audit-page.js';
 export { lineChart, barChart, histogram, reliabilityDiagram } from './report/charts.js';
+
+// What has the model learned? (concepts/)
+export { twoSampleTTest, studentTwoSidedP } from './concepts/t-test.js';
+export { fitCav } from './concepts/linear-cav.js';
+export { tcav, trainCavs, tcavScores, directionalScores, layerActivations } from './concepts/tcav.js';
+export type { ConceptSet, TcavOptions, TcavResult, LayerCavs } from './concepts/tcav.js';
+export { nmf, nmfTransform, reconstructionError } from './concepts/nmf.js';
+export type { NmfOptions, NmfResult } from './concepts/nmf.js';
+export { iceForClass, iceFidelity } from './concepts/ice.js';
+export type { IceOptions, IceConcept, IceClassResult, FidelityPoint } from './concepts/ice.js';
+export { modelTail } from './concepts/model-tail.js';
+export { confusionMatrix, perClassAccuracy } from './concepts/confusion.js';

@@ -16,6 +16,7 @@ import { registerConvert } from './convert.js';
 import { registerImportance } from './importance.js';
 import { registerShapley } from './shapley.js';
 import { registerRemedy } from './remedy.js';
+import { registerExplore } from './explore.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerImportance(program);
   registerShapley(program);
   registerRemedy(program);
+  registerExplore(program);
   return program;
 }
 

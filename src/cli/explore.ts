@@ -1,0 +1,230 @@
+/**
+ * `trustscope explore`: what has the model learned? Error analysis (confusion matrix, per-class
+ * accuracy, misclassified images with saliency), TCAV for concept folders (DIR/<concept>/ images,
+ * DIR/random-1, random-2, … random sets), and ICE concepts per class with their fidelity; explore.json and a
+ * self-contained index.html in --out.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import { loadModel } from '../models/import/load-model.js';
+import type { OnnxModel } from '../models/model.js';
+import type { Normalisation } from '../data/normalise.js';
+import { argmaxRows, oneHot, row, softmaxRows, takeRows, tensor, type Tensor } from '../tensor/tensor.js';
+import { confusionMatrix, perClassAccuracy } from '../concepts/confusion.js';
+import { trainCavs, tcavScores, type ConceptSet, type TcavResult } from '../concepts/tcav.js';
+import { iceFidelity, iceForClass, type FidelityPoint, type IceClassResult } from '../concepts/ice.js';
+import { explorePage, type ExplorePageData, type GalleryItem } from '../report/explore-page.js';
+import { UsageError, parseInteger } from './errors.js';
+import { readIds, readImages } from './inputs.js';
+import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
+
+export const EXPLORE_JSON = 'explore.json';
+export const EXPLORE_HTML = 'index.html';
+
+interface ExploreCliOptions {
+  model: string;
+  input: string;
+  labels: string;
+  concepts?: string;
+  classNames?: string;
+  layers?: string;
+  iceLayer?: string;
+  iceConcepts: number;
+  topK: number;
+  gallery: number;
+  out: string;
+  force?: boolean;
+  seed: number;
+  normalise?: Normalisation;
+  progress?: boolean;
+  quiet?: boolean;
+  jsonProgress?: boolean;
+}
+
+/** The last 4-D ReLU output (else the last 4-D value): where convolutional concepts live. */
+export function defaultConceptLayer(model: OnnxModel): string {
+  const fourD = model.layerInfo.filter((l) => l.shape?.length === 4);
+  const pick = fourD.filter((l) => l.opType === 'Relu').at(-1) ?? fourD.at(-1);
+  if (!pick) throw new UsageError(`the model has no convolutional layer [N, C, h, w]; name one with --layers / --ice-layer (see 'trustscope layers --model ${model.graph.name}')`);
+  return pick.name;
+}
+
+function splitList(value: string | undefined): string[] | undefined {
+  return value?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** Concept sets from DIR/<name>/ and random sets from the random* sub-folders. */
+async function readConceptFolders(dir: string, modelShape: readonly number[], normalise?: Normalisation): Promise<{ concepts: ConceptSet[]; randoms: Tensor[] }> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).sort();
+  } catch {
+    throw new UsageError(`--concepts ${dir} is not a readable folder; give a folder with one sub-folder of images per concept and random*/ sub-folders`);
+  }
+  const concepts: ConceptSet[] = [];
+  const randoms: Tensor[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    if (!(await stat(path)).isDirectory()) continue;
+    const { batch } = await readImages(path, modelShape, normalise);
+    if (name.toLowerCase().startsWith('random')) randoms.push(batch);
+    else concepts.push({ name, images: batch });
+  }
+  if (concepts.length === 0) throw new UsageError(`--concepts ${dir} has no concept sub-folder (any folder not named random*)`);
+  if (randoms.length < 2) throw new UsageError(`--concepts ${dir} has ${randoms.length} random*/ sub-folders; TCAV's significance test needs at least 2 (10 or more recommended)`);
+  return { concepts, randoms };
+}
+
+/** |∂ score_predicted / ∂ input|, summed over channels: the gallery's saliency. */
+async function saliencyMaps(model: OnnxModel, x: Tensor, classes: readonly number[]): Promise<Tensor[]> {
+  if (x.shape[0] === 0) return [];
+  const { inputGrad } = await model.vjp(x, oneHot([...classes], model.outputSize));
+  const [n, c, h, w] = inputGrad.shape;
+  return Array.from({ length: n }, (_, i) => {
+    const m = new Float32Array(h * w);
+    for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) m[p] += Math.abs(inputGrad.data[((i * c + ch) * h * w) + p]);
+    return tensor([h, w], m);
+  });
+}
+
+export function registerExplore(program: Command): void {
+  const command = program
+    .command('explore')
+    .description('what has the model learned: confusion and per-class accuracy, misclassified images with saliency, TCAV for concept folders, ICE concepts per class')
+    .requiredOption('--model <file.onnx>', 'ONNX image classifier (or TF.js model.json)')
+    .requiredOption('--input <X>', 'images: a file (.npy, .tif, .png, …) or a folder of them')
+    .requiredOption('--labels <Y.npy>', 'true class per image [N]')
+    .option('--concepts <dir>', 'TCAV concept sets: one sub-folder of images per concept and random*/ sub-folders (≥ 2, 10 or more recommended)')
+    .option('--class-names <a,b,…>', 'class names in output order (default 0, 1, …)')
+    .option('--layers <a,b,…>', 'TCAV layers (default: the last convolutional ReLU)')
+    .option('--ice-layer <name>', 'layer ICE factorises (default: the last convolutional ReLU)')
+    .option('--ice-concepts <n>', 'ICE concepts per class', parseInteger('--ice-concepts', 1), 5)
+    .option('--top-k <n>', 'top images shown per ICE concept', parseInteger('--top-k', 1), 5)
+    .option('--gallery <n>', 'misclassified images shown', parseInteger('--gallery', 0), 12);
+  addNormaliseOption(command);
+  addRunOptions(command, { out: 'trustscope-explore', what: `${EXPLORE_JSON} and ${EXPLORE_HTML}` });
+  addProgressOptions(command);
+  command
+    .addHelpText('after', '\nExample:\n  trustscope explore --model cnn.onnx --input test/ --labels y.npy --concepts concepts/ --class-names grains,voids,cracks --out explore')
+    .action(async (opts: ExploreCliOptions) => {
+      await runInFolder('explore', opts, async (folder) => {
+        const model = await loadModel(opts.model);
+        try {
+          folder.input(opts.model);
+          if (model.inputShape.length !== 3) throw new UsageError(`explore needs an image model with input [N, C, H, W]; ${opts.model} takes [N, ${model.inputShape.join(', ')}]`);
+          const classes = model.outputSize;
+          const { batch: x } = await readImages(opts.input, model.inputShape, opts.normalise);
+          folder.input(opts.input);
+          const labels = await readIds(opts.labels, x.shape[0], 'labels', classes);
+          folder.input(opts.labels);
+          const names = splitList(opts.classNames) ?? Array.from({ length: classes }, (_, k) => String(k));
+          if (names.length !== classes) throw new UsageError(`--class-names lists ${names.length} names but the model has ${classes} classes`);
+          const conceptSets = opts.concepts ? await readConceptFolders(opts.concepts, model.inputShape, opts.normalise) : undefined;
+          const layers = splitList(opts.layers) ?? [defaultConceptLayer(model)];
+          const iceLayer = opts.iceLayer ?? defaultConceptLayer(model);
+          for (const l of [...layers, iceLayer]) model.resolveLayer(l);
+
+          const bar = progressFor(opts);
+          try {
+            bar.update('predictions', 0);
+            const probabilities = softmaxRows(await model.forward(x));
+            const predictions = argmaxRows(probabilities);
+            const confusion = confusionMatrix(labels, predictions, classes);
+            const accuracyPerClass = perClassAccuracy(confusion);
+            const accuracy = predictions.filter((p, i) => p === labels[i]).length / labels.length;
+            const present = [...new Set(labels)].sort((a, b) => a - b);
+
+            const wrong = predictions.flatMap((p, i) => (p !== labels[i] ? [i] : [])).slice(0, opts.gallery);
+            const right = present.flatMap((k) => {
+              const i = predictions.findIndex((p, j) => p === k && labels[j] === k);
+              return i >= 0 ? [i] : [];
+            });
+            const gallery = async (ids: number[]): Promise<GalleryItem[]> => {
+              const maps = await saliencyMaps(model, takeRows(x, ids), ids.map((i) => predictions[i]));
+              return ids.map((i, t) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]], image: row(x, i), saliency: maps[t] }));
+            };
+            const misclassified = await gallery(wrong);
+            const correct = await gallery(right);
+
+            let tcav: (TcavResult & { className: string })[] | undefined;
+            if (conceptSets) {
+              bar.update('TCAV: concept vectors', 0.1);
+              const cavs = await trainCavs(model, { layers, ...conceptSets });
+              tcav = [];
+              for (const [t, k] of present.entries()) {
+                bar.update('TCAV: scores per class', 0.2 + (0.2 * t) / present.length);
+                const own = labels.flatMap((y, i) => (y === k ? [i] : []));
+                for (const r of await tcavScores(model, cavs, takeRows(x, own), k)) tcav.push({ ...r, className: names[k] });
+              }
+            }
+
+            const iceClasses: IceClassResult[] = [];
+            for (const [t, k] of present.entries()) {
+              bar.update('ICE: concepts per class', 0.4 + (0.4 * t) / present.length);
+              iceClasses.push(await iceForClass(model, x, labels, k, { layer: iceLayer, components: opts.iceConcepts, topK: opts.topK, seed: opts.seed }));
+            }
+            bar.update('ICE: fidelity', 0.8);
+            let fidelity: { baseline: number; points: FidelityPoint[] } | undefined;
+            let fidelityProblem: string | undefined;
+            const channels = model.layerShape(model.resolveLayer(iceLayer))?.[1] ?? 1;
+            const ranks = [...new Set([1, 2, 4, 8, 16, 32, opts.iceConcepts].filter((c) => c <= channels))].sort((a, b) => a - b);
+            try {
+              fidelity = await iceFidelity(model, x, labels, iceLayer, ranks, opts.seed);
+            } catch (e) {
+              fidelityProblem = (e as Error).message;
+            }
+
+            const json = {
+              model: basename(opts.model),
+              images: labels.length,
+              accuracy,
+              confusion: { classNames: names, matrix: confusion },
+              perClassAccuracy: Object.fromEntries(names.map((n, k) => [n, accuracyPerClass[k]])),
+              misclassified: wrong.map((i) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]] })),
+              tcav: tcav?.map(({ concept, layer, className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores }) => ({ concept, layer, class: className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores })),
+              ice: {
+                layer: iceLayer,
+                classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, concepts: c.concepts.map(({ index, topImages, purity, importance }) => ({ index, topImages, purity, importance })) }])),
+                fidelity: fidelity ?? null,
+                ...(fidelityProblem ? { fidelityProblem } : {}),
+              },
+            };
+            await folder.write(EXPLORE_JSON, JSON.stringify(json, null, 2) + '\n');
+            const page: ExplorePageData = {
+              modelName: basename(opts.model),
+              classNames: names,
+              confusion,
+              perClassAccuracy: accuracyPerClass,
+              accuracy,
+              misclassified,
+              correct,
+              tcav,
+              ice: {
+                layer: iceLayer,
+                classes: iceClasses.map((c) => ({
+                  className: names[c.classIndex],
+                  relativeError: c.relativeError,
+                  concepts: c.concepts.map((k) => ({
+                    index: k.index,
+                    purity: k.purity,
+                    importance: k.importance,
+                    topImages: k.topImages.map((i, t) => ({ index: i, label: names[labels[i]], image: row(x, i), map: row(k.maps, t) })),
+                  })),
+                })),
+                fidelity,
+                fidelityProblem,
+              },
+            };
+            await folder.write(EXPLORE_HTML, explorePage(page));
+            bar.update('done', 1);
+            console.log(`accuracy ${accuracy.toFixed(3)} on ${labels.length} images; ${wrong.length} misclassified shown → ${join(opts.out, EXPLORE_HTML)}`);
+          } finally {
+            bar.stop();
+          }
+        } finally {
+          await model.dispose();
+        }
+      });
+    });
+}
