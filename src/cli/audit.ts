@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import type { Model } from '../models/model.js';
 import { saveOnnxGraph } from '../models/import/onnx-file.js';
-import { loadModel } from '../models/import/load-model.js';
+import { loadModelForImages } from './model-for-images.js';
 import { auditJson, auditModel, performanceLine, type ModelAudit } from '../audit/audit.js';
 import { checkQuantileLevels } from '../audit/regression-outputs.js';
 import type { Task } from '../models/task.js';
@@ -316,7 +316,7 @@ async function audit(
       // The shortcut model's first test tiles as .npy, TIFF and 16-bit PNGs: the README's examples run on them.
       await writeDemoExamples(folder, r.examples);
     } else {
-      const model = await loadModel(opts.model!, { internalBatchSize: 256 });
+      const model = await loadModelForImages(opts.model!, { files: [opts.input, inputPath(opts, 'reference')], manifest: opts.manifest, dataset: opts.dataset }, { internalBatchSize: 256 });
       try {
         const task = resolveTask(opts.task ?? (opts.quantiles ? 'regression' : undefined), model.outputShape);
         checkFlagsFor(task);

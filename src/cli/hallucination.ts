@@ -1,7 +1,7 @@
 /** `trustscope hallucination`: which features of an image-to-image model's output are not grounded in its input? */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadModel } from '../models/import/load-model.js';
+import { loadModelForImages } from './model-for-images.js';
 import { hallucinationCheck } from '../trust/hallucination.js';
 import { reshape, shapeToString } from '../tensor/tensor.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
@@ -42,7 +42,7 @@ export function registerHallucination(program: Command): void {
         'hallucination',
         opts,
         async (folder) => {
-          const model = await loadModel(opts.model);
+          const model = await loadModelForImages(opts.model, { files: [opts.input], dataset: opts.dataset });
           try {
             folder.input(opts.model);
             const image = (await readImages(opts.input, model.inputShape, opts.normalise, { dataset: opts.dataset })).batch;
