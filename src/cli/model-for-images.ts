@@ -12,7 +12,7 @@ import type { Graph } from '../onnx/graph.js';
 import { runtimeInputs } from '../onnx/graph.js';
 import { symbolicInputAxes, withInputShape } from '../onnx/input-shape.js';
 import { OnnxModel, type OnnxModelOptions } from '../models/model.js';
-import { readModelGraph } from '../models/import/load-model.js';
+import { isTfjsModelPath, readModelGraph } from '../models/import/load-model.js';
 import { UsageError } from './errors.js';
 import { imageFiles, imageReadOptions, readArray } from './inputs.js';
 import { manifestImagePaths } from './manifest.js';
@@ -26,9 +26,9 @@ export interface ImageSources {
 }
 
 /** The model file as a graph; a file that cannot be read or decoded is one line naming it. */
-export async function readModelFile(path: string): Promise<Graph> {
+export async function readModelFile(path: string, imageSize?: readonly [number, number]): Promise<Graph> {
   try {
-    return await readModelGraph(path);
+    return await readModelGraph(path, imageSize ? { imageSize } : {});
   } catch (e) {
     const message = (e as Error).message.split('\n')[0];
     throw new UsageError(message.includes(path) ? message : `${path}: ${message}`);
@@ -62,10 +62,10 @@ async function sourceFiles(sources: ImageSources): Promise<string[]> {
  * every file's last two axes, C the graph's when fixed (else the file's channel axis). Files of
  * different sizes are refused with both sizes named.
  */
-export async function imageSizeFor(graph: Graph, sources: ImageSources): Promise<[number, number, number]> {
+export async function imageSizeFor(graph: Graph | undefined, sources: ImageSources): Promise<[number, number, number]> {
   const files = await sourceFiles(sources);
   if (files.length === 0) throw new UsageError('the model has a dynamic input size (H, W); give the images (--input) so it can be sized to them');
-  const declared = runtimeInputs(graph)[0].shape ?? [];
+  const declared = graph ? (runtimeInputs(graph)[0].shape ?? []) : [];
   const fixedChannels = typeof declared[1] === 'number' && declared[1] > 0 ? declared[1] : undefined;
   let first: { file: string; size: [number, number, number] } | undefined;
   for (const file of files) {
@@ -86,6 +86,11 @@ export async function imageSizeFor(graph: Graph, sources: ImageSources): Promise
  * axes — specialised to the images' one size. Takes `.onnx` and TF.js `model.json` alike.
  */
 export async function loadModelForImages(modelPath: string, sources: ImageSources, options: OnnxModelOptions = {}): Promise<OnnxModel> {
+  if (isTfjsModelPath(modelPath)) {
+    // A TF.js model converts only at a known size: with its H/W declared null, convert at the images' size.
+    const graph = await readTfjsAtImageSize(modelPath, sources);
+    return modelFromGraph(modelPath, graph, options);
+  }
   const graph = await readModelFile(modelPath);
   if (!isDynamicSpatial(graph)) return modelFromGraph(modelPath, graph, options);
   const size = await imageSizeFor(graph, sources);
@@ -96,4 +101,16 @@ export async function loadModelForImages(modelPath: string, sources: ImageSource
     throw new UsageError(`${modelPath}: ${(e as Error).message}`);
   }
   return modelFromGraph(modelPath, sized, options);
+}
+
+/** A TF.js model.json as a graph; one declared with unknown height and width is converted at the images' size. */
+async function readTfjsAtImageSize(path: string, sources: ImageSources): Promise<Graph> {
+  try {
+    return await readModelGraph(path);
+  } catch (e) {
+    if (!/must be static except for the batch/.test((e as Error).message)) return readModelFile(path);
+  }
+  // Only H and W matter to the conversion (the channels are declared).
+  const [, h, w] = await imageSizeFor(undefined, sources);
+  return readModelFile(path, [h, w]);
 }
