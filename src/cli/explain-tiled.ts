@@ -138,6 +138,10 @@ export async function runTiledExplain(command: Command, flags: TiledExplainFlags
       // A fixed-size model is one model; a dynamic-H/W one is sized per image (whole, or its tile side).
       const sized = new SizedModels(flags.model, graph, flags.batchSize);
       const checkTargets = (model: OnnxModel) => {
+        if (model.outputShape.length === 3) {
+          const whole = sized.fixed ? '' : ' (this one has a dynamic input size, so without --tile it runs on the whole image)';
+          throw new UsageError(`--tile explains a classifier's or regressor's tiles; this model gives per-pixel outputs [${model.outputShape.join(', ')}] (a segmenter): drop --tile${whole}`);
+        }
         for (const c of classes ?? []) if (c >= model.outputSize) throw new UsageError(`--target lists class ${c} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
         for (const o of outputs ?? []) if (o >= model.outputSize) throw new UsageError(`--target-outputs lists output ${o} but the model has ${model.outputSize} outputs (0..${model.outputSize - 1})`);
       };

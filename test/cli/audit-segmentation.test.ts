@@ -28,6 +28,9 @@ let predicted: Float32Array;
 beforeAll(async () => {
   path = (await dirP).path;
   await saveOnnxGraph(path('seg.onnx'), graph);
+  // The same segmenter as a dynamic-H/W export: the audit sizes it to the images by itself.
+  const dynamic = (d: readonly (number | string)[]) => [d[0], d[1], 'H', 'W'];
+  await saveOnnxGraph(path('seg-dynamic.onnx'), { ...graph, inputs: graph.inputs.map((i) => (i.shape ? { ...i, shape: dynamic(i.shape) } : i)), outputs: graph.outputs.map((o) => (o.shape ? { ...o, shape: dynamic(o.shape) } : o)) });
   await writeNpy(path('x.npy'), images);
   const model = new OnnxModel(graph);
   const logits = await model.forward(images);
@@ -60,9 +63,13 @@ function iou(c: number): number {
 
 describe('trustscope audit --labels per pixel (segmenter)', () => {
   it('runs IoU/Dice and pixel calibration from the CLI; the IoU is the counted one', async () => {
-    for (const labels of ['labels.npy', 'labels-nchw.npy']) {
-      const out = path(`report-${labels}`);
-      const r = await runCli(['audit', '--model', path('seg.onnx'), '--input', path('x.npy'), '--labels', path(labels), '--out', out, '--no-progress']);
+    for (const [model, labels] of [
+      ['seg.onnx', 'labels.npy'],
+      ['seg.onnx', 'labels-nchw.npy'],
+      ['seg-dynamic.onnx', 'labels.npy'],
+    ]) {
+      const out = path(`report-${model}-${labels}`);
+      const r = await runCli(['audit', '--model', path(model), '--input', path('x.npy'), '--labels', path(labels), '--out', out, '--no-progress']);
       expect(r.stderr).toEqual([]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/mean IoU .*pixel accuracy/);

@@ -100,4 +100,12 @@ describe('explain --tile with a dynamic-H/W model', () => {
     expect(pass.wholeBytes).toBe(whole);
     expect(chooseSpatialPass(graph, [1, 256, 256], whole)).toMatchObject({ kind: 'whole', bytes: whole });
   });
+
+  it('refuses a dense (segmenter) model with --tile in one line, pointing to the whole-image run', async () => {
+    const seg = join(import.meta.dirname, '..', 'fixtures', 'families', 'segmentation-head-dynamic-opset17');
+    const r = await runCli(['explain', '--model', join(seg, 'model.onnx'), '--input', join(seg, 'x.npy'), '--method', 'saliency', '--tile', '--quiet', '--out', path('never')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toHaveLength(1);
+    expect(r.stderr[0]).toMatch(/per-pixel outputs \[2, 24, 40\] \(a segmenter\): drop --tile \(this one has a dynamic input size, so without --tile it runs on the whole image\)/);
+  });
 });
