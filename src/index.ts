@@ -9,7 +9,7 @@ export { decodeModel, encodeModel } from './onnx/proto.js';
 export { GraphEditor } from './onnx/editor.js';
 export { ModelBuilder } from './onnx/builder.js';
 export { inferShapes } from './onnx/shapes.js';
-export { withInputShape } from './onnx/input-shape.js';
+export { symbolicInputAxes, withInputShape } from './onnx/input-shape.js';
 export { buildGradientGraph } from './onnx/autodiff/gradient.js';
 export type { GradientSpec, GradientGraph } from './onnx/autodiff/gradient.js';
 export { vjpRules } from './onnx/autodiff/rules.js';
@@ -80,6 +80,7 @@ export { slic, slicBatch, enforceConnectivity, type SlicOptions, type Segmentati
 export { imageFeatureMasks, SEGMENTATIONS, type SegmentationKind, type SegmentOptions } from './attribution/segmentation/feature-masks.js';
 export { BACKWARD_RULES, ruleOverrides, type BackwardRules } from './onnx/autodiff/backward-rules.js';
 export { DEFAULT_MEMORY_BUDGET, rowCost, rowsPerCall } from './models/memory-budget.js';
+export { chooseSpatialPass, gradientBytes, TILE_SIDE_STEP, type SpatialPass } from './models/spatial-pass.js';
 export { attention, attentionRollout, findAttentionValues, rolloutMatrix } from './attribution/attention.js';
 export type { AttentionOptions } from './attribution/attention.js';
 export { tinyVit, tinyVitAttentionValues } from './models/zoo/tiny-vit.js';
@@ -121,7 +122,7 @@ export { SHIFT_KINDS, applyShift, generateShiftedSet, generateShiftSuite, type S
 export { auroc } from './trust/auroc.js';
 export { fitMahalanobis, mahalanobisScores, type MahalanobisFit } from './trust/mahalanobis.js';
 export { OOD_DETECTORS, maxSoftmaxScores, energyScores, reconstructionErrors, typicalityCentre, typicalityScores, layerFeatures, defaultFeatureLayer, oodTable, oodShare, formatOodTable, type OodTable, type OodDetector } from './trust/ood.js';
-export { hallucinationCheck, type HallucinationResult, type FeatureSupport } from './trust/hallucination.js';
+export { hallucinationCheck, regionFeatures, type HallucinationResult, type FeatureSupport, type OutputFeature } from './trust/hallucination.js';
 export { hotspotTransplant, type TransplantResult, type TransplantOptions } from './trust/hotspot-transplant.js';
 export { regressionFit, splitConformalIntervals, conformalisedQuantileIntervals, coverageShortfall, type RegressionFit, type ConformalIntervals, type IntervalOptions } from './trust/regression-intervals.js';
 export { residualIntervalCalibration, quantileCalibration, miscalibrated, calibrationTolerance, NOMINAL_LEVELS, type CalibrationPoint } from './trust/interval-calibration.js';

@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
 import type { Model } from '../models/model.js';
 import { saveOnnxGraph } from '../models/import/onnx-file.js';
-import { loadModel } from '../models/import/load-model.js';
+import { loadModelForImages } from './model-for-images.js';
+import { majorityClasses, readPixelLabels } from './pixel-labels.js';
+import { PIXEL_LABELS } from '../audit/segmentation-summary.js';
 import { auditJson, auditModel, performanceLine, type ModelAudit } from '../audit/audit.js';
 import { checkQuantileLevels } from '../audit/regression-outputs.js';
 import type { Task } from '../models/task.js';
@@ -127,7 +129,7 @@ function view(a: ModelAudit, calibrations: readonly FileCalibration[] = []): Mod
 function verdictLines(audits: readonly ModelAudit[]): string {
   const lines: string[] = [];
   for (const a of audits) {
-    lines.push(`${a.name} (${a.task === 'regression' ? 'regressor: ' : ''}${performanceLine(a)} on ${a.images} images)`);
+    lines.push(`${a.name} (${a.task === 'regression' ? 'regressor: ' : a.task === 'segmentation' ? 'segmenter: ' : ''}${performanceLine(a)} on ${a.images} images)`);
     const { shown, skipped } = otherTask(a);
     for (const f of shown) lines.push(`  ${f.verdict.toUpperCase().padEnd(8)}${f.title}`);
     if (skipped.length) lines.push(`  ${notApplicable(a, skipped)}`);
@@ -152,7 +154,7 @@ async function regressionLabels(file: string, n: number, columns: number): Promi
 async function userData(
   opts: AuditCliOptions,
   inputShape: readonly number[],
-  outputSize: number,
+  outputShape: readonly number[],
   task: Task,
 ): Promise<{ data: Dataset; reference?: Dataset; targets?: Tensor; files: string[]; calibrations: FileCalibration[] }> {
   const groupsFile = inputPath(opts, 'groups');
@@ -161,7 +163,11 @@ async function userData(
   let files: string[] = [];
   let calibrations: FileCalibration[];
   let targets: Tensor | undefined;
+  const outputSize = outputShape.reduce((a, b) => a * b, 1);
+  // A segmenter's labels are per pixel: its classes are the K of [K, H, W].
+  const segmenter = task === 'segmentation' ? { classes: outputShape[0], h: outputShape[1], w: outputShape[2] } : undefined;
   if (opts.manifest !== undefined) {
+    if (segmenter) throw new UsageError("--manifest labels are one class per image; give a segmenter's per-pixel class ids with --input and --labels L ((N, H, W), any readable format)");
     if (task === 'regression') throw new UsageError("--manifest labels are class indices; give a regressor's real-valued targets with --input and --labels Y.npy ((N,) or (N, K))");
     refuseManifestWith(opts.manifest, { '--input': opts.input, '--labels': opts.labels, [AUDIT_INPUTS.groups.flag]: groupsFile, [AUDIT_INPUTS.roi.flag]: roiFile });
     const m = await readManifest(opts.manifest, inputShape, opts.normalise, { dataset: opts.dataset }, outputSize);
@@ -171,18 +177,19 @@ async function userData(
     calibrations = m.calibrations;
   } else {
     if (!opts.input) throw new UsageError('give --input X.npy (the images to audit) with --labels Y.npy, or --manifest FILE.csv, or use --demo');
-    if (!opts.labels) throw new UsageError(`give --labels Y.npy: ${task === 'regression' ? 'the real-valued target' : 'one class index'} per image of --input`);
+    if (!opts.labels) throw new UsageError(`give --labels Y.npy: ${task === 'regression' ? 'the real-valued target per image' : task === 'segmentation' ? 'the class id of every pixel, (N, H, W),' : 'one class index per image'} of --input`);
     const read = await readImages(opts.input, inputShape, opts.normalise, { dataset: opts.dataset });
     const images = read.batch;
     calibrations = read.calibrations;
     const n = images.shape[0];
     const regression = task === 'regression' ? await regressionLabels(opts.labels, n, opts.quantiles ? 1 : outputSize) : undefined;
-    const labels = regression ? regression.labels : await readIds(opts.labels, n, 'labels', outputSize);
+    const pixelLabels = segmenter ? await readPixelLabels(opts.labels, n, segmenter.h, segmenter.w, segmenter.classes) : undefined;
+    const labels = regression ? regression.labels : pixelLabels ? majorityClasses(pixelLabels, segmenter!.classes) : await readIds(opts.labels, n, 'labels', outputSize);
     targets = regression?.targets;
     const groups = groupsFile ? await readIds(groupsFile, n, 'group ids') : undefined;
     const [h, w] = images.shape.slice(-2);
-    const masks = roiFile ? { roi: asMasks(await readValues(roiFile), n, h, w, roiFile) } : undefined;
-    data = { images, labels, groups, masks };
+    const masks = { ...(roiFile ? { roi: asMasks(await readValues(roiFile), n, h, w, roiFile) } : {}), ...(pixelLabels ? { [PIXEL_LABELS]: pixelLabels } : {}) };
+    data = { images, labels, groups, masks: Object.keys(masks).length ? masks : undefined };
   }
   let reference: Dataset | undefined;
   const referenceFile = inputPath(opts, 'reference');
@@ -190,6 +197,12 @@ async function userData(
     // A regressor's OOD detectors fit one distribution: its targets are not classes, so no reference labels.
     const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
     reference = { images: refImages, labels: new Array<number>(refImages.shape[0]).fill(0) };
+  } else if (referenceFile && segmenter) {
+    // A segmenter's reference labels, when given, are per pixel too; its OOD class means use each image's majority class.
+    const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
+    const m = refImages.shape[0];
+    const refLabels = opts.referenceLabels ? majorityClasses(await readPixelLabels(opts.referenceLabels, m, segmenter.h, segmenter.w, segmenter.classes), segmenter.classes) : new Array<number>(m).fill(0);
+    reference = { images: refImages, labels: refLabels };
   } else if (referenceFile) {
     if (!opts.referenceLabels) throw new UsageError(`${AUDIT_INPUTS.reference.flag} needs --reference-labels (class per reference image, for the Mahalanobis class means)`);
     // The reference is scaled like the audited images: the same model sees both.
@@ -227,11 +240,11 @@ export function registerAudit(program: Command): void {
     .option('--demo', 'audit the built-in scenario: train a clean and a shortcut tiny CNN on synthetic EM tiles, then audit both')
     .option('--model <file.onnx>', 'the classifier to audit (one image input, logits out); .onnx or a TF.js model.json')
     .option('--input <X.npy>', 'images to audit, (N, C, H, W) float32, e.g. a held-out test split')
-    .option('--labels <Y.npy>', 'class index per image of --input; a regressor: real-valued target per image, (N,) or (N, K) for K outputs')
+    .option('--labels <Y.npy>', 'class index per image of --input; a regressor: real-valued target per image, (N,) or (N, K) for K outputs; a segmenter: class id per pixel, (N, H, W) in any readable format (enables pixel calibration and IoU/Dice)')
     .option(`${AUDIT_INPUTS.groups.flag} <G.npy>`, 'specimen id per image: enables the leakage check (grouped k-fold retraining)')
     .option(`${AUDIT_INPUTS.roi.flag} <M.npy>`, 'region of interest per image (N, H, W), 1 where the real evidence is: enables the shortcut check')
     .option(`${AUDIT_INPUTS.reference.flag} <R.npy>`, 'training-distribution images: enables the out-of-distribution check')
-    .option('--reference-labels <RY.npy>', 'class index per reference image (not for a regressor)')
+    .option('--reference-labels <RY.npy>', 'class index per reference image (not for a regressor; a segmenter: class id per pixel, optional)')
     .option('--quantiles <levels>', 'a regressor whose outputs are quantiles of one quantity: the level of each output in output order, e.g. 0.05,0.95 (conformalised by CQR)', parseLevels)
     .option(`${AUDIT_INPUTS.patch.flag} <P.npy>`, 'a suspected nuisance patch: (H, W) mask, 1 where it is pasted (the inject test)')
     .option('--patch-value <v>', 'intensity written into the patch pixels', parseNumber('--patch-value'), 1)
@@ -316,7 +329,7 @@ async function audit(
       // The shortcut model's first test tiles as .npy, TIFF and 16-bit PNGs: the README's examples run on them.
       await writeDemoExamples(folder, r.examples);
     } else {
-      const model = await loadModel(opts.model!, { internalBatchSize: 256 });
+      const model = await loadModelForImages(opts.model!, { files: [opts.input, inputPath(opts, 'reference')], manifest: opts.manifest, dataset: opts.dataset }, { internalBatchSize: 256 });
       try {
         const task = resolveTask(opts.task ?? (opts.quantiles ? 'regression' : undefined), model.outputShape);
         checkFlagsFor(task);
@@ -331,7 +344,7 @@ async function audit(
         if (overlap && task !== 'classification') throw new UsageError(`--tile audits a classifier's tiles (each inherits its image's class); a ${task} model is audited on whole images: drop --tile`);
         const { data, reference, targets, files, calibrations: read, tiling: tiled } = overlap
           ? { ...(await tiledUserData(opts, model, overlap, (s, f) => bar.update(s, f))), targets: undefined, files: [], calibrations: [] }
-          : { ...(await userData(opts, model.inputShape, model.outputSize, task)), tiling: undefined };
+          : { ...(await userData(opts, model.inputShape, model.outputShape, task)), tiling: undefined };
         calibrations = read;
         tiling = tiled;
         if (tiling) intro = tilingIntro(tiling, model.outputSize === 1);

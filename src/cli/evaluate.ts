@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Tensor } from '../tensor/tensor.js';
-import { loadModel } from '../models/import/load-model.js';
+import { loadModelForImages } from './model-for-images.js';
 import { getExplainer } from '../attribution/registry.js';
 import { mergeOptionSpecs } from '../options/option-spec.js';
 import { evaluateExplanations, evaluationJson, parseMetrics } from '../evaluate/evaluate.js';
@@ -128,7 +128,7 @@ export function registerEvaluate(program: Command): void {
         opts,
         async (folder) => {
           // The model is the only batcher: --batch-size bounds its ONNX Runtime calls.
-          const model = await loadModel(opts.model, { internalBatchSize: opts.batchSize });
+          const model = await loadModelForImages(opts.model, { files: [opts.input], manifest: opts.manifest, dataset: opts.dataset }, { internalBatchSize: opts.batchSize });
           let result: EvaluationResult;
           let batch: Tensor;
           let explained: string | undefined;

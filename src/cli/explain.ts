@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { concatRows, reshape, shapeToString } from '../tensor/tensor.js';
 import { encodeNpy } from '../data/formats/npy.js';
-import { loadModel } from '../models/import/load-model.js';
+import { loadModelForImages } from './model-for-images.js';
 import { getExplainer } from '../attribution/registry.js';
 import type { Target } from '../attribution/explainer.js';
 import { explainClasses, outputSum } from '../attribution/targets.js';
@@ -106,7 +106,7 @@ export function registerExplain(program: Command): void {
         opts,
         async (folder) => {
           // The model is the only batcher: --batch-size bounds its ONNX Runtime calls, whatever the method builds.
-          const model = await loadModel(opts.model, { internalBatchSize: opts.batchSize });
+          const model = await loadModelForImages(opts.model, { files: [opts.input], manifest: opts.manifest, dataset: opts.dataset }, { internalBatchSize: opts.batchSize });
           try {
             folder.input(opts.model);
             task = resolveTask(opts.task, model.outputShape);

@@ -80,6 +80,16 @@ async function readTable(csv: string): Promise<Table> {
   return { columns, rows: body };
 }
 
+/** The image files a manifest names, in row order (resolved against its folder), without reading them. */
+export async function manifestImagePaths(csv: string): Promise<string[]> {
+  const table = await readTable(csv);
+  const folder = dirname(csv);
+  return table.rows.map((row) => {
+    const path = cell(csv, row, table, 'path');
+    return isAbsolute(path) ? path : resolve(folder, path);
+  });
+}
+
 /** The columns a manifest's header names (evaluate decides its default metrics from them). */
 export async function manifestColumns(csv: string): Promise<Column[]> {
   return [...(await readTable(csv)).columns.keys()];

@@ -11,7 +11,7 @@ import { remedyModel } from '../audit/remedy-model.js';
 import { CHECK_IDS } from '../audit/checks.js';
 import { renderRemedyPage } from '../report/remedy-page.js';
 import { saveOnnxGraph } from '../models/import/onnx-file.js';
-import { loadModel } from '../models/import/load-model.js';
+import { loadModelForImages } from './model-for-images.js';
 import { mergeOptionSpecs } from '../options/option-spec.js';
 import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
@@ -116,7 +116,7 @@ export function registerRemedy(program: Command): void {
           try {
             if (opts.demo) result = await runDemoRemedy(settings);
             else {
-              const model = await loadModel(opts.model!);
+              const model = await loadModelForImages(opts.model!, { files: [opts.trainInput, opts.input] });
               try {
                 folder.input(opts.model!);
                 const r = recipeValues;

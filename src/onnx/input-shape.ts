@@ -29,3 +29,14 @@ export function withInputShape(graph: Graph, shape: readonly number[]): Graph {
   });
   return { ...graph, inputs: graph.inputs.map((i) => (i === input ? { ...i, shape: fixed } : i)) };
 }
+
+/**
+ * The non-batch axes (1-based, as in the NCHW input) the file leaves symbolic or unknown: [2, 3] for
+ * a dynamic-H/W export, [] for a fixed-size model. A graph with several run-time inputs, or none
+ * declared, answers [] and is left to the model's own checks.
+ */
+export function symbolicInputAxes(graph: Graph): number[] {
+  const inputs = runtimeInputs(graph);
+  if (inputs.length !== 1 || !inputs[0].shape) return [];
+  return inputs[0].shape.flatMap((d, i) => (i > 0 && (typeof d !== 'number' || d < 0) ? [i] : []));
+}

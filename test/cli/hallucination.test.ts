@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/data/formats/npy.js';
 import { saveOnnxGraph } from '../../src/models/import/onnx-file.js';
 import { filled, tensor } from '../../src/tensor/tensor.js';
-import { linearModel } from '../helpers/models.js';
+import { linearModel, pointwiseSegmenter } from '../helpers/models.js';
 import { runCli } from './cli-harness.js';
 
 describe('trustscope hallucination', () => {
@@ -73,5 +73,30 @@ describe('trustscope hallucination', () => {
       expect(r.stderr[0]).toMatch(message);
       expect(await readdir(dir)).not.toContain('bad');
     }
+  });
+
+  it('takes the segmentation reducers as features (--feature-pixels, --feature-image, --channel) and refuses a classifier --task', async () => {
+    const seg = f('seg.onnx');
+    // Channel 0 = 2·x (grounded), channel 1 = 0.7 from the bias alone (painted).
+    await saveOnnxGraph(seg, pointwiseSegmenter([1, 4, 4], [2, 0], [0, 0.7]));
+    for (const [channel, support] of [['0', [1, 1]], ['1', [0, 0]]] as const) {
+      const out = f(`reducers-${channel}`);
+      const args = ['hallucination', '--model', seg, '--input', f('x.npy'), '--feature-pixels', '1,2', '--feature-image', '--channel', channel, '--reference-feature', '0', '--task', 'image-to-image', '--out', out];
+      const r = await runCli(args);
+      if (channel === '1') {
+        expect(r.code).toBe(1);
+        expect(r.stderr[0]).toMatch(/reference feature 0 has no support/);
+        continue;
+      }
+      expect(r.stderr).toEqual([]);
+      expect(r.code).toBe(0);
+      const json = JSON.parse(await readFile(join(out, 'hallucination.json'), 'utf8'));
+      // x = 0.5 everywhere: |0.5 · 2| per output pixel, for one pixel and for the whole image alike.
+      expect(json.features.map((x: { support: number }) => x.support)).toEqual(support);
+      expect(json.features.map((x: { kind: string }) => x.kind)).toEqual(['pixel (1, 2), channel 0', 'image, channel 0']);
+    }
+    const r = await runCli(['hallucination', '--model', seg, '--input', f('x.npy'), '--feature-image', '--task', 'classification', '--out', f('never')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr[0]).toMatch(/a classification model has none: give an image-to-image model/);
   });
 });

@@ -7,16 +7,20 @@ import type { Graph } from '../../onnx/graph.js';
 import type { OnnxModelOptions } from '../model.js';
 import { OnnxModel } from '../model.js';
 import { readOnnxGraph } from './onnx-file.js';
-import { readTfjsGraph } from './tfjs-model.js';
+import { readTfjsGraph, type TfjsReadOptions } from './tfjs-model.js';
 
 /** True for a path trustscope reads as a TF.js model (a .json file). */
 export function isTfjsModelPath(path: string): boolean {
   return path.toLowerCase().endsWith('.json');
 }
 
-/** The model file as an ONNX graph, whatever its format (by extension). */
-export async function readModelGraph(path: string): Promise<Graph> {
-  return isTfjsModelPath(path) ? readTfjsGraph(path) : readOnnxGraph(path);
+/**
+ * The model file as an ONNX graph, whatever its format (by extension). A TF.js model is converted
+ * on read, so one whose input height and width are unknown needs `imageSize` to convert at all; an
+ * ONNX file keeps its symbolic axes (withInputShape sizes them later).
+ */
+export async function readModelGraph(path: string, options: TfjsReadOptions = {}): Promise<Graph> {
+  return isTfjsModelPath(path) ? readTfjsGraph(path, options) : readOnnxGraph(path);
 }
 
 export async function loadModel(path: string, options: OnnxModelOptions = {}): Promise<OnnxModel> {

@@ -13,7 +13,9 @@ import { readBytes } from '../../io/atomic-write.js';
 import type { OnnxModelOptions } from '../model.js';
 import { OnnxModel } from '../model.js';
 import { decodeWeights, type WeightGroup } from './tfjs/weights.js';
-import { layersModelToGraph } from './tfjs/layers-model.js';
+import { layersModelToGraph, type TfjsReadOptions } from './tfjs/layers-model.js';
+
+export type { TfjsReadOptions };
 import { graphModelToGraph } from './tfjs/graph-model.js';
 
 /** The parsed model.json: what the converters need. */
@@ -44,16 +46,16 @@ function isGraphModel(j: TfjsModelJson): boolean {
 }
 
 /** Converts parsed model.json + a shard reader (paths as named in the manifest) to an ONNX graph. */
-export async function tfjsToGraph(json: TfjsModelJson, shards: (path: string) => Promise<Uint8Array>, source: string): Promise<Graph> {
+export async function tfjsToGraph(json: TfjsModelJson, shards: (path: string) => Promise<Uint8Array>, source: string, options: TfjsReadOptions = {}): Promise<Graph> {
   const weights = await decodeWeights(json.weightsManifest ?? [], shards, source);
-  return isGraphModel(json) ? graphModelToGraph(json, weights, source) : layersModelToGraph(json.modelTopology, weights, source);
+  return isGraphModel(json) ? graphModelToGraph(json, weights, source) : layersModelToGraph(json.modelTopology, weights, source, options);
 }
 
 /** Reads a TF.js model.json (shards from its folder) as an ONNX graph. */
-export async function readTfjsGraph(path: string): Promise<Graph> {
+export async function readTfjsGraph(path: string, options: TfjsReadOptions = {}): Promise<Graph> {
   const json = parseModelJson(await readBytes(path), path);
   const dir = dirname(path);
-  return tfjsToGraph(json, (p) => readBytes(join(dir, p)), path);
+  return tfjsToGraph(json, (p) => readBytes(join(dir, p)), path, options);
 }
 
 export async function loadTfjsModel(path: string, options: OnnxModelOptions = {}): Promise<OnnxModel> {

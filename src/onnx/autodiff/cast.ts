@@ -4,10 +4,9 @@
  *   gradient; a cast to an integer or boolean type cuts it, as in PyTorch (integer tensors carry
  *   no gradient). The rules work in float32 throughout, so a float64/float16 region has no
  *   gradient (its rules would mix types): that is refused with the fix.
- * - Floor, Ceil and Sign are flat almost everywhere: their gradient is zero, PyTorch's too
+ * - Floor, Ceil, Round and Sign are flat almost everywhere: their gradient is zero, PyTorch's too
  *   (derivatives.yaml: zeros_like(grad)). Returning no gradient makes everything upstream of them
- *   (through this path) receive none. Round would take the same rule, but test/audit uses a
- *   Round model as its example of an op without a rule; it gets one when that test moves to another op.
+ *   (through this path) receive none.
  */
 import { DataType, intAttr } from '../graph.js';
 import type { VjpRule } from './context.js';
@@ -23,4 +22,4 @@ const cast: VjpRule = (ctx, [g]) => {
 
 const flat: VjpRule = (ctx) => ctx.node.inputs.map(() => null);
 
-export const castRules: Record<string, VjpRule> = { Cast: cast, Floor: flat, Ceil: flat, Sign: flat };
+export const castRules: Record<string, VjpRule> = { Cast: cast, Floor: flat, Ceil: flat, Round: flat, Sign: flat };

@@ -1,5 +1,5 @@
 /**
- * Cast (float32 passes the gradient, to integer cuts it), Floor/Ceil/Sign (zero
+ * Cast (float32 passes the gradient, to integer cuts it), Floor/Ceil/Round/Sign (zero
  * gradient), Reciprocal and ReduceL2 against finite differences of the float64 reference interpreter.
  */
 import { describe, expect, it } from 'vitest';
@@ -26,8 +26,8 @@ describe('Cast and piecewise-constant ops', () => {
     expect(() => buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] })).toThrow(/export the model in float32/);
   });
 
-  it('a Cast to int64 and Floor/Ceil/Sign cut the gradient (zero, as PyTorch)', async () => {
-    for (const op of ['Floor', 'Ceil', 'Sign']) {
+  it('a Cast to int64 and Floor/Ceil/Round/Sign cut the gradient (zero, as PyTorch)', async () => {
+    for (const op of ['Floor', 'Ceil', 'Round', 'Sign']) {
       const e = new GraphEditor(`flat_${op}`, 13);
       const x = e.input('x', [2, 5]);
       // x·3 + step(x): the gradient is 3 everywhere away from the steps.

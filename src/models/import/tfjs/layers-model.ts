@@ -21,6 +21,11 @@ interface KerasLayer {
 /** [layer, call index, tensor index] as Keras serialises connections. */
 type Connection = readonly [string, number, number];
 
+export interface TfjsReadOptions {
+  /** [H, W] taken by an image input whose height and width the model leaves unknown (null). */
+  readonly imageSize?: readonly [number, number];
+}
+
 function topologyConfig(topology: Record<string, unknown>, source: string): { className: string; config: Record<string, unknown> } {
   // Keras' model.to_json() is {class_name, config}; an .h5-converted model wraps it in model_config.
   const root = (topology.model_config ?? topology) as { class_name?: string; config?: unknown };
@@ -60,6 +65,8 @@ class LayersConverter {
     name: string,
     private readonly weights: ReadonlyMap<string, DecodedWeight>,
     private readonly source: string,
+    /** [H, W] for an input declared with unknown (null) height and width: the images' size. */
+    private readonly imageSize?: readonly [number, number],
   ) {
     this.editor = new GraphEditor(name);
     this.writer = new TfWriter(this.editor);
@@ -68,7 +75,9 @@ class LayersConverter {
   /** The graph input for an InputLayer (or a Sequential model's first layer). */
   input(name: string, shape: (number | null)[] | undefined, where: string): TfValue {
     if (!shape) throw new Error(`${where}: the model declares no input shape (batch_input_shape)`);
-    const dims = shape.slice(1);
+    let dims = shape.slice(1);
+    // A fully convolutional Keras model declares [null, null, null, C]: sized to the images when given.
+    if (this.imageSize && dims.length === 3 && typeof dims[2] === 'number') dims = [dims[0] ?? this.imageSize[0], dims[1] ?? this.imageSize[1], dims[2]];
     if (dims.some((d) => typeof d !== 'number' || d <= 0)) throw new Error(`${where}: input shape ${JSON.stringify(shape)} must be static except for the batch; trustscope needs fixed image sizes`);
     const tf = dims as number[];
     if (tf.length === 3) {
@@ -168,9 +177,9 @@ function convertFunctional(c: LayersConverter, config: Record<string, unknown>, 
 }
 
 /** Converts a layers-model `modelTopology` with its decoded weights. */
-export function layersModelToGraph(topology: Record<string, unknown>, weights: ReadonlyMap<string, DecodedWeight>, source: string): Graph {
+export function layersModelToGraph(topology: Record<string, unknown>, weights: ReadonlyMap<string, DecodedWeight>, source: string, options: TfjsReadOptions = {}): Graph {
   const { className, config } = topologyConfig(topology, source);
-  const c = new LayersConverter(String(config.name ?? 'tfjs-model'), weights, source);
+  const c = new LayersConverter(String(config.name ?? 'tfjs-model'), weights, source, options.imageSize);
   if (className === 'Sequential') return convertSequential(c, config.layers as KerasLayer[], source);
   if (className === 'Model' || className === 'Functional') return convertFunctional(c, config, source);
   throw new Error(`${source}: model class '${className}' is not supported (Sequential, Model, Functional)`);
