@@ -56,6 +56,18 @@ function mixedNet(seed: number): Graph {
   return e.build();
 }
 
+/** x [N, 1, 9, 9] → Conv 3×3×3 pad 1 → Relu → MaxPool 3×3/2 pad 1 (overlapping, ResNet's stem pool) → Flatten → Gemm 2. */
+function overlappingPoolNet(opset: number): Graph {
+  const e = new GraphEditor('overlapping-pool', opset);
+  const x = e.input('x', ['N', 1, 9, 9]);
+  const w = (name: string, dims: number[], seed: number) => e.initializer(name, floatTensorValue(dims, uniformValues(dims.reduce((a, b) => a * b, 1), seed, -0.6, 0.6)));
+  const c = e.op('Conv', [x, w('c.w', [3, 1, 3, 3], 41), w('c.b', [3], 42)], { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) });
+  const p = e.op('MaxPool', [e.op('Relu', [c])], { kernel_shape: attr.ints([3, 3]), strides: attr.ints([2, 2]), pads: attr.ints([1, 1, 1, 1]) });
+  const flat = e.op('Flatten', [p], { axis: attr.int(1) });
+  e.output(e.op('Gemm', [flat, w('d.w', [2, 75], 43), w('d.b', [2], 44)], { transB: attr.int(1) }), ['N', 2]);
+  return e.build();
+}
+
 describe('deeplift', () => {
   it("gives (1.5, −0.5) on Captum's toy ReLU model at (3, 1) with a zero baseline", async () => {
     // ReLUs on the inputs pass Δ unchanged (multiplier 1); the output ReLU maps Δz = 1 − (−1) = 2 to Δy = 1: multiplier ½.
@@ -112,6 +124,16 @@ describe('deeplift', () => {
       // A non-trivial attribution: not merely the gradient × (x − b).
       expect(a.values.data.some((v) => Math.abs(v) > 1e-3)).toBe(true);
     }
+  });
+
+  // Below opset 16 there is no ScatterElements reduction='add': the MaxPool rule places by window
+  // offsets instead of through Indices. Both must add where windows overlap, and agree.
+  it('handles an overlapping, padded MaxPool at opset 13 exactly as at opset 17 (sums to f(x) − f(b))', async () => {
+    const x = randomTensor([3, 1, 9, 9], 45, -1, 1);
+    const [old, current] = await Promise.all([13, 17].map((opset) => deepLift.attribute(new OnnxModel(overlappingPoolNet(opset)), x, { target: [0, 1, 0] })));
+    expect(maxAbsDiff(old.values.data, current.values.data)).toBeLessThan(1e-6);
+    for (const delta of old.extras!.convergenceDelta as number[]) expect(Math.abs(delta)).toBeLessThan(1e-5);
+    expect(old.values.data.some((v) => Math.abs(v) > 1e-3)).toBe(true);
   });
 
   it('gives the same values whatever the batch size (pairs stay in one ONNX Runtime call)', async () => {

@@ -9,13 +9,16 @@
  * - MaxPool (Captum's maxpool rule): with m = max(y(x), y(b)) per window, the row of x sends
  *   g·(m − y(b)) to x's first maximum and the row of b sends g·(y(x) − m) to b's first maximum; the
  *   two placements are added and divided by Δx (ordinary gradient where |Δx| < eps). Window sums are
- *   then exactly g·Δy, which is what makes Σ attributions = f(x) − f(b).
+ *   then exactly g·Δy, which is what makes Σ attributions = f(x) − f(b). Where windows overlap
+ *   (ResNet's 3×3/2 stem pool) placements ADD; Captum's max_unpool2d overwrites there instead.
+ *   Any opset: Indices + ScatterElements(add) from 16, the window-offset form before it.
  * Linear ops (Conv, Gemm, AveragePool, BatchNormalization in inference, Add…) keep their gradient,
  * which is already Δy/Δx. Ops without a rescale rule here (Softmax, Mul of two live values…) also
  * keep their gradient, as in Captum, and the summation-to-delta then holds only approximately.
  */
 import { attr } from '../graph.js';
 import type { VjpContext, VjpRule } from './context.js';
+import { windowedMaxPoolGradient } from './max-pool-windows.js';
 import { vjpRules } from './rules.js';
 
 export const DEEPLIFT_EPS = 1e-10;
@@ -79,11 +82,19 @@ function placeAtArgmax(ctx: VjpContext, values: string, indices: string, x: stri
 const maxPoolRescale: VjpRule = (ctx, [g]) => {
   if (!g || !ctx.needsGrad(0)) return [null];
   if (ctx.node.outputs[1]) ctx.fail('gradient through MaxPool indices is not supported');
-  if (ctx.opset < 16) ctx.fail('DeepLIFT through MaxPool needs opset ≥ 16 (ScatterElements with reduction=add); re-export with opset_version=17');
   const [x] = ctx.node.inputs;
   const [y] = ctx.node.outputs;
-  const [, indices] = ctx.ops('MaxPool', [x], { ...ctx.node.attributes }, 2);
-  const ordinary = placeAtArgmax(ctx, g, indices, x);
+  // Each row's pooled values go to that row's first maximum, added where windows overlap: through
+  // MaxPool's Indices and ScatterElements(add) from opset 16; before it by window offsets
+  // (max-pool-windows.ts, the same first-maximum rule), so opset 13/14 exports work too.
+  let place: (values: string) => string;
+  if (ctx.opset >= 16) {
+    const [, indices] = ctx.ops('MaxPool', [x], { ...ctx.node.attributes }, 2);
+    place = (values) => placeAtArgmax(ctx, values, indices, x);
+  } else {
+    place = (values) => windowedMaxPoolGradient(ctx, values);
+  }
+  const ordinary = place(g);
   const yp = pairs(ctx, y, y);
   const yIn = member(ctx, yp, 0);
   const yBase = member(ctx, yp, 1);
@@ -91,7 +102,7 @@ const maxPoolRescale: VjpRule = (ctx, [g]) => {
   // Row of x carries m − y(b), row of b carries y(x) − m; together y(x) − y(b) per window.
   const shares = ctx.op('Concat', [ctx.op('Sub', [top, yBase]), ctx.op('Sub', [yIn, top])], { axis: attr.int(1) });
   const weighted = ctx.op('Mul', [g, ctx.reshapeLike(shares, y)]);
-  const placed = pairs(ctx, placeAtArgmax(ctx, weighted, indices, x), x);
+  const placed = pairs(ctx, place(weighted), x);
   const summed = ctx.op('Add', [member(ctx, placed, 0), member(ctx, placed, 1)]);
   const deltaIn = pairDifference(ctx, x);
   return [chooseByDelta(ctx, deltaIn, ordinary, safeDivide(ctx, summed, deltaIn), x)];
