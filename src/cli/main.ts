@@ -16,6 +16,7 @@ import { registerConvert } from './convert.js';
 import { registerImportance } from './importance.js';
 import { registerShapley } from './shapley.js';
 import { registerRemedy } from './remedy.js';
+import { registerVerify } from './verify.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -35,6 +36,8 @@ export function buildProgram(): Command {
   registerImportance(program);
   registerShapley(program);
   registerRemedy(program);
+  // verify re-runs a recorded command on a program of its own.
+  registerVerify(program, buildProgram);
   return program;
 }
 
