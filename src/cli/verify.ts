@@ -138,7 +138,8 @@ export function registerVerify(program: Command, freshProgram: () => Command): v
         );
         const lines = report(comparison, opts.tolerance);
         if (comparison.differences.length === 0) {
-          console.log(`reproduced: ${comparison.compared.length} output(s) of 'trustscope ${manifest.command}' match (${comparison.compared.join(', ') || 'none compared'})`);
+          const names = comparison.compared.length > 6 ? [...comparison.compared.slice(0, 5), `… ${comparison.compared.length - 5} more`] : comparison.compared;
+          console.log(`reproduced: ${comparison.compared.length} output(s) of 'trustscope ${manifest.command}' match (${names.join(', ') || 'none compared'})`);
           console.log(lines.join('\n'));
           return;
         }
