@@ -98,6 +98,11 @@ export type { LocalisationResult, LocalisationOptions, MetricScores } from './ev
 export { complexity, gini, entropyOfFractions, effectiveCount } from './evaluate/complexity.js';
 export type { ComplexityResult } from './evaluate/complexity.js';
 export { pixelMaps, maskPlanes } from './evaluate/maps.js';
+export { shiftAbsorbedModel } from './evaluate/shift-absorbed-model.js';
+export { inputInvarianceMetric } from './evaluate/metrics/input-invariance-metric.js';
+export type { InputInvarianceOptions, InputInvarianceResult } from './evaluate/metrics/input-invariance-metric.js';
+export { commonWindow, windowMask } from './audit/artifact-window.js';
+export type { ArtifactWindow } from './audit/artifact-window.js';
 export { evaluateExplanations, evaluationJson, parseMetrics, prepareContext, METRIC_NAMES } from './evaluate/evaluate.js';
 export type { EvaluateOptions, EvaluationResult, MetricName } from './evaluate/evaluate.js';
 export { metrics, getMetric, isMetricName } from './evaluate/registry.js';

@@ -26,6 +26,9 @@ export const interventionCheck = defineCheck({
     }
     const rows = context.predicted.map((p, i) => (p !== spec.targetClass ? i : -1)).filter((i) => i >= 0);
     const area = spec.patch.mask.reduce((a, v) => a + (v > 0.5 ? 1 : 0), 0);
+    // The patch's pixels (flat indices into H×W) stay in the evidence: remedy --from-audit masks them.
+    const [h, w] = data.images.shape.slice(-2);
+    const pixels = [...spec.patch.mask.keys()].filter((p) => spec.patch.mask[p] > 0.5);
     const rate = rows.length ? await predictedRate(model, pastePatch(takeRows(data.images, rows), spec.patch), spec.targetClass) : NaN;
     const verdict = !(rate >= 0) ? 'not-run' : rate >= INTERVENTION_RULE.flagRate ? 'flag' : rate >= INTERVENTION_RULE.warnRate ? 'warn' : 'pass';
     return {
@@ -34,7 +37,7 @@ export const interventionCheck = defineCheck({
         ? `Pasting the ${area}-pixel patch (intensity ${spec.patch.value}) turns ${(100 * rate).toFixed(1)}% of ${rows.length} images not predicted as class ${spec.targetClass} into class ${spec.targetClass}.`
         : `Every image is already predicted as class ${spec.targetClass}; there is nothing to flip.`,
       rule: `flag when ≥ ${100 * INTERVENTION_RULE.flagRate}% flip; warn when ≥ ${100 * INTERVENTION_RULE.warnRate}%.`,
-      evidence: { targetClass: spec.targetClass, patchPixels: area, value: spec.patch.value, images: rows.length, flipRate: rate },
+      evidence: { targetClass: spec.targetClass, patchPixels: area, value: spec.patch.value, images: rows.length, flipRate: rate, patch: { height: h, width: w, pixels } },
     };
   },
 });

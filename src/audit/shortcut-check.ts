@@ -17,6 +17,7 @@ import { hotspotTransplant, type TransplantResult } from '../trust/hotspot-trans
 import { hotspotEvidence, type ScaleEvidence } from '../trust/hotspot-evidence.js';
 import type { FigureData } from './figure-data.js';
 import { defineCheck, need, notRunResult, roiMask } from './check.js';
+import { commonWindow, type ArtifactWindow } from './artifact-window.js';
 import { judgeClasses, SHORTCUT_RULE, type ClassJudgement } from './shortcut-rule.js';
 
 export { SHORTCUT_RULE } from './shortcut-rule.js';
@@ -31,8 +32,10 @@ export interface ClassShortcutEvidence {
   saliencyOutside: number;
   saliencyRatio: number;
   transplant: Omit<TransplantResult, 'hotspots'>;
-  /** Necessity and sufficiency per window size (without the window positions). */
-  scales: Omit<ScaleEvidence, 'hotspots'>[];
+  /** Necessity and sufficiency per window size, with the window chosen in each image (top-left y, x). */
+  scales: ScaleEvidence[];
+  /** Where the hotspot sits at the quoted window size (remedy --from-audit masks it). */
+  artifact?: ArtifactWindow;
   verdict: ClassJudgement['verdict'];
   fired: ClassJudgement['fired'];
   /** The window size whose numbers the summary quotes. */
@@ -146,7 +149,7 @@ export const shortcutCheck = defineCheck({
         saliencyOutside: region.outside,
         saliencyRatio: region.ratio,
         transplant,
-        scales: evidence.scales.map(({ hotspots: _w, ...rest }) => rest),
+        scales: evidence.scales,
         evidence,
       });
       const k = Math.min(EXAMPLES, src.length);
@@ -163,11 +166,12 @@ export const shortcutCheck = defineCheck({
     }
     if (gathered.length === 0) return notRunResult(`no correctly predicted image has a non-empty '${roi.name}' mask, so there is nothing to compare against.`);
     const judged = judgeClasses(gathered.map((g) => ({ class: g.class, saliencyRatio: g.saliencyRatio, transplant: g.transplant, evidence: g.evidence })));
-    const perClass: ClassShortcutEvidence[] = gathered.map(({ evidence: _e, ...g }, i) => ({
+    const perClass: ClassShortcutEvidence[] = gathered.map(({ evidence, ...g }, i) => ({
       ...g,
       verdict: judged[i].verdict,
       fired: judged[i].fired,
       window: judged[i].scale?.window,
+      artifact: ((s) => s && commonWindow(s.hotspots, s.window, g.class))(g.scales.find((s) => s.window === judged[i].scale?.window) ?? evidence.best),
       robustZ: judged[i].robustZ,
       roiMayBeTooTight: judged[i].roiMayBeTooTight,
     }));

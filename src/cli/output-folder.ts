@@ -4,23 +4,25 @@
  *    io/atomic-write.ts on /proc), proves it is writable with a probe file, and refuses a folder
  *    holding another command's results unless --force — so an unwritable --out fails in
  *    milliseconds, not after minutes of compute, and `demo` cannot overwrite half of an audit;
- * 2. writes its files through `folder.write` (atomic: temp file + rename);
+ * 2. writes its files through `folder.write` (atomic: temp file + rename); a JSON object written
+ *    this way gains a `provenance` field and an HTML page a provenance footer (provenance.ts), so
+ *    every result carries what it takes to reproduce it, whichever command wrote it;
  * 3. `folder.finish(extras)` writes run.json (command, arguments, versions, input hashes, outputs,
- *    timings) and removes files the previous run of the same command listed but this run did not
+ *    timings, and the full provenance) and removes files the previous run of the same command listed but this run did not
  *    write, so nothing stale sits beside current results.
  * On an error or Ctrl-C, `folder.abandon()` removes the levels it created if they hold nothing;
  * results already in the folder are never touched until the new ones are complete.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, readdir, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ensureDirectory, fsErrorReason, writeFileAtomic } from '../io/atomic-write.js';
 import { expandPaths } from '../io/paths.js';
+import { withProvenanceFooter } from '../report/html.js';
 import { UsageError } from './errors.js';
+import { jsonOptions, machine, modelRecord, onnxRuntimeVersion, sha256File, StageClock, TOOL_VERSION, withProvenanceField, type InputRecord, type Provenance } from './provenance.js';
 
+export { TOOL_VERSION } from './provenance.js';
 export const MANIFEST = 'run.json';
-export const TOOL_VERSION = '0.1.0';
 
 /** Files other commands write, recognised even in folders from before run.json existed. */
 const KNOWN_RESULTS: Readonly<Record<string, string>> = {
@@ -39,8 +41,9 @@ export interface RunManifest {
   seconds: number;
   node: string;
   platform: string;
-  inputs: { path: string; bytes: number; sha256: string }[];
+  inputs: InputRecord[];
   outputs: string[];
+  provenance: Provenance;
   [extra: string]: unknown;
 }
 
@@ -75,16 +78,6 @@ async function foreignResults(dir: string, command: string): Promise<string | un
   }
   const other = names.find((n) => KNOWN_RESULTS[n] && KNOWN_RESULTS[n] !== command);
   return other ? `results of 'trustscope ${KNOWN_RESULTS[other]}' (${other})` : undefined;
-}
-
-async function sha256(path: string): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { bytes, sha256: hash.digest('hex') };
 }
 
 /** Levels of `dir` that do not exist yet, deepest first. */
@@ -122,7 +115,18 @@ export async function abandonOpenFolders(): Promise<string[]> {
   return folders.map((f) => f.path);
 }
 
-export async function prepareOutputFolder(path: string, command: string, options: { force?: boolean; argv?: readonly string[] } = {}): Promise<OutputFolder> {
+export interface FolderOptions {
+  force?: boolean;
+  /** The arguments as typed (main's argv). */
+  argv?: readonly string[];
+  /** Every parsed option, defaults included, for the provenance. */
+  options?: Record<string, unknown>;
+  seed?: number;
+  /** Fed by the command's progress reporter: wall time per stage. */
+  stages?: StageClock;
+}
+
+export async function prepareOutputFolder(path: string, command: string, options: FolderOptions = {}): Promise<OutputFolder> {
   const created = await missingLevels(path);
   try {
     await ensureDirectory(path);
@@ -151,12 +155,47 @@ export async function prepareOutputFolder(path: string, command: string, options
   const refuseIfAbandoned = () => {
     if (abandoned) throw new Error(`the run was abandoned; nothing more is written to ${path}`);
   };
+  // Each input is hashed once, however many outputs carry the provenance.
+  const hashes = new Map<string, Promise<InputRecord>>();
+  const hashed = (p: string) => {
+    if (!hashes.has(p)) hashes.set(p, sha256File(p));
+    return hashes.get(p)!;
+  };
+  const stages = options.stages ?? new StageClock();
+  const provenance = async (): Promise<Provenance> => {
+    // A folder or pattern given as input is recorded file by file, each with its hash.
+    const files = [...new Set((await Promise.all([...inputs].map(expandPaths))).flat())];
+    const records = await Promise.all(files.map(hashed));
+    return {
+      trustscope: TOOL_VERSION,
+      command,
+      arguments: [...(options.argv ?? [])],
+      cwd: process.cwd(),
+      options: jsonOptions(options.options ?? {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      models: await Promise.all(records.filter((r) => r.path.toLowerCase().endsWith('.onnx')).map(modelRecord)),
+      inputs: records,
+      onnxruntime: onnxRuntimeVersion(),
+      node: process.version,
+      machine: machine(),
+      started: started.toISOString(),
+      seconds: (Date.now() - started.getTime()) / 1000,
+      stages: stages.snapshot(),
+    };
+  };
+  // JSON objects get a `provenance` field, HTML pages a footer; run.json is written by finish().
+  const stamped = async (name: string, data: Uint8Array | string): Promise<Uint8Array | string> => {
+    if (typeof data !== 'string') return data;
+    if (/\.json$/i.test(name) && name !== MANIFEST) return withProvenanceField(data, await provenance());
+    if (/\.html?$/i.test(name)) return withProvenanceFooter(data, await provenance());
+    return data;
+  };
   const folder: OutputFolder = {
     path,
     async write(name, data) {
       refuseIfAbandoned();
       const file = join(path, name);
-      await writeFileAtomic(file, data);
+      await writeFileAtomic(file, await stamped(name, data));
       outputs.add(name);
       return file;
     },
@@ -170,20 +209,21 @@ export async function prepareOutputFolder(path: string, command: string, options
     },
     async finish(extras = {}) {
       refuseIfAbandoned();
+      const record = await provenance();
       const manifest: RunManifest = {
         tool: 'trustscope',
         version: TOOL_VERSION,
         command,
-        arguments: [...(options.argv ?? [])],
-        started: started.toISOString(),
+        arguments: record.arguments,
+        started: record.started,
         finished: new Date().toISOString(),
-        seconds: (Date.now() - started.getTime()) / 1000,
+        seconds: record.seconds,
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
-        // A folder or pattern given as input is recorded file by file, each with its hash.
-        inputs: await Promise.all((await Promise.all([...inputs].map(expandPaths))).flat().map(async (p) => ({ path: p, ...(await sha256(p)) }))),
+        inputs: record.inputs,
         outputs: [...outputs].sort(),
         ...extras,
+        provenance: record,
       };
       await writeFileAtomic(join(path, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
       // Files the previous run of this command wrote and this one did not: stale, so removed.

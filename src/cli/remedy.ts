@@ -89,6 +89,7 @@ export function registerRemedy(program: Command): void {
     .option('--labels <Y.npy>', 'with --model: their labels (N)')
     .option('--roi <ROI.npy>', 'with --model: where the real evidence is, (N,H,W) or (H,W) for all images')
     .option('--artifact-mask <A.npy>', 'with --model: the marked artifact, (H,W), 1 on its pixels')
+    .option('--from-audit <audit.json>', "with --model, instead of --artifact-mask: take the artifact from the audit's flagged finding (the intervention's patch, else the shortcut check's hotspot window; its class and intensity unless --artifact-class/--artifact-value say otherwise)")
     .option('--artifact-value <x>', 'with --model: the intensity the artifact paints (pasted by the augmentation and the intervention check)', parseNumber('--artifact-value'), 1)
     .option('--artifact-class <c>', 'with --model: the class the artifact fakes (runs the intervention check)', parseInteger('--artifact-class', 0));
   addDeclaredOptions(command, REMEDY_FLAGS);
@@ -120,7 +121,8 @@ export function registerRemedy(program: Command): void {
               try {
                 folder.input(opts.model!);
                 const r = recipeValues;
-                const input = await readRemedyInput(model, opts, { epochs: r.epochs, batchSize: 64, learningRate: r.learningRate, weightDecay: r.weightDecay, schedule: 'cosine', seed: opts.seed, start: r.start }, folder);
+                const files = { ...opts, artifactValueGiven: command.getOptionValueSource('artifactValue') === 'cli' };
+                const input = await readRemedyInput(model, files, { epochs: r.epochs, batchSize: 64, learningRate: r.learningRate, weightDecay: r.weightDecay, schedule: 'cosine', seed: opts.seed, start: r.start }, folder);
                 result = await remedyModel(input, { ...settings, explainImages: REMEDY_DEFAULTS.explainImages, examples: REMEDY_DEFAULTS.examples });
               } finally {
                 await model.dispose();

@@ -9,6 +9,7 @@ import { parseInteger, UsageError } from './errors.js';
 import { NORMALISATION_HELP, parseNormalisation } from '../data/normalise.js';
 import { progressMode, stageProgress, type StageProgress } from './progress.js';
 import { prepareOutputFolder, type OutputFolder, type RunManifest } from './output-folder.js';
+import { activeStageClock, setActiveStageClock, StageClock } from './provenance.js';
 
 /** The seed every command uses unless told otherwise (the demo's published figures are seed 1). */
 export const DEFAULT_SEED = 1;
@@ -41,7 +42,10 @@ export function addRunOptions(command: Command, defaults: { out: string; seed?: 
  * written with `extras` (the seed, …); on failure nothing the command created is left behind.
  */
 export async function runInFolder<T>(commandName: string, flags: RunFlags, work: (folder: OutputFolder) => Promise<T>, extras?: (result: T) => Record<string, unknown>): Promise<{ result: T; manifest: RunManifest }> {
-  const folder = await prepareOutputFolder(flags.out, commandName, { force: flags.force === true, argv: invocation });
+  // The stage clock is fed by the command's progress reporter (progressFor), whatever its mode.
+  const stages = new StageClock();
+  const folder = await prepareOutputFolder(flags.out, commandName, { force: flags.force === true, argv: invocation, options: { ...flags }, seed: flags.seed, stages });
+  setActiveStageClock(stages);
   try {
     const result = await work(folder);
     const manifest = await folder.finish({ seed: flags.seed, ...(extras?.(result) ?? {}) });
@@ -49,6 +53,8 @@ export async function runInFolder<T>(commandName: string, flags: RunFlags, work:
   } catch (e) {
     await folder.abandon();
     throw e;
+  } finally {
+    setActiveStageClock(undefined);
   }
 }
 
@@ -65,7 +71,17 @@ export function addProgressOptions(command: Command): Command {
 }
 
 export function progressFor(opts: { progress?: boolean; quiet?: boolean; jsonProgress?: boolean }): StageProgress {
-  return stageProgress({ mode: progressMode({ quiet: opts.quiet === true || opts.progress === false, jsonProgress: opts.jsonProgress === true }) });
+  const shown = stageProgress({ mode: progressMode({ quiet: opts.quiet === true || opts.progress === false, jsonProgress: opts.jsonProgress === true }) });
+  // Stages also go to the run's clock (provenance: wall time per stage), even when nothing is shown.
+  const clock = activeStageClock();
+  if (!clock) return shown;
+  return {
+    update(stage, fraction) {
+      clock.update(stage);
+      shown.update(stage, fraction);
+    },
+    stop: () => shown.stop(),
+  };
 }
 
 /** `--normalise`: how the model expects the file's intensities (see data/normalise.ts); recorded in run.json. */

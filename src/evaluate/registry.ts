@@ -13,6 +13,7 @@ import { roadMetric } from './metrics/road-metric.js';
 import { infidelityMetric } from './metrics/infidelity-metric.js';
 import { sufficiencyMetric } from './metrics/sufficiency-metric.js';
 import { completenessMetric } from './metrics/completeness-metric.js';
+import { inputInvarianceMetric } from './metrics/input-invariance-metric.js';
 
 const registered = [
   randomisationMetric,
@@ -24,6 +25,7 @@ const registered = [
   infidelityMetric,
   sufficiencyMetric,
   completenessMetric,
+  inputInvarianceMetric,
 ] as const;
 
 /** Every registered metric, with its name, options and result types. */

@@ -187,3 +187,32 @@ export function encodeModel(graph: Graph): Uint8Array {
   });
   return onnx.ModelProto.encode(proto).finish();
 }
+
+/** Where an .onnx file came from (run.json's provenance): the exporter, its version and the opsets it targets. */
+export interface ModelOrigin {
+  producer: string;
+  producerVersion: string;
+  irVersion: number;
+  /** Default-domain opset (ai.onnx). */
+  opset: number;
+  /** Every imported opset, domain → version ('' is ai.onnx). */
+  opsets: Record<string, number>;
+}
+
+export function decodeModelOrigin(bytes: Uint8Array, source = 'model'): ModelOrigin {
+  let model: onnxProto.onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new Error(`${source}: not a valid ONNX file (${(e as Error).message})`);
+  }
+  const opsets: Record<string, number> = {};
+  for (const o of model.opsetImport ?? []) opsets[o.domain && o.domain !== 'ai.onnx' ? o.domain : ''] = num(o.version);
+  return {
+    producer: model.producerName ?? '',
+    producerVersion: model.producerVersion ?? '',
+    irVersion: num(model.irVersion),
+    opset: opsets[''] ?? 13,
+    opsets,
+  };
+}

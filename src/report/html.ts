@@ -157,7 +157,47 @@ export function htmlPage({ title, body, css = '', lang = 'en' }: PageOptions): s
 <main>
 ${body}
 </main>
+${PROVENANCE_SLOT}
 </body>
 </html>
 `;
+}
+
+/** Where the provenance footer goes; the output folder fills it when it writes the page (cli/output-folder.ts). */
+export const PROVENANCE_SLOT = '<!-- trustscope:provenance -->';
+
+/** What the footer shows of a run's provenance (the full record is in run.json). */
+export interface ProvenanceFooter {
+  trustscope: string;
+  command: string;
+  arguments: readonly string[];
+  seed?: number;
+  models: readonly { path: string; sha256: string; producer?: string; producerVersion?: string; opset?: number }[];
+  inputs: readonly { path: string; sha256: string }[];
+  onnxruntime: string;
+  node: string;
+  machine: { os: string; arch: string; cpu: string; cores: number };
+  started: string;
+  seconds: number;
+}
+
+function provenanceFooter(p: ProvenanceFooter): string {
+  const models = p.models.map((m) => `${escapeHtml(m.path)} sha256 <code>${m.sha256.slice(0, 16)}…</code>${m.producer !== undefined ? ` (${escapeHtml(`${m.producer} ${m.producerVersion ?? ''}`.trim() || 'unknown producer')}, opset ${m.opset})` : ''}`);
+  const inputs = p.inputs.filter((i) => !p.models.some((m) => m.path === i.path)).map((i) => `${escapeHtml(i.path)} <code>${i.sha256.slice(0, 16)}…</code>`);
+  const lines = [
+    `trustscope ${escapeHtml(p.trustscope)} · <code>trustscope ${escapeHtml([p.command, ...p.arguments.slice(1)].join(' '))}</code>${p.seed !== undefined ? ` · seed ${p.seed}` : ''}`,
+    ...(models.length ? [`model: ${models.join('; ')}`] : []),
+    ...(inputs.length ? [`inputs: ${inputs.join('; ')}`] : []),
+    `ONNX Runtime ${escapeHtml(p.onnxruntime)} · Node ${escapeHtml(p.node)} · ${escapeHtml(`${p.machine.os}-${p.machine.arch}`)}, ${p.machine.cores} × ${escapeHtml(p.machine.cpu)} · started ${escapeHtml(p.started)}, ${formatNumber(p.seconds, 3)} s`,
+    'Every option, the full hashes and the time per stage are in run.json; <code>trustscope verify FOLDER</code> re-runs it and says whether the numbers reproduce.',
+  ];
+  return `<footer class="provenance">${lines.map((l) => `<div>${l}</div>`).join('\n')}</footer>`;
+}
+
+/** The page with its provenance footer: in the slot, or before </body> for a page built without one. */
+export function withProvenanceFooter(html: string, provenance: ProvenanceFooter): string {
+  const footer = provenanceFooter(provenance);
+  if (html.includes(PROVENANCE_SLOT)) return html.replace(PROVENANCE_SLOT, () => footer);
+  const end = html.lastIndexOf('</body>');
+  return end < 0 ? html : html.slice(0, end) + footer + '\n' + html.slice(end);
 }

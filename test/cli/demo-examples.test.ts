@@ -62,7 +62,7 @@ async function files(root: string, sub = ''): Promise<string[]> {
 /** JSON without the wall-clock fields (the only thing allowed to differ between two runs). */
 function withoutTimes(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutTimes);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([k]) => !/^(timings|seconds|elapsed)$/.test(k)).map(([k, v]) => [k, withoutTimes(v)]));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([k]) => !/^(timings|seconds|elapsed|provenance)$/.test(k)).map(([k, v]) => [k, withoutTimes(v)]));
   return value;
 }
 

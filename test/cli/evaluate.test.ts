@@ -61,7 +61,8 @@ describe('trustscope evaluate', () => {
         robustness: { radius: 0.2, samples: 4, attack: 'fgsm' },
       },
     });
-    expect(json).toEqual(evaluationJson(lib));
+    expect(json.provenance.command).toBe('evaluate');
+    expect({ ...json, provenance: undefined }).toEqual(evaluationJson(lib));
     expect(json.randomisation.cascading.map((s: { layer: string }) => s.layer)).toEqual(['fc2', 'fc1', 'conv2', 'conv1']);
     expect(json.randomisation.cascading[0].maps).toBeUndefined();
     expect(json.adversarial.metric).toBe('adversarial-flip');
@@ -136,7 +137,8 @@ describe('trustscope evaluate', () => {
     const json = JSON.parse(await readFile(`${out}/evaluation.json`, 'utf8'));
     const { occlusion } = await import('../../src/attribution/occlusion.js');
     const lib = await evaluateExplanations(new OnnxModel(graph), occlusion, images, { metrics: ['complexity'], explain: { window: 2, stride: 2, baseline: 0.5 }, seed: 1 });
-    expect(json).toEqual(evaluationJson(lib));
+    expect(json.provenance.command).toBe('evaluate');
+    expect({ ...json, provenance: undefined }).toEqual(evaluationJson(lib));
     // The declared defaults differ (window 4, stride 1, baseline 0): the flags reached the method.
     const defaults = await evaluateExplanations(new OnnxModel(graph), occlusion, images, { metrics: ['complexity'], seed: 1 });
     expect(json).not.toEqual(evaluationJson(defaults));

@@ -144,7 +144,7 @@ describe('--manifest on the command line gives the numbers of the equivalent arr
     const b = await runCli(['audit', ...withModel(), '--input', f('x.npy'), '--labels', f('y.npy'), '--groups', f('g.npy'), '--roi', f('roi.npy'), ...skip, '--out', f('audit-a')]);
     expect(b.code).toBe(0);
     const [ja, jb] = [f('audit-m'), f('audit-a')].map((d) => JSON.parse(readFileSync(join(d, 'audit.json'), 'utf8')));
-    const strip = (j: { models: { name: string; timings?: unknown }[]; timings?: unknown }) => JSON.stringify({ ...j, timings: undefined, models: j.models.map((m) => ({ ...m, timings: undefined })) });
+    const strip = (j: { models: { name: string; timings?: unknown }[]; timings?: unknown }) => JSON.stringify({ ...j, timings: undefined, provenance: undefined, models: j.models.map((m) => ({ ...m, timings: undefined })) });
     expect(strip(ja)).toEqual(strip(jb));
     expect(ja.models[0].verdicts.leakage).not.toBe('not-run');
     expect(ja.models[0].verdicts.shortcut).not.toBe('not-run');

@@ -27,7 +27,7 @@ describe('trustscope remedy', () => {
     expect(r.stderr).toEqual(["trustscope: give --demo (the demo's shortcut model) or --model with its data, not both or neither"]);
     const m = await runCli(['remedy', '--model', 'm.onnx', '--input', 'x.npy', '--out', 'never-written']);
     expect(m.stderr).toEqual([
-      'trustscope: remedy --model also needs --train-input, --train-labels, --labels, --roi, --artifact-mask (the training data, the audited data with its regions of interest, and the artifact\'s mask)',
+      'trustscope: remedy --model also needs --train-input, --train-labels, --labels, --roi, --artifact-mask (or --from-audit audit.json) (the training data, the audited data with its regions of interest, and the artifact\'s mask)',
     ]);
     const d = await runCli(['remedy', '--demo', '--epochs', '3', '--out', 'never-written']);
     expect(d.stderr).toEqual(['trustscope: --epochs applies to --model runs; the demo retrains with its own recipe']);
