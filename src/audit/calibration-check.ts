@@ -14,7 +14,7 @@ export const CALIBRATION_RULE = {
 
 export const calibrationCheck = defineCheck({
   id: 'calibration',
-  title: 'Miscalibrated?',
+  title: 'Are the confidences miscalibrated?',
   needs: [need('classifier', 'ECE is over class confidences; a regressor gets the interval-calibration check')],
   options: [],
   limits:
@@ -30,6 +30,7 @@ export const calibrationCheck = defineCheck({
       summary:
         `ECE ${ece.toFixed(3)} (${direction}: mean confidence ${ts.before.meanConfidence.toFixed(3)} vs accuracy ${ts.before.accuracy.toFixed(3)}); ` +
         `temperature scaling (T = ${ts.temperature.toPrecision(2)}, fitted on the other half) gives ECE ${ts.after.ece.toFixed(3)}, NLL ${ts.before.nll.toFixed(3)} → ${ts.after.nll.toFixed(3)}.`,
+      headline: `its confidences are ${direction} (ECE ${ece.toFixed(3)})`,
       rule: `flag when ECE (15 uniform bins, on a held-out half) > ${CALIBRATION_RULE.flagEce}; warn when > ${CALIBRATION_RULE.warnEce}.`,
       evidence: {
         temperature: ts.temperature,

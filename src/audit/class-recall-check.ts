@@ -36,7 +36,7 @@ export interface ClassRecall {
 
 export const classRecallCheck = defineCheck({
   id: 'class-recall',
-  title: 'Is a class worse than the accuracy says?',
+  title: 'Is a class recognised worse than the accuracy says?',
   needs: [need('classifier', 'its regression form is not built yet')],
   options: [{ key: 'gap', flag: '--recall-gap', kind: 'number', min: 0, max: 1, default: CLASS_RECALL_RULE.gap, help: 'a class is weak when its recall is this far below overall accuracy' }],
   limits: 'Recall is measured on the images given: a class with few images gets a wide interval, and a class missing from the data cannot be judged at all.',
@@ -68,6 +68,7 @@ export const classRecallCheck = defineCheck({
         verdict === 'pass'
           ? `Every class is found about as often as the accuracy (${accuracy.toFixed(3)}) says: balanced accuracy ${balanced.toFixed(3)}; weakest ${say(worst)}.`
           : `Accuracy ${accuracy.toFixed(3)} hides weak class(es): ${[...flagged, ...warned].map(say).join('; ')}; balanced accuracy ${balanced.toFixed(3)}.`,
+      headline: `class ${worst.class} is found in only ${(100 * worst.recall).toFixed(0)}% of its images against ${(100 * accuracy).toFixed(0)}% accuracy`,
       rule: `flag a class whose recall's Wilson 95% upper bound is below accuracy − ${options.gap}; warn when its recall alone is.`,
       evidence: { accuracy, balancedAccuracy: balanced, gap: options.gap, perClass },
       figures: [

@@ -10,7 +10,7 @@ export const CONFORMAL_ALPHA = 0.1;
 
 export const conformalCheck = defineCheck({
   id: 'conformal',
-  title: 'Per-image uncertainty (conformal sets)',
+  title: 'Do the conformal prediction sets miss their 90% coverage?',
   needs: [need('classifier', 'prediction sets are over classes; a regressor gets conformal intervals (the conformal-intervals check)')],
   options: [],
   limits: 'Coverage is guaranteed on average over images exchangeable with the calibration split, not per image and not under distribution shift.',
@@ -27,6 +27,7 @@ export const conformalCheck = defineCheck({
       summary:
         `APS prediction sets at ${(100 * target).toFixed(0)}% target coverage: empirical coverage ${r.coverage.toFixed(3)} on ${r.testRows.length} held-out images, ` +
         `mean set size ${r.meanSize.toFixed(2)}, ${(100 * singletons).toFixed(0)}% single-label sets.`,
+      headline: `its conformal sets cover ${(100 * r.coverage).toFixed(0)}% of images, not the promised ${(100 * target).toFixed(0)}%`,
       rule: `flag when coverage < ${target} − 3·SE (SE = ${se.toFixed(3)}): the calibration split does not represent the test split.`,
       evidence: { alpha: CONFORMAL_ALPHA, score: 'aps', coverage: r.coverage, meanSize: r.meanSize, sizeCounts: r.sizeCounts, threshold: r.classifier.threshold, calibrationRows: r.calibrationRows.length, testRows: r.testRows.length },
     };

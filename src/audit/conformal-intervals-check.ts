@@ -17,7 +17,7 @@ function line(name: string, r: ConformalIntervals, target: number): string {
 
 export const conformalIntervalsCheck = defineCheck({
   id: 'conformal-intervals',
-  title: 'Per-image uncertainty (conformal intervals)',
+  title: 'Do the conformal intervals miss their 90% coverage?',
   needs: [need('regressor', 'prediction intervals are for real-valued outputs; a classifier gets conformal sets')],
   options: [],
   limits:

@@ -12,7 +12,7 @@ const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
 
 export const intervalCalibrationCheck = defineCheck({
   id: 'interval-calibration',
-  title: 'Intervals calibrated across levels?',
+  title: 'Do the intervals miss their nominal coverage at some level?',
   needs: [need('regressor', 'it compares interval coverage with nominal levels; a classifier gets the calibration check (ECE)')],
   options: [],
   limits:

@@ -43,7 +43,7 @@ function inUnitRange(t: Tensor): boolean {
 
 export const oodCheck = defineCheck({
   id: 'ood',
-  title: 'Out of distribution: how much of the data is unlike the training data?',
+  title: 'Is much of the audited data unlike the training data (out of distribution)?',
   needs: [need('reference', 'there is nothing to compare the data with')],
   options: [
     { key: 'maxReference', flag: '--ood-reference-images', kind: 'integer', default: 2000, min: 54, help: 'reference images the OOD detectors use at most (¾ fit them, ¼ sets their thresholds)' },
@@ -121,6 +121,7 @@ export const oodCheck = defineCheck({
       summary:
         shares.map((s) => `${(100 * s.share).toFixed(1)}% of the audited images are beyond the ${d95()} of ${s.detector}${s.deciding ? '' : ' (shown, not judged)'}`).join('; ') +
         ` (about ${(100 * (1 - OOD_RULE.quantile)).toFixed(0)}% expected for data exactly like the reference).`,
+      headline: `${(100 * worst.share).toFixed(0)}% of the audited images are unlike its training data`,
       rule:
         `flag when more than ${100 * OOD_RULE.flagShare}% of the audited images exceed the reconstruction-typicality threshold (the ${100 * OOD_RULE.quantile}th percentile of held-out reference scores); warn above ${100 * OOD_RULE.warnShare}%. ` +
         'Mahalanobis is shown but not judged: the classifier was trained on the reference, so its in-sample distances are optimistic.',

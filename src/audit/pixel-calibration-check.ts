@@ -12,7 +12,7 @@ import { PIXEL_LABELS } from './segmentation-summary.js';
 
 export const pixelCalibrationCheck = defineCheck({
   id: 'pixel-calibration',
-  title: 'Miscalibrated pixels?',
+  title: 'Are the per-pixel confidences miscalibrated?',
   needs: [need('segmenter', 'per-pixel calibration needs class scores per pixel'), need('pixelLabels', 'calibration compares each pixel\'s confidence with its true class')],
   options: [],
   limits:

@@ -44,7 +44,7 @@ export function regressionRetrainRecipe(model: OnnxModel, options: { epochs?: nu
 
 export const regressionLeakageCheck = defineCheck({
   id: 'regression-leakage',
-  title: 'Leakage suspected (regression, specimens shared between training and test)?',
+  title: 'Is the error understated by specimens shared between training and test (leakage)?',
   needs: [need('regressor', 'it compares R² and MAE; a classifier gets the leakage check (accuracy)'), need('groups', 'grouped cross-validation needs them')],
   options: [{ key: 'folds', flag: '--folds', kind: 'integer', default: 5, min: 2, help: 'folds of the leakage check (each split retrains once per fold)' }],
   limits:

@@ -76,7 +76,7 @@ function describe(o: OutputShortcut): string {
 
 export const regressionShortcutCheck = defineCheck({
   id: 'regression-shortcut',
-  title: 'Shortcut suspected (regression outputs)?',
+  title: 'Do the regression outputs use a shortcut outside the region of interest?',
   needs: [need('regressor', 'it measures output shifts; a classifier gets the shortcut check (class flips)'), need('roi', 'the audit cannot tell where the real evidence is')],
   options: [{ key: 'images', flag: '--regression-shortcut-images', kind: 'integer', default: 100, min: 2, help: 'images with a marked ROI explained and edited by the regression shortcut check' }],
   limits:

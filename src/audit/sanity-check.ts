@@ -12,7 +12,7 @@ import { defineCheck, need } from './check.js';
 
 export const sanityCheck = defineCheck({
   id: 'sanity',
-  title: 'Explanation fails its sanity check?',
+  title: "Do the saliency maps ignore the model's weights (randomisation sanity check)?",
   needs: [need('classifier', 'its regression form is not built yet')],
   options: [{ key: 'images', flag: '--sanity-images', kind: 'integer', default: 16, min: 1, help: 'images explained at every step of the sanity check (a random sample of the audited images)' }],
   limits:
@@ -63,6 +63,7 @@ export const sanityCheck = defineCheck({
     return {
       verdict,
       summary: `${explainer.name}: ${r.verdict.text}`,
+      headline: `its ${explainer.name} maps barely change when its weights are randomised, so they show the image, not the model`,
       rule: r.verdict.rule,
       evidence: {
         method: r.method,

@@ -62,7 +62,7 @@ function median(v: readonly number[]): number {
 
 export const segmentationShortcutCheck = defineCheck({
   id: 'segmentation-shortcut',
-  title: 'Shortcut suspected (segmentation)?',
+  title: 'Does the segmenter use a shortcut outside the region of interest?',
   needs: [need('segmenter', 'it explains each image\'s predicted mask'), need('roi', 'the audit cannot tell where the real evidence is')],
   options: [{ key: 'dilation', flag: '--segmentation-roi-dilation', kind: 'integer', min: 0, default: 2, help: 'pixels the ROI is grown by before the outside share is measured (boundary context counts as inside)' }],
   limits:

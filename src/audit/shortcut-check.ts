@@ -108,7 +108,7 @@ function classTable(perClass: readonly ClassShortcutEvidence[]): FigureData {
 
 export const shortcutCheck = defineCheck({
   id: 'shortcut',
-  title: 'Shortcut suspected?',
+  title: 'Does the model use a shortcut outside the region of interest?',
   needs: [need('classifier', 'it counts class flips; a regressor gets the regression-shortcut check (output shifts)'), need('roi', 'the audit cannot tell where the real evidence is')],
   options: [
     { key: 'sources', flag: '--shortcut-sources', kind: 'integer', default: 100, min: 1, help: 'images explained per class by the shortcut check (correctly predicted, with a marked region)' },
@@ -195,6 +195,12 @@ export const shortcutCheck = defineCheck({
     return {
       verdict,
       summary: `${lead} ${details.join('; ')}.`,
+      headline:
+        verdict === 'flag'
+          ? `it predicts class ${named(flagged)} from a patch outside the region of interest`
+          : tooTight.length > 0
+            ? `it needs evidence just outside the region of interest of class ${named(tooTight)}`
+            : `it may lean on evidence outside the region of interest of class ${named(warned)}`,
       rule:
         `per class, at window sizes 4, 8, 16 px and a quarter of the side: flag when erasing the strongest outside-ROI window makes ≥ ${100 * SHORTCUT_RULE.flipRate}% of the class's images ` +
         `stop being the class (necessity), or pasting it into other classes makes ≥ ${100 * SHORTCUT_RULE.flipRate}% of them the class (sufficiency), ` +

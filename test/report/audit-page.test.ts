@@ -8,7 +8,7 @@ import { tensor } from '../../src/tensor/tensor.js';
 const ramp = (n: number) => Array.from({ length: n }, (_, i) => i / n);
 const finding: Finding = {
   id: 'shortcut',
-  title: 'Shortcut suspected?',
+  title: 'Does the model use a shortcut outside the region of interest?',
   verdict: 'pass',
   summary: 'inside/outside 3×',
   rule: 'r',
