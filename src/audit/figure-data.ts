@@ -59,6 +59,26 @@ export interface TableFigure extends FigureBase {
   readonly rows: readonly (readonly (string | number)[])[];
 }
 
+/**
+ * What a map's values are, for its colour bar and colour map: a signed map (Grad-CAM, KernelSHAP,
+ * input × gradient, signed gradients) is drawn in a diverging map centred on 0, a magnitude
+ * (|gradient| saliency) in a sequential one from 0.
+ */
+export interface MapValues {
+  /** The colour bar's label, e.g. "|∂ class-1 logit / ∂ pixel|". */
+  readonly unit: string;
+  /** Values carry a sign (default: they do when any value is negative). */
+  readonly signed?: boolean;
+}
+
+/** What the page says under each picture besides its label: the truth and the model's answer. */
+export interface PictureDetails {
+  readonly truth: string;
+  readonly predicted: string;
+  /** The model's probability for `predicted`. */
+  readonly confidence: number;
+}
+
 /** Attribution maps over their images, side by side, with optional region outlines. */
 export interface OverlaysFigure extends FigureBase {
   readonly kind: 'overlays';
@@ -68,8 +88,13 @@ export interface OverlaysFigure extends FigureBase {
   readonly maps: Tensor;
   /** [k, H, W]: 1 inside the outlined region (e.g. the region of interest). */
   readonly outlines?: Tensor;
-  /** One label per image. */
+  /** What the outline marks, for the legend (default "region of interest"). */
+  readonly outlineMeaning?: string;
+  /** One label per image (its id or file). */
   readonly labels: readonly string[];
+  /** Per image: true label, prediction and its confidence. */
+  readonly details?: readonly PictureDetails[];
+  readonly values?: MapValues;
 }
 
 /** Attribution maps alone (heatmaps), side by side: e.g. one image's map as the model is randomised. */
@@ -78,6 +103,7 @@ export interface MapsFigure extends FigureBase {
   /** [k, …map shape] */
   readonly maps: Tensor;
   readonly labels: readonly string[];
+  readonly values?: MapValues;
 }
 
 export type FigureData = ReliabilityFigure | BarsFigure | LinesFigure | HistogramFigure | TableFigure | OverlaysFigure | MapsFigure;

@@ -105,7 +105,16 @@ export const regressionShortcutCheck = defineCheck({
       const scales = r.scales.map(({ hotspots: _h, ...s }) => ({ ...s, pasteExcess: (s.paste.hotspot - s.paste.control) / std, eraseExcess: (s.erase.hotspot - s.erase.control) / std }));
       judged.push({ name: o.name, output: k, outputStd: std, saliencyRatio: region.ratio, roiShare: r.roiShare, scales, ...judge(scales, region.ratio, std) });
       const shown = Array.from({ length: Math.min(EXAMPLES, rows.length) }, (_, i) => i);
-      figures.push({ kind: 'overlays', caption: `${o.name}: saliency overlays (outline = region of interest)`, images: takeRows(images, shown), maps: takeRows(sal.values, shown), outlines: takeRows(masks, shown), labels: shown.map((i) => `image ${rows[i]}`) });
+      figures.push({
+        kind: 'overlays',
+        caption: `${o.name}: each image, then its saliency over it`,
+        images: takeRows(images, shown),
+        maps: takeRows(sal.values, shown),
+        outlines: takeRows(masks, shown),
+        outlineMeaning: 'region of interest: where the evidence for the output should be',
+        labels: shown.map((i) => `image ${rows[i]}`),
+        values: { unit: `saliency |∂ ${o.name} / ∂ pixel|`, signed: false },
+      });
       context.progress((idx + 1) / context.outputs!.length);
     }
     if (judged.length === 0) return notRunResult('every audited output is constant over the audited images; there is no spread to measure shifts against.');

@@ -59,7 +59,7 @@ export const sanityCheck = defineCheck({
       maps.push(sliceRows(s.maps, 0, 1));
       labels.push(`→ ${s.layer}`);
     }
-    if (maps.length) figures.push({ kind: 'maps', caption: 'one image: trained map, then the map after each cascade step', maps: concatRows(maps), labels });
+    if (maps.length) figures.push({ kind: 'maps', caption: 'one image: trained map, then the map after each cascade step', maps: concatRows(maps), labels, values: { unit: 'saliency |∂ logit / ∂ pixel|', signed: false } });
     return {
       verdict,
       summary: `${explainer.name}: ${r.verdict.text}`,

@@ -16,6 +16,7 @@ import { regionContrast } from '../evaluate/region.js';
 import { hotspotTransplant, type TransplantResult } from '../trust/hotspot-transplant.js';
 import { hotspotEvidence, type ScaleEvidence } from '../trust/hotspot-evidence.js';
 import type { FigureData } from './figure-data.js';
+import { probabilitiesFromLogits } from '../trust/calibration.js';
 import { defineCheck, need, notRunResult, roiMask } from './check.js';
 import { judgeClasses, SHORTCUT_RULE, type ClassJudgement } from './shortcut-rule.js';
 
@@ -124,6 +125,7 @@ export const shortcutCheck = defineCheck({
     type Gathered = Omit<ClassShortcutEvidence, 'verdict' | 'fired' | 'window' | 'robustZ' | 'roiMayBeTooTight'> & { evidence: Awaited<ReturnType<typeof hotspotEvidence>> };
     const gathered: Gathered[] = [];
     const examples = new Map<number, FigureData>();
+    const probabilities = probabilitiesFromLogits(context.logits);
     for (const c of classes) {
       // Sources: correctly predicted images of class c whose ROI is marked.
       const src = data.labels.map((l, i) => (l === c && predicted[i] === c && nonEmpty(roi.mask, i) ? i : -1)).filter((i) => i >= 0).slice(0, options.sources);
@@ -153,11 +155,14 @@ export const shortcutCheck = defineCheck({
       const first = Array.from({ length: k }, (_, i) => i);
       examples.set(c, {
         kind: 'overlays',
-        caption: `class ${c}: saliency overlays (outline = region of interest)`,
+        caption: `class ${c}: each image, then its saliency over it`,
         images: takeRows(images, first),
         maps: takeRows(sal.values, first),
         outlines: takeRows(masks, first),
+        outlineMeaning: `region of interest (the '${roi.name}' mask): where the evidence for the class should be`,
         labels: first.map((i) => `image ${src[i]}`),
+        details: first.map((i) => ({ truth: `class ${data.labels[src[i]]}`, predicted: `class ${predicted[src[i]]}`, confidence: probabilities.data[src[i] * probabilities.shape[1] + predicted[src[i]]] })),
+        values: { unit: `saliency |∂ class-${c} logit / ∂ pixel|`, signed: false },
       });
       context.progress(gathered.length / classes.length);
     }

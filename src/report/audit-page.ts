@@ -135,6 +135,10 @@ article.finding { margin: 1.2rem 0 1.8rem; }
 .rule, .limits { font-size: 0.9rem; color: var(--muted); }
 figure.evidence { margin: 0.6rem 0 0.8rem; }
 .chart svg { max-width: 100%; height: auto; }
-.pictures { display: flex; flex-wrap: wrap; gap: 10px; }
-.pictures figure img { width: 128px; }
+.pictures { display: flex; flex-wrap: wrap; gap: 14px 18px; }
+.pictures figure { max-width: 100%; }
+.pair-row { display: flex; gap: 6px; align-items: flex-start; }
+svg.colourbar { display: block; margin-top: 2px; }
+.legend { font-size: 0.85rem; color: var(--muted); margin: 0.3rem 0; }
+.legend .swatch { display: inline-block; width: 14px; height: 10px; border: 2px solid; margin-right: 6px; vertical-align: -1px; background: #333; }
 ${SCALE_BAR_CSS}`;
