@@ -74,9 +74,9 @@ export const classRecallCheck = defineCheck({
       figures: [
         {
           kind: 'bars',
-          caption: `recall per class with its 95% interval (half-width shown); overall accuracy ${accuracy.toFixed(3)}`,
+          caption: `recall per class with its Wilson 95% interval; overall accuracy ${accuracy.toFixed(3)}`,
           axes: { x: 'recall', y: 'class' },
-          bars: perClass.map((e) => ({ label: `class ${e.class} (${e.images})`, value: e.recall, error: (e.high - e.low) / 2 })),
+          bars: perClass.map((e) => ({ label: `class ${e.class} (${e.images} images)`, value: e.recall, interval: [e.low, e.high] as const })),
           valueDomain: [0, 1],
         },
       ],

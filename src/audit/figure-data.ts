@@ -31,7 +31,7 @@ export interface ReliabilityFigure extends FigureBase {
 export interface BarsFigure extends FigureBase {
   readonly kind: 'bars';
   readonly axes: AxisTitles;
-  readonly bars: readonly { readonly label: string; readonly value: number; readonly error?: number }[];
+  readonly bars: readonly { readonly label: string; readonly value: number; readonly error?: number; readonly interval?: readonly [number, number] }[];
   /** Fixed value axis (e.g. [0, 1] for accuracies and shares). */
   readonly valueDomain?: readonly [number, number];
 }
@@ -43,6 +43,8 @@ export interface LinesFigure extends FigureBase {
   readonly series: readonly { readonly name: string; readonly x: readonly number[]; readonly y: readonly number[] }[];
   /** x counts steps (whole-number ticks). */
   readonly integerX?: boolean;
+  /** Named x positions (e.g. the layers of a cascade): x values are 0-based indices into it, and the axis shows the names. */
+  readonly xCategories?: readonly string[];
 }
 
 /** Overlaid histograms of several groups of scores on shared bins. */

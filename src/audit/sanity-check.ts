@@ -31,14 +31,15 @@ export const sanityCheck = defineCheck({
     });
     const steps = r.cascading ?? [];
     const verdict = r.verdict.passes === null ? 'not-run' : r.verdict.passes ? 'pass' : 'flag';
-    const x = steps.map((_, i) => i + 1);
+    // Named by the layers, as the maps below are: step i has randomised every layer down to steps[i].layer.
+    const x = steps.map((_, i) => i);
     const figures: FigureData[] = [];
     if (steps.length) {
       figures.push({
         kind: 'lines',
         caption: `similarity of the randomised model's maps to the trained model's, per cascade step (layers: ${steps.map((s) => s.layer).join(' → ')})`,
-        axes: { x: 'layers randomised (top down)', y: 'similarity to trained maps' },
-        integerX: true,
+        axes: { x: 'randomised from the top down to layer', y: 'similarity to trained maps' },
+        xCategories: steps.map((s) => `→ ${s.layer}`),
         series: [
           { name: 'Spearman |a|', x, y: steps.map((s) => s.spearman) },
           { name: 'SSIM', x, y: steps.map((s) => s.ssim) },

@@ -6,7 +6,7 @@
 import type { FigureData, MapValues, MapsFigure, OverlaysFigure, PictureDetails } from '../audit/figure-data.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { row } from '../tensor/tensor.js';
-import { barChart, histogram, lineChart, reliabilityDiagram } from './charts.js';
+import { SPARSE_BIN, barChart, histogram, lineChart, reliabilityDiagram } from './charts.js';
 import { collapseMap, greyscalePng, heatmapPng, overlayPng, pngDataUri } from './png.js';
 import { colourBarSvg, hasNegative, mapRange } from './colour-bar.js';
 import type { ColormapName } from './colormap.js';
@@ -111,11 +111,14 @@ export async function drawFigure(fig: FigureData, calibration?: SpatialCalibrati
   const title = fig.title ? { title: fig.title } : {};
   switch (fig.kind) {
     case 'reliability':
-      return `<div class="chart">${await reliabilityDiagram(fig.curves, title)}</div>`;
+      return (
+        `<div class="chart">${await reliabilityDiagram(fig.curves, title)}</div>` +
+        `<p class="legend">Empty bins are left out; hollow points are bins with fewer than ${SPARSE_BIN} images (too few to read as a rate); the lower panel counts the images per bin.</p>`
+      );
     case 'bars':
       return `<div class="chart">${await barChart(fig.bars, fig.axes, { ...title, width: CHART_WIDTH, xDomain: fig.valueDomain })}</div>`;
     case 'lines':
-      return `<div class="chart">${await lineChart(fig.series, fig.axes, { ...title, width: LINE_CHART_WIDTH, integerX: fig.integerX })}</div>`;
+      return `<div class="chart">${await lineChart(fig.series, fig.axes, { ...title, width: LINE_CHART_WIDTH, integerX: fig.integerX, xCategories: fig.xCategories })}</div>`;
     case 'histogram':
       return `<div class="chart">${await histogram(fig.groups, fig.axes, { ...title, width: CHART_WIDTH })}</div>`;
     case 'table':
