@@ -1,5 +1,5 @@
 /**
- * "Is a class worse than the accuracy says?": overall accuracy averages over classes, so a rare or
+ * "Is a class recognised worse than the accuracy says?": overall accuracy averages over classes, so a rare or
  * hard class (a defect type seen 30 times among 1000 tiles) can be missed most of the time while the
  * headline number looks fine. Per class: recall with its Wilson 95% interval, and what the class is
  * mistaken for. Works on the predictions the audit computed once.

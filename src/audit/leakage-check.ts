@@ -1,5 +1,5 @@
 /**
- * "Leakage suspected?": retrain per fold under random k-fold and under grouped k-fold (specimens
+ * "Is the accuracy inflated by specimens shared between training and test?": retrain per fold under random k-fold and under grouped k-fold (specimens
  * never split) and compare held-out accuracy. A model that scores much higher when it has seen the
  * test specimens in training is recognising specimens, and its reported accuracy will not carry
  * over to new ones.

@@ -1,5 +1,5 @@
 /**
- * "Shortcut suspected?" for a regressor: where does each output look, compared with where the
+ * "Do the regression outputs use a shortcut outside the region of interest?": where does each output look, compared with where the
  * evidence is (the ROI masks), and does a patch from outside the ROI move the output? The regression
  * form of the shortcut check: the same ROI saliency and the same paste/erase edits with random-window
  * controls (trust/regression-hotspot.ts), measured as the output's shift in units of its standard
@@ -138,6 +138,7 @@ export const regressionShortcutCheck = defineCheck({
     return {
       verdict,
       summary: `${lead} ${judged.map(describe).join('; ')}.`,
+      headline: verdict === 'flag' ? `a patch outside the region of interest moves its ${named('flag')} far more than a random patch does` : `a patch outside the region of interest may move its ${named('warn')}`,
       rule:
         `per output, at window sizes 4, 8, 16 px and a quarter of the side (outside the ROI grown by 1 px), shifts in units of the output's standard deviation over the audited images: ` +
         `flag when pasting the strongest outside window into another image, or erasing it, moves the output by ≥ ${R.shift} SD on average and by ≥ ${R.overControl} SD more than a random outside window; ` +

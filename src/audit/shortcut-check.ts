@@ -1,5 +1,5 @@
 /**
- * "Shortcut suspected?": where does the model look, compared with where the evidence is? Needs a
+ * "Does the model use a shortcut outside the region of interest?": where does the model look, compared with where the evidence is? Needs a
  * region-of-interest mask per image (where the real evidence lies, e.g. the defect, an object).
  * Per class, four kinds of evidence (shortcut-rule.ts judges them):
  * - the explanation: saliency mean inside the ROI vs outside it, and how that ratio compares with
