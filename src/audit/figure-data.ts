@@ -52,6 +52,8 @@ export interface HistogramFigure extends FigureBase {
   readonly kind: 'histogram';
   readonly axes: AxisTitles;
   readonly groups: readonly { readonly name: string; readonly values: readonly number[] }[];
+  /** Vertical lines at named values (e.g. a detector's threshold), labelled on the chart. */
+  readonly markers?: readonly { readonly label: string; readonly value: number }[];
 }
 
 /** A small table of numbers (formatted by the check: it knows the precision that matters). */

@@ -101,7 +101,8 @@ export const oodCheck = defineCheck({
     const verdict = worst.share > OOD_RULE.flagShare ? 'flag' : worst.share > OOD_RULE.warnShare ? 'warn' : 'pass';
     const figures: FigureData[] = used.map((d) => ({
       kind: 'histogram',
-      caption: `${d} scores: held-out reference images vs the audited data (threshold at the reference's ${100 * OOD_RULE.quantile}th percentile)`,
+      caption: `${d} scores: held-out reference images vs the audited data; the line is the threshold (the reference's ${100 * OOD_RULE.quantile}th percentile)${OOD_RULE.deciding.includes(d) ? '' : ' — shown, not judged'}`,
+      markers: [{ label: `threshold ${shares.find((s) => s.detector === d)!.threshold.toPrecision(3)}`, value: shares.find((s) => s.detector === d)!.threshold }],
       axes: { x: `${d} score`, y: 'share of images' },
       groups: [
         { name: 'reference (held out)', values: Array.from(table.inDistribution[d]!) },

@@ -120,7 +120,7 @@ export async function drawFigure(fig: FigureData, calibration?: SpatialCalibrati
     case 'lines':
       return `<div class="chart">${await lineChart(fig.series, fig.axes, { ...title, width: LINE_CHART_WIDTH, integerX: fig.integerX, xCategories: fig.xCategories })}</div>`;
     case 'histogram':
-      return `<div class="chart">${await histogram(fig.groups, fig.axes, { ...title, width: CHART_WIDTH })}</div>`;
+      return `<div class="chart">${await histogram(fig.groups, fig.axes, { ...title, width: CHART_WIDTH, markers: fig.markers })}</div>`;
     case 'table':
       return table(fig.headers, fig.rows);
     case 'overlays':

@@ -130,6 +130,8 @@ const AUDIT_CSS = `
 .bottom-line.distrust { border-color: #b71c1c; } .bottom-line.caution { border-color: #8a4b00; }
 .bottom-line.no-problem { border-color: #2e6b30; } .bottom-line.not-audited { border-color: #5c6576; }
 .bottom-line a { color: inherit; }
+/* On paper a "details" link leads nowhere: the details follow in the same order. */
+@media print { table.verdicts a { display: none; } }
 table.verdicts td { min-width: 12rem; }
 article.finding { margin: 1.2rem 0 1.8rem; }
 .rule, .limits { font-size: 0.9rem; color: var(--muted); }

@@ -190,7 +190,11 @@ export interface HistogramGroup {
 }
 
 /** Overlaid histograms of several groups on shared bins (e.g. OOD scores: in-distribution vs shifted). */
-export async function histogram(groups: readonly HistogramGroup[], axes: AxisTitles, options: ChartOptions & { bins?: number } = {}): Promise<string> {
+export async function histogram(
+  groups: readonly HistogramGroup[],
+  axes: AxisTitles,
+  options: ChartOptions & { bins?: number; markers?: readonly { label: string; value: number }[] } = {},
+): Promise<string> {
   const all = groups.flatMap((g) => g.values);
   checkFinite(all, 'histogram value');
   const bins = options.bins ?? 30;
@@ -209,8 +213,9 @@ export async function histogram(groups: readonly HistogramGroup[], axes: AxisTit
     const total = Math.max(1, g.values.length);
     counts.forEach((c, b) => values.push({ group: g.name, start: lo + b * width, end: lo + (b + 1) * width, density: c / total }));
   }
-  const spec = asSpec({
-    ...frame(options),
+  const markers = options.markers ?? [];
+  checkFinite(markers.map((m) => m.value), 'marker value');
+  const bars = {
     data: { values },
     mark: { type: 'rect', opacity: 0.55 },
     encoding: {
@@ -219,7 +224,14 @@ export async function histogram(groups: readonly HistogramGroup[], axes: AxisTit
       y: { field: 'density', type: 'quantitative', title: axes.y, stack: null },
       color: { field: 'group', type: 'nominal', title: null, sort: groups.map((g) => g.name) },
     },
-  });
+  };
+  const lines = markers.length
+    ? [
+        { data: { values: markers.map((m) => ({ ...m })) }, mark: { type: 'rule', color: '#1d2330', strokeDash: [4, 3] }, encoding: { x: { field: 'value', type: 'quantitative' } } },
+        { data: { values: markers.map((m) => ({ ...m })) }, mark: { type: 'text', align: 'left', dx: 3, dy: -4, baseline: 'top', fontSize: 10, color: '#1d2330' }, encoding: { x: { field: 'value', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label' } } },
+      ]
+    : [];
+  const spec = asSpec({ ...frame(options), layer: [bars, ...lines] });
   return renderVegaLite(spec);
 }
 

@@ -64,5 +64,12 @@ describe('charts', () => {
     expect(svg).toContain(long);
     expect(svg.toLowerCase()).toContain('#0072b2');
   });
+
+  it('a histogram draws its markers (a threshold) as a labelled line', async () => {
+    const svg = await histogram([{ name: 'in', values: [0, 1, 1, 2] }], { x: 'score', y: 'share' }, { markers: [{ label: 'threshold 1.5', value: 1.5 }] });
+    expect(svg).toContain('threshold 1.5');
+    expect(pathCount(svg, 'rule')).toBe(1);
+    await expect(histogram([{ name: 'in', values: [0, 1] }], { x: 's', y: 'd' }, { markers: [{ label: 't', value: NaN }] })).rejects.toThrow(/marker value\[0\] is NaN/);
+  });
 });
 
