@@ -167,6 +167,8 @@ export { runCheck, type Check, type CheckNeed, type CheckResult, type AuditConte
 export type { FigureData } from './audit/figure-data.js';
 export { renderAuditPage } from './report/audit-page.js';
 export { lineChart, barChart, histogram, reliabilityDiagram } from './report/charts.js';
+export { bottomLine, type BottomLine } from './report/bottom-line.js';
+export { colourBarSvg, type ColourBarOptions } from './report/colour-bar.js';
 
 // What has the model learned? (concepts/)
 export { twoSampleTTest, studentTwoSidedP } from './concepts/t-test.js';

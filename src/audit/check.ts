@@ -127,7 +127,7 @@ export type CheckResult = Omit<Finding, 'id' | 'title' | 'limits'>;
 export interface Check<Id extends string = string, O = Readonly<Record<string, unknown>>> {
   /** Stable id: audit.json's key, `--skip`'s value and the seed stream's key. */
   readonly id: Id;
-  /** The question, e.g. "Shortcut suspected?". */
+  /** The question, e.g. "Does the model use a shortcut outside the region of interest?" (a yes is the problem: FLAG). */
   readonly title: string;
   /** Inputs without which the check cannot run; missing ones give NOT RUN before run() is called. */
   readonly needs: readonly CheckNeed[];
@@ -208,6 +208,7 @@ export async function runCheck(check: Check, context: AuditContext, given?: Read
   const r = missing ? notRunResult(notRunReason(missing, context), { missing: missing.input }) : await runOrDegrade(check, context, options);
   // Built field by field: the identity always comes from the declaration, in audit.json's usual order.
   const finding: Finding = { id: check.id, title: check.title, verdict: r.verdict, summary: r.summary, rule: r.rule, evidence: r.evidence, limits: check.limits };
+  if (r.headline && (r.verdict === 'flag' || r.verdict === 'warn')) finding.headline = r.headline;
   if (r.figures) finding.figures = r.figures;
   return finding;
 }

@@ -1,5 +1,5 @@
 /**
- * "Is a class worse than the accuracy says?": overall accuracy averages over classes, so a rare or
+ * "Is a class recognised worse than the accuracy says?": overall accuracy averages over classes, so a rare or
  * hard class (a defect type seen 30 times among 1000 tiles) can be missed most of the time while the
  * headline number looks fine. Per class: recall with its Wilson 95% interval, and what the class is
  * mistaken for. Works on the predictions the audit computed once.
@@ -36,7 +36,7 @@ export interface ClassRecall {
 
 export const classRecallCheck = defineCheck({
   id: 'class-recall',
-  title: 'Is a class worse than the accuracy says?',
+  title: 'Is a class recognised worse than the accuracy says?',
   needs: [need('classifier', 'its regression form is not built yet')],
   options: [{ key: 'gap', flag: '--recall-gap', kind: 'number', min: 0, max: 1, default: CLASS_RECALL_RULE.gap, help: 'a class is weak when its recall is this far below overall accuracy' }],
   limits: 'Recall is measured on the images given: a class with few images gets a wide interval, and a class missing from the data cannot be judged at all.',
@@ -68,14 +68,15 @@ export const classRecallCheck = defineCheck({
         verdict === 'pass'
           ? `Every class is found about as often as the accuracy (${accuracy.toFixed(3)}) says: balanced accuracy ${balanced.toFixed(3)}; weakest ${say(worst)}.`
           : `Accuracy ${accuracy.toFixed(3)} hides weak class(es): ${[...flagged, ...warned].map(say).join('; ')}; balanced accuracy ${balanced.toFixed(3)}.`,
+      headline: `class ${worst.class} is found in only ${(100 * worst.recall).toFixed(0)}% of its images against ${(100 * accuracy).toFixed(0)}% accuracy`,
       rule: `flag a class whose recall's Wilson 95% upper bound is below accuracy − ${options.gap}; warn when its recall alone is.`,
       evidence: { accuracy, balancedAccuracy: balanced, gap: options.gap, perClass },
       figures: [
         {
           kind: 'bars',
-          caption: `recall per class with its 95% interval (half-width shown); overall accuracy ${accuracy.toFixed(3)}`,
+          caption: `recall per class with its Wilson 95% interval; overall accuracy ${accuracy.toFixed(3)}`,
           axes: { x: 'recall', y: 'class' },
-          bars: perClass.map((e) => ({ label: `class ${e.class} (${e.images})`, value: e.recall, error: (e.high - e.low) / 2 })),
+          bars: perClass.map((e) => ({ label: `class ${e.class} (${e.images} images)`, value: e.recall, interval: [e.low, e.high] as const })),
           valueDomain: [0, 1],
         },
       ],

@@ -17,7 +17,7 @@ function line(name: string, r: ConformalIntervals, target: number): string {
 
 export const conformalIntervalsCheck = defineCheck({
   id: 'conformal-intervals',
-  title: 'Per-image uncertainty (conformal intervals)',
+  title: 'Do the conformal intervals miss their 90% coverage?',
   needs: [need('regressor', 'prediction intervals are for real-valued outputs; a classifier gets conformal sets')],
   options: [],
   limits:
@@ -46,6 +46,7 @@ export const conformalIntervalsCheck = defineCheck({
     return {
       verdict: short.length > 0 ? 'flag' : 'pass',
       summary: `${short.length > 0 ? `Coverage falls short for ${short.map((x) => x.name).join(', ')}. ` : ''}${rows.map((x) => line(x.name, x.r, target)).join('; ')}.`,
+      headline: `its conformal intervals for ${short.map((x) => x.name).join(', ')} cover less than the promised ${(100 * target).toFixed(0)}%`,
       rule:
         `flag when an output's coverage < ${target} − 3·SE, SE = √(${target}·${(1 - target).toFixed(1)}·(1/n_test + 1/(n_calibration + 2))) (${rows.map((x) => x.se.toFixed(3)).join(', ')}; ` +
         'the test count and the calibration quantile both vary): the calibration half does not represent the test half.',

@@ -27,7 +27,7 @@ export const DESCRIPTOR_RULE = {
 
 export const descriptorCheck = defineCheck({
   id: 'descriptors',
-  title: 'Physical descriptors: what drives the predictions?',
+  title: 'Does a nuisance descriptor (no physics, e.g. corner brightness) drive the predictions?',
   needs: [need('classifier', 'its regression form is not built yet')],
   options: [],
   limits:
@@ -58,6 +58,7 @@ export const descriptorCheck = defineCheck({
         (verdict === 'not-run' ? `The surrogate agrees with the model on only ${(100 * s.fidelity).toFixed(0)}% of images: the descriptors do not explain it. ` : '') +
         `Surrogate fidelity ${(100 * s.fidelity).toFixed(0)}%; Shapley shares: ${ranked}.` +
         (context.probeNote ? ` ${context.probeNote}` : ''),
+      headline: worst !== undefined ? `${s.features[worst]} (no physics) carries ${(100 * share).toFixed(0)}% of what explains its predictions` : undefined,
       rule:
         `flag when a nuisance descriptor (${DESCRIPTOR_RULE.nuisance.join(', ')}) has the largest Shapley share and ≥ ${DESCRIPTOR_RULE.flagShare}; ` +
         `warn when it has the largest share, or a share ≥ ${DESCRIPTOR_RULE.warnShare}; no verdict when fidelity < ${DESCRIPTOR_RULE.minFidelity}.`,

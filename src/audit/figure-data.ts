@@ -31,7 +31,7 @@ export interface ReliabilityFigure extends FigureBase {
 export interface BarsFigure extends FigureBase {
   readonly kind: 'bars';
   readonly axes: AxisTitles;
-  readonly bars: readonly { readonly label: string; readonly value: number; readonly error?: number }[];
+  readonly bars: readonly { readonly label: string; readonly value: number; readonly error?: number; readonly interval?: readonly [number, number] }[];
   /** Fixed value axis (e.g. [0, 1] for accuracies and shares). */
   readonly valueDomain?: readonly [number, number];
 }
@@ -43,6 +43,8 @@ export interface LinesFigure extends FigureBase {
   readonly series: readonly { readonly name: string; readonly x: readonly number[]; readonly y: readonly number[] }[];
   /** x counts steps (whole-number ticks). */
   readonly integerX?: boolean;
+  /** Named x positions (e.g. the layers of a cascade): x values are 0-based indices into it, and the axis shows the names. */
+  readonly xCategories?: readonly string[];
 }
 
 /** Overlaid histograms of several groups of scores on shared bins. */
@@ -50,6 +52,8 @@ export interface HistogramFigure extends FigureBase {
   readonly kind: 'histogram';
   readonly axes: AxisTitles;
   readonly groups: readonly { readonly name: string; readonly values: readonly number[] }[];
+  /** Vertical lines at named values (e.g. a detector's threshold), labelled on the chart. */
+  readonly markers?: readonly { readonly label: string; readonly value: number }[];
 }
 
 /** A small table of numbers (formatted by the check: it knows the precision that matters). */
@@ -57,6 +61,26 @@ export interface TableFigure extends FigureBase {
   readonly kind: 'table';
   readonly headers: readonly string[];
   readonly rows: readonly (readonly (string | number)[])[];
+}
+
+/**
+ * What a map's values are, for its colour bar and colour map: a signed map (Grad-CAM, KernelSHAP,
+ * input × gradient, signed gradients) is drawn in a diverging map centred on 0, a magnitude
+ * (|gradient| saliency) in a sequential one from 0.
+ */
+export interface MapValues {
+  /** The colour bar's label, e.g. "|∂ class-1 logit / ∂ pixel|". */
+  readonly unit: string;
+  /** Values carry a sign (default: they do when any value is negative). */
+  readonly signed?: boolean;
+}
+
+/** What the page says under each picture besides its label: the truth and the model's answer. */
+export interface PictureDetails {
+  readonly truth: string;
+  readonly predicted: string;
+  /** The model's probability for `predicted`. */
+  readonly confidence: number;
 }
 
 /** Attribution maps over their images, side by side, with optional region outlines. */
@@ -68,8 +92,13 @@ export interface OverlaysFigure extends FigureBase {
   readonly maps: Tensor;
   /** [k, H, W]: 1 inside the outlined region (e.g. the region of interest). */
   readonly outlines?: Tensor;
-  /** One label per image. */
+  /** What the outline marks, for the legend (default "region of interest"). */
+  readonly outlineMeaning?: string;
+  /** One label per image (its id or file). */
   readonly labels: readonly string[];
+  /** Per image: true label, prediction and its confidence. */
+  readonly details?: readonly PictureDetails[];
+  readonly values?: MapValues;
 }
 
 /** Attribution maps alone (heatmaps), side by side: e.g. one image's map as the model is randomised. */
@@ -78,6 +107,7 @@ export interface MapsFigure extends FigureBase {
   /** [k, …map shape] */
   readonly maps: Tensor;
   readonly labels: readonly string[];
+  readonly values?: MapValues;
 }
 
 export type FigureData = ReliabilityFigure | BarsFigure | LinesFigure | HistogramFigure | TableFigure | OverlaysFigure | MapsFigure;

@@ -11,11 +11,17 @@ export type Verdict = 'pass' | 'warn' | 'flag' | 'not-run';
 export interface Finding {
   /** The id of the check that produced it (one of the registry's ids: see checks.ts's FindingId). */
   id: string;
-  /** The question the finding answers, e.g. "Shortcut suspected?". */
+  /** The question the finding answers, e.g. "Does the model use a shortcut outside the region of interest?" (a yes is the problem: FLAG). */
   title: string;
   verdict: Verdict;
   /** One sentence with the decisive numbers. */
   summary: string;
+  /**
+   * On FLAG or WARN: the problem as one clause about the model, for the report's bottom line
+   * ("it predicts class 1 from a patch outside the region of interest"). Without one the bottom
+   * line names the question.
+   */
+  headline?: string;
   /** The rule and thresholds that turned the numbers into the verdict. */
   rule: string;
   /** Numbers behind the verdict (written to audit.json). */

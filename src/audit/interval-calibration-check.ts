@@ -12,7 +12,7 @@ const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
 
 export const intervalCalibrationCheck = defineCheck({
   id: 'interval-calibration',
-  title: 'Intervals calibrated across levels?',
+  title: 'Do the intervals miss their nominal coverage at some level?',
   needs: [need('regressor', 'it compares interval coverage with nominal levels; a classifier gets the calibration check (ECE)')],
   options: [],
   limits:
@@ -39,6 +39,7 @@ export const intervalCalibrationCheck = defineCheck({
     return {
       verdict: bad.length > 0 ? 'flag' : 'pass',
       summary: `${bad.length > 0 ? `Miscalibrated intervals for ${bad.map((j) => j.name).join(', ')}. ` : 'Observed coverage matches every nominal level. '}${judged.map(describe).join('; ')}.`,
+      headline: `its intervals for ${bad.map((j) => j.name).join(', ')} miss their nominal coverage`,
       rule:
         `flag when at any level |observed − nominal| > max(${CALIBRATION_FLOOR}, 3·SE): SE² = p(1 − p)/n over all images for quantile outputs, ` +
         `p(1 − p)·(1/n_test + 1/(n_calibration + 2)) for residual intervals (the calibration half's quantile varies too). ` +

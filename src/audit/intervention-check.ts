@@ -36,6 +36,7 @@ export const interventionCheck = defineCheck({
       summary: rows.length
         ? `Pasting the ${area}-pixel patch (intensity ${spec.patch.value}) turns ${(100 * rate).toFixed(1)}% of ${rows.length} images not predicted as class ${spec.targetClass} into class ${spec.targetClass}.`
         : `Every image is already predicted as class ${spec.targetClass}; there is nothing to flip.`,
+      headline: `the named patch alone turns ${(100 * rate).toFixed(0)}% of other images into class ${spec.targetClass}`,
       rule: `flag when ≥ ${100 * INTERVENTION_RULE.flagRate}% flip; warn when ≥ ${100 * INTERVENTION_RULE.warnRate}%.`,
       evidence: { targetClass: spec.targetClass, patchPixels: area, value: spec.patch.value, images: rows.length, flipRate: rate, patch: { height: h, width: w, pixels } },
     };

@@ -1,5 +1,5 @@
 /**
- * "Leakage suspected?": retrain per fold under random k-fold and under grouped k-fold (specimens
+ * "Is the accuracy inflated by specimens shared between training and test?": retrain per fold under random k-fold and under grouped k-fold (specimens
  * never split) and compare held-out accuracy. A model that scores much higher when it has seen the
  * test specimens in training is recognising specimens, and its reported accuracy will not carry
  * over to new ones.
@@ -16,7 +16,7 @@ export function retrainRecipe(model: OnnxModel, options: { epochs?: number; lear
 
 export const leakageCheck = defineCheck({
   id: 'leakage',
-  title: 'Leakage suspected (specimens shared between training and test)?',
+  title: 'Is the accuracy inflated by specimens shared between training and test (leakage)?',
   needs: [need('classifier', 'it compares accuracies; a regressor gets the regression-leakage check (R², MAE)'), need('groups', 'grouped cross-validation needs them')],
   options: [{ key: 'folds', flag: '--folds', kind: 'integer', default: 5, min: 2, help: 'folds of the leakage check (each split retrains once per fold)' }],
   limits:
@@ -36,6 +36,7 @@ export const leakageCheck = defineCheck({
     return {
       verdict: r.leakageSuspected ? 'flag' : 'pass',
       summary: r.explanation,
+      headline: `its accuracy drops from ${r.kFold.mean.toFixed(3)} to ${r.groupKFold.mean.toFixed(3)} on specimens it has not seen (leakage)`,
       rule: `flag when random k-fold accuracy exceeds grouped k-fold accuracy by more than ${r.gapThreshold} and by more than ${r.spreadFactor}× the fold-to-fold standard error (${folds} folds each).`,
       evidence: { folds, groups, kFold: r.kFold, groupKFold: r.groupKFold, gap: r.gap, gapStandardError: r.gapStandardError },
       figures: [

@@ -12,7 +12,7 @@ import { PIXEL_LABELS } from './segmentation-summary.js';
 
 export const pixelCalibrationCheck = defineCheck({
   id: 'pixel-calibration',
-  title: 'Miscalibrated pixels?',
+  title: 'Are the per-pixel confidences miscalibrated?',
   needs: [need('segmenter', 'per-pixel calibration needs class scores per pixel'), need('pixelLabels', 'calibration compares each pixel\'s confidence with its true class')],
   options: [],
   limits:
@@ -28,6 +28,7 @@ export const pixelCalibrationCheck = defineCheck({
     return {
       verdict,
       summary: `pixel ECE ${r.ece.toFixed(3)} over ${rows.shape[0]} pixels (${direction}: mean pixel confidence ${r.meanConfidence.toFixed(3)} vs pixel accuracy ${r.accuracy.toFixed(3)}); MCE ${r.mce.toFixed(3)}, NLL ${r.nll.toFixed(3)} per pixel.`,
+      headline: `its per-pixel confidences are ${direction} (pixel ECE ${r.ece.toFixed(3)})`,
       rule: `flag when the ECE over pixels (15 uniform bins, softmax over the K classes of each pixel) > ${CALIBRATION_RULE.flagEce}; warn when > ${CALIBRATION_RULE.warnEce}.`,
       evidence: { pixels: rows.shape[0], ece: r.ece, mce: r.mce, brier: r.brier, nll: r.nll, pixelAccuracy: r.accuracy, meanConfidence: r.meanConfidence },
       figures: [{ kind: 'reliability', title: 'pixel reliability', caption: 'reliability over pixels: pixel accuracy against pixel confidence per bin; the dashed diagonal is perfect calibration', curves: [{ name: 'as trained', bins: r.bins }] }],

@@ -1,5 +1,5 @@
 /**
- * "Leakage suspected?" for a regressor: retrain the audited architecture per fold under random and
+ * "Is the error understated by specimens shared between training and test?": retrain the audited architecture per fold under random and
  * grouped k-fold (specimens never split) and compare held-out R² and MAE (trust/regression-leakage.ts).
  * The regression form of the leakage check, with its requirement unchanged: the model is retrained
  * from re-initialised weights with a fixed recipe (here the mean squared error), not its original run.
@@ -44,7 +44,7 @@ export function regressionRetrainRecipe(model: OnnxModel, options: { epochs?: nu
 
 export const regressionLeakageCheck = defineCheck({
   id: 'regression-leakage',
-  title: 'Leakage suspected (regression, specimens shared between training and test)?',
+  title: 'Is the error understated by specimens shared between training and test (leakage)?',
   needs: [need('regressor', 'it compares R² and MAE; a classifier gets the leakage check (accuracy)'), need('groups', 'grouped cross-validation needs them')],
   options: [{ key: 'folds', flag: '--folds', kind: 'integer', default: 5, min: 2, help: 'folds of the leakage check (each split retrains once per fold)' }],
   limits:
@@ -67,6 +67,7 @@ export const regressionLeakageCheck = defineCheck({
     return {
       verdict: r.leakageSuspected ? 'flag' : 'pass',
       summary: r.explanation,
+      headline: `its R² drops from ${r.kFold.r2.mean.toFixed(2)} to ${r.groupKFold.r2.mean.toFixed(2)} on specimens it has not seen (leakage)`,
       rule: `flag when random k-fold R² exceeds grouped k-fold R² by more than ${r.gapThreshold} and by more than ${r.spreadFactor}× the fold-to-fold standard error (${folds} folds each; R² = 1 − MSE / variance of the targets over all images, averaged over outputs).`,
       evidence: { folds, groups, kFold: r.kFold, groupKFold: r.groupKFold, gap: r.gap, gapStandardError: r.gapStandardError },
       figures: [

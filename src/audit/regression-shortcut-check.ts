@@ -1,5 +1,5 @@
 /**
- * "Shortcut suspected?" for a regressor: where does each output look, compared with where the
+ * "Do the regression outputs use a shortcut outside the region of interest?": where does each output look, compared with where the
  * evidence is (the ROI masks), and does a patch from outside the ROI move the output? The regression
  * form of the shortcut check: the same ROI saliency and the same paste/erase edits with random-window
  * controls (trust/regression-hotspot.ts), measured as the output's shift in units of its standard
@@ -76,7 +76,7 @@ function describe(o: OutputShortcut): string {
 
 export const regressionShortcutCheck = defineCheck({
   id: 'regression-shortcut',
-  title: 'Shortcut suspected (regression outputs)?',
+  title: 'Do the regression outputs use a shortcut outside the region of interest?',
   needs: [need('regressor', 'it measures output shifts; a classifier gets the shortcut check (class flips)'), need('roi', 'the audit cannot tell where the real evidence is')],
   options: [{ key: 'images', flag: '--regression-shortcut-images', kind: 'integer', default: 100, min: 2, help: 'images with a marked ROI explained and edited by the regression shortcut check' }],
   limits:
@@ -105,7 +105,16 @@ export const regressionShortcutCheck = defineCheck({
       const scales = r.scales.map(({ hotspots: _h, ...s }) => ({ ...s, pasteExcess: (s.paste.hotspot - s.paste.control) / std, eraseExcess: (s.erase.hotspot - s.erase.control) / std }));
       judged.push({ name: o.name, output: k, outputStd: std, saliencyRatio: region.ratio, roiShare: r.roiShare, scales, ...judge(scales, region.ratio, std) });
       const shown = Array.from({ length: Math.min(EXAMPLES, rows.length) }, (_, i) => i);
-      figures.push({ kind: 'overlays', caption: `${o.name}: saliency overlays (outline = region of interest)`, images: takeRows(images, shown), maps: takeRows(sal.values, shown), outlines: takeRows(masks, shown), labels: shown.map((i) => `image ${rows[i]}`) });
+      figures.push({
+        kind: 'overlays',
+        caption: `${o.name}: each image, then its saliency over it`,
+        images: takeRows(images, shown),
+        maps: takeRows(sal.values, shown),
+        outlines: takeRows(masks, shown),
+        outlineMeaning: 'region of interest: where the evidence for the output should be',
+        labels: shown.map((i) => `image ${rows[i]}`),
+        values: { unit: `saliency |∂ ${o.name} / ∂ pixel|`, signed: false },
+      });
       context.progress((idx + 1) / context.outputs!.length);
     }
     if (judged.length === 0) return notRunResult('every audited output is constant over the audited images; there is no spread to measure shifts against.');
@@ -129,6 +138,7 @@ export const regressionShortcutCheck = defineCheck({
     return {
       verdict,
       summary: `${lead} ${judged.map(describe).join('; ')}.`,
+      headline: verdict === 'flag' ? `a patch outside the region of interest moves its ${named('flag')} far more than a random patch does` : `a patch outside the region of interest may move its ${named('warn')}`,
       rule:
         `per output, at window sizes 4, 8, 16 px and a quarter of the side (outside the ROI grown by 1 px), shifts in units of the output's standard deviation over the audited images: ` +
         `flag when pasting the strongest outside window into another image, or erasing it, moves the output by ≥ ${R.shift} SD on average and by ≥ ${R.overControl} SD more than a random outside window; ` +

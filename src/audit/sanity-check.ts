@@ -12,7 +12,7 @@ import { defineCheck, need } from './check.js';
 
 export const sanityCheck = defineCheck({
   id: 'sanity',
-  title: 'Explanation fails its sanity check?',
+  title: "Do the saliency maps ignore the model's weights (randomisation sanity check)?",
   needs: [need('classifier', 'its regression form is not built yet')],
   options: [{ key: 'images', flag: '--sanity-images', kind: 'integer', default: 16, min: 1, help: 'images explained at every step of the sanity check (a random sample of the audited images)' }],
   limits:
@@ -31,14 +31,15 @@ export const sanityCheck = defineCheck({
     });
     const steps = r.cascading ?? [];
     const verdict = r.verdict.passes === null ? 'not-run' : r.verdict.passes ? 'pass' : 'flag';
-    const x = steps.map((_, i) => i + 1);
+    // Named by the layers, as the maps below are: step i has randomised every layer down to steps[i].layer.
+    const x = steps.map((_, i) => i);
     const figures: FigureData[] = [];
     if (steps.length) {
       figures.push({
         kind: 'lines',
         caption: `similarity of the randomised model's maps to the trained model's, per cascade step (layers: ${steps.map((s) => s.layer).join(' → ')})`,
-        axes: { x: 'layers randomised (top down)', y: 'similarity to trained maps' },
-        integerX: true,
+        axes: { x: 'randomised from the top down to layer', y: 'similarity to trained maps' },
+        xCategories: steps.map((s) => `→ ${s.layer}`),
         series: [
           { name: 'Spearman |a|', x, y: steps.map((s) => s.spearman) },
           { name: 'SSIM', x, y: steps.map((s) => s.ssim) },
@@ -59,10 +60,11 @@ export const sanityCheck = defineCheck({
       maps.push(sliceRows(s.maps, 0, 1));
       labels.push(`→ ${s.layer}`);
     }
-    if (maps.length) figures.push({ kind: 'maps', caption: 'one image: trained map, then the map after each cascade step', maps: concatRows(maps), labels });
+    if (maps.length) figures.push({ kind: 'maps', caption: 'one image: trained map, then the map after each cascade step', maps: concatRows(maps), labels, values: { unit: 'saliency |∂ logit / ∂ pixel|', signed: false } });
     return {
       verdict,
       summary: `${explainer.name}: ${r.verdict.text}`,
+      headline: `its ${explainer.name} maps barely change when its weights are randomised, so they show the image, not the model`,
       rule: r.verdict.rule,
       evidence: {
         method: r.method,

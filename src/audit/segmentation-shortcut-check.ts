@@ -1,5 +1,5 @@
 /**
- * "Shortcut suspected?" for a segmenter: where does the evidence for its own mask come from? Per
+ * "Does the segmenter use a shortcut outside the region of interest?": where does the evidence for its own mask come from? Per
  * image, the input-gradient saliency of the dominant predicted class summed over its predicted mask
  * (the default segmentation target, segmentation-targets.ts) is split into the share inside the
  * user's ROI dilated by a few pixels (a mask's evidence legitimately includes its boundary context)
@@ -62,7 +62,7 @@ function median(v: readonly number[]): number {
 
 export const segmentationShortcutCheck = defineCheck({
   id: 'segmentation-shortcut',
-  title: 'Shortcut suspected (segmentation)?',
+  title: 'Does the segmenter use a shortcut outside the region of interest?',
   needs: [need('segmenter', 'it explains each image\'s predicted mask'), need('roi', 'the audit cannot tell where the real evidence is')],
   options: [{ key: 'dilation', flag: '--segmentation-roi-dilation', kind: 'integer', min: 0, default: 2, help: 'pixels the ROI is grown by before the outside share is measured (boundary context counts as inside)' }],
   limits:
@@ -88,6 +88,7 @@ export const segmentationShortcutCheck = defineCheck({
       summary:
         `median ${(100 * m).toFixed(0)}% of the saliency for each image's predicted mask lies outside the ${roi.name === 'roi' ? 'ROI' : `${roi.name} region`} (grown by ${options.dilation} px); ` +
         `in ${mostly} of ${used.length} images most of the mask's evidence comes from outside it.`,
+      headline: `${(100 * m).toFixed(0)}% of the evidence for its masks lies outside the region of interest (median over images)`,
       rule: `flag when the median share of |saliency| (summed over the predicted mask's logits of the dominant class) outside the dilated ROI > ${SEGMENTATION_SHORTCUT_RULE.flagOutside}; warn when > ${SEGMENTATION_SHORTCUT_RULE.warnOutside}.`,
       evidence: { medianOutsideShare: m, images: used.length, dilation: options.dilation, perImage: used.map(({ s, i }) => ({ image: i, outsideShare: s, explained: target.descriptions[i] })) },
     };

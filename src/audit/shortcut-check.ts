@@ -1,5 +1,5 @@
 /**
- * "Shortcut suspected?": where does the model look, compared with where the evidence is? Needs a
+ * "Does the model use a shortcut outside the region of interest?": where does the model look, compared with where the evidence is? Needs a
  * region-of-interest mask per image (where the real evidence lies, e.g. the defect, an object).
  * Per class, four kinds of evidence (shortcut-rule.ts judges them):
  * - the explanation: saliency mean inside the ROI vs outside it, and how that ratio compares with
@@ -16,6 +16,7 @@ import { regionContrast } from '../evaluate/region.js';
 import { hotspotTransplant, type TransplantResult } from '../trust/hotspot-transplant.js';
 import { hotspotEvidence, type ScaleEvidence } from '../trust/hotspot-evidence.js';
 import type { FigureData } from './figure-data.js';
+import { probabilitiesFromLogits } from '../trust/calibration.js';
 import { defineCheck, need, notRunResult, roiMask } from './check.js';
 import { commonWindow, type ArtifactWindow } from './artifact-window.js';
 import { judgeClasses, SHORTCUT_RULE, type ClassJudgement } from './shortcut-rule.js';
@@ -111,7 +112,7 @@ function classTable(perClass: readonly ClassShortcutEvidence[]): FigureData {
 
 export const shortcutCheck = defineCheck({
   id: 'shortcut',
-  title: 'Shortcut suspected?',
+  title: 'Does the model use a shortcut outside the region of interest?',
   needs: [need('classifier', 'it counts class flips; a regressor gets the regression-shortcut check (output shifts)'), need('roi', 'the audit cannot tell where the real evidence is')],
   options: [
     { key: 'sources', flag: '--shortcut-sources', kind: 'integer', default: 100, min: 1, help: 'images explained per class by the shortcut check (correctly predicted, with a marked region)' },
@@ -127,6 +128,7 @@ export const shortcutCheck = defineCheck({
     type Gathered = Omit<ClassShortcutEvidence, 'verdict' | 'fired' | 'window' | 'robustZ' | 'roiMayBeTooTight'> & { evidence: Awaited<ReturnType<typeof hotspotEvidence>> };
     const gathered: Gathered[] = [];
     const examples = new Map<number, FigureData>();
+    const probabilities = probabilitiesFromLogits(context.logits);
     for (const c of classes) {
       // Sources: correctly predicted images of class c whose ROI is marked.
       const src = data.labels.map((l, i) => (l === c && predicted[i] === c && nonEmpty(roi.mask, i) ? i : -1)).filter((i) => i >= 0).slice(0, options.sources);
@@ -156,11 +158,14 @@ export const shortcutCheck = defineCheck({
       const first = Array.from({ length: k }, (_, i) => i);
       examples.set(c, {
         kind: 'overlays',
-        caption: `class ${c}: saliency overlays (outline = region of interest)`,
+        caption: `class ${c}: each image, then its saliency over it`,
         images: takeRows(images, first),
         maps: takeRows(sal.values, first),
         outlines: takeRows(masks, first),
+        outlineMeaning: `region of interest (the '${roi.name}' mask): where the evidence for the class should be`,
         labels: first.map((i) => `image ${src[i]}`),
+        details: first.map((i) => ({ truth: `class ${data.labels[src[i]]}`, predicted: `class ${predicted[src[i]]}`, confidence: probabilities.data[src[i] * probabilities.shape[1] + predicted[src[i]]] })),
+        values: { unit: `saliency |∂ class-${c} logit / ∂ pixel|`, signed: false },
       });
       context.progress(gathered.length / classes.length);
     }
@@ -199,6 +204,12 @@ export const shortcutCheck = defineCheck({
     return {
       verdict,
       summary: `${lead} ${details.join('; ')}.`,
+      headline:
+        verdict === 'flag'
+          ? `it predicts class ${named(flagged)} from a patch outside the region of interest`
+          : tooTight.length > 0
+            ? `it needs evidence just outside the region of interest of class ${named(tooTight)}`
+            : `it may lean on evidence outside the region of interest of class ${named(warned)}`,
       rule:
         `per class, at window sizes 4, 8, 16 px and a quarter of the side: flag when erasing the strongest outside-ROI window makes ≥ ${100 * SHORTCUT_RULE.flipRate}% of the class's images ` +
         `stop being the class (necessity), or pasting it into other classes makes ≥ ${100 * SHORTCUT_RULE.flipRate}% of them the class (sufficiency), ` +

@@ -3,11 +3,15 @@
  * into 256-entry tables at module load) so that equal steps in attribution read as equal steps in
  * brightness; 'gray' is the identity ramp for raw micrographs.
  */
-import { interpolateInferno, interpolateMagma, interpolateViridis } from 'd3-scale-chromatic';
+import { interpolateInferno, interpolateMagma, interpolateRdBu, interpolateViridis } from 'd3-scale-chromatic';
 
-export type ColormapName = 'inferno' | 'viridis' | 'magma' | 'gray';
+/**
+ * 'blue-red' is diverging (ColorBrewer RdBu reversed: negative blue, 0 near white, positive red) for
+ * signed maps; blue against red stays distinct under the common colour-vision deficiencies.
+ */
+export type ColormapName = 'inferno' | 'viridis' | 'magma' | 'gray' | 'blue-red';
 
-export const COLORMAP_NAMES: readonly ColormapName[] = ['inferno', 'viridis', 'magma', 'gray'];
+export const COLORMAP_NAMES: readonly ColormapName[] = ['inferno', 'viridis', 'magma', 'gray', 'blue-red'];
 
 /** Parses the two forms d3 emits: '#rrggbb' and 'rgb(r, g, b)'. */
 export function parseCssColor(color: string): [number, number, number] {
@@ -35,6 +39,7 @@ const LUTS: Record<ColormapName, Uint8Array> = {
   viridis: sampleInterpolator(interpolateViridis),
   magma: sampleInterpolator(interpolateMagma),
   gray: grayRamp(),
+  'blue-red': sampleInterpolator((t) => interpolateRdBu(1 - t)),
 };
 
 /**

@@ -14,6 +14,7 @@ import type { MetricScores } from '../evaluate/localisation.js';
 import { escapeHtml, grid, htmlPage, img, paragraph, raw, section, table } from './html.js';
 import { greyscalePng, heatmapPng, pngDataUri } from './png.js';
 import { lineChart } from './charts.js';
+import { colourBarSvg, mapRange } from './colour-bar.js';
 import type { Series } from './charts.js';
 import type { SpatialCalibration } from '../data/spatial-calibration.js';
 import { NO_PIXEL_SIZE, SCALE_BAR_CSS, scaleBarFor, withScaleBar } from './scale-bar.js';
@@ -39,11 +40,17 @@ function magnitude(map: Tensor): Tensor {
   return tensor([1, h, w], out);
 }
 
-/** One [C, H, W] image (grey) or map (inferno heatmap of |a|) as an inline PNG, with its scale bar when calibrated. */
+/**
+ * One [C, H, W] image (grey) or map (inferno heatmap of |a|) as an inline PNG, with its scale bar
+ * when calibrated; a map carries its colour bar (each map is scaled to its own maximum).
+ */
 function picture(t: Tensor, alt: string, heat: boolean, scale: number, calibration?: SpatialCalibration): string {
-  const png = heat ? heatmapPng(magnitude(t), { scale }) : greyscalePng(t, { scale });
   const [h, w] = t.shape.slice(-2);
-  return `<figure>${withScaleBar(img(pngDataUri(png), alt), scaleBarFor(calibration, w, h), w, h)}</figure>`;
+  if (!heat) return `<figure>${withScaleBar(img(pngDataUri(greyscalePng(t, { scale })), alt), scaleBarFor(calibration, w, h), w, h)}</figure>`;
+  const m = magnitude(t);
+  const range = mapRange(m.data, false);
+  const bar = colourBarSvg({ colormap: 'inferno', range, unit: '|attribution| (Σ over channels)', width: w * scale });
+  return `<figure>${withScaleBar(img(pngDataUri(heatmapPng(m, { scale, range })), alt), scaleBarFor(calibration, w, h), w, h)}${bar}</figure>`;
 }
 
 function verdictList(result: EvaluationResult): string {
@@ -72,7 +79,9 @@ async function randomisationSection(result: EvaluationResult, inputs: Tensor, ex
   if (Number.isFinite(r.baseline.spearman)) series.push({ name: 'baseline ρ', x: [0, steps], y: [r.baseline.spearman, r.baseline.spearman] });
   if (Number.isFinite(r.verdict.threshold)) series.push({ name: 'threshold', x: [0, steps], y: [r.verdict.threshold, r.verdict.threshold] });
   if (series.length > 0) {
-    parts.push(await lineChart(series, { x: `layers randomised (0 = trained; then ${r.layers.join(' → ')})`, y: 'similarity to the trained map' }, { width: 520, height: 240, yDomain: [-0.2, 1] }));
+    // The axis names the layers, as the maps below are named.
+    const xCategories = ['trained', ...r.layers.map((l) => `→ ${l}`)];
+    parts.push(await lineChart(series, { x: 'randomised from the top down to layer', y: 'similarity to the trained map' }, { width: 520, height: 240, yDomain: [-0.2, 1], xCategories }));
   }
   const rows = (mode: string, list: readonly RandomisationStep[] | undefined) =>
     (list ?? []).map((s, i) => [`${mode} ${i + 1}: ${s.layer}`, s.spearman, s.ssim, s.hogDistance, s.hotspotSurvival * r.hotspots.count]);

@@ -133,6 +133,17 @@ figcaption { margin-top: 4px; }
 .grid .head { font-size: 0.8rem; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: 0.04em; }
 .note { background: var(--panel); border-left: 3px solid var(--accent); padding: 10px 14px; border-radius: 3px; }
 footer { margin-top: 2.5rem; padding-top: 0.8rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: 0.8rem; }
+/* Print (and the browser's PDF): full width, no split figures or tables, colours kept (the badges and
+   heatmaps are data), links as plain text. */
+@media print {
+  @page { margin: 14mm 12mm; }
+  body { font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  a { color: inherit; text-decoration: none; }
+  h2, h3 { break-after: avoid; }
+  figure, table, .chart, .pictures figure, .bottom-line { break-inside: avoid; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 `;
 
 export interface PageOptions {

@@ -64,6 +64,12 @@ export interface OverlayOptions extends RenderOptions {
   colormap?: ColormapName;
   /** Map values mapped to 0 and full strength; default [0, max |value|]. */
   range?: Range;
+  /**
+   * A signed map (use a diverging colormap): the colour comes from the value's place in
+   * [−peak, peak] (peak = max |range| or max |value|), the blend weight from |value| / peak, so
+   * negative and positive evidence keep their colours and zero leaves the image untouched.
+   */
+  signed?: boolean;
   /** Grey range of the underlying image (see GreyscaleOptions.range). */
   imageRange?: Range;
   outlines?: readonly Outline[];
@@ -205,18 +211,32 @@ export function overlayRgba(image: Tensor, map: Tensor, options: OverlayOptions 
     throw new Error(`overlay: image is ${base.height}×${base.width} but map is ${m.height}×${m.width}`);
   }
   const lut = colormapLut(colormap);
-  const strength = mapStrength(m.values, range);
+  const strength = options.signed ? signedStrength(m.values, range) : mapStrength(m.values, range);
   const out = new Uint8Array(base.data.length);
   for (let i = 0; i < strength.length; i++) {
     const t = strength[i];
-    const w = alpha * t;
-    const k = 3 * Math.round(t * 255);
+    const w = alpha * Math.abs(t);
+    // Signed strengths in [−1, 1] pick the colour from the whole diverging map.
+    const k = 3 * Math.round((options.signed ? (t + 1) / 2 : t) * 255);
     for (let c = 0; c < 3; c++) {
       out[4 * i + c] = Math.round((1 - w) * base.data[4 * i + c] + w * lut[k + c]);
     }
     out[4 * i + 3] = 255;
   }
   return { width: base.width, height: base.height, data: out };
+}
+
+/** Per-pixel signed strength in [−1, 1]: v / peak, peak = max |range| or max |v| (a zero map stays zero), NaN → 0. */
+function signedStrength(values: Float32Array, range?: Range): Float32Array {
+  const [lo, hi] = range ?? finiteRange(values);
+  const peak = Math.max(Math.abs(lo), Math.abs(hi));
+  const out = new Float32Array(values.length);
+  if (peak === 0) return out;
+  for (let i = 0; i < values.length; i++) {
+    const t = values[i] / peak;
+    out[i] = Number.isNaN(t) ? 0 : Math.max(-1, Math.min(1, t));
+  }
+  return out;
 }
 
 /** Per-pixel strength in [0, 1]: |v| / max|v| by default (a zero map stays zero), NaN → 0. */

@@ -9,9 +9,12 @@ import type { RemedyResult, RemediedModel } from '../audit/remedy.js';
 import { auditJson } from '../audit/audit.js';
 import { escapeHtml, formatNumber, grid, htmlPage, img, paragraph, section, table } from './html.js';
 import { overlayPng, pngDataUri, type Outline } from './png.js';
+import { colourBarSvg, mapRange } from './colour-bar.js';
 
-const ROI_COLOR = '#00ff00';
-const ARTIFACT_COLOR = '#ff0000';
+// Cyan and blue, not lime and red: told apart with any colour vision, neither is a colour of the inferno heatmap,
+// and blue shows on the saturated (white) artifact it outlines.
+const ROI_COLOR = '#00e5ff';
+const ARTIFACT_COLOR = '#2f6bff';
 
 function verdictOf(m: RemediedModel, id: string): string {
   return (auditJson(m.audit).verdicts as Record<string, string>)[id] ?? '—';
@@ -64,9 +67,14 @@ function overlays(r: RemedyResult, scale: number): string {
   const cells = columns.map(([name]) => `<div class="head">${escapeHtml(name)}</div>`);
   r.examples.images.forEach((image, i) => {
     const outlines: Outline[] = [{ mask: r.examples.roi[i], color: ROI_COLOR }, { mask: artifact, color: ARTIFACT_COLOR }];
-    for (const [name, maps] of columns) cells.push(img(pngDataUri(overlayPng(image, maps[i], { scale, outlines })), `example ${i + 1}, ${name}: saliency over the image`));
+    const [h, w] = image.shape.slice(-2);
+    for (const [name, maps] of columns) {
+      // Each map is scaled to its own maximum: its colour bar says how strong that maximum is.
+      const bar = colourBarSvg({ colormap: 'inferno', range: mapRange(maps[i].data, false), unit: 'saliency |∂ logit_y / ∂x|', width: w * scale });
+      cells.push(`<figure>${img(pngDataUri(overlayPng(image, maps[i], { scale, outlines })), `example ${i + 1}, ${name}: saliency over the image`)}${bar}</figure>`);
+    }
   });
-  return grid(cells, columns.length) + paragraph('Saliency |∂ logit_y/∂x| (y = the label) of the same images; lime outline = region of interest, red = the marked artifact. Each map is scaled to its own maximum.', 'muted');
+  return grid(cells, columns.length) + paragraph('Saliency |∂ logit_y/∂x| (y = the label) of the same images; cyan outline = region of interest, blue = the marked artifact. Each map is scaled to its own maximum (its colour bar gives it).', 'muted');
 }
 
 export function renderRemedyPage(r: RemedyResult, options: { scale?: number } = {}): string {

@@ -31,6 +31,17 @@ describe('the check registry', () => {
     }
   });
 
+  it('every title is a yes/no question whose yes is the problem (a FLAG means yes)', () => {
+    for (const c of registry) {
+      // A yes/no question starts with an auxiliary verb and ends with '?'.
+      expect(c.title, c.id).toMatch(/^(Is|Are|Does|Do|Did|Has|Have|Can)\b[^?]*(\([^)]*\))?\?$/);
+      // One polarity: no negation inside the question ("fails its sanity check? → PASS" reads as a double negative).
+      expect(c.title, c.id).not.toMatch(/\b(not|no longer|fails?|passes?|calibrated across|trustworthy|reliable|correct)\b/i);
+      // Questions, not topics: no "Topic: question" or "Topic (detail)" headings.
+      expect(c.title, c.id).not.toMatch(/^[^?]*:/);
+    }
+  });
+
   it("the checks' options merge into one flag list without conflict, and every default passes its own validation", () => {
     const merged = mergeOptionSpecs(registry.map((c) => ({ owner: c.id, options: c.options })));
     // A flag shared by two checks (--folds: leakage and its regression form) must be one declaration: same key, kind and default.

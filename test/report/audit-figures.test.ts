@@ -52,7 +52,9 @@ describe('audit figures', () => {
         break;
       case 'overlays':
       case 'maps':
-        expect(pngCount(html)).toBe(fig.labels.length);
+        // Overlays show the raw image beside each overlay; every map has its colour bar.
+        expect(pngCount(html)).toBe(fig.labels.length * (fig.kind === 'overlays' ? 2 : 1));
+        expect((html.match(/<svg class="colourbar"/g) ?? []).length).toBe(fig.labels.length);
         for (const label of fig.labels) expect(html).toContain(label);
         break;
     }
@@ -77,10 +79,62 @@ describe('audit figures', () => {
     // 8 px × 0.5 µm = 4 µm; 15–25% = 0.6–1 µm → 1 µm = 2 px.
     const calibration = { pixelWidth: 0.5, pixelHeight: 0.5, unit: 'µm', width: 8, height: 8 };
     const html = await drawFigure(samples.overlays, calibration);
-    expect(html.match(/<svg class="scalebar"/g)!.length).toBe(2);
+    // Two images, each shown raw and under its map.
+    expect(html.match(/<svg class="scalebar"/g)!.length).toBe(4);
     expect(html).toContain('>1 µm</text>');
     expect(await drawFigure(samples.maps, calibration)).toContain('class="scalebar"');
     expect(await drawFigure(samples.maps, { ...calibration, width: 16, height: 16 })).not.toContain('class="scalebar"');
     expect(await drawFigure(samples.overlays)).not.toContain('class="scalebar"');
   });
+
+  it('a signed map is drawn blue-red around 0 with a bar from −m to m; a magnitude map from 0 in inferno', async () => {
+    // One negative and one positive pixel of equal size, the rest 0.
+    const values = new Array<number>(64).fill(0);
+    values[0] = -2;
+    values[63] = 2;
+    const signed = tensor([1, 1, 8, 8], values);
+    const html = await drawFigure({ kind: 'maps', caption: 'm', maps: signed, labels: ['ixg'], values: { unit: 'input × gradient' } });
+    expect(html).toContain('aria-label="colour scale: -2 to 2 input × gradient"');
+    expect(html).toContain('>0</text>');
+    const { decode } = await import('fast-png');
+    const uri = /src="data:image\/png;base64,([^"]+)"/.exec(html)![1];
+    const png = decode(Buffer.from(uri, 'base64'));
+    const px = (i: number) => Array.from(png.data.slice(i * 4, i * 4 + 3));
+    const [r0, , b0] = px(0); // top-left: −2 → blue end
+    const last = png.width * png.height - 1;
+    const [r1, , b1] = px(last); // bottom-right: +2 → red end
+    const [rm, gm, bm] = px(png.width * Math.floor(png.height / 2) + Math.floor(png.width / 2)); // 0 → near white
+    expect(b0).toBeGreaterThan(r0 + 60);
+    expect(r1).toBeGreaterThan(b1 + 60);
+    expect(Math.min(rm, gm, bm)).toBeGreaterThan(230);
+    const magnitude = await drawFigure({ kind: 'maps', caption: 'm', maps: tensor([1, 1, 8, 8], values.map(Math.abs)), labels: ['saliency'], values: { unit: '|g|', signed: false } });
+    expect(magnitude).toContain('aria-label="colour scale: 0 to 2 |g|"');
+  });
+
+  it('pictures are at least 224 px and labelled with truth, prediction and confidence; the outline has a legend', async () => {
+    const html = await drawFigure({
+      ...samples.overlays,
+      details: [
+        { truth: 'class 1', predicted: 'class 1', confidence: 0.987 },
+        { truth: 'class 0', predicted: 'class 1', confidence: 0.61 },
+      ],
+      outlineMeaning: 'region of interest (defect mask)',
+    });
+    expect(html).toContain('width="224" height="224"');
+    expect(html).toContain('image 9 · true class 0 · predicted class 1 (p = 0.61)');
+    expect(html).toContain('outline: region of interest (defect mask)');
+    expect(html).toContain('alt="image 3: the image"');
+  });
+
+  it('reliability diagrams count the images per bin and say which bins are sparse', async () => {
+    const html = await drawFigure(samples.reliability);
+    expect(html).toContain('images');
+    expect(html).toContain('fewer than 10 images');
+  });
+
+  it('a line chart over layers names its x axis by layer, as the maps are named', async () => {
+    const html = await drawFigure({ kind: 'lines', caption: 'c', axes: { x: 'randomised down to', y: 's' }, xCategories: ['→ fc2', '→ fc1', '→ conv1'], series: [{ name: 'SSIM', x: [0, 1, 2], y: [0.5, 0.2, 0.1] }] });
+    for (const layer of ['→ fc2', '→ fc1', '→ conv1']) expect(html).toContain(`>${layer}</text>`);
+  });
 });
+

@@ -24,6 +24,9 @@ describe('renderEvaluationPage', () => {
     for (const id of ['localisation', 'faithfulness', 'robustness']) expect(html).not.toContain(`id="${id}"`);
     // Two examples × (image + trained map + one map per cascade step over fc2, fc1, conv2, conv1).
     expect(html.match(/<img src="data:image\/png;base64,/g)!.length).toBe(2 * (2 + 4));
+    // Every map (not the images) carries its colour bar, and the randomisation axis names the layers as the maps do.
+    expect(html.match(/<svg class="colourbar"/g)!.length).toBe(2 * (1 + 4));
+    for (const layer of ['fc2', 'fc1', 'conv2', 'conv1']) expect(html).toContain(`>→ ${layer}</text>`);
     // Each verdict line carries ✔/✘ (a judgement) or ℹ (a description).
     const marks = [...html.matchAll(/<li><strong>([✔✘ℹ]) (\w+)<\/strong>/g)].map((m) => [m[1], m[2]]);
     expect(marks).toEqual([[result.verdicts[0].passes ? '✔' : '✘', 'randomisation'], ['ℹ', 'complexity']]);
