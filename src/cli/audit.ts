@@ -1,4 +1,5 @@
 /** `trustscope audit`: may I trust this model? Every check, one verdict page. */
+import { bottomLine } from '../report/bottom-line.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../data/dataset.js';
@@ -133,6 +134,8 @@ function verdictLines(audits: readonly ModelAudit[]): string {
     const { shown, skipped } = otherTask(a);
     for (const f of shown) lines.push(`  ${f.verdict.toUpperCase().padEnd(8)}${f.title}`);
     if (skipped.length) lines.push(`  ${notApplicable(a, skipped)}`);
+    // The report's first sentence, so a terminal user gets the conclusion, not only the table.
+    lines.push(`  → ${bottomLine(a.name, a.findings, () => '').text}`);
   }
   return lines.join('\n');
 }
