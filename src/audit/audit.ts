@@ -51,6 +51,9 @@ function checkInput(input: AuditInput): void {
   }
   if (data.labels.length !== n) throw new Error(`audit: ${n} images but ${data.labels.length} labels; give one label per image (--labels)`);
   if (data.groups && data.groups.length !== n) throw new Error(`audit: ${n} images but ${data.groups.length} group ids; give one specimen id per image (--groups)`);
+  for (const g of input.groupings ?? []) {
+    if (g.ids.length !== n) throw new Error(`audit: ${n} images but ${g.ids.length} '${g.name}' group ids; give one ${g.name} id per image (--groups ${g.name}=…)`);
+  }
   if (n < 20) throw new Error(`audit: only ${n} images; the checks need at least 20 labelled images`);
   const bad = firstNonFinite(data.images.data);
   if (bad >= 0) throw new Error(`audit: the images hold a non-finite value (${data.images.data[bad]}) at flat index ${bad}; clean the data first`);

@@ -28,6 +28,12 @@ export interface InterventionSpec {
   targetClass: number;
 }
 
+/** One grouping variable of the audited images (specimen, session, operator, microscope…): a group id per image. */
+export interface NamedGrouping {
+  readonly name: string;
+  readonly ids: readonly number[];
+}
+
 /** What the user gives the audit of one model. */
 export interface AuditInput {
   /** Shown in the report ("clean model", the file name…). */
@@ -35,6 +41,11 @@ export interface AuditInput {
   model: OnnxModel;
   /** The audited data: images with labels; groups (specimen ids) and masks ('roi' or 'defect') when known. */
   data: Dataset;
+  /**
+   * Every grouping the user gave (`--groups specimen=G.npy,session=S.npy`), first = `data.groups`.
+   * Default: `data.groups` alone, named 'specimen'.
+   */
+  groupings?: readonly NamedGrouping[];
   /** Training-distribution images for the OOD detectors (labels needed for Mahalanobis class means). */
   reference?: Dataset;
   /** Images for the descriptor surrogate (default: the audited images). */
@@ -77,6 +88,12 @@ export interface AuditContext extends Readonly<AuditInput> {
   readonly random: Random;
   /** Progress of this check in [0, 1], optionally naming a sub-stage ("training the OOD autoencoder"). */
   progress(fraction: number, stage?: string): void;
+}
+
+/** The groupings to test: the given ones, else `data.groups` as 'specimen', else none. */
+export function groupingsOf(input: Pick<AuditInput, 'data' | 'groupings'>): readonly NamedGrouping[] {
+  if (input.groupings?.length) return input.groupings;
+  return input.data.groups ? [{ name: 'specimen', ids: input.data.groups }] : [];
 }
 
 /** The ROI masks the shortcut check uses, by name in order of preference. */

@@ -20,10 +20,12 @@ import { conformalCheck } from './conformal-check.js';
 import { pixelCalibrationCheck } from './pixel-calibration-check.js';
 import { segmentationShortcutCheck } from './segmentation-shortcut-check.js';
 import { conformalIntervalsCheck } from './conformal-intervals-check.js';
+import { confounderProbeCheck } from './confounder-probe-check.js';
 
 export const CHECKS = [
   leakageCheck,
   regressionLeakageCheck,
+  confounderProbeCheck,
   calibrationCheck,
   pixelCalibrationCheck,
   intervalCalibrationCheck,
