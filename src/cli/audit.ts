@@ -15,7 +15,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/tensor.js';
 import { addTaskOption, resolveTask } from './task-option.js';
 import { runDemoAudit } from '../audit/demo-audit.js';
-import { AUDIT_INPUTS, type AuditInputKind, type InterventionSpec } from '../audit/check.js';
+import { AUDIT_INPUTS, type AuditInputKind, type InterventionSpec, type NamedGrouping } from '../audit/check.js';
+import { parseGroupsFlag } from './groups-flag.js';
 import { CHECKS, CHECK_IDS } from '../audit/checks.js';
 import { mergeOptionSpecs } from '../options/option-spec.js';
 import { renderAuditPage, type ModelAuditView } from '../report/audit-page.js';
@@ -159,8 +160,10 @@ async function userData(
   inputShape: readonly number[],
   outputShape: readonly number[],
   task: Task,
-): Promise<{ data: Dataset; reference?: Dataset; targets?: Tensor; files: string[]; calibrations: FileCalibration[] }> {
-  const groupsFile = inputPath(opts, 'groups');
+): Promise<{ data: Dataset; reference?: Dataset; targets?: Tensor; files: string[]; calibrations: FileCalibration[]; groupings?: NamedGrouping[] }> {
+  const groupingFiles = parseGroupsFlag(inputPath(opts, 'groups'));
+  const groupsFile = groupingFiles[0]?.file;
+  let groupings: NamedGrouping[] | undefined;
   const roiFile = inputPath(opts, 'roi');
   let data: Dataset;
   let files: string[] = [];
@@ -189,7 +192,8 @@ async function userData(
     const pixelLabels = segmenter ? await readPixelLabels(opts.labels, n, segmenter.h, segmenter.w, segmenter.classes) : undefined;
     const labels = regression ? regression.labels : pixelLabels ? majorityClasses(pixelLabels, segmenter!.classes) : await readIds(opts.labels, n, 'labels', outputSize);
     targets = regression?.targets;
-    const groups = groupsFile ? await readIds(groupsFile, n, 'group ids') : undefined;
+    if (groupingFiles.length) groupings = await Promise.all(groupingFiles.map(async (g) => ({ name: g.name, ids: await readIds(g.file, n, `${g.name} group ids`) })));
+    const groups = groupings?.[0].ids;
     const [h, w] = images.shape.slice(-2);
     const masks = { ...(roiFile ? { roi: asMasks(await readValues(roiFile), n, h, w, roiFile) } : {}), ...(pixelLabels ? { [PIXEL_LABELS]: pixelLabels } : {}) };
     data = { images, labels, groups, masks: Object.keys(masks).length ? masks : undefined };
@@ -212,14 +216,17 @@ async function userData(
     const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
     reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels', outputSize) };
   }
-  return { data, reference, targets, files, calibrations };
+  return { data, reference, targets, files, calibrations, groupings };
 }
 
 /** --tile: the drawn tiles of every image are the audited images (audit-tiles.ts). */
 async function tiledUserData(opts: AuditCliOptions, model: Model, overlap: TileOverlap, onProgress: (stage: string, fraction: number) => void): Promise<{ data: Dataset; reference?: Dataset; tiling: TilingSummary }> {
   if (!opts.input) throw new UsageError('give --input X (the micrographs to audit) with --labels Y.npy');
   if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input (each tile inherits its image\'s)');
-  const [groups, roi, reference] = (['groups', 'roi', 'reference'] as const).map((k) => inputPath(opts, k));
+  const [groupsFlag, roi, reference] = (['groups', 'roi', 'reference'] as const).map((k) => inputPath(opts, k));
+  const groupingFiles = parseGroupsFlag(groupsFlag);
+  if (groupingFiles.length > 1) throw new UsageError(`--tile takes one grouping (the specimen ids); give --groups ${groupingFiles[0].file} alone`);
+  const groups = groupingFiles[0]?.file;
   return tiledAuditData(model, { input: opts.input, labels: opts.labels, groups, roi, reference, referenceLabels: opts.referenceLabels, normalise: opts.normalise, overlap, maxTiles: opts.maxTiles!, seed: opts.seed, onProgress });
 }
 
@@ -244,7 +251,7 @@ export function registerAudit(program: Command): void {
     .option('--model <file.onnx>', 'the classifier to audit (one image input, logits out); .onnx or a TF.js model.json')
     .option('--input <X.npy>', 'images to audit, (N, C, H, W) float32, e.g. a held-out test split')
     .option('--labels <Y.npy>', 'class index per image of --input; a regressor: real-valued target per image, (N,) or (N, K) for K outputs; a segmenter: class id per pixel, (N, H, W) in any readable format (enables pixel calibration and IoU/Dice)')
-    .option(`${AUDIT_INPUTS.groups.flag} <G.npy>`, 'specimen id per image: enables the leakage check (grouped k-fold retraining)')
+    .option(`${AUDIT_INPUTS.groups.flag} <G.npy|name=G.npy,…>`, 'group id per image: specimen ids (G.npy), or several named groupings (specimen=G.npy,session=S.npy,…); enables the leakage check per grouping and the confounder probe')
     .option(`${AUDIT_INPUTS.roi.flag} <M.npy>`, 'region of interest per image (N, H, W), 1 where the real evidence is: enables the shortcut check')
     .option(`${AUDIT_INPUTS.reference.flag} <R.npy>`, 'training-distribution images: enables the out-of-distribution check')
     .option('--reference-labels <RY.npy>', 'class index per reference image (not for a regressor; a segmenter: class id per pixel, optional)')
@@ -345,15 +352,15 @@ async function audit(
           }
         }
         if (overlap && task !== 'classification') throw new UsageError(`--tile audits a classifier's tiles (each inherits its image's class); a ${task} model is audited on whole images: drop --tile`);
-        const { data, reference, targets, files, calibrations: read, tiling: tiled } = overlap
-          ? { ...(await tiledUserData(opts, model, overlap, (s, f) => bar.update(s, f))), targets: undefined, files: [], calibrations: [] }
+        const { data, reference, targets, files, calibrations: read, tiling: tiled, groupings } = overlap
+          ? { ...(await tiledUserData(opts, model, overlap, (s, f) => bar.update(s, f))), targets: undefined, files: [], calibrations: [], groupings: undefined }
           : { ...(await userData(opts, model.inputShape, model.outputShape, task)), tiling: undefined };
         calibrations = read;
         tiling = tiled;
         if (tiling) intro = tilingIntro(tiling, model.outputSize === 1);
-        for (const file of [...files, opts.model!, opts.input, opts.labels, opts.referenceLabels, ...(['groups', 'roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
+        for (const file of [...files, opts.model!, opts.input, opts.labels, opts.referenceLabels, ...parseGroupsFlag(inputPath(opts, 'groups')).map((g) => g.file), ...(['roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
         const intervention = await patchSpec(opts, data.images.shape.slice(-2));
-        const a = await auditModel({ name: opts.model!, model, data, reference, intervention, task, targets, quantiles: opts.quantiles }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
+        const a = await auditModel({ name: opts.model!, model, data, groupings, reference, intervention, task, targets, quantiles: opts.quantiles }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
         audits = [a];
         timings = a.timings;
       } finally {
