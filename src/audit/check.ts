@@ -117,7 +117,7 @@ export const AUDIT_INPUTS = {
   segmenter: { label: 'per-pixel class scores', flag: '--model', present: (i: AuditInput) => taskOf(i) === 'segmentation' },
   /** The true class of every pixel (segmentation labels), as data.masks['pixel-labels']. */
   pixelLabels: { label: 'per-pixel labels', flag: '--labels', present: (i: AuditInput) => i.data.masks?.['pixel-labels'] !== undefined },
-  groups: { label: 'specimen ids', flag: '--groups', present: (i: AuditInput) => i.data.groups !== undefined },
+  groups: { label: 'specimen ids', flag: '--groups', present: (i: AuditInput) => groupingsOf(i).length > 0 },
   roi: { label: 'region-of-interest masks', flag: '--roi', present: (i: AuditInput) => roiMask(i.data) !== undefined },
   reference: { label: 'reference (training-distribution) images', flag: '--reference', present: (i: AuditInput) => i.reference !== undefined },
   patch: { label: 'suspected nuisance patch', flag: '--patch-file', present: (i: AuditInput) => i.intervention !== undefined },
