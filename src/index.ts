@@ -136,6 +136,8 @@ export { kFold, groupKFold, assignGroupsToFolds, holdOutSplit } from './trust/fo
 export type { Fold } from './trust/folds.js';
 export { leakageCheck, leakageVerdict, tinyCnnRecipe, graphRecipe, LEAKAGE_DEFAULTS, TINY_CNN_RECIPE_DEFAULTS } from './trust/leakage.js';
 export type { LeakageOptions, LeakageResult, LeakageProgress, SplitScores, FoldScore, TrainingRecipe, RecipeContext, SplitKind, TinyCnnRecipeOptions } from './trust/leakage.js';
+export { confounderProbe, fitSoftmaxProbe, predictProbe, probeProbabilities, balancedAccuracy, CONFOUNDER_PROBE_DEFAULTS } from './trust/confounder-probe.js';
+export type { ConfounderProbeOptions, ConfounderProbeResult, SoftmaxProbe, ProbeOptions } from './trust/confounder-probe.js';
 export { generateSpecimenSet, SPECIMEN_SET_DEFAULTS } from './data/synthetic/specimens.js';
 export type { SpecimenSet, SpecimenSetOptions } from './data/synthetic/specimens.js';
 
@@ -163,7 +165,7 @@ export { counterfactualAugmentation, eraseMasked, type CounterfactualOptions } f
 export { inputGradientPenaltyGraph, type InputGradientPenaltyGraph } from './models/input-gradient-penalty.js';
 export type { Finding, Verdict } from './audit/findings.js';
 export { CHECKS, CHECK_IDS, getCheck, type FindingId } from './audit/checks.js';
-export { runCheck, type Check, type CheckNeed, type CheckResult, type AuditContext } from './audit/check.js';
+export { runCheck, groupingsOf, type Check, type CheckNeed, type CheckResult, type AuditContext, type NamedGrouping } from './audit/check.js';
 export type { FigureData } from './audit/figure-data.js';
 export { renderAuditPage } from './report/audit-page.js';
 export { lineChart, barChart, histogram, reliabilityDiagram } from './report/charts.js';
