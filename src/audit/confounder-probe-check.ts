@@ -32,8 +32,8 @@ export const confounderProbeCheck = defineCheck({
   title: "Can the model's features tell the specimens or sessions apart (a confounder it could use)?",
   needs: [need('groups', 'the probe predicts the group of each image')],
   options: [
-    { key: 'permutations', flag: '--probe-permutations', kind: 'integer', default: CONFOUNDER_PROBE_DEFAULTS.permutations, min: 20, help: 'shuffles of the group ids in the confounder probe\'s permutation null' },
-    { key: 'margin', flag: '--probe-margin', kind: 'number', default: CONFOUNDER_PROBE_DEFAULTS.margin, min: 0, max: 1, help: "confounder probe: flag when its balanced accuracy beats the null's 95th percentile by more than this" },
+    { key: 'permutations', flag: '--probe-permutations', kind: 'integer', default: CONFOUNDER_PROBE_DEFAULTS.permutations, min: 20, help: 'shuffles of the group ids in the permutation null (at least 20)' },
+    { key: 'margin', flag: '--probe-margin', kind: 'number', default: CONFOUNDER_PROBE_DEFAULTS.margin, min: 0, max: 1, help: "flag when the probe's balanced accuracy beats the permutation null's 95th percentile by more than this" },
   ],
   limits:
     'Only the groupings given are probed, and only linearly, on the penultimate features (randomly projected to at most ' +
