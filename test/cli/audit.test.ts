@@ -29,6 +29,9 @@ describe('trustscope audit (user files)', () => {
     badLabels[10] = 7;
     await writeNpy(f('y7.npy'), tensor([60], badLabels));
     await writeNpy(f('empty.npy'), tensor([0, 1, 32, 32]));
+    await writeNpy(f('g.npy'), tensor([60], Array.from({ length: 60 }, (_, i) => i % 3)));
+    await writeNpy(f('s.npy'), tensor([60], Array.from({ length: 60 }, (_, i) => Math.floor(i / 30))));
+    await writeNpy(f('s59.npy'), tensor([59], new Array(59).fill(0)));
     await mkdir(f('other'));
     await writeFile(f('other/run.json'), JSON.stringify({ tool: 'trustscope', command: 'explain', outputs: [] }));
   });
@@ -58,6 +61,20 @@ describe('trustscope audit (user files)', () => {
     expect(manifest.inputs.every((i: { sha256: string }) => /^[0-9a-f]{64}$/.test(i.sha256))).toBe(true);
   }, 120_000);
 
+  it('--groups name=FILE,…: every grouping is probed and recorded as an input', async () => {
+    const out = f('groupings');
+    const skip = CHECKS.map((c) => c.id).filter((id) => id !== 'confounder-probe').join(',');
+    const r = await runCli(['audit', '--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--groups', `specimen=${f('g.npy')},session=${f('s.npy')}`, '--skip', skip, '--out', out, '--no-progress']);
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(await readFile(join(out, 'audit.json'), 'utf8'));
+    const probe = json.models[0].findings.find((x: { id: string }) => x.id === 'confounder-probe');
+    expect(probe.verdict).not.toBe('not-run');
+    expect(probe.evidence.groupings.map((g: { grouping: string; groups: number }) => [g.grouping, g.groups])).toEqual([['specimen', 3], ['session', 2]]);
+    const manifest = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+    expect(manifest.inputs.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining([f('g.npy'), f('s.npy')]));
+  }, 120_000);
+
   it("refuses a folder holding another command's results unless --force", async () => {
     const r = await runCli(['audit', '--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--skip', 'leakage,sanity,descriptors,ood,shortcut', '--out', f('other'), '--no-progress']);
     expect(r.code).toBe(1);
@@ -76,6 +93,8 @@ describe('trustscope audit (user files)', () => {
       [['--model', f('model.onnx'), '--input', f('empty.npy'), '--labels', f('y.npy')], /empty\.npy holds no images/],
       [['--model', f('missing.onnx'), '--input', f('x.npy'), '--labels', f('y.npy')], /missing\.onnx/],
       [['--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--folds', '1'], /--folds must be an integer ≥ 2/],
+      [['--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--groups', `specimen=${f('g.npy')},oops`], /--groups takes G\.npy or name=G\.npy.*'oops' is not name=FILE/],
+      [['--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--groups', `specimen=${f('g.npy')},session=${f('s59.npy')}`], /s59\.npy.*59/],
       [['--model', f('model.onnx'), '--input', f('x.npy'), '--labels', f('y.npy'), '--skip', 'leakage', '--folds', '3'], /--folds does not apply .* option of leakage/],
     ];
     for (const [args, message] of cases) {
