@@ -1,4 +1,4 @@
-/** The confounder-probe check: features that carry the session are flagged, features that do not pass, every grouping probed. */
+/** The confounder-probe check: features that carry the session are warned about, features that do not pass, every grouping probed. */
 import { describe, expect, it } from 'vitest';
 import { OnnxModel } from '../../src/models/model.js';
 import { tensor } from '../../src/tensor/tensor.js';
@@ -36,7 +36,7 @@ describe('confounder-probe check', () => {
   it('flags features that encode a session offset, naming the session and not the specimen', async () => {
     const f = await probe({ data: { images: images(1.5, 1), labels, groups: specimens }, groupings: [{ name: 'specimen', ids: specimens }, { name: 'session', ids: sessions }] });
     expect(f.id).toBe('confounder-probe');
-    expect(f.verdict).toBe('flag');
+    expect(f.verdict).toBe('warn');
     const rows = f.evidence.groupings as { grouping: string; predictsGroup: boolean; balancedAccuracy: number; chance: number; null: number[] }[];
     expect(rows.map((r) => [r.grouping, r.predictsGroup])).toEqual([['specimen', false], ['session', true]]);
     expect(rows[1].chance).toBe(0.25);
