@@ -16,7 +16,7 @@ import { trainCavs, tcavScores, type ConceptSet, type TcavResult } from '../conc
 import { iceFidelity, iceForClass, type FidelityPoint, type IceClassResult } from '../concepts/ice.js';
 import { explorePage, type ExplorePageData, type GalleryItem } from '../report/explore-page.js';
 import { UsageError, parseInteger } from './errors.js';
-import { EXPLORE_DEMO_DEFAULTS, EXPLORE_DEMO_JSON, exploreDemoSummary, prepareExploreDemo } from './explore-demo.js';
+import { EXPLORE_DEMO_DEFAULTS, EXPLORE_DEMO_JSON, EXPLORE_DEMO_LAYER, exploreDemoSummary, prepareExploreDemo } from './explore-demo.js';
 import type { OutputFolder } from './output-folder.js';
 import type { StageProgress } from './progress.js';
 import { readIds, readImages } from './inputs.js';
@@ -217,7 +217,7 @@ async function runDemo(opts: ExploreCliOptions, folder: OutputFolder): Promise<v
   try {
     const demo = await prepareExploreDemo({ images: opts.demoImages, epochs: opts.demoEpochs, seed: opts.seed }, bar);
     try {
-      const layer = defaultConceptLayer(demo.model);
+      const layer = EXPLORE_DEMO_LAYER;
       const second: StageProgress = { update: (stage, f) => bar.update(stage, 0.5 + 0.5 * f), stop: () => undefined };
       const json = await exploreAndWrite({ ...demo, modelName: 'explore-demo tiny CNN', layers: [layer], iceLayer: layer }, opts, folder, second);
       await folder.write(EXPLORE_DEMO_JSON, JSON.stringify({ trainImages: demo.trainImages, testImages: demo.labels.length, history: demo.history }, null, 2) + '\n');
@@ -239,7 +239,7 @@ export function registerExplore(program: Command): void {
     .option('--input <X>', 'images: a file (.npy, .tif, .png, …) or a folder of them; required unless --demo')
     .option('--labels <Y.npy>', 'true class per image [N]; required unless --demo')
     .option('--demo', 'train a tiny CNN on the seeded 10-class EM microstructure set and explore it (concepts "striped" and "dotted" from the generator)')
-    .option('--demo-images <n>', 'with --demo: training images (test split: a quarter as many)', parseInteger('--demo-images', 40), EXPLORE_DEMO_DEFAULTS.images)
+    .option('--demo-images <n>', 'with --demo: training images (test split: an eighth as many, ≥ 50)', parseInteger('--demo-images', 40), EXPLORE_DEMO_DEFAULTS.images)
     .option('--demo-epochs <n>', 'with --demo: training epochs', parseInteger('--demo-epochs', 1), EXPLORE_DEMO_DEFAULTS.epochs)
     .option('--concepts <dir>', 'TCAV concept sets: one sub-folder of images per concept and random*/ sub-folders (≥ 2, 10 or more recommended)')
     .option('--class-names <a,b,…>', 'class names in output order (default 0, 1, …)')
