@@ -101,12 +101,18 @@ export interface ExploreSummaryInput {
   confusion: { classNames: readonly string[]; matrix: number[][] };
   perClassAccuracy: Record<string, number | null>;
   tcav?: { concept: string; layer: string; class: string; score: number; pValue: number; significant: boolean }[];
-  ice: { classes: Record<string, { concepts: { purity: number }[] }> };
+  ice: { classes: Record<string, { concepts: { purity: number; importance: number }[] }> };
 }
 
 /** Mean ICE purity of a class's concepts. */
 export function meanPurity(concepts: readonly { purity: number }[]): number {
   return concepts.reduce((s, c) => s + c.purity, 0) / Math.max(1, concepts.length);
+}
+
+/** Purity of a class's most important concept (largest class-score gradient along it): what the class is recognised by. */
+export function leadingPurity(concepts: readonly { purity: number; importance: number }[]): number {
+  if (concepts.length === 0) return NaN;
+  return concepts.reduce((best, c) => (c.importance > best.importance ? c : best)).purity;
 }
 
 /** The largest off-diagonal confusions: [true, predicted, count], largest first. */
@@ -118,8 +124,8 @@ export function largestConfusions(matrix: readonly (readonly number[])[], n = 4)
 /** Per-class accuracy, ICE purity, the largest confusions and the significant TCAV concepts, as lines of text. */
 export function exploreDemoSummary(json: ExploreSummaryInput): string {
   const names = json.confusion.classNames;
-  const lines = [`accuracy ${json.accuracy.toFixed(3)}`, `${'class'.padEnd(18)}accuracy  ICE purity`];
-  for (const name of names) lines.push(`${name.padEnd(18)}${(json.perClassAccuracy[name]?.toFixed(3) ?? "–").padEnd(10)}${meanPurity(json.ice.classes[name]?.concepts ?? []).toFixed(3)}`);
+  const lines = [`accuracy ${json.accuracy.toFixed(3)}`, `${'class'.padEnd(18)}accuracy  ICE purity (mean, leading concept)`];
+  for (const name of names) lines.push(`${name.padEnd(18)}${(json.perClassAccuracy[name]?.toFixed(3) ?? "–").padEnd(10)}${meanPurity(json.ice.classes[name]?.concepts ?? []).toFixed(2).padEnd(6)}${leadingPurity(json.ice.classes[name]?.concepts ?? []).toFixed(2)}`);
   lines.push('largest confusions: ' + largestConfusions(json.confusion.matrix).map(([t, p, c]) => `${names[t]} → ${names[p]} (${c})`).join(', '));
   const significant = (json.tcav ?? []).filter((r) => r.significant).map((r) => `${r.concept} for ${r.class} (score ${r.score.toFixed(2)}, p ${r.pValue.toExponential(1)})`);
   lines.push(`TCAV significant: ${significant.length > 0 ? significant.join('; ') : 'none'}`);

@@ -1,7 +1,7 @@
 /** `trustscope explore --demo` at a reduced size: explore.json is filled; the summary's helpers are right. */
 import { readFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { demoConceptSets, largestConfusions, meanPurity } from '../../src/cli/explore-demo.js';
+import { demoConceptSets, largestConfusions, leadingPurity, meanPurity } from '../../src/cli/explore-demo.js';
 import { MICROSTRUCTURE_CLASSES } from '../../src/data/synthetic/microstructures.js';
 import { tempDir } from '../helpers/models.js';
 import { runCli } from './cli-harness.js';
@@ -61,6 +61,7 @@ describe('explore demo helpers', () => {
     expect(largestConfusions([[5, 3, 0], [1, 4, 0], [0, 6, 2]], 2)).toEqual([[2, 1, 6], [0, 1, 3]]);
     expect(meanPurity([{ purity: 1 }, { purity: 0.5 }])).toBe(0.75);
     expect(meanPurity([])).toBe(0);
+    expect(leadingPurity([{ purity: 0.2, importance: 1 }, { purity: 0.8, importance: 3 }, { purity: 1, importance: -5 }])).toBe(0.8);
   });
 
   it('builds concept sets from the generator, seeded', () => {
