@@ -87,6 +87,8 @@ export { tinyVit, tinyVitAttentionValues } from './models/zoo/tiny-vit.js';
 export type { TinyVitOptions } from './models/zoo/tiny-vit.js';
 export { generateGrains, voronoiCell } from './data/synthetic/grains.js';
 export type { GrainOptions, GrainSet, GrainPoint } from './data/synthetic/grains.js';
+export { generateMicrostructures, microstructureTile, MICROSTRUCTURE_CLASSES, AMBIGUOUS_PAIRS } from './data/synthetic/microstructures.js';
+export type { MicrostructureOptions, MicrostructureSet, MicrostructureClass } from './data/synthetic/microstructures.js';
 
 // Is the explanation real? Sanity checks and metrics.
 export { randomisationTest, parameterLayersTopDown } from './evaluate/randomisation.js';

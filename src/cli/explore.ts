@@ -16,6 +16,9 @@ import { trainCavs, tcavScores, type ConceptSet, type TcavResult } from '../conc
 import { iceFidelity, iceForClass, type FidelityPoint, type IceClassResult } from '../concepts/ice.js';
 import { explorePage, type ExplorePageData, type GalleryItem } from '../report/explore-page.js';
 import { UsageError, parseInteger } from './errors.js';
+import { EXPLORE_DEMO_DEFAULTS, EXPLORE_DEMO_JSON, EXPLORE_DEMO_LAYER, exploreDemoSummary, prepareExploreDemo } from './explore-demo.js';
+import type { OutputFolder } from './output-folder.js';
+import type { StageProgress } from './progress.js';
 import { readIds, readImages } from './inputs.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 
@@ -23,9 +26,12 @@ export const EXPLORE_JSON = 'explore.json';
 export const EXPLORE_HTML = 'index.html';
 
 interface ExploreCliOptions {
-  model: string;
-  input: string;
-  labels: string;
+  model?: string;
+  input?: string;
+  labels?: string;
+  demo?: boolean;
+  demoImages: number;
+  demoEpochs: number;
   concepts?: string;
   classNames?: string;
   layers?: string;
@@ -88,13 +94,153 @@ async function saliencyMaps(model: OnnxModel, x: Tensor, classes: readonly numbe
   });
 }
 
+/** What explore analyses: a model, its images with true labels, class names and optional concept sets. */
+export interface ExploreData {
+  model: OnnxModel;
+  modelName: string;
+  x: Tensor;
+  labels: readonly number[];
+  names: readonly string[];
+  conceptSets?: { concepts: ConceptSet[]; randoms: Tensor[] };
+  layers: string[];
+  iceLayer: string;
+}
+
+export interface ExploreSettings {
+  iceConcepts: number;
+  topK: number;
+  gallery: number;
+  seed: number;
+}
+
+/** Runs the error analysis, TCAV and ICE, writes explore.json and index.html into the folder; returns explore.json's content. */
+export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, folder: OutputFolder, bar: StageProgress) {
+  const { model, modelName, x, labels, names, conceptSets, layers, iceLayer } = data;
+  const classes = model.outputSize;
+    bar.update('predictions', 0);
+    const probabilities = softmaxRows(await model.forward(x));
+    const predictions = argmaxRows(probabilities);
+    const confusion = confusionMatrix(labels, predictions, classes);
+    const accuracyPerClass = perClassAccuracy(confusion);
+    const accuracy = predictions.filter((p, i) => p === labels[i]).length / labels.length;
+    const present = [...new Set(labels)].sort((a, b) => a - b);
+
+    const wrong = predictions.flatMap((p, i) => (p !== labels[i] ? [i] : [])).slice(0, opts.gallery);
+    const right = present.flatMap((k) => {
+      const i = predictions.findIndex((p, j) => p === k && labels[j] === k);
+      return i >= 0 ? [i] : [];
+    });
+    const gallery = async (ids: number[]): Promise<GalleryItem[]> => {
+      const maps = await saliencyMaps(model, takeRows(x, ids), ids.map((i) => predictions[i]));
+      return ids.map((i, t) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]], image: row(x, i), saliency: maps[t] }));
+    };
+    const misclassified = await gallery(wrong);
+    const correct = await gallery(right);
+
+    let tcav: (TcavResult & { className: string })[] | undefined;
+    if (conceptSets) {
+      bar.update('TCAV: concept vectors', 0.1);
+      const cavs = await trainCavs(model, { layers, ...conceptSets });
+      tcav = [];
+      for (const [t, k] of present.entries()) {
+        bar.update('TCAV: scores per class', 0.2 + (0.2 * t) / present.length);
+        const own = labels.flatMap((y, i) => (y === k ? [i] : []));
+        for (const r of await tcavScores(model, cavs, takeRows(x, own), k)) tcav.push({ ...r, className: names[k] });
+      }
+    }
+
+    const iceClasses: IceClassResult[] = [];
+    for (const [t, k] of present.entries()) {
+      bar.update('ICE: concepts per class', 0.4 + (0.4 * t) / present.length);
+      iceClasses.push(await iceForClass(model, x, labels, k, { layer: iceLayer, components: opts.iceConcepts, topK: opts.topK, seed: opts.seed }));
+    }
+    bar.update('ICE: fidelity', 0.8);
+    let fidelity: { baseline: number; points: FidelityPoint[] } | undefined;
+    let fidelityProblem: string | undefined;
+    const channels = model.layerShape(model.resolveLayer(iceLayer))?.[1] ?? 1;
+    const ranks = [...new Set([1, 2, 4, 8, 16, 32, opts.iceConcepts].filter((c) => c <= channels))].sort((a, b) => a - b);
+    try {
+      fidelity = await iceFidelity(model, x, labels, iceLayer, ranks, opts.seed);
+    } catch (e) {
+      fidelityProblem = (e as Error).message;
+    }
+
+    const json = {
+      model: modelName,
+      images: labels.length,
+      accuracy,
+      confusion: { classNames: names, matrix: confusion },
+      perClassAccuracy: Object.fromEntries(names.map((n, k) => [n, accuracyPerClass[k]])),
+      misclassified: wrong.map((i) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]] })),
+      tcav: tcav?.map(({ concept, layer, className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores }) => ({ concept, layer, class: className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores })),
+      ice: {
+        layer: iceLayer,
+        classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, concepts: c.concepts.map(({ index, topImages, purity, importance }) => ({ index, topImages, purity, importance })) }])),
+        fidelity: fidelity ?? null,
+        ...(fidelityProblem ? { fidelityProblem } : {}),
+      },
+    };
+    await folder.write(EXPLORE_JSON, JSON.stringify(json, null, 2) + '\n');
+    const page: ExplorePageData = {
+      modelName: modelName,
+      classNames: names,
+      confusion,
+      perClassAccuracy: accuracyPerClass,
+      accuracy,
+      misclassified,
+      correct,
+      tcav,
+      ice: {
+        layer: iceLayer,
+        classes: iceClasses.map((c) => ({
+          className: names[c.classIndex],
+          relativeError: c.relativeError,
+          concepts: c.concepts.map((k) => ({
+            index: k.index,
+            purity: k.purity,
+            importance: k.importance,
+            topImages: k.topImages.map((i, t) => ({ index: i, label: names[labels[i]], image: row(x, i), map: row(k.maps, t) })),
+          })),
+        })),
+        fidelity,
+        fidelityProblem,
+      },
+    };
+    await folder.write(EXPLORE_HTML, explorePage(page));
+    bar.update('done', 1);
+    return json;
+}
+
+/** --demo: train on the reference scenario, then explore its test split (training is the first half of the bar). */
+async function runDemo(opts: ExploreCliOptions, folder: OutputFolder): Promise<void> {
+  const bar = progressFor(opts);
+  try {
+    const demo = await prepareExploreDemo({ images: opts.demoImages, epochs: opts.demoEpochs, seed: opts.seed }, bar);
+    try {
+      const layer = EXPLORE_DEMO_LAYER;
+      const second: StageProgress = { update: (stage, f) => bar.update(stage, 0.5 + 0.5 * f), stop: () => undefined };
+      const json = await exploreAndWrite({ ...demo, modelName: 'explore-demo tiny CNN', layers: [layer], iceLayer: layer }, opts, folder, second);
+      await folder.write(EXPLORE_DEMO_JSON, JSON.stringify({ trainImages: demo.trainImages, testImages: demo.labels.length, history: demo.history }, null, 2) + '\n');
+      console.log(exploreDemoSummary(json));
+      console.log(`→ ${join(opts.out, EXPLORE_HTML)}`);
+    } finally {
+      await demo.model.dispose();
+    }
+  } finally {
+    bar.stop();
+  }
+}
+
 export function registerExplore(program: Command): void {
   const command = program
     .command('explore')
     .description('what has the model learned: confusion and per-class accuracy, misclassified images with saliency, TCAV for concept folders, ICE concepts per class')
-    .requiredOption('--model <file.onnx>', 'ONNX image classifier (or TF.js model.json)')
-    .requiredOption('--input <X>', 'images: a file (.npy, .tif, .png, …) or a folder of them')
-    .requiredOption('--labels <Y.npy>', 'true class per image [N]')
+    .option('--model <file.onnx>', 'ONNX image classifier (or TF.js model.json); required unless --demo')
+    .option('--input <X>', 'images: a file (.npy, .tif, .png, …) or a folder of them; required unless --demo')
+    .option('--labels <Y.npy>', 'true class per image [N]; required unless --demo')
+    .option('--demo', 'train a tiny CNN on the seeded 10-class EM microstructure set and explore it (concepts "striped" and "dotted" from the generator)')
+    .option('--demo-images <n>', 'with --demo: training images (test split: an eighth as many, ≥ 50)', parseInteger('--demo-images', 40), EXPLORE_DEMO_DEFAULTS.images)
+    .option('--demo-epochs <n>', 'with --demo: training epochs', parseInteger('--demo-epochs', 1), EXPLORE_DEMO_DEFAULTS.epochs)
     .option('--concepts <dir>', 'TCAV concept sets: one sub-folder of images per concept and random*/ sub-folders (≥ 2, 10 or more recommended)')
     .option('--class-names <a,b,…>', 'class names in output order (default 0, 1, …)')
     .option('--layers <a,b,…>', 'TCAV layers (default: the last convolutional ReLU)')
@@ -108,16 +254,26 @@ export function registerExplore(program: Command): void {
   command
     .addHelpText('after', '\nExample:\n  trustscope explore --model cnn.onnx --input test/ --labels y.npy --concepts concepts/ --class-names grains,voids,cracks --out explore')
     .action(async (opts: ExploreCliOptions) => {
+      if (opts.demo) {
+        for (const flag of ['model', 'input', 'labels', 'concepts', 'classNames'] as const) {
+          if (opts[flag] !== undefined) throw new UsageError(`--demo brings its own model, images, labels and concepts; drop --${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
+        }
+        await runInFolder('explore', opts, (folder) => runDemo(opts, folder));
+        return;
+      }
+      const missing = (['model', 'input', 'labels'] as const).filter((f) => opts[f] === undefined);
+      if (missing.length > 0) throw new UsageError(`explore needs ${missing.map((f) => '--' + f).join(', ')} (or --demo for the built-in reference scenario)`);
+      const paths = { model: opts.model!, input: opts.input!, labels: opts.labels! };
       await runInFolder('explore', opts, async (folder) => {
-        const model = await loadModel(opts.model);
+        const model = await loadModel(paths.model);
         try {
-          folder.input(opts.model);
-          if (model.inputShape.length !== 3) throw new UsageError(`explore needs an image model with input [N, C, H, W]; ${opts.model} takes [N, ${model.inputShape.join(', ')}]`);
+          folder.input(paths.model);
+          if (model.inputShape.length !== 3) throw new UsageError(`explore needs an image model with input [N, C, H, W]; ${paths.model} takes [N, ${model.inputShape.join(', ')}]`);
           const classes = model.outputSize;
-          const { batch: x } = await readImages(opts.input, model.inputShape, opts.normalise);
-          folder.input(opts.input);
-          const labels = await readIds(opts.labels, x.shape[0], 'labels', classes);
-          folder.input(opts.labels);
+          const { batch: x } = await readImages(paths.input, model.inputShape, opts.normalise);
+          folder.input(paths.input);
+          const labels = await readIds(paths.labels, x.shape[0], 'labels', classes);
+          folder.input(paths.labels);
           const names = splitList(opts.classNames) ?? Array.from({ length: classes }, (_, k) => String(k));
           if (names.length !== classes) throw new UsageError(`--class-names lists ${names.length} names but the model has ${classes} classes`);
           const conceptSets = opts.concepts ? await readConceptFolders(opts.concepts, model.inputShape, opts.normalise) : undefined;
@@ -127,98 +283,8 @@ export function registerExplore(program: Command): void {
 
           const bar = progressFor(opts);
           try {
-            bar.update('predictions', 0);
-            const probabilities = softmaxRows(await model.forward(x));
-            const predictions = argmaxRows(probabilities);
-            const confusion = confusionMatrix(labels, predictions, classes);
-            const accuracyPerClass = perClassAccuracy(confusion);
-            const accuracy = predictions.filter((p, i) => p === labels[i]).length / labels.length;
-            const present = [...new Set(labels)].sort((a, b) => a - b);
-
-            const wrong = predictions.flatMap((p, i) => (p !== labels[i] ? [i] : [])).slice(0, opts.gallery);
-            const right = present.flatMap((k) => {
-              const i = predictions.findIndex((p, j) => p === k && labels[j] === k);
-              return i >= 0 ? [i] : [];
-            });
-            const gallery = async (ids: number[]): Promise<GalleryItem[]> => {
-              const maps = await saliencyMaps(model, takeRows(x, ids), ids.map((i) => predictions[i]));
-              return ids.map((i, t) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]], image: row(x, i), saliency: maps[t] }));
-            };
-            const misclassified = await gallery(wrong);
-            const correct = await gallery(right);
-
-            let tcav: (TcavResult & { className: string })[] | undefined;
-            if (conceptSets) {
-              bar.update('TCAV: concept vectors', 0.1);
-              const cavs = await trainCavs(model, { layers, ...conceptSets });
-              tcav = [];
-              for (const [t, k] of present.entries()) {
-                bar.update('TCAV: scores per class', 0.2 + (0.2 * t) / present.length);
-                const own = labels.flatMap((y, i) => (y === k ? [i] : []));
-                for (const r of await tcavScores(model, cavs, takeRows(x, own), k)) tcav.push({ ...r, className: names[k] });
-              }
-            }
-
-            const iceClasses: IceClassResult[] = [];
-            for (const [t, k] of present.entries()) {
-              bar.update('ICE: concepts per class', 0.4 + (0.4 * t) / present.length);
-              iceClasses.push(await iceForClass(model, x, labels, k, { layer: iceLayer, components: opts.iceConcepts, topK: opts.topK, seed: opts.seed }));
-            }
-            bar.update('ICE: fidelity', 0.8);
-            let fidelity: { baseline: number; points: FidelityPoint[] } | undefined;
-            let fidelityProblem: string | undefined;
-            const channels = model.layerShape(model.resolveLayer(iceLayer))?.[1] ?? 1;
-            const ranks = [...new Set([1, 2, 4, 8, 16, 32, opts.iceConcepts].filter((c) => c <= channels))].sort((a, b) => a - b);
-            try {
-              fidelity = await iceFidelity(model, x, labels, iceLayer, ranks, opts.seed);
-            } catch (e) {
-              fidelityProblem = (e as Error).message;
-            }
-
-            const json = {
-              model: basename(opts.model),
-              images: labels.length,
-              accuracy,
-              confusion: { classNames: names, matrix: confusion },
-              perClassAccuracy: Object.fromEntries(names.map((n, k) => [n, accuracyPerClass[k]])),
-              misclassified: wrong.map((i) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]] })),
-              tcav: tcav?.map(({ concept, layer, className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores }) => ({ concept, layer, class: className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores })),
-              ice: {
-                layer: iceLayer,
-                classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, concepts: c.concepts.map(({ index, topImages, purity, importance }) => ({ index, topImages, purity, importance })) }])),
-                fidelity: fidelity ?? null,
-                ...(fidelityProblem ? { fidelityProblem } : {}),
-              },
-            };
-            await folder.write(EXPLORE_JSON, JSON.stringify(json, null, 2) + '\n');
-            const page: ExplorePageData = {
-              modelName: basename(opts.model),
-              classNames: names,
-              confusion,
-              perClassAccuracy: accuracyPerClass,
-              accuracy,
-              misclassified,
-              correct,
-              tcav,
-              ice: {
-                layer: iceLayer,
-                classes: iceClasses.map((c) => ({
-                  className: names[c.classIndex],
-                  relativeError: c.relativeError,
-                  concepts: c.concepts.map((k) => ({
-                    index: k.index,
-                    purity: k.purity,
-                    importance: k.importance,
-                    topImages: k.topImages.map((i, t) => ({ index: i, label: names[labels[i]], image: row(x, i), map: row(k.maps, t) })),
-                  })),
-                })),
-                fidelity,
-                fidelityProblem,
-              },
-            };
-            await folder.write(EXPLORE_HTML, explorePage(page));
-            bar.update('done', 1);
-            console.log(`accuracy ${accuracy.toFixed(3)} on ${labels.length} images; ${wrong.length} misclassified shown → ${join(opts.out, EXPLORE_HTML)}`);
+            const json = await exploreAndWrite({ model, modelName: basename(paths.model), x, labels, names, conceptSets, layers, iceLayer }, opts, folder, bar);
+            console.log(`accuracy ${json.accuracy.toFixed(3)} on ${json.images} images; ${json.misclassified.length} misclassified shown → ${join(opts.out, EXPLORE_HTML)}`);
           } finally {
             bar.stop();
           }

@@ -1,0 +1,75 @@
+/** `trustscope explore --demo` at a reduced size: explore.json is filled; the summary's helpers are right. */
+import { readFile } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { demoConceptSets, largestConfusions, leadingPurity, meanPurity } from '../../src/cli/explore-demo.js';
+import { MICROSTRUCTURE_CLASSES } from '../../src/data/synthetic/microstructures.js';
+import { tempDir } from '../helpers/models.js';
+import { runCli } from './cli-harness.js';
+
+const dirP = tempDir('trustscope-explore-demo-');
+afterAll(async () => (await dirP).cleanup());
+
+describe('trustscope explore --demo', () => {
+  it('trains on the microstructure set and writes explore.json with confusion, perClassAccuracy, tcav and ice', async () => {
+    const dir = await dirP;
+    const out = dir.path('demo');
+    const r = await runCli(['explore', '--demo', '--demo-images', '100', '--demo-epochs', '1', '--ice-concepts', '2', '--top-k', '3', '--out', out, '--quiet']);
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(await readFile(`${out}/explore.json`, 'utf8'));
+    // 100 training images → a 50-image test split, 5 per class.
+    expect(json.images).toBe(50);
+    expect(json.confusion.classNames).toEqual([...MICROSTRUCTURE_CLASSES]);
+    const matrix = json.confusion.matrix as number[][];
+    expect(matrix.map((row) => row.reduce((a, b) => a + b))).toEqual(Array(10).fill(5));
+    const diagonal = matrix.reduce((s, row, k) => s + row[k], 0);
+    expect(json.accuracy).toBeCloseTo(diagonal / 50, 12);
+    for (const [k, name] of MICROSTRUCTURE_CLASSES.entries()) expect(json.perClassAccuracy[name]).toBeCloseTo(matrix[k][k] / 5, 12);
+    // Two concepts × ten classes at one layer, each tested against ten random sets.
+    expect(json.tcav).toHaveLength(20);
+    expect(new Set(json.tcav.map((t: { concept: string }) => t.concept))).toEqual(new Set(['striped', 'dotted']));
+    expect(json.tcav[0].layer).toBe('pool2_out');
+    expect(json.tcav[0].scores).toHaveLength(10);
+    expect(Object.keys(json.ice.classes)).toEqual([...MICROSTRUCTURE_CLASSES]);
+    for (const c of Object.values(json.ice.classes) as { concepts: { purity: number; topImages: number[] }[] }[]) {
+      expect(c.concepts).toHaveLength(2);
+      for (const concept of c.concepts) {
+        expect(concept.topImages).toHaveLength(3);
+        expect(concept.purity).toBeGreaterThanOrEqual(0);
+        expect(concept.purity).toBeLessThanOrEqual(1);
+      }
+    }
+    const training = JSON.parse(await readFile(`${out}/explore-demo.json`, 'utf8'));
+    expect(training).toMatchObject({ trainImages: 100, testImages: 50 });
+    expect(training.history).toHaveLength(1);
+    expect(await readFile(`${out}/index.html`, 'utf8')).toContain('TCAV');
+  }, 120_000);
+
+  it('refuses --demo with a model of its own, and explore without --model, in one line', async () => {
+    const dir = await dirP;
+    const a = await runCli(['explore', '--demo', '--model', 'm.onnx', '--out', dir.path('x'), '--quiet']);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toEqual([expect.stringMatching(/--demo brings its own model.*drop --model/)]);
+    const b = await runCli(['explore', '--input', 'x.npy', '--out', dir.path('y'), '--quiet']);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toEqual([expect.stringMatching(/explore needs --model, --labels \(or --demo/)]);
+  });
+});
+
+describe('explore demo helpers', () => {
+  it('ranks off-diagonal confusions and averages purity', () => {
+    expect(largestConfusions([[5, 3, 0], [1, 4, 0], [0, 6, 2]], 2)).toEqual([[2, 1, 6], [0, 1, 3]]);
+    expect(meanPurity([{ purity: 1 }, { purity: 0.5 }])).toBe(0.75);
+    expect(meanPurity([])).toBe(0);
+    expect(leadingPurity([{ purity: 0.2, importance: 1 }, { purity: 0.8, importance: 3 }, { purity: 1, importance: -5 }])).toBe(0.8);
+  });
+
+  it('builds concept sets from the generator, seeded', () => {
+    const a = demoConceptSets(3, 8, 3);
+    expect(a.concepts.map((c) => c.name)).toEqual(['striped', 'dotted']);
+    expect(a.concepts[0].images.shape).toEqual([8, 1, 32, 32]);
+    expect(a.randoms).toHaveLength(3);
+    expect(demoConceptSets(3, 8, 3).randoms[2].data).toEqual(a.randoms[2].data);
+    expect(a.randoms[0].data).not.toEqual(a.randoms[1].data);
+  });
+});
