@@ -10,6 +10,7 @@
  *
  * The TIFFs are generated (bench/micrograph-tiff.ts), written to a temporary folder and removed.
  */
+import { invokedDirectly } from '../src/io/invoked-directly.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -86,11 +87,8 @@ export async function runTilingBench(options: TilingBenchOptions = {}): Promise<
   }
 }
 
-function invokedDirectly(): boolean {
-  return process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
-}
 
-if (invokedDirectly()) {
+if (invokedDirectly(import.meta.url)) {
   const { parseArgs } = await import('node:util');
   const { values } = parseArgs({ options: { size: { type: 'string' }, steps: { type: 'string' } } });
   for (const line of await runTilingBench({ size: values.size ? Number(values.size) : undefined, steps: values.steps ? Number(values.steps) : undefined })) console.log(line);

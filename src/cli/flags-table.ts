@@ -4,8 +4,7 @@
  * listed once, with the commands that take it; where commands word its help differently, each
  * command's wording is kept.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { invokedDirectly } from '../io/invoked-directly.js';
 import type { Command } from 'commander';
 import { buildProgram } from './main.js';
 
@@ -33,12 +32,5 @@ export function flagsTable(program: Command = buildProgram()): string {
   return lines.join('\n');
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (invokedDirectly()) console.log(flagsTable());
+if (invokedDirectly(import.meta.url)) console.log(flagsTable());

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /** The `trustscope` command: wires the sub-commands and turns errors into one readable line. */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { invokedDirectly } from '../io/invoked-directly.js';
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './audit.js';
 import { abandonOpenFolders } from './output-folder.js';
@@ -99,16 +98,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function invokedDirectly(): boolean {
-  // npm's bin entry is a symlink, so compare real paths.
-  try {
-    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (invokedDirectly()) {
+if (invokedDirectly(import.meta.url)) {
   main(process.argv.slice(2)).then((code) => {
     // Interrupted: the command's pending work must not keep the process alive.
     if (code === INTERRUPTED) process.exit(code);

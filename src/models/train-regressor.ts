@@ -8,10 +8,9 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { firstNonFinite, shapeToString, takeRows, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
-import { buildGradientGraph } from '../onnx/autodiff/gradient.js';
-import { createSession } from '../onnx/runtime.js';
 import { OnnxModel } from './model.js';
-import { Adam, learningRateScale, weightsAsInputs, type TrainOptions, type TrainResult } from './train.js';
+import { Adam, learningRateScale, type TrainOptions, type TrainResult } from './train.js';
+import { squaredErrorTraining } from './squared-error-training.js';
 
 export interface RegressionEpoch {
   epoch: number;
@@ -37,13 +36,8 @@ export async function trainRegressor(graph: TrainResult['graph'], images: Tensor
     if (bad >= 0) throw new Error(`training: ${what} hold a non-finite value (${t.data[bad]}) at flat index ${bad}; clean the data first`);
   }
 
-  const weights = weightsAsInputs(graph);
-  const { names, values, editor } = weights;
-  const target = editor.input('train_target', ['N', k]);
-  const diff = editor.op('Sub', [model.outputName, target], {}, 'train_error');
-  const squared = editor.op('Mul', [diff, diff], {}, 'train_squared_error');
-  const grads = buildGradientGraph(editor.build(), { outputs: [squared], wrt: names, keep: [squared] });
-  const session = await createSession(grads.graph);
+  const { weights, target, squared, grads, session } = await squaredErrorTraining(graph, model.outputName, k);
+  const { values } = weights;
 
   const rng = new Random(seed);
   const adam = new Adam(values, learningRate, weightDecay);

@@ -3,8 +3,7 @@
  * prints it; test/onnx/autodiff/coverage-table.test.ts fails when README and the registry drift
  * apart). One row per op with a gradient rule: the file holding the rule and what to know about it.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { invokedDirectly } from '../../io/invoked-directly.js';
 import { ruleFamilies, type RuleFamily } from './rules.js';
 
 /** What a user needs to know about an op's rule beyond "it is differentiated". Keys must be registered ops. */
@@ -55,12 +54,5 @@ export function opCoverageTable(families: readonly RuleFamily[] = ruleFamilies):
   return lines.join('\n');
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (invokedDirectly()) console.log(opCoverageTable());
+if (invokedDirectly(import.meta.url)) console.log(opCoverageTable());
