@@ -7,12 +7,11 @@ import type { Tensor } from '../tensor/tensor.js';
 import { concatRows, firstNonFinite, shapeToString, sizeOf, sliceRows, tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import type { Graph, Node, TensorValue, ValueInfo } from '../onnx/graph.js';
-import { DataType, attr, floatTensorValue, intAttr, producers, runtimeInputs } from '../onnx/graph.js';
+import { DataType, attr, floatTensorValue, runtimeInputs } from '../onnx/graph.js';
 import { buildGradientGraph } from '../onnx/autodiff/gradient.js';
 import { inferShapes } from '../onnx/shapes.js';
 import { SessionCache } from '../onnx/runtime.js';
-import { defaultInitialValues } from '../onnx/builder.js';
-import { transformerParameters } from './transformer-parameters.js';
+import { modelParameters, reinitialValues } from './model-parameters.js';
 import { ruleOverrides, rowsPerGroup, type BackwardRules } from '../onnx/autodiff/backward-rules.js';
 import { DEFAULT_MEMORY_BUDGET, rowCost, rowsPerCall, type RowCost } from './memory-budget.js';
 import { ParameterFamily } from './parameter-family.js';
@@ -78,15 +77,6 @@ export interface OnnxModelOptions {
   backwardRules?: BackwardRules;
 }
 
-const FAN_IN_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'ConvTranspose']);
-
-function fanInOf(node: Node, weightShape: readonly number[]): number {
-  // Gemm stores W as [out, in] only with transB = 1 (torch.nn.Linear); MatMul(x, W) takes W as [in, out].
-  if (node.opType === 'Gemm') return weightShape.length === 2 && intAttr(node, 'transB', 0) === 1 ? weightShape[1] : weightShape[0];
-  if (node.opType === 'MatMul') return weightShape.length >= 2 ? weightShape[weightShape.length - 2] : weightShape[0];
-  return weightShape.slice(1).reduce((a, b) => a * b, 1);
-}
-
 export class OnnxModel implements Model {
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
@@ -150,20 +140,7 @@ export class OnnxModel implements Model {
     this.layerInfo = layerInfo;
     this.layers = layerInfo.map((l) => l.name);
 
-    const params: ParameterInfo[] = [];
-    for (const n of graph.nodes) {
-      if (!FAN_IN_OPS.has(n.opType) && n.opType !== 'BatchNormalization') continue;
-      const weight = graph.initializers.get(n.inputs[1] ?? '');
-      const fanIn = weight ? fanInOf(n, weight.dims) : 1;
-      const roles = n.opType === 'BatchNormalization' ? (['scale', 'bias', 'mean', 'variance'] as const) : (['weight', 'bias'] as const);
-      n.inputs.slice(1).forEach((v, i) => {
-        const t = graph.initializers.get(v);
-        const role = roles[i];
-        if (t && role && t.dataType === DataType.FLOAT) params.push({ name: v, shape: t.dims, layer: n.name, opType: n.opType, role, fanIn });
-      });
-    }
-    params.push(...transformerParameters(graph, new Set(params.map((p) => p.name))));
-    this.parameters = params;
+    this.parameters = modelParameters(graph);
   }
 
   private check(x: Tensor, what = 'input'): void {
@@ -397,16 +374,6 @@ function flatOutput(graph: Graph): { graph: Graph; outputShape: number[] } {
     graph: { ...graph, nodes: [...graph.nodes, flatten], outputs: [{ name, dataType: DataType.FLOAT, shape: ['N', sizeOf(perExample!)] }, ...graph.outputs.slice(1)] },
     outputShape: perExample!,
   };
-}
-
-/** BatchNorm goes back to its identity state; every other parameter is re-drawn. */
-function reinitialValues(p: ParameterInfo, rng: Random): Float32Array {
-  const n = sizeOf(p.shape);
-  if (p.role === 'scale' || p.role === 'variance') return new Float32Array(n).fill(1);
-  if (p.role === 'mean' || p.opType === 'BatchNormalization' || p.opType === 'LayerNormalization') return new Float32Array(n);
-  // Learned embeddings (CLS token, position embedding) start as timm starts them: N(0, 0.02²).
-  if (p.role === 'embedding') return Float32Array.from({ length: n }, () => rng.normal(0, 0.02));
-  return defaultInitialValues(p.shape, p.fanIn, rng);
 }
 
 const gradientGraphs = new WeakMap<OnnxModel, Map<string, ReturnType<typeof buildGradientGraph>>>();
