@@ -1,0 +1,57 @@
+/**
+ * Draws an explanation-manipulation figure (audit/figure-data.ts's ManipulationFigure): one row per
+ * attacked image — the image, its map, the target, the map after the attack, the perturbation. The
+ * three maps share one colour range per row, so a map that moved is seen to move rather than to be
+ * rescaled; the perturbation gets a diverging map centred on 0 (its sign matters, its size is ε).
+ */
+import type { ManipulationFigure } from '../audit/figure-data.js';
+import { row, type Tensor } from '../tensor/tensor.js';
+import { collapseMap, greyscalePng, heatmapPng, pngDataUri } from './png.js';
+import { colourBarSvg, hasNegative, mapRange } from './colour-bar.js';
+import { escapeHtml } from './html.js';
+
+/** Pictures are drawn at least this many pixels on their long side: five fit side by side. */
+const MIN_SIDE = 128;
+
+function one(t: Tensor, i: number): Tensor {
+  return { shape: t.shape.slice(1), data: row(t, i).data };
+}
+
+function cell(uri: string, alt: string, caption: string, h: number, w: number, scale: number, bar = ''): string {
+  return `<figure><img src="${uri}" alt="${escapeHtml(alt)}" width="${w * scale}" height="${h * scale}">${bar}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+}
+
+/** The rows of pictures (without the figure's caption). */
+export function manipulationFigureHtml(fig: ManipulationFigure): string {
+  const k = fig.images.shape[0];
+  for (const [what, t] of [['maps', fig.original], ['targets', fig.target], ['manipulated maps', fig.manipulated], ['perturbations', fig.perturbation]] as const) {
+    if (t.shape[0] !== k) throw new Error(`figure: ${t.shape[0]} ${what} for ${k} images; give one per image`);
+  }
+  if (fig.labels.length !== k) throw new Error(`figure: ${fig.labels.length} labels for ${k} images; give one label per image`);
+  const [h, w] = fig.images.shape.slice(-2);
+  const scale = Math.max(1, Math.ceil(MIN_SIDE / Math.max(h, w)));
+  const width = w * scale;
+  const rows = fig.labels.map((label, i) => {
+    const maps = [one(fig.original, i), one(fig.target, i), one(fig.manipulated, i)];
+    const values = maps.map((m) => collapseMap(m).values);
+    const signed = fig.values?.signed ?? values.some(hasNegative);
+    const all = new Float32Array(values.reduce((n, v) => n + v.length, 0));
+    values.reduce((at, v) => (all.set(v, at), at + v.length), 0);
+    const range = mapRange(all, signed);
+    const colormap = signed ? 'blue-red' : 'inferno';
+    const unit = fig.values?.unit ?? 'attribution';
+    const delta = one(fig.perturbation, i);
+    const deltaRange = mapRange(collapseMap(delta).values, true);
+    const heat = (m: Tensor, name: string) => cell(pngDataUri(heatmapPng(m, { scale, colormap, range })), `${label}: ${name}`, name, h, w, scale);
+    const cells = [
+      cell(pngDataUri(greyscalePng(one(fig.images, i), { scale })), `${label}: the image`, 'image', h, w, scale),
+      heat(maps[0], 'map'),
+      heat(maps[1], 'target'),
+      cell(pngDataUri(heatmapPng(maps[2], { scale, colormap, range })), `${label}: map after the attack`, 'after the attack', h, w, scale, colourBarSvg({ colormap, range, unit, width })),
+      cell(pngDataUri(heatmapPng(delta, { scale, colormap: 'blue-red', range: deltaRange })), `${label}: the perturbation`, 'perturbation δ', h, w, scale, colourBarSvg({ colormap: 'blue-red', range: deltaRange, unit: 'δ (input units)', width })),
+    ];
+    const detail = fig.details?.[i] ? ` · ${fig.details[i]}` : '';
+    return `<div class="manipulation-row"><div class="pictures">${cells.join('')}</div><p class="legend">${escapeHtml(label + detail)}</p></div>`;
+  });
+  return rows.join('');
+}
