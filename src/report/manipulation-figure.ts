@@ -9,6 +9,7 @@ import { row, type Tensor } from '../tensor/tensor.js';
 import { collapseMap, greyscalePng, heatmapPng, pngDataUri } from './png.js';
 import { colourBarSvg, hasNegative, mapRange } from './colour-bar.js';
 import { escapeHtml } from './html.js';
+import type { ManipulationResult } from '../evaluate/explanation-manipulation.js';
 
 /** Pictures are drawn at least this many pixels on their long side: five fit side by side. */
 const MIN_SIDE = 128;
@@ -54,4 +55,19 @@ export function manipulationFigureHtml(fig: ManipulationFigure): string {
     return `<div class="manipulation-row"><div class="pictures">${cells.join('')}</div><p class="legend">${escapeHtml(label + detail)}</p></div>`;
   });
   return rows.join('');
+}
+
+/** The figure of an `evaluate --metrics manipulation` result (its kept maps), as the evaluation page shows it; '' without maps. */
+export function manipulationResultFigureHtml(r: ManipulationResult): string {
+  if (!r.maps) return '';
+  const k = r.maps.images.shape[0];
+  const fig: ManipulationFigure = {
+    kind: 'manipulation',
+    caption: '',
+    ...r.maps,
+    labels: Array.from({ length: k }, (_, i) => `image ${i}`),
+    details: r.images.slice(0, k).map((i) => `map change ${i.mapChange.toFixed(2)} (random ±ε: ${i.randomMapChange.toFixed(2)}) · correlation with target ${i.targetCorrelationBefore.toFixed(2)} → ${i.targetCorrelationAfter.toFixed(2)} · |Δ score| ${i.scoreChange.toFixed(3)}${i.classKept ? '' : ' · class changed'}`),
+  };
+  const what = r.target === 'shifted' ? 'its own map shifted by half the image' : "another image's map";
+  return `<figure class="evidence">${manipulationFigureHtml(fig)}<figcaption>${escapeHtml(`Per image: the image, its ${r.method} map, the target (${what}), the map after the attack on the model itself, and the perturbation δ (‖δ‖∞ ≤ ${r.epsilon.toPrecision(2)}). The three maps share one colour range per row.`)}</figcaption></figure>`;
 }
