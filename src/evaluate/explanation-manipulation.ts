@@ -75,7 +75,8 @@ export interface ManipulatedImage {
   manipulated: boolean;
   /** Control: mapChange under a random ±ε perturbation (same budget, no attack). */
   randomMapChange: number;
-  /** The smoothed network's final map term (the descent's own objective). */
+  /** The smoothed network's map term ‖ĥ − ĥ_t‖² / pixels at δ = 0 and after the descent (its own objective: did the descent itself get anywhere?). */
+  smoothedMapLossStart: number;
   smoothedMapLoss: number;
 }
 
@@ -138,7 +139,9 @@ function norm2(a: ArrayLike<number>, from = 0, to = a.length): number {
 async function descend(loss: ManipulationLoss, x: Tensor, selector: Tensor, target: Tensor, box: { epsilon: number; lo: number; hi: number }, o: Required<Pick<ManipulationOptions, 'steps' | 'stepSize'>>, random: Random, progress: (f: number) => void) {
   const n = x.shape[0];
   const d = x.data.length / n;
-  const reference = (await loss.run(x, selector, target, tensor([n, selector.shape[1]]))).output;
+  // δ = 0: the smoothed network's outputs (the output term's reference) and its map term before the attack.
+  const start = await loss.run(x, selector, target, tensor([n, selector.shape[1]]));
+  const reference = start.output;
   const { epsilon, lo, hi } = box;
   // A random start inside the box (seeded), as projected gradient attacks do: δ = 0 can sit on a flat spot.
   const delta = Float32Array.from({ length: x.data.length }, () => random.uniform(-0.5, 0.5) * epsilon);
@@ -177,7 +180,7 @@ async function descend(loss: ManipulationLoss, x: Tensor, selector: Tensor, targ
     }
     progress(t / o.steps);
   }
-  return { delta: tensor(x.shape, best), smoothedMapLoss: Array.from(bestMapLoss) };
+  return { delta: tensor(x.shape, best), smoothedMapLoss: Array.from(bestMapLoss), smoothedMapLossStart: Array.from(start.mapLoss.data) };
 }
 
 /**
@@ -214,6 +217,7 @@ export async function manipulateExplanations(model: Model, explainer: Explainer,
   const loss = await ManipulationLoss.create(smoothed.graph, model.inputName, model.outputName, gradientMap, o.gamma);
   const deltas: Tensor[] = [];
   const smoothedMapLoss: number[] = [];
+  const smoothedMapLossStart: number[] = [];
   const chunk = model.internalBatchSize;
   try {
     for (let s = 0; s < n; s += chunk) {
@@ -221,6 +225,7 @@ export async function manipulateExplanations(model: Model, explainer: Explainer,
       const r = await descend(loss, sliceRows(inputs, s, e), sliceRows(cotangent, s, e), sliceRows(normalisedTargets, s, e), { epsilon, lo, hi }, o, random.fork(`start-${s}`), (f) => o.onProgress?.((s + f * (e - s)) / n));
       deltas.push(r.delta);
       smoothedMapLoss.push(...r.smoothedMapLoss);
+      smoothedMapLossStart.push(...r.smoothedMapLossStart);
     }
   } finally {
     await loss.dispose();
@@ -233,7 +238,7 @@ export async function manipulateExplanations(model: Model, explainer: Explainer,
   const control = tensor(inputs.shape, inputs.data.map((v) => Math.min(hi, Math.max(lo, v + (noise.uniform(0, 1) < 0.5 ? -epsilon : epsilon)))));
   const controlMaps = (await explainer.attribute(model, control, explain)).values;
   const [before, afterOut] = [await model.forward(inputs), await model.forward(attacked)];
-  const images = measure({ inputs, delta, original, after, controlMaps, targets, before, afterOut, cotangent, smoothedMapLoss, classScores: classes !== undefined, minGain: o.minGain, minChange: o.minChange, outputTolerance: o.outputTolerance });
+  const images = measure({ inputs, delta, original, after, controlMaps, targets, before, afterOut, cotangent, smoothedMapLoss, smoothedMapLossStart, classScores: classes !== undefined, minGain: o.minGain, minChange: o.minChange, outputTolerance: o.outputTolerance });
   const keep = Math.min(o.keepMaps ?? 0, n);
   const result: ManipulationResult = {
     method: explainer.name,
@@ -268,6 +273,7 @@ interface MeasureInput {
   afterOut: Tensor;
   cotangent: Tensor;
   smoothedMapLoss: readonly number[];
+  smoothedMapLossStart: readonly number[];
   classScores: boolean;
   minGain: number;
   minChange: number;
@@ -334,6 +340,7 @@ function measure(m: MeasureInput): ManipulatedImage[] {
       classKept,
       manipulated: moved && classKept && scoreChange <= m.outputTolerance,
       randomMapChange: Math.sqrt(controlChange) / Math.max(norm2(o.data, s, e), 1e-12),
+      smoothedMapLossStart: m.smoothedMapLossStart[i],
       smoothedMapLoss: m.smoothedMapLoss[i],
     };
   });

@@ -50,6 +50,8 @@ export function manipulationMedians(r: ManipulationResult) {
     perUnit: median(r.images.map((i) => i.mapChangePerPerturbation)),
     scoreChange: median(r.images.map((i) => i.scoreChange)),
     classKept: r.images.filter((i) => i.classKept).length,
+    smoothedStart: median(r.images.map((i) => i.smoothedMapLossStart)),
+    smoothedEnd: median(r.images.map((i) => i.smoothedMapLoss)),
   };
 }
 
@@ -100,6 +102,8 @@ export const manipulationMetric: Metric<'manipulation', ManipulationMetricOption
       { label: 'map change per unit of perturbation', value: m.perUnit, note: '(‖Δĥ‖/‖ĥ‖) / (‖δ‖/‖x‖), median; a linear model: 0 (saliency)' },
       { label: 'relative perturbation ‖δ‖₂/‖x‖₂', value: m.perturbation, note: `median; ‖δ‖∞ ≤ ${r.epsilon.toPrecision(3)}` },
       { label: '|Δ explained score|', value: m.scoreChange, note: 'median' },
+      { label: "smoothed network's map term: before", value: m.smoothedStart, note: `median ‖ĥ − ĥ_t‖²/pixels at δ = 0 (softplus β = ${r.beta}, ${r.smoothedRelus} ReLU replaced)` },
+      { label: "smoothed network's map term: after", value: m.smoothedEnd, note: 'median after the descent: how far the attack got on the network it descends on' },
     ];
   },
 };
