@@ -11,7 +11,7 @@
  */
 import { takeRows } from '../tensor/tensor.js';
 import { saliency } from '../attribution/saliency.js';
-import { manipulateExplanations, type ManipulationResult } from '../evaluate/explanation-manipulation.js';
+import { gradientMapUnit, manipulateExplanations, type ManipulationResult } from '../evaluate/explanation-manipulation.js';
 import { MANIPULATION_OPTION_SPECS, MANIPULATED_SHARE, manipulationMedians, manipulationText, type ManipulationMetricOptions } from '../evaluate/metrics/manipulation-metric.js';
 import { fmt } from '../evaluate/metric.js';
 import type { FigureData } from './figure-data.js';
@@ -57,7 +57,7 @@ export function manipulationFigures(r: ManipulationResult, labels: readonly stri
     ...r.maps,
     labels: labels.slice(0, k),
     details: r.images.slice(0, k).map((i) => `map change ${fmt(i.mapChange, 2)} · |Δ score| ${fmt(i.scoreChange, 3)}${i.classKept ? '' : ' · class changed'}`),
-    values: { unit: r.map === 'gradient-x-input' ? 'input × gradient' : r.map === 'gradient' ? '∂ score / ∂ pixel' : '|∂ score / ∂ pixel|' },
+    values: { unit: gradientMapUnit(r.map) },
   };
   return [pictures, table];
 }

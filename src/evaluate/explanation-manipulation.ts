@@ -14,6 +14,7 @@
  * map the loss graph can express.
  */
 import { OnnxModel, type Model } from '../models/model.js';
+import type { Task } from '../models/task.js';
 import { GRADIENT_MAPS, ManipulationLoss, normaliseMaps, type GradientMap } from '../models/manipulation-loss.js';
 import { smoothRelus } from '../onnx/softplus-smoothing.js';
 import type { Explainer, Target } from '../attribution/explainer.js';
@@ -43,6 +44,8 @@ export interface ManipulationOptions {
   outputTolerance?: number;
   /** Method options (as for the explainer) used when the map of x + δ is computed on the original network. */
   explain?: Readonly<Record<string, unknown>>;
+  /** What the outputs are (default: class scores when the target names classes); a regressor's outputs are compared raw, never through a softmax. */
+  task?: Task;
   /** Keep this many images' maps for a figure. */
   keepMaps?: number;
   seed?: number;
@@ -120,6 +123,11 @@ export function gradientMapOf(method: string, explain: Readonly<Record<string, u
   return `${method} is not a plain gradient map; the manipulation attack differentiates saliency and input-x-gradient maps (their gradient is second order in the model; other methods would need the attack through their sampling or baselines)`;
 }
 
+/** The colour bar's unit of an attacked map. */
+export function gradientMapUnit(map: GradientMap): string {
+  return map === 'gradient-x-input' ? 'input × gradient' : map === 'gradient' ? '∂ score / ∂ pixel' : '|∂ score / ∂ pixel|';
+}
+
 const GRADIENT_MAP_SET: ReadonlySet<string> = new Set<GradientMap>(GRADIENT_MAPS);
 
 /** True for the methods the attack can differentiate (saliency, input × gradient). */
@@ -189,7 +197,7 @@ async function descend(loss: ManipulationLoss, x: Tensor, selector: Tensor, targ
  */
 export async function manipulateExplanations(model: Model, explainer: Explainer, inputs: Tensor, target: Target | undefined, options: ManipulationOptions = {}, maps?: Tensor): Promise<ManipulationResult> {
   if (!(model instanceof OnnxModel)) throw new Error('manipulation: the attack differentiates the model graph twice; the model must be an ONNX model');
-  const o = { ...MANIPULATION_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<ManipulationOptions, 'explain' | 'onProgress' | 'keepMaps' | 'seed'>> & ManipulationOptions;
+  const o = { ...MANIPULATION_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<ManipulationOptions, 'explain' | 'onProgress' | 'keepMaps' | 'seed' | 'task'>> & ManipulationOptions;
   if (!(o.epsilon > 0)) throw new Error(`manipulation: ε must be a positive fraction of the value range (got ${o.epsilon})`);
   const map = gradientMapOf(explainer.name, o.explain);
   if (!GRADIENT_MAP_SET.has(map)) throw new Error(`manipulation: ${map}`);
@@ -238,7 +246,7 @@ export async function manipulateExplanations(model: Model, explainer: Explainer,
   const control = tensor(inputs.shape, inputs.data.map((v) => Math.min(hi, Math.max(lo, v + (noise.uniform(0, 1) < 0.5 ? -epsilon : epsilon)))));
   const controlMaps = (await explainer.attribute(model, control, explain)).values;
   const [before, afterOut] = [await model.forward(inputs), await model.forward(attacked)];
-  const images = measure({ inputs, delta, original, after, controlMaps, targets, before, afterOut, cotangent, smoothedMapLoss, smoothedMapLossStart, classScores: classes !== undefined, minGain: o.minGain, minChange: o.minChange, outputTolerance: o.outputTolerance });
+  const images = measure({ inputs, delta, original, after, controlMaps, targets, before, afterOut, cotangent, smoothedMapLoss, smoothedMapLossStart, classScores: classes !== undefined && (o.task ?? 'classification') === 'classification', minGain: o.minGain, minChange: o.minChange, outputTolerance: o.outputTolerance });
   const keep = Math.min(o.keepMaps ?? 0, n);
   const result: ManipulationResult = {
     method: explainer.name,

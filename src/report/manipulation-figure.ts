@@ -9,7 +9,7 @@ import { row, type Tensor } from '../tensor/tensor.js';
 import { collapseMap, greyscalePng, heatmapPng, pngDataUri } from './png.js';
 import { colourBarSvg, hasNegative, mapRange } from './colour-bar.js';
 import { escapeHtml } from './html.js';
-import type { ManipulationResult } from '../evaluate/explanation-manipulation.js';
+import { gradientMapUnit, type ManipulationResult } from '../evaluate/explanation-manipulation.js';
 
 /** Pictures are drawn at least this many pixels on their long side: five fit side by side. */
 const MIN_SIDE = 128;
@@ -19,7 +19,7 @@ function one(t: Tensor, i: number): Tensor {
 }
 
 function cell(uri: string, alt: string, caption: string, h: number, w: number, scale: number, bar = ''): string {
-  return `<figure><img src="${uri}" alt="${escapeHtml(alt)}" width="${w * scale}" height="${h * scale}">${bar}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+  return `<figure style="margin:0"><img src="${uri}" alt="${escapeHtml(alt)}" width="${w * scale}" height="${h * scale}">${bar}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
 }
 
 /** The rows of pictures (without the figure's caption). */
@@ -52,7 +52,8 @@ export function manipulationFigureHtml(fig: ManipulationFigure): string {
       cell(pngDataUri(heatmapPng(delta, { scale, colormap: 'blue-red', range: deltaRange })), `${label}: the perturbation`, 'perturbation δ', h, w, scale, colourBarSvg({ colormap: 'blue-red', range: deltaRange, unit: 'δ (input units)', width })),
     ];
     const detail = fig.details?.[i] ? ` · ${fig.details[i]}` : '';
-    return `<div class="manipulation-row"><div class="pictures">${cells.join('')}</div><p class="legend">${escapeHtml(label + detail)}</p></div>`;
+    // Inline layout: the row is drawn on the audit page and the evaluation page, whose stylesheets differ.
+    return `<div class="manipulation-row"><div class="pictures" style="display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start">${cells.join('')}</div><p class="legend">${escapeHtml(label + detail)}</p></div>`;
   });
   return rows.join('');
 }
@@ -66,6 +67,7 @@ export function manipulationResultFigureHtml(r: ManipulationResult): string {
     caption: '',
     ...r.maps,
     labels: Array.from({ length: k }, (_, i) => `image ${i}`),
+    values: { unit: gradientMapUnit(r.map) },
     details: r.images.slice(0, k).map((i) => `map change ${i.mapChange.toFixed(2)} (random ±ε: ${i.randomMapChange.toFixed(2)}) · correlation with target ${i.targetCorrelationBefore.toFixed(2)} → ${i.targetCorrelationAfter.toFixed(2)} · |Δ score| ${i.scoreChange.toFixed(3)}${i.classKept ? '' : ' · class changed'}`),
   };
   const what = r.target === 'shifted' ? 'its own map shifted by half the image' : "another image's map";

@@ -83,6 +83,7 @@ export const manipulationMetric: Metric<'manipulation', ManipulationMetricOption
       ...options,
       explain: context.explain,
       seed: context.seed,
+      task: context.task,
       keepMaps: 3,
       onProgress: (f) => context.progress('manipulation attack', f),
     }, context.attributions);
