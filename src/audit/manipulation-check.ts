@@ -36,7 +36,7 @@ export function manipulationFigures(r: ManipulationResult, labels: readonly stri
   if (!r.maps) return [];
   const table: FigureData = {
     kind: 'table',
-    caption: `per attacked image, on the model itself (maps scaled to mean |ĥ| = 1; the random control has the same ‖δ‖∞ budget)`,
+    caption: `per attacked image, on the model itself (maps scaled to mean |ĥ| = 1; the random control is ±ε on every value: the same budget)`,
     headers: ['image', 'class kept', '|Δ score|', 'correlation with target: before → after', 'correlation with original', 'map change', 'random ±ε map change', '‖δ‖₂/‖x‖₂', 'map change per unit'],
     rows: r.images.map((i, k) => [
       labels[k] ?? String(k),
@@ -53,7 +53,7 @@ export function manipulationFigures(r: ManipulationResult, labels: readonly stri
   const k = r.maps.images.shape[0];
   const pictures: FigureData = {
     kind: 'manipulation',
-    caption: `per image: the image, its ${r.method} map, the target (${r.target === 'shifted' ? 'its own map shifted by half the image' : "another image's map"}), the map after the attack (the model itself), and the perturbation δ (‖δ‖∞ ≤ ${r.epsilon.toPrecision(2)})`,
+    caption: `per image: the image, its ${r.method} map, the target (${r.target === 'shifted' ? 'its own map shifted by half the image' : "another image's map"}), the map after the attack (the model itself), and the perturbation δ (${r.norm === 'l2' ? '‖δ‖₂ ≤ √pixels ×' : '‖δ‖∞ ≤'} ${r.epsilon.toPrecision(2)})`,
     ...r.maps,
     labels: labels.slice(0, k),
     details: r.images.slice(0, k).map((i) => `map change ${fmt(i.mapChange, 2)} · |Δ score| ${fmt(i.scoreChange, 3)}${i.classKept ? '' : ' · class changed'}`),

@@ -25,8 +25,10 @@ import { pearson } from '../tensor/compare.js';
 import { manipulationTargets, type ManipulationTargetKind } from './manipulation-target.js';
 
 export interface ManipulationOptions {
-  /** The L∞ budget as a fraction of the images' value range (max − min over the batch). */
+  /** The budget as a fraction of the images' value range (max − min over the batch): per pixel (L∞), or as the RMS per pixel (L2: ‖δ‖₂ ≤ ε·√pixels). */
   epsilon?: number;
+  /** Which ball δ stays in. */
+  norm?: BudgetNorm;
   /** Gradient steps on δ. */
   steps?: number;
   /** Adam's step as a fraction of ε. */
@@ -51,6 +53,10 @@ export interface ManipulationOptions {
   seed?: number;
   onProgress?: (fraction: number) => void;
 }
+
+export type BudgetNorm = 'linf' | 'l2';
+
+export const BUDGET_NORMS: readonly BudgetNorm[] = ['linf', 'l2'];
 
 export interface ManipulatedImage {
   /** Pearson correlation of the map with its target: the original map's, and the manipulated map's (original network). */
@@ -96,8 +102,9 @@ export interface ManipulationResult {
   map: GradientMap;
   target: ManipulationTargetKind;
   epsilonFraction: number;
-  /** ε in input units (the fraction times the value range). */
+  /** ε in input units (the fraction times the value range); for L2 the radius is ε·√pixels. */
   epsilon: number;
+  norm: BudgetNorm;
   steps: number;
   gamma: number;
   beta: number;
@@ -114,7 +121,7 @@ export interface ManipulationResult {
   maps?: ManipulationMaps;
 }
 
-export const MANIPULATION_DEFAULTS = { epsilon: 0.03, steps: 50, stepSize: 0.1, gamma: 1, beta: 10, target: 'shifted', minGain: 0.3, minChange: 0.5, outputTolerance: 0.05 } as const;
+export const MANIPULATION_DEFAULTS = { epsilon: 0.03, norm: 'linf', steps: 50, stepSize: 0.1, gamma: 1, beta: 10, target: 'shifted', minGain: 0.3, minChange: 0.5, outputTolerance: 0.05 } as const;
 
 /** The map the loss graph computes for a method, or why the method cannot be attacked this way. */
 export function gradientMapOf(method: string, explain: Readonly<Record<string, unknown>> = {}): GradientMap | string {
@@ -144,20 +151,40 @@ function norm2(a: ArrayLike<number>, from = 0, to = a.length): number {
 }
 
 /** The attack on one batch of rows; returns δ per row and the final smoothed map term. */
-async function descend(loss: ManipulationLoss, x: Tensor, selector: Tensor, target: Tensor, box: { epsilon: number; lo: number; hi: number }, o: Required<Pick<ManipulationOptions, 'steps' | 'stepSize'>>, random: Random, progress: (f: number) => void) {
+interface Budget {
+  epsilon: number;
+  norm: BudgetNorm;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * δ back into the budget: the L∞ box (clip per value) or the L2 ball of radius ε·√pixels (scale per
+ * image), then into the data range (which only shrinks |δ|, so δ stays in the ball).
+ */
+function project(delta: Float32Array, x: Float32Array, d: number, b: Budget): void {
+  if (b.norm === 'linf') {
+    for (let i = 0; i < delta.length; i++) delta[i] = Math.min(b.epsilon, Math.max(-b.epsilon, delta[i]));
+  } else {
+    const radius = b.epsilon * Math.sqrt(d);
+    for (let s = 0; s < delta.length; s += d) {
+      const norm = norm2(delta, s, s + d);
+      if (norm > radius) for (let i = s; i < s + d; i++) delta[i] *= radius / norm;
+    }
+  }
+  for (let i = 0; i < delta.length; i++) delta[i] = Math.min(b.hi - x[i], Math.max(b.lo - x[i], delta[i]));
+}
+
+async function descend(loss: ManipulationLoss, x: Tensor, selector: Tensor, target: Tensor, box: Budget, o: Required<Pick<ManipulationOptions, 'steps' | 'stepSize'>>, random: Random, progress: (f: number) => void) {
   const n = x.shape[0];
   const d = x.data.length / n;
   // δ = 0: the smoothed network's outputs (the output term's reference) and its map term before the attack.
   const start = await loss.run(x, selector, target, tensor([n, selector.shape[1]]));
   const reference = start.output;
-  const { epsilon, lo, hi } = box;
-  // A random start inside the box (seeded), as projected gradient attacks do: δ = 0 can sit on a flat spot.
+  const { epsilon } = box;
+  // A random start inside the budget (seeded), as projected gradient attacks do: δ = 0 can sit on a flat spot.
   const delta = Float32Array.from({ length: x.data.length }, () => random.uniform(-0.5, 0.5) * epsilon);
-  const clampInto = (i: number) => {
-    delta[i] = Math.min(epsilon, Math.max(-epsilon, delta[i]));
-    delta[i] = Math.min(hi - x.data[i], Math.max(lo - x.data[i], delta[i]));
-  };
-  for (let i = 0; i < delta.length; i++) clampInto(i);
+  project(delta, x.data, d, box);
   const m = new Float32Array(delta.length);
   const v = new Float32Array(delta.length);
   const best = delta.slice();
@@ -184,8 +211,8 @@ async function descend(loss: ManipulationLoss, x: Tensor, selector: Tensor, targ
       m[i] = ADAM.beta1 * m[i] + (1 - ADAM.beta1) * g;
       v[i] = ADAM.beta2 * v[i] + (1 - ADAM.beta2) * g * g;
       delta[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + ADAM.eps);
-      clampInto(i);
     }
+    project(delta, x.data, d, box);
     progress(t / o.steps);
   }
   return { delta: tensor(x.shape, best), smoothedMapLoss: Array.from(bestMapLoss), smoothedMapLossStart: Array.from(start.mapLoss.data) };
@@ -230,7 +257,7 @@ export async function manipulateExplanations(model: Model, explainer: Explainer,
   try {
     for (let s = 0; s < n; s += chunk) {
       const e = Math.min(n, s + chunk);
-      const r = await descend(loss, sliceRows(inputs, s, e), sliceRows(cotangent, s, e), sliceRows(normalisedTargets, s, e), { epsilon, lo, hi }, o, random.fork(`start-${s}`), (f) => o.onProgress?.((s + f * (e - s)) / n));
+      const r = await descend(loss, sliceRows(inputs, s, e), sliceRows(cotangent, s, e), sliceRows(normalisedTargets, s, e), { epsilon, norm: o.norm, lo, hi }, o, random.fork(`start-${s}`), (f) => o.onProgress?.((s + f * (e - s)) / n));
       deltas.push(r.delta);
       smoothedMapLoss.push(...r.smoothedMapLoss);
       smoothedMapLossStart.push(...r.smoothedMapLossStart);
@@ -241,7 +268,8 @@ export async function manipulateExplanations(model: Model, explainer: Explainer,
   const delta = concatRows(deltas);
   const attacked = tensor(inputs.shape, inputs.data.map((v, i) => v + delta.data[i]));
   const after = (await explainer.attribute(model, attacked, explain)).values;
-  // The control: a random perturbation of the same budget (how fragile the map is without an attack).
+  // The control: a random perturbation of the same budget (how fragile the map is without an attack);
+  // ±ε on every value is a corner of the L∞ box and lies on the L2 sphere of radius ε·√pixels.
   const noise = random.fork('control');
   const control = tensor(inputs.shape, inputs.data.map((v) => Math.min(hi, Math.max(lo, v + (noise.uniform(0, 1) < 0.5 ? -epsilon : epsilon)))));
   const controlMaps = (await explainer.attribute(model, control, explain)).values;
@@ -254,6 +282,7 @@ export async function manipulateExplanations(model: Model, explainer: Explainer,
     target: o.target,
     epsilonFraction: o.epsilon,
     epsilon,
+    norm: o.norm,
     steps: o.steps,
     gamma: o.gamma,
     beta: o.beta,

@@ -71,5 +71,5 @@ export function manipulationResultFigureHtml(r: ManipulationResult): string {
     details: r.images.slice(0, k).map((i) => `map change ${i.mapChange.toFixed(2)} (random ±ε: ${i.randomMapChange.toFixed(2)}) · correlation with target ${i.targetCorrelationBefore.toFixed(2)} → ${i.targetCorrelationAfter.toFixed(2)} · |Δ score| ${i.scoreChange.toFixed(3)}${i.classKept ? '' : ' · class changed'}`),
   };
   const what = r.target === 'shifted' ? 'its own map shifted by half the image' : "another image's map";
-  return `<figure class="evidence">${manipulationFigureHtml(fig)}<figcaption>${escapeHtml(`Per image: the image, its ${r.method} map, the target (${what}), the map after the attack on the model itself, and the perturbation δ (‖δ‖∞ ≤ ${r.epsilon.toPrecision(2)}). The three maps share one colour range per row.`)}</figcaption></figure>`;
+  return `<figure class="evidence">${manipulationFigureHtml(fig)}<figcaption>${escapeHtml(`Per image: the image, its ${r.method} map, the target (${what}), the map after the attack on the model itself, and the perturbation δ (${r.norm === 'l2' ? '‖δ‖₂ ≤ √pixels ×' : '‖δ‖∞ ≤'} ${r.epsilon.toPrecision(2)}). The three maps share one colour range per row.`)}</figcaption></figure>`;
 }

@@ -83,6 +83,19 @@ describe('the manipulation attack', () => {
     expect(r.verdicts[0].text).toMatch(/^manipulable: \d of 4 saliency map\(s\) moved with the output kept/);
   }, 60_000);
 
+  it('an L2 budget keeps every ‖δ‖₂ within ε·√pixels (same ε as an RMS per value)', async () => {
+    const two = tensor([2, 1, S, S], inputs.data.slice(0, 2 * S * S));
+    const r = await manipulateExplanations(cnn, saliency, two, undefined, { steps: 5, seed: 2, norm: 'l2' });
+    expect(r.norm).toBe('l2');
+    r.images.forEach((image, i) => {
+      const x = two.data.subarray(i * S * S, (i + 1) * S * S);
+      const l2 = image.perturbationRelative * Math.hypot(...x);
+      expect(l2).toBeLessThanOrEqual(r.epsilon * S * (1 + 1e-5));
+      // Not a box: single values may exceed ε.
+      expect(l2).toBeGreaterThan(0);
+    });
+  }, 60_000);
+
   it('the same seed gives the same numbers', async () => {
     const run = () => manipulateExplanations(cnn, saliency, inputs.shape[0] > 2 ? tensor([2, 1, S, S], inputs.data.slice(0, 2 * S * S)) : inputs, undefined, { steps: 5, seed: 4 });
     const [a, b] = [await run(), await run()];

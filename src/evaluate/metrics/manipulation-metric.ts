@@ -9,18 +9,19 @@
  */
 import type { Metric } from '../metric.js';
 import { fmt } from '../metric.js';
-import { MANIPULATION_DEFAULTS, isManipulable, manipulateExplanations, type ManipulationOptions, type ManipulationResult } from '../explanation-manipulation.js';
+import { BUDGET_NORMS, MANIPULATION_DEFAULTS, isManipulable, manipulateExplanations, type ManipulationOptions, type ManipulationResult } from '../explanation-manipulation.js';
 import { MANIPULATION_TARGETS } from '../manipulation-target.js';
 import type { OptionSpec } from '../../options/option-spec.js';
 
-export type ManipulationMetricOptions = Pick<ManipulationOptions, 'epsilon' | 'steps' | 'gamma' | 'beta' | 'target' | 'minGain' | 'minChange' | 'outputTolerance'>;
+export type ManipulationMetricOptions = Pick<ManipulationOptions, 'epsilon' | 'norm' | 'steps' | 'gamma' | 'beta' | 'target' | 'minGain' | 'minChange' | 'outputTolerance'>;
 
 /** The share of images whose map moves with the output kept at which the method fails. */
 export const MANIPULATED_SHARE = 0.5;
 
 /** The attack's options, declared once for the metric and the audit check (same flags, same meaning). */
 export const MANIPULATION_OPTION_SPECS: readonly OptionSpec[] = [
-  { key: 'epsilon', flag: '--manipulation-epsilon', kind: 'number', above: 0, max: 1, default: MANIPULATION_DEFAULTS.epsilon, placeholder: '<f>', help: "the perturbation's L∞ budget as a fraction of the images' value range (max − min)" },
+  { key: 'epsilon', flag: '--manipulation-epsilon', kind: 'number', above: 0, max: 1, default: MANIPULATION_DEFAULTS.epsilon, placeholder: '<f>', help: "the perturbation's budget as a fraction of the images' value range (max − min): per value (linf) or as the RMS per value (l2)" },
+  { key: 'norm', flag: '--manipulation-norm', kind: 'choice', choices: [...BUDGET_NORMS], default: MANIPULATION_DEFAULTS.norm, help: 'the budget: linf (every value moves by at most ε) or l2 (‖δ‖₂ ≤ ε·√pixels: the same ε as an RMS per value)' },
   { key: 'steps', flag: '--manipulation-steps', kind: 'integer', min: 1, default: MANIPULATION_DEFAULTS.steps, help: 'gradient steps of the attack (each one second-order pass over the images)' },
   { key: 'gamma', flag: '--manipulation-gamma', kind: 'number', min: 0, default: MANIPULATION_DEFAULTS.gamma, placeholder: '<f>', help: "weight of ‖g(x + δ) − g(x)‖² (keep the output) against the map term" },
   { key: 'beta', flag: '--manipulation-beta', kind: 'number', above: 0, default: MANIPULATION_DEFAULTS.beta, placeholder: '<f>', help: 'softplus β replacing ReLU while the attack descends (larger: closer to the ReLU network, rougher)' },
@@ -60,7 +61,8 @@ export function manipulationText(r: ManipulationResult): { fails: boolean; text:
   const n = r.images.length;
   const m = manipulationMedians(r);
   const fails = r.manipulated >= MANIPULATED_SHARE * n;
-  const budget = `‖δ‖∞ ≤ ${fmt(r.epsilonFraction)} of the value range (median ‖δ‖₂/‖x‖₂ ${fmt(m.perturbation, 3)})`;
+  const bound = r.norm === 'l2' ? `‖δ‖₂ ≤ ${fmt(r.epsilonFraction)} of the value range × √pixels` : `‖δ‖∞ ≤ ${fmt(r.epsilonFraction)} of the value range`;
+  const budget = `${bound} (median ‖δ‖₂/‖x‖₂ ${fmt(m.perturbation, 3)})`;
   const moved = `median correlation with the target ${fmt(m.targetBefore, 2)} → ${fmt(m.targetAfter, 2)}, with the original map ${fmt(m.similarity, 2)}; median map change ${fmt(m.change, 2)} of its norm (a random ±ε perturbation: ${fmt(m.randomChange, 2)}), ${fmt(m.perUnit, 1)}× the input's relative change`;
   const output = `class kept in ${m.classKept} of ${n}, median |Δ score| ${fmt(m.scoreChange, 3)}`;
   const rule = `moved = correlation with the target up ≥ ${fmt(r.minGain)} or map change ≥ ${fmt(r.minChange)}, output kept = same class and |Δ score| ≤ ${fmt(r.outputTolerance)}; fails when ≥ ${MANIPULATED_SHARE * 100}% of the images`;
@@ -101,7 +103,7 @@ export const manipulationMetric: Metric<'manipulation', ManipulationMetricOption
       { label: 'map change ‖Δĥ‖/‖ĥ‖', value: m.change, note: `median; moved at ≥ ${r.minChange}` },
       { label: 'map change, random ±ε perturbation', value: m.randomChange, note: 'median; the control: how fragile the map is without an attack' },
       { label: 'map change per unit of perturbation', value: m.perUnit, note: '(‖Δĥ‖/‖ĥ‖) / (‖δ‖/‖x‖), median; a linear model: 0 (saliency)' },
-      { label: 'relative perturbation ‖δ‖₂/‖x‖₂', value: m.perturbation, note: `median; ‖δ‖∞ ≤ ${r.epsilon.toPrecision(3)}` },
+      { label: 'relative perturbation ‖δ‖₂/‖x‖₂', value: m.perturbation, note: `median; ${r.norm === 'l2' ? '‖δ‖₂ ≤ √pixels ×' : '‖δ‖∞ ≤'} ${r.epsilon.toPrecision(3)}` },
       { label: '|Δ explained score|', value: m.scoreChange, note: 'median' },
       { label: "smoothed network's map term: before", value: m.smoothedStart, note: `median ‖ĥ − ĥ_t‖²/pixels at δ = 0 (softplus β = ${r.beta}, ${r.smoothedRelus} ReLU replaced)` },
       { label: "smoothed network's map term: after", value: m.smoothedEnd, note: 'median after the descent: how far the attack got on the network it descends on' },
