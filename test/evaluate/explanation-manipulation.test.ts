@@ -7,6 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { saliency } from '../../src/attribution/saliency.js';
+import { inputXGradient } from '../../src/attribution/input-x-gradient.js';
 import { occlusion } from '../../src/attribution/occlusion.js';
 import { evaluateExplanations } from '../../src/evaluate/evaluate.js';
 import { gradientMapOf, manipulateExplanations } from '../../src/evaluate/explanation-manipulation.js';
@@ -81,6 +82,28 @@ describe('the manipulation attack', () => {
     expect(Math.min(...moved.map((i) => i.mapChangePerPerturbation))).toBeGreaterThan(3);
     expect(r.verdicts[0].passes).toBe(false);
     expect(r.verdicts[0].text).toMatch(/^manipulable: \d of 4 saliency map\(s\) moved with the output kept/);
+  }, 60_000);
+
+  it("input × gradient on a linear model: the measured map change equals w ⊙ (x + δ) against w ⊙ x, computed here from δ", async () => {
+    const two = tensor([2, 1, S, S], inputs.data.slice(0, 2 * S * S));
+    const r = await manipulateExplanations(linear, inputXGradient, two, [0, 1], { steps: 5, seed: 3, keepMaps: 2 });
+    const w = uniformValues(2 * S * S, 7);
+    const d = S * S;
+    r.images.forEach((image, i) => {
+      const row = w.subarray(i * d, (i + 1) * d); // class i is explained for row i
+      const x = two.data.subarray(i * d, (i + 1) * d);
+      const delta = r.maps!.perturbation.data.subarray(i * d, (i + 1) * d);
+      const before = Array.from(x, (v, j) => row[j] * v);
+      const after = Array.from(x, (v, j) => row[j] * (v + delta[j]));
+      const scaled = (m: number[]) => {
+        const mean = m.reduce((a, v) => a + Math.abs(v), 0) / d;
+        return m.map((v) => v / mean);
+      };
+      const [b, a] = [scaled(before), scaled(after)];
+      const expected = Math.hypot(...a.map((v, j) => v - b[j])) / Math.hypot(...b);
+      expect(image.mapChange).toBeCloseTo(expected, 5);
+      expect(image.mapChange).toBeGreaterThan(0);
+    });
   }, 60_000);
 
   it('an L2 budget keeps every ‖δ‖₂ within ε·√pixels (same ε as an RMS per value)', async () => {
