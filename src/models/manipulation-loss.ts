@@ -103,12 +103,14 @@ export interface ManipulationLossValues {
 export class ManipulationLoss {
   private constructor(
     readonly spec: ManipulationLossGraph,
+    /** The output term's weight the graph was built with. */
+    readonly gamma: number,
     private readonly session: Session,
   ) {}
 
   static async create(forward: Graph, input: string, output: string, map: GradientMap, gamma: number): Promise<ManipulationLoss> {
     const spec = manipulationLossGraph(forward, input, output, map, gamma);
-    return new ManipulationLoss(spec, await createSession(spec.graph));
+    return new ManipulationLoss(spec, gamma, await createSession(spec.graph));
   }
 
   async run(x: Tensor, selector: Tensor, target: Tensor, reference: Tensor): Promise<ManipulationLossValues> {
