@@ -21,6 +21,7 @@ import { pixelCalibrationCheck } from './pixel-calibration-check.js';
 import { segmentationShortcutCheck } from './segmentation-shortcut-check.js';
 import { conformalIntervalsCheck } from './conformal-intervals-check.js';
 import { confounderProbeCheck } from './confounder-probe-check.js';
+import { manipulationCheck } from './manipulation-check.js';
 
 export const CHECKS = [
   leakageCheck,
@@ -35,6 +36,7 @@ export const CHECKS = [
   regressionShortcutCheck,
   interventionCheck,
   sanityCheck,
+  manipulationCheck,
   descriptorCheck,
   oodCheck,
   conformalCheck,

@@ -110,6 +110,24 @@ export interface MapsFigure extends FigureBase {
   readonly values?: MapValues;
 }
 
-export type FigureData = ReliabilityFigure | BarsFigure | LinesFigure | HistogramFigure | TableFigure | OverlaysFigure | MapsFigure;
+/**
+ * An explanation-manipulation attack per image (Dombrowski et al.): the image, its map, the target
+ * the map was pushed toward, the map after the attack, and the perturbation itself.
+ */
+export interface ManipulationFigure extends FigureBase {
+  readonly kind: 'manipulation';
+  /** [k, C, H, W] each. */
+  readonly images: Tensor;
+  readonly original: Tensor;
+  readonly target: Tensor;
+  readonly manipulated: Tensor;
+  readonly perturbation: Tensor;
+  readonly labels: readonly string[];
+  /** One line per image under its row (map change, output change). */
+  readonly details?: readonly string[];
+  readonly values?: MapValues;
+}
+
+export type FigureData = ReliabilityFigure | BarsFigure | LinesFigure | HistogramFigure | TableFigure | OverlaysFigure | MapsFigure | ManipulationFigure;
 
 export type FigureKind = FigureData['kind'];

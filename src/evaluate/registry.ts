@@ -14,6 +14,7 @@ import { infidelityMetric } from './metrics/infidelity-metric.js';
 import { sufficiencyMetric } from './metrics/sufficiency-metric.js';
 import { completenessMetric } from './metrics/completeness-metric.js';
 import { inputInvarianceMetric } from './metrics/input-invariance-metric.js';
+import { manipulationMetric } from './metrics/manipulation-metric.js';
 
 const registered = [
   randomisationMetric,
@@ -26,6 +27,7 @@ const registered = [
   sufficiencyMetric,
   completenessMetric,
   inputInvarianceMetric,
+  manipulationMetric,
 ] as const;
 
 /** Every registered metric, with its name, options and result types. */

@@ -13,6 +13,7 @@ import type { ColormapName } from './colormap.js';
 import { escapeHtml, table } from './html.js';
 import type { SpatialCalibration } from '../data/spatial-calibration.js';
 import { scaleBarFor, withScaleBar } from './scale-bar.js';
+import { manipulationFigureHtml } from './manipulation-figure.js';
 
 /**
  * Pictures are drawn at least this many pixels on their long side (nearest-neighbour, whole
@@ -127,6 +128,8 @@ export async function drawFigure(fig: FigureData, calibration?: SpatialCalibrati
       return overlays(fig, calibration);
     case 'maps':
       return maps(fig, calibration);
+    case 'manipulation':
+      return manipulationFigureHtml(fig);
   }
 }
 

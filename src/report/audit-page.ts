@@ -37,7 +37,7 @@ export interface AuditPageInput {
 
 /** Every row is a question whose yes is the problem, so one legend reads every row. */
 export const VERDICT_LEGEND =
-  'Every question is asked so that yes is the problem. FLAG: yes, the check found it · WARN: weaker evidence of yes · PASS: no, the check ran and found nothing · NOT RUN: inputs missing (see details).';
+  'Every question is asked so that yes is the problem. FLAG: yes, the check found it · WARN: weaker evidence of yes · PASS: no, the check ran and found nothing · NOT RUN: inputs missing, or an opt-in check not asked for (see details).';
 
 const LABEL: Record<Verdict, string> = { flag: 'FLAG', warn: 'WARN', pass: 'PASS', 'not-run': 'NOT RUN' };
 

@@ -18,6 +18,8 @@ import { colourBarSvg, mapRange } from './colour-bar.js';
 import type { Series } from './charts.js';
 import type { SpatialCalibration } from '../data/spatial-calibration.js';
 import { NO_PIXEL_SIZE, SCALE_BAR_CSS, scaleBarFor, withScaleBar } from './scale-bar.js';
+import { manipulationResultFigureHtml } from './manipulation-figure.js';
+import type { ManipulationResult } from '../evaluate/explanation-manipulation.js';
 
 export interface EvaluationPageInput {
   result: EvaluationResult;
@@ -199,6 +201,7 @@ function registeredMetricSections(result: EvaluationResult): string[] {
     const verdict = result.verdicts.find((v) => v.check === name);
     const rows = metric.summarise(value).map((n) => [n.label, n.value, n.note ?? '']);
     const parts = [verdict ? paragraph(verdict.text, 'note') : '', table(['measure', 'value', 'note'], rows, { caption: metric.description })];
+    if (name === 'manipulation') parts.push(manipulationResultFigureHtml(value as ManipulationResult));
     return section(name, parts.filter(Boolean).join('\n'), { id: name });
   });
 }

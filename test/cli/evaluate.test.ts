@@ -14,6 +14,7 @@ import { evaluateExplanations, evaluationJson } from '../../src/evaluate/evaluat
 import { metrics } from '../../src/evaluate/registry.js';
 import { explainers } from '../../src/attribution/registry.js';
 import { road } from '../../src/evaluate/road.js';
+import { manipulateExplanations } from '../../src/evaluate/explanation-manipulation.js';
 import { infidelity } from '../../src/evaluate/infidelity.js';
 import { sufficiency } from '../../src/evaluate/sufficiency.js';
 import { argmaxRows, sliceRows, tensor } from '../../src/tensor/tensor.js';
@@ -102,6 +103,24 @@ describe('trustscope evaluate', () => {
     const html = await readFile(`${out}/index.html`, 'utf8');
     for (const id of ['verdicts', 'road', 'infidelity', 'sufficiency']) expect(html).toContain(`id="${id}"`);
     expect(html).toContain('LeRF − MoRF');
+  });
+
+  it('reaches the manipulation attack through --metrics and its flags; evaluation.json equals manipulateExplanations called directly, the page draws its pictures', async () => {
+    const out = path('eval-manipulation');
+    const r = await evaluate('--model', path('cnn.onnx'), '--input', path('x.npy'), '--method', 'saliency', '--out', out, '--seed', '3', '--metrics', 'manipulation', '--manipulation-steps', '4', '--manipulation-norm', 'l2', '--manipulation-target', 'other-image');
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^[✔✘] manipulation: (not )?manipulable/m);
+    const json = JSON.parse(await readFile(`${out}/evaluation.json`, 'utf8'));
+    const model = new OnnxModel(graph);
+    const targets = argmaxRows(await model.forward(images));
+    const lib = await manipulateExplanations(model, saliency, images, targets, { steps: 4, norm: 'l2', target: 'other-image', seed: 3, explain: { abs: true } });
+    await model.dispose();
+    const { maps: _maps, ...numbers } = lib;
+    expect(json.results.manipulation).toEqual(JSON.parse(JSON.stringify(numbers)));
+    const html = await readFile(`${out}/index.html`, 'utf8');
+    expect(html).toContain('id="manipulation"');
+    expect(html).toContain('perturbation δ');
   });
 
   it('leaves localisation out without a mask and skips what --metrics does not ask for', async () => {

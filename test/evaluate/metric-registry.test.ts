@@ -43,6 +43,7 @@ const TINY_METRIC: Partial<Record<MetricName, Record<string, unknown>>> = {
   robustness: { samples: 2, grid: 2, refine: 1 },
   road: { percentages: [25, 75] },
   infidelity: { samples: 2 },
+  manipulation: { steps: 4 },
 };
 
 /** The first model each method runs on, or why it runs on none (its own error messages). */

@@ -26,6 +26,17 @@ const samples: { [K in FigureKind]: Extract<FigureData, { kind: K }> } = {
   table: { kind: 'table', caption: 'table', headers: ['shift', 'AUROC'], rows: [['blur', '0.912'], ['noise', 0.5]] },
   overlays: { kind: 'overlays', caption: 'overlays', images, maps, outlines: outline, labels: ['image 3', 'image 9'] },
   maps: { kind: 'maps', caption: 'maps', maps, labels: ['trained', '→ fc'] },
+  manipulation: {
+    kind: 'manipulation',
+    caption: 'manipulation',
+    images,
+    original: maps,
+    target: tensor([2, 1, 8, 8], ramp(128)),
+    manipulated: maps,
+    perturbation: tensor([2, 1, 8, 8], ramp(128).map((v) => v - 0.5)),
+    labels: ['#3', '#9'],
+    details: ['map change 0.66', 'map change 0.10'],
+  },
 };
 
 const pngCount = (html: string) => (html.match(/<img src="data:image\/png;base64,/g) ?? []).length;
@@ -56,6 +67,12 @@ describe('audit figures', () => {
         expect(pngCount(html)).toBe(fig.labels.length * (fig.kind === 'overlays' ? 2 : 1));
         expect((html.match(/<svg class="colourbar"/g) ?? []).length).toBe(fig.labels.length);
         for (const label of fig.labels) expect(html).toContain(label);
+        break;
+      case 'manipulation':
+        // Image, map, target, map after the attack, perturbation; colour bars for the maps (shared range) and for δ.
+        expect(pngCount(html)).toBe(fig.labels.length * 5);
+        expect((html.match(/<svg class="colourbar"/g) ?? []).length).toBe(fig.labels.length * 2);
+        for (const text of [...fig.labels, 'after the attack', 'perturbation δ', 'map change 0.66']) expect(html).toContain(text);
         break;
     }
   });
