@@ -5,7 +5,7 @@
  * The caller supplies what only it knows (versions baked in by the build, the browser's name).
  */
 import { decodeModelOrigin } from '../onnx/proto.js';
-import type { ProvenanceFooter } from '../report/html.js';
+import { escapeHtml, formatNumber, PROVENANCE_SLOT } from '../report/html.js';
 import type { NamedBytes } from './dropped-files.js';
 
 /** What the page (or a test in Node) knows about where it runs. */
@@ -80,19 +80,27 @@ export async function workbenchProvenance(
   };
 }
 
-/** The report footer's view of it (report/html.ts draws the same footer as for a CLI run). */
-export function provenanceFooterOf(p: WorkbenchProvenance): ProvenanceFooter {
-  return {
-    trustscope: p.trustscope,
-    command: p.command,
-    arguments: [p.command, ...Object.entries(p.options).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)],
-    seed: p.seed,
-    models: p.models,
-    inputs: p.inputs,
-    onnxruntime: p.onnxruntime,
-    node: p.platform,
-    machine: { os: p.machine.os, arch: p.machine.arch, cpu: 'browser', cores: p.machine.cores },
-    started: p.started,
-    seconds: p.seconds,
-  };
+/**
+ * The report's footer for a workbench run: the same facts as a CLI run's footer (report/html.ts),
+ * worded for a page made in a browser (no run.json or verify: the JSON download holds the record).
+ */
+export function workbenchFooter(p: WorkbenchProvenance): string {
+  const file = (f: FileRecord) => `${escapeHtml(f.path)} sha256 <code>${f.sha256.slice(0, 16)}…</code>`;
+  const options = Object.entries(p.options).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ');
+  const lines = [
+    `trustscope ${escapeHtml(p.trustscope)} · ${escapeHtml(p.command)} ${escapeHtml(options)} · seed ${p.seed}`,
+    `model: ${p.models.map((m) => `${file(m)}${m.producer !== undefined ? ` (${escapeHtml(`${m.producer} ${m.producerVersion ?? ''}`.trim() || 'unknown producer')}, opset ${m.opset})` : ''}`).join('; ')}`,
+    `inputs: ${p.inputs.map(file).join('; ')}`,
+    `ONNX Runtime ${escapeHtml(p.onnxruntime)} · ${escapeHtml(p.platform)} · ${escapeHtml(`${p.machine.os}`)}, ${p.machine.cores} cores · started ${escapeHtml(p.started)}, ${formatNumber(p.seconds, 3)} s`,
+    'Computed in the browser workbench; nothing left the machine. The full record (every option, the full hashes) is in the JSON download.',
+  ];
+  return `<footer class="provenance">${lines.map((l) => `<div>${l}</div>`).join('\n')}</footer>`;
+}
+
+/** The page with the workbench footer in the report's provenance slot (or before </body>). */
+export function withWorkbenchFooter(html: string, p: WorkbenchProvenance): string {
+  const footer = workbenchFooter(p);
+  if (html.includes(PROVENANCE_SLOT)) return html.replace(PROVENANCE_SLOT, () => footer);
+  const end = html.lastIndexOf('</body>');
+  return end < 0 ? html + footer : html.slice(0, end) + footer + '\n' + html.slice(end);
 }

@@ -15,12 +15,12 @@ import { parseNormalisation, describeNormalisation, type Normalisation } from '.
 import { argmaxRows, softmaxRows, type Tensor } from '../tensor/tensor.js';
 import type { OverlaysFigure } from '../audit/figure-data.js';
 import { figureHtml } from '../report/audit-figures.js';
-import { escapeHtml, formatNumber, htmlPage, paragraph, section, table, withProvenanceFooter } from '../report/html.js';
+import { escapeHtml, formatNumber, htmlPage, paragraph, section, table } from '../report/html.js';
 import { AUDIT_CSS } from '../report/audit-page.js';
 import type { NamedBytes } from './dropped-files.js';
 import { readImageBatch } from './image-batch.js';
 import { loadDroppedModel } from './dropped-model.js';
-import { provenanceFooterOf, workbenchProvenance, type WorkbenchEnvironment, type WorkbenchProvenance } from './browser-provenance.js';
+import { withWorkbenchFooter, workbenchProvenance, type WorkbenchEnvironment, type WorkbenchProvenance } from './browser-provenance.js';
 
 export interface ExplainRequest {
   readonly model: NamedBytes;
@@ -166,7 +166,7 @@ export async function explainDropped(request: ExplainRequest, env: WorkbenchEnvi
       ].join('\n'),
       css: AUDIT_CSS,
     });
-    return { json, html: body, reportHtml: withProvenanceFooter(page, provenanceFooterOf(provenance)) };
+    return { json, html: body, reportHtml: withWorkbenchFooter(page, provenance) };
   } finally {
     await model.dispose();
   }

@@ -1,0 +1,231 @@
+/**
+ * The workbench page: collects the dropped or chosen files and the settings, hands the work to the
+ * compute worker (worker.ts), shows its progress, and shows the result in the report's own page
+ * (an iframe over the report HTML) with the JSON and the report to download. The page itself never
+ * computes: a cancelled run is a terminated worker.
+ */
+import type { OptionSpec } from '../src/options/option-spec.js';
+import type { FilePayload, MethodInfo, Reply, Request } from './protocol.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const state: { model?: File; images: File[]; methods: MethodInfo[]; layers: string[]; busy: boolean } = { images: [], methods: [], layers: [], busy: false };
+const urls: string[] = [];
+
+let worker = startWorker();
+let pending: ((reply: Reply) => void) | undefined;
+
+function startWorker(): Worker {
+  const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  w.onmessage = (e: MessageEvent<Reply>) => {
+    const reply = e.data;
+    if (reply.kind === 'progress') return showProgress(reply.stage, reply.fraction);
+    const resolve = pending;
+    pending = undefined;
+    resolve?.(reply);
+  };
+  w.onerror = (e) => {
+    const resolve = pending;
+    pending = undefined;
+    resolve?.({ kind: 'error', message: e.message || 'the compute worker failed to start' });
+  };
+  return w;
+}
+
+function ask(request: Request, transfer: Transferable[] = []): Promise<Reply> {
+  return new Promise((resolve) => {
+    pending = resolve;
+    worker.postMessage(request, transfer);
+  });
+}
+
+function showProgress(stage: string, fraction?: number): void {
+  const bar = $<HTMLProgressElement>('progress');
+  bar.hidden = false;
+  if (fraction === undefined) bar.removeAttribute('value');
+  else bar.value = fraction;
+  $('stage').textContent = stage;
+}
+
+function showError(message: string): void {
+  $('error').textContent = message;
+}
+
+async function payload(file: File): Promise<FilePayload> {
+  return { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
+}
+
+function mode(): 'explain' | 'audit' {
+  return (document.querySelector('input[name=mode]:checked') as HTMLInputElement).value as 'explain' | 'audit';
+}
+
+function listFiles(): void {
+  const items = [
+    ...(state.model ? [`model: ${state.model.name} (${(state.model.size / 1024).toFixed(1)} KiB)`] : []),
+    ...state.images.map((f) => `image: ${f.name} (${(f.size / 1024).toFixed(1)} KiB)`),
+  ];
+  $('file-list').replaceChildren(...items.map((t) => Object.assign(document.createElement('li'), { textContent: t })));
+  $<HTMLButtonElement>('run').disabled = state.busy || !state.model || state.images.length === 0;
+}
+
+/** One form field per declared option, labelled with its key and help, holding its default. */
+function optionField(spec: OptionSpec): HTMLElement {
+  const label = document.createElement('label');
+  label.title = spec.help;
+  let input: HTMLInputElement | HTMLSelectElement;
+  if (spec.kind === 'choice' || (spec.key === 'layer' && state.layers.length > 0)) {
+    input = document.createElement('select');
+    const choices = spec.kind === 'choice' ? (spec.choices ?? []) : state.layers;
+    for (const c of choices) input.append(new Option(c, c, c === spec.default, c === spec.default));
+  } else if (spec.kind === 'boolean') {
+    input = Object.assign(document.createElement('input'), { type: 'checkbox' });
+  } else {
+    input = Object.assign(document.createElement('input'), { type: 'text', value: spec.default === undefined ? '' : String(spec.default) });
+  }
+  input.dataset.key = spec.key;
+  input.dataset.kind = spec.kind;
+  label.append(`${spec.kind === 'boolean' ? spec.flag.replace(/^--/, '') : spec.key} `, input);
+  return label;
+}
+
+function showMethod(): void {
+  const m = state.methods.find((x) => x.name === $<HTMLSelectElement>('method').value);
+  if (!m) return;
+  $('method-help').textContent = m.description;
+  $('method-options').replaceChildren(...m.options.map(optionField));
+}
+
+function typedOptions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const el of $('method-options').querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-key]')) {
+    const key = el.dataset.key!;
+    out[key] = el instanceof HTMLInputElement && el.type === 'checkbox' ? String(el.checked) : el.value;
+  }
+  return out;
+}
+
+async function addFiles(files: Iterable<File>): Promise<void> {
+  for (const f of files) {
+    if (f.name.toLowerCase().endsWith('.onnx')) state.model = f;
+    else state.images.push(f);
+  }
+  listFiles();
+  if (state.model) {
+    const reply = await ask({ kind: 'inspect', model: await payload(state.model), ...(state.images[0] ? { image: await payload(state.images[0]) } : {}) });
+    if (reply.kind === 'inspect') {
+      state.layers = reply.layers;
+      $('formats').textContent = `model input (${reply.inputShape.join(', ')}), ${reply.outputSize} outputs; ${reply.layers.length} named layers`;
+      showMethod();
+    } else if (reply.kind === 'error') showError(reply.message);
+  }
+}
+
+function setBusy(busy: boolean): void {
+  state.busy = busy;
+  $<HTMLButtonElement>('cancel').disabled = !busy;
+  listFiles();
+}
+
+function showResult(json: string, reportHtml: string): void {
+  while (urls.length) URL.revokeObjectURL(urls.pop()!);
+  const jsonUrl = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+  const htmlUrl = URL.createObjectURL(new Blob([reportHtml], { type: 'text/html' }));
+  urls.push(jsonUrl, htmlUrl);
+  $<HTMLAnchorElement>('download-json').href = jsonUrl;
+  $<HTMLAnchorElement>('download-report').href = htmlUrl;
+  const frame = $<HTMLIFrameElement>('report');
+  frame.onload = () => {
+    frame.style.height = `${(frame.contentDocument?.documentElement.scrollHeight ?? 800) + 20}px`;
+  };
+  frame.srcdoc = reportHtml;
+  $('results').hidden = false;
+}
+
+async function run(): Promise<void> {
+  if (!state.model || state.images.length === 0) return;
+  showError('');
+  $('results').hidden = true;
+  setBusy(true);
+  showProgress('reading the files');
+  try {
+    const model = await payload(state.model);
+    const images = await Promise.all(state.images.map(payload));
+    const normalise = $<HTMLSelectElement>('normalise').value;
+    const seed = Number($<HTMLInputElement>('seed').value) || 0;
+    let request: Request;
+    if (mode() === 'explain') {
+      const targetText = $<HTMLInputElement>('target').value.trim();
+      request = { kind: 'explain', model, images, method: $<HTMLSelectElement>('method').value, options: typedOptions(), normalise, seed, ...(targetText !== '' ? { target: Number(targetText) } : {}) };
+    } else {
+      const labels = $<HTMLInputElement>('labels-file').files?.[0];
+      if (!labels) throw new Error('the audit needs the labels: choose a .npy file with one class id per image');
+      const roi = $<HTMLInputElement>('roi-file').files?.[0];
+      request = { kind: 'audit', model, images, labels: await payload(labels), ...(roi ? { roi: await payload(roi) } : {}), normalise, seed };
+    }
+    const started = performance.now();
+    const reply = await ask(request);
+    if (reply.kind === 'done') {
+      showResult(reply.json, reply.reportHtml);
+      $('stage').textContent = `done in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+    } else if (reply.kind === 'error') {
+      showError(reply.message);
+      $('stage').textContent = '';
+    }
+  } catch (e) {
+    showError((e as Error).message);
+  } finally {
+    $<HTMLProgressElement>('progress').hidden = true;
+    setBusy(false);
+  }
+}
+
+function cancel(): void {
+  worker.terminate();
+  worker = startWorker();
+  const resolve = pending;
+  pending = undefined;
+  resolve?.({ kind: 'error', message: 'cancelled' });
+  void init();
+}
+
+async function init(): Promise<void> {
+  const reply = await ask({ kind: 'methods' });
+  if (reply.kind !== 'methods') return showError(reply.kind === 'error' ? reply.message : 'the compute worker did not answer');
+  state.methods = reply.methods;
+  $('formats').textContent = `Images: ${reply.extensions.join(' ')}`;
+  $<HTMLInputElement>('image-files').accept = reply.extensions.join(',');
+  const select = $<HTMLSelectElement>('method');
+  const chosen = select.value || 'saliency';
+  select.replaceChildren(...reply.methods.map((m) => new Option(m.name, m.name, m.name === chosen, m.name === chosen)));
+  showMethod();
+}
+
+$('model-file').addEventListener('change', (e) => {
+  const f = (e.target as HTMLInputElement).files?.[0];
+  if (f) void addFiles([f]);
+});
+$('image-files').addEventListener('change', (e) => {
+  state.images = [];
+  void addFiles((e.target as HTMLInputElement).files ?? []);
+});
+const drop = $('drop');
+drop.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  void addFiles(e.dataTransfer?.files ?? []);
+});
+$('method').addEventListener('change', showMethod);
+for (const r of document.querySelectorAll<HTMLInputElement>('input[name=mode]')) {
+  r.addEventListener('change', () => {
+    $('explain-options').hidden = mode() !== 'explain';
+    $('audit-options').hidden = mode() !== 'audit';
+  });
+}
+$('run').addEventListener('click', () => void run());
+$('cancel').addEventListener('click', cancel);
+void init();

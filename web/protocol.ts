@@ -1,0 +1,27 @@
+/** Messages between the page (main.ts) and the compute worker (worker.ts). */
+import type { OptionSpec } from '../src/options/option-spec.js';
+
+export interface MethodInfo {
+  name: string;
+  description: string;
+  options: readonly OptionSpec[];
+  needsLayer: boolean;
+}
+
+export interface FilePayload {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export type Request =
+  | { kind: 'methods' }
+  | { kind: 'inspect'; model: FilePayload; image?: FilePayload }
+  | { kind: 'explain'; model: FilePayload; images: FilePayload[]; method: string; options: Record<string, string>; normalise: string; target?: number; seed: number }
+  | { kind: 'audit'; model: FilePayload; images: FilePayload[]; labels: FilePayload; roi?: FilePayload; normalise: string; seed: number };
+
+export type Reply =
+  | { kind: 'methods'; methods: MethodInfo[]; extensions: string[] }
+  | { kind: 'inspect'; layers: string[]; inputShape: number[]; outputSize: number }
+  | { kind: 'progress'; stage: string; fraction?: number }
+  | { kind: 'done'; json: string; reportHtml: string }
+  | { kind: 'error'; message: string };
