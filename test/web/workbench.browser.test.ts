@@ -1,0 +1,172 @@
+/**
+ * The browser workbench in real Chromium (Debian's, driven by playwright-core; Playwright never
+ * downloads a browser): builds the app with Vite's JS API, serves it with `trustscope workbench`'s
+ * server, and runs whole sessions through the file inputs — saliency and integrated gradients on a
+ * PNG and an .npy batch, then the audit — recording every request the browser makes. Asserts that
+ * no request leaves 127.0.0.1, that the maps equal the Node pipeline's (onnxruntime-node) for the
+ * same bytes to float32 rounding, and that the downloads are the JSON and report shown. Screenshots
+ * of each page go to dist/test-artifacts/workbench/ (or $TRUSTSCOPE_TEST_ARTIFACTS).
+ *
+ * Without /usr/bin/chromium (or $CHROMIUM) the suite is skipped with a note, except under CI=true,
+ * where .ci/run installs it and a missing browser is a failure.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { encodeModel } from '../../src/onnx/proto.js';
+import { encodeNpy } from '../../src/data/formats/npy.js';
+import { encodeGrey16Png } from '../../src/data/formats/png-writer.js';
+import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
+import { startWorkbenchServer, type WorkbenchServer } from '../../src/cli/workbench-server.js';
+import { explainDropped, attributionTensor, type ExplainJson } from '../../src/web/explain-session.js';
+import type { WorkbenchEnvironment } from '../../src/web/browser-provenance.js';
+import type { NamedBytes } from '../../src/web/dropped-files.js';
+import { uniformValues } from '../helpers/models.js';
+// @ts-expect-error: a plain .mjs script without type declarations
+import { buildWeb } from '../../scripts/build-web.mjs';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const HAVE_BROWSER = existsSync(CHROMIUM);
+if (!HAVE_BROWSER && process.env.CI === 'true') throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium for the workbench tests`);
+const ARTIFACTS = resolve(process.env.TRUSTSCOPE_TEST_ARTIFACTS ?? join('dist', 'test-artifacts', 'workbench'));
+const NODE_ENV: WorkbenchEnvironment = { trustscope: 'test', onnxruntime: 'node', platform: 'Node', os: 'linux', arch: 'x64', cores: 2 };
+
+// A tiny CNN (1×32×32, 2 classes) and its inputs: a 16-bit PNG and an .npy batch of 2; 24 labelled images for the audit.
+const MODEL: NamedBytes = { name: 'tiny-cnn.onnx', bytes: encodeModel(tinyCnn({ seed: 3 })) };
+const PNG: NamedBytes = { name: 'tile.png', bytes: encodeGrey16Png({ shape: [32, 32], data: uniformValues(1024, 11, 0, 1) }) };
+const NPY: NamedBytes = { name: 'pair.npy', bytes: encodeNpy({ shape: [2, 1, 32, 32], data: uniformValues(2048, 12, 0, 1) }) };
+const AUDIT_N = 24;
+const AUDIT_IMAGES: NamedBytes = { name: 'audit.npy', bytes: encodeNpy({ shape: [AUDIT_N, 1, 32, 32], data: uniformValues(AUDIT_N * 1024, 13, 0, 1) }) };
+const AUDIT_LABELS: NamedBytes = { name: 'labels.npy', bytes: encodeNpy({ shape: [AUDIT_N], data: Float32Array.from({ length: AUDIT_N }, (_, i) => i % 2) }) };
+// The region of interest: a centred disk of radius 6 (the shortcut check compares saliency inside and out).
+const ROI: NamedBytes = { name: 'roi.npy', bytes: encodeNpy({ shape: [32, 32], data: Float32Array.from({ length: 1024 }, (_, i) => ((Math.floor(i / 32) - 15.5) ** 2 + ((i % 32) - 15.5) ** 2 <= 36 ? 1 : 0)) }) };
+
+/** Relative L2 distance ‖a − b‖ / ‖b‖ (max errors mislead near max-pool ties; DESIGN.md). */
+function relativeL2(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
+  let dir: string;
+  let server: WorkbenchServer;
+  let context: BrowserContext;
+  let page: Page;
+  const requests: string[] = [];
+  const files: Record<string, string> = {};
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trustscope-workbench-'));
+    const site = await buildWeb({ outDir: join(dir, 'site'), quiet: true });
+    server = await startWorkbenchServer(site, 0);
+    for (const f of [MODEL, PNG, NPY, AUDIT_IMAGES, AUDIT_LABELS, ROI]) {
+      files[f.name] = join(dir, f.name);
+      await writeFile(files[f.name], f.bytes);
+    }
+    await mkdir(ARTIFACTS, { recursive: true });
+    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      acceptDownloads: true,
+      viewport: { width: 1200, height: 900 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    // Every request is recorded; anything not for our server is also refused, so a leak cannot succeed silently.
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      return url.startsWith(server.url) || url.startsWith('data:') || url.startsWith('blob:') ? route.continue() : route.abort();
+    });
+    context.on('request', (r) => requests.push(r.url()));
+    page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.querySelectorAll('#method option').length > 5, undefined, { timeout: 60_000 });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function chooseInputs(images: string[]): Promise<void> {
+    await page.setInputFiles('#model-file', files[MODEL.name]);
+    await page.setInputFiles('#image-files', images.map((n) => files[n]));
+    await expect.poll(() => page.locator('#formats').textContent(), { timeout: 60_000 }).toContain('model input (1, 32, 32)');
+  }
+
+  async function runAndDownload(shot: string): Promise<{ json: Record<string, unknown>; report: string }> {
+    await page.click('#run');
+    await page.locator('#results:not([hidden]), #error:not(:empty)').first().waitFor({ timeout: 240_000 });
+    expect(await page.locator('#error').textContent()).toBe('');
+    await page.screenshot({ path: join(ARTIFACTS, shot), fullPage: true });
+    const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+    const [reportDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-report')]);
+    const json = JSON.parse(await readFile((await jsonDownload.path())!, 'utf8')) as Record<string, unknown>;
+    const report = await readFile((await reportDownload.path())!, 'utf8');
+    expect(await page.frameLocator('#report').locator('h1').first().textContent()).toBe(report.match(/<h1>(.*?)<\/h1>/)?.[1]?.replace(/&amp;/g, '&'));
+    return { json, report };
+  }
+
+  it('the page is cross-origin isolated (WASM threads) and lists the registry\'s methods', async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const methods = await page.locator('#method option').allTextContents();
+    expect(methods).toEqual(expect.arrayContaining(['saliency', 'integrated-gradients', 'grad-cam', 'occlusion']));
+  });
+
+  for (const method of ['saliency', 'integrated-gradients'] as const) {
+    it(`${method} on a PNG and an .npy batch equals the Node pipeline's maps (float32 rounding)`, async () => {
+      await chooseInputs([PNG.name, NPY.name]);
+      await page.selectOption('#method', method);
+      const { json, report } = await runAndDownload(`explain-${method}.png`);
+      const browser = json as unknown as ExplainJson;
+      const node = await explainDropped({ model: MODEL, images: [PNG, NPY], method }, NODE_ENV);
+      expect(browser.images.map((im) => im.label)).toEqual(['tile.png', 'pair.npy [0]', 'pair.npy [1]']);
+      expect(browser.images.map((im) => im.predicted)).toEqual(node.json.images.map((im) => im.predicted));
+      browser.images.forEach((im, i) => expect(im.confidence).toBeCloseTo(node.json.images[i].confidence, 5));
+      const a = attributionTensor(browser);
+      const b = attributionTensor(node.json);
+      expect(a.shape).toEqual(b.shape);
+      // Measured: saliency 0 to ~1e-7, IG (50 steps summed) ~1.4e-5: WASM-SIMD and native kernels sum in another order.
+      const distance = relativeL2(a.data, b.data);
+      console.log(`workbench ${method}: browser vs Node relative L2 ${distance.toExponential(2)}`);
+      expect(distance).toBeLessThan(1e-4);
+      expect(browser.options).toEqual(node.json.options);
+      expect(browser.provenance.models[0].sha256).toBe(node.json.provenance.models[0].sha256);
+      expect(browser.provenance.onnxruntime).toMatch(/web/);
+      // The report: one colour bar per map, the image beside each overlay, labels, provenance.
+      expect(report.match(/<svg[^>]*class="colourbar"/g)?.length).toBe(3);
+      expect(report).toContain('tile.png');
+      expect(report).toContain('<footer class="provenance">');
+    });
+  }
+
+  it('the audit runs in the browser and shows verdicts with the bottom line', async () => {
+    await chooseInputs([AUDIT_IMAGES.name]);
+    await page.check('input[name=mode][value=audit]');
+    await page.setInputFiles('#labels-file', files[AUDIT_LABELS.name]);
+    await page.setInputFiles('#roi-file', files[ROI.name]);
+    const { json, report } = await runAndDownload('audit.png');
+    const findings = json.findings as { id: string; verdict: string }[];
+    expect(findings.length).toBeGreaterThan(5);
+    expect(findings.find((f) => f.id === 'shortcut')?.verdict).not.toBe('not-run');
+    expect(report).toContain('class="bottom-line');
+    expect(report).toContain('<table class="verdicts"');
+    await page.check('input[name=mode][value=explain]');
+  });
+
+  it('no request left 127.0.0.1 during the whole session', () => {
+    expect(requests.length).toBeGreaterThan(4);
+    const outside = requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('data:') && !u.startsWith('blob:'));
+    expect(outside).toEqual([]);
+    // ORT's WASM came from our own origin.
+    expect(requests.some((u) => u.startsWith(`${server.url}ort/`) && u.endsWith('.wasm'))).toBe(true);
+  });
+});
