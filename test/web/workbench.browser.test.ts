@@ -19,6 +19,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { encodeModel } from '../../src/onnx/proto.js';
 import { encodeNpy } from '../../src/data/formats/npy.js';
 import { encodeGrey16Png } from '../../src/data/formats/png-writer.js';
+import { encodeFloat32TiffStack } from '../../src/data/formats/tiff-writer.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { startWorkbenchServer, type WorkbenchServer } from '../../src/cli/workbench-server.js';
 import { explainDropped, attributionTensor, type ExplainJson } from '../../src/web/explain-session.js';
@@ -38,6 +39,7 @@ const NODE_ENV: WorkbenchEnvironment = { trustscope: 'test', onnxruntime: 'node'
 const MODEL: NamedBytes = { name: 'tiny-cnn.onnx', bytes: encodeModel(tinyCnn({ seed: 3 })) };
 const PNG: NamedBytes = { name: 'tile.png', bytes: encodeGrey16Png({ shape: [32, 32], data: uniformValues(1024, 11, 0, 1) }) };
 const NPY: NamedBytes = { name: 'pair.npy', bytes: encodeNpy({ shape: [2, 1, 32, 32], data: uniformValues(2048, 12, 0, 1) }) };
+const TIFF: NamedBytes = { name: 'stack.tif', bytes: encodeFloat32TiffStack({ shape: [2, 32, 32], data: uniformValues(2048, 14, 0, 1) }) };
 const AUDIT_N = 24;
 const AUDIT_IMAGES: NamedBytes = { name: 'audit.npy', bytes: encodeNpy({ shape: [AUDIT_N, 1, 32, 32], data: uniformValues(AUDIT_N * 1024, 13, 0, 1) }) };
 const AUDIT_LABELS: NamedBytes = { name: 'labels.npy', bytes: encodeNpy({ shape: [AUDIT_N], data: Float32Array.from({ length: AUDIT_N }, (_, i) => i % 2) }) };
@@ -67,7 +69,7 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
     dir = await mkdtemp(join(tmpdir(), 'trustscope-workbench-'));
     const site = await buildWeb({ outDir: join(dir, 'site'), quiet: true });
     server = await startWorkbenchServer(site, 0);
-    for (const f of [MODEL, PNG, NPY, AUDIT_IMAGES, AUDIT_LABELS, ROI]) {
+    for (const f of [MODEL, PNG, NPY, TIFF, AUDIT_IMAGES, AUDIT_LABELS, ROI]) {
       files[f.name] = join(dir, f.name);
       await writeFile(files[f.name], f.bytes);
     }
@@ -160,6 +162,42 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
     expect(report).toContain('class="bottom-line');
     expect(report).toContain('<table class="verdicts"');
     await page.check('input[name=mode][value=explain]');
+  });
+
+  it('drag and drop: a model and a TIFF stack dropped on the page, Grad-CAM at a chosen layer, equal to Node', async () => {
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('#method option').length > 5, undefined, { timeout: 60_000 });
+    const dropped = [MODEL, TIFF].map((f) => ({ name: f.name, bytes: [...f.bytes] }));
+    const transfer = await page.evaluateHandle((list) => {
+      const dt = new DataTransfer();
+      for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+      return dt;
+    }, dropped);
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: transfer });
+    await expect.poll(() => page.locator('#formats').textContent(), { timeout: 60_000 }).toContain('model input (1, 32, 32)');
+    await page.selectOption('#method', 'grad-cam');
+    await page.selectOption('#method-options [data-key=layer]', 'relu2_out');
+    const { json } = await runAndDownload('explain-grad-cam-dropped.png');
+    const browser = json as unknown as ExplainJson;
+    const node = await explainDropped({ model: MODEL, images: [TIFF], method: 'grad-cam', options: { layer: 'relu2_out' } }, NODE_ENV);
+    expect(browser.images.map((im) => im.label)).toEqual(['stack.tif [0]', 'stack.tif [1]']);
+    expect(browser.options).toEqual(node.json.options);
+    const distance = relativeL2(attributionTensor(browser).data, attributionTensor(node.json).data);
+    console.log(`workbench grad-cam: browser vs Node relative L2 ${distance.toExponential(2)}`);
+    expect(distance).toBeLessThan(1e-4);
+  });
+
+  it('Cancel stops a long run at once and the page works on', async () => {
+    await page.selectOption('#method', 'shapley-sampling');
+    await page.fill('#method-options [data-key=orderings]', '5000');
+    await page.click('#run');
+    await expect.poll(() => page.locator('#stage').textContent(), { timeout: 60_000 }).toContain('explaining with shapley-sampling');
+    // The page answers while the worker computes.
+    expect(await page.evaluate(() => document.title)).toBe('trustscope workbench');
+    await page.click('#cancel');
+    await expect.poll(() => page.locator('#error').textContent(), { timeout: 30_000 }).toBe('cancelled');
+    expect(await page.locator('#run').isDisabled()).toBe(false);
+    await page.waitForFunction(() => document.querySelectorAll('#method option').length > 5, undefined, { timeout: 60_000 });
   });
 
   it('no request left 127.0.0.1 during the whole session', () => {
