@@ -5,37 +5,51 @@
  * computes: a cancelled run is a terminated worker.
  */
 import type { OptionSpec } from '../src/options/option-spec.js';
-import type { FilePayload, MethodInfo, Reply, Request } from './protocol.js';
+import type { FileSummary } from '../src/web/dropped-files.js';
+import type { Envelope, FilePayload, MethodInfo, Reply, Request } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-const state: { model?: File; images: File[]; methods: MethodInfo[]; layers: string[]; busy: boolean } = { images: [], methods: [], layers: [], busy: false };
+const state: { model?: File; images: File[]; methods: MethodInfo[]; layers: string[]; busy: boolean; summaries: Map<File, string>; read: Map<File, FileSummary> } = {
+  images: [],
+  methods: [],
+  layers: [],
+  busy: false,
+  summaries: new Map(),
+  read: new Map(),
+};
 const urls: string[] = [];
 
+/** Requests under way, by id: each gets its own reply (progress goes to the bar). */
+const pending = new Map<number, (reply: Reply) => void>();
+let nextId = 1;
 let worker = startWorker();
-let pending: ((reply: Reply) => void) | undefined;
+
+/** Answers every request under way (the worker was stopped or failed). */
+function settleAll(reply: Reply): void {
+  const all = [...pending.values()];
+  pending.clear();
+  for (const resolve of all) resolve(reply);
+}
 
 function startWorker(): Worker {
   const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-  w.onmessage = (e: MessageEvent<Reply>) => {
-    const reply = e.data;
-    if (reply.kind === 'progress') return showProgress(reply.stage, reply.fraction);
-    const resolve = pending;
-    pending = undefined;
-    resolve?.(reply);
+  w.onmessage = (e: MessageEvent<Envelope<Reply>>) => {
+    const { id, body } = e.data;
+    if (body.kind === 'progress') return showProgress(body.stage, body.fraction);
+    const resolve = pending.get(id);
+    pending.delete(id);
+    resolve?.(body);
   };
-  w.onerror = (e) => {
-    const resolve = pending;
-    pending = undefined;
-    resolve?.({ kind: 'error', message: e.message || 'the compute worker failed to start' });
-  };
+  w.onerror = (e) => settleAll({ kind: 'error', message: e.message || 'the compute worker failed to start' });
   return w;
 }
 
-function ask(request: Request, transfer: Transferable[] = []): Promise<Reply> {
+function ask(request: Request): Promise<Reply> {
+  const id = nextId++;
   return new Promise((resolve) => {
-    pending = resolve;
-    worker.postMessage(request, transfer);
+    pending.set(id, resolve);
+    worker.postMessage({ id, body: request } satisfies Envelope<Request>);
   });
 }
 
@@ -60,11 +74,17 @@ function mode(): 'explain' | 'audit' {
 }
 
 function listFiles(): void {
+  const item = (text: string, summary?: FileSummary) => {
+    const li = Object.assign(document.createElement('li'), { textContent: text });
+    // The reader's numbers, for a test (or a curious user's devtools) to compare with Node's readers.
+    if (summary) li.dataset.summary = JSON.stringify(summary);
+    return li;
+  };
   const items = [
-    ...(state.model ? [`model: ${state.model.name} (${(state.model.size / 1024).toFixed(1)} KiB)`] : []),
-    ...state.images.map((f) => `image: ${f.name} (${(f.size / 1024).toFixed(1)} KiB)`),
+    ...(state.model ? [item(`model: ${state.model.name} (${(state.model.size / 1024).toFixed(1)} KiB)`)] : []),
+    ...state.images.map((f) => item(`image: ${f.name} (${(f.size / 1024).toFixed(1)} KiB)${state.summaries.has(f) ? ` — ${state.summaries.get(f)}` : ''}`, state.read.get(f))),
   ];
-  $('file-list').replaceChildren(...items.map((t) => Object.assign(document.createElement('li'), { textContent: t })));
+  $('file-list').replaceChildren(...items);
   $<HTMLButtonElement>('run').disabled = state.busy || !state.model || state.images.length === 0;
 }
 
@@ -104,12 +124,28 @@ function typedOptions(): Record<string, string> {
   return out;
 }
 
+/** Reads each new image once to list its shape, type and pixel size (or why it cannot be read). */
+async function describeImages(files: readonly File[]): Promise<void> {
+  for (const f of files) {
+    const reply = await ask({ kind: 'describe', file: await payload(f) });
+    const text = reply.kind === 'describe' ? reply.summary.text : reply.kind === 'error' ? `cannot read: ${reply.message}` : '';
+    state.summaries.set(f, text);
+    if (reply.kind === 'describe') state.read.set(f, reply.summary);
+    listFiles();
+  }
+}
+
 async function addFiles(files: Iterable<File>): Promise<void> {
+  const added: File[] = [];
   for (const f of files) {
     if (f.name.toLowerCase().endsWith('.onnx')) state.model = f;
-    else state.images.push(f);
+    else {
+      state.images.push(f);
+      added.push(f);
+    }
   }
   listFiles();
+  void describeImages(added);
   if (state.model) {
     const reply = await ask({ kind: 'inspect', model: await payload(state.model), ...(state.images[0] ? { image: await payload(state.images[0]) } : {}) });
     if (reply.kind === 'inspect') {
@@ -182,9 +218,7 @@ async function run(): Promise<void> {
 function cancel(): void {
   worker.terminate();
   worker = startWorker();
-  const resolve = pending;
-  pending = undefined;
-  resolve?.({ kind: 'error', message: 'cancelled' });
+  settleAll({ kind: 'error', message: 'cancelled' });
   void init();
 }
 

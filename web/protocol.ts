@@ -1,5 +1,6 @@
 /** Messages between the page (main.ts) and the compute worker (worker.ts). */
 import type { OptionSpec } from '../src/options/option-spec.js';
+import type { FileSummary } from '../src/web/dropped-files.js';
 
 export interface MethodInfo {
   name: string;
@@ -16,12 +17,20 @@ export interface FilePayload {
 export type Request =
   | { kind: 'methods' }
   | { kind: 'inspect'; model: FilePayload; image?: FilePayload }
+  | { kind: 'describe'; file: FilePayload }
   | { kind: 'explain'; model: FilePayload; images: FilePayload[]; method: string; options: Record<string, string>; normalise: string; target?: number; seed: number }
   | { kind: 'audit'; model: FilePayload; images: FilePayload[]; labels: FilePayload; roi?: FilePayload; normalise: string; seed: number };
 
 export type Reply =
   | { kind: 'methods'; methods: MethodInfo[]; extensions: string[] }
   | { kind: 'inspect'; layers: string[]; inputShape: number[]; outputSize: number }
+  | { kind: 'describe'; summary: FileSummary }
   | { kind: 'progress'; stage: string; fraction?: number }
   | { kind: 'done'; json: string; reportHtml: string }
   | { kind: 'error'; message: string };
+
+/** Every message carries the id of the request it belongs to, so several can be under way at once. */
+export interface Envelope<T> {
+  id: number;
+  body: T;
+}

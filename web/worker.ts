@@ -5,14 +5,14 @@
 import { explainers } from '../src/attribution/registry.js';
 import { explainDropped, formOptions } from '../src/web/explain-session.js';
 import { auditDropped } from '../src/web/audit-session.js';
-import { readableExtensions } from '../src/web/dropped-files.js';
+import { readableExtensions, summariseDroppedFile } from '../src/web/dropped-files.js';
 import { loadDroppedModel } from '../src/web/dropped-model.js';
 import type { WorkbenchEnvironment } from '../src/web/browser-provenance.js';
-import type { Reply, Request } from './protocol.js';
+import type { Envelope, Reply, Request } from './protocol.js';
 
 interface WorkerScope {
-  onmessage: ((e: MessageEvent<Request>) => void) | null;
-  postMessage(message: Reply): void;
+  onmessage: ((e: MessageEvent<Envelope<Request>>) => void) | null;
+  postMessage(message: Envelope<Reply>): void;
   navigator: { userAgent: string; platform?: string; hardwareConcurrency?: number };
 }
 const scope = self as unknown as WorkerScope;
@@ -32,9 +32,7 @@ function environment(): WorkbenchEnvironment {
   };
 }
 
-const progress = (stage: string, fraction?: number) => scope.postMessage({ kind: 'progress', stage, ...(fraction !== undefined ? { fraction } : {}) });
-
-async function handle(request: Request): Promise<Reply> {
+async function handle(request: Request, progress: (stage: string, fraction?: number) => void): Promise<Reply> {
   switch (request.kind) {
     case 'methods':
       return {
@@ -50,6 +48,8 @@ async function handle(request: Request): Promise<Reply> {
         await model.dispose();
       }
     }
+    case 'describe':
+      return { kind: 'describe', summary: await summariseDroppedFile(request.file) };
     case 'explain': {
       const { model, images, method, options, normalise, target, seed } = request;
       const out = await explainDropped({ model, images, method, options, normalise, seed, ...(target !== undefined ? { target } : {}) }, environment(), (stage) => progress(stage));
@@ -63,8 +63,10 @@ async function handle(request: Request): Promise<Reply> {
 }
 
 scope.onmessage = (e) => {
-  handle(e.data).then(
-    (reply) => scope.postMessage(reply),
-    (err: unknown) => scope.postMessage({ kind: 'error', message: ((err as Error).message ?? String(err)).split('\n')[0] }),
+  const { id, body } = e.data;
+  const progress = (stage: string, fraction?: number) => scope.postMessage({ id, body: { kind: 'progress', stage, ...(fraction !== undefined ? { fraction } : {}) } });
+  handle(body, progress).then(
+    (reply) => scope.postMessage({ id, body: reply }),
+    (err: unknown) => scope.postMessage({ id, body: { kind: 'error', message: ((err as Error).message ?? String(err)).split('\n')[0] } }),
   );
 };

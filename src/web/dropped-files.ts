@@ -6,6 +6,7 @@
  */
 import { readers } from '../data/formats/registry.js';
 import type { ImageArray, Reader } from '../data/formats/reader.js';
+import { spatialCalibration } from '../data/spatial-calibration.js';
 
 /** A file as the browser hands it over: its name (for messages and labels) and its bytes. */
 export interface NamedBytes {
@@ -49,4 +50,25 @@ export async function readDroppedArray(file: NamedBytes, dataset?: string): Prom
   } catch (e) {
     throw new Error((e as Error).message.split('\n')[0]);
   }
+}
+
+/** What the page lists for a dropped file before anything runs: its array's shape, type and pixel size. */
+export interface FileSummary {
+  readonly format: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  /** Σ of the float32 values (float64 accumulation): lets a test compare readers across engines. */
+  readonly sum: number;
+  /** e.g. "(2, 32, 32) float32 · tiff · 0.5 nm/px". */
+  readonly text: string;
+}
+
+export async function summariseDroppedFile(file: NamedBytes): Promise<FileSummary> {
+  const array = await readDroppedArray(file);
+  let sum = 0;
+  for (const v of array.values.data) sum += v;
+  const calibration = spatialCalibration(array);
+  const pixel = calibration ? ` · ${Number(calibration.pixelWidth.toPrecision(4))} ${calibration.unit}/px` : '';
+  const shape = array.values.shape;
+  return { format: array.format, dtype: array.dtype, shape: [...shape], sum, text: `(${shape.join(', ')}) ${array.dtype} · ${array.format}${pixel}` };
 }

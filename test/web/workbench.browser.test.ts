@@ -24,7 +24,7 @@ import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { startWorkbenchServer, type WorkbenchServer } from '../../src/cli/workbench-server.js';
 import { explainDropped, attributionTensor, type ExplainJson } from '../../src/web/explain-session.js';
 import type { WorkbenchEnvironment } from '../../src/web/browser-provenance.js';
-import type { NamedBytes } from '../../src/web/dropped-files.js';
+import { summariseDroppedFile, type FileSummary, type NamedBytes } from '../../src/web/dropped-files.js';
 import { uniformValues } from '../helpers/models.js';
 // @ts-expect-error: a plain .mjs script without type declarations
 import { buildWeb } from '../../scripts/build-web.mjs';
@@ -40,6 +40,11 @@ const MODEL: NamedBytes = { name: 'tiny-cnn.onnx', bytes: encodeModel(tinyCnn({ 
 const PNG: NamedBytes = { name: 'tile.png', bytes: encodeGrey16Png({ shape: [32, 32], data: uniformValues(1024, 11, 0, 1) }) };
 const NPY: NamedBytes = { name: 'pair.npy', bytes: encodeNpy({ shape: [2, 1, 32, 32], data: uniformValues(2048, 12, 0, 1) }) };
 const TIFF: NamedBytes = { name: 'stack.tif', bytes: encodeFloat32TiffStack({ shape: [2, 32, 32], data: uniformValues(2048, 14, 0, 1) }) };
+// One file per reader (and the TIFF codecs that need the browser shims: Deflate via fflate, LZW/PackBits via utif2).
+const FORMAT_FIXTURES = [
+  'npy/dtype-u2-be.npy', 'png/rgb16-4x4.png', 'jpeg/grey-baseline.jpg', 'mrc/mode12-float16.mrc', 'dm/uint16-2d.dm4', 'dm/float32-2d.dm3',
+  'tiff/deflate-pred-float32.tif', 'tiff/lzw-pred-uint16.tif', 'tiff/packbits-uint8.tif', 'tiff/imagej-um.tif', 'ser/diffraction-u8-v210_1.ser',
+].map((f) => join('test', 'fixtures', 'formats', f));
 const AUDIT_N = 24;
 const AUDIT_IMAGES: NamedBytes = { name: 'audit.npy', bytes: encodeNpy({ shape: [AUDIT_N, 1, 32, 32], data: uniformValues(AUDIT_N * 1024, 13, 0, 1) }) };
 const AUDIT_LABELS: NamedBytes = { name: 'labels.npy', bytes: encodeNpy({ shape: [AUDIT_N], data: Float32Array.from({ length: AUDIT_N }, (_, i) => i % 2) }) };
@@ -198,6 +203,22 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
     await expect.poll(() => page.locator('#error').textContent(), { timeout: 30_000 }).toBe('cancelled');
     expect(await page.locator('#run').isDisabled()).toBe(false);
     await page.waitForFunction(() => document.querySelectorAll('#method option').length > 5, undefined, { timeout: 60_000 });
+  });
+
+  it('every reader works on dropped bytes as in Node (shape, type, Σ values); EMD says what to do instead', async () => {
+    await page.setInputFiles('#image-files', [...FORMAT_FIXTURES, join('test', 'fixtures', 'formats', 'emd', 'berkeley-image.emd')]);
+    await page.waitForFunction((n) => [...document.querySelectorAll('#file-list li')].filter((li) => li.textContent!.includes(' — ')).length === n, FORMAT_FIXTURES.length + 1, { timeout: 60_000 });
+    const listed = await page.locator('#file-list li').evaluateAll((lis) => lis.map((li) => ({ text: li.textContent!, summary: (li as HTMLElement).dataset.summary })));
+    for (const path of FORMAT_FIXTURES) {
+      const name = path.split('/').pop()!;
+      const item = listed.find((l) => l.text.startsWith(`image: ${name} `));
+      expect(item?.summary, `${name}: ${item?.text}`).toBeDefined();
+      const browser = JSON.parse(item!.summary!) as FileSummary;
+      const node = await summariseDroppedFile({ name, bytes: new Uint8Array(await readFile(path)) });
+      expect({ ...browser, sum: 0 }).toEqual({ ...node, sum: 0 });
+      expect(browser.sum).toBeCloseTo(node.sum, 6);
+    }
+    expect(listed.find((l) => l.text.startsWith('image: berkeley-image.emd'))?.text).toMatch(/cannot read: .*convert the file with 'trustscope convert --input FILE\.emd'/);
   });
 
   it('no request left 127.0.0.1 during the whole session', () => {

@@ -25,14 +25,18 @@ export const fileURLToPath = () => nodeOnly('fileURLToPath');
 export const pathToFileURL = () => nodeOnly('pathToFileURL');
 export const cpus = () => [];
 export const tmpdir = () => nodeOnly('tmpdir');
+/** Only the HDF5 reader (EMD) starts Node worker threads: say what to do instead. */
+function hdf5(): never {
+  throw new Error("HDF5/EMD files are read by a Node worker thread, which a browser does not have; convert the file with 'trustscope convert --input FILE.emd' and drop its data.npy");
+}
 export class Worker {
   constructor() {
-    nodeOnly('worker_threads');
+    hdf5();
   }
 }
 export class MessageChannel {
   constructor() {
-    nodeOnly('worker_threads');
+    hdf5();
   }
 }
 export const receiveMessageOnPort = () => nodeOnly('receiveMessageOnPort');
