@@ -136,8 +136,8 @@ export async function explainDropped(request: ExplainRequest, env: WorkbenchEnvi
       caption: `${explainer.name} for ${n} image(s): each image, then its map over it (${explainer.description})`,
       images: batch,
       maps: result.values,
-      labels: images.map((im) => `${im.label} · explained class ${im.target}`),
-      details: images.map((im) => ({ truth: 'not given', predicted: String(im.predicted), confidence: im.confidence })),
+      // No true labels here, so the prediction goes in the label (the report's details line would say "true …").
+      labels: images.map((im) => `${im.label} · predicted ${im.predicted} (p = ${im.confidence.toFixed(2)}) · explained class ${im.target}`),
       values: { unit: `${explainer.name} of the class-${target.every((t) => t === target[0]) ? target[0] : 'k'} logit` },
     };
     const predictions = table(

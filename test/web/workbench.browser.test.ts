@@ -23,6 +23,7 @@ import { encodeFloat32TiffStack } from '../../src/data/formats/tiff-writer.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { startWorkbenchServer, type WorkbenchServer } from '../../src/cli/workbench-server.js';
 import { explainDropped, attributionTensor, type ExplainJson } from '../../src/web/explain-session.js';
+import { auditDropped } from '../../src/web/audit-session.js';
 import type { WorkbenchEnvironment } from '../../src/web/browser-provenance.js';
 import { summariseDroppedFile, type FileSummary, type NamedBytes } from '../../src/web/dropped-files.js';
 import { uniformValues } from '../helpers/models.js';
@@ -50,6 +51,14 @@ const AUDIT_IMAGES: NamedBytes = { name: 'audit.npy', bytes: encodeNpy({ shape: 
 const AUDIT_LABELS: NamedBytes = { name: 'labels.npy', bytes: encodeNpy({ shape: [AUDIT_N], data: Float32Array.from({ length: AUDIT_N }, (_, i) => i % 2) }) };
 // The region of interest: a centred disk of radius 6 (the shortcut check compares saliency inside and out).
 const ROI: NamedBytes = { name: 'roi.npy', bytes: encodeNpy({ shape: [32, 32], data: Float32Array.from({ length: 1024 }, (_, i) => ((Math.floor(i / 32) - 15.5) ** 2 + ((i % 32) - 15.5) ** 2 <= 36 ? 1 : 0)) }) };
+
+/** Every number inside a JSON value, with its path (the audit's evidence, compared engine against engine). */
+function numbersOf(value: unknown, path = ''): [string, number][] {
+  if (typeof value === 'number') return [[path, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => numbersOf(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => numbersOf(v, `${path}.${k}`));
+  return [];
+}
 
 /** Relative L2 distance ‖a − b‖ / ‖b‖ (max errors mislead near max-pool ties; DESIGN.md). */
 function relativeL2(a: Float32Array, b: Float32Array): number {
@@ -161,9 +170,25 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
     await page.setInputFiles('#labels-file', files[AUDIT_LABELS.name]);
     await page.setInputFiles('#roi-file', files[ROI.name]);
     const { json, report } = await runAndDownload('audit.png');
-    const findings = json.findings as { id: string; verdict: string }[];
+    const findings = json.findings as { id: string; verdict: string; evidence: Record<string, unknown> }[];
     expect(findings.length).toBeGreaterThan(5);
     expect(findings.find((f) => f.id === 'shortcut')?.verdict).not.toBe('not-run');
+    // The same audit in Node: the same verdicts, and every number of the evidence to float32 rounding.
+    const node = await auditDropped({ model: MODEL, images: [AUDIT_IMAGES], labels: AUDIT_LABELS, roi: ROI }, NODE_ENV);
+    expect(json.verdicts).toEqual(node.json.verdicts);
+    const browserNumbers = numbersOf(findings.map((f) => f.evidence));
+    // Through JSON as the download is (NaN and ±∞ become null on both sides).
+    const nodeNumbers = numbersOf((JSON.parse(JSON.stringify(node.json)) as typeof node.json).findings.map((f) => f.evidence));
+    expect(browserNumbers.map(([p]) => p)).toEqual(nodeNumbers.map(([p]) => p));
+    expect(browserNumbers.length).toBeGreaterThan(20);
+    let worst = 0;
+    browserNumbers.forEach(([path, b], i) => {
+      const n = nodeNumbers[i][1];
+      const err = Math.abs(b - n) / Math.max(1e-6, Math.abs(n));
+      if (!(err <= 1e-3)) expect.fail(`audit evidence ${path}: browser ${b}, Node ${n}`);
+      worst = Math.max(worst, err);
+    });
+    console.log(`workbench audit: ${browserNumbers.length} evidence numbers, worst relative difference browser vs Node ${worst.toExponential(2)}`);
     expect(report).toContain('class="bottom-line');
     expect(report).toContain('<table class="verdicts"');
     await page.check('input[name=mode][value=explain]');
