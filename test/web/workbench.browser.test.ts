@@ -244,6 +244,10 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
       expect(browser.sum).toBeCloseTo(node.sum, 6);
     }
     expect(listed.find((l) => l.text.startsWith('image: berkeley-image.emd'))?.text).toMatch(/cannot read: .*convert the file with 'trustscope convert --input FILE\.emd'/);
+    // Running on them: one line naming the file, the problem and the fix (the first file is a 2×3 array).
+    await page.setInputFiles('#model-file', files[MODEL.name]);
+    await page.click('#run');
+    await expect.poll(() => page.locator('#error').textContent(), { timeout: 60_000 }).toBe('dtype-u2-be.npy has shape [2, 3] but the model takes (1, 32, 32) or (N, 1, 32, 32); the workbench does not resize or tile (use trustscope explain --tile for whole micrographs)');
   });
 
   it('no request left 127.0.0.1 during the whole session', () => {
