@@ -20,6 +20,7 @@ import { AUDIT_CSS } from '../report/audit-page.js';
 import type { NamedBytes } from './dropped-files.js';
 import { readImageBatch } from './image-batch.js';
 import { loadDroppedModel } from './dropped-model.js';
+import { countModelRows } from './row-counter.js';
 import { withWorkbenchFooter, workbenchProvenance, type WorkbenchEnvironment, type WorkbenchProvenance } from './browser-provenance.js';
 
 export interface ExplainRequest {
@@ -128,7 +129,9 @@ export async function explainDropped(request: ExplainRequest, env: WorkbenchEnvi
     const k = model.outputSize;
     const target = request.target !== undefined ? Array.from({ length: n }, () => request.target!) : predicted;
     onStage(`explaining with ${explainer.name}`);
+    const rows = countModelRows(model, (r) => onStage(`explaining with ${explainer.name} · ${r.toLocaleString('en')} model rows`));
     const result = await explainer.attribute(model, batch, { ...options, seed, target });
+    onStage(`explained with ${explainer.name} · ${rows().toLocaleString('en')} model rows`);
     onStage('drawing');
     const images: ExplainedImage[] = labels.map((label, i) => ({ label, predicted: predicted[i], confidence: probabilities.data[i * k + predicted[i]], target: target[i] }));
     const figure: OverlaysFigure = {
