@@ -132,6 +132,7 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
   }
 
   it('the page is cross-origin isolated (WASM threads) and lists the registry\'s methods', async () => {
+    await page.screenshot({ path: join(ARTIFACTS, 'start.png'), fullPage: true });
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     const methods = await page.locator('#method option').allTextContents();
     expect(methods).toEqual(expect.arrayContaining(['saliency', 'integrated-gradients', 'grad-cam', 'occlusion']));
@@ -224,6 +225,8 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
     await expect.poll(() => page.locator('#stage').textContent(), { timeout: 60_000 }).toContain('explaining with shapley-sampling');
     // The page answers while the worker computes.
     expect(await page.evaluate(() => document.title)).toBe('trustscope workbench');
+    await expect.poll(() => page.locator('#stage').textContent(), { timeout: 60_000 }).toMatch(/model rows/);
+    await page.screenshot({ path: join(ARTIFACTS, 'running.png') });
     await page.click('#cancel');
     await expect.poll(() => page.locator('#error').textContent(), { timeout: 30_000 }).toBe('cancelled');
     expect(await page.locator('#run').isDisabled()).toBe(false);
