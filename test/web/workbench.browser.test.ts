@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { encodeModel } from '../../src/onnx/proto.js';
@@ -98,7 +99,7 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
     // Every request is recorded; anything not for our server is also refused, so a leak cannot succeed silently.
     await context.route('**/*', (route) => {
       const url = route.request().url();
-      return url.startsWith(server.url) || url.startsWith('data:') || url.startsWith('blob:') ? route.continue() : route.abort();
+      return url.startsWith('http://127.0.0.1:') || url.startsWith('data:') || url.startsWith('blob:') ? route.continue() : route.abort();
     });
     context.on('request', (r) => requests.push(r.url()));
     page = context.pages()[0] ?? (await context.newPage());
@@ -123,6 +124,7 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
     await page.locator('#results:not([hidden]), #error:not(:empty)').first().waitFor({ timeout: 240_000 });
     expect(await page.locator('#error').textContent()).toBe('');
     await page.screenshot({ path: join(ARTIFACTS, shot), fullPage: true });
+    console.log(`workbench ${shot.replace(/\.png$/, '')}: ${await page.locator('#stage').textContent()}`);
     const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
     const [reportDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-report')]);
     const json = JSON.parse(await readFile((await jsonDownload.path())!, 'utf8')) as Record<string, unknown>;
@@ -253,9 +255,41 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
     await expect.poll(() => page.locator('#error').textContent(), { timeout: 60_000 }).toBe('dtype-u2-be.npy has shape [2, 3] but the model takes (1, 32, 32) or (N, 1, 32, 32); the workbench does not resize or tile (use trustscope explain --tile for whole micrographs)');
   });
 
+  it('works from a plain static host too (no COOP/COEP, no CSP header): one WASM thread, same maps', async () => {
+    const site = join(dir, 'site');
+    const plain = createServer((req, res) => {
+      const path = join(site, (req.url ?? '/').split('?')[0].replace(/\/$/, '/index.html'));
+      readFile(path).then(
+        (body) => res.writeHead(200, { 'Content-Type': path.endsWith('.html') ? 'text/html' : path.endsWith('.wasm') ? 'application/wasm' : path.endsWith('.css') ? 'text/css' : 'text/javascript' }).end(body),
+        () => res.writeHead(404).end(),
+      );
+    });
+    await new Promise<void>((done) => plain.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(plain.address() as { port: number }).port}/`;
+    const other = await context.newPage();
+    try {
+      await other.goto(url);
+      await other.waitForFunction(() => document.querySelectorAll('#method option').length > 5, undefined, { timeout: 60_000 });
+      expect(await other.evaluate(() => crossOriginIsolated)).toBe(false);
+      await other.setInputFiles('#model-file', files[MODEL.name]);
+      await other.setInputFiles('#image-files', files[PNG.name]);
+      await expect.poll(() => other.locator('#formats').textContent(), { timeout: 60_000 }).toContain('model input (1, 32, 32)');
+      await other.click('#run');
+      await other.locator('#results:not([hidden]), #error:not(:empty)').first().waitFor({ timeout: 120_000 });
+      expect(await other.locator('#error').textContent()).toBe('');
+      const [download] = await Promise.all([other.waitForEvent('download'), other.click('#download-json')]);
+      const browser = JSON.parse(await readFile((await download.path())!, 'utf8')) as ExplainJson;
+      const node = await explainDropped({ model: MODEL, images: [PNG], method: 'saliency' }, NODE_ENV);
+      expect(relativeL2(attributionTensor(browser).data, attributionTensor(node.json).data)).toBeLessThan(1e-5);
+    } finally {
+      await other.close();
+      await new Promise<void>((done) => plain.close(() => done()));
+    }
+  });
+
   it('no request left 127.0.0.1 during the whole session', () => {
     expect(requests.length).toBeGreaterThan(4);
-    const outside = requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('data:') && !u.startsWith('blob:'));
+    const outside = requests.filter((u) => !u.startsWith('http://127.0.0.1:') && !u.startsWith('data:') && !u.startsWith('blob:'));
     expect(outside).toEqual([]);
     // ORT's WASM came from our own origin.
     expect(requests.some((u) => u.startsWith(`${server.url}ort/`) && u.endsWith('.wasm'))).toBe(true);
