@@ -226,7 +226,7 @@ async function init(): Promise<void> {
   const reply = await ask({ kind: 'methods' });
   if (reply.kind !== 'methods') return showError(reply.kind === 'error' ? reply.message : 'the compute worker did not answer');
   state.methods = reply.methods;
-  $('formats').textContent = `Images: ${reply.extensions.join(' ')}`;
+  $('formats').textContent = `Images: ${reply.extensions.join(' ')} (EMD/HDF5: convert first with trustscope convert)`;
   $<HTMLInputElement>('image-files').accept = reply.extensions.join(',');
   const select = $<HTMLSelectElement>('method');
   const chosen = select.value || 'saliency';

@@ -5,7 +5,8 @@
 import { explainers } from '../src/attribution/registry.js';
 import { explainDropped, formOptions } from '../src/web/explain-session.js';
 import { auditDropped } from '../src/web/audit-session.js';
-import { readableExtensions, summariseDroppedFile } from '../src/web/dropped-files.js';
+import { summariseDroppedFile } from '../src/web/dropped-files.js';
+import { readers } from '../src/data/formats/registry.js';
 import { loadDroppedModel } from '../src/web/dropped-model.js';
 import type { WorkbenchEnvironment } from '../src/web/browser-provenance.js';
 import type { Envelope, Reply, Request } from './protocol.js';
@@ -16,6 +17,9 @@ interface WorkerScope {
   navigator: { userAgent: string; platform?: string; hardwareConcurrency?: number };
 }
 const scope = self as unknown as WorkerScope;
+
+/** Readers that cannot run in a page: the HDF5 reader (EMD) runs h5wasm in a Node worker thread. */
+const NEEDS_NODE = new Set(['emd']);
 
 function environment(): WorkbenchEnvironment {
   const ua = scope.navigator.userAgent;
@@ -38,7 +42,7 @@ async function handle(request: Request, progress: (stage: string, fraction?: num
       return {
         kind: 'methods',
         methods: [...explainers.values()].map((e) => ({ name: e.name, description: e.description, options: formOptions(e), needsLayer: e.needs.layer === true })),
-        extensions: readableExtensions(),
+        extensions: readers.filter((r) => !NEEDS_NODE.has(r.name)).flatMap((r) => r.extensions),
       };
     case 'inspect': {
       const model = await loadDroppedModel(request.model, request.image);
