@@ -162,13 +162,20 @@ function setBusy(busy: boolean): void {
   listFiles();
 }
 
-function showResult(json: string, reportHtml: string): void {
+function showResult(json: string, reportHtml: string, npy?: Uint8Array): void {
   while (urls.length) URL.revokeObjectURL(urls.pop()!);
   const jsonUrl = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
   const htmlUrl = URL.createObjectURL(new Blob([reportHtml], { type: 'text/html' }));
   urls.push(jsonUrl, htmlUrl);
   $<HTMLAnchorElement>('download-json').href = jsonUrl;
   $<HTMLAnchorElement>('download-report').href = htmlUrl;
+  const npyLink = $<HTMLAnchorElement>('download-npy');
+  npyLink.hidden = !npy;
+  if (npy) {
+    const npyUrl = URL.createObjectURL(new Blob([npy as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+    urls.push(npyUrl);
+    npyLink.href = npyUrl;
+  }
   const frame = $<HTMLIFrameElement>('report');
   frame.onload = () => {
     frame.style.height = `${(frame.contentDocument?.documentElement.scrollHeight ?? 800) + 20}px`;
@@ -201,7 +208,7 @@ async function run(): Promise<void> {
     const started = performance.now();
     const reply = await ask(request);
     if (reply.kind === 'done') {
-      showResult(reply.json, reply.reportHtml);
+      showResult(reply.json, reply.reportHtml, reply.npy);
       $('stage').textContent = `done in ${((performance.now() - started) / 1000).toFixed(1)} s`;
     } else if (reply.kind === 'error') {
       showError(reply.message);

@@ -26,7 +26,7 @@ export type Reply =
   | { kind: 'inspect'; layers: string[]; inputShape: number[]; outputSize: number }
   | { kind: 'describe'; summary: FileSummary }
   | { kind: 'progress'; stage: string; fraction?: number }
-  | { kind: 'done'; json: string; reportHtml: string }
+  | { kind: 'done'; json: string; reportHtml: string; npy?: Uint8Array }
   | { kind: 'error'; message: string };
 
 /** Every message carries the id of the request it belongs to, so several can be under way at once. */

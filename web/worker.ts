@@ -57,7 +57,7 @@ async function handle(request: Request, progress: (stage: string, fraction?: num
     case 'explain': {
       const { model, images, method, options, normalise, target, seed } = request;
       const out = await explainDropped({ model, images, method, options, normalise, seed, ...(target !== undefined ? { target } : {}) }, environment(), (stage) => progress(stage));
-      return { kind: 'done', json: JSON.stringify(out.json), reportHtml: out.reportHtml };
+      return { kind: 'done', json: JSON.stringify(out.json), reportHtml: out.reportHtml, npy: out.npy };
     }
     case 'audit': {
       const out = await auditDropped(request, environment(), progress);

@@ -19,6 +19,7 @@ import { escapeHtml, formatNumber, htmlPage, paragraph, section, table } from '.
 import { AUDIT_CSS } from '../report/audit-page.js';
 import type { NamedBytes } from './dropped-files.js';
 import { readImageBatch } from './image-batch.js';
+import { encodeNpy } from '../data/formats/npy.js';
 import { loadDroppedModel } from './dropped-model.js';
 import { countModelRows } from './row-counter.js';
 import { withWorkbenchFooter, workbenchProvenance, type WorkbenchEnvironment, type WorkbenchProvenance } from './browser-provenance.js';
@@ -60,6 +61,8 @@ export interface ExplainJson {
 
 export interface ExplainOutcome {
   readonly json: ExplainJson;
+  /** The maps as float32 .npy, the file `trustscope explain` writes (attributions.npy). */
+  readonly npy: Uint8Array;
   /** The figure and the predictions table, for the page. */
   readonly html: string;
   /** A self-contained report page (the same figure, its CSS, the provenance footer). */
@@ -169,7 +172,7 @@ export async function explainDropped(request: ExplainRequest, env: WorkbenchEnvi
       ].join('\n'),
       css: AUDIT_CSS,
     });
-    return { json, html: body, reportHtml: withWorkbenchFooter(page, provenance) };
+    return { json, npy: encodeNpy(result.values), html: body, reportHtml: withWorkbenchFooter(page, provenance) };
   } finally {
     await model.dispose();
   }

@@ -18,7 +18,7 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { encodeModel } from '../../src/onnx/proto.js';
-import { encodeNpy } from '../../src/data/formats/npy.js';
+import { encodeNpy, readNpy } from '../../src/data/formats/npy.js';
 import { encodeGrey16Png } from '../../src/data/formats/png-writer.js';
 import { encodeFloat32TiffStack } from '../../src/data/formats/tiff-writer.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
@@ -153,6 +153,11 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
       const a = attributionTensor(browser);
       const b = attributionTensor(node.json);
       expect(a.shape).toEqual(b.shape);
+      // The .npy download holds the same float32 maps as the JSON.
+      const [npyDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-npy')]);
+      const npy = await readNpy((await npyDownload.path())!);
+      expect(npy.shape).toEqual(a.shape);
+      expect(npy.data).toEqual(a.data);
       // Measured: saliency 0 to ~1e-7, IG (50 steps summed) ~1.4e-5: WASM-SIMD and native kernels sum in another order.
       const distance = relativeL2(a.data, b.data);
       console.log(`workbench ${method}: browser vs Node relative L2 ${distance.toExponential(2)}`);
