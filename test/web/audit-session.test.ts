@@ -30,6 +30,11 @@ describe('workbench audit session', () => {
       await direct.dispose();
     }
     expect(out.reportHtml).toContain('class="bottom-line');
+    // Accessible: every chart, colour bar and scale bar is an image with a label; every picture has alt text.
+    const svgs = out.reportHtml.match(/<svg[^>]*>/g) ?? [];
+    expect(svgs.length).toBeGreaterThan(3);
+    for (const tag of svgs) expect(tag).toMatch(/ role="img" aria-label="[^"]+"/);
+    for (const tag of out.reportHtml.match(/<img[^>]*>/g) ?? []) expect(tag).toMatch(/ alt="[^"]+"/);
     expect(out.reportHtml).toContain('<footer class="provenance">');
     expect(out.json.provenance.inputs.map((i) => i.path)).toEqual(['x.npy', 'y.npy']);
   });
