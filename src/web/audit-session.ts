@@ -40,7 +40,8 @@ async function readLabels(file: NamedBytes, n: number, classes: number): Promise
   return labels;
 }
 
-async function readRoi(file: NamedBytes, n: number, h: number, w: number): Promise<Tensor> {
+/** Region masks from a dropped file: one (H, W) for every image, or (N, H, W) / (N, 1, H, W) one per image. */
+export async function readRoi(file: NamedBytes, n: number, h: number, w: number): Promise<Tensor> {
   const m = (await readDroppedArray(file)).values;
   const s = m.shape;
   if (s.length === 2 && s[0] === h && s[1] === w) return tensor([n, h, w], Float32Array.from({ length: n * h * w }, (_, i) => m.data[i % (h * w)]));
