@@ -6,7 +6,7 @@
  */
 import type { OptionSpec } from '../src/options/option-spec.js';
 import type { FileSummary } from '../src/web/dropped-files.js';
-import type { Envelope, FilePayload, MethodInfo, Reply, Request } from './protocol.js';
+import type { Envelope, FilePayload, MethodInfo, MetricInfo, Reply, Request } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -69,8 +69,38 @@ async function payload(file: File): Promise<FilePayload> {
   return { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
 }
 
-function mode(): 'explain' | 'audit' {
-  return (document.querySelector('input[name=mode]:checked') as HTMLInputElement).value as 'explain' | 'audit';
+type Mode = 'explain' | 'evaluate' | 'audit';
+
+function mode(): Mode {
+  return (document.querySelector('input[name=mode]:checked') as HTMLInputElement).value as Mode;
+}
+
+/** Which settings each mode shows. */
+function showMode(): void {
+  const m = mode();
+  $('explain-options').hidden = m === 'audit';
+  $('metric-options').hidden = m !== 'evaluate';
+  $('audit-options').hidden = m !== 'audit';
+  $('roi-options').hidden = m === 'explain';
+}
+
+/** One checkbox per metric of the registry, its default set ticked. */
+function showMetrics(metrics: readonly MetricInfo[]): void {
+  $('metrics').replaceChildren(
+    ...metrics.map((m) => {
+      const label = document.createElement('label');
+      label.title = m.description;
+      const box = Object.assign(document.createElement('input'), { type: 'checkbox', value: m.name, checked: m.byDefault });
+      box.dataset.metric = m.name;
+      box.dataset.byDefault = String(m.byDefault);
+      label.append(box, ` ${m.name}${m.needsMask ? ' (needs masks)' : ''}`);
+      return label;
+    }),
+  );
+}
+
+function chosenMetrics(): string[] {
+  return [...$('metrics').querySelectorAll<HTMLInputElement>('input[data-metric]')].filter((b) => b.checked).map((b) => b.value);
 }
 
 function listFiles(): void {
@@ -113,6 +143,11 @@ function showMethod(): void {
   if (!m) return;
   $('method-help').textContent = m.description;
   $('method-options').replaceChildren(...m.options.map(optionField));
+  // Metrics that cannot judge this method (completeness needs a baseline method) are unticked and off.
+  for (const box of $('metrics').querySelectorAll<HTMLInputElement>('input[data-metric]')) {
+    box.disabled = !m.metrics.includes(box.value);
+    box.checked = !box.disabled && box.dataset.byDefault === 'true';
+  }
 }
 
 function typedOptions(): Record<string, string> {
@@ -196,14 +231,21 @@ async function run(): Promise<void> {
     const normalise = $<HTMLSelectElement>('normalise').value;
     const seed = Number($<HTMLInputElement>('seed').value) || 0;
     let request: Request;
+    const targetText = $<HTMLInputElement>('target').value.trim();
+    const target = targetText !== '' ? { target: Number(targetText) } : {};
+    const roiFile = $<HTMLInputElement>('roi-file').files?.[0];
+    const roi = roiFile ? { roi: await payload(roiFile) } : {};
+    const method = $<HTMLSelectElement>('method').value;
     if (mode() === 'explain') {
-      const targetText = $<HTMLInputElement>('target').value.trim();
-      request = { kind: 'explain', model, images, method: $<HTMLSelectElement>('method').value, options: typedOptions(), normalise, seed, ...(targetText !== '' ? { target: Number(targetText) } : {}) };
+      request = { kind: 'explain', model, images, method, options: typedOptions(), normalise, seed, ...target };
+    } else if (mode() === 'evaluate') {
+      const metrics = chosenMetrics();
+      if (metrics.length === 0) throw new Error('choose at least one metric');
+      request = { kind: 'evaluate', model, images, method, options: typedOptions(), metrics, normalise, seed, ...target, ...roi };
     } else {
       const labels = $<HTMLInputElement>('labels-file').files?.[0];
       if (!labels) throw new Error('the audit needs the labels: choose a .npy file with one class id per image');
-      const roi = $<HTMLInputElement>('roi-file').files?.[0];
-      request = { kind: 'audit', model, images, labels: await payload(labels), ...(roi ? { roi: await payload(roi) } : {}), normalise, seed };
+      request = { kind: 'audit', model, images, labels: await payload(labels), normalise, seed, ...roi };
     }
     const started = performance.now();
     const reply = await ask(request);
@@ -233,6 +275,7 @@ async function init(): Promise<void> {
   const reply = await ask({ kind: 'methods' });
   if (reply.kind !== 'methods') return showError(reply.kind === 'error' ? reply.message : 'the compute worker did not answer');
   state.methods = reply.methods;
+  if ($('metrics').childElementCount === 0) showMetrics(reply.metrics);
   $('formats').textContent = `Images: ${reply.extensions.join(' ')} (EMD/HDF5: convert first with trustscope convert)`;
   $<HTMLInputElement>('image-files').accept = reply.extensions.join(',');
   const select = $<HTMLSelectElement>('method');
@@ -261,12 +304,8 @@ drop.addEventListener('drop', (e) => {
   void addFiles(e.dataTransfer?.files ?? []);
 });
 $('method').addEventListener('change', showMethod);
-for (const r of document.querySelectorAll<HTMLInputElement>('input[name=mode]')) {
-  r.addEventListener('change', () => {
-    $('explain-options').hidden = mode() !== 'explain';
-    $('audit-options').hidden = mode() !== 'audit';
-  });
-}
+for (const r of document.querySelectorAll<HTMLInputElement>('input[name=mode]')) r.addEventListener('change', showMode);
+showMode();
 $('run').addEventListener('click', () => void run());
 $('cancel').addEventListener('click', cancel);
 void init();

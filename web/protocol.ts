@@ -7,6 +7,15 @@ export interface MethodInfo {
   description: string;
   options: readonly OptionSpec[];
   needsLayer: boolean;
+  /** The metrics that can judge this method's maps. */
+  metrics: string[];
+}
+
+export interface MetricInfo {
+  name: string;
+  description: string;
+  byDefault: boolean;
+  needsMask: boolean;
 }
 
 export interface FilePayload {
@@ -19,10 +28,11 @@ export type Request =
   | { kind: 'inspect'; model: FilePayload; image?: FilePayload }
   | { kind: 'describe'; file: FilePayload }
   | { kind: 'explain'; model: FilePayload; images: FilePayload[]; method: string; options: Record<string, string>; normalise: string; target?: number; seed: number }
-  | { kind: 'audit'; model: FilePayload; images: FilePayload[]; labels: FilePayload; roi?: FilePayload; normalise: string; seed: number };
+  | { kind: 'audit'; model: FilePayload; images: FilePayload[]; labels: FilePayload; roi?: FilePayload; normalise: string; seed: number }
+  | { kind: 'evaluate'; model: FilePayload; images: FilePayload[]; method: string; options: Record<string, string>; metrics: string[]; roi?: FilePayload; normalise: string; target?: number; seed: number };
 
 export type Reply =
-  | { kind: 'methods'; methods: MethodInfo[]; extensions: string[] }
+  | { kind: 'methods'; methods: MethodInfo[]; metrics: MetricInfo[]; extensions: string[] }
   | { kind: 'inspect'; layers: string[]; inputShape: number[]; outputSize: number }
   | { kind: 'describe'; summary: FileSummary }
   | { kind: 'progress'; stage: string; fraction?: number }

@@ -5,6 +5,7 @@
 import { explainers } from '../src/attribution/registry.js';
 import { explainDropped, formOptions } from '../src/web/explain-session.js';
 import { auditDropped } from '../src/web/audit-session.js';
+import { evaluateDropped, metricChoices, metricsFor } from '../src/web/evaluate-session.js';
 import { summariseDroppedFile } from '../src/web/dropped-files.js';
 import { readers } from '../src/data/formats/registry.js';
 import { loadDroppedModel } from '../src/web/dropped-model.js';
@@ -41,7 +42,8 @@ async function handle(request: Request, progress: (stage: string, fraction?: num
     case 'methods':
       return {
         kind: 'methods',
-        methods: [...explainers.values()].map((e) => ({ name: e.name, description: e.description, options: formOptions(e), needsLayer: e.needs.layer === true })),
+        methods: [...explainers.values()].map((e) => ({ name: e.name, description: e.description, options: formOptions(e), needsLayer: e.needs.layer === true, metrics: metricsFor(e) })),
+        metrics: metricChoices(),
         extensions: readers.filter((r) => !NEEDS_NODE.has(r.name)).flatMap((r) => r.extensions),
       };
     case 'inspect': {
@@ -58,6 +60,10 @@ async function handle(request: Request, progress: (stage: string, fraction?: num
       const { model, images, method, options, normalise, target, seed } = request;
       const out = await explainDropped({ model, images, method, options, normalise, seed, ...(target !== undefined ? { target } : {}) }, environment(), (stage) => progress(stage));
       return { kind: 'done', json: JSON.stringify(out.json), reportHtml: out.reportHtml, npy: out.npy };
+    }
+    case 'evaluate': {
+      const out = await evaluateDropped(request, environment(), progress);
+      return { kind: 'done', json: JSON.stringify(out.json), reportHtml: out.reportHtml };
     }
     case 'audit': {
       const out = await auditDropped(request, environment(), progress);

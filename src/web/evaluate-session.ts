@@ -5,6 +5,7 @@
  * by its own page (report/evaluation-page.ts).
  */
 import { getExplainer } from '../attribution/registry.js';
+import type { Explainer } from '../attribution/explainer.js';
 import { evaluateExplanations, evaluationJson, METRIC_NAMES, type EvaluateOptions, type MetricName } from '../evaluate/evaluate.js';
 import { getMetric } from '../evaluate/registry.js';
 import { unmetNeed } from '../evaluate/metric.js';
@@ -45,6 +46,11 @@ export function metricChoices(): { name: MetricName; description: string; byDefa
     const m = getMetric(name);
     return { name, description: m.description, byDefault: m.runByDefault === true, needsMask: m.needs.includes('mask') };
   });
+}
+
+/** The metrics that can judge this method's maps (completeness: only methods with a baseline). */
+export function metricsFor(explainer: Explainer): MetricName[] {
+  return METRIC_NAMES.filter((name) => getMetric(name).supports?.(explainer) ?? true);
 }
 
 export async function evaluateDropped(request: EvaluateRequest, env: WorkbenchEnvironment, onProgress: (stage: string, fraction?: number) => void = () => undefined): Promise<EvaluateOutcome> {

@@ -25,6 +25,7 @@ import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { startWorkbenchServer, type WorkbenchServer } from '../../src/cli/workbench-server.js';
 import { explainDropped, attributionTensor, type ExplainJson } from '../../src/web/explain-session.js';
 import { auditDropped } from '../../src/web/audit-session.js';
+import { evaluateDropped } from '../../src/web/evaluate-session.js';
 import type { WorkbenchEnvironment } from '../../src/web/browser-provenance.js';
 import { summariseDroppedFile, type FileSummary, type NamedBytes } from '../../src/web/dropped-files.js';
 import { uniformValues } from '../helpers/models.js';
@@ -172,6 +173,40 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
     });
   }
 
+  /** Same keys, and every number within `tolerance` relative (both sides through JSON, as downloaded). */
+  function expectSameNumbers(browser: unknown, node: unknown, what: string, tolerance = 1e-3): void {
+    const b = numbersOf(browser);
+    const n = numbersOf(JSON.parse(JSON.stringify(node)));
+    expect(b.map(([p]) => p)).toEqual(n.map(([p]) => p));
+    let worst = 0;
+    b.forEach(([path, v], i) => {
+      const err = Math.abs(v - n[i][1]) / Math.max(1e-6, Math.abs(n[i][1]));
+      if (!(err <= tolerance)) expect.fail(`${what} ${path}: browser ${v}, Node ${n[i][1]}`);
+      worst = Math.max(worst, err);
+    });
+    console.log(`workbench ${what}: ${b.length} numbers, worst relative difference browser vs Node ${worst.toExponential(2)}`);
+  }
+
+  it('evaluate: the default metrics (and localisation with masks) give the numbers and verdicts Node gives', async () => {
+    await chooseInputs([PNG.name, NPY.name]);
+    await page.check('input[name=mode][value=evaluate]');
+    await page.selectOption('#method', 'saliency');
+    await page.setInputFiles('#roi-file', files[ROI.name]);
+    const checked = await page.locator('#metrics input:checked').evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).value));
+    await page.check('#metrics input[value=localisation]');
+    const { json, report } = await runAndDownload('evaluate.png');
+    const metrics = [...checked, 'localisation'];
+    const node = await evaluateDropped({ model: MODEL, images: [PNG, NPY], method: 'saliency', metrics, roi: ROI }, NODE_ENV);
+    expect(json.metrics).toEqual(node.json.metrics);
+    expect(json.verdicts).toEqual(JSON.parse(JSON.stringify(node.json.verdicts)));
+    const { provenance: _b, ...browserResult } = json;
+    const { provenance: _n, ...nodeResult } = node.json;
+    expectSameNumbers(browserResult, nodeResult, 'evaluate');
+    expect(report).toContain('<footer class="provenance">');
+    await page.setInputFiles('#roi-file', []);
+    await page.check('input[name=mode][value=explain]');
+  });
+
   it('the audit runs in the browser and shows verdicts with the bottom line', async () => {
     await chooseInputs([AUDIT_IMAGES.name]);
     await page.check('input[name=mode][value=audit]');
@@ -184,19 +219,7 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
     // The same audit in Node: the same verdicts, and every number of the evidence to float32 rounding.
     const node = await auditDropped({ model: MODEL, images: [AUDIT_IMAGES], labels: AUDIT_LABELS, roi: ROI }, NODE_ENV);
     expect(json.verdicts).toEqual(node.json.verdicts);
-    const browserNumbers = numbersOf(findings.map((f) => f.evidence));
-    // Through JSON as the download is (NaN and ±∞ become null on both sides).
-    const nodeNumbers = numbersOf((JSON.parse(JSON.stringify(node.json)) as typeof node.json).findings.map((f) => f.evidence));
-    expect(browserNumbers.map(([p]) => p)).toEqual(nodeNumbers.map(([p]) => p));
-    expect(browserNumbers.length).toBeGreaterThan(20);
-    let worst = 0;
-    browserNumbers.forEach(([path, b], i) => {
-      const n = nodeNumbers[i][1];
-      const err = Math.abs(b - n) / Math.max(1e-6, Math.abs(n));
-      if (!(err <= 1e-3)) expect.fail(`audit evidence ${path}: browser ${b}, Node ${n}`);
-      worst = Math.max(worst, err);
-    });
-    console.log(`workbench audit: ${browserNumbers.length} evidence numbers, worst relative difference browser vs Node ${worst.toExponential(2)}`);
+    expectSameNumbers(findings.map((f) => f.evidence), node.json.findings.map((f) => f.evidence), 'audit evidence');
     expect(report).toContain('class="bottom-line');
     expect(report).toContain('<table class="verdicts"');
     await page.check('input[name=mode][value=explain]');
