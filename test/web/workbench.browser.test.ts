@@ -249,6 +249,8 @@ describe.skipIf(!HAVE_BROWSER)('browser workbench in Chromium', () => {
   });
 
   it('Cancel stops a long run at once and the page works on', async () => {
+    await chooseInputs([PNG.name]);
+    await page.check('input[name=mode][value=explain]');
     await page.selectOption('#method', 'shapley-sampling');
     await page.fill('#method-options [data-key=orderings]', '5000');
     await page.click('#run');
