@@ -192,3 +192,10 @@ export { iceForClass, iceFidelity } from './concepts/ice.js';
 export type { IceOptions, IceConcept, IceClassResult, FidelityPoint } from './concepts/ice.js';
 export { modelTail } from './concepts/model-tail.js';
 export { confusionMatrix, perClassAccuracy } from './concepts/confusion.js';
+
+// The browser workbench's sessions: explain or audit from file bytes, no Node APIs (web/).
+export { explainDropped, parseMethodOptions, type ExplainRequest, type ExplainOutcome, type ExplainJson } from './web/explain-session.js';
+export { auditDropped, type AuditRequest, type AuditOutcome } from './web/audit-session.js';
+export { evaluateDropped, type EvaluateRequest, type EvaluateOutcome } from './web/evaluate-session.js';
+export { readerForBytes, readDroppedArray, type NamedBytes } from './web/dropped-files.js';
+export type { WorkbenchEnvironment } from './web/browser-provenance.js';

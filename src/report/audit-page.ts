@@ -119,7 +119,8 @@ export async function renderAuditPage(input: AuditPageInput): Promise<string> {
   return htmlPage({ title: input.title, body, css: AUDIT_CSS });
 }
 
-const AUDIT_CSS = `
+/** The figures' and verdicts' style sheet (the browser workbench draws the same components with it). */
+export const AUDIT_CSS = `
 .verdict { display: inline-block; min-width: 4.6em; text-align: center; font-weight: 700; font-size: 0.78rem;
   letter-spacing: 0.04em; padding: 2px 6px; border-radius: 3px; color: #fff; }
 /* White text on every badge at a contrast of at least 4.5:1 (WCAG AA); the words, not the colours, carry the verdict. */

@@ -5,6 +5,7 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { accessibleSvg, barSummary, histogramSummary, lineSummary, reliabilitySummary, type ChartSummary } from './chart-aria.js';
 
 export interface ChartSize {
   width?: number;
@@ -97,11 +98,15 @@ function checkFinite(values: readonly number[], what: string): void {
   if (i >= 0) throw new Error(`chart: ${what}[${i}] is ${values[i]}; charts need finite numbers`);
 }
 
-/** Renders a Vega-Lite spec to SVG markup (no DOM, no canvas: the 'none' renderer). */
-export async function renderVegaLite(spec: TopLevelSpec): Promise<string> {
+/**
+ * Renders a Vega-Lite spec to SVG markup (no DOM, no canvas: the 'none' renderer); with a summary,
+ * the SVG is an accessible image that says what it shows (chart-aria.ts).
+ */
+export async function renderVegaLite(spec: TopLevelSpec, summary?: ChartSummary): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    const svg = await view.toSVG();
+    return summary ? accessibleSvg(svg, summary) : svg;
   } finally {
     view.finalize();
   }
@@ -135,7 +140,7 @@ export async function lineChart(series: readonly Series[], axes: AxisTitles, opt
       order: { field: 'order', type: 'quantitative' },
     },
   });
-  return renderVegaLite(spec);
+  return renderVegaLite(spec, lineSummary(series, axes, options.xCategories));
 }
 
 /**
@@ -176,7 +181,7 @@ export async function barChart(bars: readonly Bar[], axes: AxisTitles, options: 
     if (zoom) layers.push({ mark: { type: 'rule', color: 'black', clip: true }, encoding: { y, x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } } });
   }
   const spec = asSpec({ ...frame({ height: Math.max(60, 22 * bars.length), ...options }), data: { values }, layer: layers });
-  return renderVegaLite(spec);
+  return renderVegaLite(spec, barSummary(bars, axes));
 }
 
 /** Axis-end numbers for titles: enough digits to tell 0.985 from 0.995. */
@@ -232,7 +237,7 @@ export async function histogram(
       ]
     : [];
   const spec = asSpec({ ...frame(options), layer: [bars, ...lines] });
-  return renderVegaLite(spec);
+  return renderVegaLite(spec, histogramSummary(groups, axes, options.markers));
 }
 
 export interface ReliabilityBin {
@@ -300,5 +305,5 @@ export async function reliabilityDiagram(curves: readonly { name: string; bins: 
       },
     ],
   });
-  return renderVegaLite(spec);
+  return renderVegaLite(spec, reliabilitySummary(curves));
 }
