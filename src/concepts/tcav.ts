@@ -60,6 +60,12 @@ export async function layerActivations(model: Model, x: Tensor, layer: string): 
   return tensor([x.shape[0], sizeOf(a.shape.slice(1))], a.data);
 }
 
+/** ∂ score_target / ∂ layer per input, flattened: [N, F] (Captum's layer gradient, not × activation). */
+export async function layerGradients(model: Model, inputs: Tensor, layer: string, target: number): Promise<Tensor> {
+  const g = (await model.layerVjp(inputs, layer, oneHot(new Array(inputs.shape[0]).fill(target), model.outputSize))).grad;
+  return tensor([inputs.shape[0], sizeOf(g.shape.slice(1))], g.data);
+}
+
 function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
@@ -90,12 +96,18 @@ export async function trainCavs(model: Model, options: TcavOptions): Promise<Lay
   return out;
 }
 
-/** Share of positive directional derivatives and Captum's magnitude for one CAV. */
-export function directionalScores(grads: Tensor, direction: Float64Array): { score: number; magnitude: number } {
+/**
+ * Share of positive directional derivatives and the magnitude Σ positive / Σ |derivatives| (Captum's
+ * documented formula; scale-free) for one CAV; meanDerivative is what Captum's code returns as
+ * "magnitude" (the plain mean, which scales with the CAV's norm: with an unnormalised classifier
+ * weight it is not comparable across classifiers).
+ */
+export function directionalScores(grads: Tensor, direction: ArrayLike<number>): { score: number; magnitude: number; meanDerivative: number } {
   const [n, f] = grads.shape;
   let positive = 0;
   let positiveMass = 0;
   let totalMass = 0;
+  let sum = 0;
   for (let i = 0; i < n; i++) {
     let d = 0;
     for (let j = 0; j < f; j++) d += grads.data[i * f + j] * direction[j];
@@ -104,8 +116,9 @@ export function directionalScores(grads: Tensor, direction: Float64Array): { sco
       positiveMass += d;
     }
     totalMass += Math.abs(d);
+    sum += d;
   }
-  return { score: positive / n, magnitude: totalMass > 0 ? positiveMass / totalMass : 0 };
+  return { score: positive / n, magnitude: totalMass > 0 ? positiveMass / totalMass : 0, meanDerivative: sum / n };
 }
 
 /** TCAV scores of `inputs` (examples of class `target`) for every trained concept and layer. */
@@ -114,8 +127,7 @@ export async function tcavScores(model: Model, cavs: readonly LayerCavs[], input
   const tests = cavs.reduce((s, l) => s + l.concepts.size, 0);
   const results: TcavResult[] = [];
   for (const l of cavs) {
-    const g = (await model.layerVjp(inputs, l.layer, oneHot(new Array(inputs.shape[0]).fill(target), model.outputSize))).grad;
-    const grads = tensor([inputs.shape[0], sizeOf(g.shape.slice(1))], g.data);
+    const grads = await layerGradients(model, inputs, l.layer, target);
     const randomScores = l.randomDirections.map((d) => directionalScores(grads, d).score);
     for (const [concept, { directions, accuracy }] of l.concepts) {
       const runs = directions.map((d) => directionalScores(grads, d));
