@@ -55,6 +55,21 @@ describe('fitCav', () => {
   });
 });
 
+describe('fitCav in dual form', () => {
+  it('gives the primal solution (w = Xᵀa) when features outnumber rows', () => {
+    const rng = new Random(5);
+    const f = 50;
+    const pos = Float32Array.from({ length: 12 * f }, () => rng.normal(0.3, 1));
+    const neg = Float32Array.from({ length: 9 * f }, () => rng.normal(0, 1));
+    const a = fitCav(pos, neg, f, { form: 'primal', tolerance: 1e-10 });
+    const b = fitCav(pos, neg, f, { form: 'dual', tolerance: 1e-10 });
+    let cos = 0;
+    for (let j = 0; j < f; j++) cos += a.direction[j] * b.direction[j];
+    expect(cos).toBeGreaterThan(1 - 1e-9);
+    expect(b.accuracy).toBe(a.accuracy);
+  });
+});
+
 describe('tcav on an analytic model', () => {
   const rng = new Random(7);
   const model = analyticModel();
