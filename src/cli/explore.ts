@@ -78,7 +78,7 @@ async function readConceptFolders(dir: string, modelShape: readonly number[], no
     else concepts.push({ name, images: batch });
   }
   if (concepts.length === 0) throw new UsageError(`--concepts ${dir} has no concept sub-folder (any folder not named random*)`);
-  if (randoms.length < 2) throw new UsageError(`--concepts ${dir} has ${randoms.length} random*/ sub-folders; TCAV's significance test needs at least 2 (10 or more recommended)`);
+  if (randoms.length < 3) throw new UsageError(`--concepts ${dir} has ${randoms.length} random*/ sub-folders; TCAV's significance test needs at least 3 (10 or more recommended)`);
   return { concepts, randoms };
 }
 
@@ -175,7 +175,7 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
       tcav: tcav?.map(({ concept, layer, className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores }) => ({ concept, layer, class: className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores })),
       ice: {
         layer: iceLayer,
-        classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, concepts: c.concepts.map(({ index, topImages, purity, importance }) => ({ index, topImages, purity, importance })) }])),
+        classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, concepts: c.concepts.map(({ index, topImages, purity, topShares, meanScorePurity, importance }) => ({ index, topImages, purity, topShares, meanScorePurity, importance })) }])),
         fidelity: fidelity ?? null,
         ...(fidelityProblem ? { fidelityProblem } : {}),
       },
@@ -241,7 +241,7 @@ export function registerExplore(program: Command): void {
     .option('--demo', 'train a tiny CNN on the seeded 10-class EM microstructure set and explore it (concepts "striped" and "dotted" from the generator)')
     .option('--demo-images <n>', 'with --demo: training images (test split: an eighth as many, ≥ 50)', parseInteger('--demo-images', 40), EXPLORE_DEMO_DEFAULTS.images)
     .option('--demo-epochs <n>', 'with --demo: training epochs', parseInteger('--demo-epochs', 1), EXPLORE_DEMO_DEFAULTS.epochs)
-    .option('--concepts <dir>', 'TCAV concept sets: one sub-folder of images per concept and random*/ sub-folders (≥ 2, 10 or more recommended)')
+    .option('--concepts <dir>', 'TCAV concept sets: one sub-folder of images per concept and random*/ sub-folders (≥ 3, 10 or more recommended)')
     .option('--class-names <a,b,…>', 'class names in output order (default 0, 1, …)')
     .option('--layers <a,b,…>', 'TCAV layers (default: the last convolutional ReLU)')
     .option('--ice-layer <name>', 'layer ICE factorises (default: the last convolutional ReLU)')
