@@ -3,11 +3,12 @@
  * (10 classes) on the seeded EM microstructure set, builds TCAV concept sets from the generator
  * itself and hands a held-out test split to explore.
  *
- * Concepts: "striped" = lamellae and twin tiles (a texture the data really contains and two classes
- * are made of), "dotted" = precipitate tiles (bright blobs); the random sets are tiles drawn from all
- * ten classes, each set with its own seed (Kim et al.'s random counterexamples from the data's own
- * distribution). A concept is expected to be significant for the classes it is made of, and not for
- * unrelated ones.
+ * Concepts: "fine stripes" = lamellae tiles (period 3–4.5 px), "bands" = twin tiles (broad
+ * sharp-edged bands, period 9–14 px), "dotted" = precipitate tiles (bright blobs): textures the data
+ * really contains. (One "striped" set of lamellae and twins mixed the two periods, so its CAV was
+ * no single direction and it was not significant for lamellae.) The random sets are tiles drawn
+ * from all ten classes, each set with its own seed (Kim et al.'s random counterexamples from the
+ * data's own distribution). A concept is expected to be significant for the classes it is made of.
  */
 import { generateMicrostructures, MICROSTRUCTURE_CLASSES } from '../data/synthetic/microstructures.js';
 import { tinyCnn } from '../models/zoo/tiny-cnn.js';
@@ -60,7 +61,8 @@ export function demoConceptSets(seed: number, imagesPerSet = CONCEPT_IMAGES, ran
   const set = (classes: number[], k: number) => standardise(generateMicrostructures({ count: imagesPerSet, seed: seed + 5000 + k, classes }).images);
   return {
     concepts: [
-      { name: 'striped', images: set([index('lamellae'), index('twins')], 0) },
+      { name: 'fine stripes', images: set([index('lamellae')], 0) },
+      { name: 'bands', images: set([index('twins')], 2) },
       { name: 'dotted', images: set([index('precipitates')], 1) },
     ],
     randoms: Array.from({ length: randomSets }, (_, r) => set(MICROSTRUCTURE_CLASSES.map((_, k) => k), 100 + r)),

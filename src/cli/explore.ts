@@ -1,10 +1,9 @@
 /**
  * `trustscope explore`: what has the model learned? Error analysis (confusion matrix, per-class
- * accuracy, misclassified images with saliency), TCAV for concept folders (DIR/<concept>/ images,
- * DIR/random-1, random-2, … random sets), and ICE concepts per class with their fidelity; explore.json and a
+ * accuracy, misclassified images with saliency), TCAV for concept sets (folders or a CSV manifest,
+ * concept-sets.ts), and ICE concepts per class with their fidelity; explore.json and a
  * self-contained index.html in --out.
  */
-import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel } from '../models/import/load-model.js';
@@ -20,6 +19,7 @@ import { EXPLORE_DEMO_DEFAULTS, EXPLORE_DEMO_JSON, EXPLORE_DEMO_LAYER, exploreDe
 import type { OutputFolder } from './output-folder.js';
 import type { StageProgress } from './progress.js';
 import { readIds, readImages } from './inputs.js';
+import { readConceptSets } from './concept-sets.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 
 export const EXPLORE_JSON = 'explore.json';
@@ -58,28 +58,6 @@ export function defaultConceptLayer(model: OnnxModel): string {
 
 function splitList(value: string | undefined): string[] | undefined {
   return value?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-/** Concept sets from DIR/<name>/ and random sets from the random* sub-folders. */
-async function readConceptFolders(dir: string, modelShape: readonly number[], normalise?: Normalisation): Promise<{ concepts: ConceptSet[]; randoms: Tensor[] }> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).sort();
-  } catch {
-    throw new UsageError(`--concepts ${dir} is not a readable folder; give a folder with one sub-folder of images per concept and random*/ sub-folders`);
-  }
-  const concepts: ConceptSet[] = [];
-  const randoms: Tensor[] = [];
-  for (const name of names) {
-    const path = join(dir, name);
-    if (!(await stat(path)).isDirectory()) continue;
-    const { batch } = await readImages(path, modelShape, normalise);
-    if (name.toLowerCase().startsWith('random')) randoms.push(batch);
-    else concepts.push({ name, images: batch });
-  }
-  if (concepts.length === 0) throw new UsageError(`--concepts ${dir} has no concept sub-folder (any folder not named random*)`);
-  if (randoms.length < 3) throw new UsageError(`--concepts ${dir} has ${randoms.length} random*/ sub-folders; TCAV's significance test needs at least 3 (10 or more recommended)`);
-  return { concepts, randoms };
 }
 
 /** |∂ score_predicted / ∂ input|, summed over channels: the gallery's saliency. */
@@ -172,7 +150,7 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
       confusion: { classNames: names, matrix: confusion },
       perClassAccuracy: Object.fromEntries(names.map((n, k) => [n, accuracyPerClass[k]])),
       misclassified: wrong.map((i) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]] })),
-      tcav: tcav?.map(({ concept, layer, className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores }) => ({ concept, layer, class: className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores })),
+      tcav: tcav?.map(({ concept, layer, className, score, scoreStd, magnitude, derivative, pValue, significant, captumPValue, cavAccuracy, scores, randomScores, randomConceptDerivatives }) => ({ concept, layer, class: className, score, scoreStd, magnitude, derivative, pValue, significant, captumPValue, cavAccuracy, scores, randomScores, randomConceptDerivatives })),
       ice: {
         layer: iceLayer,
         classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, concepts: c.concepts.map(({ index, topImages, purity, topShares, meanScorePurity, importance }) => ({ index, topImages, purity, topShares, meanScorePurity, importance })) }])),
@@ -238,10 +216,10 @@ export function registerExplore(program: Command): void {
     .option('--model <file.onnx>', 'ONNX image classifier (or TF.js model.json); required unless --demo')
     .option('--input <X>', 'images: a file (.npy, .tif, .png, …) or a folder of them; required unless --demo')
     .option('--labels <Y.npy>', 'true class per image [N]; required unless --demo')
-    .option('--demo', 'train a tiny CNN on the seeded 10-class EM microstructure set and explore it (concepts "striped" and "dotted" from the generator)')
+    .option('--demo', 'train a tiny CNN on the seeded 10-class EM microstructure set and explore it (concepts "fine stripes", "bands" and "dotted" from the generator)')
     .option('--demo-images <n>', 'with --demo: training images (test split: an eighth as many, ≥ 50)', parseInteger('--demo-images', 40), EXPLORE_DEMO_DEFAULTS.images)
     .option('--demo-epochs <n>', 'with --demo: training epochs', parseInteger('--demo-epochs', 1), EXPLORE_DEMO_DEFAULTS.epochs)
-    .option('--concepts <dir>', 'TCAV concept sets: one sub-folder of images per concept and random*/ sub-folders (≥ 3, 10 or more recommended)')
+    .option('--concepts <dir|file.csv>', 'TCAV concept sets: a folder with one sub-folder of images per concept and random*/ sub-folders (≥ 3, 10 or more recommended), or a CSV with columns file,concept (concepts named random* are the random sets)')
     .option('--class-names <a,b,…>', 'class names in output order (default 0, 1, …)')
     .option('--layers <a,b,…>', 'TCAV layers (default: the last convolutional ReLU)')
     .option('--ice-layer <name>', 'layer ICE factorises (default: the last convolutional ReLU)')
@@ -276,7 +254,8 @@ export function registerExplore(program: Command): void {
           folder.input(paths.labels);
           const names = splitList(opts.classNames) ?? Array.from({ length: classes }, (_, k) => String(k));
           if (names.length !== classes) throw new UsageError(`--class-names lists ${names.length} names but the model has ${classes} classes`);
-          const conceptSets = opts.concepts ? await readConceptFolders(opts.concepts, model.inputShape, opts.normalise) : undefined;
+          const conceptSets = opts.concepts ? await readConceptSets(opts.concepts, model.inputShape, opts.normalise) : undefined;
+          for (const f of conceptSets?.files ?? []) folder.input(f);
           const layers = splitList(opts.layers) ?? [defaultConceptLayer(model)];
           const iceLayer = opts.iceLayer ?? defaultConceptLayer(model);
           for (const l of [...layers, iceLayer]) model.resolveLayer(l);

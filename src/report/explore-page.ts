@@ -73,12 +73,12 @@ function galleryTile(g: GalleryItem): string {
 
 function tcavSection(rows: NonNullable<ExplorePageData['tcav']>): string {
   const body = table(
-    ['concept', 'layer', 'class', 'TCAV score', '± std', 'magnitude', 'p-value', 'significant', 'CAV accuracy'],
-    rows.map((r) => [r.concept, r.layer, r.className, r.score, r.scoreStd, r.magnitude, r.pValue, r.significant ? 'yes' : 'no', r.cavAccuracy]),
+    ['concept', 'layer', 'class', 'TCAV score', '± std', 'magnitude', 'mean derivative', 'p-value', 'significant', "Captum's p", 'CAV accuracy'],
+    rows.map((r) => [r.concept, r.layer, r.className, r.score, r.scoreStd, r.magnitude, r.derivative, r.pValue, r.significant ? (r.derivative > 0 ? 'yes (raises)' : 'yes (lowers)') : 'no', r.captumPValue, r.cavAccuracy]),
   );
   return section(
     'Which human concepts does it use? (TCAV)',
-    paragraph('Score: share of the class\u2019s images whose class score rises along the concept direction, averaged over concept-vs-random CAVs. Significant: a two-sided t-test against random-vs-random scores, Bonferroni-corrected over layers × concepts, at 0.05.') + body,
+    paragraph('Score: share of the class\u2019s images whose class score rises along the concept direction, averaged over concept-vs-random CAVs. Significant: the concept\u2019s mean directional derivative (unit CAV) is unusual among those of the random sets put in the concept\u2019s role (prediction t-test, Bonferroni-corrected over layers × concepts, at 0.05); a concept that lowers the class score can be significant too. Captum\u2019s p (concept runs vs random-vs-random runs) is shown for comparison: it calls random concepts significant too often.') + body,
     { id: 'tcav' },
   );
 }
