@@ -15,6 +15,7 @@ import { trainCavs, tcavScores, type ConceptSet, type TcavResult } from '../conc
 import { iceFidelity, iceForClass, type FidelityPoint, type IceClassResult } from '../concepts/ice.js';
 import { explorePage, type ExplorePageData, type GalleryItem } from '../report/explore-page.js';
 import { UsageError, parseInteger } from './errors.js';
+import { globalViews, shapMaps } from './explore-global.js';
 import { EXPLORE_DEMO_DEFAULTS, EXPLORE_DEMO_JSON, EXPLORE_DEMO_LAYER, exploreDemoSummary, prepareExploreDemo } from './explore-demo.js';
 import type { OutputFolder } from './output-folder.js';
 import type { StageProgress } from './progress.js';
@@ -39,6 +40,7 @@ interface ExploreCliOptions {
   iceConcepts: number;
   topK: number;
   gallery: number;
+  representatives: number;
   out: string;
   force?: boolean;
   seed: number;
@@ -88,6 +90,8 @@ export interface ExploreSettings {
   iceConcepts: number;
   topK: number;
   gallery: number;
+  /** SP-LIME's budget B: representative explanations shown. */
+  representatives: number;
   seed: number;
 }
 
@@ -110,7 +114,8 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
     });
     const gallery = async (ids: number[]): Promise<GalleryItem[]> => {
       const maps = await saliencyMaps(model, takeRows(x, ids), ids.map((i) => predictions[i]));
-      return ids.map((i, t) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]], image: row(x, i), saliency: maps[t] }));
+      const shap = await shapMaps(model, takeRows(x, ids), ids.map((i) => predictions[i]), opts.seed);
+      return ids.map((i, t) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]], image: row(x, i), saliency: maps[t], shap: shap[t] }));
     };
     const misclassified = await gallery(wrong);
     const correct = await gallery(right);
@@ -143,6 +148,8 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
       fidelityProblem = (e as Error).message;
     }
 
+    const global = await globalViews(model, x, labels, predictions, names, { budget: opts.representatives, seed: opts.seed }, (stage, f) => bar.update(stage, 0.85 + 0.14 * f));
+
     const json = {
       model: modelName,
       images: labels.length,
@@ -157,6 +164,7 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
         fidelity: fidelity ?? null,
         ...(fidelityProblem ? { fidelityProblem } : {}),
       },
+      ...global.json,
     };
     await folder.write(EXPLORE_JSON, JSON.stringify(json, null, 2) + '\n');
     const page: ExplorePageData = {
@@ -183,6 +191,12 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
         fidelity,
         fidelityProblem,
       },
+      pca: { ...global.pca, images: labels.length },
+      globalAttribution: {
+        method: 'GradientSHAP',
+        classes: global.classes.map((c) => ({ className: names[c.classIndex], images: c.images, mean: c.mean, centralShare: c.centralShare, example: { index: c.example.index, image: row(x, c.example.index), map: c.example.map } })),
+      },
+      spLime: { ...global.spLime, pool: global.spLime.pool.length, picked: global.spLime.picked.map((i, k) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], image: row(x, i), map: global.spLime.maps[k] })) },
     };
     await folder.write(EXPLORE_HTML, explorePage(page));
     bar.update('done', 1);
@@ -212,7 +226,7 @@ async function runDemo(opts: ExploreCliOptions, folder: OutputFolder): Promise<v
 export function registerExplore(program: Command): void {
   const command = program
     .command('explore')
-    .description('what has the model learned: confusion and per-class accuracy, misclassified images with saliency, TCAV for concept folders, ICE concepts per class')
+    .description('what has the model learned: PCA of the data, confusion and per-class accuracy, misclassified images with saliency and SHAP, per-class average SHAP maps, SP-LIME representatives, TCAV for concept sets, ICE concepts per class')
     .option('--model <file.onnx>', 'ONNX image classifier (or TF.js model.json); required unless --demo')
     .option('--input <X>', 'images: a file (.npy, .tif, .png, …) or a folder of them; required unless --demo')
     .option('--labels <Y.npy>', 'true class per image [N]; required unless --demo')
@@ -225,7 +239,8 @@ export function registerExplore(program: Command): void {
     .option('--ice-layer <name>', 'layer ICE factorises (default: the last convolutional ReLU)')
     .option('--ice-concepts <n>', 'ICE concepts per class', parseInteger('--ice-concepts', 1), 5)
     .option('--top-k <n>', 'top images shown per ICE concept', parseInteger('--top-k', 1), 5)
-    .option('--gallery <n>', 'misclassified images shown', parseInteger('--gallery', 0), 12);
+    .option('--gallery <n>', 'misclassified images shown', parseInteger('--gallery', 0), 12)
+    .option('--representatives <B>', 'SP-LIME budget: representative explanations chosen by the submodular pick', parseInteger('--representatives', 1), 6);
   addNormaliseOption(command);
   addRunOptions(command, { out: 'trustscope-explore', what: `${EXPLORE_JSON} and ${EXPLORE_HTML}` });
   addProgressOptions(command);
