@@ -102,8 +102,10 @@ export interface ExploreSummaryInput {
   accuracy: number;
   confusion: { classNames: readonly string[]; matrix: number[][] };
   perClassAccuracy: Record<string, number | null>;
-  tcav?: { concept: string; layer: string; class: string; score: number; pValue: number; significant: boolean }[];
-  ice: { classes: Record<string, { concepts: { purity: number; importance: number }[] }> };
+  tcav?: { concept: string; layer: string; class: string; score: number; derivative: number; pValue: number; significant: boolean }[];
+  ice: { classes: Record<string, { concepts: { purity: number; meanScorePurity: number; importance: number }[] }> };
+  pca?: { explainedVarianceRatio: readonly number[] };
+  spLime?: { picked: { index: number; trueClass: string; predicted: string }[]; coverage: readonly number[] };
 }
 
 /** Mean ICE purity of a class's concepts. */
@@ -123,13 +125,19 @@ export function largestConfusions(matrix: readonly (readonly number[])[], n = 4)
   return cells.sort((a, b) => b[2] - a[2] || a[0] - b[0] || a[1] - b[1]).slice(0, n);
 }
 
-/** Per-class accuracy, ICE purity, the largest confusions and the significant TCAV concepts, as lines of text. */
+/** Per-class accuracy, ICE purity (share ranking; mean-map ranking in brackets), the largest confusions, the significant TCAV concepts, PCA and SP-LIME, as lines of text. */
 export function exploreDemoSummary(json: ExploreSummaryInput): string {
   const names = json.confusion.classNames;
-  const lines = [`accuracy ${json.accuracy.toFixed(3)}`, `${'class'.padEnd(18)}accuracy  ICE purity (mean, leading concept)`];
-  for (const name of names) lines.push(`${name.padEnd(18)}${(json.perClassAccuracy[name]?.toFixed(3) ?? "–").padEnd(10)}${meanPurity(json.ice.classes[name]?.concepts ?? []).toFixed(2).padEnd(6)}${leadingPurity(json.ice.classes[name]?.concepts ?? []).toFixed(2)}`);
+  const lines = [`accuracy ${json.accuracy.toFixed(3)}`, `${'class'.padEnd(18)}accuracy  ICE purity: mean, leading concept [by mean map: mean, leading]`];
+  for (const name of names) {
+    const concepts = json.ice.classes[name]?.concepts ?? [];
+    const old = concepts.map((c) => ({ purity: c.meanScorePurity, importance: c.importance }));
+    lines.push(`${name.padEnd(18)}${(json.perClassAccuracy[name]?.toFixed(3) ?? '–').padEnd(10)}${meanPurity(concepts).toFixed(2).padEnd(6)}${leadingPurity(concepts).toFixed(2).padEnd(6)}[${meanPurity(old).toFixed(2)}, ${leadingPurity(old).toFixed(2)}]`);
+  }
   lines.push('largest confusions: ' + largestConfusions(json.confusion.matrix).map(([t, p, c]) => `${names[t]} → ${names[p]} (${c})`).join(', '));
-  const significant = (json.tcav ?? []).filter((r) => r.significant).map((r) => `${r.concept} for ${r.class} (score ${r.score.toFixed(2)}, p ${r.pValue.toExponential(1)})`);
+  const significant = (json.tcav ?? []).filter((r) => r.significant).map((r) => `${r.concept} ${r.derivative > 0 ? 'raises' : 'lowers'} ${r.class} (score ${r.score.toFixed(2)}, p ${r.pValue.toExponential(1)})`);
   lines.push(`TCAV significant: ${significant.length > 0 ? significant.join('; ') : 'none'}`);
+  if (json.pca) lines.push(`PCA: the first components explain ${json.pca.explainedVarianceRatio.slice(0, 4).map((r) => (100 * r).toFixed(1) + '%').join(', ')} of the pixel variance`);
+  if (json.spLime) lines.push(`SP-LIME picks: ${json.spLime.picked.map((p) => `#${p.index} ${p.trueClass}${p.predicted !== p.trueClass ? ' → ' + p.predicted : ''}`).join(', ')} (coverage ${(100 * (json.spLime.coverage.at(-1) ?? 0)).toFixed(0)}%)`);
   return lines.join('\n');
 }

@@ -150,7 +150,11 @@ export function dataPca(x: Tensor, components = PCA_COMPONENTS): PcaSummary {
 
 export interface GlobalViews {
   /** explore.json's pca, globalAttribution and spLime. */
-  readonly json: { pca: object; globalAttribution: object; spLime: object };
+  readonly json: {
+    pca: { images: number; components: number; explainedVariance: readonly number[]; explainedVarianceRatio: readonly number[]; totalVariance: number };
+    globalAttribution: object;
+    spLime: { picked: { index: number; trueClass: string; predicted: string }[]; coverage: readonly number[]; [key: string]: unknown };
+  };
   readonly pca: PcaSummary;
   readonly classes: readonly ClassAttribution[];
   readonly spLime: SpLimeResult;
