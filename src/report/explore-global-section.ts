@@ -80,7 +80,7 @@ export function globalAttributionSection(g: GlobalAttributionFigure): string {
 }
 
 export function spLimeSection(s: SpLimeFigure): string {
-  const picked = s.picked.map((p, k) => `<div class="pair">${tag(overlayPng(p.image, p.map, { colormap: 'blue-red', signed: true }), `SP-LIME pick ${k + 1}`, 96)}#${p.index} true: ${escapeHtml(p.trueClass)}, pred: ${escapeHtml(p.predicted)}<br>coverage ${formatNumber(100 * s.coverage[k], 0)}%</div>`);
+  const picked = s.picked.map((p, k) => `<div class="pair">${tag(overlayPng(p.image, p.map, { colormap: 'blue-red', signed: true }), `SP-LIME pick ${k + 1}`, 96)}#${p.index} true: ${escapeHtml(p.trueClass)}, pred: ${escapeHtml(p.predicted)}<br>coverage ${Math.round(100 * s.coverage[k])}%</div>`);
   return section(
     'A representative set of explanations (SP-LIME)',
     paragraph(`LIME explained ${s.pool} images on a ${s.patch}×${s.patch}-pixel patch grid (each explanation keeps its ${s.featuresPerExplanation} strongest patches); the submodular pick (Ribeiro et al. 2016) then chose ${s.budget} explanations that together cover the globally important patches (importance √Σ|W| per patch, right). Coverage: the share of the total importance covered after each pick. Reading these few explanations shows the model\u2019s behaviour across the data with the least redundancy.`) +
