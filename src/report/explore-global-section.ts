@@ -49,7 +49,7 @@ export function pcaSection(p: PcaFigure): string {
     cumulative += r;
     return [`PC ${k + 1}`, r, cumulative, raw(`<span class="bar" style="width:${Math.round(300 * r)}px"></span>`)];
   });
-  const eigen = p.eigenimages.map((e, k) => `<div class="pair">${tag(heatmapPng(e, { colormap: 'blue-red', range: symmetric(e) }), `eigenimage ${k + 1}`)}PC ${k + 1} (${formatNumber(100 * p.explainedVarianceRatio[k], 1)}%)</div>`);
+  const eigen = p.eigenimages.map((e, k) => `<div class="pair">${tag(heatmapPng(e, { colormap: 'blue-red', range: symmetric(e) }), `eigenimage ${k + 1}`)}PC ${k + 1} (${(100 * p.explainedVarianceRatio[k]).toFixed(1)}%)</div>`);
   return section(
     'How variable are the images? (PCA of the data)',
     paragraph(`Principal components of the ${p.images} images (pixels as features, centred on the mean image). A few components explaining most of the variance mean the images vary in few ways; a flat spectrum means many independent sources of variation (texture, noise). Eigenimages: blue negative, red positive.`) +
