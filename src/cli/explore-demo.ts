@@ -103,7 +103,7 @@ export interface ExploreSummaryInput {
   confusion: { classNames: readonly string[]; matrix: number[][] };
   perClassAccuracy: Record<string, number | null>;
   tcav?: { concept: string; layer: string; class: string; score: number; derivative: number; pValue: number; significant: boolean }[];
-  ice: { classes: Record<string, { concepts: { purity: number; meanScorePurity: number; importance: number }[] }> };
+  ice: { classes: Record<string, { concepts: { purity: number; meanScorePurity: number; contributionPurity?: number; importance: number }[] }> };
   pca?: { explainedVarianceRatio: readonly number[] };
   spLime?: { picked: { index: number; trueClass: string; predicted: string }[]; coverage: readonly number[] };
 }
@@ -128,11 +128,12 @@ export function largestConfusions(matrix: readonly (readonly number[])[], n = 4)
 /** Per-class accuracy, ICE purity (share ranking; mean-map ranking in brackets), the largest confusions, the significant TCAV concepts, PCA and SP-LIME, as lines of text. */
 export function exploreDemoSummary(json: ExploreSummaryInput): string {
   const names = json.confusion.classNames;
-  const lines = [`accuracy ${json.accuracy.toFixed(3)}`, `${'class'.padEnd(18)}accuracy  ICE purity: mean, leading concept [by mean map: mean, leading]`];
+  const lines = [`accuracy ${json.accuracy.toFixed(3)}`, `${'class'.padEnd(18)}accuracy  ICE purity: mean, leading concept [by mean map] {by contribution to the class score}`];
   for (const name of names) {
     const concepts = json.ice.classes[name]?.concepts ?? [];
     const old = concepts.map((c) => ({ purity: c.meanScorePurity, importance: c.importance }));
-    lines.push(`${name.padEnd(18)}${(json.perClassAccuracy[name]?.toFixed(3) ?? '–').padEnd(10)}${meanPurity(concepts).toFixed(2).padEnd(6)}${leadingPurity(concepts).toFixed(2).padEnd(6)}[${meanPurity(old).toFixed(2)}, ${leadingPurity(old).toFixed(2)}]`);
+    const byContribution = concepts.map((c) => ({ purity: c.contributionPurity ?? NaN, importance: c.importance }));
+    lines.push(`${name.padEnd(18)}${(json.perClassAccuracy[name]?.toFixed(3) ?? '–').padEnd(10)}${meanPurity(concepts).toFixed(2).padEnd(6)}${leadingPurity(concepts).toFixed(2).padEnd(6)}[${meanPurity(old).toFixed(2)}, ${leadingPurity(old).toFixed(2)}] {${meanPurity(byContribution).toFixed(2)}, ${leadingPurity(byContribution).toFixed(2)}}`);
   }
   lines.push('largest confusions: ' + largestConfusions(json.confusion.matrix).map(([t, p, c]) => `${names[t]} → ${names[p]} (${c})`).join(', '));
   const significant = (json.tcav ?? []).filter((r) => r.significant).map((r) => `${r.concept} ${r.derivative > 0 ? 'raises' : 'lowers'} ${r.class} (score ${r.score.toFixed(2)}, p ${r.pValue.toExponential(1)})`);

@@ -160,7 +160,7 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
       tcav: tcav?.map(({ concept, layer, className, score, scoreStd, magnitude, derivative, pValue, significant, captumPValue, cavAccuracy, scores, randomScores, randomConceptDerivatives }) => ({ concept, layer, class: className, score, scoreStd, magnitude, derivative, pValue, significant, captumPValue, cavAccuracy, scores, randomScores, randomConceptDerivatives })),
       ice: {
         layer: iceLayer,
-        classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, concepts: c.concepts.map(({ index, topImages, purity, topShares, meanScorePurity, importance }) => ({ index, topImages, purity, topShares, meanScorePurity, importance })) }])),
+        classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, concepts: c.concepts.map(({ index, topImages, purity, topShares, contributionTopImages, contributionPurity, topContributions, meanScorePurity, importance }) => ({ index, topImages, purity, topShares, contributionTopImages, contributionPurity, topContributions, meanScorePurity, importance })) }])),
         fidelity: fidelity ?? null,
         ...(fidelityProblem ? { fidelityProblem } : {}),
       },

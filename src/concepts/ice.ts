@@ -40,6 +40,13 @@ export interface IceConcept {
   readonly purity: number;
   /** The concept's share of each top image's activation mass. */
   readonly topShares: readonly number[];
+  /**
+   * Ranking by the concept's first-order contribution to the class score in each image,
+   * Σ_p S_pj (P_j · ∇_p score_class): where the concept is evidence *for this class*. Its top images and purity.
+   */
+  readonly contributionTopImages: readonly number[];
+  readonly contributionPurity: number;
+  readonly topContributions: readonly number[];
   /** The previous ranking, by mean concept map (unnormalised): its top images and their purity. */
   readonly meanScoreTopImages: readonly number[];
   readonly meanScorePurity: number;
@@ -118,7 +125,21 @@ export async function iceForClass(model: OnnxModel, images: Tensor, labels: read
   for (let i = 0; i < n * plane * c; i++) imageMass[Math.floor(i / (plane * c))] += all[i];
   const conceptMass = Array.from({ length: k }, (_, j) => fit.h.subarray(j * c, (j + 1) * c).reduce((t, x) => t + x, 0));
   const share = (i: number, j: number) => (imageMass[i] > 0 ? (imageScore(i, j) * plane * conceptMass[j]) / imageMass[i] : 0);
-  const grads = (await model.layerVjp(takeRows(images, own), options.layer, oneHot(own.map(() => classIndex), model.outputSize))).grad;
+  // The class score's gradient at the layer for every image: importance uses the class's own rows,
+  // the contribution ranking all of them.
+  const grads = (await model.layerVjp(images, options.layer, oneHot(labels.map(() => classIndex), model.outputSize))).grad;
+  // First-order contribution of concept j to the class score in image i: Σ_p S_ipj (P_j · ∇_p score).
+  const contribution = (i: number, j: number) => {
+    let t = 0;
+    for (let p = 0; p < plane; p++) {
+      const sp = s[(i * plane + p) * k + j];
+      if (sp === 0) continue;
+      let d = 0;
+      for (let ch = 0; ch < c; ch++) d += fit.h[j * c + ch] * grads.data[(i * c + ch) * plane + p];
+      t += sp * d;
+    }
+    return t;
+  };
   const topK = Math.min(options.topK ?? 5, n);
   const concepts: IceConcept[] = [];
   for (let j = 0; j < k; j++) {
@@ -131,8 +152,10 @@ export async function iceForClass(model: OnnxModel, images: Tensor, labels: read
     const rounded = shares.map((v) => Math.round(v * 1e6));
     const top = labels.map((_, i) => i).sort((x, y) => rounded[y] - rounded[x] || imageScore(y, j) - imageScore(x, j) || x - y).slice(0, topK);
     const purityOf = (ids: readonly number[]) => ids.filter((i) => labels[i] === classIndex).length / ids.length;
+    const contributions = labels.map((_, i) => contribution(i, j));
+    const byContribution = labels.map((_, i) => i).sort((x, y) => contributions[y] - contributions[x] || x - y).slice(0, topK);
     let importance = 0;
-    for (let r = 0; r < own.length; r++) {
+    for (const r of own) {
       for (let p = 0; p < plane; p++) for (let ch = 0; ch < c; ch++) importance += (grads.data[(r * c + ch) * plane + p] * row[ch]) / norm;
     }
     const maps = new Float32Array(top.length * plane);
@@ -147,6 +170,9 @@ export async function iceForClass(model: OnnxModel, images: Tensor, labels: read
       topImages: top,
       purity: purityOf(top),
       topShares: top.map((i) => shares[i]),
+      contributionTopImages: byContribution,
+      contributionPurity: purityOf(byContribution),
+      topContributions: byContribution.map((i) => contributions[i]),
       meanScoreTopImages: meanScoreTop,
       meanScorePurity: purityOf(meanScoreTop),
       importance: importance / own.length,

@@ -39,6 +39,7 @@ export const EXPLORE_GLOBAL_CSS = `
 .bar { display: inline-block; height: 10px; background: #0072B2; vertical-align: middle; }
 .pair { display: inline-block; margin: 4px 10px 10px 0; text-align: center; font-size: 12px; vertical-align: top; }
 .pair img { image-rendering: pixelated; }
+.tile img { display: inline-block; }
 `;
 
 const tag = (png: Uint8Array, alt: string, width = 80) => `<img src="${pngDataUri(png)}" alt="${escapeHtml(alt)}" width="${width}">`;
@@ -59,7 +60,8 @@ export function pcaSection(p: PcaFigure): string {
   );
 }
 
-function symmetric(t: Tensor): [number, number] {
+/** A range symmetric about 0 for a signed map (white at 0 in the blue-red colormap). */
+export function symmetric(t: Tensor): [number, number] {
   let peak = 0;
   for (const v of t.data) peak = Math.max(peak, Math.abs(v));
   return [-peak || -1, peak || 1];
@@ -80,12 +82,12 @@ export function globalAttributionSection(g: GlobalAttributionFigure): string {
 }
 
 export function spLimeSection(s: SpLimeFigure): string {
-  const picked = s.picked.map((p, k) => `<div class="pair">${tag(overlayPng(p.image, p.map, { colormap: 'blue-red', signed: true }), `SP-LIME pick ${k + 1}`, 96)}#${p.index} true: ${escapeHtml(p.trueClass)}, pred: ${escapeHtml(p.predicted)}<br>coverage ${Math.round(100 * s.coverage[k])}%</div>`);
+  const picked = s.picked.map((p, k) => `<div class="pair">${tag(overlayPng(p.image, p.map, { colormap: 'blue-red', signed: true }), `SP-LIME pick ${k + 1}`, 96)}<br>#${p.index} true: ${escapeHtml(p.trueClass)}, pred: ${escapeHtml(p.predicted)}<br>coverage ${Math.round(100 * s.coverage[k])}%</div>`);
   return section(
     'A representative set of explanations (SP-LIME)',
     paragraph(`LIME explained ${s.pool} images on a ${s.patch}×${s.patch}-pixel patch grid (each explanation keeps its ${s.featuresPerExplanation} strongest patches); the submodular pick (Ribeiro et al. 2016) then chose ${s.budget} explanations that together cover the globally important patches (importance √Σ|W| per patch, right). Coverage: the share of the total importance covered after each pick. Reading these few explanations shows the model\u2019s behaviour across the data with the least redundancy.`) +
       picked.join('') +
-      `<div class="pair">${tag(heatmapPng(s.importance, { colormap: 'inferno' }), 'global patch importance', 96)}patch importance</div>`,
+      `<div class="pair">${tag(heatmapPng(s.importance, { colormap: 'inferno' }), 'global patch importance', 96)}<br>patch importance</div>`,
     { id: 'sp-lime' },
   );
 }

@@ -8,8 +8,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { TcavResult } from '../concepts/tcav.js';
 import type { FidelityPoint } from '../concepts/ice.js';
 import { escapeHtml, formatNumber, grid, htmlPage, paragraph, section, table } from './html.js';
-import { greyscalePng, overlayPng, pngDataUri } from './png.js';
-import { EXPLORE_GLOBAL_CSS, globalAttributionSection, pcaSection, spLimeSection, type GlobalAttributionFigure, type PcaFigure, type SpLimeFigure } from './explore-global-section.js';
+import { greyscalePng, heatmapPng, overlayPng, pngDataUri } from './png.js';
+import { EXPLORE_GLOBAL_CSS, globalAttributionSection, pcaSection, spLimeSection, symmetric, type GlobalAttributionFigure, type PcaFigure, type SpLimeFigure } from './explore-global-section.js';
 
 export interface GalleryItem {
   readonly index: number;
@@ -74,7 +74,7 @@ function imageTag(image: Tensor, alt: string, width = 96): string {
 
 function galleryTile(g: GalleryItem): string {
   const caption = `#${g.index} true: ${g.trueClass}, pred: ${g.predicted} (${formatNumber(g.confidence, 2)})`;
-  const shap = g.shap ? `<img src="${pngDataUri(overlayPng(g.image, g.shap, { colormap: 'blue-red', signed: true }))}" alt="SHAP of ${escapeHtml(caption)}" width="96">` : '';
+  const shap = g.shap ? `<img src="${pngDataUri(heatmapPng(g.shap, { colormap: 'blue-red', range: symmetric(g.shap) }))}" alt="SHAP of ${escapeHtml(caption)}" width="96">` : '';
   return `<div class="tile">${imageTag(g.image, caption)}<img src="${pngDataUri(overlayPng(g.image, g.saliency))}" alt="saliency of ${escapeHtml(caption)}" width="96">${shap}<br>${escapeHtml(caption)}</div>`;
 }
 
@@ -118,7 +118,7 @@ export function explorePage(d: ExplorePageData): string {
       paragraph(`Overall accuracy ${formatNumber(d.accuracy, 3)} on ${d.confusion.reduce((s, r) => s + r.reduce((a, b) => a + b, 0), 0)} images.`) +
         confusionTable(d.classNames, d.confusion) +
         table(['class', 'accuracy'], d.classNames.map((n, k) => [n, d.perClassAccuracy[k]])) +
-        `<h3>Misclassified images (image, saliency of the predicted class, GradientSHAP of the predicted class: red raises it, blue lowers it)</h3>` +
+        `<h3>Misclassified images (image, saliency of the predicted class, GradientSHAP map of the predicted class: red raises it, blue lowers it)</h3>` +
         (d.misclassified.length ? grid(d.misclassified.map(galleryTile), 4) : paragraph('None: every image is classified correctly.')) +
         `<h3>A correctly classified image of each class</h3>` +
         grid(d.correct.map(galleryTile), 4),
