@@ -72,6 +72,13 @@ describe('ICE purity by share of activation', () => {
     expect(concept.topImages).toEqual([8, 9, 1, 3, 0]);
     expect(concept.purity).toBeCloseTo(0.6, 12);
     for (const s of concept.topShares) expect(s).toBeCloseTo(1, 4);
+    // Contribution to score 0: the head is linear after global pooling, so ∇ = W[0, c]/16 everywhere
+    // and image i's contribution is 1.5 × mean channel-0 activation: image 10 (4 on 4 of 16 pixels)
+    // gives 1.5, image 8 gives 1.5 × 0.75; the ranking is the mean-map ranking here.
+    expect(concept.contributionTopImages).toEqual(concept.meanScoreTopImages);
+    expect(concept.topContributions[0]).toBeCloseTo(1.5, 4);
+    expect(concept.topContributions[1]).toBeCloseTo(1.5 * 0.75, 4);
+    expect(concept.contributionPurity).toBeCloseTo(0.4, 12);
   });
 });
 
