@@ -88,7 +88,8 @@ export async function prepareExploreDemo(settings: ExploreDemoSettings, bar: Sta
     x: standardise(test.images),
     labels: [...test.labels],
     names: [...MICROSTRUCTURE_CLASSES],
-    conceptSets: demoConceptSets(seed),
+    // Reduced runs (tests, quick looks) get smaller concept sets: TCAV fits N(N−1) + N·concepts CAVs.
+    conceptSets: demoConceptSets(seed, Math.min(CONCEPT_IMAGES, Math.max(10, Math.round(images / 50)))),
     history: trained.history,
     trainImages: images,
   };
