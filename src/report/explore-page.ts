@@ -119,9 +119,9 @@ export function explorePage(d: ExplorePageData): string {
         confusionTable(d.classNames, d.confusion) +
         table(['class', 'accuracy'], d.classNames.map((n, k) => [n, d.perClassAccuracy[k]])) +
         `<h3>Misclassified images (image, saliency of the predicted class, GradientSHAP map of the predicted class: red raises it, blue lowers it)</h3>` +
-        (d.misclassified.length ? grid(d.misclassified.map(galleryTile), 4) : paragraph('None: every image is classified correctly.')) +
+        (d.misclassified.length ? grid(d.misclassified.map(galleryTile), 3) : paragraph('None: every image is classified correctly.')) +
         `<h3>A correctly classified image of each class</h3>` +
-        grid(d.correct.map(galleryTile), 4),
+        grid(d.correct.map(galleryTile), 3),
       { id: 'errors' },
     ),
   );
