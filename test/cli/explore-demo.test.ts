@@ -43,7 +43,12 @@ describe('trustscope explore --demo', () => {
     expect(training).toMatchObject({ trainImages: 100, testImages: 50 });
     expect(training.history).toHaveLength(1);
     expect(await readFile(`${out}/index.html`, 'utf8')).toContain('TCAV');
-  }, 120_000);
+    // The global views: 8 principal components, B = 6 SP-LIME picks, an average map per class.
+    expect(json.pca.explainedVarianceRatio).toHaveLength(8);
+    expect(json.spLime.picked).toHaveLength(6);
+    expect(Object.keys(json.globalAttribution.classes)).toEqual([...MICROSTRUCTURE_CLASSES]);
+    for (const t of json.tcav) expect(t.randomConceptDerivatives).toHaveLength(10);
+  }, 240_000);
 
   it('refuses --demo with a model of its own, and explore without --model, in one line', async () => {
     const dir = await dirP;
