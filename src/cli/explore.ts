@@ -209,9 +209,12 @@ async function runDemo(opts: ExploreCliOptions, folder: OutputFolder): Promise<v
   try {
     const demo = await prepareExploreDemo({ images: opts.demoImages, epochs: opts.demoEpochs, seed: opts.seed }, bar);
     try {
-      const layer = EXPLORE_DEMO_LAYER;
+      // --layers / --ice-layer still choose (e.g. --ice-layer relu3_out: ICE on the 48 hidden units).
+      const layers = splitList(opts.layers) ?? [EXPLORE_DEMO_LAYER];
+      const iceLayer = opts.iceLayer ?? EXPLORE_DEMO_LAYER;
+      for (const l of [...layers, iceLayer]) demo.model.resolveLayer(l);
       const second: StageProgress = { update: (stage, f) => bar.update(stage, 0.5 + 0.5 * f), stop: () => undefined };
-      const json = await exploreAndWrite({ ...demo, modelName: 'explore-demo tiny CNN', layers: [layer], iceLayer: layer }, opts, folder, second);
+      const json = await exploreAndWrite({ ...demo, modelName: 'explore-demo tiny CNN', layers, iceLayer }, opts, folder, second);
       await folder.write(EXPLORE_DEMO_JSON, JSON.stringify({ trainImages: demo.trainImages, testImages: demo.labels.length, history: demo.history }, null, 2) + '\n');
       console.log(exploreDemoSummary(json));
       console.log(`→ ${join(opts.out, EXPLORE_HTML)}`);
