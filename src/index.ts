@@ -182,9 +182,9 @@ export { bottomLine, type BottomLine } from './report/bottom-line.js';
 export { colourBarSvg, type ColourBarOptions } from './report/colour-bar.js';
 
 // What has the model learned? (concepts/)
-export { twoSampleTTest, studentTwoSidedP } from './concepts/t-test.js';
+export { twoSampleTTest, predictionTTest, studentTwoSidedP } from './concepts/t-test.js';
 export { fitCav } from './concepts/linear-cav.js';
-export { tcav, trainCavs, tcavScores, directionalScores, layerActivations } from './concepts/tcav.js';
+export { tcav, trainCavs, tcavScores, directionalScores, layerActivations, layerGradients } from './concepts/tcav.js';
 export type { ConceptSet, TcavOptions, TcavResult, LayerCavs } from './concepts/tcav.js';
 export { nmf, nmfTransform, reconstructionError } from './concepts/nmf.js';
 export type { NmfOptions, NmfResult } from './concepts/nmf.js';
@@ -192,6 +192,11 @@ export { iceForClass, iceFidelity } from './concepts/ice.js';
 export type { IceOptions, IceConcept, IceClassResult, FidelityPoint } from './concepts/ice.js';
 export { modelTail } from './concepts/model-tail.js';
 export { confusionMatrix, perClassAccuracy } from './concepts/confusion.js';
+export { pca } from './concepts/pca.js';
+export type { PcaResult } from './concepts/pca.js';
+export { submodularPick, sparsify as sparsifyExplanations, coverage as explanationCoverage } from './concepts/submodular-pick.js';
+export type { SubmodularPick, SubmodularPickOptions } from './concepts/submodular-pick.js';
+export { symmetricEigen } from './tensor/symmetric-eigen.js';
 
 // The browser workbench's sessions: explain or audit from file bytes, no Node APIs (web/).
 export { explainDropped, parseMethodOptions, type ExplainRequest, type ExplainOutcome, type ExplainJson } from './web/explain-session.js';

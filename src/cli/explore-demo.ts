@@ -3,11 +3,12 @@
  * (10 classes) on the seeded EM microstructure set, builds TCAV concept sets from the generator
  * itself and hands a held-out test split to explore.
  *
- * Concepts: "striped" = lamellae and twin tiles (a texture the data really contains and two classes
- * are made of), "dotted" = precipitate tiles (bright blobs); the random sets are tiles drawn from all
- * ten classes, each set with its own seed (Kim et al.'s random counterexamples from the data's own
- * distribution). A concept is expected to be significant for the classes it is made of, and not for
- * unrelated ones.
+ * Concepts: "fine stripes" = lamellae tiles (period 3–4.5 px), "bands" = twin tiles (broad
+ * sharp-edged bands, period 9–14 px), "dotted" = precipitate tiles (bright blobs): textures the data
+ * really contains. (One "striped" set of lamellae and twins mixed the two periods, so its CAV was
+ * no single direction and it was not significant for lamellae.) The random sets are tiles drawn
+ * from all ten classes, each set with its own seed (Kim et al.'s random counterexamples from the
+ * data's own distribution). A concept is expected to be significant for the classes it is made of.
  */
 import { generateMicrostructures, MICROSTRUCTURE_CLASSES } from '../data/synthetic/microstructures.js';
 import { tinyCnn } from '../models/zoo/tiny-cnn.js';
@@ -60,7 +61,8 @@ export function demoConceptSets(seed: number, imagesPerSet = CONCEPT_IMAGES, ran
   const set = (classes: number[], k: number) => standardise(generateMicrostructures({ count: imagesPerSet, seed: seed + 5000 + k, classes }).images);
   return {
     concepts: [
-      { name: 'striped', images: set([index('lamellae'), index('twins')], 0) },
+      { name: 'fine stripes', images: set([index('lamellae')], 0) },
+      { name: 'bands', images: set([index('twins')], 2) },
       { name: 'dotted', images: set([index('precipitates')], 1) },
     ],
     randoms: Array.from({ length: randomSets }, (_, r) => set(MICROSTRUCTURE_CLASSES.map((_, k) => k), 100 + r)),
@@ -86,7 +88,8 @@ export async function prepareExploreDemo(settings: ExploreDemoSettings, bar: Sta
     x: standardise(test.images),
     labels: [...test.labels],
     names: [...MICROSTRUCTURE_CLASSES],
-    conceptSets: demoConceptSets(seed),
+    // Reduced runs (tests, quick looks) get smaller concept sets: TCAV fits N(N−1) + N·concepts CAVs.
+    conceptSets: demoConceptSets(seed, Math.min(CONCEPT_IMAGES, Math.max(10, Math.round(images / 50)))),
     history: trained.history,
     trainImages: images,
   };
@@ -100,8 +103,10 @@ export interface ExploreSummaryInput {
   accuracy: number;
   confusion: { classNames: readonly string[]; matrix: number[][] };
   perClassAccuracy: Record<string, number | null>;
-  tcav?: { concept: string; layer: string; class: string; score: number; pValue: number; significant: boolean }[];
-  ice: { classes: Record<string, { concepts: { purity: number; importance: number }[] }> };
+  tcav?: { concept: string; layer: string; class: string; score: number; derivative: number; pValue: number; significant: boolean }[];
+  ice: { classes: Record<string, { concepts: { purity: number; meanScorePurity: number; contributionPurity?: number; importance: number }[] }> };
+  pca?: { explainedVarianceRatio: readonly number[] };
+  spLime?: { picked: { index: number; trueClass: string; predicted: string }[]; coverage: readonly number[] };
 }
 
 /** Mean ICE purity of a class's concepts. */
@@ -121,13 +126,20 @@ export function largestConfusions(matrix: readonly (readonly number[])[], n = 4)
   return cells.sort((a, b) => b[2] - a[2] || a[0] - b[0] || a[1] - b[1]).slice(0, n);
 }
 
-/** Per-class accuracy, ICE purity, the largest confusions and the significant TCAV concepts, as lines of text. */
+/** Per-class accuracy, ICE purity (share ranking; mean-map ranking in brackets), the largest confusions, the significant TCAV concepts, PCA and SP-LIME, as lines of text. */
 export function exploreDemoSummary(json: ExploreSummaryInput): string {
   const names = json.confusion.classNames;
-  const lines = [`accuracy ${json.accuracy.toFixed(3)}`, `${'class'.padEnd(18)}accuracy  ICE purity (mean, leading concept)`];
-  for (const name of names) lines.push(`${name.padEnd(18)}${(json.perClassAccuracy[name]?.toFixed(3) ?? "–").padEnd(10)}${meanPurity(json.ice.classes[name]?.concepts ?? []).toFixed(2).padEnd(6)}${leadingPurity(json.ice.classes[name]?.concepts ?? []).toFixed(2)}`);
+  const lines = [`accuracy ${json.accuracy.toFixed(3)}`, `${'class'.padEnd(18)}accuracy  ICE purity: mean, leading concept [by mean map] {by contribution to the class score}`];
+  for (const name of names) {
+    const concepts = json.ice.classes[name]?.concepts ?? [];
+    const old = concepts.map((c) => ({ purity: c.meanScorePurity, importance: c.importance }));
+    const byContribution = concepts.map((c) => ({ purity: c.contributionPurity ?? NaN, importance: c.importance }));
+    lines.push(`${name.padEnd(18)}${(json.perClassAccuracy[name]?.toFixed(3) ?? '–').padEnd(10)}${meanPurity(concepts).toFixed(2).padEnd(6)}${leadingPurity(concepts).toFixed(2).padEnd(6)}[${meanPurity(old).toFixed(2)}, ${leadingPurity(old).toFixed(2)}] {${meanPurity(byContribution).toFixed(2)}, ${leadingPurity(byContribution).toFixed(2)}}`);
+  }
   lines.push('largest confusions: ' + largestConfusions(json.confusion.matrix).map(([t, p, c]) => `${names[t]} → ${names[p]} (${c})`).join(', '));
-  const significant = (json.tcav ?? []).filter((r) => r.significant).map((r) => `${r.concept} for ${r.class} (score ${r.score.toFixed(2)}, p ${r.pValue.toExponential(1)})`);
+  const significant = (json.tcav ?? []).filter((r) => r.significant).map((r) => `${r.concept} ${r.derivative > 0 ? 'raises' : 'lowers'} ${r.class} (score ${r.score.toFixed(2)}, p ${r.pValue.toExponential(1)})`);
   lines.push(`TCAV significant: ${significant.length > 0 ? significant.join('; ') : 'none'}`);
+  if (json.pca) lines.push(`PCA: the first components explain ${json.pca.explainedVarianceRatio.slice(0, 4).map((r) => (100 * r).toFixed(1) + '%').join(', ')} of the pixel variance`);
+  if (json.spLime) lines.push(`SP-LIME picks: ${json.spLime.picked.map((p) => `#${p.index} ${p.trueClass}${p.predicted !== p.trueClass ? ' → ' + p.predicted : ''}`).join(', ')} (coverage ${(100 * (json.spLime.coverage.at(-1) ?? 0)).toFixed(0)}%)`);
   return lines.join('\n');
 }

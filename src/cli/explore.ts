@@ -1,10 +1,9 @@
 /**
  * `trustscope explore`: what has the model learned? Error analysis (confusion matrix, per-class
- * accuracy, misclassified images with saliency), TCAV for concept folders (DIR/<concept>/ images,
- * DIR/random-1, random-2, … random sets), and ICE concepts per class with their fidelity; explore.json and a
+ * accuracy, misclassified images with saliency), TCAV for concept sets (folders or a CSV manifest,
+ * concept-sets.ts), and ICE concepts per class with their fidelity; explore.json and a
  * self-contained index.html in --out.
  */
-import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel } from '../models/import/load-model.js';
@@ -16,10 +15,12 @@ import { trainCavs, tcavScores, type ConceptSet, type TcavResult } from '../conc
 import { iceFidelity, iceForClass, type FidelityPoint, type IceClassResult } from '../concepts/ice.js';
 import { explorePage, type ExplorePageData, type GalleryItem } from '../report/explore-page.js';
 import { UsageError, parseInteger } from './errors.js';
+import { globalViews, shapMaps } from './explore-global.js';
 import { EXPLORE_DEMO_DEFAULTS, EXPLORE_DEMO_JSON, EXPLORE_DEMO_LAYER, exploreDemoSummary, prepareExploreDemo } from './explore-demo.js';
 import type { OutputFolder } from './output-folder.js';
 import type { StageProgress } from './progress.js';
 import { readIds, readImages } from './inputs.js';
+import { readConceptSets } from './concept-sets.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
 
 export const EXPLORE_JSON = 'explore.json';
@@ -39,6 +40,7 @@ interface ExploreCliOptions {
   iceConcepts: number;
   topK: number;
   gallery: number;
+  representatives: number;
   out: string;
   force?: boolean;
   seed: number;
@@ -58,28 +60,6 @@ export function defaultConceptLayer(model: OnnxModel): string {
 
 function splitList(value: string | undefined): string[] | undefined {
   return value?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-/** Concept sets from DIR/<name>/ and random sets from the random* sub-folders. */
-async function readConceptFolders(dir: string, modelShape: readonly number[], normalise?: Normalisation): Promise<{ concepts: ConceptSet[]; randoms: Tensor[] }> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).sort();
-  } catch {
-    throw new UsageError(`--concepts ${dir} is not a readable folder; give a folder with one sub-folder of images per concept and random*/ sub-folders`);
-  }
-  const concepts: ConceptSet[] = [];
-  const randoms: Tensor[] = [];
-  for (const name of names) {
-    const path = join(dir, name);
-    if (!(await stat(path)).isDirectory()) continue;
-    const { batch } = await readImages(path, modelShape, normalise);
-    if (name.toLowerCase().startsWith('random')) randoms.push(batch);
-    else concepts.push({ name, images: batch });
-  }
-  if (concepts.length === 0) throw new UsageError(`--concepts ${dir} has no concept sub-folder (any folder not named random*)`);
-  if (randoms.length < 2) throw new UsageError(`--concepts ${dir} has ${randoms.length} random*/ sub-folders; TCAV's significance test needs at least 2 (10 or more recommended)`);
-  return { concepts, randoms };
 }
 
 /** |∂ score_predicted / ∂ input|, summed over channels: the gallery's saliency. */
@@ -110,6 +90,8 @@ export interface ExploreSettings {
   iceConcepts: number;
   topK: number;
   gallery: number;
+  /** SP-LIME's budget B: representative explanations shown. */
+  representatives: number;
   seed: number;
 }
 
@@ -132,7 +114,8 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
     });
     const gallery = async (ids: number[]): Promise<GalleryItem[]> => {
       const maps = await saliencyMaps(model, takeRows(x, ids), ids.map((i) => predictions[i]));
-      return ids.map((i, t) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]], image: row(x, i), saliency: maps[t] }));
+      const shap = await shapMaps(model, takeRows(x, ids), ids.map((i) => predictions[i]), opts.seed);
+      return ids.map((i, t) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]], image: row(x, i), saliency: maps[t], shap: shap[t] }));
     };
     const misclassified = await gallery(wrong);
     const correct = await gallery(right);
@@ -165,6 +148,8 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
       fidelityProblem = (e as Error).message;
     }
 
+    const global = await globalViews(model, x, labels, predictions, names, { budget: opts.representatives, seed: opts.seed }, (stage, f) => bar.update(stage, 0.85 + 0.14 * f));
+
     const json = {
       model: modelName,
       images: labels.length,
@@ -172,13 +157,14 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
       confusion: { classNames: names, matrix: confusion },
       perClassAccuracy: Object.fromEntries(names.map((n, k) => [n, accuracyPerClass[k]])),
       misclassified: wrong.map((i) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], confidence: probabilities.data[i * classes + predictions[i]] })),
-      tcav: tcav?.map(({ concept, layer, className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores }) => ({ concept, layer, class: className, score, scoreStd, magnitude, pValue, significant, cavAccuracy, scores, randomScores })),
+      tcav: tcav?.map(({ concept, layer, className, score, scoreStd, magnitude, derivative, pValue, significant, captumPValue, cavAccuracy, scores, randomScores, randomConceptDerivatives }) => ({ concept, layer, class: className, score, scoreStd, magnitude, derivative, pValue, significant, captumPValue, cavAccuracy, scores, randomScores, randomConceptDerivatives })),
       ice: {
         layer: iceLayer,
-        classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, concepts: c.concepts.map(({ index, topImages, purity, importance }) => ({ index, topImages, purity, importance })) }])),
+        classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, concepts: c.concepts.map(({ index, topImages, purity, topShares, contributionTopImages, contributionPurity, topContributions, meanScorePurity, importance }) => ({ index, topImages, purity, topShares, contributionTopImages, contributionPurity, topContributions, meanScorePurity, importance })) }])),
         fidelity: fidelity ?? null,
         ...(fidelityProblem ? { fidelityProblem } : {}),
       },
+      ...global.json,
     };
     await folder.write(EXPLORE_JSON, JSON.stringify(json, null, 2) + '\n');
     const page: ExplorePageData = {
@@ -205,6 +191,12 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
         fidelity,
         fidelityProblem,
       },
+      pca: { ...global.pca, images: labels.length },
+      globalAttribution: {
+        method: 'GradientSHAP',
+        classes: global.classes.map((c) => ({ className: names[c.classIndex], images: c.images, mean: c.mean, centralShare: c.centralShare, example: { index: c.example.index, image: row(x, c.example.index), map: c.example.map } })),
+      },
+      spLime: { ...global.spLime, pool: global.spLime.pool.length, picked: global.spLime.picked.map((i, k) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], image: row(x, i), map: global.spLime.maps[k] })) },
     };
     await folder.write(EXPLORE_HTML, explorePage(page));
     bar.update('done', 1);
@@ -217,9 +209,12 @@ async function runDemo(opts: ExploreCliOptions, folder: OutputFolder): Promise<v
   try {
     const demo = await prepareExploreDemo({ images: opts.demoImages, epochs: opts.demoEpochs, seed: opts.seed }, bar);
     try {
-      const layer = EXPLORE_DEMO_LAYER;
+      // --layers / --ice-layer still choose (e.g. --ice-layer relu3_out: ICE on the 48 hidden units).
+      const layers = splitList(opts.layers) ?? [EXPLORE_DEMO_LAYER];
+      const iceLayer = opts.iceLayer ?? EXPLORE_DEMO_LAYER;
+      for (const l of [...layers, iceLayer]) demo.model.resolveLayer(l);
       const second: StageProgress = { update: (stage, f) => bar.update(stage, 0.5 + 0.5 * f), stop: () => undefined };
-      const json = await exploreAndWrite({ ...demo, modelName: 'explore-demo tiny CNN', layers: [layer], iceLayer: layer }, opts, folder, second);
+      const json = await exploreAndWrite({ ...demo, modelName: 'explore-demo tiny CNN', layers, iceLayer }, opts, folder, second);
       await folder.write(EXPLORE_DEMO_JSON, JSON.stringify({ trainImages: demo.trainImages, testImages: demo.labels.length, history: demo.history }, null, 2) + '\n');
       console.log(exploreDemoSummary(json));
       console.log(`→ ${join(opts.out, EXPLORE_HTML)}`);
@@ -234,20 +229,21 @@ async function runDemo(opts: ExploreCliOptions, folder: OutputFolder): Promise<v
 export function registerExplore(program: Command): void {
   const command = program
     .command('explore')
-    .description('what has the model learned: confusion and per-class accuracy, misclassified images with saliency, TCAV for concept folders, ICE concepts per class')
+    .description('what has the model learned: PCA of the data, confusion and per-class accuracy, misclassified images with saliency and SHAP, per-class average SHAP maps, SP-LIME representatives, TCAV for concept sets, ICE concepts per class')
     .option('--model <file.onnx>', 'ONNX image classifier (or TF.js model.json); required unless --demo')
     .option('--input <X>', 'images: a file (.npy, .tif, .png, …) or a folder of them; required unless --demo')
     .option('--labels <Y.npy>', 'true class per image [N]; required unless --demo')
-    .option('--demo', 'train a tiny CNN on the seeded 10-class EM microstructure set and explore it (concepts "striped" and "dotted" from the generator)')
+    .option('--demo', 'train a tiny CNN on the seeded 10-class EM microstructure set and explore it (concepts "fine stripes", "bands" and "dotted" from the generator)')
     .option('--demo-images <n>', 'with --demo: training images (test split: an eighth as many, ≥ 50)', parseInteger('--demo-images', 40), EXPLORE_DEMO_DEFAULTS.images)
     .option('--demo-epochs <n>', 'with --demo: training epochs', parseInteger('--demo-epochs', 1), EXPLORE_DEMO_DEFAULTS.epochs)
-    .option('--concepts <dir>', 'TCAV concept sets: one sub-folder of images per concept and random*/ sub-folders (≥ 2, 10 or more recommended)')
+    .option('--concepts <dir|file.csv>', 'TCAV concept sets: a folder with one sub-folder of images per concept and random*/ sub-folders (≥ 3, 10 or more recommended), or a CSV with columns file,concept (concepts named random* are the random sets)')
     .option('--class-names <a,b,…>', 'class names in output order (default 0, 1, …)')
     .option('--layers <a,b,…>', 'TCAV layers (default: the last convolutional ReLU)')
     .option('--ice-layer <name>', 'layer ICE factorises (default: the last convolutional ReLU)')
     .option('--ice-concepts <n>', 'ICE concepts per class', parseInteger('--ice-concepts', 1), 5)
     .option('--top-k <n>', 'top images shown per ICE concept', parseInteger('--top-k', 1), 5)
-    .option('--gallery <n>', 'misclassified images shown', parseInteger('--gallery', 0), 12);
+    .option('--gallery <n>', 'misclassified images shown', parseInteger('--gallery', 0), 12)
+    .option('--representatives <B>', 'SP-LIME budget: representative explanations chosen by the submodular pick', parseInteger('--representatives', 1), 6);
   addNormaliseOption(command);
   addRunOptions(command, { out: 'trustscope-explore', what: `${EXPLORE_JSON} and ${EXPLORE_HTML}` });
   addProgressOptions(command);
@@ -276,7 +272,8 @@ export function registerExplore(program: Command): void {
           folder.input(paths.labels);
           const names = splitList(opts.classNames) ?? Array.from({ length: classes }, (_, k) => String(k));
           if (names.length !== classes) throw new UsageError(`--class-names lists ${names.length} names but the model has ${classes} classes`);
-          const conceptSets = opts.concepts ? await readConceptFolders(opts.concepts, model.inputShape, opts.normalise) : undefined;
+          const conceptSets = opts.concepts ? await readConceptSets(opts.concepts, model.inputShape, opts.normalise) : undefined;
+          for (const f of conceptSets?.files ?? []) folder.input(f);
           const layers = splitList(opts.layers) ?? [defaultConceptLayer(model)];
           const iceLayer = opts.iceLayer ?? defaultConceptLayer(model);
           for (const l of [...layers, iceLayer]) model.resolveLayer(l);

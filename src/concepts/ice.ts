@@ -3,9 +3,15 @@
  * activations over one class's images, as a matrix [N·h·w, C] (one row per image position), are
  * factorised by NMF into c concept directions P [c, C] and per-position concept scores S. Every
  * image (of any class) is then projected on P: its concept maps S [c, h, w] are upsampled to the
- * input, and its concept score is the mean of a map. The top-k images per concept and their purity
- * (the share of them from the class the concept was learned on) say whether a concept is specific to
- * the class or shared with others; importance is the class score's gradient along each direction;
+ * input. The top-k images per concept and their purity (the share of them from the class the concept
+ * was learned on) say whether a concept is specific to the class or shared with others. Images are
+ * ranked by the concept's share of the image's activation mass, Σ_p S_pj·ΣP_j / Σ_{p,c} A_pc (how
+ * much of what the layer sees in the image this concept accounts for), not by the mean concept map:
+ * a featureless class's concept (smooth background) has a larger mean map on busier tiles of other
+ * classes, whose background is as bright, but a smaller share there, because their structures light
+ * up other channels too. (With the mean-map ranking, amorphous, dislocations and inclusions got
+ * purity 0 on the demo although they are learned perfectly; the old ranking is kept as
+ * meanScorePurity.) Ties in the share are broken by the mean concept map; importance is the class score's gradient along each direction;
  * fidelity is the network's accuracy when the layer's activations are replaced by their NMF
  * reconstruction (model-tail.ts runs the network from the layer).
  */
@@ -28,10 +34,22 @@ export interface IceConcept {
   readonly index: number;
   /** Unit direction in the layer's channel space, length C. */
   readonly direction: readonly number[];
-  /** Indices (into the images given) of the images with the highest mean concept score. */
+  /** Indices (into the images given) of the images where the concept has the largest share of the activation. */
   readonly topImages: readonly number[];
   /** Share of topImages whose label is the class the concept was learned on. */
   readonly purity: number;
+  /** The concept's share of each top image's activation mass. */
+  readonly topShares: readonly number[];
+  /**
+   * Ranking by the concept's first-order contribution to the class score in each image,
+   * Σ_p S_pj (P_j · ∇_p score_class): where the concept is evidence *for this class*. Its top images and purity.
+   */
+  readonly contributionTopImages: readonly number[];
+  readonly contributionPurity: number;
+  readonly topContributions: readonly number[];
+  /** The previous ranking, by mean concept map (unnormalised): its top images and their purity. */
+  readonly meanScoreTopImages: readonly number[];
+  readonly meanScorePurity: number;
   /** Mean over the class's images of d(class score)/d(concept score), summed over positions. */
   readonly importance: number;
   /** Concept maps of the top images upsampled to the input, [k, H, W]. */
@@ -102,16 +120,42 @@ export async function iceForClass(model: OnnxModel, images: Tensor, labels: read
     for (let p = 0; p < plane; p++) t += s[(i * plane + p) * k + j];
     return t / plane;
   };
-  const grads = (await model.layerVjp(takeRows(images, own), options.layer, oneHot(own.map(() => classIndex), model.outputSize))).grad;
+  // Each image's activation mass (after clipping, as NMF saw it) and each concept's mass ΣP_j.
+  const imageMass = new Float64Array(n);
+  for (let i = 0; i < n * plane * c; i++) imageMass[Math.floor(i / (plane * c))] += all[i];
+  const conceptMass = Array.from({ length: k }, (_, j) => fit.h.subarray(j * c, (j + 1) * c).reduce((t, x) => t + x, 0));
+  const share = (i: number, j: number) => (imageMass[i] > 0 ? (imageScore(i, j) * plane * conceptMass[j]) / imageMass[i] : 0);
+  // The class score's gradient at the layer for every image: importance uses the class's own rows,
+  // the contribution ranking all of them.
+  const grads = (await model.layerVjp(images, options.layer, oneHot(labels.map(() => classIndex), model.outputSize))).grad;
+  // First-order contribution of concept j to the class score in image i: Σ_p S_ipj (P_j · ∇_p score).
+  const contribution = (i: number, j: number) => {
+    let t = 0;
+    for (let p = 0; p < plane; p++) {
+      const sp = s[(i * plane + p) * k + j];
+      if (sp === 0) continue;
+      let d = 0;
+      for (let ch = 0; ch < c; ch++) d += fit.h[j * c + ch] * grads.data[(i * c + ch) * plane + p];
+      t += sp * d;
+    }
+    return t;
+  };
   const topK = Math.min(options.topK ?? 5, n);
   const concepts: IceConcept[] = [];
   for (let j = 0; j < k; j++) {
     const row = Array.from(fit.h.subarray(j * c, (j + 1) * c));
     const norm = Math.sqrt(row.reduce((t, x) => t + x * x, 0)) || 1;
-    const order = labels.map((_, i) => i).sort((x, y) => imageScore(y, j) - imageScore(x, j) || x - y);
-    const top = order.slice(0, topK);
+    const byMean = labels.map((_, i) => i).sort((x, y) => imageScore(y, j) - imageScore(x, j) || x - y);
+    const meanScoreTop = byMean.slice(0, topK);
+    const shares = labels.map((_, i) => share(i, j));
+    // Shares equal to 6 decimals are ties (NMF's projection is iterative): the mean map decides.
+    const rounded = shares.map((v) => Math.round(v * 1e6));
+    const top = labels.map((_, i) => i).sort((x, y) => rounded[y] - rounded[x] || imageScore(y, j) - imageScore(x, j) || x - y).slice(0, topK);
+    const purityOf = (ids: readonly number[]) => ids.filter((i) => labels[i] === classIndex).length / ids.length;
+    const contributions = labels.map((_, i) => contribution(i, j));
+    const byContribution = labels.map((_, i) => i).sort((x, y) => contributions[y] - contributions[x] || x - y).slice(0, topK);
     let importance = 0;
-    for (let r = 0; r < own.length; r++) {
+    for (const r of own) {
       for (let p = 0; p < plane; p++) for (let ch = 0; ch < c; ch++) importance += (grads.data[(r * c + ch) * plane + p] * row[ch]) / norm;
     }
     const maps = new Float32Array(top.length * plane);
@@ -124,7 +168,13 @@ export async function iceForClass(model: OnnxModel, images: Tensor, labels: read
       index: j,
       direction: row.map((x) => x / norm),
       topImages: top,
-      purity: top.filter((i) => labels[i] === classIndex).length / top.length,
+      purity: purityOf(top),
+      topShares: top.map((i) => shares[i]),
+      contributionTopImages: byContribution,
+      contributionPurity: purityOf(byContribution),
+      topContributions: byContribution.map((i) => contributions[i]),
+      meanScoreTopImages: meanScoreTop,
+      meanScorePurity: purityOf(meanScoreTop),
       importance: importance / own.length,
       maps: tensor([top.length, height, width], up.data),
     });

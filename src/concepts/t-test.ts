@@ -92,3 +92,18 @@ export function twoSampleTTest(a: readonly number[], b: readonly number[]): TTes
   const t = se > 0 ? (ma - mb) / se : ma === mb ? NaN : Math.sign(ma - mb) * Infinity;
   return { t, degreesOfFreedom: df, pValue: studentTwoSidedP(t, df) };
 }
+
+/**
+ * Is x a draw from the population `sample` came from? Student's prediction-interval test:
+ * t = (x − mean) / (s·√(1 + 1/n)) with n − 1 degrees of freedom (s the sample's standard deviation).
+ * TCAV uses it to ask whether a concept's mean score is unusual among random concepts' mean scores.
+ */
+export function predictionTTest(x: number, sample: readonly number[]): TTestResult {
+  if (sample.length < 2) throw new Error(`prediction t-test: the sample needs at least 2 values (got ${sample.length}); use more random runs`);
+  const m = mean(sample);
+  const n = sample.length;
+  const s = Math.sqrt(sample.reduce((t, v) => t + (v - m) ** 2, 0) / (n - 1));
+  const se = s * Math.sqrt(1 + 1 / n);
+  const t = se > 0 ? (x - m) / se : x === m ? NaN : Math.sign(x - m) * Infinity;
+  return { t, degreesOfFreedom: n - 1, pValue: studentTwoSidedP(t, n - 1) };
+}

@@ -8,7 +8,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { TcavResult } from '../concepts/tcav.js';
 import type { FidelityPoint } from '../concepts/ice.js';
 import { escapeHtml, formatNumber, grid, htmlPage, paragraph, section, table } from './html.js';
-import { greyscalePng, overlayPng, pngDataUri } from './png.js';
+import { greyscalePng, heatmapPng, overlayPng, pngDataUri } from './png.js';
+import { EXPLORE_GLOBAL_CSS, globalAttributionSection, pcaSection, spLimeSection, symmetric, type GlobalAttributionFigure, type PcaFigure, type SpLimeFigure } from './explore-global-section.js';
 
 export interface GalleryItem {
   readonly index: number;
@@ -18,6 +19,8 @@ export interface GalleryItem {
   /** The image [C, H, W] and its saliency map [H, W]. */
   readonly image: Tensor;
   readonly saliency: Tensor;
+  /** SHAP map [H, W] of the predicted class (signed), shown after the saliency. */
+  readonly shap?: Tensor;
 }
 
 export interface IcePageConcept {
@@ -36,6 +39,9 @@ export interface ExplorePageData {
   readonly misclassified: readonly GalleryItem[];
   readonly correct: readonly GalleryItem[];
   readonly tcav?: readonly (TcavResult & { className: string })[];
+  readonly pca?: PcaFigure;
+  readonly globalAttribution?: GlobalAttributionFigure;
+  readonly spLime?: SpLimeFigure;
   readonly ice?: { readonly layer: string; readonly classes: readonly { readonly className: string; readonly relativeError: number; readonly concepts: readonly IcePageConcept[] }[]; readonly fidelity?: { readonly baseline: number; readonly points: readonly FidelityPoint[] }; readonly fidelityProblem?: string };
 }
 
@@ -68,17 +74,18 @@ function imageTag(image: Tensor, alt: string, width = 96): string {
 
 function galleryTile(g: GalleryItem): string {
   const caption = `#${g.index} true: ${g.trueClass}, pred: ${g.predicted} (${formatNumber(g.confidence, 2)})`;
-  return `<div class="tile">${imageTag(g.image, caption)}<img src="${pngDataUri(overlayPng(g.image, g.saliency))}" alt="saliency of ${escapeHtml(caption)}" width="96">${escapeHtml(caption)}</div>`;
+  const shap = g.shap ? `<img src="${pngDataUri(heatmapPng(g.shap, { colormap: 'blue-red', range: symmetric(g.shap) }))}" alt="SHAP of ${escapeHtml(caption)}" width="96">` : '';
+  return `<div class="tile">${imageTag(g.image, caption)}<img src="${pngDataUri(overlayPng(g.image, g.saliency))}" alt="saliency of ${escapeHtml(caption)}" width="96">${shap}<br>${escapeHtml(caption)}</div>`;
 }
 
 function tcavSection(rows: NonNullable<ExplorePageData['tcav']>): string {
   const body = table(
-    ['concept', 'layer', 'class', 'TCAV score', '± std', 'magnitude', 'p-value', 'significant', 'CAV accuracy'],
-    rows.map((r) => [r.concept, r.layer, r.className, r.score, r.scoreStd, r.magnitude, r.pValue, r.significant ? 'yes' : 'no', r.cavAccuracy]),
+    ['concept', 'layer', 'class', 'TCAV score', '± std', 'magnitude', 'mean derivative', 'p-value', 'significant', "Captum's p", 'CAV accuracy'],
+    rows.map((r) => [r.concept, r.layer, r.className, r.score, r.scoreStd, r.magnitude, r.derivative, r.pValue, r.significant ? (r.derivative > 0 ? 'yes (raises)' : 'yes (lowers)') : 'no', r.captumPValue, r.cavAccuracy]),
   );
   return section(
     'Which human concepts does it use? (TCAV)',
-    paragraph('Score: share of the class\u2019s images whose class score rises along the concept direction, averaged over concept-vs-random CAVs. Significant: a two-sided t-test against random-vs-random scores, Bonferroni-corrected over layers × concepts, at 0.05.') + body,
+    paragraph('Score: share of the class\u2019s images whose class score rises along the concept direction, averaged over concept-vs-random CAVs. Significant: the concept\u2019s mean directional derivative (unit CAV) is unusual among those of the random sets put in the concept\u2019s role (prediction t-test, Bonferroni-corrected over layers × concepts, at 0.05); a concept that lowers the class score can be significant too. Captum\u2019s p (concept runs vs random-vs-random runs) is shown for comparison: it calls random concepts significant too often.') + body,
     { id: 'tcav' },
   );
 }
@@ -104,21 +111,24 @@ function iceSection(ice: NonNullable<ExplorePageData['ice']>): string {
 
 export function explorePage(d: ExplorePageData): string {
   const body: string[] = [`<h1>What has ${escapeHtml(d.modelName)} learned?</h1>`];
+  if (d.pca) body.push(pcaSection(d.pca));
   body.push(
     section(
       'Where does it err?',
       paragraph(`Overall accuracy ${formatNumber(d.accuracy, 3)} on ${d.confusion.reduce((s, r) => s + r.reduce((a, b) => a + b, 0), 0)} images.`) +
         confusionTable(d.classNames, d.confusion) +
         table(['class', 'accuracy'], d.classNames.map((n, k) => [n, d.perClassAccuracy[k]])) +
-        `<h3>Misclassified images (image, saliency of the predicted class)</h3>` +
-        (d.misclassified.length ? grid(d.misclassified.map(galleryTile), 4) : paragraph('None: every image is classified correctly.')) +
+        `<h3>Misclassified images (image, saliency of the predicted class, GradientSHAP map of the predicted class: red raises it, blue lowers it)</h3>` +
+        (d.misclassified.length ? grid(d.misclassified.map(galleryTile), 3) : paragraph('None: every image is classified correctly.')) +
         `<h3>A correctly classified image of each class</h3>` +
-        grid(d.correct.map(galleryTile), 4),
+        grid(d.correct.map(galleryTile), 3),
       { id: 'errors' },
     ),
   );
+  if (d.globalAttribution) body.push(globalAttributionSection(d.globalAttribution));
+  if (d.spLime) body.push(spLimeSection(d.spLime));
   if (d.tcav) body.push(tcavSection(d.tcav));
   if (d.ice) body.push(iceSection(d.ice));
-  return htmlPage({ title: `trustscope explore: ${d.modelName}`, body: body.join('\n'), css: CSS });
+  return htmlPage({ title: `trustscope explore: ${d.modelName}`, body: body.join('\n'), css: CSS + EXPLORE_GLOBAL_CSS });
 }
 

@@ -25,9 +25,9 @@ describe('trustscope explore --demo', () => {
     const diagonal = matrix.reduce((s, row, k) => s + row[k], 0);
     expect(json.accuracy).toBeCloseTo(diagonal / 50, 12);
     for (const [k, name] of MICROSTRUCTURE_CLASSES.entries()) expect(json.perClassAccuracy[name]).toBeCloseTo(matrix[k][k] / 5, 12);
-    // Two concepts × ten classes at one layer, each tested against ten random sets.
-    expect(json.tcav).toHaveLength(20);
-    expect(new Set(json.tcav.map((t: { concept: string }) => t.concept))).toEqual(new Set(['striped', 'dotted']));
+    // Three concepts × ten classes at one layer, each tested against ten random sets.
+    expect(json.tcav).toHaveLength(30);
+    expect(new Set(json.tcav.map((t: { concept: string }) => t.concept))).toEqual(new Set(['fine stripes', 'bands', 'dotted']));
     expect(json.tcav[0].layer).toBe('pool2_out');
     expect(json.tcav[0].scores).toHaveLength(10);
     expect(Object.keys(json.ice.classes)).toEqual([...MICROSTRUCTURE_CLASSES]);
@@ -43,7 +43,12 @@ describe('trustscope explore --demo', () => {
     expect(training).toMatchObject({ trainImages: 100, testImages: 50 });
     expect(training.history).toHaveLength(1);
     expect(await readFile(`${out}/index.html`, 'utf8')).toContain('TCAV');
-  }, 120_000);
+    // The global views: 8 principal components, B = 6 SP-LIME picks, an average map per class.
+    expect(json.pca.explainedVarianceRatio).toHaveLength(8);
+    expect(json.spLime.picked).toHaveLength(6);
+    expect(Object.keys(json.globalAttribution.classes)).toEqual([...MICROSTRUCTURE_CLASSES]);
+    for (const t of json.tcav) expect(t.randomConceptDerivatives).toHaveLength(10);
+  }, 240_000);
 
   it('refuses --demo with a model of its own, and explore without --model, in one line', async () => {
     const dir = await dirP;
@@ -66,7 +71,7 @@ describe('explore demo helpers', () => {
 
   it('builds concept sets from the generator, seeded', () => {
     const a = demoConceptSets(3, 8, 3);
-    expect(a.concepts.map((c) => c.name)).toEqual(['striped', 'dotted']);
+    expect(a.concepts.map((c) => c.name)).toEqual(['fine stripes', 'bands', 'dotted']);
     expect(a.concepts[0].images.shape).toEqual([8, 1, 32, 32]);
     expect(a.randoms).toHaveLength(3);
     expect(demoConceptSets(3, 8, 3).randoms[2].data).toEqual(a.randoms[2].data);

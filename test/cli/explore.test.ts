@@ -64,6 +64,6 @@ describe('trustscope explore', () => {
     const r = await runCli(['explore', '--model', dir.path('m.onnx'), '--input', dir.path('x.npy'), '--labels', dir.path('y.npy'), '--concepts', dir.path('few'), '--out', dir.path('out2'), '--quiet']);
     expect(r.code).toBe(1);
     expect(r.stderr).toHaveLength(1);
-    expect(r.stderr[0]).toMatch(/1 random\*\/ sub-folders; .* at least 2/);
+    expect(r.stderr[0]).toMatch(/1 random set \(sub-folders named random\*\); .* at least 3/);
   });
 });

@@ -57,6 +57,31 @@ describe('iceForClass on an analytic model', () => {
   });
 });
 
+describe('ICE purity by share of activation', () => {
+  it('ranks an image by how much of its activation the concept explains, not by the raw concept map', async () => {
+    // Image 10 (class 1) carries channel 0 at strength 4 (the largest concept map of all) but
+    // channel 1 at 4 too: the class-0 concept explains half of its activation, so the share ranking
+    // drops it; the mean-map ranking puts it first.
+    const both = image(0, 4, 0, 0).map((v, i) => v + image(1, 4, 0, 0)[i]);
+    const x = tensor([rows.length + 1, 2, 4, 4], [...rows.flat(), ...both]);
+    const y = [...labels, 1];
+    const r = await iceForClass(model(), x, y, 0, { layer: 'relu1_out', components: 1, topK: 5, seed: 2 });
+    const [concept] = r.concepts;
+    expect(concept.meanScoreTopImages[0]).toBe(10);
+    expect(concept.meanScorePurity).toBeCloseTo(0.4, 12);
+    expect(concept.topImages).toEqual([8, 9, 1, 3, 0]);
+    expect(concept.purity).toBeCloseTo(0.6, 12);
+    for (const s of concept.topShares) expect(s).toBeCloseTo(1, 4);
+    // Contribution to score 0: the head is linear after global pooling, so ∇ = W[0, c]/16 everywhere
+    // and image i's contribution is 1.5 × mean channel-0 activation: image 10 (4 on 4 of 16 pixels)
+    // gives 1.5, image 8 gives 1.5 × 0.75; the ranking is the mean-map ranking here.
+    expect(concept.contributionTopImages).toEqual(concept.meanScoreTopImages);
+    expect(concept.topContributions[0]).toBeCloseTo(1.5, 4);
+    expect(concept.topContributions[1]).toBeCloseTo(1.5 * 0.75, 4);
+    expect(concept.contributionPurity).toBeCloseTo(0.4, 12);
+  });
+});
+
 describe('iceFidelity', () => {
   it('keeps every prediction at full rank and matches the direct forward pass', async () => {
     const m = model();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { regularisedIncompleteBeta, studentTwoSidedP, twoSampleTTest } from '../../src/concepts/t-test.js';
+import { regularisedIncompleteBeta, studentTwoSidedP, twoSampleTTest, predictionTTest } from '../../src/concepts/t-test.js';
 
 // Reference values from scipy 1.10.1 (stats.ttest_ind, stats.t.sf, special.betainc), run offline.
 describe('twoSampleTTest', () => {
@@ -25,6 +25,15 @@ describe('twoSampleTTest', () => {
 
   it('refuses samples too small to have a variance', () => {
     expect(() => twoSampleTTest([1], [0, 1])).toThrow(/at least 2 values/);
+  });
+});
+
+describe('predictionTTest', () => {
+  it('matches t = (x − mean)/(s·√(1 + 1/n)) with scipy.stats.t (n − 1 degrees of freedom)', () => {
+    const r = predictionTTest(0.9, [0.2, 0.5, 0.4, 0.7, 0.3]);
+    expect(r.t).toBeCloseTo(2.2779791898059973, 12);
+    expect(r.degreesOfFreedom).toBe(4);
+    expect(r.pValue).toBeCloseTo(0.08497580055558158, 10);
   });
 });
 
