@@ -42,6 +42,12 @@ export interface TrainOptions {
   inputGradientPenalty?: { mask: Float32Array; lambda: number; explained?: 'all-classes' | 'label' };
   /** Called after every step; `fraction` runs from 0 to 1 over the whole run. */
   onProgress?: (p: { epoch: number; step: number; fraction: number; loss: number }) => void;
+  /**
+   * Called after every epoch with that epoch's weights (`trained()` builds the graph only when asked):
+   * the hook for recording per-epoch predictions (training/instance-flow.ts) or checkpoints. Awaited
+   * before the next epoch starts, so it sees exactly the weights of epoch `epoch` (0-based).
+   */
+  onEpochEnd?: (epoch: number, trained: () => Graph) => Promise<void> | void;
 }
 
 export interface EpochStats {
@@ -212,6 +218,7 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
       onProgress?.({ epoch, step, fraction, loss: batchLoss / b });
     }
     history.push({ epoch, loss: lossSum / n, accuracy: correct / n });
+    await options.onEpochEnd?.(epoch, () => weights.trainedGraph());
   }
 
   await session.release();
