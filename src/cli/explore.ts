@@ -16,8 +16,9 @@ import { trainCavs, tcavScores, type ConceptSet, type TcavResult } from '../conc
 import { iceFidelity, iceForClass, type FidelityPoint, type IceClassResult } from '../concepts/ice.js';
 import { explorePage, type ExplorePageData, type GalleryItem } from '../report/explore-page.js';
 import { UsageError, parseInteger } from './errors.js';
-import { EXPLORE_DEMO_DEFAULTS, EXPLORE_DEMO_JSON, EXPLORE_DEMO_LAYER, exploreDemoSummary, prepareExploreDemo } from './explore-demo.js';
+import { EXPLORE_DEMO_DEFAULTS, EXPLORE_DEMO_JSON, EXPLORE_DEMO_LAYER, EXPLORE_DEMO_MODEL_NAME, exploreDemoFlowSummary, exploreDemoSummary, prepareExploreDemo } from './explore-demo.js';
 import type { OutputFolder } from './output-folder.js';
+import { flowHtml, flowJson, readFlowRecord, type FlowRecord } from './explore-flow.js';
 import type { StageProgress } from './progress.js';
 import { readIds, readImages } from './inputs.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
@@ -33,6 +34,7 @@ interface ExploreCliOptions {
   demoImages: number;
   demoEpochs: number;
   concepts?: string;
+  epochs?: string;
   classNames?: string;
   layers?: string;
   iceLayer?: string;
@@ -104,6 +106,8 @@ export interface ExploreData {
   conceptSets?: { concepts: ConceptSet[]; randoms: Tensor[] };
   layers: string[];
   iceLayer: string;
+  /** Instance flow over training epochs (--epochs, or recorded by --demo's training). */
+  flow?: FlowRecord;
 }
 
 export interface ExploreSettings {
@@ -179,6 +183,7 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
         fidelity: fidelity ?? null,
         ...(fidelityProblem ? { fidelityProblem } : {}),
       },
+      ...(data.flow ? { flow: flowJson(data.flow) } : {}),
     };
     await folder.write(EXPLORE_JSON, JSON.stringify(json, null, 2) + '\n');
     const page: ExplorePageData = {
@@ -205,6 +210,7 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
         fidelity,
         fidelityProblem,
       },
+      flowHtml: data.flow ? await flowHtml(data.flow) : undefined,
     };
     await folder.write(EXPLORE_HTML, explorePage(page));
     bar.update('done', 1);
@@ -219,9 +225,10 @@ async function runDemo(opts: ExploreCliOptions, folder: OutputFolder): Promise<v
     try {
       const layer = EXPLORE_DEMO_LAYER;
       const second: StageProgress = { update: (stage, f) => bar.update(stage, 0.5 + 0.5 * f), stop: () => undefined };
-      const json = await exploreAndWrite({ ...demo, modelName: 'explore-demo tiny CNN', layers: [layer], iceLayer: layer }, opts, folder, second);
+      const json = await exploreAndWrite({ ...demo, modelName: EXPLORE_DEMO_MODEL_NAME, layers: [layer], iceLayer: layer }, opts, folder, second);
       await folder.write(EXPLORE_DEMO_JSON, JSON.stringify({ trainImages: demo.trainImages, testImages: demo.labels.length, history: demo.history }, null, 2) + '\n');
       console.log(exploreDemoSummary(json));
+      console.log(exploreDemoFlowSummary(demo.flow));
       console.log(`→ ${join(opts.out, EXPLORE_HTML)}`);
     } finally {
       await demo.model.dispose();
@@ -241,6 +248,7 @@ export function registerExplore(program: Command): void {
     .option('--demo', 'train a tiny CNN on the seeded 10-class EM microstructure set and explore it (concepts "striped" and "dotted" from the generator)')
     .option('--demo-images <n>', 'with --demo: training images (test split: an eighth as many, ≥ 50)', parseInteger('--demo-images', 40), EXPLORE_DEMO_DEFAULTS.images)
     .option('--demo-epochs <n>', 'with --demo: training epochs', parseInteger('--demo-epochs', 1), EXPLORE_DEMO_DEFAULTS.epochs)
+    .option('--epochs <dir|file>', 'instance flow over training: a predictions-per-epoch file (.json or .csv: instance,epoch,predicted[,label][,set]; what `trustscope train` writes) or a folder of per-epoch .onnx checkpoints (epoch-1.onnx, …) run on --input')
     .option('--concepts <dir>', 'TCAV concept sets: one sub-folder of images per concept and random*/ sub-folders (≥ 2, 10 or more recommended)')
     .option('--class-names <a,b,…>', 'class names in output order (default 0, 1, …)')
     .option('--layers <a,b,…>', 'TCAV layers (default: the last convolutional ReLU)')
@@ -255,7 +263,7 @@ export function registerExplore(program: Command): void {
     .addHelpText('after', '\nExample:\n  trustscope explore --model cnn.onnx --input test/ --labels y.npy --concepts concepts/ --class-names grains,voids,cracks --out explore')
     .action(async (opts: ExploreCliOptions) => {
       if (opts.demo) {
-        for (const flag of ['model', 'input', 'labels', 'concepts', 'classNames'] as const) {
+        for (const flag of ['model', 'input', 'labels', 'concepts', 'classNames', 'epochs'] as const) {
           if (opts[flag] !== undefined) throw new UsageError(`--demo brings its own model, images, labels and concepts; drop --${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
         }
         await runInFolder('explore', opts, (folder) => runDemo(opts, folder));
@@ -283,7 +291,9 @@ export function registerExplore(program: Command): void {
 
           const bar = progressFor(opts);
           try {
-            const json = await exploreAndWrite({ model, modelName: basename(paths.model), x, labels, names, conceptSets, layers, iceLayer }, opts, folder, bar);
+            const flow = opts.epochs ? await readFlowRecord(opts.epochs, { x, labels, names, inputShape: model.inputShape }, bar) : undefined;
+            if (opts.epochs) folder.input(opts.epochs);
+            const json = await exploreAndWrite({ model, modelName: basename(paths.model), x, labels, names, conceptSets, layers, iceLayer, flow }, opts, folder, bar);
             console.log(`accuracy ${json.accuracy.toFixed(3)} on ${json.images} images; ${json.misclassified.length} misclassified shown → ${join(opts.out, EXPLORE_HTML)}`);
           } finally {
             bar.stop();

@@ -9,6 +9,7 @@ import type { TcavResult } from '../concepts/tcav.js';
 import type { FidelityPoint } from '../concepts/ice.js';
 import { escapeHtml, formatNumber, grid, htmlPage, paragraph, section, table } from './html.js';
 import { greyscalePng, overlayPng, pngDataUri } from './png.js';
+import { FLOW_CSS } from './flow-section.js';
 
 export interface GalleryItem {
   readonly index: number;
@@ -36,6 +37,8 @@ export interface ExplorePageData {
   readonly misclassified: readonly GalleryItem[];
   readonly correct: readonly GalleryItem[];
   readonly tcav?: readonly (TcavResult & { className: string })[];
+  /** The instance-flow section, rendered (flow-section.ts): charts render asynchronously. */
+  readonly flowHtml?: string;
   readonly ice?: { readonly layer: string; readonly classes: readonly { readonly className: string; readonly relativeError: number; readonly concepts: readonly IcePageConcept[] }[]; readonly fidelity?: { readonly baseline: number; readonly points: readonly FidelityPoint[] }; readonly fidelityProblem?: string };
 }
 
@@ -117,8 +120,9 @@ export function explorePage(d: ExplorePageData): string {
       { id: 'errors' },
     ),
   );
+  if (d.flowHtml) body.push(d.flowHtml);
   if (d.tcav) body.push(tcavSection(d.tcav));
   if (d.ice) body.push(iceSection(d.ice));
-  return htmlPage({ title: `trustscope explore: ${d.modelName}`, body: body.join('\n'), css: CSS });
+  return htmlPage({ title: `trustscope explore: ${d.modelName}`, body: body.join('\n'), css: CSS + FLOW_CSS });
 }
 
