@@ -141,6 +141,13 @@ export function weightsAsInputs(graph: Graph): WeightsAsInputs {
   };
 }
 
+/** `graph` with its own copy of every float initializer (a snapshot of weights that keep training). */
+function withCopiedInitializers(graph: Graph): Graph {
+  const initializers = new Map<string, TensorValue>();
+  for (const [name, t] of graph.initializers) initializers.set(name, t.data instanceof Float32Array ? floatTensorValue(t.dims, Float32Array.from(t.data)) : t);
+  return { ...graph, initializers };
+}
+
 /** The learning-rate multiplier after `done` (0..1) of the run; cosine annealing as in PyTorch: full rate on the first step, decaying towards zero. */
 export function learningRateScale(schedule: NonNullable<TrainOptions['schedule']>, done: number): number {
   return schedule === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * done)) : 1;
@@ -218,7 +225,8 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
       onProgress?.({ epoch, step, fraction, loss: batchLoss / b });
     }
     history.push({ epoch, loss: lossSum / n, accuracy: correct / n });
-    await options.onEpochEnd?.(epoch, () => weights.trainedGraph());
+    // A copy: the trained graph shares the weight arrays Adam keeps updating after the hook returns.
+    await options.onEpochEnd?.(epoch, () => withCopiedInitializers(weights.trainedGraph()));
   }
 
   await session.release();
