@@ -13,6 +13,7 @@
 import { generateMicrostructures, MICROSTRUCTURE_CLASSES } from '../data/synthetic/microstructures.js';
 import { cifarCnn } from '../models/zoo/cifar-cnn.js';
 import { instanceFlowRecorder } from '../training/instance-flow.js';
+import { flowTotalsByPair } from '../training/flow-table.js';
 import { flowSentences } from '../report/flow-section.js';
 import { setFlows, type FlowRecord } from './explore-flow.js';
 import { trainClassifier, type EpochStats } from '../models/train.js';
@@ -146,7 +147,13 @@ export function exploreDemoSummary(json: ExploreSummaryInput): string {
   return lines.join('\n');
 }
 
-/** The largest flows of each recorded set, as lines of text. */
+/** The largest flows of each recorded set and the pairs that traded most instances over all epochs, as lines of text. */
 export function exploreDemoFlowSummary(flow: FlowRecord): string {
-  return setFlows(flow.record).map((f) => [`largest flows (${f.set} set):`, ...flowSentences(f).map((line) => '  ' + line)].join('\n')).join('\n');
+  const names = flow.record.classNames;
+  return setFlows(flow.record)
+    .map((f) => {
+      const pairs = flowTotalsByPair(f).slice(0, 4).map(([a, b, n]) => `${names[a]} → ${names[b]} (${n})`);
+      return [`largest flows (${f.set} set):`, ...flowSentences(f).map((line) => '  ' + line), `  moves away from the true class over all epochs: ${pairs.join(', ')}`].join('\n');
+    })
+    .join('\n');
 }

@@ -245,7 +245,7 @@ export function registerExplore(program: Command): void {
     .option('--model <file.onnx>', 'ONNX image classifier (or TF.js model.json); required unless --demo')
     .option('--input <X>', 'images: a file (.npy, .tif, .png, …) or a folder of them; required unless --demo')
     .option('--labels <Y.npy>', 'true class per image [N]; required unless --demo')
-    .option('--demo', 'train a tiny CNN on the seeded 10-class EM microstructure set and explore it (concepts "striped" and "dotted" from the generator)')
+    .option('--demo', 'train the CIFAR-style CNN (6 conv + 3 linear) on the seeded 10-class EM microstructure set, recording instance flow, and explore it (concepts "striped" and "dotted" from the generator)')
     .option('--demo-images <n>', 'with --demo: training images (test split: an eighth as many, ≥ 50)', parseInteger('--demo-images', 40), EXPLORE_DEMO_DEFAULTS.images)
     .option('--demo-epochs <n>', 'with --demo: training epochs', parseInteger('--demo-epochs', 1), EXPLORE_DEMO_DEFAULTS.epochs)
     .option('--epochs <dir|file>', 'instance flow over training: a predictions-per-epoch file (.json or .csv: instance,epoch,predicted[,label][,set]; what `trustscope train` writes) or a folder of per-epoch .onnx checkpoints (epoch-1.onnx, …) run on --input')

@@ -121,7 +121,10 @@ export function sankeySvg(flow: ClassFlow, classNames: readonly string[], epochs
   }
   const columns = new Map<number, number>();
   for (const n of layout.nodes) columns.set(n.epochIndex, n.x0);
-  for (const [e, x] of [...columns].sort((a, b) => a[0] - b[0])) parts.push(`<text x="${r(x + 5)}" y="12" font-size="10" text-anchor="middle">${e === 0 ? 'epoch ' : ''}${epochs[e]}</text>`);
+  // Column labels: the epoch number centred over its column; the first one also says what it counts.
+  for (const [e, x] of [...columns].sort((a, b) => a[0] - b[0])) {
+    parts.push(e === 0 ? `<text x="${r(x)}" y="12" font-size="10">after epoch ${epochs[e]}</text>` : `<text x="${r(x + 5)}" y="12" font-size="10" text-anchor="middle">${epochs[e]}</text>`);
+  }
   const label = `Instance flow of ${flow.className} (${flow.size} instances) over epochs ${epochs[0]}–${epochs[last]}`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" role="img" aria-label="${escapeHtml(label)}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
 }
