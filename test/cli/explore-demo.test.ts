@@ -57,7 +57,7 @@ describe('trustscope explore --demo', () => {
     const html = await readFile(`${out}/index.html`, 'utf8');
     expect(html).toContain('TCAV');
     expect(html).toMatch(/<svg[^>]*aria-label="Instance flow of equiaxed grains \(\d+ instances\) over epochs 1–2"/);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses --demo with a model of its own, and explore without --model, in one line', async () => {
     const dir = await dirP;
