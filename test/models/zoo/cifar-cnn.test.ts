@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OnnxModel } from '../../../src/models/model.js';
 import { cifarCnn } from '../../../src/models/zoo/cifar-cnn.js';
 import { randomTensor } from '../../helpers/models.js';
+import { checkGradients } from '../../onnx/autodiff/fd-harness.js';
 
 describe('cifarCnn', () => {
   it('is three stages of two conv–ReLU and a max-pool, then flatten and three linear layers', () => {
@@ -67,5 +68,14 @@ describe('cifarCnn', () => {
       expect(again.initializers.get(name)!.data, name).toEqual(t.data);
       if (name.endsWith('.weight')) expect(other.initializers.get(name)!.data, name).not.toEqual(t.data);
     }
+  });
+
+  it('has input and weight gradients that match float64 finite differences through all nine layers', async () => {
+    // No op here lacks a tested VJP rule; this checks their composition at the architecture's own layout.
+    const g = cifarCnn({ size: 8, classes: 3, width: 2, hidden: [6, 5], seed: 3 });
+    const weights = [...g.initializers.keys()].filter((k) => k.endsWith('.weight'));
+    const r = await checkGradients(g, { wrtInitializers: weights, batch: 2, maxProbes: 24, label: 'cifar-cnn' });
+    expect(r.forwardError).toBeLessThan(1e-5);
+    for (const [name, error] of Object.entries(r.errors)) expect(error, name).toBeLessThan(1e-3);
   });
 });
