@@ -19,6 +19,8 @@ import { UsageError, parseInteger } from './errors.js';
 import { EXPLORE_DEMO_DEFAULTS, EXPLORE_DEMO_JSON, EXPLORE_DEMO_LAYER, EXPLORE_DEMO_MODEL_NAME, exploreDemoFlowSummary, exploreDemoSummary, prepareExploreDemo } from './explore-demo.js';
 import type { OutputFolder } from './output-folder.js';
 import { flowHtml, flowJson, readFlowRecord, type FlowRecord } from './explore-flow.js';
+import { PREDICTIONS_JSON } from './train.js';
+import { predictionsJson } from '../training/predictions-file.js';
 import type { StageProgress } from './progress.js';
 import { readIds, readImages } from './inputs.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
@@ -227,6 +229,8 @@ async function runDemo(opts: ExploreCliOptions, folder: OutputFolder): Promise<v
       const second: StageProgress = { update: (stage, f) => bar.update(stage, 0.5 + 0.5 * f), stop: () => undefined };
       const json = await exploreAndWrite({ ...demo, modelName: EXPLORE_DEMO_MODEL_NAME, layers: [layer], iceLayer: layer }, opts, folder, second);
       await folder.write(EXPLORE_DEMO_JSON, JSON.stringify({ trainImages: demo.trainImages, testImages: demo.labels.length, history: demo.history }, null, 2) + '\n');
+      // The flow record as `trustscope train` writes it, so `explore --epochs` can read it again.
+      await folder.write(PREDICTIONS_JSON, predictionsJson(demo.flow.record));
       console.log(exploreDemoSummary(json));
       console.log(exploreDemoFlowSummary(demo.flow));
       console.log(`→ ${join(opts.out, EXPLORE_HTML)}`);

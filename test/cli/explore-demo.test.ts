@@ -54,6 +54,9 @@ describe('trustscope explore --demo', () => {
     }
     const trainSizes = Object.values(json.flow.sets.train.classes as Record<string, { size: number; counts: number[][] }>).map((c) => c.size);
     expect(trainSizes.reduce((a, b) => a + b)).toBe(100);
+    const record = JSON.parse(await readFile(`${out}/predictions-per-epoch.json`, 'utf8'));
+    expect(record.epochs).toEqual([1, 2]);
+    expect(record.instances).toHaveLength(150);
     const html = await readFile(`${out}/index.html`, 'utf8');
     expect(html).toContain('TCAV');
     expect(html).toMatch(/<svg[^>]*aria-label="Instance flow of equiaxed grains \(\d+ instances\) over epochs 1–2"/);
