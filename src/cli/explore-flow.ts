@@ -84,14 +84,15 @@ export function flowJson({ record, source }: FlowRecord) {
     epochs: record.epochs,
     classNames: record.classNames,
     sets: Object.fromEntries(
-      sets.map((f) => [
-        f.set,
-        {
+      sets.map((f) => {
+        const sentences = flowSentences(f);
+        const content = {
           classes: Object.fromEntries(f.classes.map((c) => [c.className, { size: c.size, counts: c.counts }])),
-          largestFlows: largestFlows(f).map((l, i) => ({ class: l.className, afterEpoch: l.afterEpoch, to: l.toName, count: l.count, share: l.share, sentence: flowSentences(f)[i] })),
+          largestFlows: largestFlows(f).map((l, i) => ({ class: l.className, afterEpoch: l.afterEpoch, to: l.toName, count: l.count, share: l.share, sentence: sentences[i] })),
           pairTotals: flowTotalsByPair(f).map(([a, b, n]) => ({ class: record.classNames[a], to: record.classNames[b], moves: n })),
-        },
-      ]),
+        };
+        return [f.set, content];
+      }),
     ),
   };
 }
