@@ -137,7 +137,7 @@ export function registerTrain(program: Command): void {
   const command = program
     .command('train')
     .description('train a zoo classifier (CIFAR-style CNN or tiny CNN) on your images, recording every instance\u2019s prediction per epoch for explore --epochs')
-    .option('--model-arch <name>', `architecture: ${MODEL_ARCHITECTURES.join(' (6 conv + 3 linear), ')} (2 conv + 2 linear)`, parseArchitecture, 'cifar-cnn')
+    .option('--model-arch <name>', 'architecture: cifar-cnn (6 conv + 3 linear, the CIFAR-10 course network) or tiny-cnn (2 conv + 2 linear)', parseArchitecture, 'cifar-cnn')
     .option('--input <X>', 'training images: a file (.npy, .tif, .png, …) or a folder of them; square, side a multiple of 8 (cifar-cnn) or 4 (tiny-cnn)')
     .option('--labels <Y.npy>', 'class index per training image [N]')
     .option('--test-input <X>', 'test images whose predictions are recorded too (never trained on)')
