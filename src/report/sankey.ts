@@ -121,10 +121,14 @@ export function sankeySvg(flow: ClassFlow, classNames: readonly string[], epochs
   }
   const columns = new Map<number, number>();
   for (const n of layout.nodes) columns.set(n.epochIndex, n.x0);
-  // Column labels: the epoch number centred over its column; the first one also says what it counts.
-  for (const [e, x] of [...columns].sort((a, b) => a[0] - b[0])) {
-    parts.push(e === 0 ? `<text x="${r(x)}" y="12" font-size="10">after epoch ${epochs[e]}</text>` : `<text x="${r(x + 5)}" y="12" font-size="10" text-anchor="middle">${epochs[e]}</text>`);
+  // Column labels: the epoch number over its column (the first one left-aligned so that it is not
+  // clipped), and what the numbers are in the margin after the last one.
+  const sortedColumns = [...columns].sort((a, b) => a[0] - b[0]);
+  for (const [e, x] of sortedColumns) {
+    parts.push(e === 0 ? `<text x="${r(x)}" y="12" font-size="10">${epochs[e]}</text>` : `<text x="${r(x + 5)}" y="12" font-size="10" text-anchor="middle">${epochs[e]}</text>`);
   }
+  const lastX = sortedColumns.at(-1)![1];
+  parts.push(`<text x="${r(lastX + 18)}" y="12" font-size="10" fill="#5b6475">← after epoch</text>`);
   const label = `Instance flow of ${flow.className} (${flow.size} instances) over epochs ${epochs[0]}–${epochs[last]}`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" role="img" aria-label="${escapeHtml(label)}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
 }
