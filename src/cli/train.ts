@@ -130,6 +130,9 @@ async function run(opts: TrainCliOptions): Promise<void> {
     const accuracy = Object.fromEntries(sets.map((s) => [s.name, record.instances.filter((i) => i.set === s.name && i.predicted.at(-1) === i.label).length / s.labels.length]));
     await folder.write(TRAIN_JSON, JSON.stringify({ architecture: opts.modelArch, inputShape: shape, classNames, images: Object.fromEntries(sets.map((s) => [s.name, s.labels.length])), history: result.history, accuracy, perClassAccuracy: perClass }, null, 2) + '\n');
     console.log(`${opts.modelArch}: ${opts.epochs} epochs; accuracy ${sets.map((s) => `${s.name} ${accuracy[s.name].toFixed(3)}`).join(', ')} → ${opts.out}/model.onnx, ${opts.out}/${PREDICTIONS_JSON}`);
+    // Per-class accuracy of the held-out set when there is one (else of the training set).
+    const shown = sets.at(-1)!.name;
+    for (const [name, value] of Object.entries(perClass[shown])) console.log(`  ${shown} accuracy of ${name}: ${value.toFixed(3)}`);
   });
 }
 

@@ -49,6 +49,7 @@ describe('trustscope train', () => {
     expect(r.stderr).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/cifar-cnn: 3 epochs; accuracy train \d\.\d{3}, test \d\.\d{3}/);
+    expect(r.stdout).toMatch(/test accuracy of elongated: \d\.\d{3}/);
     const record = JSON.parse(await readFile(`${out}/predictions-per-epoch.json`, 'utf8'));
     expect(record.classNames).toEqual(['equiaxed', 'elongated', 'twins']);
     expect(record.epochs).toEqual([1, 2, 3]);
