@@ -25,6 +25,7 @@ export { loadOnnxModel, readOnnxGraph, saveOnnxGraph, type LoadOnnxOptions } fro
 export { loadTfjsModel, readTfjsGraph } from './models/import/tfjs-model.js';
 export { loadModel, readModelGraph } from './models/import/load-model.js';
 export { tinyCnn } from './models/zoo/tiny-cnn.js';
+export { cifarCnn, type CifarCnnOptions } from './models/zoo/cifar-cnn.js';
 export { tinySegmenter, type TinySegmenterOptions } from './models/zoo/tiny-segmenter.js';
 export { smallConvNet } from './models/zoo/small-conv-net.js';
 
@@ -171,6 +172,12 @@ export { runDemoRemedy, remedyJson, REMEDY_DEFAULTS, type RemedyOptions } from '
 export { remedyModel, REMEDIES, type RemedyModelInput, type RemedySettings, type RemedyName, type RemedyResult } from './audit/remedy-model.js';
 export { renderRemedyPage } from './report/remedy-page.js';
 export { counterfactualAugmentation, eraseMasked, type CounterfactualOptions } from './training/counterfactual-augmentation.js';
+// Instance flow: every instance's predicted class per epoch (training/), drawn by report/.
+export { instanceFlowRecorder, predictionsOfCheckpoints, type InstanceSet, type InstanceFlowRecorder, type PredictionsPerEpoch, type RecordedInstance } from './training/instance-flow.js';
+export { flowOfSet, largestFlows, flowTotalsByPair, describeFlow, predictionDistribution, recordedSets, type ClassFlow, type SetFlow, type LargestFlow } from './training/flow-table.js';
+export { parsePredictionsFile, parsePredictionsJson, parsePredictionsCsv, predictionsJson, type PredictionsContext } from './training/predictions-file.js';
+export { sankeyLayout, sankeySvg, type SankeyLayout } from './report/sankey.js';
+export { flowSection, predictionDistributionChart } from './report/flow-section.js';
 export { inputGradientPenaltyGraph, type InputGradientPenaltyGraph } from './models/input-gradient-penalty.js';
 export type { Finding, Verdict } from './audit/findings.js';
 export { CHECKS, CHECK_IDS, getCheck, type FindingId } from './audit/checks.js';

@@ -1,7 +1,8 @@
 /**
- * `trustscope explore --demo`: the issue-14 reference scenario end to end. Trains the zoo's tiny CNN
- * (10 classes) on the seeded EM microstructure set, builds TCAV concept sets from the generator
- * itself and hands a held-out test split to explore.
+ * `trustscope explore --demo`: the issue-14 reference scenario end to end. Trains the zoo's
+ * CIFAR-style CNN (6 conv + 3 linear, 10 classes) on the seeded EM microstructure set, recording
+ * every training and test instance's prediction after each epoch (instance flow), builds TCAV
+ * concept sets from the generator itself and hands the held-out test split to explore.
  *
  * Concepts: "fine stripes" = lamellae tiles (period 3–4.5 px), "bands" = twin tiles (broad
  * sharp-edged bands, period 9–14 px), "dotted" = precipitate tiles (bright blobs): textures the data
@@ -11,7 +12,11 @@
  * data's own distribution). A concept is expected to be significant for the classes it is made of.
  */
 import { generateMicrostructures, MICROSTRUCTURE_CLASSES } from '../data/synthetic/microstructures.js';
-import { tinyCnn } from '../models/zoo/tiny-cnn.js';
+import { cifarCnn } from '../models/zoo/cifar-cnn.js';
+import { instanceFlowRecorder } from '../training/instance-flow.js';
+import { flowTotalsByPair } from '../training/flow-table.js';
+import { flowSentences } from '../report/flow-section.js';
+import { setFlows, type FlowRecord } from './explore-flow.js';
 import { trainClassifier, type EpochStats } from '../models/train.js';
 import { OnnxModel } from '../models/model.js';
 import { normalise } from '../data/normalise.js';
@@ -29,10 +34,13 @@ export interface ExploreDemoSettings {
 export const EXPLORE_DEMO_DEFAULTS = { images: 2000, epochs: 12 } as const;
 
 /**
- * The layer TCAV and ICE read: the tiny CNN's last pooling (16 channels, 8×8). Its last ReLU is the
- * same features at 16×16, which quadruples ICE's NMF rows (and its run time) for the same concepts.
+ * The layer TCAV and ICE read: the CIFAR CNN's second pooling (16 channels, 8×8, after four
+ * convolutions). The third stage's ReLU (32 channels, 8×8) doubles ICE's NMF columns for concepts
+ * the test split is too small to tell apart, and pool3 (4×4) is too coarse for concept maps.
  */
 export const EXPLORE_DEMO_LAYER = 'pool2_out';
+
+export const EXPLORE_DEMO_MODEL_NAME = 'the explore-demo CIFAR-style CNN';
 
 /** Images per concept set and per random set, and the number of random sets (TCAV's t-test wants ≥ 10). */
 const CONCEPT_IMAGES = 40;
@@ -46,6 +54,8 @@ export interface ExploreDemo {
   conceptSets: { concepts: ConceptSet[]; randoms: Tensor[] };
   history: EpochStats[];
   trainImages: number;
+  /** Every training and test instance's predicted class after each epoch. */
+  flow: FlowRecord;
 }
 
 /**
@@ -73,25 +83,30 @@ export async function prepareExploreDemo(settings: ExploreDemoSettings, bar: Sta
   const { images, epochs, seed } = settings;
   const train = generateMicrostructures({ count: images, seed });
   const test = generateMicrostructures({ count: Math.max(5 * MICROSTRUCTURE_CLASSES.length, Math.round(images / 8)), seed: seed + 1000 });
-  const graph = tinyCnn({ classes: MICROSTRUCTURE_CLASSES.length, width: 8, hidden: 48, seed: seed + 11 });
-  const trained = await trainClassifier(graph, standardise(train.images), train.labels, {
+  const graph = cifarCnn({ classes: MICROSTRUCTURE_CLASSES.length, width: 8, seed: seed + 11 });
+  const trainX = standardise(train.images);
+  const testX = standardise(test.images);
+  const recorder = instanceFlowRecorder([{ name: 'train', images: trainX, labels: train.labels }, { name: 'test', images: testX, labels: test.labels }], MICROSTRUCTURE_CLASSES);
+  const trained = await trainClassifier(graph, trainX, train.labels, {
     epochs,
     batchSize: 64,
-    learningRate: 5e-3,
+    learningRate: 3e-3,
     weightDecay: 1e-3,
     schedule: 'cosine',
     seed: seed + 13,
     onProgress: (p) => bar.update(`training the demo CNN (epoch ${p.epoch + 1}/${epochs})`, 0.5 * p.fraction),
+    onEpochEnd: recorder.onEpochEnd,
   });
   return {
     model: new OnnxModel(trained.graph, { internalBatchSize: 256 }),
-    x: standardise(test.images),
+    x: testX,
     labels: [...test.labels],
     names: [...MICROSTRUCTURE_CLASSES],
     // Reduced runs (tests, quick looks) get smaller concept sets: TCAV fits N(N−1) + N·concepts CAVs.
     conceptSets: demoConceptSets(seed, Math.min(CONCEPT_IMAGES, Math.max(10, Math.round(images / 50)))),
     history: trained.history,
     trainImages: images,
+    flow: { record: recorder.result(), source: 'recorded while training the demo CNN' },
   };
 }
 
@@ -142,4 +157,15 @@ export function exploreDemoSummary(json: ExploreSummaryInput): string {
   if (json.pca) lines.push(`PCA: the first components explain ${json.pca.explainedVarianceRatio.slice(0, 4).map((r) => (100 * r).toFixed(1) + '%').join(', ')} of the pixel variance`);
   if (json.spLime) lines.push(`SP-LIME picks: ${json.spLime.picked.map((p) => `#${p.index} ${p.trueClass}${p.predicted !== p.trueClass ? ' → ' + p.predicted : ''}`).join(', ')} (coverage ${(100 * (json.spLime.coverage.at(-1) ?? 0)).toFixed(0)}%)`);
   return lines.join('\n');
+}
+
+/** The largest flows of each recorded set and the pairs that traded most instances over all epochs, as lines of text. */
+export function exploreDemoFlowSummary(flow: FlowRecord): string {
+  const names = flow.record.classNames;
+  return setFlows(flow.record)
+    .map((f) => {
+      const pairs = flowTotalsByPair(f).slice(0, 4).map(([a, b, n]) => `${names[a]} → ${names[b]} (${n})`);
+      return [`largest flows (${f.set} set):`, ...flowSentences(f).map((line) => '  ' + line), `  moves away from the true class over all epochs: ${pairs.join(', ')}`].join('\n');
+    })
+    .join('\n');
 }

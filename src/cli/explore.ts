@@ -16,8 +16,11 @@ import { iceFidelity, iceForClass, type FidelityPoint, type IceClassResult } fro
 import { explorePage, type ExplorePageData, type GalleryItem } from '../report/explore-page.js';
 import { UsageError, parseInteger } from './errors.js';
 import { globalViews, shapMaps } from './explore-global.js';
-import { EXPLORE_DEMO_DEFAULTS, EXPLORE_DEMO_JSON, EXPLORE_DEMO_LAYER, exploreDemoSummary, prepareExploreDemo } from './explore-demo.js';
+import { EXPLORE_DEMO_DEFAULTS, EXPLORE_DEMO_JSON, EXPLORE_DEMO_LAYER, EXPLORE_DEMO_MODEL_NAME, exploreDemoFlowSummary, exploreDemoSummary, prepareExploreDemo } from './explore-demo.js';
 import type { OutputFolder } from './output-folder.js';
+import { flowHtml, flowJson, readFlowRecord, type FlowRecord } from './explore-flow.js';
+import { PREDICTIONS_JSON } from './train.js';
+import { predictionsJson } from '../training/predictions-file.js';
 import type { StageProgress } from './progress.js';
 import { readIds, readImages } from './inputs.js';
 import { readConceptSets } from './concept-sets.js';
@@ -34,6 +37,7 @@ interface ExploreCliOptions {
   demoImages: number;
   demoEpochs: number;
   concepts?: string;
+  epochs?: string;
   classNames?: string;
   layers?: string;
   iceLayer?: string;
@@ -84,6 +88,8 @@ export interface ExploreData {
   conceptSets?: { concepts: ConceptSet[]; randoms: Tensor[] };
   layers: string[];
   iceLayer: string;
+  /** Instance flow over training epochs (--epochs, or recorded by --demo's training). */
+  flow?: FlowRecord;
 }
 
 export interface ExploreSettings {
@@ -165,6 +171,7 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
         ...(fidelityProblem ? { fidelityProblem } : {}),
       },
       ...global.json,
+      ...(data.flow ? { flow: flowJson(data.flow) } : {}),
     };
     await folder.write(EXPLORE_JSON, JSON.stringify(json, null, 2) + '\n');
     const page: ExplorePageData = {
@@ -197,6 +204,7 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
         classes: global.classes.map((c) => ({ className: names[c.classIndex], images: c.images, mean: c.mean, centralShare: c.centralShare, example: { index: c.example.index, image: row(x, c.example.index), map: c.example.map } })),
       },
       spLime: { ...global.spLime, pool: global.spLime.pool.length, picked: global.spLime.picked.map((i, k) => ({ index: i, trueClass: names[labels[i]], predicted: names[predictions[i]], image: row(x, i), map: global.spLime.maps[k] })) },
+      flowHtml: data.flow ? await flowHtml(data.flow) : undefined,
     };
     await folder.write(EXPLORE_HTML, explorePage(page));
     bar.update('done', 1);
@@ -214,9 +222,12 @@ async function runDemo(opts: ExploreCliOptions, folder: OutputFolder): Promise<v
       const iceLayer = opts.iceLayer ?? EXPLORE_DEMO_LAYER;
       for (const l of [...layers, iceLayer]) demo.model.resolveLayer(l);
       const second: StageProgress = { update: (stage, f) => bar.update(stage, 0.5 + 0.5 * f), stop: () => undefined };
-      const json = await exploreAndWrite({ ...demo, modelName: 'explore-demo tiny CNN', layers, iceLayer }, opts, folder, second);
+      const json = await exploreAndWrite({ ...demo, modelName: EXPLORE_DEMO_MODEL_NAME, layers, iceLayer }, opts, folder, second);
       await folder.write(EXPLORE_DEMO_JSON, JSON.stringify({ trainImages: demo.trainImages, testImages: demo.labels.length, history: demo.history }, null, 2) + '\n');
+      // The flow record as `trustscope train` writes it, so `explore --epochs` can read it again.
+      await folder.write(PREDICTIONS_JSON, predictionsJson(demo.flow.record));
       console.log(exploreDemoSummary(json));
+      console.log(exploreDemoFlowSummary(demo.flow));
       console.log(`→ ${join(opts.out, EXPLORE_HTML)}`);
     } finally {
       await demo.model.dispose();
@@ -233,9 +244,10 @@ export function registerExplore(program: Command): void {
     .option('--model <file.onnx>', 'ONNX image classifier (or TF.js model.json); required unless --demo')
     .option('--input <X>', 'images: a file (.npy, .tif, .png, …) or a folder of them; required unless --demo')
     .option('--labels <Y.npy>', 'true class per image [N]; required unless --demo')
-    .option('--demo', 'train a tiny CNN on the seeded 10-class EM microstructure set and explore it (concepts "fine stripes", "bands" and "dotted" from the generator)')
+    .option('--demo', 'train the CIFAR-style CNN (6 conv + 3 linear) on the seeded 10-class EM microstructure set, recording instance flow, and explore it (concepts "fine stripes", "bands" and "dotted" from the generator)')
     .option('--demo-images <n>', 'with --demo: training images (test split: an eighth as many, ≥ 50)', parseInteger('--demo-images', 40), EXPLORE_DEMO_DEFAULTS.images)
     .option('--demo-epochs <n>', 'with --demo: training epochs', parseInteger('--demo-epochs', 1), EXPLORE_DEMO_DEFAULTS.epochs)
+    .option('--epochs <dir|file>', 'instance flow over training: a predictions-per-epoch file (.json or .csv: instance,epoch,predicted[,label][,set]; what `trustscope train` writes) or a folder of per-epoch .onnx checkpoints (epoch-1.onnx, …) run on --input')
     .option('--concepts <dir|file.csv>', 'TCAV concept sets: a folder with one sub-folder of images per concept and random*/ sub-folders (≥ 3, 10 or more recommended), or a CSV with columns file,concept (concepts named random* are the random sets)')
     .option('--class-names <a,b,…>', 'class names in output order (default 0, 1, …)')
     .option('--layers <a,b,…>', 'TCAV layers (default: the last convolutional ReLU)')
@@ -251,7 +263,7 @@ export function registerExplore(program: Command): void {
     .addHelpText('after', '\nExample:\n  trustscope explore --model cnn.onnx --input test/ --labels y.npy --concepts concepts/ --class-names grains,voids,cracks --out explore')
     .action(async (opts: ExploreCliOptions) => {
       if (opts.demo) {
-        for (const flag of ['model', 'input', 'labels', 'concepts', 'classNames'] as const) {
+        for (const flag of ['model', 'input', 'labels', 'concepts', 'classNames', 'epochs'] as const) {
           if (opts[flag] !== undefined) throw new UsageError(`--demo brings its own model, images, labels and concepts; drop --${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
         }
         await runInFolder('explore', opts, (folder) => runDemo(opts, folder));
@@ -280,7 +292,9 @@ export function registerExplore(program: Command): void {
 
           const bar = progressFor(opts);
           try {
-            const json = await exploreAndWrite({ model, modelName: basename(paths.model), x, labels, names, conceptSets, layers, iceLayer }, opts, folder, bar);
+            const flow = opts.epochs ? await readFlowRecord(opts.epochs, { x, labels, names, inputShape: model.inputShape }, bar) : undefined;
+            if (opts.epochs) folder.input(opts.epochs);
+            const json = await exploreAndWrite({ model, modelName: basename(paths.model), x, labels, names, conceptSets, layers, iceLayer, flow }, opts, folder, bar);
             console.log(`accuracy ${json.accuracy.toFixed(3)} on ${json.images} images; ${json.misclassified.length} misclassified shown → ${join(opts.out, EXPLORE_HTML)}`);
           } finally {
             bar.stop();

@@ -16,6 +16,7 @@ import { registerImportance } from './importance.js';
 import { registerShapley } from './shapley.js';
 import { registerRemedy } from './remedy.js';
 import { registerExplore } from './explore.js';
+import { registerTrain } from './train.js';
 import { registerVerify } from './verify.js';
 import { registerWorkbench } from './workbench.js';
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerRemedy(program);
   registerExplore(program);
   registerWorkbench(program);
+  registerTrain(program);
   // verify re-runs a recorded command on a program of its own.
   registerVerify(program, buildProgram);
   return program;

@@ -42,6 +42,12 @@ export interface TrainOptions {
   inputGradientPenalty?: { mask: Float32Array; lambda: number; explained?: 'all-classes' | 'label' };
   /** Called after every step; `fraction` runs from 0 to 1 over the whole run. */
   onProgress?: (p: { epoch: number; step: number; fraction: number; loss: number }) => void;
+  /**
+   * Called after every epoch with that epoch's weights (`trained()` builds the graph only when asked):
+   * the hook for recording per-epoch predictions (training/instance-flow.ts) or checkpoints. Awaited
+   * before the next epoch starts, so it sees exactly the weights of epoch `epoch` (0-based).
+   */
+  onEpochEnd?: (epoch: number, trained: () => Graph) => Promise<void> | void;
 }
 
 export interface EpochStats {
@@ -135,6 +141,13 @@ export function weightsAsInputs(graph: Graph): WeightsAsInputs {
   };
 }
 
+/** `graph` with its own copy of every float initializer (a snapshot of weights that keep training). */
+function withCopiedInitializers(graph: Graph): Graph {
+  const initializers = new Map<string, TensorValue>();
+  for (const [name, t] of graph.initializers) initializers.set(name, t.data instanceof Float32Array ? floatTensorValue(t.dims, Float32Array.from(t.data)) : t);
+  return { ...graph, initializers };
+}
+
 /** The learning-rate multiplier after `done` (0..1) of the run; cosine annealing as in PyTorch: full rate on the first step, decaying towards zero. */
 export function learningRateScale(schedule: NonNullable<TrainOptions['schedule']>, done: number): number {
   return schedule === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * done)) : 1;
@@ -212,6 +225,8 @@ export async function trainClassifier(graph: Graph, images: Tensor, labels: read
       onProgress?.({ epoch, step, fraction, loss: batchLoss / b });
     }
     history.push({ epoch, loss: lossSum / n, accuracy: correct / n });
+    // A copy: the trained graph shares the weight arrays Adam keeps updating after the hook returns.
+    await options.onEpochEnd?.(epoch, () => withCopiedInitializers(weights.trainedGraph()));
   }
 
   await session.release();

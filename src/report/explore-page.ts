@@ -10,6 +10,7 @@ import type { FidelityPoint } from '../concepts/ice.js';
 import { escapeHtml, formatNumber, grid, htmlPage, paragraph, section, table } from './html.js';
 import { greyscalePng, heatmapPng, overlayPng, pngDataUri } from './png.js';
 import { EXPLORE_GLOBAL_CSS, globalAttributionSection, pcaSection, spLimeSection, symmetric, type GlobalAttributionFigure, type PcaFigure, type SpLimeFigure } from './explore-global-section.js';
+import { FLOW_CSS } from './flow-section.js';
 
 export interface GalleryItem {
   readonly index: number;
@@ -42,6 +43,8 @@ export interface ExplorePageData {
   readonly pca?: PcaFigure;
   readonly globalAttribution?: GlobalAttributionFigure;
   readonly spLime?: SpLimeFigure;
+  /** The instance-flow section, rendered (flow-section.ts): charts render asynchronously. */
+  readonly flowHtml?: string;
   readonly ice?: { readonly layer: string; readonly classes: readonly { readonly className: string; readonly relativeError: number; readonly concepts: readonly IcePageConcept[] }[]; readonly fidelity?: { readonly baseline: number; readonly points: readonly FidelityPoint[] }; readonly fidelityProblem?: string };
 }
 
@@ -127,8 +130,9 @@ export function explorePage(d: ExplorePageData): string {
   );
   if (d.globalAttribution) body.push(globalAttributionSection(d.globalAttribution));
   if (d.spLime) body.push(spLimeSection(d.spLime));
+  if (d.flowHtml) body.push(d.flowHtml);
   if (d.tcav) body.push(tcavSection(d.tcav));
   if (d.ice) body.push(iceSection(d.ice));
-  return htmlPage({ title: `trustscope explore: ${d.modelName}`, body: body.join('\n'), css: CSS + EXPLORE_GLOBAL_CSS });
+  return htmlPage({ title: `trustscope explore: ${d.modelName}`, body: body.join('\n'), css: CSS + EXPLORE_GLOBAL_CSS + FLOW_CSS });
 }
 

@@ -13,7 +13,7 @@ describe('trustscope explore --demo', () => {
   it('trains on the microstructure set and writes explore.json with confusion, perClassAccuracy, tcav and ice', async () => {
     const dir = await dirP;
     const out = dir.path('demo');
-    const r = await runCli(['explore', '--demo', '--demo-images', '100', '--demo-epochs', '1', '--ice-concepts', '2', '--top-k', '3', '--out', out, '--quiet']);
+    const r = await runCli(['explore', '--demo', '--demo-images', '100', '--demo-epochs', '2', '--ice-concepts', '2', '--top-k', '3', '--out', out, '--quiet']);
     expect(r.stderr).toEqual([]);
     expect(r.code).toBe(0);
     const json = JSON.parse(await readFile(`${out}/explore.json`, 'utf8'));
@@ -41,14 +41,31 @@ describe('trustscope explore --demo', () => {
     }
     const training = JSON.parse(await readFile(`${out}/explore-demo.json`, 'utf8'));
     expect(training).toMatchObject({ trainImages: 100, testImages: 50 });
-    expect(training.history).toHaveLength(1);
-    expect(await readFile(`${out}/index.html`, 'utf8')).toContain('TCAV');
+    expect(training.history).toHaveLength(2);
+    // Instance flow recorded while training: counts per class and epoch sum to the class size, and
+    // the last epoch's test counts are the confusion matrix's rows (the explored model is that epoch's).
+    expect(json.flow.epochs).toEqual([1, 2]);
+    expect(Object.keys(json.flow.sets)).toEqual(['train', 'test']);
+    const testFlow = json.flow.sets.test.classes as Record<string, { size: number; counts: number[][] }>;
+    for (const [k, name] of MICROSTRUCTURE_CLASSES.entries()) {
+      expect(testFlow[name].size).toBe(5);
+      for (const row of testFlow[name].counts) expect(row.reduce((a, b) => a + b)).toBe(5);
+      expect(testFlow[name].counts[1]).toEqual(matrix[k]);
+    }
+    const trainSizes = Object.values(json.flow.sets.train.classes as Record<string, { size: number; counts: number[][] }>).map((c) => c.size);
+    expect(trainSizes.reduce((a, b) => a + b)).toBe(100);
+    const record = JSON.parse(await readFile(`${out}/predictions-per-epoch.json`, 'utf8'));
+    expect(record.epochs).toEqual([1, 2]);
+    expect(record.instances).toHaveLength(150);
+    const html = await readFile(`${out}/index.html`, 'utf8');
+    expect(html).toContain('TCAV');
+    expect(html).toMatch(/<svg[^>]*aria-label="Instance flow of equiaxed grains \(\d+ instances\) over epochs 1–2"/);
     // The global views: 8 principal components, B = 6 SP-LIME picks, an average map per class.
     expect(json.pca.explainedVarianceRatio).toHaveLength(8);
     expect(json.spLime.picked).toHaveLength(6);
     expect(Object.keys(json.globalAttribution.classes)).toEqual([...MICROSTRUCTURE_CLASSES]);
     for (const t of json.tcav) expect(t.randomConceptDerivatives).toHaveLength(10);
-  }, 240_000);
+  }, 300_000);
 
   it('refuses --demo with a model of its own, and explore without --model, in one line', async () => {
     const dir = await dirP;
