@@ -39,6 +39,8 @@ export interface HeldOutRegion {
   radius: readonly [number, number];
   /** Gap range of the box; monomers (no gap) are held out on radius alone. */
   gap: readonly [number, number];
+  /** Cluster sizes the box applies to (default all). */
+  particles?: readonly number[];
 }
 
 export interface PlasmonicClusterOptions {
@@ -57,7 +59,7 @@ export interface PlasmonicClusterOptions {
   imageNoise?: number;
   /** Standard deviation of the spectrum's Gaussian noise (peak heights ~ 0.3–1.5; default 0.02). */
   spectrumNoise?: number;
-  heldOut?: HeldOutRegion;
+  heldOut?: HeldOutRegion | readonly HeldOutRegion[];
 }
 
 export interface PlasmonicClusters {
@@ -74,9 +76,23 @@ export interface PlasmonicClusters {
 
 export const DEFAULT_RADIUS_RANGE: readonly [number, number] = [2, 3.8];
 export const DEFAULT_GAP_RANGE: readonly [number, number] = [0.5, 3];
-export const DEFAULT_HELD_OUT: HeldOutRegion = { radius: [2.75, 3.25], gap: [1.25, 2.25] };
+/**
+ * Two boxes: one inside the training ranges (interpolation: radius 2.75–3.25 px with gap
+ * 1.25–2.25 px, every cluster size) and one at their edge (extrapolation: the closest gaps,
+ * 0.5–0.8 px, of dimers and trimers — the strongest coupling, whose red shift no training
+ * example reaches).
+ */
+export const DEFAULT_HELD_OUT: readonly HeldOutRegion[] = [
+  { radius: [2.75, 3.25], gap: [1.25, 2.25] },
+  { radius: [2, 3.8], gap: [0.5, 0.8], particles: [2, 3] },
+];
 
-export function inHeldOutRegion(g: ClusterGeometry, region: HeldOutRegion): boolean {
+export function inHeldOutRegion(g: ClusterGeometry, regions: HeldOutRegion | readonly HeldOutRegion[]): boolean {
+  return (Array.isArray(regions) ? regions : [regions]).some((r: HeldOutRegion) => inRegion(g, r));
+}
+
+function inRegion(g: ClusterGeometry, region: HeldOutRegion): boolean {
+  if (region.particles && !region.particles.includes(g.particles)) return false;
   const inRadius = g.radius >= region.radius[0] && g.radius <= region.radius[1];
   if (g.particles === 1) return inRadius;
   return inRadius && g.gap >= region.gap[0] && g.gap <= region.gap[1];
