@@ -118,7 +118,7 @@ async function readPairedData(opts: StructurePropertyCliOptions): Promise<Paired
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
   }
-  if (lo < -0.05 || hi > 1.05) throw new UsageError(`${opts.images} spans [${lo.toPrecision(3)}, ${hi.toPrecision(3)}] but the image decoder draws intensities in [0, 1]; give --normalise minmax (or percentile:1,99)`);
+  if (lo < -0.25 || hi > 1.25) throw new UsageError(`${opts.images} spans [${lo.toPrecision(3)}, ${hi.toPrecision(3)}] but the image decoder draws intensities in [0, 1]; give --normalise minmax (or percentile:1,99)`);
   const spectra = await readValues(opts.spectra!);
   const n = images.shape[0];
   if (spectra.shape.length !== 2 || spectra.shape[0] !== n) throw new UsageError(`${opts.spectra} has shape ${shapeToString(spectra.shape)}; give one spectrum per image: (${n}, B)`);

@@ -63,7 +63,7 @@ export interface PlasmonicClusterOptions {
 }
 
 export interface PlasmonicClusters {
-  /** Dark-field images [N, 1, size, size], intensities ≈ [0, 1]. */
+  /** Dark-field images [N, 1, size, size], intensities in [0, 1]. */
   images: Tensor;
   /** Scattering spectra [N, bins]. */
   spectra: Tensor;
@@ -196,6 +196,8 @@ export function plasmonicClusters(options: PlasmonicClusterOptions): PlasmonicCl
     const image = images.subarray(i * plane, (i + 1) * plane);
     renderCluster(particleCentres(g, size, shift), radius, size, image);
     imageRng.addNormal(image, 0, plane, imageNoise);
+    // A detector records no negative light and saturates: intensities stay in [0, 1].
+    for (let p = 0; p < plane; p++) image[p] = Math.min(1, Math.max(0, image[p]));
     const spectrum = spectra.subarray(i * bins, (i + 1) * bins);
     clusterSpectrum(g, wavelengths, spectrum);
     spectrumRng.addNormal(spectrum, 0, bins, spectrumNoise);
