@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/tensor.js';
 import type { StructurePropertyFigures, StructurePropertyResult, BaselineComparison } from '../audit/structure-property/study.js';
 import { escapeHtml, figure, formatNumber, grid, htmlPage, paragraph, raw, section, table } from './html.js';
-import { encodePng, greyscaleRgba, greyscalePng, overlayPng, pngDataUri, upscaleNearest } from './png.js';
+import { encodePng, greyscaleRgba, greyscalePng, heatmapPng, pngDataUri, upscaleNearest } from './png.js';
 import { distanceChart, latentScatter, spectrumChart, traversalSpectraChart } from './structure-property-charts.js';
 
 export interface StructurePropertyPageOptions {
@@ -76,6 +76,8 @@ export async function renderStructurePropertyPage(r: StructurePropertyResult, fi
     section(
       'Held-out prediction against baselines',
       table(['model', 'latent', 'held-out MSE', 'mean baseline', 'nearest-neighbour baseline', 'in-distribution MSE', 'verdict'], [comparisonRow('im2spec (image → spectrum)', im), ...Object.entries(r.spec2im).map(([l, c]) => comparisonRow(`spec2im (spectrum → image), latent ${l}`, c))]) +
+        table(['spec2im scored on radial profiles (orientation removed)', 'held-out MSE', 'mean baseline', 'nearest-neighbour baseline'], Object.entries(r.spec2im).filter(([, c]) => c.radialProfile).map(([l, c]) => [`latent ${l}`, f(c.radialProfile!.heldOutMse), f(c.radialProfile!.meanBaselineMse), f(c.radialProfile!.nnBaselineMse)])) +
+        paragraph('Unpolarised spectra carry no orientation, so a pixel-wise score asks spec2im for something the spectrum cannot tell; the radial profile (mean intensity in 1-pixel rings about the image centre) keeps what it can: particle size, count and spacing.') +
         paragraph(`Rows: ${r.rows.training} training, ${r.rows.inDistributionTest} in-distribution test (training region, unseen examples), ${r.rows.heldOut} held out. The nearest neighbour is the training example whose input (image, or spectrum for spec2im) is closest in Euclidean distance. MSE is per spectral bin or per pixel.`),
       { id: 'scores' },
     ),
@@ -141,7 +143,9 @@ export async function renderStructurePropertyPage(r: StructurePropertyResult, fi
     const imageRow = fig.examples.find((e) => e.row === band.row)?.image;
     if (!imageRow) continue;
     const map = tensor([1, S, S], Float32Array.from(band.map));
-    attrCells.push(figure(pngDataUri(overlayPng(imageRow, map, { signed: true, colormap: 'blue-red', scale: 4, imageRange: [0, 1] })), `row ${band.row}: pixels driving the predicted band ${band.bandWavelengths[0].toFixed(0)}–${band.bandWavelengths[1].toFixed(0)} ${unit} (red +, blue −); ${pct(band.onStructureShare)} of the positive attribution on the particles`, { width: 4 * S }));
+    const peak = Math.max(...band.map.map(Math.abs)) || 1;
+    attrCells.push(figure(pngDataUri(greyscalePng(imageRow, { range: [0, 1], scale: 4 })), `held-out row ${band.row}`, { width: 4 * S }));
+    attrCells.push(figure(pngDataUri(heatmapPng(map, { colormap: 'blue-red', range: [-peak, peak], scale: 4 })), `row ${band.row}: pixels driving the predicted band ${band.bandWavelengths[0].toFixed(0)}–${band.bandWavelengths[1].toFixed(0)} ${unit} (IG map: red +, blue −); ${pct(band.onStructureShare)} of the positive attribution on the particles`, { width: 4 * S }));
     const region = ex.imageRegion.perExample.find((x) => x.row === band.row);
     const e = fig.examples.find((x) => x.row === band.row)!;
     if (region) {
@@ -153,8 +157,8 @@ export async function renderStructurePropertyPage(r: StructurePropertyResult, fi
   parts.push(
     section(
       'Attribution through the encoder–decoders (integrated gradients)',
-      grid(attrCells, 2) +
-        paragraph(`Over ${ex.spectralBand.perExample.length} held-out examples: ${pct(ex.spectralBand.meanOnStructureShare)} of the positive attribution of the predicted peak band falls on the particles, which cover ${pct(ex.spectralBand.structurePixelShare)} of the pixels; ${pct(ex.imageRegion.meanInPeakShare)} of the wavelength attribution of the predicted particles falls on the true spectrum's peak bins (${pct(ex.imageRegion.peakBinShare)} of the bins). Completeness gap |Σφ − Δf|/|Δf| at most ${f(Math.max(...ex.spectralBand.perExample.map((x) => x.completenessGap), ...ex.imageRegion.perExample.map((x) => x.completenessGap)), 3)} (${ex.steps} steps).`),
+      grid(attrCells, 3) +
+        paragraph(`Over ${ex.spectralBand.perExample.length} held-out examples: ${pct(ex.spectralBand.meanOnStructureShare)} of the positive attribution of the predicted peak band falls on the particles, which cover ${pct(ex.spectralBand.structurePixelShare)} of the pixels; ${pct(ex.imageRegion.meanInPeakShare)} of the wavelength attribution of the predicted particles falls on the true spectrum's peak bins (${pct(ex.imageRegion.peakBinShare)} of the bins). Completeness gap |Σφ − Δf|/|Δf| at most ${f(Math.max(...ex.spectralBand.perExample.map((x) => x.completenessGap), ...ex.imageRegion.perExample.map((x) => x.completenessGap)), 3)} (${ex.steps.spectralBand} and ${ex.steps.imageRegion} steps).`),
       { id: 'attribution' },
     ),
   );

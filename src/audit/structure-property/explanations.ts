@@ -44,14 +44,17 @@ export interface RegionAttribution {
 
 export interface EncoderDecoderExplanations {
   method: 'integrated-gradients';
-  steps: number;
+  /** IG steps for the spectral band (im2spec) and the image region (spec2im). */
+  steps: { spectralBand: number; imageRegion: number };
   /** Rows shown in the report (the first few explained). */
   examples: number[];
   spectralBand: { perExample: BandAttribution[]; meanOnStructureShare: number; structurePixelShare: number };
   imageRegion: { perExample: RegionAttribution[]; meanInPeakShare: number; peakBinShare: number };
 }
 
+/** IG steps: 32 suffice for im2spec's ReLU network; spec2im ends in a sigmoid whose saturation needs more for completeness. */
 const STEPS = 32;
+const REGION_STEPS = 96;
 const round = (v: number) => Number(v.toPrecision(4));
 
 export async function explainThroughEncoderDecoders(args: { im2spec: Model; spec2im: Model; data: PairedData; rows: readonly number[]; seed: number; count?: number; shown?: number; onProgress?: (fraction: number) => void }): Promise<EncoderDecoderExplanations> {
@@ -106,7 +109,7 @@ export async function explainThroughEncoderDecoders(args: { im2spec: Model; spec
     let mask: Float32Array = Float32Array.from(predicted, (v) => (v > 0.5 ? 1 : 0));
     if (!mask.some((v) => v > 0)) mask = topShare(predicted, 0.1);
     const one = takeRows(spectra, [k]);
-    const a = await ig.attribute(spec2im, one, { target: outputRegionTarget(1, pixels, mask), steps: STEPS, seed } as never);
+    const a = await ig.attribute(spec2im, one, { target: outputRegionTarget(1, pixels, mask), steps: REGION_STEPS, seed } as never);
     const values = a.values.data;
     const truth = one.data;
     let maxTrue = 0;
@@ -128,7 +131,7 @@ export async function explainThroughEncoderDecoders(args: { im2spec: Model; spec
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
   return {
     method: 'integrated-gradients',
-    steps: STEPS,
+    steps: { spectralBand: STEPS, imageRegion: REGION_STEPS },
     examples: rows.slice(0, args.shown ?? 3),
     spectralBand: { perExample: perBand, meanOnStructureShare: mean(perBand.map((b) => b.onStructureShare)), structurePixelShare: structurePixels },
     imageRegion: { perExample: perRegion, meanInPeakShare: mean(perRegion.map((r) => r.inPeakShare)), peakBinShare: peakBins },

@@ -16,7 +16,7 @@ import { trainRegressor } from '../../models/train-regressor.js';
 import { trainSummedLoss } from '../../models/train-summed-loss.js';
 import { im2specGraph, spec2imGraph, type StructurePropertyShape } from '../../generative/structure-property/architectures.js';
 import { DUAL_VAE, dualVaeImageDecoder, dualVaeImageEncoder, dualVaeSpectrumDecoder, dualVaeSpectrumEncoder, dualVaeTrainingGraph, type DualVaeWeights } from '../../generative/structure-property/dual-vae.js';
-import { meanBaseline, mse, nearestNeighbourBaseline, rowMse } from '../../generative/structure-property/baselines.js';
+import { meanBaseline, mse, nearestNeighbourBaseline, radialProfiles, rowMse } from '../../generative/structure-property/baselines.js';
 import { latentFactorTable, latentTraversals, predictiveDistribution, type LatentFactorTable, type Traversal } from '../../generative/structure-property/latent-analysis.js';
 import { checkPairedData, type PairedData } from './paired-data.js';
 import { linearProbeAccuracy } from './linear-probe.js';
@@ -50,6 +50,8 @@ export interface BaselineComparison {
   inDistributionMse: number;
   latent: number;
   finalTrainingLoss: number;
+  /** spec2im only: the same three scores on radial intensity profiles (orientation removed; see radialProfiles). */
+  radialProfile?: { heldOutMse: number; meanBaselineMse: number; nnBaselineMse: number };
 }
 
 export interface StructurePropertyResult {
@@ -147,6 +149,10 @@ export async function runStructurePropertyStudy(data: PairedData, options: Study
   let spec2imForExplanation: OnnxModel | undefined;
   const imageMeanBaseline = mse(meanBaseline(rows(flatImages, train), held.length), rows(flatImages, held));
   const imageNnBaseline = mse(nearestNeighbourBaseline(rows(data.spectra, train), rows(flatImages, train), rows(data.spectra, held)), rows(flatImages, held));
+  const radial = (t: Tensor) => radialProfiles(t, size);
+  const heldRadial = radial(rows(flatImages, held));
+  const radialMeanBaseline = mse(radial(meanBaseline(rows(flatImages, train), held.length)), heldRadial);
+  const radialNnBaseline = mse(radial(nearestNeighbourBaseline(rows(data.spectra, train), rows(flatImages, train), rows(data.spectra, held))), heldRadial);
   const spec2imHeldPredictions: Record<string, Tensor> = {};
   for (const latent of options.spec2imLatents ?? [2, 10]) {
     t0 = ms();
@@ -163,6 +169,7 @@ export async function runStructurePropertyStudy(data: PairedData, options: Study
       inDistributionMse: mse(await model.forward(rows(data.spectra, inTest)), rows(flatImages, inTest)),
       latent,
       finalTrainingLoss: trained.history.at(-1)!.loss,
+      radialProfile: { heldOutMse: mse(radial(heldPrediction), heldRadial), meanBaselineMse: radialMeanBaseline, nnBaselineMse: radialNnBaseline },
     };
     if (spec2imForExplanation) await spec2imForExplanation.dispose();
     spec2imForExplanation = model;

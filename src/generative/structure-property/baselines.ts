@@ -92,3 +92,30 @@ export function distanceFromTraining(train: readonly (readonly number[])[], trai
     return Math.sqrt(best);
   });
 }
+
+/**
+ * Rotation-free summary of square images: the mean intensity in 1-pixel rings about the image
+ * centre, [N, rings]. A spectrum taken under unpolarised light cannot tell a cluster's orientation,
+ * so spec2im is also scored on these profiles (what a spectrum CAN determine: size, count, spacing).
+ */
+export function radialProfiles(images: Tensor, size: number): Tensor {
+  const n = images.shape[0];
+  const channels = width(images) / (size * size);
+  if (!Number.isInteger(channels)) throw new Error(`radial profiles: rows of ${width(images)} values are not ${size}×${size} images`);
+  const c = (size - 1) / 2;
+  const rings = Math.floor(c * Math.SQRT2) + 1;
+  const ringOf = new Int32Array(size * size);
+  const counts = new Float64Array(rings);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    const r = Math.min(rings - 1, Math.floor(Math.hypot(x - c, y - c)));
+    ringOf[y * size + x] = r;
+    counts[r] += channels;
+  }
+  const out = new Float32Array(n * rings);
+  for (let i = 0; i < n; i++) {
+    const sums = new Float64Array(rings);
+    for (let ch = 0; ch < channels; ch++) for (let p = 0; p < size * size; p++) sums[ringOf[p]] += images.data[(i * channels + ch) * size * size + p];
+    for (let r = 0; r < rings; r++) out[i * rings + r] = counts[r] > 0 ? sums[r] / counts[r] : 0;
+  }
+  return tensor([n, rings], out);
+}

@@ -74,3 +74,23 @@ describe('latent analysis', () => {
     expect(p.std.data[1]).toBeCloseTo(2, 0);
   });
 });
+
+describe('radialProfiles', () => {
+  it('averages rings about the centre and ignores rotation', async () => {
+    const { radialProfiles } = await import('../../../src/generative/structure-property/baselines.js');
+    // 4×4: the centre is (1.5, 1.5); the inner 2×2 block lies at distance 0.71 (ring 0).
+    const a = new Float32Array(16);
+    for (const p of [5, 6, 9, 10]) a[p] = 1;
+    const [profile] = [radialProfiles(tensor([1, 16], a), 4)];
+    expect(profile.shape).toEqual([1, 3]);
+    expect(Array.from(profile.data)).toEqual([1, 0, 0]);
+    // A bar and the same bar rotated by 90° have the same profile.
+    const bar = new Float32Array(16);
+    const rotated = new Float32Array(16);
+    for (let x = 0; x < 4; x++) {
+      bar[1 * 4 + x] = 1;
+      rotated[x * 4 + 2] = 1;
+    }
+    expect(Array.from(radialProfiles(tensor([1, 16], bar), 4).data)).toEqual(Array.from(radialProfiles(tensor([1, 16], rotated), 4).data));
+  });
+});
