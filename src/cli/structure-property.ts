@@ -43,7 +43,7 @@ interface StructurePropertyCliOptions {
 }
 
 /** The demo's epochs (im2spec, spec2im, dual VAE): enough to beat both baselines, within the 10-minute budget on 2 cores. */
-const DEMO_EPOCHS = { im2spec: 30, spec2im: 25, dualVae: 40 };
+const DEMO_EPOCHS = { im2spec: 30, spec2im: 20, dualVae: 40 };
 
 export function registerStructureProperty(program: Command): void {
   const command = program
