@@ -12,7 +12,8 @@ import { normalise, type Normalisation } from '../data/normalise.js';
 import { pairedFromClusters, type PairedData } from '../audit/structure-property/paired-data.js';
 import { runStructurePropertyStudy, type StructurePropertyResult } from '../audit/structure-property/study.js';
 import { renderStructurePropertyPage } from '../report/structure-property-page.js';
-import { saveOnnxGraph } from '../models/import/onnx-file.js';
+import { readOnnxGraph, saveOnnxGraph } from '../models/import/onnx-file.js';
+import type { Graph } from '../onnx/graph.js';
 import { Random } from '../tensor/random.js';
 import { reshape, shapeToString, type Tensor } from '../tensor/tensor.js';
 import { UsageError, parseInteger } from './errors.js';
@@ -29,6 +30,8 @@ interface StructurePropertyCliOptions {
   wavelengthUnit: string;
   heldOut?: string;
   labels?: string;
+  im2specModel?: string;
+  spec2imModel?: string;
   count: number;
   epochs?: number;
   latent: number;
@@ -59,7 +62,9 @@ export function registerStructureProperty(program: Command): void {
     .option('--count <n>', 'demo: number of image–spectrum pairs', parseInteger('--count', 100), 1600)
     .option('--epochs <n>', `training epochs of every model (default: im2spec ${DEMO_EPOCHS.im2spec}, spec2im ${DEMO_EPOCHS.spec2im}, dual VAE ${DEMO_EPOCHS.dualVae})`, parseInteger('--epochs', 1))
     .option('--latent <n>', 'latent dimensions of the dual VAE', parseInteger('--latent', 1), 6)
-    .option('--spec2im-latents <list>', 'latent sizes of the spec2im models, comma-separated', '2,10');
+    .option('--spec2im-latents <list>', 'latent sizes of the spec2im models, comma-separated', '2,10')
+    .option('--im2spec-model <file.onnx>', 'your trained im2spec (image (C, H, W) → spectrum (B)): scored and explained instead of training one')
+    .option('--spec2im-model <file.onnx>', 'your trained spec2im (spectrum (B) → image, flattened C·H·W): scored and explained instead of training them');
   addNormaliseOption(command);
   addRunOptions(command, { out: 'trustscope-structure-property', what: `${STRUCTURE_PROPERTY}, index.html and the trained models (.onnx)` });
   addProgressOptions(command);
@@ -71,18 +76,19 @@ export function registerStructureProperty(program: Command): void {
       if (!opts.demo && !(opts.images && opts.spectra)) throw new UsageError('give --demo, or your paired data: --images X.npy --spectra Y.npy');
       await runInFolder('structure-property', opts, async (folder) => {
         const data = opts.demo ? pairedFromClusters(plasmonicClusters({ count: opts.count, seed: opts.seed })) : await readPairedData(opts);
-        for (const p of [opts.images, opts.spectra, opts.wavelengths, opts.heldOut, opts.labels]) if (p) folder.input(p);
+        const userModels = { im2spec: opts.im2specModel ? await readUserModel(opts.im2specModel) : undefined, spec2im: opts.spec2imModel ? await readUserModel(opts.spec2imModel) : undefined };
+        for (const p of [opts.images, opts.spectra, opts.wavelengths, opts.heldOut, opts.labels, opts.im2specModel, opts.spec2imModel]) if (p) folder.input(p);
         const bar = progressFor(opts);
         const started = performance.now();
         let study;
         try {
           const epochs = opts.epochs === undefined ? DEMO_EPOCHS : { im2spec: opts.epochs, spec2im: opts.epochs, dualVae: opts.epochs };
-          study = await runStructurePropertyStudy(data, { seed: opts.seed, epochs, dualVaeLatent: opts.latent, spec2imLatents, onProgress: (stage, fraction) => bar.update(stage, fraction) });
+          study = await runStructurePropertyStudy(data, { seed: opts.seed, epochs, dualVaeLatent: opts.latent, spec2imLatents, userModels, onProgress: (stage, fraction) => bar.update(stage, fraction) });
         } catch (e) {
           if (e instanceof UsageError) throw e;
           const message = (e as Error).message;
           // The study's own refusals (data shapes, splits) are the user's to fix; anything else is ours.
-          if (/^(images|spectra|\d+ (held-out|wavelengths|labels))|held-out flags|linear probe/.test(message)) throw new UsageError(message);
+          if (/^(images|spectra|\d+ (held-out|wavelengths|labels))|held-out flags|linear probe|^the (im2spec|spec2im) model/.test(message)) throw new UsageError(message);
           throw e;
         } finally {
           bar.stop();
@@ -96,6 +102,14 @@ export function registerStructureProperty(program: Command): void {
         console.log(`\nwrote ${join(opts.out, STRUCTURE_PROPERTY)}, ${join(opts.out, 'index.html')} and the trained models in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       });
     });
+}
+
+async function readUserModel(path: string): Promise<Graph> {
+  try {
+    return await readOnnxGraph(path);
+  } catch (e) {
+    throw new UsageError(`${path}: ${(e as Error).message.split('\n')[0]}`);
+  }
 }
 
 function parseLatents(text: string): number[] {

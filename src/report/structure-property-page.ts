@@ -39,7 +39,7 @@ function tilePng(tiles: readonly Float32Array[], size: number, columns: number, 
 
 function comparisonRow(name: string, c: BaselineComparison): (string | ReturnType<typeof raw>)[] {
   const beats = c.heldOutMse < c.meanBaselineMse && c.heldOutMse < c.nnBaselineMse;
-  return [name, String(c.latent), f(c.heldOutMse), f(c.meanBaselineMse), f(c.nnBaselineMse), f(c.inDistributionMse), raw(beats ? '<strong>beats both</strong>' : 'does <strong>not</strong> beat both')];
+  return [name, c.latent === null ? '—' : String(c.latent), f(c.heldOutMse), f(c.meanBaselineMse), f(c.nnBaselineMse), f(c.inDistributionMse), raw(beats ? '<strong>beats both</strong>' : 'does <strong>not</strong> beat both')];
 }
 
 /** The two latent dimensions whose posterior means vary most (the ones the KL term left active). */
@@ -75,8 +75,8 @@ export async function renderStructurePropertyPage(r: StructurePropertyResult, fi
   parts.push(
     section(
       'Held-out prediction against baselines',
-      table(['model', 'latent', 'held-out MSE', 'mean baseline', 'nearest-neighbour baseline', 'in-distribution MSE', 'verdict'], [comparisonRow('im2spec (image → spectrum)', im), ...Object.entries(r.spec2im).map(([l, c]) => comparisonRow(`spec2im (spectrum → image), latent ${l}`, c))]) +
-        table(['spec2im scored on radial profiles (orientation removed)', 'held-out MSE', 'mean baseline', 'nearest-neighbour baseline'], Object.entries(r.spec2im).filter(([, c]) => c.radialProfile).map(([l, c]) => [`latent ${l}`, f(c.radialProfile!.heldOutMse), f(c.radialProfile!.meanBaselineMse), f(c.radialProfile!.nnBaselineMse)])) +
+      table(['model', 'latent', 'held-out MSE', 'mean baseline', 'nearest-neighbour baseline', 'in-distribution MSE', 'verdict'], [comparisonRow(`im2spec (image → spectrum)${im.source === 'given' ? ', your model' : ''}`, im), ...Object.entries(r.spec2im).map(([l, c]) => comparisonRow(`spec2im (spectrum → image)${c.source === 'given' ? ', your model' : `, latent ${l}`}`, c))]) +
+        table(['spec2im scored on radial profiles (orientation removed)', 'held-out MSE', 'mean baseline', 'nearest-neighbour baseline'], Object.entries(r.spec2im).filter(([, c]) => c.radialProfile).map(([l, c]) => [c.source === 'given' ? 'your model' : `latent ${l}`, f(c.radialProfile!.heldOutMse), f(c.radialProfile!.meanBaselineMse), f(c.radialProfile!.nnBaselineMse)])) +
         paragraph('Unpolarised spectra carry no orientation, so a pixel-wise score asks spec2im for something the spectrum cannot tell; the radial profile (mean intensity in 1-pixel rings about the image centre) keeps what it can: particle size, count and spacing.') +
         paragraph(`Rows: ${r.rows.training} training, ${r.rows.inDistributionTest} in-distribution test (training region, unseen examples), ${r.rows.heldOut} held out. The nearest neighbour is the training example whose input (image, or spectrum for spec2im) is closest in Euclidean distance. MSE is per spectral bin or per pixel.`),
       { id: 'scores' },

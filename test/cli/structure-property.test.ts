@@ -48,6 +48,18 @@ describe('trustscope structure-property', () => {
     for (const id of ['scores', 'predictions', 'latent', 'traversals', 'attribution', 'distance']) expect(html).toContain(`id="${id}"`);
     expect(html).not.toMatch(/src="(?!data:)/);
     for (const m of ['im2spec', 'spec2im-latent2', 'dual-vae']) expect(existsSync(join(out, `${m}.onnx`))).toBe(true);
+
+    // The same models given back as the user's: same split, same scores, nothing retrained.
+    const again = f('given');
+    const g = await runCli(['structure-property', '--images', f('images.npy'), '--spectra', f('spectra.npy'), '--held-out', f('held.npy'), '--im2spec-model', join(out, 'im2spec.onnx'), '--spec2im-model', join(out, 'spec2im-latent2.onnx'), '--epochs', '1', '--latent', '2', '--quiet', '--out', again]);
+    expect(g.stderr).toEqual([]);
+    const given = JSON.parse(await readFile(join(again, 'structure-property.json'), 'utf8'));
+    expect(given.im2spec.source).toBe('given');
+    expect(given.im2spec.heldOutMse).toBeCloseTo(json.im2spec.heldOutMse, 6);
+    expect(given.im2spec.nnBaselineMse).toBe(json.im2spec.nnBaselineMse);
+    expect(given.spec2im.given.heldOutMse).toBeCloseTo(json.spec2im['2'].heldOutMse, 6);
+    expect(existsSync(join(again, 'im2spec.onnx'))).toBe(false);
+    await expectUserErrors((...a) => runCli(['structure-property', '--images', f('images.npy'), '--spectra', f('spectra.npy'), ...a]), [[['--im2spec-model', join(out, 'spec2im-latent2.onnx')], /the im2spec model takes \[N, 16\] but the data give \[N, 1, 16, 16\]/]], f('mismatch'));
   });
 
   it('refuses bad input in one line, writing nothing', async () => {

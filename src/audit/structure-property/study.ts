@@ -39,6 +39,11 @@ export interface StudyOptions {
   inDistributionFraction?: number;
   /** Latent samples per example for the predictive spread (default 32). */
   samples?: number;
+  /**
+   * The user's own trained models, scored and explained instead of training ours: an im2spec graph
+   * (image [C, S, S] → spectrum [bins]) and/or a spec2im graph (spectrum [bins] → image [C·S·S]).
+   */
+  userModels?: { im2spec?: Graph; spec2im?: Graph };
   onProgress?: (stage: string, fraction: number) => void;
 }
 
@@ -48,8 +53,12 @@ export interface BaselineComparison {
   nnBaselineMse: number;
   /** The same model on in-distribution test rows (training region, unseen examples). */
   inDistributionMse: number;
-  latent: number;
-  finalTrainingLoss: number;
+  /** Latent size (null for a user's model). */
+  latent: number | null;
+  /** Null for a user's model (not trained here). */
+  finalTrainingLoss: number | null;
+  /** 'trained' here, or the user's 'given' model. */
+  source: 'trained' | 'given';
   /** spec2im only: the same three scores on radial intensity profiles (orientation removed; see radialProfiles). */
   radialProfile?: { heldOutMse: number; meanBaselineMse: number; nnBaselineMse: number };
 }
@@ -129,9 +138,13 @@ export async function runStructurePropertyStudy(data: PairedData, options: Study
   // im2spec
   let t0 = ms();
   const im2specShape: StructurePropertyShape = { ...base, latent: options.im2specLatent ?? 10 };
-  const im2spec = await trainRegressor(im2specGraph(im2specShape, Random.forKey(seed, 'im2spec-init').seed()), rows(data.images, train), rows(data.spectra, train), trainOptions('training im2spec', epochs.im2spec, Random.forKey(seed, 'im2spec').seed()));
-  trainedGraphs.im2spec = im2spec.graph;
+  const givenIm2spec = options.userModels?.im2spec;
+  const im2spec = givenIm2spec
+    ? { graph: checkedUserModel(givenIm2spec, 'im2spec', [channels, size, size], bins), history: [] as { loss: number }[] }
+    : await trainRegressor(im2specGraph(im2specShape, Random.forKey(seed, 'im2spec-init').seed()), rows(data.images, train), rows(data.spectra, train), trainOptions('training im2spec', epochs.im2spec, Random.forKey(seed, 'im2spec').seed()));
+  if (!givenIm2spec) trainedGraphs.im2spec = im2spec.graph;
   const im2specModel = new OnnxModel(im2spec.graph);
+
   const im2specHeld = await im2specModel.forward(rows(data.images, held));
   const im2specIn = await im2specModel.forward(rows(data.images, inTest));
   const im2specResult: BaselineComparison = {
@@ -139,8 +152,9 @@ export async function runStructurePropertyStudy(data: PairedData, options: Study
     meanBaselineMse: mse(meanBaseline(rows(data.spectra, train), held.length), rows(data.spectra, held)),
     nnBaselineMse: mse(nearestNeighbourBaseline(rows(flatImages, train), rows(data.spectra, train), rows(flatImages, held)), rows(data.spectra, held)),
     inDistributionMse: mse(im2specIn, rows(data.spectra, inTest)),
-    latent: im2specShape.latent,
-    finalTrainingLoss: im2spec.history.at(-1)!.loss,
+    latent: givenIm2spec ? null : im2specShape.latent,
+    finalTrainingLoss: im2spec.history.at(-1)?.loss ?? null,
+    source: givenIm2spec ? 'given' : 'trained',
   };
   timings.im2spec = (ms() - t0) / 1000;
 
@@ -154,21 +168,26 @@ export async function runStructurePropertyStudy(data: PairedData, options: Study
   const radialMeanBaseline = mse(radial(meanBaseline(rows(flatImages, train), held.length)), heldRadial);
   const radialNnBaseline = mse(radial(nearestNeighbourBaseline(rows(data.spectra, train), rows(flatImages, train), rows(data.spectra, held))), heldRadial);
   const spec2imHeldPredictions: Record<string, Tensor> = {};
-  for (const latent of options.spec2imLatents ?? [2, 10]) {
+  let lastSpec2im = '';
+  const givenSpec2im = options.userModels?.spec2im;
+  for (const latent of givenSpec2im ? ['given'] : (options.spec2imLatents ?? [2, 10])) {
     t0 = ms();
-    const shape: StructurePropertyShape = { ...base, latent };
-    const trained = await trainRegressor(spec2imGraph(shape, Random.forKey(seed, `spec2im-${latent}-init`).seed()), rows(data.spectra, train), rows(flatImages, train), trainOptions(`training spec2im (latent ${latent})`, epochs.spec2im, Random.forKey(seed, `spec2im-${latent}`).seed()));
-    trainedGraphs[`spec2im-latent${latent}`] = trained.graph;
+    const trained = typeof latent === 'number'
+      ? await trainRegressor(spec2imGraph({ ...base, latent }, Random.forKey(seed, `spec2im-${latent}-init`).seed()), rows(data.spectra, train), rows(flatImages, train), trainOptions(`training spec2im (latent ${latent})`, epochs.spec2im, Random.forKey(seed, `spec2im-${latent}`).seed()))
+      : { graph: checkedUserModel(givenSpec2im!, 'spec2im', [bins], pixels), history: [] as { loss: number }[] };
+    if (typeof latent === 'number') trainedGraphs[`spec2im-latent${latent}`] = trained.graph;
     const model = new OnnxModel(trained.graph);
     const heldPrediction = await model.forward(rows(data.spectra, held));
-    spec2imHeldPredictions[latent] = heldPrediction;
+    spec2imHeldPredictions[String(latent)] = heldPrediction;
+    lastSpec2im = String(latent);
     spec2im[String(latent)] = {
       heldOutMse: mse(heldPrediction, rows(flatImages, held)),
       meanBaselineMse: imageMeanBaseline,
       nnBaselineMse: imageNnBaseline,
       inDistributionMse: mse(await model.forward(rows(data.spectra, inTest)), rows(flatImages, inTest)),
-      latent,
-      finalTrainingLoss: trained.history.at(-1)!.loss,
+      latent: typeof latent === 'number' ? latent : null,
+      finalTrainingLoss: trained.history.at(-1)?.loss ?? null,
+      source: typeof latent === 'number' ? 'trained' : 'given',
       radialProfile: { heldOutMse: mse(radial(heldPrediction), heldRadial), meanBaselineMse: radialMeanBaseline, nnBaselineMse: radialNnBaseline },
     };
     if (spec2imForExplanation) await spec2imForExplanation.dispose();
@@ -252,7 +271,7 @@ export async function runStructurePropertyStudy(data: PairedData, options: Study
       im2spec: slice(im2specHeld, k),
       vaeMean: slice(predictHeld.mean, k),
       vaeStd: slice(predictHeld.std, k),
-      spec2im: slice(spec2imHeldPredictions[String(Math.max(...(options.spec2imLatents ?? [2, 10])))], k),
+      spec2im: slice(spec2imHeldPredictions[lastSpec2im], k),
     };
   });
 
@@ -314,4 +333,12 @@ export function binPixels(images: Tensor): Tensor {
     out[i * bh * bw + y * bw + x] = (images.data[src] + images.data[src + 1] + images.data[src + w] + images.data[src + w + 1]) / 4;
   }
   return tensor([n, c * bh * bw], out);
+}
+
+/** A user's model, checked against the data it is to be scored on (one line naming the mismatch). */
+function checkedUserModel(graph: Graph, kind: 'im2spec' | 'spec2im', input: readonly number[], outputs: number): Graph {
+  const model = new OnnxModel(graph);
+  if (model.inputShape.join() !== input.join()) throw new Error(`the ${kind} model takes [N, ${model.inputShape.join(', ')}] but the data give [N, ${input.join(', ')}]; give a model for these ${kind === 'im2spec' ? 'images' : 'spectra'}`);
+  if (model.outputSize !== outputs) throw new Error(`the ${kind} model gives ${model.outputSize} outputs per example but the data have ${outputs} ${kind === 'im2spec' ? 'spectral bins' : 'pixels'}; give a model whose output matches`);
+  return graph;
 }
