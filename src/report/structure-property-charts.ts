@@ -39,7 +39,7 @@ export async function spectrumChart(wavelengths: ArrayLike<number>, lines: reado
     encoding: {
       x: { field: 'x', type: 'quantitative', title: axes.x, scale: { zero: false } },
       y: { field: 'y', type: 'quantitative', title: axes.y },
-      color: { field: 'series', type: 'nominal', title: null, sort: lines.map((l) => l.name) },
+      color: { field: 'series', type: 'nominal', title: null, sort: lines.map((l) => l.name), legend: { orient: 'bottom', direction: 'horizontal' } },
     },
   });
   return renderVegaLite({ ...frame(options.width ?? 300, options.height ?? 170, options.title), layer: layers } as unknown as TopLevelSpec);
