@@ -6,7 +6,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { shapeToString } from '../../tensor/tensor.js';
 import type { Factor } from '../../generative/structure-property/latent-analysis.js';
-import { DEFAULT_GAP_RANGE, DEFAULT_RADIUS_RANGE, type PlasmonicClusters } from '../../data/synthetic/plasmonic-clusters.js';
+import { DEFAULT_GAP_RANGE, DEFAULT_HELD_OUT, DEFAULT_RADIUS_RANGE, inHeldOutRegion, type PlasmonicClusters } from '../../data/synthetic/plasmonic-clusters.js';
 
 export interface PairedData {
   /** Structure images [N, C, S, S], intensities ≈ [0, 1] (the image decoder ends in a sigmoid). */
@@ -19,6 +19,8 @@ export interface PairedData {
   wavelengthUnit: string;
   /** Rows never used for training (the "never encountered" test). */
   heldOut: boolean[];
+  /** Optional name of the held-out region of each held-out row (e.g. 'interior', 'edge'): errors are also reported per region. */
+  heldOutRegions?: (string | undefined)[];
   /** A class label per row (the number of particles in a cluster): coloured latents and the linear probe. */
   labels?: number[];
   /** Name of what `labels` count. */
@@ -49,6 +51,8 @@ export function pairedFromClusters(c: PlasmonicClusters): PairedData {
     wavelengths: c.wavelengths,
     wavelengthUnit: 'nm',
     heldOut: c.heldOut,
+    // DEFAULT_HELD_OUT's two boxes: interpolation inside the training ranges, extrapolation at their edge.
+    heldOutRegions: c.geometry.map((g, i) => (!c.heldOut[i] ? undefined : inHeldOutRegion(g, DEFAULT_HELD_OUT[1]) ? 'edge (closest gaps)' : 'interior')),
     labels: c.geometry.map((g) => g.particles),
     labelName: 'particles',
     factors: [

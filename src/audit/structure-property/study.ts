@@ -59,6 +59,8 @@ export interface BaselineComparison {
   finalTrainingLoss: number | null;
   /** 'trained' here, or the user's 'given' model. */
   source: 'trained' | 'given';
+  /** Held-out MSE and baselines per named held-out region (when the data name them). */
+  byRegion?: Record<string, { rows: number; heldOutMse: number; meanBaselineMse: number; nnBaselineMse: number }>;
   /** spec2im only: the same three scores on radial intensity profiles (orientation removed; see radialProfiles). */
   radialProfile?: { heldOutMse: number; meanBaselineMse: number; nnBaselineMse: number };
 }
@@ -156,6 +158,19 @@ export async function runStructurePropertyStudy(data: PairedData, options: Study
     finalTrainingLoss: im2spec.history.at(-1)?.loss ?? null,
     source: givenIm2spec ? 'given' : 'trained',
   };
+  if (data.heldOutRegions) {
+    const meanPrediction = meanBaseline(rows(data.spectra, train), held.length);
+    const nnPrediction = nearestNeighbourBaseline(rows(flatImages, train), rows(data.spectra, train), rows(flatImages, held));
+    const truth = rows(data.spectra, held);
+    const [model, meanRows, nnRows] = [rowMse(im2specHeld, truth), rowMse(meanPrediction, truth), rowMse(nnPrediction, truth)];
+    const byRegion: NonNullable<BaselineComparison['byRegion']> = {};
+    for (const name of new Set(held.map((i) => data.heldOutRegions![i] ?? 'unnamed'))) {
+      const ks = held.flatMap((i, k) => ((data.heldOutRegions![i] ?? 'unnamed') === name ? [k] : []));
+      const avg = (v: Float64Array) => ks.reduce((s, k) => s + v[k], 0) / ks.length;
+      byRegion[name] = { rows: ks.length, heldOutMse: avg(model), meanBaselineMse: avg(meanRows), nnBaselineMse: avg(nnRows) };
+    }
+    im2specResult.byRegion = byRegion;
+  }
   timings.im2spec = (ms() - t0) / 1000;
 
   // spec2im, per latent size
