@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { plasmonicClusters } from '../data/synthetic/plasmonic-clusters.js';
 import { normalise, type Normalisation } from '../data/normalise.js';
-import { pairedFromClusters, type PairedData } from '../audit/structure-property/paired-data.js';
+import { StudyInputError, pairedFromClusters, type PairedData } from '../audit/structure-property/paired-data.js';
 import { runStructurePropertyStudy, type StructurePropertyResult } from '../audit/structure-property/study.js';
 import { renderStructurePropertyPage } from '../report/structure-property-page.js';
 import { readOnnxGraph, saveOnnxGraph } from '../models/import/onnx-file.js';
@@ -85,10 +85,8 @@ export function registerStructureProperty(program: Command): void {
           const epochs = opts.epochs === undefined ? DEMO_EPOCHS : { im2spec: opts.epochs, spec2im: opts.epochs, dualVae: opts.epochs };
           study = await runStructurePropertyStudy(data, { seed: opts.seed, epochs, dualVaeLatent: opts.latent, spec2imLatents, userModels, onProgress: (stage, fraction) => bar.update(stage, fraction) });
         } catch (e) {
-          if (e instanceof UsageError) throw e;
-          const message = (e as Error).message;
-          // The study's own refusals (data shapes, splits) are the user's to fix; anything else is ours.
-          if (/^(images|spectra|\d+ (held-out|wavelengths|labels))|held-out flags|linear probe|^the (im2spec|spec2im) model/.test(message)) throw new UsageError(message);
+          // The study's refusals of the data or models given are the user's to fix; anything else is ours.
+          if (e instanceof StudyInputError) throw new UsageError(e.message);
           throw e;
         } finally {
           bar.stop();

@@ -12,7 +12,7 @@
  */
 import { takeRows } from '../../tensor/tensor.js';
 import type { Model } from '../../models/model.js';
-import { getExplainer } from '../../attribution/registry.js';
+import { integratedGradients } from '../../attribution/integrated-gradients.js';
 import { outputRegionTarget, spectralBandTarget } from '../../attribution/common/output-band-target.js';
 import type { PairedData } from './paired-data.js';
 
@@ -63,7 +63,7 @@ export async function explainThroughEncoderDecoders(args: { im2spec: Model; spec
   // Prefer coupled clusters when labels say which rows are (their peak is the coupled mode).
   const preferred = data.labels ? [...args.rows.filter((r) => data.labels![r] > 1), ...args.rows.filter((r) => data.labels![r] <= 1)] : [...args.rows];
   const rows = preferred.slice(0, count);
-  const ig = getExplainer('integrated-gradients');
+  const ig = integratedGradients;
   const bins = data.spectra.shape[1];
   const pixels = data.images.data.length / data.images.shape[0];
 
@@ -77,7 +77,7 @@ export async function explainThroughEncoderDecoders(args: { im2spec: Model; spec
     for (let j = 1; j < bins; j++) if (spectrum[j] > spectrum[peak]) peak = j;
     const band: [number, number] = [Math.max(0, peak - 4), Math.min(bins - 1, peak + 4)];
     const one = takeRows(images, [k]);
-    const a = await ig.attribute(im2spec, one, { target: spectralBandTarget(1, bins, band[0], band[1]), steps: STEPS, seed } as never);
+    const a = await ig.attribute(im2spec, one, { target: spectralBandTarget(1, bins, band[0], band[1]), steps: STEPS, seed });
     const map = a.values.data;
     const image = one.data;
     let lo = Infinity;
@@ -109,7 +109,7 @@ export async function explainThroughEncoderDecoders(args: { im2spec: Model; spec
     let mask: Float32Array = Float32Array.from(predicted, (v) => (v > 0.5 ? 1 : 0));
     if (!mask.some((v) => v > 0)) mask = topShare(predicted, 0.1);
     const one = takeRows(spectra, [k]);
-    const a = await ig.attribute(spec2im, one, { target: outputRegionTarget(1, pixels, mask), steps: REGION_STEPS, seed } as never);
+    const a = await ig.attribute(spec2im, one, { target: outputRegionTarget(1, pixels, mask), steps: REGION_STEPS, seed });
     const values = a.values.data;
     const truth = one.data;
     let maxTrue = 0;

@@ -6,11 +6,12 @@
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { argmaxRows } from '../../tensor/tensor.js';
+import { StudyInputError } from './paired-data.js';
 import { LogisticRegression, standardisation, standardise } from '../../tabular/logistic-regression.js';
 
 export function linearProbeAccuracy(trainFeatures: Tensor, trainLabels: readonly number[], testFeatures: Tensor, testLabels: readonly number[]): number {
   const levels = [...new Set(trainLabels)].sort((a, b) => a - b);
-  if (levels.length < 2) throw new Error(`linear probe: the training rows hold ${levels.length} label value; need at least two`);
+  if (levels.length < 2) throw new StudyInputError(`linear probe: the training rows hold ${levels.length} label value; need at least two`);
   const index = new Map(levels.map((v, k) => [v, k]));
   const s = standardisation(trainFeatures);
   const probe = LogisticRegression.fit(standardise(trainFeatures, s), trainLabels.map((l) => index.get(l)!));

@@ -31,15 +31,18 @@ export interface PairedData {
   geometry?: { coordinates: number[][]; groups: number[]; names: string[] };
 }
 
+/** A problem with the data or models the user gave (not a failure of ours): the CLI shows it as one line. */
+export class StudyInputError extends Error {}
+
 export function checkPairedData(d: PairedData): void {
   const n = d.images.shape[0];
-  if (d.images.shape.length !== 4 || d.images.shape[2] !== d.images.shape[3]) throw new Error(`images have shape ${shapeToString(d.images.shape)}; give square images [N, C, S, S]`);
-  if (d.spectra.shape.length !== 2 || d.spectra.shape[0] !== n) throw new Error(`spectra have shape ${shapeToString(d.spectra.shape)}; give one spectrum per image: [${n}, bins]`);
-  if (d.wavelengths.length !== d.spectra.shape[1]) throw new Error(`${d.wavelengths.length} wavelengths for ${d.spectra.shape[1]} spectral bins; give one per bin`);
-  if (d.heldOut.length !== n) throw new Error(`the held-out flags cover ${d.heldOut.length} rows but there are ${n} images`);
+  if (d.images.shape.length !== 4 || d.images.shape[2] !== d.images.shape[3]) throw new StudyInputError(`images have shape ${shapeToString(d.images.shape)}; give square images [N, C, S, S]`);
+  if (d.spectra.shape.length !== 2 || d.spectra.shape[0] !== n) throw new StudyInputError(`spectra have shape ${shapeToString(d.spectra.shape)}; give one spectrum per image: [${n}, bins]`);
+  if (d.wavelengths.length !== d.spectra.shape[1]) throw new StudyInputError(`${d.wavelengths.length} wavelengths for ${d.spectra.shape[1]} spectral bins; give one per bin`);
+  if (d.heldOut.length !== n) throw new StudyInputError(`the held-out flags cover ${d.heldOut.length} rows but there are ${n} images`);
   const held = d.heldOut.filter(Boolean).length;
-  if (held < 2 || n - held < 8) throw new Error(`${held} held-out and ${n - held} training rows; hold out at least 2 and train on at least 8`);
-  if (d.labels && d.labels.length !== n) throw new Error(`${d.labels.length} labels for ${n} rows; give one per row`);
+  if (held < 2 || n - held < 8) throw new StudyInputError(`${held} held-out and ${n - held} training rows; hold out at least 2 and train on at least 8`);
+  if (d.labels && d.labels.length !== n) throw new StudyInputError(`${d.labels.length} labels for ${n} rows; give one per row`);
 }
 
 /** The demo scenario as paired data: labels = particles, factors, (radius, gap) scaled to [0, 1] grouped by particle count. */

@@ -18,7 +18,7 @@ import { im2specGraph, spec2imGraph, type StructurePropertyShape } from '../../g
 import { DUAL_VAE, dualVaeImageDecoder, dualVaeImageEncoder, dualVaeSpectrumDecoder, dualVaeSpectrumEncoder, dualVaeTrainingGraph, type DualVaeWeights } from '../../generative/structure-property/dual-vae.js';
 import { meanBaseline, mse, nearestNeighbourBaseline, radialProfiles, rowMse } from '../../generative/structure-property/baselines.js';
 import { latentFactorTable, latentTraversals, predictiveDistribution, type LatentFactorTable, type Traversal } from '../../generative/structure-property/latent-analysis.js';
-import { checkPairedData, type PairedData } from './paired-data.js';
+import { checkPairedData, StudyInputError, type PairedData } from './paired-data.js';
 import { linearProbeAccuracy } from './linear-probe.js';
 import { errorVsDistance, type DistanceErrors } from './error-vs-distance.js';
 import { explainThroughEncoderDecoders, type EncoderDecoderExplanations } from './explanations.js';
@@ -353,7 +353,7 @@ export function binPixels(images: Tensor): Tensor {
 /** A user's model, checked against the data it is to be scored on (one line naming the mismatch). */
 function checkedUserModel(graph: Graph, kind: 'im2spec' | 'spec2im', input: readonly number[], outputs: number): Graph {
   const model = new OnnxModel(graph);
-  if (model.inputShape.join() !== input.join()) throw new Error(`the ${kind} model takes [N, ${model.inputShape.join(', ')}] but the data give [N, ${input.join(', ')}]; give a model for these ${kind === 'im2spec' ? 'images' : 'spectra'}`);
-  if (model.outputSize !== outputs) throw new Error(`the ${kind} model gives ${model.outputSize} outputs per example but the data have ${outputs} ${kind === 'im2spec' ? 'spectral bins' : 'pixels'}; give a model whose output matches`);
+  if (model.inputShape.join() !== input.join()) throw new StudyInputError(`the ${kind} model takes [N, ${model.inputShape.join(', ')}] but the data give [N, ${input.join(', ')}]; give a model for these ${kind === 'im2spec' ? 'images' : 'spectra'}`);
+  if (model.outputSize !== outputs) throw new StudyInputError(`the ${kind} model gives ${model.outputSize} outputs per example but the data have ${outputs} ${kind === 'im2spec' ? 'spectral bins' : 'pixels'}; give a model whose output matches`);
   return graph;
 }

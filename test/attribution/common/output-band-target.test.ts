@@ -1,7 +1,7 @@
 /** Band and region targets: the cotangents they build, and IG through them on a linear model (known exactly). */
 import { describe, expect, it } from 'vitest';
 import { binsInRange, outputRegionTarget, spectralBandTarget } from '../../../src/attribution/common/output-band-target.js';
-import { getExplainer } from '../../../src/attribution/registry.js';
+import { integratedGradients } from '../../../src/attribution/integrated-gradients.js';
 import { OnnxModel } from '../../../src/models/model.js';
 import { tensor } from '../../../src/tensor/tensor.js';
 import { linearModel } from '../../helpers/models.js';
@@ -25,7 +25,7 @@ describe('spectralBandTarget / outputRegionTarget', () => {
     const w = [1, 2, 0, -1, 0.5, 0, 3, 1, -2, 1, 1, 0];
     const model = new OnnxModel(linearModel([1, 1, 4], w, [0, 0, 0]));
     const x = tensor([1, 1, 1, 4], [0.5, -1, 2, 1]);
-    const a = await getExplainer('integrated-gradients').attribute(model, x, { target: spectralBandTarget(1, 3, 1, 2), steps: 8 } as never);
+    const a = await integratedGradients.attribute(model, x, { target: spectralBandTarget(1, 3, 1, 2), steps: 8 });
     const expected = [0, 1, 2, 3].map((j) => x.data[j] * (w[4 + j] + w[8 + j]));
     Array.from(a.values.data).forEach((v, j) => expect(v).toBeCloseTo(expected[j], 5));
     await model.dispose();
