@@ -5,7 +5,8 @@
  * with the latent space, traversals, uncertainty and attributions in structure-property.json and
  * index.html.
  */
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { plasmonicClusters } from '../data/synthetic/plasmonic-clusters.js';
 import { normalise, type Normalisation } from '../data/normalise.js';
@@ -24,6 +25,7 @@ export const STRUCTURE_PROPERTY = 'structure-property.json';
 
 interface StructurePropertyCliOptions {
   demo?: boolean;
+  pairs?: string;
   images?: string;
   spectra?: string;
   wavelengths?: string;
@@ -53,6 +55,7 @@ export function registerStructureProperty(program: Command): void {
     .command('structure-property')
     .description('structure–property models (im2spec, spec2im, dual VAE): train on paired images and spectra, score held-out prediction against baselines, read the latent space, attribute through the encoder–decoders')
     .option('--demo', 'the synthetic plasmonic clusters (1–3-mers, dark-field images paired with coupled-plasmon spectra, two held-out geometry boxes)')
+    .option('--pairs <manifest.json>', 'a manifest of your paired data instead of the flags below: {"images", "spectra", "wavelengths"?, "wavelengthUnit"?, "heldOut"?, "labels"?} (file paths relative to the manifest)')
     .option('--images <X.npy>', 'structure images (N, H, W) or (N, 1, H, W), square, intensities in [0, 1] (or give --normalise); any format trustscope reads')
     .option('--spectra <Y.npy>', 'property spectra (N, B), one row per image')
     .option('--wavelengths <W.npy>', 'the B bin centres (default: bin index)')
@@ -69,15 +72,19 @@ export function registerStructureProperty(program: Command): void {
   addRunOptions(command, { out: 'trustscope-structure-property', what: `${STRUCTURE_PROPERTY}, index.html and the trained models (.onnx)` });
   addProgressOptions(command);
   command
-    .addHelpText('after', '\n--out is always a folder.\nGive --demo, or --images and --spectra (paired row by row).\nThe dual VAE couples its two encoders by cross-reconstruction (each encoder alone reconstructs image and spectrum) plus an alignment of their posterior means.')
+    .addHelpText('after', '\n--out is always a folder.\nGive --demo, --pairs manifest.json, or --images and --spectra (paired row by row).\nThe dual VAE couples its two encoders by cross-reconstruction (each encoder alone reconstructs image and spectrum) plus an alignment of their posterior means.')
     .action(async (opts: StructurePropertyCliOptions) => {
       const spec2imLatents = parseLatents(opts.spec2imLatents);
+      if (opts.pairs) {
+        if (opts.demo || opts.images || opts.spectra) throw new UsageError('give --pairs alone, without --demo, --images or --spectra');
+        Object.assign(opts, await readPairsManifest(opts.pairs));
+      }
       if (opts.demo && (opts.images || opts.spectra)) throw new UsageError('give --demo or --images/--spectra, not both');
-      if (!opts.demo && !(opts.images && opts.spectra)) throw new UsageError('give --demo, or your paired data: --images X.npy --spectra Y.npy');
+      if (!opts.demo && !(opts.images && opts.spectra)) throw new UsageError('give --demo, or your paired data: --images X.npy --spectra Y.npy (or --pairs manifest.json)');
       await runInFolder('structure-property', opts, async (folder) => {
         const data = opts.demo ? pairedFromClusters(plasmonicClusters({ count: opts.count, seed: opts.seed })) : await readPairedData(opts);
         const userModels = { im2spec: opts.im2specModel ? await readUserModel(opts.im2specModel) : undefined, spec2im: opts.spec2imModel ? await readUserModel(opts.spec2imModel) : undefined };
-        for (const p of [opts.images, opts.spectra, opts.wavelengths, opts.heldOut, opts.labels, opts.im2specModel, opts.spec2imModel]) if (p) folder.input(p);
+        for (const p of [opts.pairs, opts.images, opts.spectra, opts.wavelengths, opts.heldOut, opts.labels, opts.im2specModel, opts.spec2imModel]) if (p) folder.input(p);
         const bar = progressFor(opts);
         const started = performance.now();
         let study;
@@ -100,6 +107,27 @@ export function registerStructureProperty(program: Command): void {
         console.log(`\nwrote ${join(opts.out, STRUCTURE_PROPERTY)}, ${join(opts.out, 'index.html')} and the trained models in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       });
     });
+}
+
+const MANIFEST_KEYS = { images: 'images', spectra: 'spectra', wavelengths: 'wavelengths', wavelengthUnit: 'wavelengthUnit', heldOut: 'heldOut', labels: 'labels' } as const;
+
+/** `--pairs manifest.json`: the paired-data flags as one file; paths are relative to the manifest. */
+async function readPairsManifest(path: string): Promise<Partial<StructurePropertyCliOptions>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${path}: ${(e as Error).message.split('\n')[0]}; give a JSON object {"images": "X.npy", "spectra": "Y.npy", …}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${path} must hold a JSON object {"images": "X.npy", "spectra": "Y.npy", …}`);
+  const out: Partial<StructurePropertyCliOptions> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in MANIFEST_KEYS)) throw new UsageError(`${path}: unknown key '${key}'; the keys are ${Object.keys(MANIFEST_KEYS).join(', ')}`);
+    if (typeof value !== 'string' || value === '') throw new UsageError(`${path}: '${key}' must be a non-empty string`);
+    out[key as keyof typeof MANIFEST_KEYS] = key === 'wavelengthUnit' || isAbsolute(value) ? value : resolve(dirname(path), value);
+  }
+  if (!out.images || !out.spectra) throw new UsageError(`${path} must name at least "images" and "spectra"`);
+  return out;
 }
 
 async function readUserModel(path: string): Promise<Graph> {

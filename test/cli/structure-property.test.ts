@@ -1,6 +1,6 @@
 /** `trustscope structure-property` on a user's paired arrays: the JSON fields, the page, the models; bad input is one line. */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,8 @@ describe('trustscope structure-property', () => {
     await writeNpy(f('bright.npy'), tensor([n, 16, 16], c.images.data.map((v) => 100 * v)));
     await writeNpy(f('short.npy'), tensor([n - 1, 16], new Float32Array((n - 1) * 16)));
     await writeNpy(f('odd.npy'), tensor([n, 10, 10], new Float32Array(n * 100)));
+    await writeFile(f('pairs.json'), JSON.stringify({ images: 'images.npy', spectra: 'spectra.npy', heldOut: 'held.npy', wavelengths: 'wavelengths.npy' }));
+    await writeFile(f('pairs-bad.json'), JSON.stringify({ images: 'images.npy', spectrum: 'spectra.npy' }));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -49,9 +51,9 @@ describe('trustscope structure-property', () => {
     expect(html).not.toMatch(/src="(?!data:)/);
     for (const m of ['im2spec', 'spec2im-latent2', 'dual-vae']) expect(existsSync(join(out, `${m}.onnx`))).toBe(true);
 
-    // The same models given back as the user's: same split, same scores, nothing retrained.
+    // The same data as a manifest and the same models given back as the user's: same split, same scores, nothing retrained.
     const again = f('given');
-    const g = await runCli(['structure-property', '--images', f('images.npy'), '--spectra', f('spectra.npy'), '--held-out', f('held.npy'), '--im2spec-model', join(out, 'im2spec.onnx'), '--spec2im-model', join(out, 'spec2im-latent2.onnx'), '--epochs', '1', '--latent', '2', '--quiet', '--out', again]);
+    const g = await runCli(['structure-property', '--pairs', f('pairs.json'), '--im2spec-model', join(out, 'im2spec.onnx'), '--spec2im-model', join(out, 'spec2im-latent2.onnx'), '--epochs', '1', '--latent', '2', '--quiet', '--out', again]);
     expect(g.stderr).toEqual([]);
     const given = JSON.parse(await readFile(join(again, 'structure-property.json'), 'utf8'));
     expect(given.im2spec.source).toBe('given');
@@ -71,6 +73,8 @@ describe('trustscope structure-property', () => {
       [['--images', f('odd.npy'), '--spectra', f('spectra.npy')], /multiple of 4/],
       [['--images', f('bright.npy'), '--spectra', f('spectra.npy')], /--normalise minmax/],
       [['--images', f('images.npy'), '--spectra', f('spectra.npy'), '--held-out', f('labels.npy'), '--spec2im-latents', 'x'], /--spec2im-latents takes positive integers/],
+      [['--pairs', f('pairs-bad.json')], /unknown key 'spectrum'; the keys are images, spectra/],
+      [['--pairs', f('pairs.json'), '--images', f('images.npy')], /--pairs alone/],
     ], f('refused'));
   });
 });
