@@ -211,3 +211,17 @@ export { auditDropped, type AuditRequest, type AuditOutcome } from './web/audit-
 export { evaluateDropped, type EvaluateRequest, type EvaluateOutcome } from './web/evaluate-session.js';
 export { readerForBytes, readDroppedArray, type NamedBytes } from './web/dropped-files.js';
 export type { WorkbenchEnvironment } from './web/browser-provenance.js';
+
+// Structure–property models (generative/structure-property/): im2spec, spec2im, the dual VAE.
+export { plasmonicClusters, clusterSpectrum, inHeldOutRegion, DEFAULT_HELD_OUT, type PlasmonicClusters, type PlasmonicClusterOptions, type ClusterGeometry, type HeldOutRegion } from './data/synthetic/plasmonic-clusters.js';
+export { im2specGraph, spec2imGraph, encoderCut, decoderCut, type StructurePropertyShape } from './generative/structure-property/architectures.js';
+export { dualVaeTrainingGraph, dualVaeImageEncoder, dualVaeSpectrumEncoder, dualVaeImageDecoder, dualVaeSpectrumDecoder, DUAL_VAE, type DualVaeWeights, type DualVaeTraining } from './generative/structure-property/dual-vae.js';
+export { imageEncoderTrunk, imageDecoderHead, denseStack, type ImageCodecShape } from './generative/encoder-decoder-blocks.js';
+export { meanBaseline, nearestNeighbourBaseline, distanceFromTraining, radialProfiles, rowMse } from './generative/structure-property/baselines.js';
+export { latentFactorTable, latentTraversals, predictiveDistribution, binnedMutualInformation, type LatentFactorTable, type Traversal, type PredictiveDistribution } from './generative/structure-property/latent-analysis.js';
+export { spectralBandTarget, outputRegionTarget, binsInRange } from './attribution/common/output-band-target.js';
+export { trainSummedLoss, type SummedLoss, type SummedLossResult } from './models/train-summed-loss.js';
+export { subgraph, type CutValue } from './onnx/subgraph.js';
+export { runStructurePropertyStudy, type StructurePropertyResult, type StructurePropertyFigures, type StudyOptions } from './audit/structure-property/study.js';
+export { pairedFromClusters, type PairedData } from './audit/structure-property/paired-data.js';
+export { renderStructurePropertyPage } from './report/structure-property-page.js';

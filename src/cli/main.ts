@@ -19,6 +19,7 @@ import { registerExplore } from './explore.js';
 import { registerTrain } from './train.js';
 import { registerVerify } from './verify.js';
 import { registerWorkbench } from './workbench.js';
+import { registerStructureProperty } from './structure-property.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerExplore(program);
   registerWorkbench(program);
   registerTrain(program);
+  registerStructureProperty(program);
   // verify re-runs a recorded command on a program of its own.
   registerVerify(program, buildProgram);
   return program;

@@ -29,6 +29,7 @@ const KNOWN_RESULTS: Readonly<Record<string, string>> = {
   'audit.json': 'audit',
   'demo.json': 'demo',
   'evaluation.json': 'evaluate',
+  'structure-property.json': 'structure-property',
 };
 
 export interface RunManifest {

@@ -13,6 +13,7 @@ import { GraphEditor } from '../onnx/editor.js';
 import { buildGradientGraph } from '../onnx/autodiff/gradient.js';
 import { createSession } from '../onnx/runtime.js';
 import { OnnxModel } from './model.js';
+import { modelParameters } from './model-parameters.js';
 import { inputGradientPenaltyGraph } from './input-gradient-penalty.js';
 
 export interface TrainOptions {
@@ -98,10 +99,12 @@ export class Adam {
   }
 }
 
-/** Trainable parameters: weights, biases, norm scale/shift and learned embeddings (running statistics stay). */
+/**
+ * Trainable parameters: weights, biases, norm scale/shift and learned embeddings (running statistics
+ * stay). Read from the graph itself, so training graphs with several inputs (a VAE's ε) qualify too.
+ */
 export function trainableParameters(graph: Graph): string[] {
-  const model = new OnnxModel(graph);
-  return model.parameters.filter((p) => p.role === 'weight' || p.role === 'bias' || p.role === 'scale' || p.role === 'embedding').map((p) => p.name);
+  return modelParameters(graph).filter((p) => p.role === 'weight' || p.role === 'bias' || p.role === 'scale' || p.role === 'embedding').map((p) => p.name);
 }
 
 /**
