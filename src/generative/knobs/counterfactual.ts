@@ -2,7 +2,7 @@
  * Counterfactual attribute search (Liu et al., "Actionable Attribution Maps", Eq. 2): for each tile
  * I with encoding z and attributes A, find A' minimising
  *   λ · (R(G(z, A')) − p')²  +  mean_pixels (I − G(z, A'))²
- * by Adam on A' with the exact gradient from the composed graph (knob-pipeline.ts), A' kept inside
+ * by Adam (cosine-annealed step, so that it settles) on A' with the exact gradient from the composed graph (knob-pipeline.ts), A' kept inside
  * the attribute range the generator was trained on. p' is the target: the prediction on the
  * reconstruction G(z, A) moved by ±`targetChange` (alternating up and down over the tiles), because
  * the reconstruction already shifts R a little (the paper's caveat) and the question is what must
@@ -11,7 +11,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { tensor } from '../../tensor/tensor.js';
 import { createSession } from '../../onnx/runtime.js';
-import { Adam } from '../../models/train.js';
+import { Adam, learningRateScale } from '../../models/train.js';
 import { ATTRIBUTES, LATENT } from './knob-networks.js';
 import { counterfactualGraph, type KnobModels } from './knob-pipeline.js';
 import { runRows } from './run-batched.js';
@@ -97,7 +97,7 @@ export async function counterfactualSearch(models: KnobModels, images: Tensor, z
     for (let t = 0; t < iterations; t++) {
       last = await evaluate(targets);
       if (t > 0) record(last[cf.prediction].data);
-      adam.step([last[cf.attributeGradient].data]);
+      adam.step([last[cf.attributeGradient].data], learningRateScale('cosine', t / iterations));
       for (let i = 0; i < found.length; i++) found[i] = Math.min(range[1], Math.max(range[0], found[i]));
       onProgress?.((t + 1) / iterations);
     }
