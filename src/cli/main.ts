@@ -17,6 +17,7 @@ import { registerShapley } from './shapley.js';
 import { registerRemedy } from './remedy.js';
 import { registerExplore } from './explore.js';
 import { registerVerify } from './verify.js';
+import { registerKnobs } from './knobs.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerShapley(program);
   registerRemedy(program);
   registerExplore(program);
+  registerKnobs(program);
   // verify re-runs a recorded command on a program of its own.
   registerVerify(program, buildProgram);
   return program;
