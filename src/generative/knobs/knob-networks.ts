@@ -7,7 +7,9 @@
  * - E, the encoder (tile → z, an 8×8 map), three stride-2 convolutions;
  * - G, the attribute-conditioned decoder (z, A → tile): A is broadcast to every position and
  *   concatenated to the feature map at 8×8 and again at 16×16 (attGAN injects it at the decoder's
- *   first layers), then ConvTranspose 4×4/2 up to 64×64 and a sigmoid.
+ *   first layers), ConvTranspose 4×4/2 twice up to 32×32, a 3×3 conv, and the last 2× by a pixel
+ *   shuffle (a conv to 4 channels, DepthToSpace): a third ConvTranspose at full resolution cost more
+ *   than the rest of the generator together, and training time is the demo's budget.
  * E and G are separate graphs (E.onnx, G.onnx) so that a user can bring their own pair; `compose`
  * wires them (and R, C) together wherever a loss or an explanation needs the chain.
  */
@@ -31,10 +33,10 @@ export interface PropertyNetOptions {
 
 /** R or C: conv×3 → global average pool → hidden → outputs. The last conv's ReLU is `relu3_out`, Grad-CAM's layer. */
 export function propertyNet(options: PropertyNetOptions): Graph {
-  const { size = 64, outputs, width = 16, hidden = 32, seed, name = 'property-net' } = options;
+  const { size = 64, outputs, width = 8, hidden = 32, seed, name = 'property-net' } = options;
   const b = new ModelBuilder(name, seed);
   let x = b.input('input', [1, size, size]);
-  [width, 2 * width, 2 * width].forEach((c, i) => {
+  [width, 2 * width, 4 * width].forEach((c, i) => {
     x = b.relu(b.conv(x, `conv${i + 1}`, c, { kernel: 3, pad: 1 }), `relu${i + 1}`);
     x = b.maxPool(x, `pool${i + 1}`, 2);
   });
@@ -107,8 +109,11 @@ export function knobDecoder(options: DecoderOptions): Graph {
   x = b.relu(b.convTranspose(x, 'dec1', 2 * width, { kernel: 4, stride: 2, pad: 1 }), 'dec1_relu');
   x = inject(x, 'join16');
   x = b.relu(b.convTranspose(x, 'dec2', width, { kernel: 4, stride: 2, pad: 1 }), 'dec2_relu');
-  x = b.relu(b.convTranspose(x, 'dec3', width, { kernel: 4, stride: 2, pad: 1 }), 'dec3_relu');
-  x = b.sigmoid(b.conv(x, 'dec_out', 1, { kernel: 3, pad: 1 }), 'image');
+  x = b.relu(b.conv(x, 'dec3', width, { kernel: 3, pad: 1 }), 'dec3_relu');
+  x = b.conv(x, 'dec_out', 4, { kernel: 3, pad: 1 });
+  const [n, , h, w] = b.shape(x);
+  x = b.op('DepthToSpace', 'pixel_shuffle', [x], [n, 1, 2 * h, 2 * w], { blocksize: attr.int(2), mode: attr.string('CRD') });
+  x = b.sigmoid(x, 'image');
   return b.output(x);
 }
 
