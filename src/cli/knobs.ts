@@ -23,6 +23,7 @@ import { tileAttributes } from '../generative/knobs/knobs-scenario.js';
 import { explainKnobs, type KnobsResult } from '../generative/knobs/explain-knobs.js';
 import { PROPERTY_NET_CAM_LAYER } from '../generative/knobs/knob-networks.js';
 import { criticInstrument } from '../generative/knobs/entanglement.js';
+import { checkKnobModels } from '../generative/knobs/knob-pipeline.js';
 import { knobsPage } from '../report/knobs-page.js';
 
 interface KnobsCliOptions {
@@ -141,6 +142,11 @@ export function registerKnobs(program: Command): void {
             folder.input(opts.input!);
             const names = opts.attributes!.split(',').map((s) => s.trim()).filter(Boolean);
             if (names.length === 0) throw new UsageError('--attributes needs at least one name');
+            try {
+              checkKnobModels({ regressor, encoder, decoder }, names.length);
+            } catch (e) {
+              throw new UsageError((e as Error).message);
+            }
             const attributes = await tileAttributeValues(opts, images, names.length, critic);
             const lots = opts.lots ? await readIds(opts.lots, images.shape[0], 'lot ids') : undefined;
             if (opts.lots) folder.input(opts.lots);

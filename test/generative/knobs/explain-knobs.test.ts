@@ -9,59 +9,14 @@
  * - a lot's share of attribute j is w_j · (a_j − mean over lots).
  */
 import { describe, expect, it } from 'vitest';
-import { GraphEditor } from '../../../src/onnx/editor.js';
-import { attr, floatTensorValue, type Graph } from '../../../src/onnx/graph.js';
 import { explainKnobs, spreadTiles } from '../../../src/generative/knobs/explain-knobs.js';
 import { counterfactualSearch } from '../../../src/generative/knobs/counterfactual.js';
-import { ATTRIBUTES, LATENT } from '../../../src/generative/knobs/knob-networks.js';
+import { B, K, W, toyKnobModels } from '../../helpers/toy-knob-models.js';
 import { perLotAttribution } from '../../../src/generative/knobs/per-lot.js';
 import { slope } from '../../../src/generative/knobs/sensitivity.js';
 import { tensor } from '../../../src/tensor/tensor.js';
 
-const K = 3;
-const W = [2, -1.5, 0];
-const B = 10;
-
-function identityEncoder(): Graph {
-  const e = new GraphEditor('toy-encoder');
-  e.input('input', ['N', 1, 1, K]);
-  e.nodes.push({ name: 'id', opType: 'Identity', domain: '', inputs: ['input'], outputs: [LATENT], attributes: {} });
-  e.output(LATENT, ['N', 1, 1, K]);
-  return e.build();
-}
-
-/** G(z, A) = A shaped as a tile (z enters multiplied by 0, so the graph takes it like a real decoder). */
-function attributeDecoder(): Graph {
-  const e = new GraphEditor('toy-decoder');
-  e.input(LATENT, ['N', 1, 1, K]);
-  e.input(ATTRIBUTES, ['N', K]);
-  const shaped = e.op('Reshape', [ATTRIBUTES, e.constInt64([-1, 1, 1, K])], {}, 'shaped');
-  const ignored = e.op('Mul', [LATENT, e.constFloat([0])], {}, 'ignored');
-  const image = e.op('Add', [shaped, ignored], {}, 'image');
-  e.output(image, ['N', 1, 1, K]);
-  return e.build();
-}
-
-function linearRegressor(): Graph {
-  const e = new GraphEditor('toy-regressor');
-  e.input('input', ['N', 1, 1, K]);
-  const flat = e.op('Flatten', ['input'], { axis: attr.int(1) }, 'flat');
-  const w = e.initializer('w', floatTensorValue([K, 1], W));
-  const b = e.initializer('b', floatTensorValue([1], [B]));
-  const y = e.op('Gemm', [flat, w, b], {}, 'y');
-  e.output(y, ['N', 1]);
-  return e.build();
-}
-
-function flatCritic(): Graph {
-  const e = new GraphEditor('toy-critic');
-  e.input('input', ['N', 1, 1, K]);
-  const y = e.op('Flatten', ['input'], { axis: attr.int(1) }, 'attributes_read');
-  e.output(y, ['N', K]);
-  return e.build();
-}
-
-const models = { regressor: linearRegressor(), encoder: identityEncoder(), decoder: attributeDecoder(), critic: flatCritic() };
+const models = toyKnobModels;
 const rows = [
   [0.2, 0.5, 0.4],
   [0.6, 0.3, 0.5],
