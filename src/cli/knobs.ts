@@ -78,7 +78,7 @@ export function registerKnobs(program: Command): void {
     .option('--attribute-values <A.npy>', "each tile's attributes (N, k), in [0, 1] like the generator's training range")
     .option('--lots <L.npy>', 'lot (group) id per tile (N) for the per-lot table')
     .option('--layer <name>', "Grad-CAM layer of the regressor (default: its last 4-D layer; the demo's relu3_out)")
-    .option('--lambda <λ>', "Eq. 2's weight of the prediction term, per squared unit of the prediction (default 0.01)", parseNumber('--lambda'))
+    .option('--lambda <x>', "Eq. 2's weight of the prediction term, per squared unit of the prediction (default 0.01)", parseNumber('--lambda'))
     .option('--target-change <r>', 'counterfactual target p′ = prediction × (1 ± r) (default 0.2)', parseNumber('--target-change'))
     .option('--tolerance <r>', 'a counterfactual succeeds within this fraction of p′ (default 0.05)', parseNumber('--tolerance'))
     .option('--iterations <n>', 'gradient steps of the counterfactual search (default 80)', parseInteger('--iterations', 1))
