@@ -111,6 +111,7 @@ export function registerKnobs(program: Command): void {
         let result: KnobsResult;
         let regressorGraph: Graph;
         let layer = opts.layer;
+        let critic: Record<string, unknown> | undefined;
         let extras: { regressor?: Record<string, { r2: number; mae: number; n: number; lots?: number }>; scenario?: string; property?: { name: string; unit: string } } = {};
         try {
           if (opts.demo) {
@@ -118,6 +119,7 @@ export function registerKnobs(program: Command): void {
             result = demo.result;
             regressorGraph = demo.scenario.regressor;
             layer ??= PROPERTY_NET_CAM_LAYER;
+            critic = demo.critic;
             extras = { regressor: demo.regressor, scenario: DEMO_SCENARIO_NOTE, property: { name: 'peak stress', unit: 'MPa' } };
             const s = demo.scenario;
             for (const [name, g] of [['regressor.onnx', s.regressor], ['generator.onnx', s.decoder], ['encoder.onnx', s.encoder], ['critic.onnx', s.critic]] as const) await folder.write(name, encodeModel(g));
@@ -159,7 +161,7 @@ export function registerKnobs(program: Command): void {
           }
           const gradCamMaps = await gradCamOf(regressorGraph, result.examples.map((e) => e.original), layer);
           const timings = Object.fromEntries([...started].map(([stage, t]) => [stage, (ended.get(stage)! - t) / 1000]));
-          const json = { ...jsonOf(result), ...(extras.regressor ? { regressor: extras.regressor } : {}), gradCamLayer: layer ?? null, timings: { ...timings, total: (Date.now() - t0) / 1000 } };
+          const json = { ...jsonOf(result), ...(extras.regressor ? { regressor: extras.regressor } : {}), ...(critic ? { critic } : {}), gradCamLayer: layer ?? null, timings: { ...timings, total: (Date.now() - t0) / 1000 } };
           await folder.write(KNOBS_JSON, JSON.stringify(json, null, 2) + '\n');
           await folder.write(KNOBS_HTML, await knobsPage({ result, gradCam: gradCamMaps, ...extras }));
         } finally {
@@ -167,7 +169,7 @@ export function registerKnobs(program: Command): void {
         }
         for (const n of result.attributes) {
           const s = result.sensitivity[n];
-          console.log(`${n.padEnd(16)} slope ${s.estimated.toFixed(2).padStart(7)}${s.truth !== undefined ? `   truth ${s.truth.toFixed(2).padStart(7)}` : ''}`);
+          console.log(`${n.padEnd(16)} slope ${s.estimated.toFixed(2).padStart(7)}${s.rendered !== undefined ? `   R on re-rendered tiles ${s.rendered.toFixed(2).padStart(7)}` : ''}${s.truth !== undefined ? `   truth ${s.truth.toFixed(2).padStart(7)}` : ''}`);
         }
         console.log(`counterfactual: ${(100 * result.counterfactual.successRate).toFixed(1)}% of ${2 * result.counterfactual.tiles} searches reached p′ ± ${(100 * result.counterfactual.tolerance).toFixed(0)}%`);
         console.log(`→ ${join(opts.out, KNOBS_HTML)}`);

@@ -110,17 +110,20 @@ export async function knobsPage(input: KnobsPageInput): Promise<string> {
   );
 
   const hasTruth = names.every((n) => r.sensitivity[n].truth !== undefined);
+  const hasRendered = names.every((n) => r.sensitivity[n].rendered !== undefined);
   const sensRows = names.map((n) => {
     const s = r.sensitivity[n];
     const agree = s.truth === undefined ? '' : Math.abs(s.truth) < 1e-9 ? (Math.abs(s.estimated) < 0.2 * Math.max(...names.map((m) => Math.abs(r.sensitivity[m].estimated))) ? 'near zero, as it should be' : 'NOT near zero') : Math.sign(s.truth) === Math.sign(s.estimated) ? 'same sign' : 'OPPOSITE sign';
-    return [n, signed(s.estimated), ...(hasTruth ? [signed(s.truth!), agree] : []), formatNumber(s.consistency, 2)];
+    return [n, signed(s.estimated), ...(hasRendered ? [signed(s.rendered!)] : []), ...(hasTruth ? [signed(s.truth!), agree] : []), formatNumber(s.consistency, 2)];
   });
-  const sensChart = await groupedBars(names, [{ name: 'R∘G (estimated)', values: names.map((n) => r.sensitivity[n].estimated) }, ...(hasTruth ? [{ name: 'true function', values: names.map((n) => r.sensitivity[n].truth!) }] : [])], `slope of ${property.name} per unit attribute${unit ? ` (${property.unit})` : ''}`);
+  const sensChart = await groupedBars(names, [{ name: 'R∘G (estimated)', values: names.map((n) => r.sensitivity[n].estimated) }, ...(hasRendered ? [{ name: 'R on re-rendered tiles', values: names.map((n) => r.sensitivity[n].rendered!) }] : []), ...(hasTruth ? [{ name: 'true function', values: names.map((n) => r.sensitivity[n].truth!) }] : [])], `slope of ${property.name} per unit attribute${unit ? ` (${property.unit})` : ''}`);
   const curves = await lineChart(names.map((n) => ({ name: n, x: r.grid, y: r.sensitivity[n].curve })), { x: 'attribute value (others held)', y: `mean predicted ${property.name}` }, { width: 420, height: 240 });
   parts.push(
     section(
       'Forward sensitivity: one knob at a time',
-      table(['attribute', 'estimated slope', ...(hasTruth ? ['true slope', 'agreement'] : []), 'tiles agreeing in sign'], sensRows, { caption: `Mean over ${r.tiles} tiles of the least-squares slope of R(G(E(I), A)) as one attribute sweeps ${r.grid.join(', ')}.` }) +
+      table(['attribute', 'knob slope R(G(E(I), A))', ...(hasRendered ? ['R on re-rendered tiles'] : []), ...(hasTruth ? ['true slope', 'knob vs truth'] : []), 'tiles agreeing in sign'], sensRows, {
+        caption: `Mean over ${r.tiles} tiles of the least-squares slope as one attribute sweeps ${r.grid.join(', ')}.${hasRendered ? " 'R on re-rendered tiles' sweeps the attribute in the renderer itself (the true edit, no generator): where it and the knob slope disagree the generator's edit is at fault; where it disagrees with the truth, R is." : ''}`,
+      }) +
         `<div class="chart">${sensChart}</div><div class="chart">${curves}</div>`,
     ),
   );

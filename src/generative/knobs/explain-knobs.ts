@@ -47,6 +47,8 @@ export interface AttributeSensitivitySummary {
   truth?: number;
   /** Mean prediction at each grid value. */
   curve: number[];
+  /** R's slope on the true edits (tiles re-rendered with the attribute swept; synthetic scenarios). */
+  rendered?: number;
   /** Fraction of tiles whose own slope has the sign of the mean. */
   consistency: number;
 }

@@ -19,10 +19,12 @@ describe('runKnobsDemo (toy size)', () => {
     expect([...lotsOf('train')].some((l) => lotsOf('test').has(l))).toBe(false);
     expect(demo.tiles).toEqual(scenario.split.test);
     expect(demo.regressor.train.lots).toBe(3);
+    expect(Object.keys(demo.critic.test)).toEqual([...SEM_ATTRIBUTES]);
     expect(result.attributes).toEqual([...SEM_ATTRIBUTES]);
     for (const n of SEM_ATTRIBUTES) {
       expect(Number.isFinite(result.sensitivity[n].estimated)).toBe(true);
       expect(Number.isFinite(result.sensitivity[n].truth)).toBe(true);
+      expect(Number.isFinite(result.sensitivity[n].rendered)).toBe(true);
     }
     expect(result.sensitivity.decoy.truth).toBe(0);
     expect(result.entanglement.byCritic!.matrix).toHaveLength(5);
