@@ -74,7 +74,7 @@ function matrixTable(m: EditMatrix, names: readonly string[], instrument: string
     names[j],
     ...row.map((v, i) => raw(`<span style="${i === j ? 'font-weight:600' : Math.abs(v) > 0.5 * Math.abs(row[j]) ? 'color:#b00020;font-weight:600' : ''}">${escapeHtml(formatNumber(v, 2))}</span>`)),
     formatNumber(m.signAgreement[j], 2),
-    m.entangled[j] ? 'ENTANGLED' : m.ineffective[j] ? 'INEFFECTIVE' : 'ok',
+    m.ineffective[j] ? 'INEFFECTIVE' : m.entangled[j] ? 'ENTANGLED' : 'ok',
   ]);
   return table(['edited ↓ / measured →', ...names, 'sign agreement', 'knob'], rows, {
     caption: `Measured by ${instrument}: mean change of each attribute per unit of requested change (rows: the knob turned from 0.15 to 0.85). The identity is a perfect, disentangled generator; red: an off-diagonal entry above half the diagonal.`,
@@ -134,13 +134,13 @@ export async function knobsPage(input: KnobsPageInput): Promise<string> {
       ex.map(async (e, i) => {
         const cams = input.gradCam?.[i];
         const cells = [
-          `<figure>${tileImg(e.original, 'original tile')}<figcaption>tile ${e.index}${e.lot !== undefined ? `, lot ${e.lot}` : ''}: R = ${formatNumber(e.prediction.original, 1)}${unit}</figcaption></figure>`,
+          `<figure>${tileImg(e.original, 'original tile')}<figcaption>tile ${e.index}${e.lot !== undefined ? `, lot ${e.lot}` : ''}: R = ${e.prediction.original.toFixed(1)}${unit}</figcaption></figure>`,
           ...(cams ? [`<figure>${camImg(e.original, cams, 'Grad-CAM of R')}<figcaption>Grad-CAM of R (red raises, blue lowers): pixels, not reasons</figcaption></figure>`] : []),
-          `<figure>${tileImg(e.reconstruction, 'reconstruction')}<figcaption>G(E(I), A): R = ${formatNumber(e.prediction.reconstruction, 1)}${unit}</figcaption></figure>`,
+          `<figure>${tileImg(e.reconstruction, 'reconstruction')}<figcaption>G(E(I), A): R = ${e.prediction.reconstruction.toFixed(1)}${unit}</figcaption></figure>`,
         ];
         if (e.counterfactual) {
           for (const [dir, cf] of [['higher', e.counterfactual.up], ['lower', e.counterfactual.down]] as const) {
-            cells.push(`<figure>${tileImg(cf.image, `counterfactual ${dir}`)}<figcaption>${dir}: target ${formatNumber(cf.target, 1)}, reached ${formatNumber(cf.prediction, 1)}${unit}<br>${names.map((n, j) => `${n} ${signed(cf.deltas[j])}`).join(', ')}</figcaption></figure>`);
+            cells.push(`<figure>${tileImg(cf.image, `counterfactual ${dir}`)}<figcaption>${dir}: target ${cf.target.toFixed(1)}, reached ${cf.prediction.toFixed(1)}${unit}<br>${names.map((n, j) => `${n} ${signed(cf.deltas[j])}`).join(', ')}</figcaption></figure>`);
           }
         }
         const deltas = e.counterfactual ? await groupedBars(names, [{ name: `raise ${property.name}`, values: e.counterfactual.up.deltas }, { name: `lower ${property.name}`, values: e.counterfactual.down.deltas }], "attribute change A' − A") : '';
