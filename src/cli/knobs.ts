@@ -111,7 +111,8 @@ export function registerKnobs(program: Command): void {
         let result: KnobsResult;
         let regressorGraph: Graph;
         let layer = opts.layer;
-        let critic: Record<string, unknown> | undefined;
+        // The demo's training record: the critic's scores per split and the generator's losses per epoch.
+        let training: Record<string, unknown> | undefined;
         let extras: { regressor?: Record<string, { r2: number; mae: number; n: number; lots?: number }>; scenario?: string; property?: { name: string; unit: string } } = {};
         try {
           if (opts.demo) {
@@ -119,7 +120,7 @@ export function registerKnobs(program: Command): void {
             result = demo.result;
             regressorGraph = demo.scenario.regressor;
             layer ??= PROPERTY_NET_CAM_LAYER;
-            critic = demo.critic;
+            training = { critic: demo.critic, generatorHistory: demo.scenario.generatorHistory };
             extras = { regressor: demo.regressor, scenario: DEMO_SCENARIO_NOTE, property: { name: 'peak stress', unit: 'MPa' } };
             const s = demo.scenario;
             for (const [name, g] of [['regressor.onnx', s.regressor], ['generator.onnx', s.decoder], ['encoder.onnx', s.encoder], ['critic.onnx', s.critic]] as const) await folder.write(name, encodeModel(g));
@@ -161,7 +162,7 @@ export function registerKnobs(program: Command): void {
           }
           const gradCamMaps = await gradCamOf(regressorGraph, result.examples.map((e) => e.original), layer);
           const timings = Object.fromEntries([...started].map(([stage, t]) => [stage, (ended.get(stage)! - t) / 1000]));
-          const json = { ...jsonOf(result), ...(extras.regressor ? { regressor: extras.regressor } : {}), ...(critic ? { critic } : {}), gradCamLayer: layer ?? null, timings: { ...timings, total: (Date.now() - t0) / 1000 } };
+          const json = { ...jsonOf(result), ...(extras.regressor ? { regressor: extras.regressor } : {}), ...(training ? { training } : {}), gradCamLayer: layer ?? null, timings: { ...timings, total: (Date.now() - t0) / 1000 } };
           await folder.write(KNOBS_JSON, JSON.stringify(json, null, 2) + '\n');
           await folder.write(KNOBS_HTML, await knobsPage({ result, gradCam: gradCamMaps, ...extras }));
         } finally {
