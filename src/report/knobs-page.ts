@@ -63,7 +63,7 @@ async function groupedBars(names: readonly string[], series: readonly { name: st
       y: { field: 'attribute', type: 'nominal', sort: [...names], title: null },
       yOffset: { field: 'series', sort: series.map((s) => s.name) },
       x: { field: 'value', type: 'quantitative', title: x },
-      color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name), scale: { range: CATEGORY_COLOURS.slice(0, series.length) } },
+      color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name), scale: { range: CATEGORY_COLOURS.slice(0, series.length) }, legend: { labelLimit: 280 } },
     },
     config: { font: 'system-ui, sans-serif' },
   } as Parameters<typeof renderVegaLite>[0]);
