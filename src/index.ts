@@ -225,3 +225,16 @@ export { subgraph, type CutValue } from './onnx/subgraph.js';
 export { runStructurePropertyStudy, type StructurePropertyResult, type StructurePropertyFigures, type StudyOptions } from './audit/structure-property/study.js';
 export { pairedFromClusters, type PairedData } from './audit/structure-property/paired-data.js';
 export { renderStructurePropertyPage } from './report/structure-property-page.js';
+
+// Actionable knobs: a property regressor explained through material attributes (generative/knobs).
+export { composeGraphs, type ComposeOptions } from './onnx/compose.js';
+export { generateSemLots, renderSemTile, peakStress, peakStressSlopes, SEM_ATTRIBUTES, type SemLots, type SemLotsOptions } from './data/synthetic/sem-particles.js';
+export { measureSemTile, measureSemTiles, fitCalibration, calibrate, type SemMeasurement, type Calibration } from './data/synthetic/sem-particles-measure.js';
+export { propertyNet, knobEncoder, knobDecoder, withOutputScale, LATENT, ATTRIBUTES } from './generative/knobs/knob-networks.js';
+export { trainKnobGenerator, type KnobGeneratorTraining, type KnobGeneratorResult } from './generative/knobs/train-knob-generator.js';
+export { trainKnobsScenario, DEMO_SIZES, type KnobsScenario, type ScenarioSizes } from './generative/knobs/knobs-scenario.js';
+export { explainKnobs, type KnobsInput, type KnobsOptions, type KnobsResult } from './generative/knobs/explain-knobs.js';
+export { counterfactualSearch, COUNTERFACTUAL_DEFAULTS, type CounterfactualOptions as KnobCounterfactualOptions, type CounterfactualResult as KnobCounterfactualResult } from './generative/knobs/counterfactual.js';
+export { editMatrix, criticInstrument, type EditMatrix, type AttributeInstrument } from './generative/knobs/entanglement.js';
+export { runKnobsDemo, physicalInstrument } from './generative/knobs/knobs-demo.js';
+export { knobsPage } from './report/knobs-page.js';

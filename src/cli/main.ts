@@ -20,6 +20,7 @@ import { registerTrain } from './train.js';
 import { registerVerify } from './verify.js';
 import { registerWorkbench } from './workbench.js';
 import { registerStructureProperty } from './structure-property.js';
+import { registerKnobs } from './knobs.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -40,9 +41,10 @@ export function buildProgram(): Command {
   registerShapley(program);
   registerRemedy(program);
   registerExplore(program);
-  registerWorkbench(program);
   registerTrain(program);
+  registerKnobs(program);
   registerStructureProperty(program);
+  registerWorkbench(program);
   // verify re-runs a recorded command on a program of its own.
   registerVerify(program, buildProgram);
   return program;

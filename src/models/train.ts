@@ -110,9 +110,11 @@ export function trainableParameters(graph: Graph): string[] {
 /**
  * The training form of `graph`: its trainable parameters become graph inputs, so one ORT session
  * serves every step while Adam updates `values` (copies; `graph` is not touched) in place.
+ * `names` picks which parameters train (default: all); the others stay constant initializers (a
+ * frozen critic inside a composed training graph).
  */
 export interface WeightsAsInputs {
-  readonly names: string[];
+  readonly names: readonly string[];
   readonly values: Float32Array[];
   readonly shapes: (readonly number[])[];
   /** An editor over `graph` with those initializers turned into inputs; append the loss here. */
@@ -123,8 +125,7 @@ export interface WeightsAsInputs {
   trainedGraph(): Graph;
 }
 
-export function weightsAsInputs(graph: Graph): WeightsAsInputs {
-  const names = trainableParameters(graph);
+export function weightsAsInputs(graph: Graph, names: readonly string[] = trainableParameters(graph)): WeightsAsInputs {
   const values = names.map((n) => Float32Array.from(graph.initializers.get(n)!.data as Float32Array));
   const shapes = names.map((n) => graph.initializers.get(n)!.dims);
   const editor = GraphEditor.from(graph);

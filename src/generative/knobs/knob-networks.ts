@@ -1,0 +1,127 @@
+/**
+ * The four small networks of the knobs scenario, built with the zoo's builder:
+ * - R, the property regressor (tile → peak stress) and C, the attribute regressor (tile → the
+ *   attributes; attGAN's classifier, regressing lot-level labels instead of classifying), share one
+ *   shape: three conv–ReLU–maxpool stages, global average pooling (crystals may sit anywhere, so the
+ *   statistics matter, not the positions), a hidden layer and a linear head;
+ * - E, the encoder (tile → z, an 8×8 map), three stride-2 convolutions;
+ * - G, the attribute-conditioned decoder (z, A → tile): A is broadcast to every position and
+ *   concatenated to the feature map at 8×8 and again at 16×16 (attGAN injects it at the decoder's
+ *   first layers), ConvTranspose 4×4/2 twice up to 32×32, a 3×3 conv, and the last 2× by a pixel
+ *   shuffle (a conv to 4 channels, DepthToSpace): a third ConvTranspose at full resolution cost more
+ *   than the rest of the generator together, and training time is the demo's budget.
+ * E and G are separate graphs (E.onnx, G.onnx) so that a user can bring their own pair; `compose`
+ * wires them (and R, C) together wherever a loss or an explanation needs the chain.
+ */
+import type { Graph } from '../../onnx/graph.js';
+import { attr } from '../../onnx/graph.js';
+import { ModelBuilder } from '../../onnx/builder.js';
+import { GraphEditor } from '../../onnx/editor.js';
+
+/** Names of the generator's inputs and the encoder's output, the contract of user-supplied pairs. */
+export const LATENT = 'z';
+export const ATTRIBUTES = 'attributes';
+
+export interface PropertyNetOptions {
+  size?: number;
+  outputs: number;
+  width?: number;
+  hidden?: number;
+  seed: number;
+  name?: string;
+}
+
+/** R or C: conv×3 → global average pool → hidden → outputs. The last conv's ReLU is `relu3_out`, Grad-CAM's layer. */
+export function propertyNet(options: PropertyNetOptions): Graph {
+  const { size = 64, outputs, width = 8, hidden = 32, seed, name = 'property-net' } = options;
+  const b = new ModelBuilder(name, seed);
+  let x = b.input('input', [1, size, size]);
+  [width, 2 * width, 4 * width].forEach((c, i) => {
+    x = b.relu(b.conv(x, `conv${i + 1}`, c, { kernel: 3, pad: 1 }), `relu${i + 1}`);
+    x = b.maxPool(x, `pool${i + 1}`, 2);
+  });
+  x = b.flatten(b.globalAveragePool(x, 'gap'), 'flatten');
+  x = b.relu(b.linear(x, 'fc1', hidden), 'relu4');
+  return b.output(b.linear(x, 'fc2', outputs));
+}
+
+/** Grad-CAM's layer in propertyNet: the last convolution's ReLU, 16×16 for a 64×64 tile. */
+export const PROPERTY_NET_CAM_LAYER = 'relu3_out';
+
+/**
+ * The graph with its output mapped back from standardised units: y ↦ y·scale + shift per output
+ * (a regressor trained on z-scored targets then speaks MPa, and its gradients do too).
+ */
+export function withOutputScale(graph: Graph, scale: readonly number[], shift: readonly number[]): Graph {
+  const editor = GraphEditor.from(graph);
+  const out = graph.outputs[0];
+  editor.outputs.length = 0;
+  const k = scale.length;
+  const scaled = editor.op('Mul', [out.name, editor.constFloat([...scale], [1, k])], {}, 'unstandardise_scale');
+  const shifted = editor.op('Add', [scaled, editor.constFloat([...shift], [1, k])], {}, 'unstandardise');
+  editor.output(shifted, ['N', k]);
+  return editor.build();
+}
+
+export interface EncoderOptions {
+  size?: number;
+  width?: number;
+  /** Channels of z (an (size/8)² map each). */
+  latent?: number;
+  seed: number;
+}
+
+export function knobEncoder(options: EncoderOptions): Graph {
+  const { size = 64, width = 16, latent = 16, seed } = options;
+  const b = new ModelBuilder('knob-encoder', seed);
+  let x = b.input('input', [1, size, size]);
+  [width, 2 * width, 2 * width].forEach((c, i) => {
+    x = b.relu(b.conv(x, `enc${i + 1}`, c, { kernel: 4, stride: 2, pad: 1 }), `enc${i + 1}_relu`);
+  });
+  const z = b.conv(x, 'latent', latent, { kernel: 3, pad: 1 });
+  const g = b.output(z);
+  // The latent is named by the contract, whatever the builder called the value.
+  return renameValue(g, z, LATENT);
+}
+
+export interface DecoderOptions {
+  size?: number;
+  width?: number;
+  latent?: number;
+  attributes: number;
+  seed: number;
+}
+
+export function knobDecoder(options: DecoderOptions): Graph {
+  const { size = 64, width = 16, latent = 16, attributes: k, seed } = options;
+  const b = new ModelBuilder('knob-decoder', seed);
+  const s = size / 8;
+  const z = b.input(LATENT, [latent, s, s]);
+  const a = b.input(ATTRIBUTES, [k]);
+  const column = b.op('Reshape', 'attributes_column', [a, b.editor.constInt64([0, k, 1, 1])], [-1, k, 1, 1]);
+  // A broadcast over the map and appended as k more channels.
+  const inject = (x: string, name: string): string => {
+    const [, c, h, w] = b.shape(x);
+    const tiled = b.op('Expand', `${name}_tiled`, [column, b.editor.constInt64([1, k, h, w])], [-1, k, h, w]);
+    return b.op('Concat', name, [x, tiled], [-1, c + k, h, w], { axis: attr.int(1) });
+  };
+  let x = inject(z, 'join8');
+  x = b.relu(b.convTranspose(x, 'dec1', 2 * width, { kernel: 4, stride: 2, pad: 1 }), 'dec1_relu');
+  x = inject(x, 'join16');
+  x = b.relu(b.convTranspose(x, 'dec2', width, { kernel: 4, stride: 2, pad: 1 }), 'dec2_relu');
+  x = b.relu(b.conv(x, 'dec3', width, { kernel: 3, pad: 1 }), 'dec3_relu');
+  x = b.conv(x, 'dec_out', 4, { kernel: 3, pad: 1 });
+  const [n, , h, w] = b.shape(x);
+  x = b.op('DepthToSpace', 'pixel_shuffle', [x], [n, 1, 2 * h, 2 * w], { blocksize: attr.int(2), mode: attr.string('CRD') });
+  x = b.sigmoid(x, 'image');
+  return b.output(x);
+}
+
+function renameValue(graph: Graph, from: string, to: string): Graph {
+  const r = (v: string) => (v === from ? to : v);
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) => ({ ...n, inputs: n.inputs.map(r), outputs: n.outputs.map(r) })),
+    outputs: graph.outputs.map((o) => ({ ...o, name: r(o.name) })),
+  };
+}

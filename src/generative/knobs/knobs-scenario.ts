@@ -1,0 +1,127 @@
+/**
+ * The knobs demo's models, trained on the seeded SEM lots (data/synthetic/sem-particles.ts) with
+ * trustscope's own training loop: lots split into train / validation / test groups (whole lots, so
+ * no lot is on both sides), then
+ * - R: peak stress from a tile, trained on z-scored stress and un-standardised in the graph (MPa);
+ * - C: the five lot attributes from a tile (the critic of the generator's edits);
+ * - E, G: the attribute-conditioned encoder–decoder (train-knob-generator.ts).
+ * All on the training lots only; the explanations run on the test lots.
+ */
+import type { Tensor } from '../../tensor/tensor.js';
+import { takeRows, tensor } from '../../tensor/tensor.js';
+import { Random } from '../../tensor/random.js';
+import type { Graph } from '../../onnx/graph.js';
+import { trainRegressor } from '../../models/train-regressor.js';
+import { generateSemLots, SEM_ATTRIBUTES, type SemLots } from '../../data/synthetic/sem-particles.js';
+import { knobDecoder, knobEncoder, propertyNet, withOutputScale } from './knob-networks.js';
+import { trainKnobGenerator, type KnobGeneratorEpoch } from './train-knob-generator.js';
+import { runGraphRows } from './run-batched.js';
+import { regressionScores, type RegressionScores } from './regression-scores.js';
+
+export interface ScenarioSizes {
+  lots: number;
+  tilesPerLot: number;
+  /** Lots held out for validation and for test. */
+  validationLots: number;
+  testLots: number;
+  regressorEpochs: number;
+  criticEpochs: number;
+  generatorEpochs: number;
+}
+
+/** The demo's sizes: about a minute of training per model on 2 cores. */
+export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 30, criticEpochs: 30, generatorEpochs: 30 };
+
+export type SplitName = 'train' | 'validation' | 'test';
+export const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
+
+export interface KnobsScenario {
+  data: SemLots;
+  /** Tile indices per split. */
+  split: Record<SplitName, number[]>;
+  /** Lots per split. */
+  splitLots: Record<SplitName, number[]>;
+  regressor: Graph;
+  critic: Graph;
+  encoder: Graph;
+  decoder: Graph;
+  regressorScores: Record<SplitName, RegressionScores>;
+  criticScores: Record<SplitName, RegressionScores[]>;
+  generatorHistory: KnobGeneratorEpoch[];
+}
+
+export interface ScenarioProgress {
+  stage: 'data' | 'regressor' | 'critic' | 'generator';
+  fraction: number;
+}
+
+export interface ScenarioOptions {
+  seed: number;
+  sizes?: ScenarioSizes;
+  onProgress?: (p: ScenarioProgress) => void;
+}
+
+/** Tile attributes as [N, k] (each tile carries its lot's). */
+export function tileAttributes(data: SemLots, indices: readonly number[]): Tensor {
+  const k = SEM_ATTRIBUTES.length;
+  const out = new Float32Array(indices.length * k);
+  indices.forEach((i, r) => out.set(data.lotAttributes[data.lots[i]], r * k));
+  return tensor([indices.length, k], out);
+}
+
+function standardise(values: readonly number[]): { mean: number; std: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length) || 1;
+  return { mean, std };
+}
+
+/** Trains a propertyNet on z-scored targets [N, K] and returns it speaking the targets' units. */
+async function trainProperty(name: string, images: Tensor, targets: number[][], epochs: number, seed: number, onProgress: (f: number) => void): Promise<Graph> {
+  const k = targets[0].length;
+  const stats = Array.from({ length: k }, (_, j) => standardise(targets.map((t) => t[j])));
+  const z = tensor([targets.length, k], targets.flatMap((t) => t.map((v, j) => (v - stats[j].mean) / stats[j].std)));
+  const graph = propertyNet({ outputs: k, seed: Random.forKey(seed, name).uint32(), name, size: images.shape[2] });
+  const trained = await trainRegressor(graph, images, z, { epochs, seed: Random.forKey(seed, `${name}-batches`).uint32(), learningRate: 3e-3, schedule: 'cosine', batchSize: 32, onProgress: (p) => onProgress(p.fraction) });
+  return withOutputScale(trained.graph, stats.map((s) => s.std), stats.map((s) => s.mean));
+}
+
+export async function trainKnobsScenario(options: ScenarioOptions): Promise<KnobsScenario> {
+  const { seed, sizes = DEMO_SIZES, onProgress } = options;
+  onProgress?.({ stage: 'data', fraction: 0 });
+  const data = generateSemLots({ seed, lots: sizes.lots, tilesPerLot: sizes.tilesPerLot });
+  onProgress?.({ stage: 'data', fraction: 1 });
+  const order = Random.forKey(seed, 'lot-split').permutation(sizes.lots);
+  const splitLots: Record<SplitName, number[]> = {
+    test: order.slice(0, sizes.testLots).sort((a, b) => a - b),
+    validation: order.slice(sizes.testLots, sizes.testLots + sizes.validationLots).sort((a, b) => a - b),
+    train: order.slice(sizes.testLots + sizes.validationLots).sort((a, b) => a - b),
+  };
+  const split = Object.fromEntries(SPLITS.map((s) => [s, data.lots.flatMap((l, i) => (splitLots[s].includes(l) ? [i] : []))])) as Record<SplitName, number[]>;
+  const trainImages = takeRows(data.images, split.train);
+
+  const regressor = await trainProperty('stress-regressor', trainImages, split.train.map((i) => [data.stress[i]]), sizes.regressorEpochs, seed, (fraction) => onProgress?.({ stage: 'regressor', fraction }));
+  const critic = await trainProperty('attribute-critic', trainImages, split.train.map((i) => [...data.lotAttributes[data.lots[i]]]), sizes.criticEpochs, seed, (fraction) => onProgress?.({ stage: 'critic', fraction }));
+
+  const regressorScores = {} as Record<SplitName, RegressionScores>;
+  const criticScores = {} as Record<SplitName, RegressionScores[]>;
+  for (const s of SPLITS) {
+    const images = takeRows(data.images, split[s]);
+    const predicted = await runGraphRows(regressor, { input: images });
+    regressorScores[s] = regressionScores(predicted.data, split[s].map((i) => data.stress[i]));
+    const attributes = await runGraphRows(critic, { input: images });
+    const k = SEM_ATTRIBUTES.length;
+    criticScores[s] = SEM_ATTRIBUTES.map((_, j) => regressionScores(split[s].map((_, r) => attributes.data[r * k + j]), split[s].map((i) => data.lotAttributes[data.lots[i]][j])));
+  }
+
+  const generator = await trainKnobGenerator({
+    encoder: knobEncoder({ seed: Random.forKey(seed, 'encoder').uint32(), size: data.images.shape[2] }),
+    decoder: knobDecoder({ seed: Random.forKey(seed, 'decoder').uint32(), attributes: SEM_ATTRIBUTES.length, size: data.images.shape[2] }),
+    critic,
+    images: trainImages,
+    attributes: tileAttributes(data, split.train),
+    epochs: sizes.generatorEpochs,
+    seed,
+    onProgress: (p) => onProgress?.({ stage: 'generator', fraction: p.fraction }),
+  });
+  return { data, split, splitLots, regressor, critic, encoder: generator.encoder, decoder: generator.decoder, regressorScores, criticScores, generatorHistory: generator.history };
+}

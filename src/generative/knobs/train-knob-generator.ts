@@ -1,0 +1,159 @@
+/**
+ * Trains the attribute-conditioned encoder–decoder the way attGAN trains its generator (without the
+ * adversarial term): for a minibatch of tiles I with lot attributes A and edited attributes A'
+ * (each attribute re-drawn in [0, 1] with probability `editProbability`),
+ *   loss = mean (G(E(I), A) − I)²  +  μ · mean (C(G(E(I), A')) − A')²
+ * with C the frozen attribute regressor (trained on real tiles with the lot labels). The first term
+ * makes G reproduce the tile; the second makes the edited tile show the requested attributes, so
+ * G cannot ignore A (z alone already describes the tile).
+ *
+ * One ONNX graph computes both terms: E → G → C composed (onnx/compose.ts), fed the batch twice —
+ * rows [I; I] with attributes [A; A'] — and the per-row cotangents pick which rows each term counts
+ * (reconstruction on the first half, attributes on the second). Only E's and G's weights are inputs
+ * (trained by Adam in TS); C stays constant initializers.
+ */
+import type { Tensor } from '../../tensor/tensor.js';
+import { concatRows, takeRows, tensor } from '../../tensor/tensor.js';
+import { Random } from '../../tensor/random.js';
+import type { Graph, TensorValue } from '../../onnx/graph.js';
+import { floatTensorValue } from '../../onnx/graph.js';
+import { composeGraphs } from '../../onnx/compose.js';
+import { buildGradientGraph } from '../../onnx/autodiff/gradient.js';
+import { createSession } from '../../onnx/runtime.js';
+import { modelParameters } from '../../models/model-parameters.js';
+import { Adam, learningRateScale, weightsAsInputs } from '../../models/train.js';
+import { ATTRIBUTES, LATENT } from './knob-networks.js';
+
+export interface KnobGeneratorTraining {
+  encoder: Graph;
+  decoder: Graph;
+  /** Frozen attribute regressor C (tile → attributes). */
+  critic: Graph;
+  images: Tensor;
+  /** [N, k] attributes of each tile (its lot's). */
+  attributes: Tensor;
+  epochs: number;
+  seed: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Weight μ of the attribute term (default 1). */
+  attributeWeight?: number;
+  /** Probability that an attribute is re-drawn in an edited row (default 0.5; at least one always is). */
+  editProbability?: number;
+  onProgress?: (p: { fraction: number; reconstruction: number; attribute: number }) => void;
+}
+
+export interface KnobGeneratorEpoch {
+  epoch: number;
+  /** Mean squared reconstruction error per pixel. */
+  reconstruction: number;
+  /** Mean squared error of C on the edited tiles, per attribute. */
+  attribute: number;
+}
+
+export interface KnobGeneratorResult {
+  encoder: Graph;
+  decoder: Graph;
+  history: KnobGeneratorEpoch[];
+}
+
+const DECODER_PREFIX = 'decoder/';
+const CRITIC_PREFIX = 'critic/';
+
+/** E → G → C as one graph: inputs `input` and `attributes`; outputs the tile and C's attributes. */
+export function encoderDecoderCritic(encoder: Graph, decoder: Graph, critic: Graph): { graph: Graph; image: string; predicted: string } {
+  const eg = composeGraphs(encoder, decoder, { links: { [LATENT]: LATENT }, prefix: DECODER_PREFIX });
+  const image = eg.outputs[0].name;
+  const criticInput = critic.inputs.find((i) => !critic.initializers.has(i.name))!.name;
+  const egc = composeGraphs(eg, critic, { links: { [criticInput]: image }, prefix: CRITIC_PREFIX, keep: [image] });
+  return { graph: egc, image, predicted: egc.outputs[0].name };
+}
+
+/** Draws A' from A: each attribute re-drawn uniformly in [0, 1] with probability p, at least one per row. */
+export function editAttributes(a: Tensor, p: number, rng: Random): Tensor {
+  const [n, k] = a.shape;
+  const out = Float32Array.from(a.data);
+  for (let i = 0; i < n; i++) {
+    const forced = rng.int(0, k);
+    for (let j = 0; j < k; j++) if (j === forced || rng.next() < p) out[i * k + j] = rng.next();
+  }
+  return tensor([n, k], out);
+}
+
+function withValues(graph: Graph, values: ReadonlyMap<string, Float32Array>, prefix: string): Graph {
+  const initializers = new Map<string, TensorValue>(graph.initializers);
+  for (const [name, t] of graph.initializers) {
+    const v = values.get(prefix + name);
+    if (v) initializers.set(name, floatTensorValue(t.dims, v));
+  }
+  return { ...graph, initializers };
+}
+
+export async function trainKnobGenerator(options: KnobGeneratorTraining): Promise<KnobGeneratorResult> {
+  const { encoder, decoder, critic, images, attributes, epochs, seed, batchSize = 32, learningRate = 2e-3, attributeWeight = 1, editProbability = 0.5, onProgress } = options;
+  const [n, k] = attributes.shape;
+  if (images.shape[0] !== n) throw new Error(`generator training: ${images.shape[0]} tiles but ${n} attribute rows`);
+  const pixels = images.shape.slice(1).reduce((a, b) => a * b, 1);
+  const { graph, image, predicted } = encoderDecoderCritic(encoder, decoder, critic);
+  const trainable = modelParameters(graph)
+    .filter((p) => !p.name.startsWith(CRITIC_PREFIX) && (p.role === 'weight' || p.role === 'bias'))
+    .map((p) => p.name);
+  const weights = weightsAsInputs(graph, trainable);
+  const { editor } = weights;
+  const inputName = encoder.inputs.find((i) => !encoder.initializers.has(i.name))!.name;
+  const target = editor.input('attribute_target', ['N', k]);
+  const pixelError = editor.op('Sub', [image, inputName], {}, 'reconstruction_error');
+  const reconstruction = editor.op('Mul', [pixelError, pixelError], {}, 'reconstruction_squared');
+  const attributeError = editor.op('Sub', [predicted, target], {}, 'attribute_error');
+  const attribute = editor.op('Mul', [attributeError, attributeError], {}, 'attribute_squared');
+  const grads = buildGradientGraph(editor.build(), { outputs: [reconstruction, attribute], wrt: weights.names, keep: [reconstruction, attribute] });
+  const session = await createSession(grads.graph);
+
+  const rng = Random.forKey(seed, 'knob-generator');
+  const adam = new Adam(weights.values, learningRate, 0);
+  const steps = Math.ceil(n / batchSize);
+  const history: KnobGeneratorEpoch[] = [];
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const order = rng.permutation(n);
+      let reconSum = 0;
+      let attrSum = 0;
+      for (let step = 0; step < steps; step++) {
+        const idx = order.slice(step * batchSize, (step + 1) * batchSize);
+        const b = idx.length;
+        const tiles = takeRows(images, idx);
+        const a = takeRows(attributes, idx);
+        const edited = editAttributes(a, editProbability, rng);
+        const reconCot = new Float32Array(2 * b * pixels);
+        reconCot.fill(1 / (b * pixels), 0, b * pixels);
+        const attrCot = new Float32Array(2 * b * k);
+        attrCot.fill(attributeWeight / (b * k), b * k);
+        const out = await session.run({
+          [inputName]: concatRows([tiles, tiles]),
+          [ATTRIBUTES]: concatRows([a, edited]),
+          [target]: concatRows([a, edited]),
+          [grads.cotangents[0]]: tensor([2 * b, ...images.shape.slice(1)], reconCot),
+          [grads.cotangents[1]]: tensor([2 * b, k], attrCot),
+          ...weights.feeds(),
+        });
+        let r = 0;
+        const rs = out[reconstruction].data;
+        for (let i = 0; i < b * pixels; i++) r += rs[i];
+        let c = 0;
+        const cs = out[attribute].data;
+        for (let i = b * k; i < 2 * b * k; i++) c += cs[i];
+        r /= b * pixels;
+        c /= b * k;
+        reconSum += r * b;
+        attrSum += c * b;
+        adam.step(grads.gradients.map((g) => out[g].data), learningRateScale('cosine', (epoch * steps + step) / (epochs * steps)));
+        onProgress?.({ fraction: (epoch * steps + step + 1) / (epochs * steps), reconstruction: r, attribute: c });
+      }
+      history.push({ epoch, reconstruction: reconSum / n, attribute: attrSum / n });
+    }
+  } finally {
+    await session.release();
+  }
+  const values = new Map(weights.names.map((name, i) => [name, weights.values[i]] as const));
+  return { encoder: withValues(encoder, values, ''), decoder: withValues(decoder, values, DECODER_PREFIX), history };
+}
