@@ -21,6 +21,7 @@ import { pixelCalibrationCheck } from './pixel-calibration-check.js';
 import { segmentationShortcutCheck } from './segmentation-shortcut-check.js';
 import { conformalIntervalsCheck } from './conformal-intervals-check.js';
 import { confounderProbeCheck } from './confounder-probe-check.js';
+import { driftCheck } from './drift-check.js';
 
 export const CHECKS = [
   leakageCheck,
@@ -37,6 +38,7 @@ export const CHECKS = [
   sanityCheck,
   descriptorCheck,
   oodCheck,
+  driftCheck,
   conformalCheck,
   conformalIntervalsCheck,
 ] as const satisfies readonly Check[];
