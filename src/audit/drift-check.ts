@@ -14,11 +14,12 @@
 import { softmaxRows } from '../tensor/tensor.js';
 import { energyScores, layerFeatures } from '../trust/ood.js';
 import { fitMahalanobis, mahalanobisScores } from '../trust/mahalanobis.js';
-import { segmentSeries, CHANGE_POINT_DEFAULTS, type Segmentation } from '../trust/change-point.js';
+import { segmentSeries, type Segmentation } from '../trust/change-point.js';
 import type { FigureData } from './figure-data.js';
 import { defineCheck, need, notRunResult, type AuditContext, type CheckResult } from './check.js';
 
-export const DRIFT_DEFAULTS = { alpha: 0.01, minShift: 0.05, permutations: CHANGE_POINT_DEFAULTS.permutations };
+/** 999 shuffles: the smallest p-value, 1/1000, is below alpha/2 = 0.005 (199 shuffles could never reach it). */
+export const DRIFT_DEFAULTS = { alpha: 0.01, minShift: 0.05, permutations: 999 };
 
 /** An OOD-score change warns when the segment means differ by at least this many sds of the whole series. */
 export const OOD_SHIFT_SDS = 0.5;
@@ -97,6 +98,9 @@ export const driftCheck = defineCheck({
     if (time.values.length !== n) return notRunResult(`${time.values.length} acquisition times for ${n} images; give one time per image.`);
     const { order, splits } = timeOrder(time.values);
     if (splits.length === 0) return notRunResult('every image has the same acquisition time: there is no order to test.');
+    if (1 / (options.permutations + 1) >= options.alpha / 2) {
+      return notRunResult(`${options.permutations} shuffles cannot give a p-value below ${options.alpha}/2; raise --drift-permutations to at least ${Math.ceil(2 / options.alpha)}.`);
+    }
     const probabilities = softmaxRows(context.logits);
     const k = context.logits.shape[1];
     const correct = Float64Array.from(order, (i) => (context.predicted[i] === context.data.labels[i] ? 1 : 0));

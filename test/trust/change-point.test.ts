@@ -66,7 +66,7 @@ describe('change point test', () => {
     const rng = new Random(11);
     let rejected = 0;
     for (let t = 0; t < 300; t++) {
-      const x = Array.from({ length: 80 }, () => (rng.uniform() < 0.9 ? 1 : 0));
+      const x = Array.from({ length: 80 }, () => (rng.next() < 0.9 ? 1 : 0));
       if (changePointTest(x, { seed: t, permutations: 99 })!.pValue < 0.05) rejected++;
     }
     // Binomial(300, ≤ 0.05): mean 15, sd 3.8.
