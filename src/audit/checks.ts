@@ -22,6 +22,7 @@ import { segmentationShortcutCheck } from './segmentation-shortcut-check.js';
 import { conformalIntervalsCheck } from './conformal-intervals-check.js';
 import { confounderProbeCheck } from './confounder-probe-check.js';
 import { driftCheck } from './drift-check.js';
+import { correlatedDescriptorsCheck } from './correlated-descriptors-check.js';
 
 export const CHECKS = [
   leakageCheck,
@@ -37,6 +38,7 @@ export const CHECKS = [
   interventionCheck,
   sanityCheck,
   descriptorCheck,
+  correlatedDescriptorsCheck,
   oodCheck,
   driftCheck,
   conformalCheck,
