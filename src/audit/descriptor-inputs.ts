@@ -35,7 +35,13 @@ export async function descriptorInputs(context: AuditContext): Promise<Descripto
   } else {
     const probe = context.probe ?? context.data.images;
     if (probe.shape.length !== 4 || probe.shape[1] !== 1) return { notRun: 'the built-in EM descriptors are defined for single-channel images [N, 1, H, W]; give your own per-image table with --descriptors table.csv.' };
-    const extracted = extractDescriptors(probe);
+    let extracted: ReturnType<typeof extractDescriptors>;
+    try {
+      extracted = extractDescriptors(probe);
+    } catch (e) {
+      // Images the built-in descriptors cannot measure (too small): the other checks still run.
+      return { notRun: `${(e as Error).message.replace(/^descriptors: /, 'the built-in EM descriptors: ')}; or give your own per-image table with --descriptors table.csv.` };
+    }
     // Without a separate probe set the audited images are the probe: their predictions are already known.
     const predictions = context.probe ? argmaxRows(await context.model.forward(probe)) : context.predicted;
     out = { table: extracted.table, names: extracted.names, predictions, source: `the built-in EM descriptors of ${probe.shape[0]} ${context.probe ? 'probe' : 'audited'} images` };

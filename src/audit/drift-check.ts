@@ -126,7 +126,7 @@ export const driftCheck = defineCheck({
       if (!first) {
         return `${s.name}: no change point (${s.segmentation.segments[0].mean.toFixed(3)} throughout)`;
       }
-      return `${s.name}: ${first.before.toFixed(3)} → ${first.after.toFixed(3)} after image ${first.index} of ${n} (${time.unit} ${formatTime(timeAt(first.index))}; p = ${first.pValue.toFixed(3)}${s.segmentation.changes.length > 1 ? `; ${s.segmentation.changes.length} changes in all` : ''})`;
+      return `${s.name}: ${first.before.toFixed(3)} → ${first.after.toFixed(3)} after image ${first.index} of ${n} (at ${time.unit} = ${formatTime(timeAt(first.index))}; p = ${first.pValue.toFixed(3)}${s.segmentation.changes.length > 1 ? `; ${s.segmentation.changes.length} changes in all` : ''})`;
     };
     const window = Math.max(10, Math.round(n / 20));
     const x = order.map((i) => time.values[i]);

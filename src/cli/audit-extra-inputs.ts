@@ -85,7 +85,7 @@ export async function readExtraAuditInputs(flags: ExtraAuditFlags, n: number, ma
       throw new UsageError(`${flags.acquisitionTime} has shape (${t.shape.join(', ')}); ${AUDIT_INPUTS.acquisitionTime.flag} needs (${n},): one acquisition time per image`);
     }
     checkFinite(t, flags.acquisitionTime);
-    acquisitionTime = { values: Array.from(t.data), unit: `acquisition time (${flags.acquisitionTime})` };
+    acquisitionTime = { values: Array.from(t.data), unit: 'acquisition time' };
     files.push(flags.acquisitionTime);
   }
   let descriptorTable: DescriptorTable | undefined;
