@@ -141,7 +141,7 @@ export type { LeakageOptions, LeakageResult, LeakageProgress, SplitScores, FoldS
 export { confounderProbe, fitSoftmaxProbe, predictProbe, probeProbabilities, balancedAccuracy, CONFOUNDER_PROBE_DEFAULTS } from './trust/confounder-probe.js';
 export type { ConfounderProbeOptions, ConfounderProbeResult, SoftmaxProbe, ProbeOptions } from './trust/confounder-probe.js';
 export { foldSmoother, centroidScores, leastSquaresScores, outOfFoldPredictions, RIDGE_PROBE_DEFAULT, type FoldSmoother } from './trust/ridge-probe.js';
-export { changePointTest, segmentSeries, CHANGE_POINT_DEFAULTS, type ChangePoint, type ChangePointOptions, type Segmentation, type Segment } from './trust/change-point.js';
+export { changePointTest, segmentSeries, CHANGE_POINT_DEFAULTS, type ChangePoint, type ChangePointOptions, type Segmentation as ChangePointSegmentation, type Segment } from './trust/change-point.js';
 export { generateSpecimenSet, SPECIMEN_SET_DEFAULTS } from './data/synthetic/specimens.js';
 export type { SpecimenSet, SpecimenSetOptions } from './data/synthetic/specimens.js';
 
