@@ -1,11 +1,22 @@
 /**
  * The audit's extra manifest columns: `group:<name>` (a further grouping of the images: session,
  * operator, microscope…) and `time` / `acquired` (when each image was taken: a number in any unit,
- * or an ISO 8601 date-time, which becomes hours since the earliest image). A file holding N frames
- * gives N images sharing its row's values.
+ * an ISO 8601 date-time, or `file` — the time the image file itself records; date-times become hours
+ * since the earliest image). A file holding N frames gives N images sharing its row's values.
  */
 import type { AcquisitionTime } from '../audit/check.js';
+import { acquisitionTimestamp, TIMESTAMP_SOURCES } from '../data/acquisition-timestamp.js';
 import { UsageError } from './errors.js';
+
+/** A time cell that asks for the image file's own timestamp. */
+export const FILE_TIME = 'file';
+
+/** The ISO date-time an image file records (for a `file` time cell), or a one-line error naming the row. */
+export function fileTime(csv: string, line: number, path: string, metadata: Readonly<Record<string, unknown>>): string {
+  const t = acquisitionTimestamp(metadata);
+  if (t === undefined) throw new UsageError(`${csv}:${line}: ${path} records no acquisition time (looked for ${TIMESTAMP_SOURCES}); write the time into the row instead of 'file'`);
+  return new Date(t).toISOString();
+}
 
 export const TIME_COLUMNS = ['time', 'acquired'] as const;
 

@@ -10,8 +10,8 @@
  *
  * For the audit, two more kinds of column (manifest-columns.ts): `group:<name>` (e.g.
  * `group:session`, `group:operator`) — each a further grouping, as `--groups name=…` gives — and
- * `time` or `acquired` — when the image was taken (a number in any unit, or an ISO 8601 date-time),
- * the drift check's time axis.
+ * `time` or `acquired` — when the image was taken (a number in any unit, an ISO 8601 date-time, or
+ * `file`: the time the image file records), the drift check's time axis.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -25,7 +25,7 @@ import { fsErrorReason } from '../io/atomic-write.js';
 import { asMasks, readArray, readImageFile, readImages } from './inputs.js';
 import type { FileCalibration } from '../data/spatial-calibration.js';
 import { UsageError } from './errors.js';
-import { TIME_COLUMNS, acquisitionTimes, groupingColumnName, type ManifestGrouping } from './manifest-columns.js';
+import { FILE_TIME, TIME_COLUMNS, acquisitionTimes, fileTime, groupingColumnName, type ManifestGrouping } from './manifest-columns.js';
 import type { AcquisitionTime } from '../audit/check.js';
 
 export const MANIFEST_FLAG = '--manifest';
@@ -171,9 +171,11 @@ export async function readManifest(csv: string, modelShape: readonly number[], n
     });
     const time = timeColumn ? cell(csv, row, table, timeColumn) : undefined;
     let batch: Tensor;
+    let metadata: Readonly<Record<string, unknown>>;
     try {
       const part = await readImageFile(path, modelShape, normalisation, read);
       batch = part.batch;
+      metadata = part.metadata;
       calibrations.push({ file: path, images: batch.shape[0], calibration: part.calibration });
     } catch (e) {
       throw where(e);
@@ -186,7 +188,7 @@ export async function readManifest(csv: string, modelShape: readonly number[], n
       if (group !== undefined) groupNames.push(group);
       for (const [name, value] of rowGroupings) groupingNames.get(name)!.push(value);
     }
-    if (time !== undefined) timeCells.push({ text: time, line: row.line, frames: n });
+    if (time !== undefined) timeCells.push({ text: time === FILE_TIME ? fileTime(csv, row.line, path, metadata) : time, line: row.line, frames: n });
     if (roiPath !== undefined) {
       const [h, w] = batch.shape.slice(-2);
       try {

@@ -14,6 +14,30 @@ import { readManifest } from '../../src/cli/manifest.js';
 import { linearModel, tempDir } from '../helpers/models.js';
 import { runCli } from './cli-harness.js';
 
+/** A one-page uint8 greyscale TIFF (little-endian, one strip) whose DateTime tag records `when` ('YYYY:MM:DD HH:MM:SS'). */
+function timedTiff(pixels: Uint8Array, size: number, when: string): Uint8Array {
+  const entries = 9;
+  const ifdEnd = 8 + 2 + entries * 12 + 4;
+  const data = ifdEnd + 20;
+  const out = new Uint8Array(data + size * size);
+  const v = new DataView(out.buffer);
+  out.set([0x49, 0x49, 42, 0]);
+  v.setUint32(4, 8, true);
+  v.setUint16(8, entries, true);
+  const tags: [number, number, number, number][] = [[256, 3, 1, size], [257, 3, 1, size], [258, 3, 1, 8], [259, 3, 1, 1], [262, 3, 1, 1], [273, 4, 1, data], [278, 3, 1, size], [279, 4, 1, size * size], [306, 2, 20, ifdEnd]];
+  tags.forEach(([tag, type, count, value], i) => {
+    const e = 10 + i * 12;
+    v.setUint16(e, tag, true);
+    v.setUint16(e + 2, type, true);
+    v.setUint32(e + 4, count, true);
+    if (type === 3) v.setUint16(e + 8, value, true);
+    else v.setUint32(e + 8, value, true);
+  });
+  out.set(new TextEncoder().encode(when.padEnd(19).slice(0, 19)), ifdEnd);
+  out.set(pixels, data);
+  return out;
+}
+
 const dirP = tempDir('trustscope-audit-extra-');
 let f: (name: string) => string;
 const N = 24;
@@ -54,6 +78,17 @@ describe('manifest columns for the audit', () => {
     await expect(bad('a.csv', 'path,group:2x\nimg-0.npy,a\n')).rejects.toThrow(/a\.csv:1: column 'group:2x': a grouping column is group:<name>/);
     await expect(bad('b.csv', 'path,time\nimg-0.npy,yesterday\n')).rejects.toThrow(/b\.csv:2: column 'time': 'yesterday' is neither a number nor an ISO 8601 date-time/);
     await expect(bad('c.csv', 'path,time,acquired\nimg-0.npy,1,2\n')).rejects.toThrow(/a 'time' or an 'acquired' column, not both/);
+  });
+
+  it("a time cell 'file' takes the time the image file records (a TIFF's DateTime); a file without one is refused by row", async () => {
+    const pixels = Uint8Array.from({ length: 1024 }, (_, p) => p % 251);
+    writeFileSync(f('early.tif'), timedTiff(pixels, 32, '2024:03:01 10:00:00'));
+    writeFileSync(f('late.tif'), timedTiff(pixels, 32, '2024:03:01 13:30:00'));
+    writeFileSync(f('timed.csv'), 'path,label,acquired\nlate.tif,1,file\nearly.tif,0,file\n');
+    const m = await readManifest(f('timed.csv'), [1, 32, 32], { kind: 'minmax' });
+    expect(m.acquisitionTime).toEqual({ values: [3.5, 0], unit: 'hours since the first image' });
+    writeFileSync(f('untimed.csv'), 'path,time\nimg-0.npy,file\n');
+    await expect(readManifest(f('untimed.csv'), [1, 32, 32], undefined)).rejects.toThrow(/untimed\.csv:2: .*img-0\.npy records no acquisition time \(looked for TIFF DateTime/);
   });
 
   it('audit --manifest: the session grouping reaches the confounder probe, the time column the drift check; --descriptors and --nuisance the descriptor checks', async () => {
