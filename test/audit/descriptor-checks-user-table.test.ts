@@ -17,7 +17,7 @@ import { linearModel } from '../helpers/models.js';
 const model = () => new OnnxModel(linearModel([1, 1, 2], [1, 0, 0, 1], [0, 0]));
 
 /** 300 images whose class-1 margin is `drive`; descriptors: stage_temperature = the margin (+ noise), defect_size and dose independent, optionally two near-copies of stage_temperature. */
-function scenario(withCopy: boolean, nuisance: string[]): AuditInput {
+function scenario(withCopy: boolean, nuisance: string[], doseFollowsSize = false): AuditInput {
   const n = 300;
   const rng = new Random(3);
   const pixels = new Float32Array(n * 2);
@@ -28,7 +28,8 @@ function scenario(withCopy: boolean, nuisance: string[]): AuditInput {
     const drive = rng.normal();
     pixels[i * 2 + 1] = drive;
     labels.push(drive > 0 ? 1 : 0);
-    const row = [drive + 0.05 * rng.normal(), rng.normal(), rng.normal(), ...(withCopy ? [2 * drive + 1 + 0.05 * rng.normal(), -0.5 * drive + 0.03 * rng.normal()] : [])];
+    const size = rng.normal();
+    const row = [drive + 0.05 * rng.normal(), size, doseFollowsSize ? size + 0.1 * rng.normal() : rng.normal(), ...(withCopy ? [2 * drive + 1 + 0.05 * rng.normal(), -0.5 * drive + 0.03 * rng.normal()] : [])];
     values.set(row, i * names.length);
   }
   return { name: 'm', model: model(), data: { images: tensor([n, 1, 1, 2], pixels), labels }, descriptorTable: { names, values, source: 'table.csv' }, nuisance };
@@ -67,6 +68,17 @@ describe('descriptor checks on a user table', () => {
     expect(group.shapleyShare).toBeGreaterThan(shares[0] + shares[3] + shares[4] - 0.1);
     expect((c.evidence.pairs as { rho: number }[])[0].rho).toBeGreaterThan(0.99);
     expect(c.figures!.map((g) => g.kind)).toEqual(['bars', 'bars', 'table']);
+  });
+
+  it('warns when a correlated group that matters holds no nuisance, and passes a correlated pair that carries little', async () => {
+    const physics = await findings(scenario(true, ['dose']));
+    expect(physics['correlated-descriptors'].verdict).toBe('warn');
+    expect(physics['correlated-descriptors'].headline).toMatch(/stage_temperature\+stage_temperature_log\+chamber_pressure move together/);
+    const idle = await findings(scenario(false, ['stage_temperature'], true));
+    const c = idle['correlated-descriptors'];
+    expect(c.verdict).toBe('pass');
+    expect((c.evidence.pairs as { a: string; b: string }[]).map((p) => [p.a, p.b])).toEqual([['defect_size', 'dose']]);
+    expect(c.summary).toMatch(/carry less than 20%/);
   });
 
   it('refuses a nuisance name the table does not hold, naming its descriptors; a table of the wrong length is NOT RUN', async () => {
