@@ -83,7 +83,7 @@ function largestShift(s: Segmentation): number {
 export const driftCheck = defineCheck({
   id: 'drift',
   title: "Did the model's accuracy or confidence change over acquisition time (drift)?",
-  needs: [need('classifier', 'accuracy and confidence are over class predictions'), need('acquisitionTime', 'the series are ordered by when each image was taken')],
+  needs: [need('classifier', 'its series are whether each prediction is right and how confident it is; its regression form is not built yet'), need('acquisitionTime', 'the series are ordered by when each image was taken')],
   options: [
     { key: 'alpha', flag: '--drift-alpha', kind: 'number', default: DRIFT_DEFAULTS.alpha, min: 0.001, max: 0.2, help: 'significance of a change point (split in half between accuracy and confidence, Bonferroni)' },
     { key: 'minShift', flag: '--drift-min-shift', kind: 'number', default: DRIFT_DEFAULTS.minShift, min: 0, max: 1, help: 'flag only changes of accuracy or mean confidence at least this large' },
