@@ -14,7 +14,7 @@
 import { softmaxRows } from '../tensor/tensor.js';
 import { energyScores, layerFeatures } from '../trust/ood.js';
 import { fitMahalanobis, mahalanobisScores } from '../trust/mahalanobis.js';
-import { segmentSeries, type Segmentation } from '../trust/change-point.js';
+import { defaultMinSegment, segmentSeries, type Segmentation } from '../trust/change-point.js';
 import type { FigureData } from './figure-data.js';
 import { defineCheck, need, notRunResult, type AuditContext, type CheckResult } from './check.js';
 
@@ -96,6 +96,7 @@ export const driftCheck = defineCheck({
     const time = context.acquisitionTime!;
     const n = context.predicted.length;
     if (time.values.length !== n) return notRunResult(`${time.values.length} acquisition times for ${n} images; give one time per image.`);
+    if (n < 2 * defaultMinSegment(n)) return notRunResult(`${n} images are too few to place a change point (at least ${defaultMinSegment(n)} on each side); give at least ${2 * defaultMinSegment(n)}.`);
     const { order, splits } = timeOrder(time.values);
     if (splits.length === 0) return notRunResult('every image has the same acquisition time: there is no order to test.');
     if (1 / (options.permutations + 1) >= options.alpha / 2) {
