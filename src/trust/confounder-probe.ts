@@ -194,6 +194,11 @@ export interface ConfounderProbeOptions {
   margin?: number;
   /** Shuffle group ids only within these strata (the class labels), see the file comment. */
   strata?: readonly number[];
+  /**
+   * Images probed at most (default 2000): beyond it a seeded random subset is probed. The probe keeps a
+   * train × train matrix per fold, so memory grows with the square of the images (2000: ~100 MB).
+   */
+  maxImages?: number;
   seed: number;
 }
 
@@ -210,11 +215,13 @@ export interface ConfounderProbeResult {
   readonly null95: number;
   readonly margin: number;
   readonly folds: number;
+  /** Images probed (all, or the seeded subset when there were more than maxImages). */
+  readonly images: number;
   /** balancedAccuracy > null95 + margin. */
   readonly predictsGroup: boolean;
 }
 
-export const CONFOUNDER_PROBE_DEFAULTS = { folds: 5, permutations: 20, margin: 0.1 };
+export const CONFOUNDER_PROBE_DEFAULTS = { folds: 5, permutations: 20, margin: 0.1, maxImages: 2000 };
 
 function quantile(values: readonly number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
@@ -231,6 +238,14 @@ export function confounderProbe(features: Tensor, groupIds: readonly number[], o
   const permutations = options.permutations ?? CONFOUNDER_PROBE_DEFAULTS.permutations;
   if (!Number.isInteger(permutations) || permutations < 20) throw new Error(`confounder probe: permutations must be an integer ≥ 20 (got ${permutations}); fewer make the null's 95th percentile meaningless`);
   const margin = options.margin ?? CONFOUNDER_PROBE_DEFAULTS.margin;
+  const maxImages = options.maxImages ?? CONFOUNDER_PROBE_DEFAULTS.maxImages;
+  if (n > maxImages) {
+    const rows = new Random(options.seed).fork('subsample').permutation(n).slice(0, maxImages).sort((a, b) => a - b);
+    const subset = new Float32Array(rows.length * d);
+    rows.forEach((r, i) => subset.set(features.data.subarray(r * d, (r + 1) * d), i * d));
+    const strata = options.strata ? rows.map((r) => options.strata![r]) : undefined;
+    return confounderProbe({ shape: [rows.length, d], data: subset }, rows.map((r) => groupIds[r]), { ...options, strata, maxImages: Infinity });
+  }
   const ids = [...new Set(groupIds)].sort((a, b) => a - b);
   if (ids.length < 2) throw new Error(`confounder probe: the data hold ${ids.length} group; a probe needs at least 2`);
   const index = new Map(ids.map((g, i) => [g, i]));
@@ -245,5 +260,5 @@ export function confounderProbe(features: Tensor, groupIds: readonly number[], o
   const observed = crossValidatedAccuracy(smoothers, y, ids.length);
   const nullAccuracies = Array.from({ length: permutations }, (_, i) => crossValidatedAccuracy(smoothers, shuffleWithin(y, options.strata, random.fork(`shuffle ${i}`)), ids.length));
   const null95 = quantile(nullAccuracies, 0.95);
-  return { groups: ids.length, chance: 1 / ids.length, balancedAccuracy: observed, null: nullAccuracies, null95, margin, folds, predictsGroup: observed > null95 + margin };
+  return { groups: ids.length, chance: 1 / ids.length, balancedAccuracy: observed, null: nullAccuracies, null95, margin, folds, images: n, predictsGroup: observed > null95 + margin };
 }

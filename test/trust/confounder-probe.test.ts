@@ -78,6 +78,16 @@ describe('confounder probe', () => {
     expect(confounderProbe(x, groups, { seed: 5, strata: labels }).predictsGroup).toBe(false);
   });
 
+  it('probes a seeded subset beyond maxImages, still finding the signal', () => {
+    const groups = Array.from({ length: 300 }, (_, i) => i % 4);
+    const x = features(groups, 6, 1.5, 7);
+    const r = confounderProbe(x, groups, { seed: 3, maxImages: 120 });
+    expect(r.images).toBe(120);
+    expect(r.predictsGroup).toBe(true);
+    expect(confounderProbe(x, groups, { seed: 3, maxImages: 120 })).toEqual(r);
+    expect(confounderProbe(x, groups, { seed: 3 }).images).toBe(300);
+  });
+
   it('is reproducible from its seed and refuses bad input with the fix', () => {
     const groups = Array.from({ length: 40 }, (_, i) => i % 2);
     const x = features(groups, 3, 1, 2);
