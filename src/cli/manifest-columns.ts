@@ -48,7 +48,10 @@ export function acquisitionTimes(cells: readonly { text: string; line: number; f
     unit = `${column} (manifest column)`;
   } else {
     const ms = cells.map((c) => {
-      const t = ISO_DATE.test(c.text) ? Date.parse(c.text) : NaN;
+      // A date-time without a zone is read as UTC (JavaScript would read it as the machine's local time).
+      const text = c.text.replace(' ', 'T');
+      const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(text) || !text.includes('T') ? text : `${text}Z`;
+      const t = ISO_DATE.test(c.text) ? Date.parse(zoned) : NaN;
       if (!Number.isFinite(t)) throw new UsageError(`${csv}:${c.line}: column '${column}': '${c.text}' is neither a number nor an ISO 8601 date-time (e.g. 2024-03-01T14:05:00); give every row the same kind`);
       return t;
     });

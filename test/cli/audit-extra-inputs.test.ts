@@ -78,6 +78,9 @@ describe('manifest columns for the audit', () => {
     await expect(bad('a.csv', 'path,group:2x\nimg-0.npy,a\n')).rejects.toThrow(/a\.csv:1: column 'group:2x': a grouping column is group:<name>/);
     await expect(bad('b.csv', 'path,time\nimg-0.npy,yesterday\n')).rejects.toThrow(/b\.csv:2: column 'time': 'yesterday' is neither a number nor an ISO 8601 date-time/);
     await expect(bad('c.csv', 'path,time,acquired\nimg-0.npy,1,2\n')).rejects.toThrow(/a 'time' or an 'acquired' column, not both/);
+    // No zone means UTC, whatever the machine's zone: one hour between the two, whichever way it is written.
+    const zoned = await bad('d.csv', 'path,time\nimg-0.npy,2024-03-01 10:00:00\nimg-1.npy,2024-03-01T11:00:00Z\n');
+    expect(zoned.acquisitionTime!.values).toEqual([0, 1]);
   });
 
   it("a time cell 'file' takes the time the image file records (a TIFF's DateTime); a file without one is refused by row", async () => {
