@@ -148,6 +148,8 @@ export { leakageCheck, leakageVerdict, tinyCnnRecipe, graphRecipe, LEAKAGE_DEFAU
 export type { LeakageOptions, LeakageResult, LeakageProgress, SplitScores, FoldScore, TrainingRecipe, RecipeContext, SplitKind, TinyCnnRecipeOptions } from './trust/leakage.js';
 export { confounderProbe, fitSoftmaxProbe, predictProbe, probeProbabilities, balancedAccuracy, CONFOUNDER_PROBE_DEFAULTS } from './trust/confounder-probe.js';
 export type { ConfounderProbeOptions, ConfounderProbeResult, SoftmaxProbe, ProbeOptions } from './trust/confounder-probe.js';
+export { foldSmoother, centroidScores, leastSquaresScores, outOfFoldPredictions, RIDGE_PROBE_DEFAULT, type FoldSmoother } from './trust/ridge-probe.js';
+export { changePointTest, segmentSeries, CHANGE_POINT_DEFAULTS, type ChangePoint, type ChangePointOptions, type Segmentation as ChangePointSegmentation, type Segment } from './trust/change-point.js';
 export { generateSpecimenSet, SPECIMEN_SET_DEFAULTS } from './data/synthetic/specimens.js';
 export type { SpecimenSet, SpecimenSetOptions } from './data/synthetic/specimens.js';
 
@@ -156,6 +158,7 @@ export { permutationImportance, SCORINGS } from './tabular/permutation-importanc
 export type { PermutationImportance, Scoring } from './tabular/permutation-importance.js';
 export { shapleyValues, shapleyFromValues, meanAbsoluteShapley } from './tabular/shapley.js';
 export type { ShapleyResult } from './tabular/shapley.js';
+export { correlationMatrix, correlatedGroups, CORRELATION_THRESHOLD, type CorrelatedGroups, type CorrelatedPair } from './tabular/correlated-groups.js';
 export { LogisticRegression, standardisation, standardise } from './tabular/logistic-regression.js';
 export { DecisionTree } from './tabular/decision-tree.js';
 export { extractDescriptors, DESCRIPTOR_NAMES } from './tabular/descriptors.js';
@@ -181,7 +184,8 @@ export { flowSection, predictionDistributionChart } from './report/flow-section.
 export { inputGradientPenaltyGraph, type InputGradientPenaltyGraph } from './models/input-gradient-penalty.js';
 export type { Finding, Verdict } from './audit/findings.js';
 export { CHECKS, CHECK_IDS, getCheck, type FindingId } from './audit/checks.js';
-export { runCheck, groupingsOf, type Check, type CheckNeed, type CheckResult, type AuditContext, type NamedGrouping } from './audit/check.js';
+export { runCheck, groupingsOf, type Check, type CheckNeed, type CheckResult, type AuditContext, type NamedGrouping, type AcquisitionTime, type DescriptorTable } from './audit/check.js';
+export { DRIFT_DEFAULTS } from './audit/drift-check.js';
 export type { FigureData } from './audit/figure-data.js';
 export { renderAuditPage } from './report/audit-page.js';
 export { lineChart, barChart, histogram, reliabilityDiagram } from './report/charts.js';

@@ -61,6 +61,27 @@ export interface AuditInput {
   targets?: Tensor;
   /** Regression: the quantile level of each output (`--quantiles 0.05,0.95`): the outputs are a band of one quantity. */
   quantiles?: readonly number[];
+  /** When each image was acquired (any increasing unit, or the acquisition order): the drift check's time axis. */
+  acquisitionTime?: AcquisitionTime;
+  /** A per-image descriptor table given by the user (`--descriptors table.csv`), used instead of the built-in EM descriptors. */
+  descriptorTable?: DescriptorTable;
+  /** Descriptors that must not drive the predictions (`--nuisance a,b`); default: the built-in nuisance list (corner_brightness). */
+  nuisance?: readonly string[];
+}
+
+/** A time per image and what its unit is, for the drift check's axis ("hours since the first image", "acquisition order"). */
+export interface AcquisitionTime {
+  readonly values: readonly number[];
+  readonly unit: string;
+}
+
+/** Named numeric columns, one row per audited image. */
+export interface DescriptorTable {
+  readonly names: readonly string[];
+  /** Row-major [images, names.length]. */
+  readonly values: Float64Array;
+  /** Where it came from (the CSV's path), for the summary. */
+  readonly source: string;
 }
 
 /** The audited model's task: declared, else a regression when quantile levels are given, else inferred from its output count. */
@@ -121,6 +142,7 @@ export const AUDIT_INPUTS = {
   roi: { label: 'region-of-interest masks', flag: '--roi', present: (i: AuditInput) => roiMask(i.data) !== undefined },
   reference: { label: 'reference (training-distribution) images', flag: '--reference', present: (i: AuditInput) => i.reference !== undefined },
   patch: { label: 'suspected nuisance patch', flag: '--patch-file', present: (i: AuditInput) => i.intervention !== undefined },
+  acquisitionTime: { label: 'acquisition times', flag: '--acquisition-time', present: (i: AuditInput) => i.acquisitionTime !== undefined },
 } as const;
 
 export type AuditInputKind = keyof typeof AUDIT_INPUTS;

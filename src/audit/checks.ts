@@ -22,6 +22,8 @@ import { segmentationShortcutCheck } from './segmentation-shortcut-check.js';
 import { conformalIntervalsCheck } from './conformal-intervals-check.js';
 import { confounderProbeCheck } from './confounder-probe-check.js';
 import { manipulationCheck } from './manipulation-check.js';
+import { driftCheck } from './drift-check.js';
+import { correlatedDescriptorsCheck } from './correlated-descriptors-check.js';
 
 export const CHECKS = [
   leakageCheck,
@@ -38,7 +40,9 @@ export const CHECKS = [
   sanityCheck,
   manipulationCheck,
   descriptorCheck,
+  correlatedDescriptorsCheck,
   oodCheck,
+  driftCheck,
   conformalCheck,
   conformalIntervalsCheck,
 ] as const satisfies readonly Check[];

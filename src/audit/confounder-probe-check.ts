@@ -1,7 +1,7 @@
 /**
  * "Can the model's features tell the specimens/sessions apart?": for every grouping the user gave
- * (specimen, session, operator, microscope…), a cross-validated softmax probe on the model's
- * penultimate features predicts the group id, and its balanced accuracy is compared with a
+ * (specimen, session, operator, microscope…), a cross-validated linear probe (nearest class mean,
+ * LDA's rule) on the model's penultimate features predicts the group id, and its balanced accuracy is compared with a
  * permutation null (src/trust/confounder-probe.ts). Features that encode the session let the model
  * use the session as a shortcut, and its accuracy then depends on which sessions it is shown.
  */

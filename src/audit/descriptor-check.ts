@@ -1,18 +1,19 @@
 /**
- * "What does the model respond to, in physical terms?": EM descriptors per image (brightness,
- * contrast, texture, defect intensity, edges, corner brightness), a logistic-regression surrogate
- * from descriptors to the model's predictions, and its Shapley shares. A nuisance descriptor (one
- * that carries no physics, such as the brightness of an image corner) dominating the surrogate is
- * evidence of a shortcut in words a microscopist can check.
+ * "What does the model respond to, in physical terms?": descriptors per image — the built-in EM
+ * descriptors (brightness, contrast, texture, defect intensity, edges, corner brightness) or the
+ * user's own table (`--descriptors table.csv`: stage temperature, dose, session time…) — a
+ * logistic-regression surrogate from descriptors to the model's predictions, and its Shapley
+ * shares. A nuisance descriptor (one that carries no physics: the brightness of an image corner by
+ * default, or any the user names with `--nuisance`) dominating the surrogate is evidence of a
+ * shortcut in words a microscopist can check.
  */
-import { argmaxRows } from '../tensor/tensor.js';
-import { extractDescriptors } from '../tabular/descriptors.js';
 import { explainViaDescriptors } from '../tabular/surrogate.js';
 import { defineCheck, need, notRunResult, type CheckResult } from './check.js';
+import { DEFAULT_NUISANCE, descriptorInputs } from './descriptor-inputs.js';
 
 export const DESCRIPTOR_RULE = {
-  /** Descriptors that carry no physics of the sample. */
-  nuisance: ['corner_brightness'] as readonly string[],
+  /** Descriptors that carry no physics of the sample, unless the user names others (--nuisance). */
+  nuisance: DEFAULT_NUISANCE,
   /** Shapley share of a nuisance descriptor that flags it (when it is also the largest). */
   flagShare: 0.5,
   /**
@@ -34,16 +35,12 @@ export const descriptorCheck = defineCheck({
     'A surrogate explains the model only as far as it agrees with it (fidelity), and only in terms of the descriptors offered. ' +
     'Descriptors that always move together in the probe images cannot be told apart: the probe set must vary candidate causes independently.',
   async run(context): Promise<CheckResult> {
-    const probe = context.probe ?? context.data.images;
-    if (probe.shape.length !== 4 || probe.shape[1] !== 1) return notRunResult('the EM descriptors are defined for single-channel images [N, 1, H, W].');
-    const table = extractDescriptors(probe);
-    // Without a separate probe set the audited images are the probe: their predictions are already known.
-    const predictions = context.probe ? argmaxRows(await context.model.forward(probe)) : context.predicted;
-    if (new Set(predictions).size < 2) return notRunResult('the model predicts a single class on the probe images; a surrogate needs both.');
-    const s = await explainViaDescriptors(table.table, predictions, { names: table.names, seed: context.random.fork('surrogate').seed() });
+    const inputs = await descriptorInputs(context);
+    if ('notRun' in inputs) return notRunResult(inputs.notRun);
+    const s = await explainViaDescriptors(inputs.table, inputs.predictions, { names: inputs.names, seed: context.random.fork('surrogate').seed() });
     const order = s.features.map((_, j) => j).sort((a, b) => s.shapleyShare[b] - s.shapleyShare[a]);
     const top = order[0];
-    const nuisance = order.filter((j) => DESCRIPTOR_RULE.nuisance.includes(s.features[j]));
+    const nuisance = order.filter((j) => inputs.nuisance.includes(s.features[j]));
     const worst = nuisance.length ? nuisance[0] : undefined;
     const share = worst !== undefined ? s.shapleyShare[worst] : 0;
     let verdict: CheckResult['verdict'];
@@ -56,11 +53,12 @@ export const descriptorCheck = defineCheck({
       verdict,
       summary:
         (verdict === 'not-run' ? `The surrogate agrees with the model on only ${(100 * s.fidelity).toFixed(0)}% of images: the descriptors do not explain it. ` : '') +
-        `Surrogate fidelity ${(100 * s.fidelity).toFixed(0)}%; Shapley shares: ${ranked}.` +
-        (context.probeNote ? ` ${context.probeNote}` : ''),
+        `Surrogate fidelity ${(100 * s.fidelity).toFixed(0)}%; Shapley shares: ${ranked}` +
+        (inputs.nuisance.length ? `; nuisance: ${inputs.nuisance.join(', ')}.` : '; no nuisance descriptor named (--nuisance), so nothing can be flagged.') +
+        (context.descriptorTable ? ` Descriptors: ${inputs.source}.` : context.probeNote ? ` ${context.probeNote}` : ''),
       headline: worst !== undefined ? `${s.features[worst]} (no physics) carries ${(100 * share).toFixed(0)}% of what explains its predictions` : undefined,
       rule:
-        `flag when a nuisance descriptor (${DESCRIPTOR_RULE.nuisance.join(', ')}) has the largest Shapley share and ≥ ${DESCRIPTOR_RULE.flagShare}; ` +
+        `flag when a nuisance descriptor (${inputs.nuisance.join(', ') || 'none named'}) has the largest Shapley share and ≥ ${DESCRIPTOR_RULE.flagShare}; ` +
         `warn when it has the largest share, or a share ≥ ${DESCRIPTOR_RULE.warnShare}; no verdict when fidelity < ${DESCRIPTOR_RULE.minFidelity}.`,
       evidence: {
         features: s.features,
@@ -69,7 +67,9 @@ export const descriptorCheck = defineCheck({
         meanAbsShapley: s.meanAbsShapley,
         importance: { mean: s.importance.mean, std: s.importance.std, baselineScore: s.importance.baselineScore },
         coefficients: s.coefficients,
-        probeImages: probe.shape[0],
+        nuisance: inputs.nuisance,
+        source: inputs.source,
+        rows: inputs.table.shape[0],
       },
       figures: [
         {

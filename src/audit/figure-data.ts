@@ -47,6 +47,20 @@ export interface LinesFigure extends FigureBase {
   readonly xCategories?: readonly string[];
 }
 
+/** One series over time with the segment means between its change points (the drift check). */
+export interface ChangePointFigure extends FigureBase {
+  readonly kind: 'change-point';
+  readonly axes: AxisTitles;
+  /** The series as drawn (e.g. a rolling mean), at its x positions (times, ascending). */
+  readonly x: readonly number[];
+  readonly y: readonly number[];
+  /** Segment means between change points, as steps from x = from to x = to. */
+  readonly segments: readonly { readonly from: number; readonly to: number; readonly mean: number }[];
+  /** x positions of the change points (vertical rules). */
+  readonly changes: readonly number[];
+  readonly valueDomain?: readonly [number, number];
+}
+
 /** Overlaid histograms of several groups of scores on shared bins. */
 export interface HistogramFigure extends FigureBase {
   readonly kind: 'histogram';
@@ -128,6 +142,6 @@ export interface ManipulationFigure extends FigureBase {
   readonly values?: MapValues;
 }
 
-export type FigureData = ReliabilityFigure | BarsFigure | LinesFigure | HistogramFigure | TableFigure | OverlaysFigure | MapsFigure | ManipulationFigure;
+export type FigureData = ReliabilityFigure | BarsFigure | LinesFigure | ChangePointFigure | HistogramFigure | TableFigure | OverlaysFigure | MapsFigure | ManipulationFigure;
 
 export type FigureKind = FigureData['kind'];

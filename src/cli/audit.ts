@@ -32,8 +32,10 @@ import { pixelSizeRecord, sharedCalibration, type FileCalibration } from '../dat
 import type { TileOverlap } from '../data/tiling.js';
 import { addTileOptions, parseTileFlags, type TileFlags } from './tile-options.js';
 import { tiledAuditData, tilingIntro, type TilingSummary } from './audit-tiles.js';
+import { addExtraAuditOptions, readExtraAuditInputs, type ExtraAuditFlags } from './audit-extra-inputs.js';
+import type { AcquisitionTime } from '../audit/check.js';
 
-interface AuditCliOptions extends TileFlags {
+interface AuditCliOptions extends TileFlags, ExtraAuditFlags {
   demo?: boolean;
   model?: string;
   input?: string;
@@ -160,7 +162,7 @@ async function userData(
   inputShape: readonly number[],
   outputShape: readonly number[],
   task: Task,
-): Promise<{ data: Dataset; reference?: Dataset; targets?: Tensor; files: string[]; calibrations: FileCalibration[]; groupings?: NamedGrouping[] }> {
+): Promise<{ data: Dataset; reference?: Dataset; targets?: Tensor; files: string[]; calibrations: FileCalibration[]; groupings?: NamedGrouping[]; acquisitionTime?: AcquisitionTime }> {
   const groupingFiles = parseGroupsFlag(inputPath(opts, 'groups'));
   const groupsFile = groupingFiles[0]?.file;
   let groupings: NamedGrouping[] | undefined;
@@ -169,6 +171,7 @@ async function userData(
   let files: string[] = [];
   let calibrations: FileCalibration[];
   let targets: Tensor | undefined;
+  let acquisitionTime: AcquisitionTime | undefined;
   const outputSize = outputShape.reduce((a, b) => a * b, 1);
   // A segmenter's labels are per pixel: its classes are the K of [K, H, W].
   const segmenter = task === 'segmentation' ? { classes: outputShape[0], h: outputShape[1], w: outputShape[2] } : undefined;
@@ -178,7 +181,10 @@ async function userData(
     refuseManifestWith(opts.manifest, { '--input': opts.input, '--labels': opts.labels, [AUDIT_INPUTS.groups.flag]: groupsFile, [AUDIT_INPUTS.roi.flag]: roiFile });
     const m = await readManifest(opts.manifest, inputShape, opts.normalise, { dataset: opts.dataset }, outputSize);
     if (!m.labels) throw new UsageError(`${opts.manifest} has no 'label' column; audit needs the class of every image`);
-    data = { images: m.images, labels: m.labels, groups: m.groups, masks: m.roi ? { roi: m.roi } : undefined };
+    // group:<name> columns are further groupings after the specimen column 'group', as --groups name=… gives them.
+    if (m.groupings) groupings = [...(m.groups ? [{ name: 'specimen', ids: m.groups }] : []), ...m.groupings];
+    data = { images: m.images, labels: m.labels, groups: m.groups ?? groupings?.[0].ids, masks: m.roi ? { roi: m.roi } : undefined };
+    acquisitionTime = m.acquisitionTime;
     files = m.files;
     calibrations = m.calibrations;
   } else {
@@ -216,7 +222,7 @@ async function userData(
     const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
     reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels', outputSize) };
   }
-  return { data, reference, targets, files, calibrations, groupings };
+  return { data, reference, targets, files, calibrations, groupings, acquisitionTime };
 }
 
 /** --tile: the drawn tiles of every image are the audited images (audit-tiles.ts). */
@@ -264,7 +270,8 @@ export function registerAudit(program: Command): void {
   addProgressOptions(command);
   addNormaliseOption(command);
   addDatasetOption(command);
-  addManifestOption(command, ',label[,group,roi] (replacing --input, --labels, --groups, --roi)');
+  addManifestOption(command, ',label[,group,roi,group:<name>…,time] (replacing --input, --labels, --groups, --roi; group:<name> columns are further groupings, time or acquired the acquisition time)');
+  addExtraAuditOptions(command);
   addTaskOption(command);
   addTileOptions(command, { maxTiles: true });
   addDeclaredOptions(command, CHECK_FLAGS)
@@ -284,6 +291,7 @@ export function registerAudit(program: Command): void {
       if (opts.demo && (opts.task !== undefined || opts.quantiles)) throw new UsageError('--demo audits its own two classifiers; drop --task/--quantiles, or drop --demo');
       const overlap = parseTileFlags(command, opts);
       if (opts.demo && opts.tile) throw new UsageError('--demo audits its own 32×32 tiles; drop --tile');
+      if ((opts.demo || opts.tile) && (opts.acquisitionTime || opts.descriptors || opts.nuisance)) throw new UsageError(`${opts.demo ? '--demo audits its own data' : '--tile audits tiles, not the given images'}: drop --acquisition-time, --descriptors and --nuisance`);
       let task: Task | undefined;
       await runInFolder(
         'audit',
@@ -352,15 +360,16 @@ async function audit(
           }
         }
         if (overlap && task !== 'classification') throw new UsageError(`--tile audits a classifier's tiles (each inherits its image's class); a ${task} model is audited on whole images: drop --tile`);
-        const { data, reference, targets, files, calibrations: read, tiling: tiled, groupings } = overlap
-          ? { ...(await tiledUserData(opts, model, overlap, (s, f) => bar.update(s, f))), targets: undefined, files: [], calibrations: [], groupings: undefined }
+        const { data, reference, targets, files, calibrations: read, tiling: tiled, groupings, acquisitionTime } = overlap
+          ? { ...(await tiledUserData(opts, model, overlap, (s, f) => bar.update(s, f))), targets: undefined, files: [], calibrations: [], groupings: undefined, acquisitionTime: undefined }
           : { ...(await userData(opts, model.inputShape, model.outputShape, task)), tiling: undefined };
+        const { files: extraFiles, ...extra } = await readExtraAuditInputs(opts, data.labels.length, acquisitionTime);
         calibrations = read;
         tiling = tiled;
         if (tiling) intro = tilingIntro(tiling, model.outputSize === 1);
-        for (const file of [...files, opts.model!, opts.input, opts.labels, opts.referenceLabels, ...parseGroupsFlag(inputPath(opts, 'groups')).map((g) => g.file), ...(['roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
+        for (const file of [...files, ...extraFiles, opts.model!, opts.input, opts.labels, opts.referenceLabels, ...parseGroupsFlag(inputPath(opts, 'groups')).map((g) => g.file), ...(['roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
         const intervention = await patchSpec(opts, data.images.shape.slice(-2));
-        const a = await auditModel({ name: opts.model!, model, data, groupings, reference, intervention, task, targets, quantiles: opts.quantiles }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
+        const a = await auditModel({ name: opts.model!, model, data, groupings, reference, intervention, task, targets, quantiles: opts.quantiles, ...extra }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
         audits = [a];
         timings = a.timings;
       } finally {

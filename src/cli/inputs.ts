@@ -91,7 +91,7 @@ export async function imageFiles(path: string): Promise<string[]> {
   return readable;
 }
 
-export async function readImageFile(path: string, modelShape: readonly number[], normalisation?: Normalisation, read: ReadOptions = {}): Promise<{ batch: Tensor; single: boolean; dtype: string; calibration?: SpatialCalibration }> {
+export async function readImageFile(path: string, modelShape: readonly number[], normalisation?: Normalisation, read: ReadOptions = {}): Promise<{ batch: Tensor; single: boolean; dtype: string; calibration?: SpatialCalibration; metadata: Readonly<Record<string, unknown>> }> {
   const array = await readArray(path, imageReadOptions(read));
   let x = array.values;
   const [c, h, w] = modelShape;
@@ -112,7 +112,7 @@ export async function readImageFile(path: string, modelShape: readonly number[],
   // One image becomes a batch of one, so normalisation is always per image along the first axis.
   let batch = asBatch(x, modelShape, path);
   if (normalisation) batch = asBatch(normalise(batch, normalisation), modelShape, path);
-  return { batch, single, dtype: array.dtype, calibration: spatialCalibration(array) };
+  return { batch, single, dtype: array.dtype, calibration: spatialCalibration(array), metadata: array.metadata };
 }
 
 export { describeNormalisation };

@@ -7,6 +7,11 @@
  * N images sharing its row's label, group and mask. Integer group ids are kept as they are; names
  * ("S12") are numbered in order of first appearance. Every problem names the CSV line and column:
  *   manifest.csv:7: column 'label': 'abc' is not an integer class
+ *
+ * For the audit, two more kinds of column (manifest-columns.ts): `group:<name>` (e.g.
+ * `group:session`, `group:operator`) — each a further grouping, as `--groups name=…` gives — and
+ * `time` or `acquired` — when the image was taken (a number in any unit, an ISO 8601 date-time, or
+ * `file`: the time the image file records), the drift check's time axis.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -20,9 +25,11 @@ import { fsErrorReason } from '../io/atomic-write.js';
 import { asMasks, readArray, readImageFile, readImages } from './inputs.js';
 import type { FileCalibration } from '../data/spatial-calibration.js';
 import { UsageError } from './errors.js';
+import { FILE_TIME, TIME_COLUMNS, acquisitionTimes, fileTime, groupingColumnName, type ManifestGrouping } from './manifest-columns.js';
+import type { AcquisitionTime } from '../audit/check.js';
 
 export const MANIFEST_FLAG = '--manifest';
-const COLUMNS = ['path', 'label', 'group', 'roi'] as const;
+const COLUMNS = ['path', 'label', 'group', 'roi', ...TIME_COLUMNS] as const;
 type Column = (typeof COLUMNS)[number];
 
 export function addManifestOption(command: Command, columns: string): Command {
@@ -39,6 +46,10 @@ export interface ManifestImages {
   readonly groups?: number[];
   /** [N, H, W], 1 inside the region of interest. */
   readonly roi?: Tensor;
+  /** The `group:<name>` columns, in header order. */
+  readonly groupings?: ManifestGrouping[];
+  /** The `time` / `acquired` column, one value per image. */
+  readonly acquisitionTime?: AcquisitionTime;
   /** The CSV, then every image and mask file it names (for run.json). */
   readonly files: string[];
   /** Per image file, in row order: its pixel size when it records one (scale bars, run.json). */
@@ -47,6 +58,8 @@ export interface ManifestImages {
 
 interface Table {
   readonly columns: ReadonlyMap<Column, number>;
+  /** `group:<name>` columns: name → cell index, in header order. */
+  readonly groupings: ReadonlyMap<string, number>;
   readonly rows: readonly CsvRow[];
 }
 
@@ -66,18 +79,26 @@ async function readTable(csv: string): Promise<Table> {
   if (rows.length === 0) throw new UsageError(`${csv} is empty; it needs a header line naming its columns: ${COLUMNS.join(',')} (path required)`);
   const [header, ...body] = rows;
   const columns = new Map<Column, number>();
+  const groupings = new Map<string, number>();
   header.cells.forEach((raw, i) => {
     const name = raw.trim();
-    if (!(COLUMNS as readonly string[]).includes(name)) throw new UsageError(`${csv}:${header.line}: unknown column '${name}'; the columns are ${COLUMNS.join(', ')} (path required)`);
+    const grouping = groupingColumnName(name, `${csv}:${header.line}`);
+    if (grouping !== undefined) {
+      if (groupings.has(grouping) || (grouping === 'specimen' && header.cells.some((c) => c.trim() === 'group'))) throw new UsageError(`${csv}:${header.line}: grouping '${grouping}' appears twice (column 'group' is the specimen grouping)`);
+      groupings.set(grouping, i);
+      return;
+    }
+    if (!(COLUMNS as readonly string[]).includes(name)) throw new UsageError(`${csv}:${header.line}: unknown column '${name}'; the columns are ${COLUMNS.join(', ')}, group:<name> (path required)`);
     if (columns.has(name as Column)) throw new UsageError(`${csv}:${header.line}: column '${name}' appears twice`);
     columns.set(name as Column, i);
   });
+  if (TIME_COLUMNS.filter((c) => columns.has(c)).length > 1) throw new UsageError(`${csv}:${header.line}: give the acquisition time once: a 'time' or an 'acquired' column, not both`);
   if (!columns.has('path')) throw new UsageError(`${csv}:${header.line}: the header has no 'path' column (it names ${header.cells.join(', ')})`);
   if (body.length === 0) throw new UsageError(`${csv} names no images: it has a header but no rows`);
   for (const row of body) {
     if (row.cells.length !== header.cells.length) throw new UsageError(`${csv}:${row.line}: ${row.cells.length} cells but the header has ${header.cells.length} columns`);
   }
-  return { columns, rows: body };
+  return { columns, groupings, rows: body };
 }
 
 /** The image files a manifest names, in row order (resolved against its folder), without reading them. */
@@ -130,6 +151,9 @@ export async function readManifest(csv: string, modelShape: readonly number[], n
   const batches: Tensor[] = [];
   const labels: number[] = [];
   const groupNames: string[] = [];
+  const groupingNames = new Map([...table.groupings.keys()].map((name) => [name, [] as string[]]));
+  const timeColumn = TIME_COLUMNS.find((c) => table.columns.has(c));
+  const timeCells: { text: string; line: number; frames: number }[] = [];
   const masks: Tensor[] = [];
   const maskCache = new Map<string, Tensor>();
   const calibrations: FileCalibration[] = [];
@@ -140,10 +164,18 @@ export async function readManifest(csv: string, modelShape: readonly number[], n
     const label = table.columns.has('label') ? integerClass(csv, row, cell(csv, row, table, 'label'), classes) : undefined;
     const group = table.columns.has('group') ? cell(csv, row, table, 'group') : undefined;
     const roiPath = table.columns.has('roi') ? at(cell(csv, row, table, 'roi')) : undefined;
+    const rowGroupings = [...table.groupings].map(([name, index]) => {
+      const value = row.cells[index].trim();
+      if (value === '') throw new UsageError(`${csv}:${row.line}: column 'group:${name}' is empty; every row needs a value once the column is there`);
+      return [name, value] as const;
+    });
+    const time = timeColumn ? cell(csv, row, table, timeColumn) : undefined;
     let batch: Tensor;
+    let metadata: Readonly<Record<string, unknown>>;
     try {
       const part = await readImageFile(path, modelShape, normalisation, read);
       batch = part.batch;
+      metadata = part.metadata;
       calibrations.push({ file: path, images: batch.shape[0], calibration: part.calibration });
     } catch (e) {
       throw where(e);
@@ -154,7 +186,9 @@ export async function readManifest(csv: string, modelShape: readonly number[], n
     for (let k = 0; k < n; k++) {
       if (label !== undefined) labels.push(label);
       if (group !== undefined) groupNames.push(group);
+      for (const [name, value] of rowGroupings) groupingNames.get(name)!.push(value);
     }
+    if (time !== undefined) timeCells.push({ text: time === FILE_TIME ? fileTime(csv, row.line, path, metadata) : time, line: row.line, frames: n });
     if (roiPath !== undefined) {
       const [h, w] = batch.shape.slice(-2);
       try {
@@ -179,6 +213,8 @@ export async function readManifest(csv: string, modelShape: readonly number[], n
     ...(table.columns.has('label') ? { labels } : {}),
     ...(table.columns.has('group') ? { groups: groupIds(groupNames) } : {}),
     ...(masks.length ? { roi: concatRows(masks) } : {}),
+    ...(groupingNames.size ? { groupings: [...groupingNames].map(([name, names]) => ({ name, ids: groupIds(names) })) } : {}),
+    ...(timeColumn ? { acquisitionTime: acquisitionTimes(timeCells, csv, timeColumn) } : {}),
     files,
     calibrations,
   };

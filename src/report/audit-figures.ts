@@ -7,6 +7,7 @@ import type { FigureData, MapValues, MapsFigure, OverlaysFigure, PictureDetails 
 import type { Tensor } from '../tensor/tensor.js';
 import { row } from '../tensor/tensor.js';
 import { SPARSE_BIN, barChart, histogram, lineChart, reliabilityDiagram } from './charts.js';
+import { changePointChart } from './change-point-chart.js';
 import { collapseMap, greyscalePng, heatmapPng, overlayPng, pngDataUri } from './png.js';
 import { colourBarSvg, hasNegative, mapRange } from './colour-bar.js';
 import type { ColormapName } from './colormap.js';
@@ -120,6 +121,11 @@ export async function drawFigure(fig: FigureData, calibration?: SpatialCalibrati
       return `<div class="chart">${await barChart(fig.bars, fig.axes, { ...title, width: CHART_WIDTH, xDomain: fig.valueDomain })}</div>`;
     case 'lines':
       return `<div class="chart">${await lineChart(fig.series, fig.axes, { ...title, width: LINE_CHART_WIDTH, integerX: fig.integerX, xCategories: fig.xCategories })}</div>`;
+    case 'change-point':
+      return (
+        `<div class="chart">${await changePointChart(fig, { ...title, width: LINE_CHART_WIDTH })}</div>` +
+        `<p class="legend">Blue: rolling mean in acquisition order; orange: the mean of each segment between change points; dashed: the change points.</p>`
+      );
     case 'histogram':
       return `<div class="chart">${await histogram(fig.groups, fig.axes, { ...title, width: CHART_WIDTH, markers: fig.markers })}</div>`;
     case 'table':

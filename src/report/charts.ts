@@ -73,7 +73,7 @@ const CONFIG = {
   range: { category: CATEGORY_COLOURS },
 };
 
-function frame(options: ChartOptions): Record<string, unknown> {
+export function frame(options: ChartOptions): Record<string, unknown> {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: options.width ?? 320,
@@ -85,7 +85,7 @@ function frame(options: ChartOptions): Record<string, unknown> {
 }
 
 /** Specs are assembled from plain objects; Vega-Lite validates them when compiling. */
-function asSpec(spec: Record<string, unknown>): TopLevelSpec {
+export function asSpec(spec: Record<string, unknown>): TopLevelSpec {
   return spec as unknown as TopLevelSpec;
 }
 
@@ -93,7 +93,7 @@ function scale(domain: readonly [number, number] | undefined): Record<string, un
   return domain ? { scale: { domain: [...domain], nice: false } } : {};
 }
 
-function checkFinite(values: readonly number[], what: string): void {
+export function checkFinite(values: readonly number[], what: string): void {
   const i = values.findIndex((v) => !Number.isFinite(v));
   if (i >= 0) throw new Error(`chart: ${what}[${i}] is ${values[i]}; charts need finite numbers`);
 }

@@ -16,6 +16,11 @@
  * in distribution, not digit for digit.
  * A model that never reads column j gets exactly 0 for it: the shuffled table gives the same outputs.
  * All repeats of one column go to model.forward as one batch (the model splits it into chunks).
+ *
+ * Grouped importance (`groups`): the columns of a group are shuffled together, by the same row
+ * permutation, so correlated columns keep their relation and the group's importance is what the
+ * model loses without all of them. Two duplicated columns each look half as important alone as the
+ * pair does (the model can read the other copy); grouped, the pair gets the full importance.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/tensor.js';
@@ -32,6 +37,8 @@ export interface PermutationImportanceOptions {
   repeats?: number;
   seed?: number;
   names?: readonly string[];
+  /** Column groups shuffled together (each a list of column indices); default: each column alone. Named 'a+b'. */
+  groups?: readonly (readonly number[])[];
   /** Rows per model.forward call are bounded by the model; this bounds rows built at once (default 2^18). */
   maxRowsPerCall?: number;
   onProgress?: (fraction: number) => void;
@@ -103,7 +110,12 @@ export async function permutationImportance(
   if (!SCORINGS.includes(scoring)) throw new Error(`scoring must be one of ${SCORINGS.join(', ')} (got '${String(scoring)}')`);
   const repeats = options.repeats ?? 5;
   if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`repeats must be an integer ≥ 1 (got ${repeats})`);
-  const features = featureNames(f, options.names);
+  const names = featureNames(f, options.names);
+  const groups = options.groups ?? names.map((_, j) => [j]);
+  for (const g of groups) {
+    if (g.length === 0 || g.some((j) => !Number.isInteger(j) || j < 0 || j >= f)) throw new Error(`a column group [${g.join(', ')}] is empty or names a column outside 0..${f - 1}`);
+  }
+  const features = options.groups ? groups.map((g) => g.map((j) => names[j]).join('+')) : names;
 
   const intact = await model.forward(x);
   const outputs = checkOutput(intact, n);
@@ -112,7 +124,7 @@ export async function permutationImportance(
 
   const repeatsPerCall = Math.max(1, Math.min(repeats, Math.floor((options.maxRowsPerCall ?? 1 << 18) / n)));
   const importances: number[][] = [];
-  for (let j = 0; j < f; j++) {
+  for (const [gi, group] of groups.entries()) {
     const drops: number[] = [];
     const rng = new Random(options.seed ?? 0);
     for (let r0 = 0; r0 < repeats; r0 += repeatsPerCall) {
@@ -122,7 +134,7 @@ export async function permutationImportance(
         const block = data.subarray(r * n * f, (r + 1) * n * f);
         block.set(x.data);
         const perm = rng.permutation(n);
-        for (let i = 0; i < n; i++) block[i * f + j] = x.data[perm[i] * f + j];
+        for (const j of group) for (let i = 0; i < n; i++) block[i * f + j] = x.data[perm[i] * f + j];
       }
       const out = await model.forward(tensor([count * n, f], data));
       checkOutput(out, count * n);
@@ -132,7 +144,7 @@ export async function permutationImportance(
       }
     }
     importances.push(drops);
-    options.onProgress?.((j + 1) / f);
+    options.onProgress?.((gi + 1) / groups.length);
   }
   const mean = importances.map((d) => d.reduce((a, b) => a + b, 0) / d.length);
   const std = importances.map((d, j) => Math.sqrt(d.reduce((a, b) => a + (b - mean[j]) ** 2, 0) / d.length));

@@ -16,6 +16,10 @@
  *    The default sample count is SHAP's nsamples default, 2F + 2048.
  *
  * The target defaults to column 0 for one-output models and to each row's predicted class otherwise.
+ *
+ * Grouped Shapley values (`groups`): the players are groups of columns — a coalition of groups
+ * takes all of their columns from x — so φ has one value per group, and efficiency still holds.
+ * Correlated columns share (and split) credit under the per-column game; as one player they get it whole.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { argmaxRows, tensor } from '../tensor/tensor.js';
@@ -37,10 +41,12 @@ export interface ShapleyOptions {
   seed?: number;
   maxRowsPerCall?: number;
   onProgress?: (fraction: number) => void;
+  /** Column groups as players (each a list of column indices, together covering every column once); default: each column alone. */
+  groups?: readonly (readonly number[])[];
 }
 
 export interface ShapleyResult {
-  /** φ [N, F]. */
+  /** φ [N, F], or [N, groups] with `groups`. */
   phi: Tensor;
   /** mean_b f_T(b) per row (the same for rows sharing a target). */
   expectedValue: Float64Array;
@@ -174,37 +180,64 @@ export async function shapleyValues(model: TabularModel, x: Tensor, background: 
   checkTable(background, 'background', f);
   if (background.shape[0] < 1) throw new Error('background has no rows; give at least one background row (a sample of typical data)');
   if (f < 1) throw new Error('input has no columns; give a table with at least one feature');
-  const exact = options.exact ?? (options.samples === undefined && f <= MAX_EXACT_FEATURES);
-  if (exact && f > MAX_EXACT_FEATURES) throw new Error(`exact Shapley values need ≤ ${MAX_EXACT_FEATURES} features (got ${f}); use sampling (KernelSHAP) instead`);
-  const samples = options.samples ?? 2 * f + 2048;
+  const groups = options.groups ? checkGroups(options.groups, f) : undefined;
+  // The game's players: the columns, or the groups (a coalition of groups is expanded to their columns for the model).
+  const players = groups ? groups.length : f;
+  const exact = options.exact ?? (options.samples === undefined && players <= MAX_EXACT_FEATURES);
+  if (exact && players > MAX_EXACT_FEATURES) throw new Error(`exact Shapley values need ≤ ${MAX_EXACT_FEATURES} ${groups ? 'groups' : 'features'} (got ${players}); use sampling (KernelSHAP) instead`);
+  const samples = options.samples ?? 2 * players + 2048;
   if (!exact && (!Number.isInteger(samples) || samples < 2)) throw new Error(`samples must be an integer ≥ 2 (got ${samples})`);
   const maxRows = options.maxRowsPerCall ?? 1 << 18;
   const { targets, fx } = await resolveTargets(model, x, options.target);
+  const columns = (z: Uint8Array): Uint8Array => {
+    if (!groups) return z;
+    const out = new Uint8Array(f);
+    groups.forEach((g, p) => {
+      if (z[p]) for (const j of g) out[j] = 1;
+    });
+    return out;
+  };
 
   const rng = new Random(options.seed ?? 0);
   let coalitions: Uint8Array[][];
   if (exact) {
-    const all = Array.from({ length: 2 ** f }, (_, c) => Uint8Array.from({ length: f }, (_, j) => (c >> j) & 1));
+    const all = Array.from({ length: 2 ** players }, (_, c) => Uint8Array.from({ length: players }, (_, j) => (c >> j) & 1));
     coalitions = Array.from({ length: n }, () => all);
   } else {
-    coalitions = Array.from({ length: n }, () => sampleCoalitions(f, samples, rng));
+    coalitions = Array.from({ length: n }, () => sampleCoalitions(players, samples, rng));
   }
-  const values = await coalitionValues(model, x, background, coalitions, targets, maxRows, options.onProgress);
+  const columnCoalitions = groups ? coalitions.map((c) => c.map(columns)) : coalitions;
+  const values = await coalitionValues(model, x, background, columnCoalitions, targets, maxRows, options.onProgress);
 
   const k = fx.shape[1];
-  const phi = new Float32Array(n * f);
+  const phi = new Float32Array(n * players);
   const expectedValue = new Float64Array(n);
   const output = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[i];
     // sampleCoalitions puts all-present first and all-absent second; enumeration has ∅ at 0 and F at 2^F − 1.
     const [vAll, v0] = exact ? [v[v.length - 1], v[0]] : [v[0], v[1]];
-    const p = exact ? shapleyFromValues(v, f) : constrainedKernelFit(coalitions[i], v, f, v0, vAll);
-    phi.set(p, i * f);
+    const p = exact ? shapleyFromValues(v, players) : constrainedKernelFit(coalitions[i], v, players, v0, vAll);
+    phi.set(p, i * players);
     expectedValue[i] = v0;
     output[i] = fx.data[i * k + targets[i]];
   }
-  return { phi: tensor([n, f], phi), expectedValue, output, targets, exact, coalitions: coalitions[0]?.length ?? 0 };
+  return { phi: tensor([n, players], phi), expectedValue, output, targets, exact, coalitions: coalitions[0]?.length ?? 0 };
+}
+
+/** Groups must cover every column exactly once (a column in two groups would be counted twice by efficiency). */
+function checkGroups(groups: readonly (readonly number[])[], f: number): readonly (readonly number[])[] {
+  const seen = new Array<number>(f).fill(0);
+  for (const g of groups) {
+    if (g.length === 0) throw new Error('a Shapley column group is empty; every group needs at least one column');
+    for (const j of g) {
+      if (!Number.isInteger(j) || j < 0 || j >= f) throw new Error(`a Shapley column group names column ${j}, outside 0..${f - 1}`);
+      seen[j]++;
+    }
+  }
+  const bad = seen.findIndex((c) => c !== 1);
+  if (bad >= 0) throw new Error(`column ${bad} is in ${seen[bad]} Shapley groups; the groups must cover every column exactly once`);
+  return groups;
 }
 
 /** Global view: mean |φ_j| over the explained rows. */

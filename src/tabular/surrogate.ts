@@ -31,6 +31,18 @@ export interface SurrogateOptions {
   /** Logistic regression's C (default 1). */
   c?: number;
   seed?: number;
+  /** Column groups (e.g. correlated descriptors, correlated-groups.ts): also explain the surrogate with each group as one feature. */
+  groups?: readonly (readonly number[])[];
+}
+
+/** The surrogate explained with groups of descriptors as single features. */
+export interface GroupedExplanation {
+  /** Group names, 'a+b' (a singleton keeps its descriptor's name). */
+  groups: string[];
+  members: number[][];
+  importance: PermutationImportance;
+  meanAbsShapley: number[];
+  shapleyShare: number[];
 }
 
 export interface SurrogateExplanation {
@@ -44,6 +56,13 @@ export interface SurrogateExplanation {
   meanAbsShapley: number[];
   /** The same as shares of their sum (each in [0, 1]). */
   shapleyShare: number[];
+  /** With `groups`: the same explanation over the groups. */
+  grouped?: GroupedExplanation;
+}
+
+function shares(values: readonly number[]): number[] {
+  const total = values.reduce((a, b) => a + b, 0);
+  return values.map((v) => (total > 0 ? v / total : 0));
 }
 
 export async function explainViaDescriptors(descriptors: Tensor, predictions: readonly number[], options: SurrogateOptions = {}): Promise<SurrogateExplanation> {
@@ -62,15 +81,24 @@ export async function explainViaDescriptors(descriptors: Tensor, predictions: re
   const order = rng.permutation(n);
   const explained = takeRows(z, order.slice(0, Math.min(n, options.shapleyRows ?? 100)));
   const background = takeRows(z, rng.permutation(n).slice(0, Math.min(n, options.backgroundRows ?? 50)));
-  const shap = await shapleyValues(surrogate, explained, background, { target: surrogate.classes === 2 ? 1 : undefined, seed });
+  const target = surrogate.classes === 2 ? 1 : undefined;
+  const shap = await shapleyValues(surrogate, explained, background, { target, seed });
   const meanAbsShapley = meanAbsoluteShapley(shap.phi);
-  const total = meanAbsShapley.reduce((a, b) => a + b, 0);
+  let grouped: GroupedExplanation | undefined;
+  if (options.groups) {
+    const members = options.groups.map((g) => [...g]);
+    // The same rows, background and seed as the per-descriptor view: the two differ only in the players.
+    const groupImportance = await permutationImportance(surrogate, z, predictions, { repeats: options.repeats ?? 50, seed, names: features, groups: members });
+    const groupShap = meanAbsoluteShapley((await shapleyValues(surrogate, explained, background, { target, seed, groups: members })).phi);
+    grouped = { groups: groupImportance.features, members, importance: groupImportance, meanAbsShapley: groupShap, shapleyShare: shares(groupShap) };
+  }
   return {
     features,
     fidelity,
     coefficients: surrogate.fits.map((fit) => Array.from(fit.coef)),
     importance,
     meanAbsShapley,
-    shapleyShare: meanAbsShapley.map((v) => (total > 0 ? v / total : 0)),
+    shapleyShare: shares(meanAbsShapley),
+    ...(grouped ? { grouped } : {}),
   };
 }

@@ -1,7 +1,7 @@
 /**
- * "Can the model's features tell the groups apart?": a cross-validated multinomial logistic probe on
- * the model's features predicting a grouping variable (session, operator, microscope…), scored by
- * balanced accuracy and compared with a permutation null (the same probe, the same folds, group ids
+ * "Can the model's features tell the groups apart?": a cross-validated linear probe on the model's
+ * features predicting a grouping variable (session, operator, microscope…), scored by balanced
+ * accuracy and compared with a permutation null (the same probe, the same folds, group ids
  * shuffled). A model whose features encode the session can use the session as a shortcut: its
  * accuracy then depends on which sessions the test data came from.
  *
@@ -11,13 +11,20 @@
  * flagged is group information beyond the class. (When every group holds one class, the null
  * explains everything and nothing is flagged: such a design cannot separate group from class.)
  *
- * The probe: softmax regression on standardised features, objective mean cross-entropy + (λ/2)‖W‖²
- * (intercepts unpenalised), minimised by Nesterov-accelerated gradient descent with step 1/L,
- * L = ½·λmax(X̃ᵀX̃)/n + λ (Böhning's bound on the softmax Hessian; X̃ with its intercept column).
+ * The probe is a ridge (least-squares) classifier on standardised features (ridge-probe.ts): in
+ * closed form, and a linear smoother, so each fold's smoother is computed once and every shuffle of
+ * the null costs one pass over it. An earlier version fitted a softmax regression by 100 Nesterov
+ * steps per fold and shuffle (36 s per model on the demo); on the demo the two probes agree on the
+ * verdict, and the softmax probe (`fitSoftmaxProbe`, below) stays available as a second opinion.
+ *
+ * The softmax probe: objective mean cross-entropy + (λ/2)‖W‖² (intercepts unpenalised), minimised
+ * by Nesterov-accelerated gradient descent with step 1/L, L = ½·λmax(X̃ᵀX̃)/n + λ (Böhning's bound
+ * on the softmax Hessian; X̃ with its intercept column).
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import { kFold } from './folds.js';
+import { foldSmoother, outOfFoldPredictions, RIDGE_PROBE_DEFAULT, type FoldSmoother } from './ridge-probe.js';
 
 export interface ProbeOptions {
   /** L2 strength λ on the standardised features (default 1e-2). */
@@ -154,20 +161,9 @@ export function balancedAccuracy(truth: readonly number[], predicted: readonly n
   return sum / hits.size;
 }
 
-function rowsOf(x: Float64Array, d: number, rows: readonly number[]): Float64Array {
-  const out = new Float64Array(rows.length * d);
-  rows.forEach((r, i) => out.set(x.subarray(r * d, (r + 1) * d), i * d));
-  return out;
-}
-
-/** Out-of-fold balanced accuracy of the probe predicting y (ids 0..classes−1) from x over the given folds. */
-function crossValidatedAccuracy(x: Float64Array, d: number, y: readonly number[], classes: number, folds: ReturnType<typeof kFold>, options: ProbeOptions): number {
-  const predicted = new Array<number>(y.length);
-  for (const fold of folds) {
-    const probe = fitSoftmaxProbe(rowsOf(x, d, fold.train), fold.train.length, d, fold.train.map((i) => y[i]), classes, options);
-    predictProbe(probe, rowsOf(x, d, fold.test), fold.test.length).forEach((p, i) => (predicted[fold.test[i]] = p));
-  }
-  return balancedAccuracy(y, predicted);
+/** Out-of-fold balanced accuracy of the ridge probe predicting y (ids 0..classes−1) over the folds' smoothers. */
+function crossValidatedAccuracy(smoothers: readonly FoldSmoother[], y: readonly number[], classes: number): number {
+  return balancedAccuracy(y, outOfFoldPredictions(smoothers, y, classes));
 }
 
 /** y shuffled within each stratum (all of y when no strata are given). */
@@ -176,7 +172,9 @@ function shuffleWithin(y: readonly number[], strata: readonly number[] | undefin
   const byStratum = new Map<number, number[]>();
   y.forEach((_, i) => {
     const s = strata ? strata[i] : 0;
-    byStratum.set(s, [...(byStratum.get(s) ?? []), i]);
+    const rows = byStratum.get(s);
+    if (rows) rows.push(i);
+    else byStratum.set(s, [i]);
   });
   for (const rows of byStratum.values()) {
     const order = random.permutation(rows.length);
@@ -185,7 +183,9 @@ function shuffleWithin(y: readonly number[], strata: readonly number[] | undefin
   return out;
 }
 
-export interface ConfounderProbeOptions extends ProbeOptions {
+export interface ConfounderProbeOptions {
+  /** L2 strength λ of the ridge probe on the standardised features (default 1e-2). */
+  ridge?: number;
   /** Cross-validation folds (default 5; at most the smallest sensible for n). */
   folds?: number;
   /** Shuffles in the permutation null (default 20, at least 20). */
@@ -194,6 +194,11 @@ export interface ConfounderProbeOptions extends ProbeOptions {
   margin?: number;
   /** Shuffle group ids only within these strata (the class labels), see the file comment. */
   strata?: readonly number[];
+  /**
+   * Images probed at most (default 2000): beyond it a seeded random subset is probed. The probe keeps a
+   * train × train matrix per fold, so memory grows with the square of the images (2000: ~100 MB).
+   */
+  maxImages?: number;
   seed: number;
 }
 
@@ -210,11 +215,13 @@ export interface ConfounderProbeResult {
   readonly null95: number;
   readonly margin: number;
   readonly folds: number;
+  /** Images probed (all, or the seeded subset when there were more than maxImages). */
+  readonly images: number;
   /** balancedAccuracy > null95 + margin. */
   readonly predictsGroup: boolean;
 }
 
-export const CONFOUNDER_PROBE_DEFAULTS = { folds: 5, permutations: 20, margin: 0.1 };
+export const CONFOUNDER_PROBE_DEFAULTS = { folds: 5, permutations: 20, margin: 0.1, maxImages: 2000 };
 
 function quantile(values: readonly number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
@@ -231,6 +238,14 @@ export function confounderProbe(features: Tensor, groupIds: readonly number[], o
   const permutations = options.permutations ?? CONFOUNDER_PROBE_DEFAULTS.permutations;
   if (!Number.isInteger(permutations) || permutations < 20) throw new Error(`confounder probe: permutations must be an integer ≥ 20 (got ${permutations}); fewer make the null's 95th percentile meaningless`);
   const margin = options.margin ?? CONFOUNDER_PROBE_DEFAULTS.margin;
+  const maxImages = options.maxImages ?? CONFOUNDER_PROBE_DEFAULTS.maxImages;
+  if (n > maxImages) {
+    const rows = new Random(options.seed).fork('subsample').permutation(n).slice(0, maxImages).sort((a, b) => a - b);
+    const subset = new Float32Array(rows.length * d);
+    rows.forEach((r, i) => subset.set(features.data.subarray(r * d, (r + 1) * d), i * d));
+    const strata = options.strata ? rows.map((r) => options.strata![r]) : undefined;
+    return confounderProbe({ shape: [rows.length, d], data: subset }, rows.map((r) => groupIds[r]), { ...options, strata, maxImages: Infinity });
+  }
   const ids = [...new Set(groupIds)].sort((a, b) => a - b);
   if (ids.length < 2) throw new Error(`confounder probe: the data hold ${ids.length} group; a probe needs at least 2`);
   const index = new Map(ids.map((g, i) => [g, i]));
@@ -240,9 +255,10 @@ export function confounderProbe(features: Tensor, groupIds: readonly number[], o
   const random = new Random(options.seed);
   // The same folds for the probe and every shuffle, so the null differs only in the labels.
   const split = kFold(n, folds, random.fork('folds').seed());
-  const probeOptions = { ridge: options.ridge, iterations: options.iterations };
-  const observed = crossValidatedAccuracy(x, d, y, ids.length, split, probeOptions);
-  const nullAccuracies = Array.from({ length: permutations }, (_, i) => crossValidatedAccuracy(x, d, shuffleWithin(y, options.strata, random.fork(`shuffle ${i}`)), ids.length, split, probeOptions));
+  // The features fix each fold's smoother; the probe and every shuffle differ only in the labels.
+  const smoothers = split.map((f) => foldSmoother(x, d, f.train, f.test, options.ridge ?? RIDGE_PROBE_DEFAULT));
+  const observed = crossValidatedAccuracy(smoothers, y, ids.length);
+  const nullAccuracies = Array.from({ length: permutations }, (_, i) => crossValidatedAccuracy(smoothers, shuffleWithin(y, options.strata, random.fork(`shuffle ${i}`)), ids.length));
   const null95 = quantile(nullAccuracies, 0.95);
-  return { groups: ids.length, chance: 1 / ids.length, balancedAccuracy: observed, null: nullAccuracies, null95, margin, folds, predictsGroup: observed > null95 + margin };
+  return { groups: ids.length, chance: 1 / ids.length, balancedAccuracy: observed, null: nullAccuracies, null95, margin, folds, images: n, predictsGroup: observed > null95 + margin };
 }
