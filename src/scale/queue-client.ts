@@ -14,7 +14,8 @@
  */
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { ItemRows } from './item-rows.js';
-import { connectionOptions, parseRedisUrl } from './redis-url.js';
+import { parseRedisUrl } from './redis-url.js';
+import { redisConnection } from './queue-connection.js';
 import { fromQueued, QUEUE_NAME } from './queue-result.js';
 
 export interface QueuedJob<J> {
@@ -52,10 +53,11 @@ const WEEK_SECONDS = 7 * 24 * 3600;
 
 export async function runOnQueue<J>(run: QueueRun<J>): Promise<QueueSummary> {
   const address = parseRedisUrl(run.url);
-  // Fail fast while Redis is away (no offline queue): the watchdog below decides when to give up.
-  const connection = { ...connectionOptions(address), enableOfflineQueue: false, maxRetriesPerRequest: 1 };
-  const queue = new Queue(QUEUE_NAME, { connection });
-  const events = new QueueEvents(QUEUE_NAME, { connection: connectionOptions(address) });
+  // Commands fail at once while Redis is away: the watchdog below decides when to give up.
+  const connection = redisConnection(address);
+  const eventsConnection = redisConnection(address);
+  const queue = new Queue(QUEUE_NAME, { connection: connection as never });
+  const events = new QueueEvents(QUEUE_NAME, { connection: eventsConnection as never });
   const swallow = () => undefined;
   // Connection errors surface through the watchdog, once, as a sentence; not as unhandled events.
   queue.on('error', swallow);
@@ -148,6 +150,8 @@ export async function runOnQueue<J>(run: QueueRun<J>): Promise<QueueSummary> {
     return summary;
   } finally {
     await Promise.allSettled([events.close(), queue.close()]);
+    connection.disconnect();
+    eventsConnection.disconnect();
   }
 }
 

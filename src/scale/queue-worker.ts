@@ -7,7 +7,8 @@
  */
 import { Worker } from 'bullmq';
 import type { ItemResult } from './item-rows.js';
-import { connectionOptions, parseRedisUrl } from './redis-url.js';
+import { parseRedisUrl } from './redis-url.js';
+import { redisConnection } from './queue-connection.js';
 import { QUEUE_NAME, toQueued } from './queue-result.js';
 
 export interface QueueWorkerOptions<J> {
@@ -29,6 +30,7 @@ export interface RunningWorker {
 export async function startQueueWorker<J extends { items: readonly unknown[] }>(options: QueueWorkerOptions<J>): Promise<RunningWorker> {
   const address = parseRedisUrl(options.url);
   const lockDuration = Math.round((options.lockSeconds ?? 30) * 1000);
+  const connection = redisConnection(address);
   const worker = new Worker<J>(
     QUEUE_NAME,
     async (job) => {
@@ -39,7 +41,7 @@ export async function startQueueWorker<J extends { items: readonly unknown[] }>(
       return toQueued(result);
     },
     {
-      connection: connectionOptions(address),
+      connection: connection as never,
       concurrency: options.concurrency ?? 1,
       lockDuration,
       // Check for stalled jobs as often as a lock can expire, so a dead worker's job waits one lock at most.
@@ -57,5 +59,10 @@ export async function startQueueWorker<J extends { items: readonly unknown[] }>(
   });
   worker.on('ready', () => (lastError = ''));
   await worker.waitUntilReady();
-  return { close: () => worker.close() };
+  return {
+    close: async () => {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
 }

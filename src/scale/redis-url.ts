@@ -48,18 +48,6 @@ export function parseRedisUrl(url: string): RedisAddress {
   };
 }
 
-/** ioredis connection options for an address (what BullMQ takes as `connection`). */
-export function connectionOptions(address: RedisAddress): Record<string, unknown> {
-  return {
-    host: address.host,
-    port: address.port,
-    db: address.db,
-    ...(address.username ? { username: address.username } : {}),
-    ...(address.password ? { password: address.password } : {}),
-    ...(address.tls ? { tls: {} } : {}),
-  };
-}
-
 /** Any `scheme://user:password@` in a text (an argument list, an error message) with the credentials replaced. */
 export function redactCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]+@/gi, '$1***@');
