@@ -8,7 +8,7 @@
  * calls may round differently), for sampling methods it is a different, equally seeded draw.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Explainer } from '../attribution/explainer.js';
 import { encodeNpy } from '../data/formats/npy.js';
@@ -108,20 +108,20 @@ export async function runScaledExplain(command: Command, opts: ScaledExplainFlag
       } finally {
         await model.dispose();
       }
-      // The jobs name files by path and content hash; the client records both (run.json has them too).
+      // The jobs name files by absolute path (workers have their own working folder) and content hash.
       folder.input(opts.model);
-      const modelRef: FileRef = { path: opts.model, sha256: (await sha256File(opts.model)).sha256 };
+      const modelRef: FileRef = { path: resolve(opts.model), sha256: (await sha256File(opts.model)).sha256 };
       const files: FileRef[] = [];
       for (const c of calibrations) {
         folder.input(c.file);
-        files.push({ path: c.file, sha256: (await sha256File(c.file)).sha256 });
+        files.push({ path: resolve(c.file), sha256: (await sha256File(c.file)).sha256 });
       }
       const optionFiles: FileRef[] = [];
       for (const spec of explainer.options) {
         const path = options[spec.key];
         if (spec.kind !== 'array-file' || typeof path !== 'string') continue;
         folder.input(path);
-        optionFiles.push({ path, sha256: (await sha256File(path)).sha256 });
+        optionFiles.push({ path: resolve(path), sha256: (await sha256File(path)).sha256 });
       }
       const spec: ExplainSpec = { model: modelRef, method: explainer.name, options, optionFiles, seed: opts.seed, batchSize: opts.batchSize, ...(opts.normalise ? { normalise: opts.normalise } : {}), ...(opts.dataset !== undefined ? { dataset: opts.dataset } : {}) };
       const items: ExplainItem[] = [];
