@@ -19,5 +19,9 @@ export function redisConnection(address: RedisAddress): QueueConnection {
     ...(address.password ? { password: address.password } : {}),
     tls: address.tls,
   });
-  return createBunRedisClient(raw as never);
+  const client = createBunRedisClient(raw as never);
+  // A dropped connection is reported by the commands that fail on it (and the client's watchdog);
+  // the adapter's 'error' event would otherwise be an uncaught exception when nobody listens.
+  client.on('error', () => undefined);
+  return client;
 }
