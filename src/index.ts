@@ -185,3 +185,13 @@ export { iceForClass, iceFidelity } from './concepts/ice.js';
 export type { IceOptions, IceConcept, IceClassResult, FidelityPoint } from './concepts/ice.js';
 export { modelTail } from './concepts/model-tail.js';
 export { confusionMatrix, perClassAccuracy } from './concepts/confusion.js';
+
+// Scale: all cores, then many machines (scale/)
+export { itemSeed } from './scale/item-seed.js';
+export { threadBudget, type ThreadBudget } from './scale/thread-budget.js';
+export { ItemRows, type ItemResult, type ItemFailure } from './scale/item-rows.js';
+export { runPool, type PoolRun } from './scale/pool.js';
+export { servePoolJobs } from './scale/pool-thread.js';
+export { runOnQueue, type QueueRun, type QueuedJob, type QueueSummary } from './scale/queue-client.js';
+export { startQueueWorker, type QueueWorkerOptions, type RunningWorker } from './scale/queue-worker.js';
+export { parseRedisUrl, redactUrl, redactCredentials, type RedisAddress } from './scale/redis-url.js';

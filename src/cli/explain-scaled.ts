@@ -18,7 +18,7 @@ import type { Task } from '../models/task.js';
 import { compiledScript } from '../scale/compiled-script.js';
 import { ItemRows } from '../scale/item-rows.js';
 import { runPool } from '../scale/pool.js';
-import { runOnQueue, type QueuedJob } from '../scale/queue-client.js';
+import type { QueuedJob } from '../scale/queue-client.js';
 import { redactUrl } from '../scale/redis-url.js';
 import { encodeFloat32 } from '../scale/row-codec.js';
 import { reshape, shapeToString, tensor } from '../tensor/tensor.js';
@@ -141,6 +141,8 @@ export async function runScaledExplain(command: Command, opts: ScaledExplainFlag
         // The run's identity: same command on the same files → same job ids → a re-run resumes.
         const runKey = createHash('sha256').update(JSON.stringify({ spec, files, items, size, ship: opts.shipData === true })).digest('hex').slice(0, 16);
         const queued: QueuedJob<ExplainJob>[] = jobs.map((data, k) => ({ id: `explain-${runKey}-${k}`, data, items: data.items.map((it) => it.id) }));
+        // BullMQ loads only for a queued run (it is not small).
+        const { runOnQueue } = await import('../scale/queue-client.js');
         const summary = await runOnQueue({
           url: opts.queue,
           jobs: queued,

@@ -11,7 +11,6 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { startQueueWorker } from '../scale/queue-worker.js';
 import { parseRedisUrl } from '../scale/redis-url.js';
 import { parseInteger, parseNumber, UsageError } from './errors.js';
 import { runExplainJob, type ExplainJob } from './worker-job.js';
@@ -46,6 +45,7 @@ export function registerWorker(program: Command): void {
       const say = (line: string) => {
         if (!opts.quiet) console.log(line);
       };
+      const { startQueueWorker } = await import('../scale/queue-worker.js');
       await startQueueWorker<ExplainJob>({
         url: opts.queue,
         concurrency: opts.concurrency,
