@@ -31,7 +31,8 @@ beforeAll(async () => {
   path = (await dirP).path;
   await saveOnnxGraph(path('cnn.onnx'), graph);
   await writeNpy(path('batch.npy'), batch);
-});
+  // A stale dist/ is rebuilt first (minutes on a busy machine).
+}, 900_000);
 afterAll(async () => (await dirP).cleanup());
 
 const explain = (...args: string[]) => runCli(['explain', '--model', path('cnn.onnx'), '--input', path('batch.npy'), '--quiet', ...args]);

@@ -38,7 +38,8 @@ beforeAll(async () => {
   // The reference: the local pool (itself checked against 1/2/3 workers and the library in test/cli/explain-scaled.test.ts).
   const r = await runCli(['explain', '--model', path('cnn.onnx'), '--input', path('batch.npy'), ...METHOD, '--workers', '2', '--quiet', '--out', path('pool')]);
   expect(r.code, r.stderr.join('\n')).toBe(0);
-});
+  // A stale dist/ is rebuilt first (minutes on a busy machine).
+}, 900_000);
 afterEach(async () => {
   await Promise.all(workers.map((w) => w.kill()));
   workers = [];
