@@ -150,7 +150,7 @@ export async function runOnQueue<J>(run: QueueRun<J>): Promise<QueueSummary> {
     return summary;
   } finally {
     // Closing waits on Redis; when Redis is gone that wait is not worth more than a moment.
-    await Promise.race([Promise.allSettled([events.close(), queue.close()]), sleep(2000)]);
+    await Promise.race([Promise.allSettled([events.close(), queue.close()]), new Promise((r) => setTimeout(r, 2000).unref())]);
     connection.disconnect();
     eventsConnection.disconnect();
   }
