@@ -52,7 +52,8 @@ export async function startLocalRedis(port?: number): Promise<LocalRedis> {
   };
   const stop = async () => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    // A killed server has a signalCode and no exitCode: either means it is gone already.
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve());
       c.kill('SIGKILL');
