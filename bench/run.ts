@@ -27,6 +27,8 @@ const USAGE = `usage: npm run bench [-- options]   (or: node dist/bench/run.js [
                           or randomisation (cascading randomisation on the tiny CNN, bench/randomisation.ts)
                           or tiling (a 4096² uint16 TIFF through explain/audit --tile: peak RSS and time,
                           bench/tiling.ts; only when named: it takes minutes)
+                          or scale (explain --workers 1,2 and 20,000 tiles through a Redis queue and two
+                          workers, bench/scale.ts; only when named: it takes minutes and needs redis-server)
   --repeats <n>           timed runs per figure (median reported)
   --threads <list>        ONNX Runtime / PyTorch thread counts (default 1,2)
   --vgg-batch <n>         VGG saliency batch (default 32; 64 for DESIGN.md's row)
@@ -50,6 +52,7 @@ import { formatMs, median, table, timeRuns } from './stats.js';
 import { runDeletionBench } from './deletion.js';
 import { runRandomisationBench } from './randomisation.js';
 import { runTilingBench } from './tiling.js';
+import { runScaleBench } from './scale.js';
 import { pearson, relativeL2 } from '../src/tensor/compare.js';
 import { NOT_INSTALLED, PYTHON, runTorchReference, torchVersion } from './torch-reference.js';
 import { WORKLOAD_CHOICES, workloads, type Workload } from './workloads.js';
@@ -121,7 +124,7 @@ async function main(): Promise<void> {
     return;
   }
   const only = opts.only?.split(',').map((o) => o.trim());
-  const unknown = only?.find((o) => o !== 'deletion' && o !== 'randomisation' && o !== 'tiling' && !WORKLOAD_CHOICES.includes(o));
+  const unknown = only?.find((o) => o !== 'deletion' && o !== 'randomisation' && o !== 'tiling' && o !== 'scale' && !WORKLOAD_CHOICES.includes(o));
   if (unknown !== undefined) throw new Error(`--only takes tiny, vgg or family-method names such as ${WORKLOAD_CHOICES.slice(2, 5).join(', ')} (got '${unknown}')`);
   const repeats = opts.repeats !== undefined ? Number(opts.repeats) : opts.quick ? 3 : 5;
   const warmup = 1;
@@ -248,6 +251,11 @@ async function main(): Promise<void> {
   if (only?.includes('tiling')) {
     console.log('');
     for (const line of await runTilingBench()) console.log(line);
+  }
+  // Cores and a job queue (bench/scale.ts): only with --only scale (each command is its own process).
+  if (only?.includes('scale')) {
+    console.log('');
+    for (const line of await runScaleBench()) console.log(line);
   }
   const after = loadavg()[0];
   if (after > threadCounts[threadCounts.length - 1] + 0.5) console.log(`note: load average at the end was ${after.toFixed(2)} (the benchmark itself accounts for up to ${Math.max(...threadCounts)})`);

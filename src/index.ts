@@ -242,3 +242,13 @@ export { counterfactualSearch, COUNTERFACTUAL_DEFAULTS, type CounterfactualOptio
 export { editMatrix, criticInstrument, type EditMatrix, type AttributeInstrument } from './generative/knobs/entanglement.js';
 export { runKnobsDemo, physicalInstrument } from './generative/knobs/knobs-demo.js';
 export { knobsPage } from './report/knobs-page.js';
+
+// Scale: all cores, then many machines (scale/)
+export { itemSeed } from './scale/item-seed.js';
+export { threadBudget, type ThreadBudget } from './scale/thread-budget.js';
+export { ItemRows, type ItemResult, type ItemFailure } from './scale/item-rows.js';
+export { runPool, type PoolRun } from './scale/pool.js';
+export { servePoolJobs } from './scale/pool-thread.js';
+export { runOnQueue, type QueueRun, type QueuedJob, type QueueSummary } from './scale/queue-client.js';
+export { startQueueWorker, type QueueWorkerOptions, type RunningWorker } from './scale/queue-worker.js';
+export { parseRedisUrl, redactUrl, redactCredentials, type RedisAddress } from './scale/redis-url.js';

@@ -32,11 +32,13 @@ import { addTaskOption, regressionTargetOr, resolveTask, targetNoun } from './ta
 import type { Task } from '../models/task.js';
 import { addTileOptions, parseTileFlags, type TileFlags } from './tile-options.js';
 import { runTiledExplain } from './explain-tiled.js';
+import { addScaleOptions, scaledRun, type ScaleFlags } from './scale-options.js';
+import { runScaledExplain } from './explain-scaled.js';
 
 /** The file explain writes into --out. */
 export const ATTRIBUTIONS = 'attributions.npy';
 
-interface ExplainCliOptions extends SegmentationTargetFlags, TileFlags {
+interface ExplainCliOptions extends SegmentationTargetFlags, TileFlags, ScaleFlags {
   model: string;
   input?: string;
   manifest?: string;
@@ -77,6 +79,7 @@ export function registerExplain(program: Command): void {
     .option('--groups <G.npy>', 'with --tile: specimen (lot) id per image; tile answers are also aggregated per group in tiles.json')
     .addHelpText('after', '\nWith --tile, each image is cut into overlapping model-sized tiles, explained in chunks and stitched with a smooth (Hann) blend: --out gets the full-resolution map (attributions.npy, or attributions-<i>.npy per image), tiles.json (the grid, every tile\'s answer, the mean/vote/spread per image and per --groups) and, with --png, one overlay per micrograph at ≤ 2048 px. The explained class is one per image: --target, or the class with the highest mean tile probability.');
   addProgressOptions(command);
+  addScaleOptions(command);
   addMethodOptions(command);
   command
     .addHelpText(
@@ -90,6 +93,7 @@ export function registerExplain(program: Command): void {
       const given = [opts.target, opts.targets, opts.targetOutputs].filter((v) => v !== undefined).length;
       if (given > 1) throw new UsageError('give one of --target, --targets and --target-outputs');
       const overlap = parseTileFlags(command, opts);
+      if (scaledRun(opts)) return runScaledExplain(command, opts, explainer, options);
       if (opts.groups !== undefined && !opts.tile) throw new UsageError('--groups aggregates tile answers per specimen; it applies with --tile');
       if (opts.tile) {
         if (opts.input === undefined) throw new UsageError('--tile reads its micrographs from --input (a file, a folder or a pattern), not from --manifest');

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAudit } from './audit.js';
 import { abandonOpenFolders } from './output-folder.js';
 import { recordInvocation } from './run.js';
+import { redactCredentials } from '../scale/redis-url.js';
 import { registerDemo } from './demo.js';
 import { registerExplain } from './explain.js';
 import { registerEvaluate } from './evaluate.js';
@@ -21,6 +22,7 @@ import { registerVerify } from './verify.js';
 import { registerWorkbench } from './workbench.js';
 import { registerStructureProperty } from './structure-property.js';
 import { registerKnobs } from './knobs.js';
+import { registerWorker } from './worker.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -45,6 +47,7 @@ export function buildProgram(): Command {
   registerKnobs(program);
   registerStructureProperty(program);
   registerWorkbench(program);
+  registerWorker(program);
   // verify re-runs a recorded command on a program of its own.
   registerVerify(program, buildProgram);
   return program;
@@ -62,7 +65,7 @@ async function run(program: Command, argv: readonly string[], interrupted: () =>
     // After Ctrl-C the command's late failure (its writes are refused) is not news: the interruption is reported.
     if (interrupted()) return INTERRUPTED;
     const message = e instanceof Error ? e.message : String(e);
-    console.error(`trustscope: ${message.split('\n')[0]}`);
+    console.error(`trustscope: ${redactCredentials(message.split('\n')[0])}`);
     if (process.env.TRUSTSCOPE_DEBUG) console.error(e);
     return 1;
   }

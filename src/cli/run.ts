@@ -9,6 +9,7 @@ import { parseInteger, UsageError } from './errors.js';
 import { NORMALISATION_HELP, parseNormalisation } from '../data/normalise.js';
 import { progressMode, stageProgress, type StageProgress } from './progress.js';
 import { prepareOutputFolder, type OutputFolder, type RunManifest } from './output-folder.js';
+import { redactCredentials } from '../scale/redis-url.js';
 import { activeStageClock, setActiveStageClock, StageClock } from './provenance.js';
 
 /** The seed every command uses unless told otherwise (the demo's published figures are seed 1). */
@@ -18,7 +19,8 @@ let invocation: readonly string[] = [];
 
 /** main() records the arguments it was called with, for run.json. */
 export function recordInvocation(argv: readonly string[]): void {
-  invocation = [...argv];
+  // A queue URL may carry a password: run.json never records it.
+  invocation = argv.map(redactCredentials);
 }
 
 export interface RunFlags {
@@ -44,7 +46,8 @@ export function addRunOptions(command: Command, defaults: { out: string; seed?: 
 export async function runInFolder<T>(commandName: string, flags: RunFlags, work: (folder: OutputFolder) => Promise<T>, extras?: (result: T) => Record<string, unknown>): Promise<{ result: T; manifest: RunManifest }> {
   // The stage clock is fed by the command's progress reporter (progressFor), whatever its mode.
   const stages = new StageClock();
-  const folder = await prepareOutputFolder(flags.out, commandName, { force: flags.force === true, argv: invocation, options: { ...flags }, seed: flags.seed, stages });
+  const options = Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, typeof v === 'string' ? redactCredentials(v) : v]));
+  const folder = await prepareOutputFolder(flags.out, commandName, { force: flags.force === true, argv: invocation, options, seed: flags.seed, stages });
   setActiveStageClock(stages);
   try {
     const result = await work(folder);

@@ -15,7 +15,7 @@ import { randomTensor, tempDir } from '../helpers/models.js';
 import { runCli } from './cli-harness.js';
 
 describe('main', () => {
-  const COMMANDS = ['audit', 'demo', 'explain', 'evaluate', 'layers', 'inspect', 'convert', 'hallucination', 'importance', 'shapley', 'remedy', 'explore', 'train', 'knobs', 'structure-property', 'workbench', 'verify'];
+  const COMMANDS = ['audit', 'demo', 'explain', 'evaluate', 'layers', 'inspect', 'convert', 'hallucination', 'importance', 'shapley', 'remedy', 'explore', 'train', 'knobs', 'structure-property', 'workbench', 'worker', 'verify'];
   it('wires every command', () => {
     expect(buildProgram().commands.map((c) => c.name())).toEqual(COMMANDS);
   });
