@@ -20,6 +20,7 @@ import { argmaxRows, oneHot, takeRows, tensor, type Tensor } from '../tensor/ten
 import { resizeMaps } from '../tensor/resize-maps.js';
 import { nmf, nmfTransform } from './nmf.js';
 import { modelTail } from './model-tail.js';
+import { conceptModelPurity, type RankedImages } from './ice-concept-model.js';
 
 export interface IceOptions {
   readonly layer: string;
@@ -62,6 +63,15 @@ export interface IceClassResult {
   /** ||V − SP||_F / ||V||_F of the class's factorisation. */
   readonly relativeError: number;
   readonly concepts: readonly IceConcept[];
+  /**
+   * The class's concepts jointly (ice-concept-model.ts): images ranked by the network's probability
+   * of the class on their reconstruction from the class's concepts; purity of the top-k.
+   */
+  readonly conceptModel?: RankedImages;
+  /** The same ranking on the unreconstructed layer (the network itself): the reference for conceptModel. */
+  readonly network?: RankedImages;
+  /** Why conceptModel is missing (the network cannot be run from the layer, e.g. a skip connection around it). */
+  readonly conceptModelProblem?: string;
 }
 
 /** Layer activations as NCHW (a [N, C] layer counts as 1×1 maps). */
@@ -179,7 +189,19 @@ export async function iceForClass(model: OnnxModel, images: Tensor, labels: read
       maps: tensor([top.length, height, width], up.data),
     });
   }
-  return { classIndex, layer: options.layer, relativeError: fit.error / frobenius(v), concepts };
+  let joint: Pick<IceClassResult, 'conceptModel' | 'network' | 'conceptModelProblem'>;
+  try {
+    const tail = modelTail(model, options.layer);
+    try {
+      const { conceptModel, network } = await conceptModelPurity(tail, a, s, fit.h, k, labels, classIndex, topK);
+      joint = { conceptModel, network };
+    } finally {
+      await tail.dispose();
+    }
+  } catch (e) {
+    joint = { conceptModelProblem: (e as Error).message };
+  }
+  return { classIndex, layer: options.layer, relativeError: fit.error / frobenius(v), concepts, ...joint };
 }
 
 export interface FidelityPoint {
