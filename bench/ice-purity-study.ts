@@ -69,7 +69,7 @@ for (const layer of values.layers!.split(',')) {
       perRanking.get(rank)!.set(name, pair);
       return `${rank} ${pair[0].toFixed(2)}/${pair[1].toFixed(2)}`;
     });
-    console.log(`${name.padEnd(14)} acc ${acc.toFixed(2)}  ${parts.join('  ')}`);
+    console.log(`${name.padEnd(14)} acc ${acc.toFixed(2)}  ${parts.join('  ')}  concept model ${r.conceptModel?.purity.toFixed(2) ?? '–'} (network ${r.network?.purity.toFixed(2) ?? '–'})`);
   }
   for (const [rank, byClass] of perRanking) {
     const avg = (set: string[], i: 0 | 1) => set.reduce((s, n) => s + byClass.get(n)![i], 0) / set.length;
