@@ -201,6 +201,8 @@ export { nmf, nmfTransform, reconstructionError } from './concepts/nmf.js';
 export type { NmfOptions, NmfResult } from './concepts/nmf.js';
 export { iceForClass, iceFidelity } from './concepts/ice.js';
 export type { IceOptions, IceConcept, IceClassResult, FidelityPoint } from './concepts/ice.js';
+export { conceptModelPurity, rankByClassProbability, reconstructFromConcepts } from './concepts/ice-concept-model.js';
+export type { RankedImages } from './concepts/ice-concept-model.js';
 export { modelTail } from './concepts/model-tail.js';
 export { confusionMatrix, perClassAccuracy } from './concepts/confusion.js';
 export { pca } from './concepts/pca.js';

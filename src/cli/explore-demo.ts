@@ -11,7 +11,7 @@
  * from all ten classes, each set with its own seed (Kim et al.'s random counterexamples from the
  * data's own distribution). A concept is expected to be significant for the classes it is made of.
  */
-import { generateMicrostructures, MICROSTRUCTURE_CLASSES } from '../data/synthetic/microstructures.js';
+import { AMBIGUOUS_PAIRS, generateMicrostructures, MICROSTRUCTURE_CLASSES } from '../data/synthetic/microstructures.js';
 import { cifarCnn } from '../models/zoo/cifar-cnn.js';
 import { instanceFlowRecorder } from '../training/instance-flow.js';
 import { flowTotalsByPair } from '../training/flow-table.js';
@@ -119,7 +119,7 @@ export interface ExploreSummaryInput {
   confusion: { classNames: readonly string[]; matrix: number[][] };
   perClassAccuracy: Record<string, number | null>;
   tcav?: { concept: string; layer: string; class: string; score: number; derivative: number; pValue: number; significant: boolean }[];
-  ice: { classes: Record<string, { concepts: { purity: number; meanScorePurity: number; contributionPurity?: number; importance: number }[] }> };
+  ice: { classes: Record<string, { concepts: { purity: number; meanScorePurity: number; contributionPurity?: number; importance: number }[]; conceptModel?: { purity: number }; network?: { purity: number } }> };
   pca?: { explainedVarianceRatio: readonly number[] };
   spLime?: { picked: { index: number; trueClass: string; predicted: string }[]; coverage: readonly number[] };
 }
@@ -135,6 +135,18 @@ export function leadingPurity(concepts: readonly { purity: number; importance: n
   return concepts.reduce((best, c) => (c.importance > best.importance ? c : best)).purity;
 }
 
+/** Mean ICE concept-model purity of the classes in the generator's ambiguous pairs vs the others (the issue's "dominated by one class for the well-learned classes, mixed for the ambiguous ones"). */
+export function conceptModelSeparation(json: Pick<ExploreSummaryInput, 'confusion' | 'ice'>): { clear: number; ambiguous: number; clearCount: number; ambiguousCount: number } | undefined {
+  const names = json.confusion.classNames;
+  const inPair = new Set(AMBIGUOUS_PAIRS.flat().map((k) => MICROSTRUCTURE_CLASSES[k]));
+  const purity = (name: string) => json.ice.classes[name]?.conceptModel?.purity;
+  const clear = names.filter((n) => !inPair.has(n as (typeof MICROSTRUCTURE_CLASSES)[number])).map(purity).filter((p): p is number => p !== undefined);
+  const ambiguous = names.filter((n) => inPair.has(n as (typeof MICROSTRUCTURE_CLASSES)[number])).map(purity).filter((p): p is number => p !== undefined);
+  if (clear.length === 0 || ambiguous.length === 0) return undefined;
+  const mean = (xs: number[]) => xs.reduce((t, x) => t + x, 0) / xs.length;
+  return { clear: mean(clear), ambiguous: mean(ambiguous), clearCount: clear.length, ambiguousCount: ambiguous.length };
+}
+
 /** The largest off-diagonal confusions: [true, predicted, count], largest first. */
 export function largestConfusions(matrix: readonly (readonly number[])[], n = 4): [number, number, number][] {
   const cells = matrix.flatMap((row, t) => row.flatMap((c, p) => (t !== p && c > 0 ? [[t, p, c] as [number, number, number]] : [])));
@@ -144,13 +156,17 @@ export function largestConfusions(matrix: readonly (readonly number[])[], n = 4)
 /** Per-class accuracy, ICE purity (share ranking; mean-map ranking in brackets), the largest confusions, the significant TCAV concepts, PCA and SP-LIME, as lines of text. */
 export function exploreDemoSummary(json: ExploreSummaryInput): string {
   const names = json.confusion.classNames;
-  const lines = [`accuracy ${json.accuracy.toFixed(3)}`, `${'class'.padEnd(18)}accuracy  ICE purity: mean, leading concept [by mean map] {by contribution to the class score}`];
+  const lines = [`accuracy ${json.accuracy.toFixed(3)}`, `${'class'.padEnd(18)}accuracy  ICE concept-model purity (network's own)  per-concept purity: mean, leading concept [by mean map] {by contribution to the class score}`];
   for (const name of names) {
     const concepts = json.ice.classes[name]?.concepts ?? [];
     const old = concepts.map((c) => ({ purity: c.meanScorePurity, importance: c.importance }));
     const byContribution = concepts.map((c) => ({ purity: c.contributionPurity ?? NaN, importance: c.importance }));
-    lines.push(`${name.padEnd(18)}${(json.perClassAccuracy[name]?.toFixed(3) ?? '–').padEnd(10)}${meanPurity(concepts).toFixed(2).padEnd(6)}${leadingPurity(concepts).toFixed(2).padEnd(6)}[${meanPurity(old).toFixed(2)}, ${leadingPurity(old).toFixed(2)}] {${meanPurity(byContribution).toFixed(2)}, ${leadingPurity(byContribution).toFixed(2)}}`);
+    const joint = json.ice.classes[name];
+    const model = joint?.conceptModel ? `${joint.conceptModel.purity.toFixed(2)} (${joint.network?.purity.toFixed(2) ?? '–'})` : '–';
+    lines.push(`${name.padEnd(18)}${(json.perClassAccuracy[name]?.toFixed(3) ?? '–').padEnd(10)}${model.padEnd(35)}${meanPurity(concepts).toFixed(2).padEnd(6)}${leadingPurity(concepts).toFixed(2).padEnd(6)}[${meanPurity(old).toFixed(2)}, ${leadingPurity(old).toFixed(2)}] {${meanPurity(byContribution).toFixed(2)}, ${leadingPurity(byContribution).toFixed(2)}}`);
   }
+  const separation = conceptModelSeparation(json);
+  if (separation) lines.push(`ICE concept-model purity: ${separation.clear.toFixed(2)} mean over the ${separation.clearCount} classes outside the ambiguous pairs, ${separation.ambiguous.toFixed(2)} over the ${separation.ambiguousCount} in them`);
   lines.push('largest confusions: ' + largestConfusions(json.confusion.matrix).map(([t, p, c]) => `${names[t]} → ${names[p]} (${c})`).join(', '));
   const significant = (json.tcav ?? []).filter((r) => r.significant).map((r) => `${r.concept} ${r.derivative > 0 ? 'raises' : 'lowers'} ${r.class} (score ${r.score.toFixed(2)}, p ${r.pValue.toExponential(1)})`);
   lines.push(`TCAV significant: ${significant.length > 0 ? significant.join('; ') : 'none'}`);

@@ -101,6 +101,15 @@ export interface ExploreSettings {
   seed: number;
 }
 
+/** A class's ICE concept-model ranking and the network's own (ice-concept-model.ts) as explore.json holds them. */
+function conceptModelJson(c: IceClassResult): object {
+  if (!c.conceptModel || !c.network) return { conceptModelProblem: c.conceptModelProblem ?? null };
+  return {
+    conceptModel: { purity: c.conceptModel.purity, topImages: c.conceptModel.topImages, topProbabilities: c.conceptModel.topProbabilities },
+    network: { purity: c.network.purity, topImages: c.network.topImages, topProbabilities: c.network.topProbabilities },
+  };
+}
+
 /** Runs the error analysis, TCAV and ICE, writes explore.json and index.html into the folder; returns explore.json's content. */
 export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, folder: OutputFolder, bar: StageProgress) {
   const { model, modelName, x, labels, names, conceptSets, layers, iceLayer } = data;
@@ -166,7 +175,7 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
       tcav: tcav?.map(({ concept, layer, className, score, scoreStd, magnitude, derivative, pValue, significant, captumPValue, cavAccuracy, scores, randomScores, randomConceptDerivatives }) => ({ concept, layer, class: className, score, scoreStd, magnitude, derivative, pValue, significant, captumPValue, cavAccuracy, scores, randomScores, randomConceptDerivatives })),
       ice: {
         layer: iceLayer,
-        classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, concepts: c.concepts.map(({ index, topImages, purity, topShares, contributionTopImages, contributionPurity, topContributions, meanScorePurity, importance }) => ({ index, topImages, purity, topShares, contributionTopImages, contributionPurity, topContributions, meanScorePurity, importance })) }])),
+        classes: Object.fromEntries(iceClasses.map((c) => [names[c.classIndex], { relativeError: c.relativeError, ...conceptModelJson(c), concepts: c.concepts.map(({ index, topImages, purity, topShares, contributionTopImages, contributionPurity, topContributions, meanScorePurity, importance }) => ({ index, topImages, purity, topShares, contributionTopImages, contributionPurity, topContributions, meanScorePurity, importance })) }])),
         fidelity: fidelity ?? null,
         ...(fidelityProblem ? { fidelityProblem } : {}),
       },
@@ -188,6 +197,7 @@ export async function exploreAndWrite(data: ExploreData, opts: ExploreSettings, 
         classes: iceClasses.map((c) => ({
           className: names[c.classIndex],
           relativeError: c.relativeError,
+          conceptModel: c.conceptModel && c.network ? { purity: c.conceptModel.purity, networkPurity: c.network.purity, topImages: c.conceptModel.topImages.map((i) => ({ index: i, label: names[labels[i]], image: row(x, i) })) } : undefined,
           concepts: c.concepts.map((k) => ({
             index: k.index,
             purity: k.purity,

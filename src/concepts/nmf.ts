@@ -54,9 +54,12 @@ function updateH(v: ArrayLike<number>, w: Float64Array, h: Float64Array, m: numb
       const wic = w[i * k + c];
       if (wic === 0) continue;
       for (let j = 0; j < n; j++) wtv[c * n + j] += wic * v[i * n + j];
-      for (let d = 0; d < k; d++) wtw[c * k + d] += wic * w[i * k + d];
+      // WᵀW is symmetric and each entry sums the same products in the same order of i either way:
+      // the upper triangle, mirrored below, is bit-identical and halves this O(m·k²) part.
+      for (let d = c; d < k; d++) wtw[c * k + d] += wic * w[i * k + d];
     }
   }
+  for (let c = 0; c < k; c++) for (let d = 0; d < c; d++) wtw[c * k + d] = wtw[d * k + c];
   for (let c = 0; c < k; c++) {
     const diag = wtw[c * k + c];
     if (diag <= 0) continue;

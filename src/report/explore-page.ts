@@ -31,6 +31,14 @@ export interface IcePageConcept {
   readonly topImages: readonly { readonly index: number; readonly label: string; readonly image: Tensor; readonly map: Tensor }[];
 }
 
+export interface IcePageClass {
+  readonly className: string;
+  readonly relativeError: number;
+  readonly concepts: readonly IcePageConcept[];
+  /** Concept-model purity (the class's concepts jointly, ice-concept-model.ts), the network's own purity under the same ranking, and the concept model's top images. */
+  readonly conceptModel?: { readonly purity: number; readonly networkPurity: number; readonly topImages: readonly { readonly index: number; readonly label: string; readonly image: Tensor }[] };
+}
+
 export interface ExplorePageData {
   readonly modelName: string;
   readonly classNames: readonly string[];
@@ -45,7 +53,7 @@ export interface ExplorePageData {
   readonly spLime?: SpLimeFigure;
   /** The instance-flow section, rendered (flow-section.ts): charts render asynchronously. */
   readonly flowHtml?: string;
-  readonly ice?: { readonly layer: string; readonly classes: readonly { readonly className: string; readonly relativeError: number; readonly concepts: readonly IcePageConcept[] }[]; readonly fidelity?: { readonly baseline: number; readonly points: readonly FidelityPoint[] }; readonly fidelityProblem?: string };
+  readonly ice?: { readonly layer: string; readonly classes: readonly IcePageClass[]; readonly fidelity?: { readonly baseline: number; readonly points: readonly FidelityPoint[] }; readonly fidelityProblem?: string };
 }
 
 const CSS = `
@@ -94,9 +102,18 @@ function tcavSection(rows: NonNullable<ExplorePageData['tcav']>): string {
 }
 
 function iceSection(ice: NonNullable<ExplorePageData['ice']>): string {
-  const parts: string[] = [paragraph(`Concepts found by non-negative matrix factorisation of layer '${ice.layer}' per class. Purity: share of a concept\u2019s top images from the class it was learned on (low purity: the concept is shared with other classes).`)];
+  const parts: string[] = [paragraph(`Concepts found by non-negative matrix factorisation of layer '${ice.layer}' per class. Concept purity: share of a concept\u2019s top images (by the concept\u2019s share of the image\u2019s activation) from the class it was learned on (low: the concept is shared with other classes). Concept-model purity: every image\u2019s activation is rebuilt from the class\u2019s concepts alone and the network run on it; share of the class among the images it then calls most surely the class (low: the class\u2019s concepts are too coarse to keep it apart, e.g. a confused pair). The network\u2019s own purity (same ranking, activation not rebuilt) is the reference.`)];
+  const joint = ice.classes.filter((c) => c.conceptModel);
+  if (joint.length > 0) {
+    const mean = (xs: readonly IcePageConcept[]) => xs.reduce((t, k) => t + k.purity, 0) / Math.max(1, xs.length);
+    parts.push(table(['class', 'concept-model purity', 'network\u2019s own purity', 'mean concept purity'], joint.map((c) => [c.className, c.conceptModel!.purity, c.conceptModel!.networkPurity, mean(c.concepts)])));
+  }
   for (const c of ice.classes) {
     parts.push(`<h3>${escapeHtml(c.className)} <small>(relative reconstruction error ${formatNumber(c.relativeError, 3)})</small></h3>`);
+    if (c.conceptModel) {
+      const tiles = c.conceptModel.topImages.map((t) => `<div class="tile">${imageTag(t.image, `image ${t.index}`, 80)}#${t.index} ${escapeHtml(t.label)}</div>`);
+      parts.push(`<div class="concept"><b>concept model</b> (all ${c.concepts.length} concepts): purity ${formatNumber(c.conceptModel.purity, 2)} (network\u2019s own ${formatNumber(c.conceptModel.networkPurity, 2)})<br>${tiles.join('')}</div>`);
+    }
     for (const k of c.concepts) {
       const tiles = k.topImages.map((t) => `<div class="tile"><img src="${pngDataUri(overlayPng(t.image, t.map))}" alt="concept ${k.index} on image ${t.index}" width="80">#${t.index} ${escapeHtml(t.label)}</div>`);
       parts.push(`<div class="concept"><b>concept ${k.index}</b>: purity ${formatNumber(k.purity, 2)}, importance ${formatNumber(k.importance, 3)}<br>${tiles.join('')}</div>`);

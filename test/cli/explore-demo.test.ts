@@ -1,7 +1,7 @@
 /** `trustscope explore --demo` at a reduced size: explore.json is filled; the summary's helpers are right. */
 import { readFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { demoConceptSets, largestConfusions, leadingPurity, meanPurity } from '../../src/cli/explore-demo.js';
+import { conceptModelSeparation, demoConceptSets, largestConfusions, leadingPurity, meanPurity } from '../../src/cli/explore-demo.js';
 import { MICROSTRUCTURE_CLASSES } from '../../src/data/synthetic/microstructures.js';
 import { tempDir } from '../helpers/models.js';
 import { runCli } from './cli-harness.js';
@@ -31,8 +31,10 @@ describe('trustscope explore --demo', () => {
     expect(json.tcav[0].layer).toBe('pool2_out');
     expect(json.tcav[0].scores).toHaveLength(10);
     expect(Object.keys(json.ice.classes)).toEqual([...MICROSTRUCTURE_CLASSES]);
-    for (const c of Object.values(json.ice.classes) as { concepts: { purity: number; topImages: number[] }[] }[]) {
+    for (const c of Object.values(json.ice.classes) as { concepts: { purity: number; topImages: number[] }[]; conceptModel: { purity: number; topImages: number[] }; network: { purity: number } }[]) {
       expect(c.concepts).toHaveLength(2);
+      expect(c.conceptModel.topImages).toHaveLength(3);
+      for (const p of [c.conceptModel.purity, c.network.purity]) expect(p * 3).toBeCloseTo(Math.round(p * 3), 12);
       for (const concept of c.concepts) {
         expect(concept.topImages).toHaveLength(3);
         expect(concept.purity).toBeGreaterThanOrEqual(0);
@@ -84,6 +86,14 @@ describe('explore demo helpers', () => {
     expect(meanPurity([{ purity: 1 }, { purity: 0.5 }])).toBe(0.75);
     expect(meanPurity([])).toBe(0);
     expect(leadingPurity([{ purity: 0.2, importance: 1 }, { purity: 0.8, importance: 3 }, { purity: 1, importance: -5 }])).toBe(0.8);
+  });
+
+  it('separates the concept-model purity of the ambiguous pairs from the other classes', () => {
+    const names = [...MICROSTRUCTURE_CLASSES];
+    // Pairs (0,1) and (3,4) are ambiguous: purity 0.5 there, 1 elsewhere.
+    const classes = Object.fromEntries(names.map((n, k) => [n, { concepts: [], conceptModel: { purity: [0, 1, 3, 4].includes(k) ? 0.5 : 1 } }]));
+    expect(conceptModelSeparation({ confusion: { classNames: names, matrix: [] }, ice: { classes } })).toEqual({ clear: 1, ambiguous: 0.5, clearCount: 6, ambiguousCount: 4 });
+    expect(conceptModelSeparation({ confusion: { classNames: names, matrix: [] }, ice: { classes: {} } })).toBeUndefined();
   });
 
   it('builds concept sets from the generator, seeded', () => {

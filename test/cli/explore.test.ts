@@ -46,6 +46,8 @@ describe('trustscope explore', () => {
     expect(Object.keys(json.ice.classes)).toEqual(['grain', 'void']);
     expect(json.ice.classes.grain.concepts).toHaveLength(2);
     expect(json.ice.classes.grain.concepts[0].topImages).toHaveLength(3);
+    expect(json.ice.classes.grain.conceptModel.topImages).toHaveLength(3);
+    expect(json.ice.classes.grain.network.topProbabilities).toHaveLength(3);
     const points = json.ice.fidelity.points as { components: number; agreement: number }[];
     expect(points.map((p) => p.components)).toEqual([1, 2, 4, 8, 16]);
     // 16 of 16 channels: NMF at full rank reconstructs the layer (almost) exactly.
