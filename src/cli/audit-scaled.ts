@@ -112,7 +112,10 @@ export async function runScaledAudit(run: ScaledAuditRun): Promise<ScaledAudit> 
   const timings: Record<string, number> = {};
   checks.forEach((c, k) => {
     const reason = failed.get(k);
-    if (reason !== undefined) return findings.push(notRunFinding(c.id, reason));
+    if (reason !== undefined) {
+      run.onNote(`warning: check ${c.id} not run: ${reason}`);
+      return findings.push(notRunFinding(c.id, reason));
+    }
     const record = decodeRecord(rows.record(k)!) as CheckRecord;
     findings.push(record.finding as Finding);
     timings[c.id] = record.seconds;
