@@ -5,8 +5,8 @@
  * --threads 1); stopping one (Ctrl-C, a crash, a lost machine) hands its current job to another
  * after --lock-seconds.
  *
- * What a worker reads: the model, image and method files named in the jobs, at the same paths as the
- * client (a shared folder), each checked against the client's SHA-256; with `explain --ship-data`
+ * What a worker reads: the model, image and method files named in the jobs (an audit's: all its input
+ * files), at the same paths as the client (a shared folder), each checked against the client's SHA-256; with `explain --ship-data`
  * the images come inside the jobs. It writes nothing to disk and sends its results only to Redis.
  */
 import { availableParallelism } from 'node:os';
@@ -33,7 +33,7 @@ export function registerWorker(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads per operator (default: the cores divided by --concurrency)', parseInteger('--threads', 1))
     .option('--lock-seconds <s>', 'how long a job stays with a worker that stopped answering before another worker takes it', parseNumber('--lock-seconds'), 30)
     .option('--quiet', 'no line per job')
-    .addHelpText('after', '\nExample (two workers on this machine, one core each):\n  redis-server --port 6379 --bind 127.0.0.1 &\n  trustscope worker --queue redis://127.0.0.1:6379 --threads 1 &\n  trustscope worker --queue redis://127.0.0.1:6379 --threads 1 &\n  trustscope explain --model model.onnx --input images.npy --method saliency --queue redis://127.0.0.1:6379 --out maps')
+    .addHelpText('after', '\nExample (two workers on this machine, one core each):\n  redis-server --port 6379 --bind 127.0.0.1 &\n  trustscope worker --queue redis://127.0.0.1:6379 --threads 1 &\n  trustscope worker --queue redis://127.0.0.1:6379 --threads 1 &\n  trustscope explain --model model.onnx --input images.npy --method saliency --queue redis://127.0.0.1:6379 --out maps\n  trustscope audit --model model.onnx --input images.npy --labels labels.npy --queue redis://127.0.0.1:6379 --out report')
     .action(async (opts: WorkerCliOptions) => {
       let shown: string;
       try {
