@@ -1,10 +1,11 @@
 /**
  * `audit --workers N` and `audit --queue`: the determinism contract. audit.json (without its
  * provenance and timings) is byte-identical for the plain run, 1 and 2 worker threads, and two
- * `trustscope worker` processes on a real Redis (started here on a free loopback port); an input
- * spoiled after the jobs were queued makes the checks NOT RUN with a one-line reason while the audit
- * is still written. The leakage check (it retrains the model) is skipped to keep this fast; its
- * seed stream is keyed like every other check's.
+ * `trustscope worker` processes on a real Redis (started here on a free loopback port), also when a
+ * worker is killed mid-check; an input spoiled after the jobs were queued makes the checks NOT RUN
+ * with a one-line reason while the audit is still written. The leakage check (it retrains the model)
+ * runs only in the kill test, on 2 folds, to keep this fast; its seed stream is keyed like every
+ * other check's.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { saveOnnxGraph } from '../../src/models/import/onnx-file.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { startLocalRedis, type LocalRedis } from '../../src/scale/local-redis.js';
 import { tensor } from '../../src/tensor/tensor.js';
+import { CHECK_IDS } from '../../src/audit/checks.js';
 import { tempDir } from '../helpers/models.js';
 import { ensureBuilt } from '../ship/built-cli.js';
 import { jobCounts, startWorker, until, type WorkerProcess } from '../scale/queue-helpers.js';
@@ -103,6 +105,28 @@ describe('audit --queue on a real Redis', () => {
     expect(JSON.parse(readFileSync(join(path('queued'), 'run.json'), 'utf8')).scale.mode).toBe('queue');
     // Both workers took checks.
     for (const w of workers) expect(w.lines.some((l) => /job audit-.*started/.test(l))).toBe(true);
+  }, 300_000);
+
+  it('reruns a check whose worker was killed mid-check on another worker: nothing lost, nothing twice', async () => {
+    // Leakage (it retrains, so a kill lands mid-check) and calibration, on 2 folds to stay quick.
+    const only = ['--folds', '2', '--skip', CHECK_IDS.filter((id) => id !== 'leakage' && id !== 'calibration').join(',')];
+    const plain = await audit(...only, '--out', path('plain-leakage'));
+    expect(plain.code, plain.stderr.join('\n')).toBe(0);
+    redis = await startLocalRedis();
+    const doomed = startWorker(redis.url);
+    workers.push(doomed);
+    await doomed.waitFor(/waiting for jobs/);
+    const client = audit(...only, '--queue', redis.url, '--out', path('killed'));
+    // Jobs go in registry order: the first a worker takes is leakage.
+    await doomed.waitFor(/job audit-\S+-leakage: 1 check\(s\) started/);
+    await doomed.kill('SIGKILL');
+    const survivor = startWorker(redis.url);
+    workers.push(survivor);
+    const r = await client;
+    expect(r.code, r.stderr.join('\n')).toBe(0);
+    expect(survivor.lines.some((l) => /job audit-\S+-leakage: done/.test(l))).toBe(true);
+    expect(findings(path('killed'))).toBe(findings(path('plain-leakage')));
+    expect(JSON.parse(findings(path('killed'))).models[0].verdicts.leakage).not.toBe('not-run');
   }, 300_000);
 
   it('turns checks whose input changed after queueing into NOT RUN with one line, and still writes the audit', async () => {
