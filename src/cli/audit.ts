@@ -153,7 +153,8 @@ export function registerAudit(program: Command): void {
         'Examples:\n  trustscope audit --demo --out report\n' +
         '  trustscope audit --model m.onnx --input test.npy --labels test-labels.npy --groups specimens.npy --roi roi.npy \\\n' +
         '      --reference train.npy --reference-labels train-labels.npy --out report\n' +
-        '  trustscope audit --model stress.onnx --input tiles.npy --labels peak-stress.npy --roi roi.npy --out report   (a one-output regressor)',
+        '  trustscope audit --model stress.onnx --input tiles.npy --labels peak-stress.npy --roi roi.npy --out report   (a one-output regressor)\n' +
+        '  trustscope audit --model m.onnx --input test.npy --labels test-labels.npy --workers 2 --out report   (checks on 2 threads; --queue redis://… for `trustscope worker` processes)',
     )
     .action(async (opts: AuditCliOptions & ScaleFlags) => {
       const scale = scaledRun(opts);
