@@ -167,7 +167,7 @@ export type { SurrogateExplanation } from './tabular/surrogate.js';
 export type { TabularModel } from './tabular/table.js';
 
 // The audit.
-export { auditModel, auditJson, performanceLine, type AuditInput, type AuditOptions, type ModelAudit } from './audit/audit.js';
+export { auditModel, auditJson, performanceLine, prepareAudit, runPreparedCheck, chosenChecks, assembleAudit, type AuditInput, type AuditOptions, type ModelAudit, type PreparedAudit } from './audit/audit.js';
 export { auditedOutputs, checkQuantileLevels, type AuditedOutput } from './audit/regression-outputs.js';
 export { REGRESSION_SHORTCUT_RULE } from './audit/regression-shortcut-check.js';
 export { runDemoAudit, type DemoAuditResult } from './audit/demo-audit.js';
@@ -254,3 +254,4 @@ export { servePoolJobs } from './scale/pool-thread.js';
 export { runOnQueue, type QueueRun, type QueuedJob, type QueueSummary } from './scale/queue-client.js';
 export { startQueueWorker, type QueueWorkerOptions, type RunningWorker } from './scale/queue-worker.js';
 export { parseRedisUrl, redactUrl, redactCredentials, type RedisAddress } from './scale/redis-url.js';
+export { encodeRecord, decodeRecord } from './scale/record-codec.js';

@@ -67,15 +67,25 @@ function checkIds(checks: readonly Check[], options: AuditOptions): void {
   if (unknown !== undefined) throw new Error(`audit: there is no check '${unknown}'; checks: ${ids.join(', ')}`);
 }
 
-export async function auditModel(input: AuditInput, options: AuditOptions = {}): Promise<ModelAudit> {
-  checkInput(input);
-  const checks = options.checks ?? CHECKS;
-  checkIds(checks, options);
-  const seed = options.seed ?? 0;
-  const skip = new Set(options.skip ?? []);
-  const timings: Record<string, number> = {};
-  const findings: Finding[] = [];
+/** What every check of one audit shares, computed once (the logits and what follows from them). */
+export interface PreparedAudit {
+  readonly input: AuditInput;
+  readonly seed: number;
+  readonly logits: Tensor;
+  readonly predicted: readonly number[];
+  readonly accuracy: number;
+  readonly task: Task;
+  readonly outputs?: ReturnType<typeof auditedOutputs>;
+  readonly fit?: ({ name: string } & RegressionFit)[];
+}
 
+/**
+ * Checks the input and computes what every check reads (logits, predictions, accuracy, a
+ * regressor's outputs). A scaled audit (cli/audit-scaled.ts) calls it once per worker and then
+ * runs only its share of the checks: each check's numbers depend on this and its own seed stream.
+ */
+export async function prepareAudit(input: AuditInput, seed = 0): Promise<PreparedAudit> {
+  checkInput(input);
   // Computed once: calibration and conformal read the logits, shortcut, intervention, sanity and
   // descriptors the predictions.
   const logits = await input.model.forward(input.data.images);
@@ -85,19 +95,47 @@ export async function auditModel(input: AuditInput, options: AuditOptions = {}):
   const accuracy = task !== 'classification' ? NaN : predicted.filter((p, i) => p === input.data.labels[i]).length / predicted.length;
   const outputs = task === 'regression' ? auditedOutputs(logits, regressionTargets(input), input.quantiles) : undefined;
   const fit = outputs?.map((o) => ({ name: o.name, ...regressionFit(o.predicted, o.target) }));
+  return { input, seed, logits, predicted, accuracy, task, ...(outputs ? { outputs } : {}), ...(fit ? { fit } : {}) };
+}
 
+/** Runs one check on a prepared audit with its own seed stream `Random.forKey(seed, check.id)`. */
+export async function runPreparedCheck(prepared: PreparedAudit, check: Check, given?: Readonly<Record<string, unknown>>, onProgress?: AuditOptions['onProgress']): Promise<Finding> {
+  const { input, logits, predicted, accuracy, task, outputs } = prepared;
+  const report = (fraction: number, stage?: string) => onProgress?.(`${input.name}: ${stage ?? check.id}`, fraction);
+  const context: AuditContext = { ...input, logits, predicted, accuracy, task, outputs, random: Random.forKey(prepared.seed, check.id), progress: report };
+  report(0);
+  const finding = await runCheck(check, context, given);
+  report(1);
+  return finding;
+}
+
+/** The checks an audit runs, in registry order (after validating ids, skips and option keys). */
+export function chosenChecks(options: AuditOptions): Check[] {
+  const checks = options.checks ?? CHECKS;
+  checkIds(checks, options);
+  const skip = new Set(options.skip ?? []);
+  return checks.filter((c) => !skip.has(c.id));
+}
+
+/** The audit of one model from its findings (in registry order) and their timings. */
+export function assembleAudit(prepared: PreparedAudit, findings: Finding[], timings: Record<string, number>): ModelAudit {
+  const { input, task, accuracy, fit } = prepared;
+  const overlap = segmentationSummary(input, prepared.logits);
+  return { name: input.name, images: input.data.labels.length, task, accuracy, ...(fit ? { fit } : {}), ...(overlap ? { overlap } : {}), findings, timings };
+}
+
+export async function auditModel(input: AuditInput, options: AuditOptions = {}): Promise<ModelAudit> {
+  checkInput(input);
+  const checks = chosenChecks(options);
+  const prepared = await prepareAudit(input, options.seed ?? 0);
+  const timings: Record<string, number> = {};
+  const findings: Finding[] = [];
   for (const check of checks) {
-    if (skip.has(check.id)) continue;
-    const report = (fraction: number, stage?: string) => options.onProgress?.(`${input.name}: ${stage ?? check.id}`, fraction);
-    const context: AuditContext = { ...input, logits, predicted, accuracy, task, outputs, random: Random.forKey(seed, check.id), progress: report };
     const t = performance.now();
-    report(0);
-    findings.push(await runCheck(check, context, options.checkOptions?.[check.id]));
-    report(1);
+    findings.push(await runPreparedCheck(prepared, check, options.checkOptions?.[check.id], options.onProgress));
     timings[check.id] = (performance.now() - t) / 1000;
   }
-  const overlap = segmentationSummary(input, logits);
-  return { name: input.name, images: input.data.labels.length, task, accuracy, ...(fit ? { fit } : {}), ...(overlap ? { overlap } : {}), findings, timings };
+  return assembleAudit(prepared, findings, timings);
 }
 
 /** A regressor's targets [N, K]: given, or the labels as one column. */

@@ -23,6 +23,7 @@ import { renderAuditPage, type ModelAuditView } from '../report/audit-page.js';
 import { UsageError, parseInteger, parseNumber } from './errors.js';
 import { addDeclaredOptions, attributeOf, declaredValues } from './declared-options.js';
 import { addNormaliseOption, addProgressOptions, addRunOptions, progressFor, runInFolder } from './run.js';
+import type { StageProgress } from './progress.js';
 import type { OutputFolder } from './output-folder.js';
 import { EXAMPLES, writeDemoExamples } from './demo-examples.js';
 import { addDatasetOption, asMasks, checkFinite, readIds, readImages, readValues } from './inputs.js';
@@ -30,40 +31,16 @@ import { addManifestOption, readManifest, refuseManifestWith } from './manifest.
 import { describeNormalisation, type Normalisation } from '../data/normalise.js';
 import { pixelSizeRecord, sharedCalibration, type FileCalibration } from '../data/spatial-calibration.js';
 import type { TileOverlap } from '../data/tiling.js';
-import { addTileOptions, parseTileFlags, type TileFlags } from './tile-options.js';
-import { tiledAuditData, tilingIntro, type TilingSummary } from './audit-tiles.js';
-import { addExtraAuditOptions, readExtraAuditInputs, type ExtraAuditFlags } from './audit-extra-inputs.js';
+import { addTileOptions, parseTileFlags } from './tile-options.js';
+import { tilingIntro, type TilingSummary } from './audit-tiles.js';
+import { inputPath, loadUserAudit, type AuditCliOptions, type LoadedAudit } from './audit-input.js';
+import { addScaleOptions, scaledRun, type ScaleFlags } from './scale-options.js';
+import { refuseUnscaledAuditFlags, runScaledAudit, type ScaledAudit } from './audit-scaled.js';
+import { addExtraAuditOptions } from './audit-extra-inputs.js';
 import type { AcquisitionTime } from '../audit/check.js';
-
-interface AuditCliOptions extends TileFlags, ExtraAuditFlags {
-  demo?: boolean;
-  model?: string;
-  input?: string;
-  manifest?: string;
-  labels?: string;
-  referenceLabels?: string;
-  patchValue: number;
-  patchClass?: number;
-  out: string;
-  force?: boolean;
-  seed: number;
-  normalise?: Normalisation;
-  dataset?: string;
-  skip?: string;
-  progress: boolean;
-  task?: string;
-  quantiles?: number[];
-  /** The input files whose flags come from AUDIT_INPUTS, and the checks' declared options. */
-  [flag: string]: unknown;
-}
 
 /** Every check's declared options, merged: one flag means one thing across checks. */
 const CHECK_FLAGS = mergeOptionSpecs(CHECKS.map((c) => ({ owner: c.id, options: c.options })));
-
-/** The path given for an optional input (--groups, --masks…): the flag is the one the NOT RUN reasons name. */
-function inputPath(opts: AuditCliOptions, kind: AuditInputKind): string | undefined {
-  return opts[attributeOf(AUDIT_INPUTS[kind].flag)] as string | undefined;
-}
 
 function parseSkip(value: string | undefined): string[] {
   if (!value) return [];
@@ -143,112 +120,6 @@ function verdictLines(audits: readonly ModelAudit[]): string {
   return lines.join('\n');
 }
 
-/**
- * A regressor's --labels: real-valued targets, [N] or [N, K] (one column per output; one column when
- * the outputs are quantiles of one quantity). Returned as [N, K] with column 0 as the dataset labels.
- */
-async function regressionLabels(file: string, n: number, columns: number): Promise<{ labels: number[]; targets: Tensor }> {
-  const t = await readValues(file);
-  const k = t.shape.length === 1 ? 1 : t.shape.length === 2 ? t.shape[1] : -1;
-  if (t.shape[0] !== n || k < 1) throw new UsageError(`${file} has shape (${t.shape.join(', ')}); a regressor's --labels must be (${n},) or (${n}, K): one real-valued target per image (and output)`);
-  if (k !== columns) throw new UsageError(`${file} has ${k} target column(s) but the audit needs ${columns} (${columns === 1 ? 'one target per image' : 'one per model output'})`);
-  checkFinite(t, file);
-  const targets = tensor([n, k], t.data);
-  return { labels: Array.from({ length: n }, (_, i) => targets.data[i * k]), targets };
-}
-
-async function userData(
-  opts: AuditCliOptions,
-  inputShape: readonly number[],
-  outputShape: readonly number[],
-  task: Task,
-): Promise<{ data: Dataset; reference?: Dataset; targets?: Tensor; files: string[]; calibrations: FileCalibration[]; groupings?: NamedGrouping[]; acquisitionTime?: AcquisitionTime }> {
-  const groupingFiles = parseGroupsFlag(inputPath(opts, 'groups'));
-  const groupsFile = groupingFiles[0]?.file;
-  let groupings: NamedGrouping[] | undefined;
-  const roiFile = inputPath(opts, 'roi');
-  let data: Dataset;
-  let files: string[] = [];
-  let calibrations: FileCalibration[];
-  let targets: Tensor | undefined;
-  let acquisitionTime: AcquisitionTime | undefined;
-  const outputSize = outputShape.reduce((a, b) => a * b, 1);
-  // A segmenter's labels are per pixel: its classes are the K of [K, H, W].
-  const segmenter = task === 'segmentation' ? { classes: outputShape[0], h: outputShape[1], w: outputShape[2] } : undefined;
-  if (opts.manifest !== undefined) {
-    if (segmenter) throw new UsageError("--manifest labels are one class per image; give a segmenter's per-pixel class ids with --input and --labels L ((N, H, W), any readable format)");
-    if (task === 'regression') throw new UsageError("--manifest labels are class indices; give a regressor's real-valued targets with --input and --labels Y.npy ((N,) or (N, K))");
-    refuseManifestWith(opts.manifest, { '--input': opts.input, '--labels': opts.labels, [AUDIT_INPUTS.groups.flag]: groupsFile, [AUDIT_INPUTS.roi.flag]: roiFile });
-    const m = await readManifest(opts.manifest, inputShape, opts.normalise, { dataset: opts.dataset }, outputSize);
-    if (!m.labels) throw new UsageError(`${opts.manifest} has no 'label' column; audit needs the class of every image`);
-    // group:<name> columns are further groupings after the specimen column 'group', as --groups name=… gives them.
-    if (m.groupings) groupings = [...(m.groups ? [{ name: 'specimen', ids: m.groups }] : []), ...m.groupings];
-    data = { images: m.images, labels: m.labels, groups: m.groups ?? groupings?.[0].ids, masks: m.roi ? { roi: m.roi } : undefined };
-    acquisitionTime = m.acquisitionTime;
-    files = m.files;
-    calibrations = m.calibrations;
-  } else {
-    if (!opts.input) throw new UsageError('give --input X.npy (the images to audit) with --labels Y.npy, or --manifest FILE.csv, or use --demo');
-    if (!opts.labels) throw new UsageError(`give --labels Y.npy: ${task === 'regression' ? 'the real-valued target per image' : task === 'segmentation' ? 'the class id of every pixel, (N, H, W),' : 'one class index per image'} of --input`);
-    const read = await readImages(opts.input, inputShape, opts.normalise, { dataset: opts.dataset });
-    const images = read.batch;
-    calibrations = read.calibrations;
-    const n = images.shape[0];
-    const regression = task === 'regression' ? await regressionLabels(opts.labels, n, opts.quantiles ? 1 : outputSize) : undefined;
-    const pixelLabels = segmenter ? await readPixelLabels(opts.labels, n, segmenter.h, segmenter.w, segmenter.classes) : undefined;
-    const labels = regression ? regression.labels : pixelLabels ? majorityClasses(pixelLabels, segmenter!.classes) : await readIds(opts.labels, n, 'labels', outputSize);
-    targets = regression?.targets;
-    if (groupingFiles.length) groupings = await Promise.all(groupingFiles.map(async (g) => ({ name: g.name, ids: await readIds(g.file, n, `${g.name} group ids`) })));
-    const groups = groupings?.[0].ids;
-    const [h, w] = images.shape.slice(-2);
-    const masks = { ...(roiFile ? { roi: asMasks(await readValues(roiFile), n, h, w, roiFile) } : {}), ...(pixelLabels ? { [PIXEL_LABELS]: pixelLabels } : {}) };
-    data = { images, labels, groups, masks: Object.keys(masks).length ? masks : undefined };
-  }
-  let reference: Dataset | undefined;
-  const referenceFile = inputPath(opts, 'reference');
-  if (referenceFile && task === 'regression') {
-    // A regressor's OOD detectors fit one distribution: its targets are not classes, so no reference labels.
-    const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
-    reference = { images: refImages, labels: new Array<number>(refImages.shape[0]).fill(0) };
-  } else if (referenceFile && segmenter) {
-    // A segmenter's reference labels, when given, are per pixel too; its OOD class means use each image's majority class.
-    const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
-    const m = refImages.shape[0];
-    const refLabels = opts.referenceLabels ? majorityClasses(await readPixelLabels(opts.referenceLabels, m, segmenter.h, segmenter.w, segmenter.classes), segmenter.classes) : new Array<number>(m).fill(0);
-    reference = { images: refImages, labels: refLabels };
-  } else if (referenceFile) {
-    if (!opts.referenceLabels) throw new UsageError(`${AUDIT_INPUTS.reference.flag} needs --reference-labels (class per reference image, for the Mahalanobis class means)`);
-    // The reference is scaled like the audited images: the same model sees both.
-    const refImages = (await readImages(referenceFile, inputShape, opts.normalise, { dataset: opts.dataset })).batch;
-    reference = { images: refImages, labels: await readIds(opts.referenceLabels, refImages.shape[0], 'reference labels', outputSize) };
-  }
-  return { data, reference, targets, files, calibrations, groupings, acquisitionTime };
-}
-
-/** --tile: the drawn tiles of every image are the audited images (audit-tiles.ts). */
-async function tiledUserData(opts: AuditCliOptions, model: Model, overlap: TileOverlap, onProgress: (stage: string, fraction: number) => void): Promise<{ data: Dataset; reference?: Dataset; tiling: TilingSummary }> {
-  if (!opts.input) throw new UsageError('give --input X (the micrographs to audit) with --labels Y.npy');
-  if (!opts.labels) throw new UsageError('give --labels Y.npy: one class index per image of --input (each tile inherits its image\'s)');
-  const [groupsFlag, roi, reference] = (['groups', 'roi', 'reference'] as const).map((k) => inputPath(opts, k));
-  const groupingFiles = parseGroupsFlag(groupsFlag);
-  if (groupingFiles.length > 1) throw new UsageError(`--tile takes one grouping (the specimen ids); give --groups ${groupingFiles[0].file} alone`);
-  const groups = groupingFiles[0]?.file;
-  return tiledAuditData(model, { input: opts.input, labels: opts.labels, groups, roi, reference, referenceLabels: opts.referenceLabels, normalise: opts.normalise, overlap, maxTiles: opts.maxTiles!, seed: opts.seed, onProgress });
-}
-
-async function patchSpec(opts: AuditCliOptions, [h, w]: number[]): Promise<InterventionSpec | undefined> {
-  const flag = AUDIT_INPUTS.patch.flag;
-  const file = inputPath(opts, 'patch');
-  if (!file) {
-    if (opts.patchClass !== undefined) throw new UsageError(`--patch-class needs ${flag} P.npy (the patch mask)`);
-    return undefined;
-  }
-  if (opts.patchClass === undefined) throw new UsageError(`${flag} needs --patch-class C: the class the patch might fake`);
-  const m = await readValues(file);
-  if (m.data.length !== h * w) throw new UsageError(`${file} has ${m.data.length} values; a patch mask must be (${h}, ${w}) like the images`);
-  return { patch: { mask: m.data, value: opts.patchValue }, targetClass: opts.patchClass };
-}
-
 export function registerAudit(program: Command): void {
   const command = program
     .command('audit')
@@ -274,6 +145,7 @@ export function registerAudit(program: Command): void {
   addExtraAuditOptions(command);
   addTaskOption(command);
   addTileOptions(command, { maxTiles: true });
+  addScaleOptions(command, 'audit');
   addDeclaredOptions(command, CHECK_FLAGS)
     .addHelpText(
       'after',
@@ -281,9 +153,12 @@ export function registerAudit(program: Command): void {
         'Examples:\n  trustscope audit --demo --out report\n' +
         '  trustscope audit --model m.onnx --input test.npy --labels test-labels.npy --groups specimens.npy --roi roi.npy \\\n' +
         '      --reference train.npy --reference-labels train-labels.npy --out report\n' +
-        '  trustscope audit --model stress.onnx --input tiles.npy --labels peak-stress.npy --roi roi.npy --out report   (a one-output regressor)',
+        '  trustscope audit --model stress.onnx --input tiles.npy --labels peak-stress.npy --roi roi.npy --out report   (a one-output regressor)\n' +
+        '  trustscope audit --model m.onnx --input test.npy --labels test-labels.npy --workers 2 --out report   (checks on 2 threads; --queue redis://… for `trustscope worker` processes)',
     )
-    .action(async (opts: AuditCliOptions) => {
+    .action(async (opts: AuditCliOptions & ScaleFlags) => {
+      const scale = scaledRun(opts);
+      if (scale) refuseUnscaledAuditFlags(opts);
       const skip = parseSkip(opts.skip);
       const checkOptions = checkOptionsFrom(command, skip);
       if (opts.demo && (opts.model || opts.input || opts.manifest)) throw new UsageError('--demo trains its own models and data; drop --model/--input/--manifest, or drop --demo');
@@ -293,11 +168,19 @@ export function registerAudit(program: Command): void {
       if (opts.demo && opts.tile) throw new UsageError('--demo audits its own 32×32 tiles; drop --tile');
       if ((opts.demo || opts.tile) && (opts.acquisitionTime || opts.descriptors || opts.nuisance)) throw new UsageError(`${opts.demo ? '--demo audits its own data' : '--tile audits tiles, not the given images'}: drop --acquisition-time, --descriptors and --nuisance`);
       let task: Task | undefined;
+      let scaledBy: Omit<ScaledAudit, 'audit'> | undefined;
+      const scaled = scale
+        ? async (loaded: LoadedAudit, bar: StageProgress) => {
+            const r = await runScaledAudit({ opts, loaded, skip, checkOptions, progress: bar, onNote: (line) => console.error(`trustscope: ${line}`) });
+            scaledBy = { where: r.where, resumed: r.resumed, duplicatesDropped: r.duplicatesDropped };
+            return r.audit;
+          }
+        : undefined;
       await runInFolder(
         'audit',
         opts,
         async (folder) => {
-          const done = await audit(opts, folder, skip, checkOptions, (t) => refuseOtherTaskFlags(command, skip, t), opts.tile ? overlap : undefined);
+          const done = await audit(opts, folder, skip, checkOptions, (t) => refuseOtherTaskFlags(command, skip, t), opts.tile ? overlap : undefined, scaled);
           task = done.task;
           return done.calibrations;
         },
@@ -307,6 +190,7 @@ export function registerAudit(program: Command): void {
           normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none',
           pixelSizes: pixelSizeRecord(calibrations),
           ...(opts.tile ? { tile: { overlap: opts.tileOverlap, maxTiles: opts.maxTiles } } : {}),
+          ...(scaledBy ? { scale: { mode: opts.queue !== undefined ? 'queue' : 'workers', ...scaledBy, seedStreams: 'per check: Random.forKey(seed, check id)' } } : {}),
         }),
       );
     });
@@ -320,6 +204,7 @@ async function audit(
   checkOptions: Record<string, Record<string, unknown>>,
   checkFlagsFor: (task: Task) => void,
   overlap?: TileOverlap,
+  scaled?: (loaded: LoadedAudit, bar: StageProgress) => Promise<ModelAudit>,
 ): Promise<{ task: Task; calibrations: FileCalibration[] }> {
   const bar = progressFor(opts);
   const started = performance.now();
@@ -347,33 +232,17 @@ async function audit(
       // The shortcut model's first test tiles as .npy, TIFF and 16-bit PNGs: the README's examples run on them.
       await writeDemoExamples(folder, r.examples);
     } else {
-      const model = await loadModelForImages(opts.model!, { files: [opts.input, inputPath(opts, 'reference')], manifest: opts.manifest, dataset: opts.dataset }, { internalBatchSize: 256 });
+      const loaded = await loadUserAudit(opts, checkFlagsFor, overlap, (s, f) => bar.update(s, f));
       try {
-        const task = resolveTask(opts.task ?? (opts.quantiles ? 'regression' : undefined), model.outputShape);
-        checkFlagsFor(task);
-        if (opts.quantiles) {
-          if (task !== 'regression') throw new UsageError(`--quantiles describes a regressor's outputs; drop --task ${task} or --quantiles`);
-          try {
-            checkQuantileLevels(opts.quantiles, model.outputSize);
-          } catch (e) {
-            throw new UsageError((e as Error).message);
-          }
-        }
-        if (overlap && task !== 'classification') throw new UsageError(`--tile audits a classifier's tiles (each inherits its image's class); a ${task} model is audited on whole images: drop --tile`);
-        const { data, reference, targets, files, calibrations: read, tiling: tiled, groupings, acquisitionTime } = overlap
-          ? { ...(await tiledUserData(opts, model, overlap, (s, f) => bar.update(s, f))), targets: undefined, files: [], calibrations: [], groupings: undefined, acquisitionTime: undefined }
-          : { ...(await userData(opts, model.inputShape, model.outputShape, task)), tiling: undefined };
-        const { files: extraFiles, ...extra } = await readExtraAuditInputs(opts, data.labels.length, acquisitionTime);
-        calibrations = read;
-        tiling = tiled;
-        if (tiling) intro = tilingIntro(tiling, model.outputSize === 1);
-        for (const file of [...files, ...extraFiles, opts.model!, opts.input, opts.labels, opts.referenceLabels, ...parseGroupsFlag(inputPath(opts, 'groups')).map((g) => g.file), ...(['roi', 'reference', 'patch'] as const).map((k) => inputPath(opts, k))]) if (file) folder.input(file);
-        const intervention = await patchSpec(opts, data.images.shape.slice(-2));
-        const a = await auditModel({ name: opts.model!, model, data, groupings, reference, intervention, task, targets, quantiles: opts.quantiles, ...extra }, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
+        calibrations = loaded.calibrations;
+        tiling = loaded.tiling;
+        if (tiling) intro = tilingIntro(tiling, loaded.input.model.outputSize === 1);
+        for (const file of loaded.files) folder.input(file);
+        const a = scaled ? await scaled(loaded, bar) : await auditModel(loaded.input, { seed: opts.seed, checkOptions, skip, onProgress: (s, f) => bar.update(s, f) });
         audits = [a];
         timings = a.timings;
       } finally {
-        await model.dispose();
+        await loaded.input.model.dispose();
       }
       title = `trustscope audit — ${opts.model}`;
       subtitle = tiling ? `${audits[0].images} tiles of ${tiling.images.length} image(s) from ${opts.input}` : `${audits[0].images} images from ${opts.input ?? opts.manifest}`;

@@ -17,7 +17,16 @@ export interface ScaleFlags {
 
 export const DEFAULT_QUEUE_JOB_SIZE = 16;
 
-export function addScaleOptions(command: Command): Command {
+/** What the flags split: explain's images, or audit's checks (one job per check: no --job-size; no --ship-data yet, its workers read the files). */
+export type ScaledCommand = 'explain' | 'audit';
+
+export function addScaleOptions(command: Command, what: ScaledCommand = 'explain'): Command {
+  if (what === 'audit') {
+    return command
+      .option('--workers <n>', 'run the checks on N worker threads of this machine, each with its own model, ONNX Runtime session and cores/N threads; every check has its own seed stream, so audit.json is the same for any N (and with --queue)', parseInteger('--workers', 1))
+      .option('--queue <redis-url>', 'one job per check on a Redis queue (redis://[user:password@]host:port) for `trustscope worker` processes, which read the same files (checked by SHA-256); the findings are merged here; the URL is never printed with its password')
+      .option('--queue-timeout <s>', 'with --queue: give up (with a line saying how to resume) when Redis is unreachable this long', parseNumber('--queue-timeout'), 60);
+  }
   return command
     .option('--workers <n>', 'explain on N worker threads of this machine, each with its own ONNX Runtime session and cores/N threads; every image gets its own seed stream, so the output is the same for any N (and with --queue)', parseInteger('--workers', 1))
     .option('--queue <redis-url>', 'split the images into jobs on a Redis queue (redis://[user:password@]host:port) for `trustscope worker` processes and merge their results here; the URL is never printed with its password')

@@ -23,6 +23,11 @@ import { readImageFile } from './inputs.js';
 import { readMethodFiles } from './method-options.js';
 import { loadModelForImages } from './model-for-images.js';
 import { sha256File } from './provenance.js';
+import type { AuditJob } from './audit-job.js';
+
+function isAuditJob(job: unknown): job is AuditJob {
+  return typeof job === 'object' && job !== null && (job as { kind?: unknown }).kind === 'audit';
+}
 
 export interface FileRef {
   path: string;
@@ -77,7 +82,7 @@ const images = new Map<string, Tensor>();
 const hashes = new Map<string, string>();
 
 /** The file's SHA-256, recomputed only when its size or modification time changed. */
-async function checkedHash(ref: FileRef): Promise<void> {
+export async function checkedHash(ref: FileRef): Promise<void> {
   let info;
   try {
     info = await stat(ref.path);
@@ -133,6 +138,16 @@ function row(batch: Tensor, r: number, path: string): Tensor {
   if (r >= n) throw new ItemDataError(`${path} holds ${n} image(s) on this worker but the run expects row ${r}; the file differs from the client's`);
   const size = batch.data.length / n;
   return tensor([1, ...batch.shape.slice(1)], batch.data.slice(r * size, (r + 1) * size));
+}
+
+/** Any job of a scaled run (explain's images or audit's checks), dispatched on its kind. */
+export async function runWorkerJob(job: ExplainJob | AuditJob, threads?: number): Promise<ItemResult> {
+  if (isAuditJob(job)) {
+    // Loaded on the first audit job: an explain-only worker never reads the audit's modules.
+    const { runAuditJob } = await import('./audit-job.js');
+    return runAuditJob(job, threads);
+  }
+  return runExplainJob(job, threads);
 }
 
 /** Explains the job's items one by one; items whose file cannot be used fail alone. */

@@ -1,5 +1,6 @@
-/** The script of explain's --workers pool (scale/pool.ts): each thread runs explain jobs with its share of the cores. */
+/** The script of the --workers pools (scale/pool.ts) of explain and audit: each thread runs jobs with its share of the cores. */
 import { servePoolJobs } from '../scale/pool-thread.js';
-import { runExplainJob, type ExplainJob } from './worker-job.js';
+import { runWorkerJob, type ExplainJob } from './worker-job.js';
+import type { AuditJob } from './audit-job.js';
 
-servePoolJobs<ExplainJob>((job, data) => runExplainJob(job, data.threads));
+servePoolJobs<ExplainJob | AuditJob>((job, data) => runWorkerJob(job, data.threads));

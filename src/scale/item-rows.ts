@@ -18,6 +18,8 @@ export interface ItemResult {
   rowShape: number[];
   values: Float32Array;
   failures: ItemFailure[];
+  /** Optional: one JSON record per item in `ids` order (an audit check's finding, record-codec.ts), merged beside its row. */
+  records?: string[];
 }
 
 export class ItemRows {
@@ -25,6 +27,7 @@ export class ItemRows {
   private rowShape?: number[];
   private readonly done: Uint8Array;
   private readonly failures = new Map<number, string>();
+  private readonly records = new Map<number, string>();
   duplicates = 0;
   finished = 0;
 
@@ -42,10 +45,12 @@ export class ItemRows {
         throw new Error(`items came back with rows of shape (${result.rowShape.join(', ')}) and (${this.rowShape.join(', ')}); every item of one run must have the same shape`);
       }
       if (result.values.length !== result.ids.length * rowLength) throw new Error(`a result holds ${result.values.length} values for ${result.ids.length} rows of ${rowLength}`);
+      if (result.records && result.records.length !== result.ids.length) throw new Error(`a result holds ${result.records.length} records for ${result.ids.length} rows`);
     }
     result.ids.forEach((id, k) => {
       if (!this.claim(id)) return;
       this.values!.set(result.values.subarray(k * rowLength, (k + 1) * rowLength), id * rowLength);
+      if (result.records) this.records.set(id, result.records[k]);
     });
     for (const f of result.failures) if (this.claim(f.id)) this.failures.set(f.id, f.message);
   }
@@ -71,6 +76,11 @@ export class ItemRows {
     const out: number[] = [];
     for (let i = 0; i < this.count; i++) if (!this.done[i]) out.push(i);
     return out;
+  }
+
+  /** The item's record, when its result carried one. */
+  record(id: number): string | undefined {
+    return this.records.get(id);
   }
 
   failed(): ItemFailure[] {

@@ -29,4 +29,13 @@ describe('ItemRows', () => {
     expect(() => rows.merged()).toThrow(/1 of 3 items have no result \(first: item 1\)/);
     expect(() => rows.add(result([3], () => 1))).toThrow(/item 3, but this run has items 0\.\.2/);
   });
+
+  it('keeps one record per item beside its row: the first answer, not a late duplicate', () => {
+    const rows = new ItemRows(2);
+    rows.add({ ids: [1], rowShape: [1], values: new Float32Array(1), failures: [], records: ['first'] });
+    rows.add({ ids: [1, 0], rowShape: [1], values: new Float32Array(2), failures: [], records: ['late', 'zero'] });
+    expect([rows.record(0), rows.record(1)]).toEqual(['zero', 'first']);
+    expect(rows.duplicates).toBe(1);
+    expect(() => rows.add({ ids: [0], rowShape: [1], values: new Float32Array(1), failures: [], records: [] })).toThrow(/0 records for 1 rows/);
+  });
 });
