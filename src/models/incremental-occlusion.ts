@@ -33,23 +33,33 @@ export interface IncrementalOcclusionOptions {
   placementsPerBatch?: number;
 }
 
-/** Where `inner` sits inside `outer`: copies channel planes of `from` (shaped by `fromBox`) into `to` (shaped by `toBox`) over their overlap. */
+/**
+ * Copies the overlap of two boxes, channel by channel: `from` holds [channels, fromBox] and `to`
+ * holds [channels, toBox]. Plain index loops: rows are short (a few dozen pixels), and a subarray per
+ * row cost more in allocation and garbage collection than the copy itself.
+ */
 function copyOverlap(from: Float32Array, fromBox: Box, to: Float32Array, toBox: Box, channels: number): void {
   const y0 = Math.max(fromBox.y0, toBox.y0), y1 = Math.min(fromBox.y1, toBox.y1);
   const x0 = Math.max(fromBox.x0, toBox.x0), x1 = Math.min(fromBox.x1, toBox.x1);
   if (y0 >= y1 || x0 >= x1) return;
   const fw = fromBox.x1 - fromBox.x0, fh = fromBox.y1 - fromBox.y0;
   const tw = toBox.x1 - toBox.x0, th = toBox.y1 - toBox.y0;
+  const width = x1 - x0;
   for (let c = 0; c < channels; c++)
     for (let y = y0; y < y1; y++) {
-      const f = c * fh * fw + (y - fromBox.y0) * fw;
-      const t = c * th * tw + (y - toBox.y0) * tw;
-      to.set(from.subarray(f + x0 - fromBox.x0, f + x1 - fromBox.x0), t + x0 - toBox.x0);
+      const f = c * fh * fw + (y - fromBox.y0) * fw + x0 - fromBox.x0;
+      const t = c * th * tw + (y - toBox.y0) * tw + x0 - toBox.x0;
+      for (let k = 0; k < width; k++) to[t + k] = from[f + k];
     }
 }
 
 export class IncrementalOcclusion {
   private readonly sessions = new SessionCache();
+  /**
+   * The one-layer runs on crops are small (tens of thousands of outputs): a second thread only adds
+   * ORT's per-call thread-pool hand-off and spinning, which measured more than the work itself.
+   */
+  private readonly stepSessions = new SessionCache({ threads: 1 });
   private readonly plans = new Map<string, IncrementalPlan | null>();
   private readonly prefix: LocalPrefix;
   private readonly maxAreaRatio: number;
@@ -132,7 +142,7 @@ export class IncrementalOcclusion {
       g.crops.push(region.box);
     }
     for (const g of groups.values()) {
-      const session = await this.sessions.get(`step:${step.node.name}|${g.pads.join(',')}`, () => this.stepGraph(step, g.pads));
+      const session = await this.stepSessions.get(`step:${step.node.name}|${g.pads.join(',')}`, () => this.stepGraph(step, g.pads));
       const feeds: Record<string, Tensor> = {};
       step.localInputs.forEach((v, k) => {
         const [ch, vh, vw] = this.shape(v);
@@ -151,7 +161,7 @@ export class IncrementalOcclusion {
       const y = (await session.run(feeds, [step.output]))[step.output];
       const size = cout * boxArea(g.out[0]);
       if (y.data.length !== g.placements.length * size) throw new Error(`incremental occlusion: step '${step.node.name}' returned ${y.shape.join('×')} for boxes of ${g.out[0].y1 - g.out[0].y0}×${g.out[0].x1 - g.out[0].x0}`);
-      g.placements.forEach((p, r) => (result[p] = { box: g.out[r], data: y.data.slice(r * size, (r + 1) * size) }));
+      g.placements.forEach((p, r) => (result[p] = { box: g.out[r], data: y.data.subarray(r * size, (r + 1) * size) }));
     }
     return result;
   }
@@ -188,5 +198,6 @@ export class IncrementalOcclusion {
 
   async dispose(): Promise<void> {
     await this.sessions.dispose();
+    await this.stepSessions.dispose();
   }
 }
