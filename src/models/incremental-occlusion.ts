@@ -29,7 +29,7 @@ interface Patch {
 export interface IncrementalOcclusionOptions {
   /** Krypton's stopping rule: a value whose affected box exceeds this fraction of its map is recomputed in full (default 0.5). */
   maxAreaRatio?: number;
-  /** Placements per batch of one-node runs and of the network's rest (default 32). */
+  /** Placements per batch of one-layer runs and of the network's rest (default 64). */
   placementsPerBatch?: number;
 }
 
@@ -61,6 +61,7 @@ export class IncrementalOcclusion {
    */
   private readonly stepSessions = new SessionCache({ threads: 1 });
   private readonly plans = new Map<string, IncrementalPlan | null>();
+  private readonly stages = new Map<IncrementalPlan, { head: LocalStep; output: string }[]>();
   private readonly prefix: LocalPrefix;
   private readonly maxAreaRatio: number;
   private readonly perBatch: number;
@@ -69,7 +70,7 @@ export class IncrementalOcclusion {
   constructor(private readonly graph: Graph, private readonly input: string, private readonly output: string, options: IncrementalOcclusionOptions = {}) {
     this.prefix = analyseLocalPrefix(graph, input);
     this.maxAreaRatio = options.maxAreaRatio ?? 0.5;
-    this.perBatch = Math.max(1, options.placementsPerBatch ?? 32);
+    this.perBatch = Math.max(1, options.placementsPerBatch ?? 64);
   }
 
   /** The plan for a window size, or null when nothing in the graph can be recomputed incrementally. */
@@ -93,7 +94,7 @@ export class IncrementalOcclusion {
     if (!plan) return null;
     const [c, h, w] = this.shape(this.input);
     const image = c * h * w;
-    const cached = [...new Set([...plan.steps.flatMap((s) => s.localInputs), ...plan.cut])].filter((v) => v !== this.input);
+    const cached = [...new Set([...this.stagesOf(plan).flatMap((s) => s.head.localInputs), ...plan.cut])].filter((v) => v !== this.input);
     const full = await this.sessions.get(`full:${cached.join('|')}`, () => subgraph(this.graph, [{ name: this.input, shape: ['N', c, h, w] }], cached.map((v) => ({ name: v, shape: ['N', ...this.shape(v)] })), `${this.graph.name}:prefix`));
     const outputs: Tensor[] = [];
     for (let i = 0; i < x.shape[0]; i++) {
@@ -112,16 +113,38 @@ export class IncrementalOcclusion {
           copyOverlap(baseline.subarray(i * image, (i + 1) * image), { y0: 0, y1: h, x0: 0, x1: w }, data, box, c);
           return { box, data };
         }));
-        for (const step of plan.steps) patches.set(step.output, await this.runStep(step, patches, cache));
+        for (const stage of this.stagesOf(plan)) patches.set(stage.output, await this.runStep(stage.head, patches, cache, stage.output));
         outputs.push(await this.runRest(plan, batch.length, patches, cache));
       }
     }
     return concatRows(outputs);
   }
 
+  /**
+   * The plan's steps as stages: a step followed by the pointwise ops that alone read its output
+   * (Conv → Relu, Add → Relu, Conv → BatchNormalization → Relu) runs as one graph, so each stage
+   * costs one ORT call and one crop per group (the pointwise ops keep the box they are given).
+   */
+  private stagesOf(plan: IncrementalPlan): { head: LocalStep; output: string }[] {
+    const cached = this.stages.get(plan);
+    if (cached) return cached;
+    const readers = new Map<string, number>();
+    for (const n of this.graph.nodes) for (const v of n.inputs) readers.set(v, (readers.get(v) ?? 0) + 1);
+    const visible = new Set([...plan.cut, ...this.graph.outputs.map((o) => o.name)]);
+    const stages: { head: LocalStep; output: string }[] = [];
+    for (const step of plan.steps) {
+      const last = stages[stages.length - 1];
+      const follows = last && step.kind === 'pointwise' && step.localInputs.length === 1 && step.localInputs[0] === last.output;
+      if (follows && readers.get(last.output) === 1 && !visible.has(last.output)) last.output = step.output;
+      else stages.push({ head: step, output: step.output });
+    }
+    this.stages.set(plan, stages);
+    return stages;
+  }
+
   /** Recomputes a step's affected box for every placement of the batch, grouping placements whose crops have one shape. */
-  private async runStep(step: LocalStep, patches: Map<string, Patch[]>, cache: Map<string, Float32Array>): Promise<Patch[]> {
-    const [cout, oh, ow] = this.shape(step.output);
+  private async runStep(step: LocalStep, patches: Map<string, Patch[]>, cache: Map<string, Float32Array>, output: string): Promise<Patch[]> {
+    const [cout, oh, ow] = this.shape(output);
     const [, ih, iw] = this.shape(step.localInputs[0]);
     const parents = step.localInputs.map((v) => patches.get(v)!);
     const count = parents[0].length;
@@ -142,7 +165,7 @@ export class IncrementalOcclusion {
       g.crops.push(region.box);
     }
     for (const g of groups.values()) {
-      const session = await this.stepSessions.get(`step:${step.node.name}|${g.pads.join(',')}`, () => this.stepGraph(step, g.pads));
+      const session = await this.stepSessions.get(`step:${step.node.name}>${output}|${g.pads.join(',')}`, () => this.stepGraph(step, g.pads, output));
       const feeds: Record<string, Tensor> = {};
       step.localInputs.forEach((v, k) => {
         const [ch, vh, vw] = this.shape(v);
@@ -158,7 +181,7 @@ export class IncrementalOcclusion {
         });
         feeds[v] = tensor([g.placements.length, ch, crop.y1 - crop.y0, crop.x1 - crop.x0], data);
       });
-      const y = (await session.run(feeds, [step.output]))[step.output];
+      const y = (await session.run(feeds, [output]))[output];
       const size = cout * boxArea(g.out[0]);
       if (y.data.length !== g.placements.length * size) throw new Error(`incremental occlusion: step '${step.node.name}' returned ${y.shape.join('×')} for boxes of ${g.out[0].y1 - g.out[0].y0}×${g.out[0].x1 - g.out[0].x0}`);
       g.placements.forEach((p, r) => (result[p] = { box: g.out[r], data: y.data.subarray(r * size, (r + 1) * size) }));
@@ -166,12 +189,12 @@ export class IncrementalOcclusion {
     return result;
   }
 
-  /** A graph of the step's node alone, its pads replaced, its local inputs fed with dynamic H and W. */
-  private stepGraph(step: LocalStep, pads: readonly number[]): Graph {
+  /** A graph of the step's node (and the pointwise ops fused after it, up to `output`), its pads replaced, its local inputs fed with dynamic H and W. */
+  private stepGraph(step: LocalStep, pads: readonly number[], output: string): Graph {
     const node = step.kind === 'window' ? { ...step.node, attributes: { ...step.node.attributes, pads: attr.ints(pads), auto_pad: attr.string('NOTSET') } } : step.node;
     const graph = { ...this.graph, nodes: this.graph.nodes.map((n) => (n === step.node ? node : n)) };
     const cut = (v: string) => ({ name: v, shape: ['N', this.shape(v)[0], 'H', 'W'] });
-    return subgraph(graph, step.localInputs.map(cut), [cut(step.output)], `${this.graph.name}:${step.node.name}`);
+    return subgraph(graph, step.localInputs.map(cut), [cut(output)], `${this.graph.name}:${step.node.name}`);
   }
 
   /** The network after the plan, on the cut activations with each placement's boxes spliced in. */

@@ -238,7 +238,7 @@ export class OnnxModel implements Model {
   async forwardOccluded(x: Tensor, placements: readonly (readonly [number, number])[], window: readonly [number, number], baseline: Float32Array): Promise<Tensor | null> {
     this.check(x);
     if (this.inputShape.length !== 3) return null;
-    this.incremental ??= new IncrementalOcclusion(this.graph, this.inputName, this.outputName, { placementsPerBatch: Math.min(32, this.rowsPerCall('forward')) });
+    this.incremental ??= new IncrementalOcclusion(this.graph, this.inputName, this.outputName, { placementsPerBatch: Math.min(64, this.rowsPerCall('forward')) });
     return this.incremental.forwardOccluded(x, placements, window, baseline);
   }
 
