@@ -95,7 +95,8 @@ export class IncrementalOcclusion {
    */
   async forwardOccluded(x: Tensor, placements: readonly (readonly [number, number])[], window: readonly [number, number], baseline: Float32Array): Promise<Tensor | null> {
     const plan = this.plan(window);
-    if (!plan) return null;
+    // No rows to score: the caller's full path already returns the right empty shapes.
+    if (!plan || x.shape[0] === 0 || placements.length === 0) return null;
     const [c, h, w] = this.shape(this.input);
     const image = c * h * w;
     const cached = [...new Set([...this.stagesOf(plan).flatMap((s) => s.head.localInputs), ...plan.cut])].filter((v) => v !== this.input);
