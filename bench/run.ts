@@ -25,6 +25,8 @@ const USAGE = `usage: npm run bench [-- options]   (or: node dist/bench/run.js [
                           methods: saliency occlusion integrated-gradients smoothgrad grad-cam kernel-shap rise
                           or deletion (deletion/insertion curves on the VGG-style net, bench/deletion.ts)
                           or randomisation (cascading randomisation on the tiny CNN, bench/randomisation.ts)
+                          or occlusion-incremental (Krypton's incremental occlusion vs full recompute on VGG-style
+                          and ResNet-18 224², w16 s8, CPU-time ratio, bench/occlusion-incremental.ts; only when named)
                           or tiling (a 4096² uint16 TIFF through explain/audit --tile: peak RSS and time,
                           bench/tiling.ts; only when named: it takes minutes)
                           or scale (explain --workers 1,2 and 20,000 tiles through a Redis queue and two
@@ -53,6 +55,7 @@ import { runDeletionBench } from './deletion.js';
 import { runRandomisationBench } from './randomisation.js';
 import { runTilingBench } from './tiling.js';
 import { runScaleBench } from './scale.js';
+import { runOcclusionIncrementalBench } from './occlusion-incremental.js';
 import { pearson, relativeL2 } from '../src/tensor/compare.js';
 import { NOT_INSTALLED, PYTHON, runTorchReference, torchVersion } from './torch-reference.js';
 import { WORKLOAD_CHOICES, workloads, type Workload } from './workloads.js';
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
     return;
   }
   const only = opts.only?.split(',').map((o) => o.trim());
-  const unknown = only?.find((o) => o !== 'deletion' && o !== 'randomisation' && o !== 'tiling' && o !== 'scale' && !WORKLOAD_CHOICES.includes(o));
+  const unknown = only?.find((o) => o !== 'deletion' && o !== 'randomisation' && o !== 'occlusion-incremental' && o !== 'tiling' && o !== 'scale' && !WORKLOAD_CHOICES.includes(o));
   if (unknown !== undefined) throw new Error(`--only takes tiny, vgg or family-method names such as ${WORKLOAD_CHOICES.slice(2, 5).join(', ')} (got '${unknown}')`);
   const repeats = opts.repeats !== undefined ? Number(opts.repeats) : opts.quick ? 3 : 5;
   const warmup = 1;
@@ -251,6 +254,11 @@ async function main(): Promise<void> {
   if (only?.includes('tiling')) {
     console.log('');
     for (const line of await runTilingBench()) console.log(line);
+  }
+  // Incremental occlusion vs full recompute (bench/occlusion-incremental.ts): only with --only occlusion-incremental (minutes: the full side runs 729 placements per model).
+  if (only?.includes('occlusion-incremental')) {
+    console.log('');
+    for (const line of await runOcclusionIncrementalBench({ threads: threadCounts[threadCounts.length - 1] })) console.log(line);
   }
   // Cores and a job queue (bench/scale.ts): only with --only scale (each command is its own process).
   if (only?.includes('scale')) {

@@ -228,6 +228,9 @@ export { latentFactorTable, latentTraversals, predictiveDistribution, binnedMutu
 export { spectralBandTarget, outputRegionTarget, binsInRange } from './attribution/common/output-band-target.js';
 export { trainSummedLoss, type SummedLoss, type SummedLossResult } from './models/train-summed-loss.js';
 export { subgraph, type CutValue } from './onnx/subgraph.js';
+export { analyseLocalPrefix, planIncremental, type LocalPrefix, type LocalStep, type IncrementalPlan } from './onnx/local-prefix.js';
+export { affectedOutputBox, inputRegion, windowGeometry, type Box, type WindowGeometry } from './onnx/affected-box.js';
+export { IncrementalOcclusion, type IncrementalOcclusionOptions } from './models/incremental-occlusion.js';
 export { runStructurePropertyStudy, type StructurePropertyResult, type StructurePropertyFigures, type StudyOptions } from './audit/structure-property/study.js';
 export { pairedFromClusters, type PairedData } from './audit/structure-property/paired-data.js';
 export { renderStructurePropertyPage } from './report/structure-property-page.js';

@@ -21,12 +21,21 @@ export interface OcclusionOptions extends ExplainOptions {
   stride?: number | readonly [number, number];
   /** What the window is replaced with: a value, one example, or a tensor of the inputs' shape (Captum's default: 0). */
   baseline?: Baseline;
+  /**
+   * 'auto' (default): score the placements by incremental inference when the model offers it
+   * (Model.forwardOccluded: recompute only what each window can reach, Krypton), same numbers up to
+   * float32 rounding; 'off': run every occluded copy through the whole network.
+   */
+  incremental?: (typeof INCREMENTAL_MODES)[number];
 }
+
+export const INCREMENTAL_MODES = ['auto', 'off'] as const;
 
 export const OCCLUSION_OPTIONS = declareOptions<OcclusionOptions>([
   { key: 'window', flag: '--window', kind: 'integer', min: 1, default: 4, help: 'window side in pixels' },
   { key: 'stride', flag: '--stride', kind: 'integer', min: 1, default: 1, help: 'step between windows' },
   { key: 'baseline', flag: '--baseline', kind: 'number', default: 0, help: 'value written into the window' },
+  { key: 'incremental', flag: '--incremental', kind: 'choice', choices: INCREMENTAL_MODES, default: 'auto', placeholder: '<mode>', help: 'auto: recompute only the activations each window reaches (Krypton), same map; off: full forward per window' },
 ]);
 
 function pair(v: number | readonly [number, number] | undefined, fallback: number): [number, number] {
@@ -74,7 +83,8 @@ export const occlusion: Explainer<OcclusionOptions> = {
     }
     // Copy i·P + p is image i with placement p replaced by the baseline.
     const count = placements.length;
-    const scores = await scorePerturbedCopies(model, inputs, cotangent, {
+    const incremental = options.incremental !== 'off' && model.forwardOccluded ? await model.forwardOccluded(inputs, placements, [wh, ww], baseline) : null;
+    const scores = incremental ? weightedOutput(incremental, cotangent, (row) => Math.floor(row / count)) : await scorePerturbedCopies(model, inputs, cotangent, {
       count: n * count,
       inputOf: (copy) => Math.floor(copy / count),
       fill(copy, into) {
@@ -99,7 +109,7 @@ export const occlusion: Explainer<OcclusionOptions> = {
       }
     const values = new Float32Array(n * image);
     for (let i = 0; i < n * image; i++) values[i] = total[i] / counts[i % plane];
-    return { method: 'occlusion', values: tensor(inputs.shape, values), targets: classes, extras: { placements: placements.length } };
+    return { method: 'occlusion', values: tensor(inputs.shape, values), targets: classes, extras: { placements: placements.length, incremental: incremental !== null } };
   },
 };
 

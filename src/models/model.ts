@@ -16,6 +16,7 @@ import { ruleOverrides, rowsPerGroup, type BackwardRules } from '../onnx/autodif
 import { DEFAULT_MEMORY_BUDGET, rowCost, rowsPerCall, type RowCost } from './memory-budget.js';
 import { ParameterFamily } from './parameter-family.js';
 import type { Session } from '../onnx/runtime.js';
+import { IncrementalOcclusion } from './incremental-occlusion.js';
 
 export interface ParameterInfo {
   /** Initializer name. */
@@ -62,6 +63,12 @@ export interface Model {
   layerVjp(x: Tensor, layer: string, cotangent: Tensor): Promise<{ output: Tensor; activation: Tensor; grad: Tensor }>;
   withParameters(change: ParameterChange): Model;
   /**
+   * Outputs [n·P, K] of each image with each window placement replaced by the baseline (row i·P + p),
+   * by incremental inference (incremental-occlusion.ts); null when the graph has no local prefix to
+   * exploit, and the caller then scores full copies. Optional: wrappers without it take the full path.
+   */
+  forwardOccluded?(x: Tensor, placements: readonly (readonly [number, number])[], window: readonly [number, number], baseline: Float32Array): Promise<Tensor | null>;
+  /**
    * The same model whose vjp/layerVjp use replaced backward rules (guided backprop's ReLU,
    * DeepLIFT's rescale rules on input/baseline row pairs); optional, see backward-rules.ts.
    */
@@ -99,6 +106,7 @@ export class OnnxModel implements Model {
   /** The family this model's own withParameters copies join (created on first use, freed by dispose). */
   private ownFamily?: ParameterFamily;
   private parameterFeeds?: Record<string, Tensor>;
+  private incremental?: IncrementalOcclusion;
   /** The graph run: the one given, with a Flatten appended when its output is dense (flatOutput). */
   readonly graph: Graph;
   /** The graph as given; copies (withParameters, withBackwardRules) start from it, so they flatten alike. */
@@ -226,6 +234,14 @@ export class OnnxModel implements Model {
    * for methods that only read activations (attention maps), and usable on models whose ops have
    * no gradient rule.
    */
+  /** See Model.forwardOccluded. */
+  async forwardOccluded(x: Tensor, placements: readonly (readonly [number, number])[], window: readonly [number, number], baseline: Float32Array): Promise<Tensor | null> {
+    this.check(x);
+    if (this.inputShape.length !== 3) return null;
+    this.incremental ??= new IncrementalOcclusion(this.graph, this.inputName, this.outputName, { placementsPerBatch: Math.min(64, this.rowsPerCall('forward')) });
+    return this.incremental.forwardOccluded(x, placements, window, baseline);
+  }
+
   async activations(x: Tensor, layers: readonly string[]): Promise<Tensor[]> {
     this.check(x);
     const values = layers.map((l) => this.resolveLayer(l));
@@ -313,6 +329,7 @@ export class OnnxModel implements Model {
   async dispose(): Promise<void> {
     await Promise.all([...this.variants.values()].map((m) => m.dispose()));
     await this.ownFamily?.dispose();
+    await this.incremental?.dispose();
     return this.sessions.dispose();
   }
 

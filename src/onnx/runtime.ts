@@ -91,10 +91,13 @@ export async function createSession(graph: Graph, options: RuntimeOptions = defa
 export class SessionCache {
   private readonly sessions = new Map<string, Promise<Session>>();
 
+  /** `options` (default: the process-wide settings) apply to every session this cache creates. */
+  constructor(private readonly options?: RuntimeOptions) {}
+
   get(key: string, build: () => Graph): Promise<Session> {
     let s = this.sessions.get(key);
     if (!s) {
-      s = createSession(build());
+      s = createSession(build(), this.options ?? defaultOptions);
       this.sessions.set(key, s);
       s.catch(() => this.sessions.delete(key));
     }

@@ -131,7 +131,7 @@ describe('occlusion on a linear model (exact reference)', () => {
     expect(a.method).toBe('occlusion');
     expect(a.values.shape).toEqual([2, 1, 5, 5]);
     expect(a.targets).toEqual([1, 0]);
-    expect(a.extras).toEqual({ placements: 9 });
+    expect(a.extras).toEqual({ placements: 9, incremental: false });
     expect(maxAbsDiff(a.values.data, linearReference(W, x, () => 0, [1, 0], [2, 2], [2, 2]))).toBeLessThan(1e-5);
   });
 
@@ -140,7 +140,7 @@ describe('occlusion on a linear model (exact reference)', () => {
     const model = new OnnxModel(linearModel([1, 6, 6], W, [0, 0, 0]));
     const x = randomTensor([3, 1, 6, 6], 4);
     const a = await occlusion.attribute(model, x, { window: 3, stride: 1, target: 2, baseline: 0.25 });
-    expect(a.extras).toEqual({ placements: 16 });
+    expect(a.extras).toEqual({ placements: 16, incremental: false });
     expect(maxAbsDiff(a.values.data, linearReference(W, x, () => 0.25, [2, 2, 2], [3, 3], [1, 1]))).toBeLessThan(1e-5);
     // The corner pixel is covered by one placement only: its value is that placement's drop.
     let drop = 0;
@@ -156,7 +156,7 @@ describe('occlusion on a linear model (exact reference)', () => {
     const x = randomTensor([2, c, h, w], 6, -1, 1);
     const a = await occlusion.attribute(model, x, { window: [2, 3], stride: [2, 1], target: [0, 1], baseline: -0.5 });
     // Rows: starts 0, 2, 4; columns: 0, 1, 2.
-    expect(a.extras).toEqual({ placements: 9 });
+    expect(a.extras).toEqual({ placements: 9, incremental: false });
     const ref = linearReference(W, x, () => -0.5, [0, 1], [2, 3], [2, 1]);
     expect(maxAbsDiff(a.values.data, ref)).toBeLessThan(1e-5);
     // Channels share one map: every channel of a pixel got the same credit.
@@ -220,7 +220,7 @@ describe('occlusion on a CNN (brute-force reference)', () => {
     const model = new OnnxModel(tinyCnn({ size: 8, seed: 16 }));
     const x = randomTensor([1, 1, 8, 8], 17);
     const a = await occlusion.attribute(model, x, { target: 1 });
-    expect(a.extras).toEqual({ placements: 25 });
+    expect(a.extras).toEqual({ placements: 25, incremental: true });
     expect(maxAbsDiff(a.values.data, await bruteForce(model, x, 0, [1], 4, 1))).toBeLessThan(1e-5);
   });
 });
