@@ -6,6 +6,11 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { escapeHtml, formatNumber, htmlPage, paragraph, raw, section, table, type Cell } from './html.js';
+
+/** A share as a percentage with a fixed number of decimals (significant digits would print 97.5% as "1e+2"). */
+export function percent(share: number, decimals: number): string {
+  return (100 * share).toFixed(decimals);
+}
 import { encodePng, greyscaleRgba, overlayRgba, pngDataUri, upscaleNearest, type RgbaImage } from './png.js';
 import { barChart, CATEGORY_COLOURS, lineChart, renderVegaLite } from './charts.js';
 import type { KnobsResult } from '../generative/knobs/explain-knobs.js';
@@ -88,7 +93,7 @@ export async function knobsPage(input: KnobsPageInput): Promise<string> {
   const parts: string[] = [];
   parts.push(`<h1>Knobs: ${escapeHtml(property.name)} explained through ${escapeHtml(names.join(', '))}</h1>`);
   const effects = names.map((n) => `${n} ${signed(r.sensitivity[n].estimated)}${unit}`).join('; ');
-  parts.push(paragraph(`Turning each knob from 0 to 1 (the others held at the tile's values) moves the predicted ${property.name} by: ${effects}. The counterfactual search reached its target (±${formatNumber(100 * r.counterfactual.tolerance, 0)}%) on ${formatNumber(100 * r.counterfactual.successRate, 0)}% of ${r.counterfactual.tiles * 2} searches.`, 'lead'));
+  parts.push(paragraph(`Turning each knob from 0 to 1 (the others held at the tile's values) moves the predicted ${property.name} by: ${effects}. The counterfactual search reached its target (±${percent(r.counterfactual.tolerance, 0)}%) on ${percent(r.counterfactual.successRate, 0)}% of ${r.counterfactual.tiles * 2} searches.`, 'lead'));
   const flagged = Object.entries(r.entanglement).flatMap(([by, m]) => (m ? names.filter((_, j) => m.entangled[j] || m.ineffective[j]).map((n) => `${n} (${by === 'byCritic' ? 'critic' : 'physical measurement'})`) : []));
   parts.push(paragraph(flagged.length ? `Knobs to read with care — entangled or ineffective edits: ${[...new Set(flagged)].join(', ')}.` : 'Every knob moved its own attribute without moving the others by more than half as much.'));
   if (input.scenario) parts.push(`<p class="note">${escapeHtml(input.scenario)}</p>`);
@@ -148,7 +153,7 @@ export async function knobsPage(input: KnobsPageInput): Promise<string> {
         return `<h3>Example ${i + 1}</h3><div class="grid" style="--columns:${cells.length}">${cells.join('')}</div><div class="chart">${deltas}</div><details><summary>Each knob swept on this tile</summary>${sweeps}</details>`;
       }),
     );
-    parts.push(section('Pixels versus knobs, per tile', paragraph(`Grad-CAM says where R looks; the knobs say what would have to change in the material. The counterfactual tiles are G's answer to "what should this material look like to be ${formatNumber(100 * r.counterfactual.targetChange, 0)}% stronger / weaker?" (Eq. 2, λ = ${r.counterfactual.lambda}).`) + blocks.join('')));
+    parts.push(section('Pixels versus knobs, per tile', paragraph(`Grad-CAM says where R looks; the knobs say what would have to change in the material. The counterfactual tiles are G's answer to "what should this material look like to be ${percent(r.counterfactual.targetChange, 0)}% stronger / weaker?" (Eq. 2, λ = ${r.counterfactual.lambda}).`) + blocks.join('')));
   }
 
   const cf = r.counterfactual;
@@ -164,7 +169,7 @@ export async function knobsPage(input: KnobsPageInput): Promise<string> {
   parts.push(
     section(
       'Counterfactual search (Eq. 2)',
-      paragraph(`Target p' = the reconstruction's prediction × (1 ± ${cf.targetChange}); success = within ${formatNumber(100 * cf.tolerance, 0)}% of p'. Reached on ${formatNumber(100 * cf.successRate, 1)}% of ${cf.tiles * 2} searches (mean relative error ${formatNumber(100 * cf.meanRelativeError, 1)}%).${cf.measuredDirectionRate !== undefined ? ` Of the searches that reached p', ${formatNumber(100 * cf.measuredDirectionRate, 1)}% changed the physically measured attributes in a direction that moves the true ${property.name} the requested way.` : ''}`) +
+      paragraph(`Target p' = the reconstruction's prediction × (1 ± ${cf.targetChange}); success = within ${percent(cf.tolerance, 0)}% of p'. Reached on ${percent(cf.successRate, 1)}% of ${cf.tiles * 2} searches (mean relative error ${percent(cf.meanRelativeError, 1)}%).${cf.measuredDirectionRate !== undefined ? ` Of the searches that reached p', ${percent(cf.measuredDirectionRate, 1)}% changed the physically measured attributes in a direction that moves the true ${property.name} the requested way.` : ''}`) +
         table(['attribute', `mean change to raise ${property.name}`, `mean change to lower ${property.name}`], deltaRows) +
         `<div class="chart">${path}</div>`,
     ),
