@@ -9,7 +9,24 @@ import { defaultInitialValues } from '../onnx/builder.js';
 import type { Random } from '../tensor/random.js';
 import { sizeOf } from '../tensor/tensor.js';
 import { transformerParameters } from './transformer-parameters.js';
-import type { ParameterInfo } from './model.js';
+
+export interface ParameterInfo {
+  /** Initializer name. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Name of the node (layer) that uses it. */
+  readonly layer: string;
+  readonly opType: string;
+  /** What the parameter is to its layer; decides how it is re-initialised. */
+  readonly role: 'weight' | 'bias' | 'scale' | 'mean' | 'variance' | 'embedding';
+  /** Fan-in used by the default initialiser (weights and biases of Conv/Gemm/MatMul). */
+  readonly fanIn: number;
+}
+
+export type ParameterChange =
+  | { readonly kind: 'replace'; readonly values: ReadonlyMap<string, Float32Array> }
+  /** Re-draw these parameters with the zoo's initialiser (PyTorch's default), seeded. */
+  | { readonly kind: 'reinitialise'; readonly parameters: readonly string[]; readonly seed: number };
 
 const FAN_IN_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'ConvTranspose']);
 

@@ -11,30 +11,14 @@ import { DataType, attr, floatTensorValue, runtimeInputs } from '../onnx/graph.j
 import { buildGradientGraph } from '../onnx/autodiff/gradient.js';
 import { inferShapes } from '../onnx/shapes.js';
 import { SessionCache } from '../onnx/runtime.js';
-import { modelParameters, reinitialValues } from './model-parameters.js';
+import { modelParameters, reinitialValues, type ParameterChange, type ParameterInfo } from './model-parameters.js';
+// The parameter types live with parameter discovery; callers keep importing them from here.
+export type { ParameterChange, ParameterInfo } from './model-parameters.js';
 import { ruleOverrides, rowsPerGroup, type BackwardRules } from '../onnx/autodiff/backward-rules.js';
 import { DEFAULT_MEMORY_BUDGET, rowCost, rowsPerCall, type RowCost } from './memory-budget.js';
 import { ParameterFamily } from './parameter-family.js';
 import type { Session } from '../onnx/runtime.js';
 import { IncrementalOcclusion } from './incremental-occlusion.js';
-
-export interface ParameterInfo {
-  /** Initializer name. */
-  readonly name: string;
-  readonly shape: readonly number[];
-  /** Name of the node (layer) that uses it. */
-  readonly layer: string;
-  readonly opType: string;
-  /** What the parameter is to its layer; decides how it is re-initialised. */
-  readonly role: 'weight' | 'bias' | 'scale' | 'mean' | 'variance' | 'embedding';
-  /** Fan-in used by the default initialiser (weights and biases of Conv/Gemm/MatMul). */
-  readonly fanIn: number;
-}
-
-export type ParameterChange =
-  | { readonly kind: 'replace'; readonly values: ReadonlyMap<string, Float32Array> }
-  /** Re-draw these parameters with the zoo's initialiser (PyTorch's default), seeded. */
-  | { readonly kind: 'reinitialise'; readonly parameters: readonly string[]; readonly seed: number };
 
 export interface LayerInfo {
   readonly name: string;
