@@ -53,6 +53,34 @@ function repeatRows(data: Float32Array, rows: readonly number[], rowSize: number
   return out;
 }
 
+/**
+ * Writes each image's combination of its copies' maps into out. The copies of an image are read
+ * row by row (contiguous) into float64 running sums per pixel, adding the samples in order, so the
+ * sums are the same numbers as a per-pixel loop over samples, without striding over S rows per pixel.
+ */
+function combineCopies(maps: Float32Array, images: readonly number[], samples: number, d: number, ntType: NoiseTunnelType, out: Float32Array): void {
+  const sum = new Float64Array(d);
+  const sq = new Float64Array(d);
+  images.forEach((i, r) => {
+    sum.fill(0);
+    sq.fill(0);
+    for (let s = 0; s < samples; s++) {
+      const row = (r * samples + s) * d;
+      for (let j = 0; j < d; j++) {
+        const a = maps[row + j];
+        sum[j] += a;
+        sq[j] += a * a;
+      }
+    }
+    const o = i * d;
+    for (let j = 0; j < d; j++) {
+      const m = sum[j] / samples;
+      const m2 = sq[j] / samples;
+      out[o + j] = ntType === 'smoothgrad' ? m : ntType === 'smoothgrad_sq' ? m2 : m2 - m * m;
+    }
+  });
+}
+
 /** Wraps a method whose options are O in a noise tunnel of the given type. */
 export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType: NoiseTunnelType, name: string, description: string): Explainer<O & NoiseTunnelOptions> {
   return {
@@ -87,7 +115,7 @@ export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType
         return noiseFraction * (hi - lo);
       });
       const rng = new Random(options.seed ?? 0);
-      const mean = new Float32Array(n * d);
+      const combined = new Float32Array(n * d);
       const group = inputsPerBatch(samples, d);
       for (let g0 = 0; g0 < n; g0 += group) {
         const images = Array.from({ length: Math.min(group, n - g0) }, (_, r) => g0 + r);
@@ -104,22 +132,9 @@ export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType
           baseOptions.baseline = tensor([images.length * samples, ...tail], repeatRows(bl.data, images, d, samples));
         }
         const { values } = await base.attribute(model, tensor([images.length * samples, ...tail], noisy), baseOptions);
-        images.forEach((i, r) => {
-          for (let j = 0; j < d; j++) {
-            let sum = 0;
-            let sq = 0;
-            for (let s = 0; s < samples; s++) {
-              const a = values.data[(r * samples + s) * d + j];
-              sum += a;
-              sq += a * a;
-            }
-            const m = sum / samples;
-            const m2 = sq / samples;
-            mean[i * d + j] = ntType === 'smoothgrad' ? m : ntType === 'smoothgrad_sq' ? m2 : m2 - m * m;
-          }
-        });
+        combineCopies(values.data, images, samples, d, ntType, combined);
       }
-      return { method: name, values: tensor(inputs.shape, mean), targets: classes, extras: { ntType, ntSamples: samples, stdevs: sigma } };
+      return { method: name, values: tensor(inputs.shape, combined), targets: classes, extras: { ntType, ntSamples: samples, stdevs: sigma } };
     },
   };
 }

@@ -84,6 +84,50 @@ describe('noise tunnel', () => {
     expect(maxAbsDiff(clean, want.smoothgrad)).toBeGreaterThan(1e-2 * Math.max(...clean));
   });
 
+  it('equals a straightforward implementation exactly: per-copy x + noise drawn through uint32(), one saliency batch, per-pixel moments', async () => {
+    const samples = 3;
+    const sigma = 0.25;
+    const d = 64;
+    const rng = new Random(11);
+    const noisy = new Float32Array(3 * samples * d);
+    for (let i = 0; i < 3; i++) {
+      // Marsaglia's polar method over the public uint32(), image by image (an odd remainder drops its spare value).
+      const noise: number[] = [];
+      while (noise.length < samples * d) {
+        const u = rng.uint32() * (2 / 4294967296) - 1;
+        const v = rng.uint32() * (2 / 4294967296) - 1;
+        const s2 = u * u + v * v;
+        if (s2 >= 1 || s2 === 0) continue;
+        const f = sigma * Math.sqrt((-2 * Math.log(s2)) / s2);
+        noise.push(u * f, v * f);
+      }
+      for (let s = 0; s < samples; s++) for (let j = 0; j < d; j++) noisy[(i * samples + s) * d + j] = xs.data[i * d + j] + noise[s * d + j];
+    }
+    const target = [1, 0, 1];
+    const maps = (await saliency.attribute(cnn, tensor([3 * samples, 1, 8, 8], noisy), { target: target.flatMap((t) => [t, t, t]) })).values.data;
+    const want = { smoothgrad: new Float32Array(3 * d), smoothgrad_sq: new Float32Array(3 * d), vargrad: new Float32Array(3 * d) };
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < d; j++) {
+        let m = 0;
+        let m2 = 0;
+        for (let s = 0; s < samples; s++) {
+          const a = maps[(i * samples + s) * d + j];
+          m += a;
+          m2 += a * a;
+        }
+        m /= samples;
+        m2 /= samples;
+        want.smoothgrad[i * d + j] = m;
+        want.smoothgrad_sq[i * d + j] = m2;
+        want.vargrad[i * d + j] = m2 - m * m;
+      }
+    }
+    const opts = { target, stdevs: sigma, ntSamples: samples, seed: 11 };
+    expect((await smoothGrad.attribute(cnn, xs, opts)).values.data).toEqual(want.smoothgrad);
+    expect((await smoothGradSq.attribute(cnn, xs, opts)).values.data).toEqual(want.smoothgrad_sq);
+    expect((await varGrad.attribute(cnn, xs, opts)).values.data).toEqual(want.vargrad);
+  });
+
   it('is reproducible: same seed same numbers, another seed other numbers; internalBatchSize changes nothing', async () => {
     const a = await smoothGrad.attribute(cnn, xs, { target: 0, stdevs: 0.2, seed: 1 });
     const b = await smoothGrad.attribute(cnn, xs, { target: 0, stdevs: 0.2, seed: 1 });

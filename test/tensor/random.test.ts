@@ -108,6 +108,32 @@ describe('Random distributions', () => {
     expect([part[0], part[3]]).toEqual([0, 0]);
   });
 
+  it('addNormal (sfc32 inlined) adds exactly what the polar method over uint32() adds, and leaves the stream where uint32() would', () => {
+    // The straightforward form: two uint32() calls per try, rejected outside the unit disc.
+    const reference = (r: Random, out: Float32Array, start: number, end: number, std: number) => {
+      for (let j = start; j < end; ) {
+        const u = r.uint32() * (2 / 4294967296) - 1;
+        const v = r.uint32() * (2 / 4294967296) - 1;
+        const s2 = u * u + v * v;
+        if (s2 >= 1 || s2 === 0) continue;
+        const f = std * Math.sqrt((-2 * Math.log(s2)) / s2);
+        out[j++] += u * f;
+        if (j < end) out[j++] += v * f;
+      }
+    };
+    const fast = new Random(77);
+    const slow = new Random(77);
+    const a = new Float32Array(10_001).fill(0.25);
+    const b = new Float32Array(10_001).fill(0.25);
+    // Odd lengths drop the spare value of the last pair; a second call continues the same stream.
+    fast.addNormal(a, 3, 5_004, 0.7);
+    reference(slow, b, 3, 5_004, 0.7);
+    fast.addNormal(a, 5_004, 10_001, 2);
+    reference(slow, b, 5_004, 10_001, 2);
+    expect(a).toEqual(b);
+    expect(draws(0, 5, () => fast.uint32())).toEqual(draws(0, 5, () => slow.uint32()));
+  });
+
   it('normal() has mean 0 and std 1 over 1e5 draws, and honours mean and std', () => {
     const xs = draws(11, 100_000, (r) => r.normal());
     const { mean, std } = moments(xs);
