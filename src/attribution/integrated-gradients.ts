@@ -20,13 +20,21 @@ import { expandBaseline, type Baseline } from './common/baselines.js';
 import { inputsPerBatch } from './common/batching.js';
 import { cotangentRows } from './common/target.js';
 import { completenessFromDelta } from './common/completeness.js';
+import { adaptiveSteps, DEFAULT_MAX_STEPS, DEFAULT_STEPS_TOLERANCE } from './adaptive-steps.js';
 
 export const INTEGRATION_RULES = ['gausslegendre', 'riemann_left', 'riemann_right', 'riemann_middle', 'riemann_trapezoid'] as const;
 export type IntegrationRule = (typeof INTEGRATION_RULES)[number];
 
 export interface IntegratedGradientsOptions extends ExplainOptions {
-  /** Integration points along the path (Captum's n_steps, default 50). */
-  steps?: number;
+  /**
+   * Integration points along the path (Captum's n_steps, default 50), or 'auto': per image, double
+   * from 16 until the relative completeness error is at most stepsTolerance (adaptive-steps.ts).
+   */
+  steps?: number | 'auto';
+  /** With steps 'auto': the largest tolerated |Σφ − Δf| / |Δf| per image (default 0.01). */
+  stepsTolerance?: number;
+  /** With steps 'auto': the cap on steps per image (default 512). */
+  maxSteps?: number;
   /** Quadrature rule (Captum's method, default 'gausslegendre'). */
   rule?: IntegrationRule;
   /** Start of the path: a value, a tensor of the inputs' shape, or one example for all (default 0). */
@@ -87,14 +95,16 @@ export function integrationPoints(rule: IntegrationRule, steps: number): { alpha
 }
 
 export const INTEGRATED_GRADIENTS_OPTIONS = declareOptions<IntegratedGradientsOptions>([
-  { key: 'steps', flag: '--steps', kind: 'integer', min: 1, default: 50, help: "integration steps (Captum's n_steps)" },
+  { key: 'steps', flag: '--steps', kind: 'integer', min: 1, words: ['auto'], default: 50, help: "integration steps (Captum's n_steps); auto: per image, double from 16 until the completeness error is at most --steps-tolerance" },
+  { key: 'stepsTolerance', flag: '--steps-tolerance', kind: 'number', above: 0, default: DEFAULT_STEPS_TOLERANCE, placeholder: '<f>', help: 'with --steps auto: largest |Σ attributions − (f(x) − f(baseline))| / |f(x) − f(baseline)| per image' },
+  { key: 'maxSteps', flag: '--max-steps', kind: 'integer', min: 2, default: DEFAULT_MAX_STEPS, help: 'with --steps auto: cap on the steps per image (a one-line warning names the images that reach it)' },
   { key: 'rule', flag: '--rule', kind: 'choice', choices: INTEGRATION_RULES, default: 'gausslegendre', placeholder: '<name>', help: `quadrature rule: ${INTEGRATION_RULES.join(' | ')} (Captum's method)` },
   { key: 'baseline', flag: '--baseline', kind: 'number', default: 0, help: 'start of the path (a constant image)' },
 ]);
 
 export const integratedGradients: Explainer<IntegratedGradientsOptions> = {
   name: 'integrated-gradients',
-  description: "integrated gradients (x − baseline) ⊙ ∫ grad along the straight path (steps 50, rule gausslegendre, baseline 0, as Captum); extras.convergenceDelta per image",
+  description: "integrated gradients (x − baseline) ⊙ ∫ grad along the straight path (steps 50, rule gausslegendre, baseline 0, as Captum); extras.convergenceDelta and the relative completeness error per image; --steps auto raises the steps per image until that error is below --steps-tolerance",
   options: INTEGRATED_GRADIENTS_OPTIONS,
   output: 'input',
   needs: {},
@@ -102,6 +112,7 @@ export const integratedGradients: Explainer<IntegratedGradientsOptions> = {
   usesSeed: false,
   completeness: true,
   async attribute(model, inputs, options = {}) {
+    if (options.steps === 'auto') return adaptiveSteps(model, inputs, options, (x, o) => integratedGradients.attribute(model, x, o));
     const steps = options.steps ?? 50;
     const rule = options.rule ?? 'gausslegendre';
     const { alphas, weights } = integrationPoints(rule, steps);

@@ -45,6 +45,11 @@ export interface OptionSpec {
   readonly max?: number;
   /** Exclusive lower bound (e.g. a probability in (0, 1]). */
   readonly above?: number;
+  /**
+   * Words an 'integer' or 'number' option takes besides a number, passed through as the string
+   * (IG's `--steps auto`).
+   */
+  readonly words?: readonly string[];
   /** Placeholder shown in `--help`, e.g. '<n>' (default from the kind). */
   readonly placeholder?: string;
 }
@@ -64,7 +69,10 @@ const PLACEHOLDERS: Record<OptionKind, string> = {
 };
 
 export function placeholderOf(spec: OptionSpec): string {
-  return spec.placeholder ?? (spec.kind === 'choice' && spec.choices ? `<${spec.choices.join('|')}>` : PLACEHOLDERS[spec.kind]);
+  if (spec.placeholder) return spec.placeholder;
+  if (spec.kind === 'choice' && spec.choices) return `<${spec.choices.join('|')}>`;
+  if (spec.words?.length) return `${PLACEHOLDERS[spec.kind].slice(0, -1)}|${spec.words.join('|')}>`;
+  return PLACEHOLDERS[spec.kind];
 }
 
 function describeBounds(spec: OptionSpec): string {
@@ -83,7 +91,8 @@ function checkNumber(spec: OptionSpec, n: number, raw: string, what: string): nu
     (spec.above !== undefined && !(n > spec.above));
   if (bad) {
     const bounds = describeBounds(spec);
-    throw new OptionError(`${spec.flag} must be ${what}${bounds ? ` ${bounds}` : ''} (got '${raw}')`);
+    const words = spec.words?.length ? ` or ${spec.words.map((w) => `'${w}'`).join(', ')}` : '';
+    throw new OptionError(`${spec.flag} must be ${what}${bounds ? ` ${bounds}` : ''}${words} (got '${raw}')`);
   }
   return n;
 }
@@ -91,6 +100,7 @@ function checkNumber(spec: OptionSpec, n: number, raw: string, what: string): nu
 /** Parses and validates one command-line value; throws OptionError naming the flag. */
 export function parseOptionValue(spec: OptionSpec, raw: string): unknown {
   const text = raw.trim();
+  if ((spec.kind === 'integer' || spec.kind === 'number') && spec.words?.includes(text)) return text;
   switch (spec.kind) {
     case 'integer':
       return checkNumber(spec, text === '' ? NaN : Number(text), raw, 'an integer');
@@ -131,7 +141,8 @@ export function validateOptionValue(spec: OptionSpec, value: unknown): void {
   switch (spec.kind) {
     case 'integer':
     case 'number':
-      if (typeof value !== 'number') throw new OptionError(`${spec.key} must be a number (got ${typeof value})`);
+      if (typeof value === 'string' && spec.words?.includes(value)) return;
+      if (typeof value !== 'number') throw new OptionError(`${spec.key} must be a number${spec.words?.length ? ` or ${spec.words.map((w) => `'${w}'`).join(', ')}` : ''} (got ${typeof value === 'string' ? `'${value}'` : typeof value})`);
       checkNumber({ ...spec, flag: spec.key }, value, String(value), spec.kind === 'integer' ? 'an integer' : 'a number');
       return;
     case 'choice':
