@@ -8,7 +8,7 @@
  * appears in `--help` and works by itself, and a flag the chosen method does not take is a one-line
  * error.
  */
-import { completenessWarning, type CompletenessCheck } from '../attribution/common/completeness.js';
+import { completenessReport } from './explain-completeness.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { concatRows, reshape, shapeToString } from '../tensor/tensor.js';
@@ -105,6 +105,8 @@ export function registerExplain(program: Command): void {
       // Per input file its pixel size (run.json; the overlays' scale bars).
       let calibrations: FileCalibration[] = [];
       let task: Task | undefined;
+      // run.json's per-image completeness (IG, DeepLIFT), filled by the run.
+      let completeness: Record<string, unknown> | undefined;
       await runInFolder(
         'explain',
         opts,
@@ -143,12 +145,11 @@ export function registerExplain(program: Command): void {
             const outlined = dense && ((i: number) => explainedRegion(dense, i, model.outputShape));
             const pictures = opts.png ? await writeOverlays(folder, batch, perClass ? perClass[0].values : result.values, calibrations, outlined) : [];
             const targets = result.targets ? ` (target ${noun} ${[...new Set(result.targets)].join(', ')})` : dense ? ` (${describeExplained(dense)})` : '';
-            const delta = result.extras?.convergenceDelta as number[] | undefined;
-            const deltaText = delta && delta.length > 0 ? `, max |convergence delta| ${Math.max(...delta.map(Math.abs)).toExponential(2)}` : '';
-            const incomplete = result.extras?.completeness ? completenessWarning(explainer.name, result.extras.completeness as CompletenessCheck) : undefined;
+            const complete = completenessReport(explainer.name, result);
+            completeness = complete.record;
             // A warning, not an error: the map is written, and the user decides (stderr, so --quiet does not hide it).
-            if (incomplete) console.error(`trustscope: warning: ${incomplete}`);
-            console.log(`${explainer.name}: ${batch.shape[0]} image(s)${targets}${deltaText} in ${((performance.now() - started) / 1000).toFixed(2)} s → ${join(opts.out, ATTRIBUTIONS)} ${shapeToString(values.shape)}${pictures.length ? ` and ${pictures.length} overlay(s) in ${join(opts.out, OVERLAYS)}` : ''}`);
+            for (const w of complete.warnings) console.error(`trustscope: warning: ${w}`);
+            console.log(`${explainer.name}: ${batch.shape[0]} image(s)${targets}${complete.text} in ${((performance.now() - started) / 1000).toFixed(2)} s → ${join(opts.out, ATTRIBUTIONS)} ${shapeToString(values.shape)}${pictures.length ? ` and ${pictures.length} overlay(s) in ${join(opts.out, OVERLAYS)}` : ''}`);
             if (pictures.length && calibrations.every((c) => !c.calibration)) console.log(NO_PIXEL_SIZE);
             return dense?.descriptions;
           } finally {
@@ -162,6 +163,7 @@ export function registerExplain(program: Command): void {
           normalise: opts.normalise ? describeNormalisation(opts.normalise) : 'none',
           pixelSizes: pixelSizeRecord(calibrations),
           ...(explained ? { explained } : {}),
+          ...(completeness ? { completeness } : {}),
         }),
       );
     });

@@ -4,6 +4,7 @@
  * exit code 1, and no output file.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../../src/data/formats/npy.js';
@@ -264,7 +265,7 @@ describe('trustscope explain: input-x-gradient, integrated-gradients and the noi
   it('--help states the new options with Captum\'s defaults', async () => {
     const r = await runCli(['explain', '--help']);
     expect(r.code).toBe(0);
-    for (const text of ['--steps <n>', 'integrated-gradients: integration steps (Captum\'s n_steps) (default 50)', '--rule <name>', 'gausslegendre | riemann_left | riemann_right | riemann_middle | riemann_trapezoid', '(default gausslegendre)', '--nt-samples <n>', 'smoothgrad, smoothgrad-sq, vargrad: noisy copies per image (Captum\'s nt_samples) (default 5)', '--stdevs <sigma>', 'default: 1.0', 'gradient-shap: noise standard deviation in input units (default 0)', '--noise-fraction <f>', '--seed <n>', '(default: 1)', 'integrated-gradients: start of the path']) {
+    for (const text of ['--steps <n|auto>', 'integrated-gradients: integration steps (Captum\'s n_steps); auto:', '--steps-tolerance <f>', '--max-steps <n>', '--rule <name>', 'gausslegendre | riemann_left | riemann_right | riemann_middle | riemann_trapezoid', '(default gausslegendre)', '--nt-samples <n>', 'smoothgrad, smoothgrad-sq, vargrad: noisy copies per image (Captum\'s nt_samples) (default 5)', '--stdevs <sigma>', 'default: 1.0', 'gradient-shap: noise standard deviation in input units (default 0)', '--noise-fraction <f>', '--seed <n>', '(default: 1)', 'integrated-gradients: start of the path']) {
       // commander wraps the help at the terminal width.
       expect(r.stdout.replace(/\s+/g, ' ')).toContain(text);
     }
@@ -279,10 +280,36 @@ describe('trustscope explain: input-x-gradient, integrated-gradients and the noi
     const a = await integratedGradients.attribute(lib(), batch, { steps: 20, rule: 'riemann_middle', baseline: 0.25, target: 1 });
     expect(maxDiff((await readNpy(maps(out))).data, a.values.data)).toBeLessThan(1e-6);
     const worst = Math.max(...(a.extras as { convergenceDelta: number[] }).convergenceDelta.map(Math.abs));
-    expect(r.stdout).toContain(`integrated-gradients: 3 image(s) (target class 1), max |convergence delta| ${worst.toExponential(2)} in`);
+    const gap = Math.max(...(a.extras as { completeness: { relativeGap: number[] } }).completeness.relativeGap);
+    expect(r.stdout).toContain(`integrated-gradients: 3 image(s) (target class 1), max |convergence delta| ${worst.toExponential(2)}, completeness error max ${(100 * gap).toPrecision(2)}% in`);
+    const record = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { completeness: { relativeError: number[]; convergenceDelta: number[] } };
+    expect(record.completeness.relativeError).toEqual((a.extras as { completeness: { relativeGap: number[] } }).completeness.relativeGap.map((g) => expect.closeTo(g, 6)));
+    expect(record.completeness.convergenceDelta).toHaveLength(3);
     // Defaults (50 Gauss–Legendre steps from 0) give another map.
     const defaults = await integratedGradients.attribute(lib(), batch, { target: 1 });
     expect(maxDiff((await readNpy(maps(out))).data, defaults.values.data)).toBeGreaterThan(1e-4);
+  });
+
+  it('integrated-gradients --steps auto: steps per image and the achieved error on the console and in run.json; the cap warns in one line', async () => {
+    const out = path('ig-auto');
+    const r = await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'integrated-gradients', '--steps', 'auto', '--target', '1', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toEqual([]);
+    const a = await integratedGradients.attribute(lib(), batch, { steps: 'auto', target: 1 });
+    const adaptive = (a.extras as { adaptiveSteps: { stepsPerImage: number[]; relativeError: number[] } }).adaptiveSteps;
+    expect(Math.max(...adaptive.relativeError)).toBeLessThanOrEqual(0.01);
+    expect(maxDiff((await readNpy(maps(out))).data, a.values.data)).toBeLessThan(1e-6);
+    const [fewest, most] = [Math.min(...adaptive.stepsPerImage), Math.max(...adaptive.stepsPerImage)];
+    expect(r.stdout).toContain(`steps per image ${fewest === most ? fewest : `${fewest}–${most}`} (--steps auto, tolerance 1.0%) in`);
+    const record = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { options: { steps: string }; completeness: { adaptiveSteps: { stepsPerImage: number[]; tolerance: number; capped: number[] } } };
+    expect(record.options.steps).toBe('auto');
+    expect(record.completeness.adaptiveSteps).toMatchObject({ stepsPerImage: adaptive.stepsPerImage, tolerance: 0.01, capped: [] });
+
+    const capped = await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'integrated-gradients', '--steps', 'auto', '--rule', 'riemann_trapezoid', '--max-steps', '20', '--target', '1', '--out', path('ig-cap'));
+    expect(capped.code).toBe(0);
+    expect(capped.stderr.filter((l) => l.includes('at the cap of 20 steps'))).toEqual([expect.stringMatching(/^trustscope: warning: integrated gradients: \d of 3 image\(s\) still have a completeness error above 1\.0% at the cap of 20 steps \(worst: image \d, [\d.]+%\); raise --max-steps/)]);
+    const bad = await explain('--model', path('cnn.onnx'), '--input', path('batch.npy'), '--method', 'integrated-gradients', '--steps', 'many', '--out', path('ig-bad'));
+    expect([bad.code, bad.stderr]).toEqual([1, ["trustscope: --steps must be an integer ≥ 1 or 'auto' (got 'many')"]]);
   });
 
   it('integrated-gradients and input-x-gradient on the linear model: (x − baseline) ⊙ W[target]', async () => {
@@ -323,7 +350,7 @@ describe('trustscope explain: input-x-gradient, integrated-gradients and the noi
     const ok = ['--model', path('cnn.onnx'), '--input', path('batch.npy')];
     const cases: [string[], string][] = [
       [['--method', 'integrated-gradients', '--rule', 'simpson'], "--rule must be one of gausslegendre, riemann_left, riemann_right, riemann_middle, riemann_trapezoid (got 'simpson')"],
-      [['--method', 'integrated-gradients', '--steps', '0'], "--steps must be an integer ≥ 1 (got '0')"],
+      [['--method', 'integrated-gradients', '--steps', '0'], "--steps must be an integer ≥ 1 or 'auto' (got '0')"],
       [['--method', 'integrated-gradients', '--rule', 'riemann_left', '--steps', '1'], 'integrated gradients with rule riemann_left needs an integer number of steps ≥ 2 (got 1)'],
       [['--method', 'smoothgrad', '--stdevs', '-1'], "--stdevs must be a number ≥ 0 (got '-1')"],
       [['--method', 'smoothgrad', '--nt-samples', '0'], "--nt-samples must be an integer ≥ 1 (got '0')"],
