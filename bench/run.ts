@@ -101,6 +101,15 @@ function agreement(label: string, ours: Tensor, theirs: Tensor): Agreement {
   };
 }
 
+/** IG's relative completeness error per image on both sides (bench/reference/torch_reference.py computes PyTorch's). */
+interface CompletenessRow {
+  label: string;
+  ours: number[];
+  torch: number[];
+}
+
+const pct = (x: number) => `${(100 * x).toPrecision(3)}%`;
+
 function ortVersion(): string {
   try {
     return (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
@@ -150,6 +159,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'trustscope-bench-'));
   const rows: Row[] = [];
   const agreements: Agreement[] = [];
+  const completeness: CompletenessRow[] = [];
   try {
     const selected = workloads(vggBatch).filter((w) => !only || only.includes(w.family) || only.includes(`${w.family}-${w.method}`));
     for (const [k, w] of selected.entries()) {
@@ -194,6 +204,10 @@ async function main(): Promise<void> {
             if (malloc === 'default') row.torchMs = ref.median_ms;
             else row.tunedMs = ref.median_ms;
             process.stderr.write(`  ${w.label}, ${threads} thread(s): PyTorch (${malloc === 'tuned' ? 'no-mmap' : 'default'} malloc) ${formatMs(ref.median_ms)} [${ref.runs.map(formatMs).join(', ')}]\n`);
+            if (save && w.method === 'integrated-gradients' && ref.completeness) {
+              const check = ours.last.extras?.completeness as { relativeGap: number[] } | undefined;
+              if (check) completeness.push({ label: w.label, ours: check.relativeGap, torch: ref.completeness });
+            }
             if (save && w.comparable) {
               const theirs = await readNpy(save);
               agreements.push(agreement(w.label, ours.last.values, theirs));
@@ -238,6 +252,14 @@ async function main(): Promise<void> {
       const perImage = `worst image r = ${a.worstImageR.toFixed(4)} (${a.imagesBelow} below 0.999)`;
       console.log(`  ${a.label}: Pearson r = ${a.r.toFixed(6)}, relative L2 = ${a.relL2.toExponential(2)}; ${perImage}  ${ok ? 'ok' : 'DISAGREE (r < 0.999)'}`);
       if (!ok) process.exitCode = 1;
+    }
+  }
+  if (completeness.length > 0) {
+    console.log('');
+    console.log('IG completeness |Σφ − (f(x) − f(0))| / |f(x) − f(0)| per image, same model, steps and rule (a property of both, so they must agree):');
+    for (const c of completeness) {
+      const gap = Math.max(...c.ours.map((v, i) => Math.abs(v - c.torch[i])));
+      console.log(`  ${c.label}: trustscope max ${pct(Math.max(...c.ours))}, PyTorch max ${pct(Math.max(...c.torch))}; largest per-image difference ${gap.toExponential(1)}`);
     }
   }
   // Cascading randomisation on the tiny CNN (bench/randomisation.ts): with --only tiny or randomisation, or everything.

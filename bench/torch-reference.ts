@@ -18,7 +18,7 @@ export function torchVersion(): string | undefined {
 }
 
 /** The script, whether we run from dist/bench/ (compiled) or bench/ (sources). */
-function scriptPath(): string {
+export function scriptPath(): string {
   const candidates = ['../../bench/reference/torch_reference.py', './reference/torch_reference.py'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`torch_reference.py not found (looked in ${candidates.join(', ')})`);
@@ -73,6 +73,8 @@ export interface TorchResult {
   runs: number[];
   threads: number;
   torch: string;
+  /** integrated-gradients: |Σφ − (f(x) − f(0))| / max(|f(x) − f(0)|, 1e-3) per image, computed after the timed runs. */
+  completeness?: number[];
 }
 
 export function runTorchReference(o: TorchRun): Promise<TorchResult> {

@@ -234,7 +234,15 @@ def main():
     result, runs = time_runs(run, args.warmup, args.repeats)
     if args.save:
         np.save(args.save, np.ascontiguousarray(result.detach().numpy(), dtype=np.float32))
-    print(json.dumps({'median_ms': statistics.median(runs), 'runs': runs, 'threads': torch.get_num_threads(), 'torch': torch.__version__}))
+    out = {'median_ms': statistics.median(runs), 'runs': runs, 'threads': torch.get_num_threads(), 'torch': torch.__version__}
+    if args.method == 'integrated-gradients':
+        # Completeness, untimed: |sum of attributions - (f(x) - f(0))| / |f(x) - f(0)| per image (Captum's
+        # convergence delta over the output change), for the benchmark to print beside trustscope's.
+        with torch.no_grad():
+            change = (model(x).gather(1, targets[:, None]) - model(torch.zeros_like(x)).gather(1, targets[:, None]))[:, 0].double()
+        delta = result.detach().double().sum(dim=(1, 2, 3)) - change
+        out['completeness'] = (delta.abs() / change.abs().clamp_min(1e-3)).tolist()
+    print(json.dumps(out))
 
 
 if __name__ == '__main__':
