@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultsOf, mergeOptionSpecs, mergedHelp, OptionError, parseOptionValue, validateOptionValue, type OptionSpec } from '../../src/options/option-spec.js';
+import { defaultsOf, mergeOptionSpecs, mergedHelp, OptionError, parseOptionValue, placeholderOf, validateOptionValue, type OptionSpec } from '../../src/options/option-spec.js';
 
 const window: OptionSpec = { key: 'window', flag: '--window', kind: 'integer', min: 1, default: 4, help: 'window side' };
 const probability: OptionSpec = { key: 'probability', flag: '--probability', kind: 'number', above: 0, max: 1, default: 0.5, help: 'keep probability' };
@@ -24,6 +24,18 @@ describe('option declarations', () => {
     expect(() => validateOptionValue(rule, 'z')).toThrow(/rule must be one of/);
     expect(() => validateOptionValue(window, undefined)).not.toThrow();
     expect(defaultsOf([window, probability, rule])).toEqual({ window: 4, probability: 0.5, rule: 'a' });
+  });
+
+  it("a numeric option with words takes them as strings ('--steps auto'), and names them in its errors and placeholder", () => {
+    const steps: OptionSpec = { key: 'steps', flag: '--steps', kind: 'integer', min: 1, words: ['auto'], default: 50, help: 'steps' };
+    expect(parseOptionValue(steps, ' auto ')).toBe('auto');
+    expect(parseOptionValue(steps, '20')).toBe(20);
+    expect(() => parseOptionValue(steps, 'many')).toThrow("--steps must be an integer ≥ 1 or 'auto' (got 'many')");
+    expect(() => parseOptionValue(window, 'auto')).toThrow("--window must be an integer ≥ 1 (got 'auto')");
+    expect(placeholderOf(steps)).toBe('<n|auto>');
+    expect(() => validateOptionValue(steps, 'auto')).not.toThrow();
+    expect(() => validateOptionValue(steps, 'many')).toThrow("steps must be a number or 'auto' (got 'many')");
+    expect(() => validateOptionValue(steps, 0)).toThrow("steps must be an integer ≥ 1 or 'auto' (got '0')");
   });
 
   it('merges owners: one flag must mean one thing; help shows per-owner defaults', () => {
