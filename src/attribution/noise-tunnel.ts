@@ -119,10 +119,11 @@ export function noiseTunnel<O extends ExplainOptions>(base: Explainer<O>, ntType
       const group = inputsPerBatch(samples, d);
       for (let g0 = 0; g0 < n; g0 += group) {
         const images = Array.from({ length: Math.min(group, n - g0) }, (_, r) => g0 + r);
-        // Row r·samples + s is sample s of image g0 + r (Captum's repeat_interleave order).
-        const noisy = repeatRows(inputs.data, images, d, samples);
+        // Row r·samples + s is sample s of image g0 + r (Captum's repeat_interleave order), written
+        // as x + noise in one pass (no copies of x first).
+        const noisy = new Float32Array(images.length * samples * d);
         images.forEach((i, r) => {
-          rng.addNormal(noisy, r * samples * d, (r + 1) * samples * d, sigma[i]);
+          rng.normalAround(noisy, r * samples * d, (r + 1) * samples * d, sigma[i], inputs.data, i * d, d);
         });
         const target = targetRows({ cotangent, classes }, images.length * samples, (row) => images[Math.floor(row / samples)]);
         const baseOptions = { ...rest, target } as unknown as O & { baseline?: unknown };

@@ -70,18 +70,34 @@ export class Random {
    * Adds N(0, std²) noise to out[start..end) (SmoothGrad's millions of draws). Marsaglia's polar
    * method: no sin/cos, about twice as fast as normal()'s Box–Muller in V8; a different sequence
    * from normal(), equally seeded.
+   */
+  addNormal(out: Float32Array, start: number, end: number, std: number): void {
+    this.normalAround(out, start, end, std, out, start, end - start);
+  }
+
+  /**
+   * out[j] = centre[centreStart + (j − start) mod period] + N(0, std²) for j in [start, end): the
+   * noisy copies of one input written in one pass, without copying the input first. The draws are
+   * addNormal's over the same range (addNormal is this with out as its own centre), so
+   * copy-then-addNormal gives the same numbers.
    *
    * sfc32 runs inline on local copies of the state: the same numbers as two uint32() calls per try,
    * but calling uint32() writes four object fields per draw, and because sfc32's words exceed V8's
    * small integers each write boxes a number. That made the generator, not the logarithm, the cost:
    * 3M draws took 118 ms of CPU through uint32() and 67 ms inline (bench/smoothgrad-breakdown.ts).
    */
-  addNormal(out: Float32Array, start: number, end: number, std: number): void {
+  normalAround(out: Float32Array, start: number, end: number, std: number, centre: Float32Array, centreStart: number, period: number): void {
+    if (end <= start) return;
+    if (!(Number.isInteger(period) && period >= 1 && centreStart >= 0 && centreStart + period <= centre.length)) {
+      throw new Error(`normalAround: centre [${centreStart}, ${centreStart + period}) is not a range of the ${centre.length} values given`);
+    }
     const scale = 2 / 4294967296;
     let a = this.a;
     let b = this.b;
     let c = this.c;
     let d = this.d;
+    let k = centreStart;
+    const wrap = centreStart + period;
     for (let j = start; j < end; ) {
       // Two sfc32 steps, exactly as uint32().
       let t = (((a + b) >>> 0) + d) >>> 0;
@@ -101,8 +117,12 @@ export class Random {
       const s2 = u * u + v * v;
       if (s2 >= 1 || s2 === 0) continue;
       const f = std * Math.sqrt((-2 * Math.log(s2)) / s2);
-      out[j++] += u * f;
-      if (j < end) out[j++] += v * f;
+      out[j++] = centre[k] + u * f;
+      if (++k === wrap) k = centreStart;
+      if (j < end) {
+        out[j++] = centre[k] + v * f;
+        if (++k === wrap) k = centreStart;
+      }
     }
     this.a = a;
     this.b = b;

@@ -134,6 +134,22 @@ describe('Random distributions', () => {
     expect(draws(0, 5, () => fast.uint32())).toEqual(draws(0, 5, () => slow.uint32()));
   });
 
+  it('normalAround writes centre + noise in one pass: the same numbers as copying the centre then addNormal', () => {
+    const centre = Float32Array.from({ length: 9 + 7 }, (_, i) => Math.sin(i) * 3);
+    // 5 copies of centre[9..16) (period 7, odd: pairs straddle the copies) from index 2 of out.
+    const oneCall = new Float32Array(2 + 5 * 7 + 3).fill(-1);
+    const copied = oneCall.slice();
+    const fast = new Random(5);
+    const slow = new Random(5);
+    fast.normalAround(oneCall, 2, 2 + 35, 0.3, centre, 9, 7);
+    for (let s = 0; s < 5; s++) copied.set(centre.subarray(9, 16), 2 + 7 * s);
+    slow.addNormal(copied, 2, 2 + 35, 0.3);
+    expect(oneCall).toEqual(copied);
+    expect([oneCall[0], oneCall[1], oneCall[37]]).toEqual([-1, -1, -1]);
+    expect(fast.uint32()).toBe(slow.uint32());
+    expect(() => fast.normalAround(oneCall, 0, 4, 1, centre, 10, 7)).toThrow('normalAround: centre [10, 17) is not a range of the 16 values given');
+  });
+
   it('normal() has mean 0 and std 1 over 1e5 draws, and honours mean and std', () => {
     const xs = draws(11, 100_000, (r) => r.normal());
     const { mean, std } = moments(xs);
