@@ -11,7 +11,10 @@
  *
  * Every step of every image goes to the model as one batch (the model splits it by its
  * internalBatchSize), together with the two end points x and b, whose outputs give Captum's
- * convergence delta Σ IG − (f(x) − f(b)) per image.
+ * convergence delta δ = Σ IG − (f(x) − f(b)) per image and the relative completeness error
+ * |δ| / |f(x) − f(b)| (extras.completeness.relativeGap; equal to Captum's on the same model, steps and
+ * rule — test/attribution/integrated-gradients-captum.test.ts). `steps: 'auto'` picks the steps per
+ * image from that error (adaptive-steps.ts).
  */
 import { sizeOf, tensor } from '../tensor/tensor.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
