@@ -2,7 +2,7 @@
  * Where SmoothGrad's time goes, on the benchmark's two workloads (tiny CNN: 64 images × 5 copies at
  * 1×32×32, chunk 320; VGG-style: 4 images × 5 copies at 3×224×224, chunk 20): the whole
  * smoothGrad.attribute call against its parts — the model's vjp on the same noisy rows (ONNX Runtime:
- * the part no JavaScript change can remove), drawing the noise (copies of x plus Random.addNormal)
+ * the part no JavaScript change can remove), drawing the noise (x + noise, Random.normalAround)
  * and the per-pixel |g| and combination. On a shared machine wall time says little, so every figure
  * is process CPU time (ORT's threads included), median of the runs, with wall time beside it.
  *
@@ -86,10 +86,7 @@ export async function runSmoothGradBreakdown(o: { models?: readonly (keyof typeo
     const noisy = new Float32Array(rowsTotal * d);
     const drawNoise = () => {
       const r = new Random(1);
-      for (let i = 0; i < w.images; i++) {
-        for (let s = 0; s < samples; s++) noisy.set(x.data.subarray(i * d, (i + 1) * d), (i * samples + s) * d);
-        r.addNormal(noisy, i * samples * d, (i + 1) * samples * d, sigma);
-      }
+      for (let i = 0; i < w.images; i++) r.normalAround(noisy, i * samples * d, (i + 1) * samples * d, sigma, x.data, i * d, d);
     };
     drawNoise();
     const cot = new Float32Array(rowsTotal * w.classes);
