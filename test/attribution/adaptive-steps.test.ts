@@ -94,6 +94,24 @@ describe("integrated gradients with steps 'auto'", () => {
     }
   });
 
+  it('carries an output-weighting target and a per-image baseline into every round', async () => {
+    const model = sigmoidOfMean();
+    const z = [2, 600];
+    const images = tensor([2, 1, 4, 4], Float32Array.from({ length: 2 * D }, (_, j) => z[Math.floor(j / D)]));
+    const baseline = randomTensor([2, 1, 4, 4], 9, -0.5, 0.5);
+    const target = { cotangent: tensor([2, 1], [2, -3]) };
+    const r = await integratedGradients.attribute(model, images, { target, baseline, steps: 'auto' });
+    const a = adaptive(r.extras);
+    expect(a.stepsPerImage[0]).toBe(16);
+    expect(a.stepsPerImage[1]).toBeGreaterThan(16);
+    for (const i of [0, 1]) {
+      const one = (t: typeof images) => tensor([1, 1, 4, 4], t.data.slice(i * D, (i + 1) * D));
+      const fixed = await integratedGradients.attribute(model, one(images), { target: { cotangent: tensor([1, 1], [target.cotangent.data[i]]) }, baseline: one(baseline), steps: a.stepsPerImage[i] });
+      expect(maxAbsDiff(r.values.data.subarray(i * D, (i + 1) * D), fixed.values.data)).toBeLessThan(1e-7);
+      expect(a.relativeError[i]).toBeCloseTo((fixed.extras?.completeness as { relativeGap: number[] }).relativeGap[0], 12);
+    }
+  });
+
   it('stops at the cap with a one-line warning naming the images above the tolerance', async () => {
     const r = await integratedGradients.attribute(linear, x, { target: 1, steps: 'auto', rule: 'riemann_trapezoid', maxSteps: 40 });
     const a = adaptive(r.extras);
