@@ -73,6 +73,10 @@ export interface TorchResult {
   runs: number[];
   threads: number;
   torch: string;
+  /** Process CPU milliseconds of each timed run (user + system, all threads). */
+  cpu_ms?: number[];
+  /** Peak resident set of the Python process (ru_maxrss), MB. */
+  peak_rss_mb?: number;
 }
 
 export function runTorchReference(o: TorchRun): Promise<TorchResult> {

@@ -4,7 +4,8 @@
         --method saliency --threads 1 --repeats 5 [--warmup 1] [--input x.npy] [--targets t.npy] \
         [--window 4 --stride 1 --chunk 256 --baseline 0] [--save attribution.npy]
 
-Prints one JSON line: {"median_ms": ..., "runs": [...], "threads": ..., "torch": "<version>"}.
+Prints one JSON line: {"median_ms": ..., "runs": [...], "threads": ..., "torch": "<version>", "cpu_ms": [...],
+"peak_rss_mb": ...} (per-run process CPU time; the process's peak resident set, ru_maxrss).
 
 The model is the ONNX file evaluated with torch.nn.functional ops (onnx_to_torch.py), weights as
 buffers. The methods are written the way a PyTorch user would write them efficiently:
@@ -37,7 +38,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_to_torch import OnnxTorch  # noqa: E402
-from timing import time_runs  # noqa: E402
+from timing import peak_rss_mb, time_runs  # noqa: E402
 
 
 def saliency(model, x, targets):
@@ -231,10 +232,11 @@ def main():
         masks, ny, nx = occlusion_masks(args.size, args.size, args.window, args.stride)
         run = lambda: occlusion(model, x, targets, args.window, args.stride, args.baseline, args.chunk, masks, ny, nx)  # noqa: E731
 
-    result, runs = time_runs(run, args.warmup, args.repeats)
+    cpu = []
+    result, runs = time_runs(run, args.warmup, args.repeats, cpu)
     if args.save:
         np.save(args.save, np.ascontiguousarray(result.detach().numpy(), dtype=np.float32))
-    print(json.dumps({'median_ms': statistics.median(runs), 'runs': runs, 'threads': torch.get_num_threads(), 'torch': torch.__version__}))
+    print(json.dumps({'median_ms': statistics.median(runs), 'runs': runs, 'threads': torch.get_num_threads(), 'torch': torch.__version__, 'cpu_ms': cpu, 'peak_rss_mb': peak_rss_mb()}))
 
 
 if __name__ == '__main__':

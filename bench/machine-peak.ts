@@ -1,0 +1,111 @@
+/**
+ * This machine's fp32 peak, measured once per benchmark run: the best GFLOP/s ONNX Runtime reaches
+ * on a large SGEMM (1024³ MatMul) and on a large 3×3 convolution (64 → 64 channels, 56², batch 8),
+ * at each thread count. Both are the compute-bound kernels the models spend their time in, so
+ * "% of peak" beside a row says how far that row is from the best this machine and this engine
+ * can do. The best of many short runs, not the median: on a shared machine other jobs only ever
+ * slow a run down, so the fastest run is the closest to the quiet machine.
+ *
+ *   npm run build && node dist/bench/machine-peak.js [--threads 1,2]
+ */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { GraphEditor } from '../src/onnx/editor.js';
+import { attr, floatTensorValue, type Graph } from '../src/onnx/graph.js';
+import { countFlops } from '../src/onnx/flops.js';
+import { createSession } from '../src/onnx/runtime.js';
+import { Random } from '../src/tensor/random.js';
+import { tensor } from '../src/tensor/tensor.js';
+import { invokedDirectly } from '../src/io/invoked-directly.js';
+
+export interface PeakMeasurement {
+  threads: number;
+  /** Best GFLOP/s of the SGEMM and of the convolution. */
+  matmul: number;
+  conv: number;
+  /** max(matmul, conv): the denominator of "% of peak". */
+  peak: number;
+}
+
+function randomValues(n: number, rng: Random): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
+  return a;
+}
+
+function matmulGraph(size: number, rng: Random): Graph {
+  const e = new GraphEditor('peak-matmul');
+  const a = e.input('a', ['N', size]);
+  const b = e.initializer('b', floatTensorValue([size, size], randomValues(size * size, rng)));
+  e.output(e.op('MatMul', [a, b], {}, 'c'));
+  return e.build();
+}
+
+function convGraph(channels: number, rng: Random): Graph {
+  const e = new GraphEditor('peak-conv');
+  const x = e.input('x', ['N', channels, 56, 56]);
+  const w = e.initializer('w', floatTensorValue([channels, channels, 3, 3], randomValues(channels * channels * 9, rng)));
+  e.output(e.op('Conv', [x, w], { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) }, 'y'));
+  return e.build();
+}
+
+/** Best GFLOP/s of `graph` on `input` over runs lasting about `seconds` in all (after 2 warm-ups). */
+async function bestRate(graph: Graph, inputShape: number[], threads: number, seconds: number, rng: Random): Promise<number> {
+  const flops = countFlops(graph, { batch: inputShape[0] }).total;
+  const session = await createSession(graph, { threads });
+  const x = tensor(inputShape, randomValues(inputShape.reduce((p, d) => p * d, 1), rng));
+  const feeds = { [graph.inputs[0].name]: x };
+  try {
+    for (let i = 0; i < 2; i++) await session.run(feeds);
+    let best = Infinity;
+    const until = performance.now() + seconds * 1000;
+    for (let i = 0; i < 5 || performance.now() < until; i++) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      best = Math.min(best, performance.now() - t0);
+    }
+    return flops / (best / 1000) / 1e9;
+  } finally {
+    await session.release();
+  }
+}
+
+/** Measures the peak at each thread count (about 2 × `seconds` per thread count). */
+export async function measureMachinePeak(threadCounts: readonly number[], seconds = 1.5): Promise<PeakMeasurement[]> {
+  const rng = new Random(17);
+  const mm = matmulGraph(1024, rng);
+  const conv = convGraph(64, rng);
+  const out: PeakMeasurement[] = [];
+  for (const threads of threadCounts) {
+    const matmul = await bestRate(mm, [1024, 1024], threads, seconds, rng);
+    const c = await bestRate(conv, [8, 64, 56, 56], threads, seconds, rng);
+    out.push({ threads, matmul, conv: c, peak: Math.max(matmul, c) });
+  }
+  return out;
+}
+
+/** The CPU's nominal figures for the header: model, clock and widest FMA. */
+export function cpuDescription(): string {
+  let flags = '';
+  try {
+    flags = /^flags\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+  } catch {
+    // Not Linux: the measured peak still stands.
+  }
+  const isa = / avx512f /.test(` ${flags} `) ? 'AVX-512 FMA' : / fma /.test(` ${flags} `) ? 'AVX2 FMA' : 'no FMA';
+  const c = cpus();
+  return `${c.length} cores, ${c[0]?.model ?? '?'} at ${((c[0]?.speed ?? 0) / 1000).toFixed(2)} GHz, ${isa}`;
+}
+
+export function peakLines(peaks: readonly PeakMeasurement[]): string[] {
+  return [
+    `machine fp32 peak (ORT, best run: 1024³ MatMul / 3×3 conv 64→64 at 56², batch 8; ${cpuDescription()}):`,
+    ...peaks.map((p) => `  ${p.threads} thread(s): MatMul ${p.matmul.toFixed(1)} GFLOP/s, conv ${p.conv.toFixed(1)} GFLOP/s → peak ${p.peak.toFixed(1)} GFLOP/s`),
+  ];
+}
+
+if (invokedDirectly(import.meta.url)) {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({ options: { threads: { type: 'string', default: '1,2' } } });
+  for (const line of peakLines(await measureMachinePeak(values.threads.split(',').map(Number)))) console.log(line);
+}
