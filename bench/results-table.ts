@@ -47,7 +47,7 @@ const ms = (v?: number) => (v !== undefined ? formatMs(v) : dash);
 const ratio = (theirs: number | undefined, ours: number) => (theirs !== undefined ? `${(theirs / ours).toFixed(2)}×` : dash);
 const mb = (v?: number) => (v !== undefined && Number.isFinite(v) ? `${Math.round(v)} MB` : dash);
 
-/** GFLOP/s of `flops` done in `ms` milliseconds, three significant figures. */
+/** GFLOP/s of `flops` done in `ms` milliseconds. */
 export function gflopsPerSecond(flops: number, ms: number): number {
   return flops / (ms / 1000) / 1e9;
 }
