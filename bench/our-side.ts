@@ -6,8 +6,10 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { decodeModel } from '../src/onnx/proto.js';
 import { memoryRows, type BenchRow } from './memory-rows.js';
-import { workloads } from './workloads.js';
+import { methods, type Workload } from './workloads.js';
 
 export interface RowWorkerResult {
   /** Wall milliseconds of each timed run. */
@@ -22,14 +24,24 @@ export interface RowWorkerResult {
   uncounted: string[];
 }
 
-/** Every row the worker can run, found by label: the workloads and the memory rows. */
-export function benchRows(vggBatch: number): BenchRow[] {
-  return [...workloads(vggBatch), ...memoryRows()];
+/**
+ * The rows a worker chooses its row from: the family's rows, built around the .onnx file run.ts
+ * wrote (building every family's model in every worker — workloads() — costs 1–2 s of CPU per
+ * process, minutes over a full run), or the memory rows.
+ */
+export async function rowsFor(o: Pick<OurSideRun, 'vggBatch' | 'family' | 'model'>): Promise<BenchRow[]> {
+  if (!o.family) return memoryRows();
+  const graph = decodeModel(await readFile(o.model), o.model);
+  return methods({ ...o.family, graph }, o.vggBatch);
 }
 
 export interface OurSideRun {
   label: string;
   vggBatch: number;
+  /** The row's family (a Workload's), or none for a memory row. */
+  family?: Pick<Workload, 'family' | 'channels' | 'size' | 'classes'>;
+  /** The .onnx file of the row's model (what the PyTorch side loads too). */
+  model: string;
   threads: number;
   repeats: number;
   warmup: number;
@@ -43,7 +55,8 @@ export interface OurSideRun {
 const WORKER = fileURLToPath(new URL('./row-worker.js', import.meta.url));
 
 export function runOurSide(o: OurSideRun): Promise<RowWorkerResult> {
-  const args = [WORKER, '--label', o.label, '--vgg-batch', `${o.vggBatch}`, '--threads', `${o.threads}`, '--repeats', `${o.repeats}`, '--warmup', `${o.warmup}`, '--input', o.input, '--targets', o.targets];
+  const args = [WORKER, '--label', o.label, '--vgg-batch', `${o.vggBatch}`, '--model', o.model, '--threads', `${o.threads}`, '--repeats', `${o.repeats}`, '--warmup', `${o.warmup}`, '--input', o.input, '--targets', o.targets];
+  if (o.family) args.push('--family', JSON.stringify(o.family));
   if (o.save) args.push('--save', o.save);
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 16 << 20, timeout: 60 * 60_000 }, (err, stdout, stderr) => {

@@ -2,13 +2,15 @@
  * trustscope's side of one benchmark row, in a process of its own so that its peak resident set
  * (VmHWM) is that row's alone: run.ts starts it once per row and thread count (our-side.ts).
  *
- *   node dist/bench/row-worker.js --label '<row label>' --vgg-batch 32 --threads 2 --repeats 5 --warmup 1 \
- *       --input x.npy --targets t.npy [--save attribution.npy]
+ *   node dist/bench/row-worker.js --label '<row label>' --model m.onnx \
+ *       --family '{"family":"vgg","channels":3,"size":224,"classes":10}' --vgg-batch 32 \
+ *       --threads 2 --repeats 5 --warmup 1 --input x.npy --targets t.npy [--save attribution.npy]
  *
- * Prints one JSON line (RowWorkerResult). The row is found by its label among workloads(vggBatch)
- * and memoryRows(); the model is built, warmed up and timed exactly as run.ts did in-process; each
- * timed run's process CPU time (ORT's threads included) is recorded beside its wall time; the FLOPs
- * of one run are counted from the graphs the run called (flop-meter.ts).
+ * Prints one JSON line (RowWorkerResult). The row is found by its label among its family's rows
+ * (built around the model file run.ts wrote), or among memoryRows() without --family. The model is
+ * warmed up and timed exactly as run.ts did in-process; each timed run's process CPU time (ORT's
+ * threads included) is recorded beside its wall time; the FLOPs of one run are counted from the
+ * graphs the run called (flop-meter.ts).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,7 +18,7 @@ import { readNpy, writeNpy } from '../src/data/formats/npy.js';
 import { OnnxModel } from '../src/models/model.js';
 import { configureRuntime } from '../src/onnx/runtime.js';
 import { FlopMeter } from './flop-meter.js';
-import { benchRows, type RowWorkerResult } from './our-side.js';
+import { rowsFor, type OurSideRun, type RowWorkerResult } from './our-side.js';
 
 function vmHwmMb(): number {
   const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
   const { values: o } = parseArgs({
     options: {
       label: { type: 'string' },
+      family: { type: 'string' },
+      model: { type: 'string' },
       'vgg-batch': { type: 'string', default: '32' },
       threads: { type: 'string', default: '1' },
       repeats: { type: 'string', default: '5' },
@@ -36,8 +40,9 @@ async function main(): Promise<void> {
       save: { type: 'string' },
     },
   });
-  if (!o.label || !o.input || !o.targets) throw new Error('row-worker needs --label, --input and --targets (it is started by bench/run.ts)');
-  const rows = benchRows(Number(o['vgg-batch'])).filter((r) => r.label === o.label);
+  if (!o.label || !o.model || !o.input || !o.targets) throw new Error('row-worker needs --label, --model, --input and --targets (it is started by bench/run.ts)');
+  const family = o.family ? (JSON.parse(o.family) as OurSideRun['family']) : undefined;
+  const rows = (await rowsFor({ vggBatch: Number(o['vgg-batch']), family, model: o.model })).filter((r) => r.label === o.label);
   if (rows.length !== 1) throw new Error(`row-worker: ${rows.length} rows are labelled '${o.label}' (need exactly one)`);
   const [row] = rows;
   const repeats = Number(o.repeats);

@@ -69,7 +69,7 @@ import { runScaleBench } from './scale.js';
 import { runOcclusionIncrementalBench } from './occlusion-incremental.js';
 import { pearson, relativeL2 } from '../src/tensor/compare.js';
 import { NOT_INSTALLED, PYTHON, runTorchReference, torchVersion } from './torch-reference.js';
-import { WORKLOAD_CHOICES, workloads } from './workloads.js';
+import { WORKLOAD_CHOICES, workloads, type Workload } from './workloads.js';
 
 /** Seeded uniform [0, 1) images, the same for every run of the benchmark. */
 function images(w: Pick<BenchRow, 'batch' | 'channels' | 'size' | 'seed'>): Tensor {
@@ -171,7 +171,8 @@ async function main(): Promise<void> {
     await writeNpy(targetPath, tensor([w.batch], targets));
     for (const [ti, threads] of threadList.entries()) {
       const oursSave = ti === 0 && torch && w.comparable ? join(dir, `ours-attribution-${k}.npy`) : undefined;
-      const ours = await runOurSide({ label: w.label, vggBatch, threads, ...timing, input: inputPath, targets: targetPath, save: oursSave });
+      const family = 'family' in w ? { family: (w as Workload).family, channels: w.channels, size: w.size, classes: w.classes } : undefined;
+      const ours = await runOurSide({ label: w.label, vggBatch, family, model: modelPath, threads, ...timing, input: inputPath, targets: targetPath, save: oursSave });
       for (const u of ours.uncounted) uncounted.add(u);
       const row: ResultRow = {
         label: w.label,
