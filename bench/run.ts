@@ -61,7 +61,7 @@ import { formatMs, median } from './stats.js';
 import { measureMachinePeak, peakLines } from './machine-peak.js';
 import { MEMORY_BUDGET_MB, memoryRows, type BenchRow } from './memory-rows.js';
 import { runOurSide } from './our-side.js';
-import { resultNotes, resultsTable, type ResultRow } from './results-table.js';
+import { gflopsPerSecond, resultNotes, resultsTable, type ResultRow } from './results-table.js';
 import { runDeletionBench } from './deletion.js';
 import { runRandomisationBench } from './randomisation.js';
 import { runTilingBench } from './tiling.js';
@@ -184,7 +184,9 @@ async function main(): Promise<void> {
         effective: ours.effective,
         peakGflops: peakAt(threads),
       };
-      process.stderr.write(`  ${w.label}, ${threads} thread(s): trustscope ${formatMs(row.oursMs)} [${ours.runs.map(formatMs).join(', ')}], CPU ${formatMs(row.oursCpuMs!)}, peak RSS ${ours.peakRssMb.toFixed(0)} MB\n`);
+      // GFLOP per CPU second: what the cores did while they ran this row, whatever else the machine was running.
+      const perCpu = (cpuMs: number) => (ours.flops > 0 ? `, ${gflopsPerSecond(ours.flops, cpuMs).toFixed(1)} GFLOP per CPU s` : '');
+      process.stderr.write(`  ${w.label}, ${threads} thread(s): trustscope ${formatMs(row.oursMs)} [${ours.runs.map(formatMs).join(', ')}], CPU ${formatMs(row.oursCpuMs!)}${perCpu(row.oursCpuMs!)}, peak RSS ${ours.peakRssMb.toFixed(0)} MB\n`);
 
       if (torch) {
         for (const [mi, malloc] of mallocModes[mallocChoice].entries()) {
@@ -205,7 +207,7 @@ async function main(): Promise<void> {
           });
           if (malloc === 'default') [row.torchMs, row.torchPeakMb] = [ref.median_ms, ref.peak_rss_mb];
           else [row.tunedMs, row.tunedPeakMb] = [ref.median_ms, ref.peak_rss_mb];
-          const cpu = ref.cpu_ms ? `, CPU ${formatMs(median(ref.cpu_ms))}` : '';
+          const cpu = ref.cpu_ms ? `, CPU ${formatMs(median(ref.cpu_ms))}${perCpu(median(ref.cpu_ms))}` : '';
           const rss = ref.peak_rss_mb !== undefined ? `, peak RSS ${ref.peak_rss_mb.toFixed(0)} MB` : '';
           process.stderr.write(`  ${w.label}, ${threads} thread(s): PyTorch (${malloc === 'tuned' ? 'no-mmap' : 'default'} malloc) ${formatMs(ref.median_ms)} [${ref.runs.map(formatMs).join(', ')}]${cpu}${rss}\n`);
           if (save && oursSave) agreements.push(agreement(w.label, await readNpy(oursSave), await readNpy(save)));
