@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FlopMeter } from '../../bench/flop-meter.js';
 import { integratedGradients } from '../../src/attribution/integrated-gradients.js';
 import { gradCam } from '../../src/attribution/grad-cam.js';
+import { deepLift } from '../../src/attribution/deeplift.js';
+import { ruleOverrides } from '../../src/onnx/autodiff/backward-rules.js';
 import { OnnxModel } from '../../src/models/model.js';
 import { tinyCnn } from '../../src/models/zoo/tiny-cnn.js';
 import { buildGradientGraph } from '../../src/onnx/autodiff/gradient.js';
@@ -42,6 +44,16 @@ describe('FlopMeter', () => {
     // Less than a full input gradient: the backward pass stops at conv2.
     const vjp = buildGradientGraph(graph, { outputs: [graph.outputs[0].name], wrt: [graph.inputs[0].name] }).graph;
     expect(counted).toBeLessThan(countFlops(vjp, { batch: 2 }).total);
+    await own.dispose();
+  });
+
+  it("follows withBackwardRules: DeepLIFT's rows go through the rescale-rule graph (input and baseline rows in pairs)", async () => {
+    const own = new OnnxModel(graph);
+    const meter = new FlopMeter();
+    const a = await deepLift.attribute(meter.wrap(own), x, { target: [0, 1] });
+    const rules = buildGradientGraph(graph, { outputs: [graph.outputs[0].name], wrt: [graph.inputs[0].name], rules: ruleOverrides('deeplift') }).graph;
+    expect(meter.flops().total).toBe(countFlops(rules, { batch: 2 * 2 }).total);
+    expect(Array.from(a.values.data)).toEqual(Array.from((await deepLift.attribute(own, x, { target: [0, 1] })).values.data));
     await own.dispose();
   });
 });
