@@ -12,18 +12,13 @@
  * threads included) is recorded beside its wall time; the FLOPs of one run are counted from the
  * graphs the run called (flop-meter.ts).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readNpy, writeNpy } from '../src/data/formats/npy.js';
 import { OnnxModel } from '../src/models/model.js';
 import { configureRuntime } from '../src/onnx/runtime.js';
 import { FlopMeter } from './flop-meter.js';
+import { peakRssMb as processPeakRssMb } from './peak-rss.js';
 import { rowsFor, type OurSideRun, type RowWorkerResult } from './our-side.js';
-
-function vmHwmMb(): number {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
-  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? NaN) / 1024;
-}
 
 async function main(): Promise<void> {
   const { values: o } = parseArgs({
@@ -68,7 +63,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     cpuMs.push((cpu.user + cpu.system) / 1000);
   }
-  const peakRssMb = vmHwmMb();
+  const peakRssMb = processPeakRssMb();
   if (o.save && last) await writeNpy(o.save, last.values);
   const flops = meter.flops();
   await own.dispose();
