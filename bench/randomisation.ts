@@ -36,6 +36,9 @@ import { Random } from '../src/tensor/random.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { tensor } from '../src/tensor/tensor.js';
 import { formatMs, median, table, timeRuns } from './stats.js';
+import { FlopMeter } from './flop-meter.js';
+import { peakRssMb, resetPeakRss } from './peak-rss.js';
+import { gflopsPerSecond } from './results-table.js';
 import { PYTHON, torchVersion } from './torch-reference.js';
 
 export interface RandomisationBenchOptions {
@@ -51,6 +54,8 @@ interface TorchRandomisation {
   median_ms: number;
   runs: number[];
   steps: number;
+  /** Peak resident set of the Python process (ru_maxrss), MB. */
+  peak_rss_mb?: number;
 }
 
 /** The seed randomisationTest uses for its cascade (seed 0 + 101), shared with the PyTorch loop. */
@@ -119,8 +124,17 @@ export async function runRandomisationBench(o: RandomisationBenchOptions): Promi
     await writeNpy(paths.t, tensor([images], targets));
     for (const threads of o.threads) {
       configureRuntime({ threads });
+      // Peak RSS of the cascade loop: VmHWM reset first (it still counts what the process held then).
+      const rssFromHere = resetPeakRss();
+      const meter = new FlopMeter();
       const model = new OnnxModel(graph);
-      const loop = await timeRuns(() => cascadeLoop(model, x, targets), 1, o.repeats);
+      const metered = meter.wrap(model);
+      const loop = await timeRuns(() => {
+        meter.reset();
+        return cascadeLoop(metered, x, targets);
+      }, 1, o.repeats);
+      const loopPeakMb = rssFromHere ? peakRssMb() : NaN;
+      const flops = meter.flops().total;
       const loopMs = median(loop.runs);
       log(`  ${label}, ${threads} thread(s): trustscope cascade loop ${formatMs(loopMs)} [${loop.runs.map(formatMs).join(', ')}]`);
       const own = await timeRuns(() => cascadeLoop(model, x, targets, true), 1, o.repeats);
@@ -131,23 +145,43 @@ export async function runRandomisationBench(o: RandomisationBenchOptions): Promi
       log(`  ${label}, ${threads} thread(s): trustscope randomisationTest ${formatMs(fullMs)} [${full.runs.map(formatMs).join(', ')}]`);
       await model.dispose();
       let torchMs: number | undefined;
+      let torchPeakMb: number | undefined;
       if (torch) {
         const r = await runTorch(['--model', paths.model, '--input', paths.x, '--targets', paths.t, '--repeats', `${o.repeats}`, '--warmup', '1', '--seed', `${CASCADE_SEED}`], threads);
         if (r.steps !== steps) throw new Error(`PyTorch randomisation reference re-drew ${r.steps} layers, trustscope ${steps}`);
         torchMs = r.median_ms;
+        torchPeakMb = r.peak_rss_mb;
         log(`  ${label}, ${threads} thread(s): PyTorch loop ${formatMs(torchMs)} [${r.runs.map(formatMs).join(', ')}]`);
       }
       const ms = (v?: number) => (v === undefined ? '—' : formatMs(v));
-      rows.push([label, `${threads}`, formatMs(loopMs), formatMs(ownMs), formatMs(fullMs), ms(torchMs), torchMs === undefined ? '—' : `${(torchMs / loopMs).toFixed(2)}×`]);
+      const gflops = (v?: number) => (v === undefined ? '—' : gflopsPerSecond(flops, v).toFixed(2));
+      const mb = (v?: number) => (v === undefined || !Number.isFinite(v) ? '—' : `${Math.round(v)} MB`);
+      rows.push([
+        label,
+        `${threads}`,
+        formatMs(loopMs),
+        formatMs(ownMs),
+        formatMs(fullMs),
+        ms(torchMs),
+        torchMs === undefined ? '—' : `${(torchMs / loopMs).toFixed(2)}×`,
+        (flops / 1e9).toFixed(3),
+        gflops(loopMs),
+        gflops(torchMs),
+        mb(loopPeakMb),
+        mb(torchPeakMb),
+      ]);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const lines = [table(['workload', 'threads', 'trustscope cascade loop', 'same, a session per step', 'trustscope randomisationTest', 'PyTorch loop', 'ratio'], rows)];
+  const header = ['workload', 'threads', 'trustscope cascade loop', 'same, a session per step', 'trustscope randomisationTest', 'PyTorch loop', 'ratio'];
+  const lines = [table([...header, 'GFLOP/run', 'trustscope GFLOP/s', 'PyTorch GFLOP/s', 'trustscope peak RSS', 'PyTorch peak RSS'], rows)];
   lines.push('ratio = PyTorch loop ms / trustscope cascade loop ms (> 1: trustscope is faster); both re-draw every layer top-down and');
   lines.push('compute the saliency maps at every step. "a session per step": each re-drawn model with its own gradient graph and constant-weight');
   lines.push('ORT session (withParameters before copies shared one weights-as-inputs session). randomisationTest adds the trained, baseline');
   lines.push('and random-logit maps and the map comparisons (Spearman, SSIM, HOG, hotspots).');
+  lines.push('GFLOP/s and peak RSS are the cascade loop\'s (the gradient graphs it calls, src/onnx/flops.ts); trustscope\'s peak RSS is the');
+  lines.push('bench process\'s from just before the loop (VmHWM reset there), so it includes what the process already held.');
   if (!torch) lines.push(`PyTorch reference: ${o.torch === false ? 'skipped' : `not available at ${PYTHON}`}`);
   return lines;
 }
