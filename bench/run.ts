@@ -51,6 +51,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { readNpy, writeNpy } from '../src/data/formats/npy.js';
 import { writeFileAtomic } from '../src/io/atomic-write.js';
 import { encodeModel } from '../src/onnx/proto.js';
@@ -162,8 +163,10 @@ async function main(): Promise<void> {
   const uncounted = new Set<string>();
   /** Both sides of one row at each thread count: trustscope in its own process (our-side.ts), then PyTorch. */
   const measure = async (w: BenchRow, k: number, threadList: readonly number[], timing: { repeats: number; warmup: number }) => {
-    const modelPath = join(dir, `model-${k}.onnx`);
-    await writeFileAtomic(modelPath, encodeModel(w.graph));
+    // One file per family (its rows share the model; ResNet-18's is 47 MB), one per memory row.
+    const family = 'family' in w ? { family: (w as Workload).family, channels: w.channels, size: w.size, classes: w.classes } : undefined;
+    const modelPath = join(dir, `model-${family?.family ?? `row-${k}`}.onnx`);
+    if (!existsSync(modelPath)) await writeFileAtomic(modelPath, encodeModel(w.graph));
     const targets = Array.from({ length: w.batch }, (_, i) => i % w.classes);
     const inputPath = join(dir, `x-${k}.npy`);
     const targetPath = join(dir, `targets-${k}.npy`);
@@ -171,7 +174,6 @@ async function main(): Promise<void> {
     await writeNpy(targetPath, tensor([w.batch], targets));
     for (const [ti, threads] of threadList.entries()) {
       const oursSave = ti === 0 && torch && w.comparable ? join(dir, `ours-attribution-${k}.npy`) : undefined;
-      const family = 'family' in w ? { family: (w as Workload).family, channels: w.channels, size: w.size, classes: w.classes } : undefined;
       const ours = await runOurSide({ label: w.label, vggBatch, family, model: modelPath, threads, ...timing, input: inputPath, targets: targetPath, save: oursSave });
       for (const u of ours.uncounted) uncounted.add(u);
       const row: ResultRow = {
