@@ -87,12 +87,15 @@ function liveNodes(graph: Graph, order: readonly Node[]): Set<Node> {
   return live;
 }
 
+/** Ops that draw new numbers on every run: never folded, even with no inputs (noise made in the graph). */
+const RANDOM: ReadonlySet<string> = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli']);
+
 /** Values computable without any run-time input: ORT folds the nodes producing them into constants. */
 function constantValues(graph: Graph, order: readonly Node[]): Set<string> {
   const constant = new Set<string>(['', ...graph.initializers.keys()]);
   for (const i of runtimeInputs(graph)) constant.delete(i.name);
   for (const node of order) {
-    if (node.inputs.every((v) => constant.has(v))) for (const o of node.outputs) if (o) constant.add(o);
+    if (!RANDOM.has(node.opType) && node.inputs.every((v) => constant.has(v))) for (const o of node.outputs) if (o) constant.add(o);
   }
   return constant;
 }

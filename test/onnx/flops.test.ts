@@ -73,6 +73,12 @@ describe('countFlops', () => {
     e.op('Mul', [w, w], {}, 'folded');
     e.op('Relu', [g.inputs[0].name], {}, 'dead');
     expect(countFlops(e.build(), { batch: 1 }).total).toBe(one);
+    // Noise drawn inside the graph has no run-time input either, but is drawn on every run: it is not
+    // folded away (shape inference does not know RandomNormal, so it is named as uncounted, not dropped).
+    const noisy = GraphEditor.from(g);
+    const noise = noisy.op('RandomNormal', [], { shape: attr.ints([1, 1, 32, 32]) }, 'noise');
+    noisy.outputs.push({ name: noisy.op('Add', [g.inputs[0].name, noise], {}, 'noisy'), dataType: g.inputs[0].dataType });
+    expect(countFlops(noisy.build(), { batch: 1 }).uncounted).toEqual(['noise (RandomNormal)', 'noisy (Add)']);
   });
 
   it('counts an input-gradient graph as forward plus a backward of the same multiply–adds', () => {
