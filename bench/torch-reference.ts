@@ -71,10 +71,10 @@ export const TUNED_MALLOC_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_:
 export interface TorchResult {
   median_ms: number;
   runs: number[];
+  /** Each timed run's process CPU time in ms (all threads); absent from older scripts. */
+  cpu_ms?: number[];
   threads: number;
   torch: string;
-  /** Process CPU milliseconds of each timed run (user + system, all threads). */
-  cpu_ms?: number[];
   /** Peak resident set of the Python process (ru_maxrss), MB. */
   peak_rss_mb?: number;
 }

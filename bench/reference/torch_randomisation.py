@@ -30,7 +30,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_to_torch import OnnxTorch  # noqa: E402
-from timing import peak_rss_mb  # noqa: E402
+from peak_rss import peak_rss_mb  # noqa: E402
 
 
 def parameter_layers_top_down(path):
