@@ -30,7 +30,7 @@ import { configureRuntime } from '../src/onnx/runtime.js';
 import { Random } from '../src/tensor/random.js';
 import { tensor } from '../src/tensor/tensor.js';
 import { formatMs, median, table, timeRuns } from './stats.js';
-import { PYTHON, torchVersion } from './torch-reference.js';
+import { PYTHON, torchEnv, torchVersion } from './torch-reference.js';
 import { FlopMeter } from './flop-meter.js';
 import { peakRssMb, resetPeakRss } from './peak-rss.js';
 import { gflopsPerSecond } from './results-table.js';
@@ -64,8 +64,8 @@ function torchScript(): string {
   return found;
 }
 
-function runTorch(args: string[], threads: number): Promise<TorchDeletion> {
-  const env = { ...process.env, OMP_NUM_THREADS: `${threads}`, MKL_NUM_THREADS: `${threads}` };
+function runTorch(args: string[], threads: number, malloc: 'default' | 'tuned' = 'default'): Promise<TorchDeletion> {
+  const env = torchEnv(threads, malloc);
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [torchScript(), ...args, '--threads', `${threads}`], { env, maxBuffer: 16 << 20, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
       if (err) {
@@ -134,6 +134,8 @@ export async function runDeletionBench(o: DeletionBenchOptions): Promise<string[
       }
       let torchMs: number | undefined;
       let torchPeakMb: number | undefined;
+      let tunedMs: number | undefined;
+      let tunedPeakMb: number | undefined;
       let torchLoopMs: number | undefined;
       if (torch) {
         const save = ti === 0 ? ['--save', paths.curves] : [];
@@ -141,6 +143,9 @@ export async function runDeletionBench(o: DeletionBenchOptions): Promise<string[
         torchMs = r.median_ms;
         torchPeakMb = r.peak_rss_mb;
         log(`  ${label}, ${threads} thread(s): PyTorch batched ${formatMs(torchMs)} [${r.runs.map(formatMs).join(', ')}]`);
+        const tuned = await runTorch([...common, '--repeats', `${o.repeats}`, '--warmup', '1', '--mode', 'batched'], threads, 'tuned');
+        [tunedMs, tunedPeakMb] = [tuned.median_ms, tuned.peak_rss_mb];
+        log(`  ${label}, ${threads} thread(s): PyTorch batched, no-mmap malloc ${formatMs(tunedMs)} [${tuned.runs.map(formatMs).join(', ')}]`);
         if (loop) {
           torchLoopMs = (await runTorch([...common, '--repeats', '1', '--warmup', '1', '--mode', 'loop'], threads)).median_ms;
           log(`  ${label}, ${threads} thread(s): PyTorch, 1 row per call ${formatMs(torchLoopMs)}`);
@@ -157,16 +162,20 @@ export async function runDeletionBench(o: DeletionBenchOptions): Promise<string[
         ms(torchMs),
         ms(torchLoopMs),
         torchMs === undefined ? '—' : `${(torchMs / oursMs).toFixed(2)}×`,
+        ms(tunedMs),
+        tunedMs === undefined ? '—' : `${(tunedMs / oursMs).toFixed(2)}×`,
         (flops / 1e9).toFixed(1),
         gflops(oursMs),
-        gflops(torchMs),
+        gflops(tunedMs),
         mb(oursPeakMb),
-        mb(torchPeakMb),
+        torchPeakMb === undefined ? '—' : `${mb(torchPeakMb)} / ${mb(tunedPeakMb)}`,
       ]);
     }
-    const header = ['workload', 'threads', 'trustscope', 'trustscope, 1 row/call', 'PyTorch', 'PyTorch, 1 row/call', 'ratio', 'GFLOP/run', 'trustscope GFLOP/s', 'PyTorch GFLOP/s', 'trustscope peak RSS', 'PyTorch peak RSS'];
+    const header = ['workload', 'threads', 'trustscope', 'trustscope, 1 row/call', 'PyTorch', 'PyTorch, 1 row/call', 'ratio', 'PyTorch, no-mmap malloc', 'ratio'];
+    header.push('GFLOP/run', 'trustscope GFLOP/s', 'PyTorch no-mmap GFLOP/s', 'trustscope peak RSS', 'PyTorch peak RSS (default / no-mmap)');
     lines.push(table(header, rows));
     lines.push('ratio = PyTorch ms / trustscope ms, both batched (> 1: trustscope is faster). "1 row/call": one forward per perturbed image, as Quantus.');
+    lines.push('"no-mmap malloc": PyTorch with MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1e12 (see the main table).');
     lines.push('GFLOP/s: the forward passes one batched run calls (src/onnx/flops.ts). Peak RSS: PyTorch its own process; trustscope the');
     lines.push('bench process from just before its batched runs (VmHWM reset there), so it includes what the process already held.');
     if (torch && ours) {

@@ -39,7 +39,7 @@ import { formatMs, median, table, timeRuns } from './stats.js';
 import { FlopMeter } from './flop-meter.js';
 import { peakRssMb, resetPeakRss } from './peak-rss.js';
 import { gflopsPerSecond } from './results-table.js';
-import { PYTHON, torchVersion } from './torch-reference.js';
+import { PYTHON, torchEnv, torchVersion } from './torch-reference.js';
 
 export interface RandomisationBenchOptions {
   threads: readonly number[];
@@ -68,8 +68,8 @@ function torchScript(): string {
   return found;
 }
 
-function runTorch(args: string[], threads: number): Promise<TorchRandomisation> {
-  const env = { ...process.env, OMP_NUM_THREADS: `${threads}`, MKL_NUM_THREADS: `${threads}` };
+function runTorch(args: string[], threads: number, malloc: 'default' | 'tuned' = 'default'): Promise<TorchRandomisation> {
+  const env = torchEnv(threads, malloc);
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [torchScript(), ...args, '--threads', `${threads}`], { env, maxBuffer: 16 << 20, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
       if (err) {
@@ -146,12 +146,18 @@ export async function runRandomisationBench(o: RandomisationBenchOptions): Promi
       await model.dispose();
       let torchMs: number | undefined;
       let torchPeakMb: number | undefined;
+      let tunedMs: number | undefined;
+      let tunedPeakMb: number | undefined;
       if (torch) {
-        const r = await runTorch(['--model', paths.model, '--input', paths.x, '--targets', paths.t, '--repeats', `${o.repeats}`, '--warmup', '1', '--seed', `${CASCADE_SEED}`], threads);
+        const args = ['--model', paths.model, '--input', paths.x, '--targets', paths.t, '--repeats', `${o.repeats}`, '--warmup', '1', '--seed', `${CASCADE_SEED}`];
+        const r = await runTorch(args, threads);
         if (r.steps !== steps) throw new Error(`PyTorch randomisation reference re-drew ${r.steps} layers, trustscope ${steps}`);
         torchMs = r.median_ms;
         torchPeakMb = r.peak_rss_mb;
         log(`  ${label}, ${threads} thread(s): PyTorch loop ${formatMs(torchMs)} [${r.runs.map(formatMs).join(', ')}]`);
+        const tuned = await runTorch(args, threads, 'tuned');
+        [tunedMs, tunedPeakMb] = [tuned.median_ms, tuned.peak_rss_mb];
+        log(`  ${label}, ${threads} thread(s): PyTorch loop, no-mmap malloc ${formatMs(tunedMs)} [${tuned.runs.map(formatMs).join(', ')}]`);
       }
       const ms = (v?: number) => (v === undefined ? '—' : formatMs(v));
       const gflops = (v?: number) => (v === undefined ? '—' : gflopsPerSecond(flops, v).toFixed(2));
@@ -164,18 +170,20 @@ export async function runRandomisationBench(o: RandomisationBenchOptions): Promi
         formatMs(fullMs),
         ms(torchMs),
         torchMs === undefined ? '—' : `${(torchMs / loopMs).toFixed(2)}×`,
+        ms(tunedMs),
+        tunedMs === undefined ? '—' : `${(tunedMs / loopMs).toFixed(2)}×`,
         (flops / 1e9).toFixed(3),
         gflops(loopMs),
-        gflops(torchMs),
+        gflops(tunedMs),
         mb(loopPeakMb),
-        mb(torchPeakMb),
+        torchPeakMb === undefined ? '—' : `${mb(torchPeakMb)} / ${mb(tunedPeakMb)}`,
       ]);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   const header = ['workload', 'threads', 'trustscope cascade loop', 'same, a session per step', 'trustscope randomisationTest', 'PyTorch loop', 'ratio'];
-  const lines = [table([...header, 'GFLOP/run', 'trustscope GFLOP/s', 'PyTorch GFLOP/s', 'trustscope peak RSS', 'PyTorch peak RSS'], rows)];
+  const lines = [table([...header, 'PyTorch loop, no-mmap malloc', 'ratio', 'GFLOP/run', 'trustscope GFLOP/s', 'PyTorch no-mmap GFLOP/s', 'trustscope peak RSS', 'PyTorch peak RSS (default / no-mmap)'], rows)];
   lines.push('ratio = PyTorch loop ms / trustscope cascade loop ms (> 1: trustscope is faster); both re-draw every layer top-down and');
   lines.push('compute the saliency maps at every step. "a session per step": each re-drawn model with its own gradient graph and constant-weight');
   lines.push('ORT session (withParameters before copies shared one weights-as-inputs session). randomisationTest adds the trained, baseline');
