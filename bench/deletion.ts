@@ -30,7 +30,10 @@ import { configureRuntime } from '../src/onnx/runtime.js';
 import { Random } from '../src/tensor/random.js';
 import { tensor } from '../src/tensor/tensor.js';
 import { formatMs, median, table, timeRuns } from './stats.js';
-import { PYTHON, torchVersion } from './torch-reference.js';
+import { PYTHON, torchEnv, torchVersion } from './torch-reference.js';
+import { FlopMeter } from './flop-meter.js';
+import { peakRssMb, resetPeakRss } from './peak-rss.js';
+import { gflopsPerSecond } from './results-table.js';
 
 export interface DeletionBenchOptions {
   threads: readonly number[];
@@ -50,6 +53,8 @@ export interface DeletionBenchOptions {
 interface TorchDeletion {
   median_ms: number;
   runs: number[];
+  /** Peak resident set of the Python process (ru_maxrss), MB. */
+  peak_rss_mb?: number;
 }
 
 function torchScript(): string {
@@ -59,8 +64,8 @@ function torchScript(): string {
   return found;
 }
 
-function runTorch(args: string[], threads: number): Promise<TorchDeletion> {
-  const env = { ...process.env, OMP_NUM_THREADS: `${threads}`, MKL_NUM_THREADS: `${threads}` };
+function runTorch(args: string[], threads: number, malloc: 'default' | 'tuned' = 'default'): Promise<TorchDeletion> {
+  const env = torchEnv(threads, malloc);
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [torchScript(), ...args, '--threads', `${threads}`], { env, maxBuffer: 16 << 20, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
       if (err) {
@@ -104,11 +109,20 @@ export async function runDeletionBench(o: DeletionBenchOptions): Promise<string[
     let ours: DeletionCurveResult | undefined;
     for (const [ti, threads] of o.threads.entries()) {
       configureRuntime({ threads });
-      const model = new OnnxModel(graph, { internalBatchSize: chunk });
-      const run = () => deletionInsertionCurves(model, x, maps, { target: targets, steps });
+      // Peak RSS of this part of the run: reset VmHWM first (it still counts what the process held then).
+      const rssFromHere = resetPeakRss();
+      const meter = new FlopMeter();
+      const own = new OnnxModel(graph, { internalBatchSize: chunk });
+      const model = meter.wrap(own);
+      const run = () => {
+        meter.reset();
+        return deletionInsertionCurves(model, x, maps, { target: targets, steps });
+      };
       const timed = await timeRuns(run, 1, o.repeats);
       ours = timed.last;
-      await model.dispose();
+      const oursPeakMb = rssFromHere ? peakRssMb() : NaN;
+      const flops = meter.flops().total;
+      await own.dispose();
       const oursMs = median(timed.runs);
       log(`  ${label}, ${threads} thread(s): trustscope ${formatMs(oursMs)} [${timed.runs.map(formatMs).join(', ')}]`);
       let oursLoopMs: number | undefined;
@@ -119,22 +133,51 @@ export async function runDeletionBench(o: DeletionBenchOptions): Promise<string[
         log(`  ${label}, ${threads} thread(s): trustscope, 1 row per call ${formatMs(oursLoopMs)}`);
       }
       let torchMs: number | undefined;
+      let torchPeakMb: number | undefined;
+      let tunedMs: number | undefined;
+      let tunedPeakMb: number | undefined;
       let torchLoopMs: number | undefined;
       if (torch) {
         const save = ti === 0 ? ['--save', paths.curves] : [];
         const r = await runTorch([...common, '--repeats', `${o.repeats}`, '--warmup', '1', '--mode', 'batched', ...save], threads);
         torchMs = r.median_ms;
+        torchPeakMb = r.peak_rss_mb;
         log(`  ${label}, ${threads} thread(s): PyTorch batched ${formatMs(torchMs)} [${r.runs.map(formatMs).join(', ')}]`);
+        const tuned = await runTorch([...common, '--repeats', `${o.repeats}`, '--warmup', '1', '--mode', 'batched'], threads, 'tuned');
+        [tunedMs, tunedPeakMb] = [tuned.median_ms, tuned.peak_rss_mb];
+        log(`  ${label}, ${threads} thread(s): PyTorch batched, no-mmap malloc ${formatMs(tunedMs)} [${tuned.runs.map(formatMs).join(', ')}]`);
         if (loop) {
           torchLoopMs = (await runTorch([...common, '--repeats', '1', '--warmup', '1', '--mode', 'loop'], threads)).median_ms;
           log(`  ${label}, ${threads} thread(s): PyTorch, 1 row per call ${formatMs(torchLoopMs)}`);
         }
       }
       const ms = (v?: number) => (v === undefined ? '—' : formatMs(v));
-      rows.push([label, `${threads}`, formatMs(oursMs), ms(oursLoopMs), ms(torchMs), ms(torchLoopMs), torchMs === undefined ? '—' : `${(torchMs / oursMs).toFixed(2)}×`]);
+      const gflops = (v?: number) => (v === undefined ? '—' : gflopsPerSecond(flops, v).toFixed(1));
+      const mb = (v?: number) => (v === undefined || !Number.isFinite(v) ? '—' : `${Math.round(v)} MB`);
+      rows.push([
+        label,
+        `${threads}`,
+        formatMs(oursMs),
+        ms(oursLoopMs),
+        ms(torchMs),
+        ms(torchLoopMs),
+        torchMs === undefined ? '—' : `${(torchMs / oursMs).toFixed(2)}×`,
+        ms(tunedMs),
+        tunedMs === undefined ? '—' : `${(tunedMs / oursMs).toFixed(2)}×`,
+        (flops / 1e9).toFixed(1),
+        gflops(oursMs),
+        gflops(tunedMs),
+        mb(oursPeakMb),
+        torchPeakMb === undefined ? '—' : `${mb(torchPeakMb)} / ${mb(tunedPeakMb)}`,
+      ]);
     }
-    lines.push(table(['workload', 'threads', 'trustscope', 'trustscope, 1 row/call', 'PyTorch', 'PyTorch, 1 row/call', 'ratio'], rows));
+    const header = ['workload', 'threads', 'trustscope', 'trustscope, 1 row/call', 'PyTorch', 'PyTorch, 1 row/call', 'ratio', 'PyTorch, no-mmap malloc', 'ratio'];
+    header.push('GFLOP/run', 'trustscope GFLOP/s', 'PyTorch no-mmap GFLOP/s', 'trustscope peak RSS', 'PyTorch peak RSS (default / no-mmap)');
+    lines.push(table(header, rows));
     lines.push('ratio = PyTorch ms / trustscope ms, both batched (> 1: trustscope is faster). "1 row/call": one forward per perturbed image, as Quantus.');
+    lines.push('"no-mmap malloc": PyTorch with MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1e12 (see the main table).');
+    lines.push('GFLOP/s: the forward passes one batched run calls (src/onnx/flops.ts). Peak RSS: PyTorch its own process; trustscope the');
+    lines.push('bench process from just before its batched runs (VmHWM reset there), so it includes what the process already held.');
     if (torch && ours) {
       const theirs = await readNpy(paths.curves);
       let worst = 0;

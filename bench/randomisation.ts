@@ -36,7 +36,10 @@ import { Random } from '../src/tensor/random.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { tensor } from '../src/tensor/tensor.js';
 import { formatMs, median, table, timeRuns } from './stats.js';
-import { PYTHON, torchVersion } from './torch-reference.js';
+import { FlopMeter } from './flop-meter.js';
+import { peakRssMb, resetPeakRss } from './peak-rss.js';
+import { gflopsPerSecond } from './results-table.js';
+import { PYTHON, torchEnv, torchVersion } from './torch-reference.js';
 
 export interface RandomisationBenchOptions {
   threads: readonly number[];
@@ -51,6 +54,8 @@ interface TorchRandomisation {
   median_ms: number;
   runs: number[];
   steps: number;
+  /** Peak resident set of the Python process (ru_maxrss), MB. */
+  peak_rss_mb?: number;
 }
 
 /** The seed randomisationTest uses for its cascade (seed 0 + 101), shared with the PyTorch loop. */
@@ -63,8 +68,8 @@ function torchScript(): string {
   return found;
 }
 
-function runTorch(args: string[], threads: number): Promise<TorchRandomisation> {
-  const env = { ...process.env, OMP_NUM_THREADS: `${threads}`, MKL_NUM_THREADS: `${threads}` };
+function runTorch(args: string[], threads: number, malloc: 'default' | 'tuned' = 'default'): Promise<TorchRandomisation> {
+  const env = torchEnv(threads, malloc);
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [torchScript(), ...args, '--threads', `${threads}`], { env, maxBuffer: 16 << 20, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
       if (err) {
@@ -119,8 +124,17 @@ export async function runRandomisationBench(o: RandomisationBenchOptions): Promi
     await writeNpy(paths.t, tensor([images], targets));
     for (const threads of o.threads) {
       configureRuntime({ threads });
+      // Peak RSS of the cascade loop: VmHWM reset first (it still counts what the process held then).
+      const rssFromHere = resetPeakRss();
+      const meter = new FlopMeter();
       const model = new OnnxModel(graph);
-      const loop = await timeRuns(() => cascadeLoop(model, x, targets), 1, o.repeats);
+      const metered = meter.wrap(model);
+      const loop = await timeRuns(() => {
+        meter.reset();
+        return cascadeLoop(metered, x, targets);
+      }, 1, o.repeats);
+      const loopPeakMb = rssFromHere ? peakRssMb() : NaN;
+      const flops = meter.flops().total;
       const loopMs = median(loop.runs);
       log(`  ${label}, ${threads} thread(s): trustscope cascade loop ${formatMs(loopMs)} [${loop.runs.map(formatMs).join(', ')}]`);
       const own = await timeRuns(() => cascadeLoop(model, x, targets, true), 1, o.repeats);
@@ -131,23 +145,51 @@ export async function runRandomisationBench(o: RandomisationBenchOptions): Promi
       log(`  ${label}, ${threads} thread(s): trustscope randomisationTest ${formatMs(fullMs)} [${full.runs.map(formatMs).join(', ')}]`);
       await model.dispose();
       let torchMs: number | undefined;
+      let torchPeakMb: number | undefined;
+      let tunedMs: number | undefined;
+      let tunedPeakMb: number | undefined;
       if (torch) {
-        const r = await runTorch(['--model', paths.model, '--input', paths.x, '--targets', paths.t, '--repeats', `${o.repeats}`, '--warmup', '1', '--seed', `${CASCADE_SEED}`], threads);
+        const args = ['--model', paths.model, '--input', paths.x, '--targets', paths.t, '--repeats', `${o.repeats}`, '--warmup', '1', '--seed', `${CASCADE_SEED}`];
+        const r = await runTorch(args, threads);
         if (r.steps !== steps) throw new Error(`PyTorch randomisation reference re-drew ${r.steps} layers, trustscope ${steps}`);
         torchMs = r.median_ms;
+        torchPeakMb = r.peak_rss_mb;
         log(`  ${label}, ${threads} thread(s): PyTorch loop ${formatMs(torchMs)} [${r.runs.map(formatMs).join(', ')}]`);
+        const tuned = await runTorch(args, threads, 'tuned');
+        [tunedMs, tunedPeakMb] = [tuned.median_ms, tuned.peak_rss_mb];
+        log(`  ${label}, ${threads} thread(s): PyTorch loop, no-mmap malloc ${formatMs(tunedMs)} [${tuned.runs.map(formatMs).join(', ')}]`);
       }
       const ms = (v?: number) => (v === undefined ? '—' : formatMs(v));
-      rows.push([label, `${threads}`, formatMs(loopMs), formatMs(ownMs), formatMs(fullMs), ms(torchMs), torchMs === undefined ? '—' : `${(torchMs / loopMs).toFixed(2)}×`]);
+      const gflops = (v?: number) => (v === undefined ? '—' : gflopsPerSecond(flops, v).toFixed(2));
+      const mb = (v?: number) => (v === undefined || !Number.isFinite(v) ? '—' : `${Math.round(v)} MB`);
+      rows.push([
+        label,
+        `${threads}`,
+        formatMs(loopMs),
+        formatMs(ownMs),
+        formatMs(fullMs),
+        ms(torchMs),
+        torchMs === undefined ? '—' : `${(torchMs / loopMs).toFixed(2)}×`,
+        ms(tunedMs),
+        tunedMs === undefined ? '—' : `${(tunedMs / loopMs).toFixed(2)}×`,
+        (flops / 1e9).toFixed(3),
+        gflops(loopMs),
+        gflops(tunedMs),
+        mb(loopPeakMb),
+        torchPeakMb === undefined ? '—' : `${mb(torchPeakMb)} / ${mb(tunedPeakMb)}`,
+      ]);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const lines = [table(['workload', 'threads', 'trustscope cascade loop', 'same, a session per step', 'trustscope randomisationTest', 'PyTorch loop', 'ratio'], rows)];
+  const header = ['workload', 'threads', 'trustscope cascade loop', 'same, a session per step', 'trustscope randomisationTest', 'PyTorch loop', 'ratio'];
+  const lines = [table([...header, 'PyTorch loop, no-mmap malloc', 'ratio', 'GFLOP/run', 'trustscope GFLOP/s', 'PyTorch no-mmap GFLOP/s', 'trustscope peak RSS', 'PyTorch peak RSS (default / no-mmap)'], rows)];
   lines.push('ratio = PyTorch loop ms / trustscope cascade loop ms (> 1: trustscope is faster); both re-draw every layer top-down and');
   lines.push('compute the saliency maps at every step. "a session per step": each re-drawn model with its own gradient graph and constant-weight');
   lines.push('ORT session (withParameters before copies shared one weights-as-inputs session). randomisationTest adds the trained, baseline');
   lines.push('and random-logit maps and the map comparisons (Spearman, SSIM, HOG, hotspots).');
+  lines.push('GFLOP/s and peak RSS are the cascade loop\'s (the gradient graphs it calls, src/onnx/flops.ts); trustscope\'s peak RSS is the');
+  lines.push('bench process\'s from just before the loop (VmHWM reset there), so it includes what the process already held.');
   if (!torch) lines.push(`PyTorch reference: ${o.torch === false ? 'skipped' : `not available at ${PYTHON}`}`);
   return lines;
 }

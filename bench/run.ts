@@ -18,11 +18,20 @@
  * VGG run, which the median discards). The two sides get the same inputs (seeded
  * noise written as .npy) and the same targets (row % classes), and the benchmark checks that their
  * attributions agree (Pearson r ≥ 0.999) in the same run.
+ *
+ * trustscope's side of every row runs in a process of its own (our-side.ts → row-worker.ts), so each
+ * side reports its own peak RSS (VmHWM / ru_maxrss) and process CPU time. Beside the times the table
+ * prints the FLOPs one run does (the forward and generated backward graphs it calls, counted by
+ * src/onnx/flops.ts), the GFLOP/s each side reaches on them, and trustscope's share of this machine's
+ * fp32 peak, measured at the start of the run (machine-peak.ts). The memory rows (memory-rows.ts)
+ * time IG on one 1024² image against the 2 GB peak-RSS target.
  */
 const USAGE = `usage: npm run bench [-- options]   (or: node dist/bench/run.js [options])
   --quick                 3 timed runs instead of 5
   --only <list>           tiny | vgg | resnet | family-method, comma-separated (e.g. tiny-saliency,vgg-integrated-gradients);
                           methods: saliency occlusion integrated-gradients smoothgrad grad-cam kernel-shap rise
+                          or memory (IG 50 steps on one 1024² image, small conv net, both sides' peak RSS against
+                          the 2 GB target, bench/memory-rows.ts; also part of the full run, 1 run at the largest thread count)
                           or deletion (deletion/insertion curves on the VGG-style net, bench/deletion.ts)
                           or randomisation (cascading randomisation on the tiny CNN, bench/randomisation.ts)
                           or occlusion-incremental (Krypton's incremental occlusion vs full recompute on VGG-style
@@ -42,15 +51,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { readNpy, writeNpy } from '../src/data/formats/npy.js';
 import { writeFileAtomic } from '../src/io/atomic-write.js';
-import { OnnxModel } from '../src/models/model.js';
 import { encodeModel } from '../src/onnx/proto.js';
-import { configureRuntime } from '../src/onnx/runtime.js';
 import { Random } from '../src/tensor/random.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { tensor } from '../src/tensor/tensor.js';
-import { formatMs, median, table, timeRuns } from './stats.js';
+import { formatMs, median } from './stats.js';
+import { measureMachinePeak, peakLines } from './machine-peak.js';
+import { MEMORY_BUDGET_MB, memoryRows, type BenchRow } from './memory-rows.js';
+import { runOurSide } from './our-side.js';
+import { gflopsPerSecond, resultNotes, resultsTable, type ResultRow } from './results-table.js';
 import { runDeletionBench } from './deletion.js';
 import { runRandomisationBench } from './randomisation.js';
 import { runTilingBench } from './tiling.js';
@@ -61,21 +73,11 @@ import { NOT_INSTALLED, PYTHON, runTorchReference, torchVersion } from './torch-
 import { WORKLOAD_CHOICES, workloads, type Workload } from './workloads.js';
 
 /** Seeded uniform [0, 1) images, the same for every run of the benchmark. */
-function images(w: Pick<Workload, 'batch' | 'channels' | 'size' | 'seed'>): Tensor {
+function images(w: Pick<BenchRow, 'batch' | 'channels' | 'size' | 'seed'>): Tensor {
   const rng = new Random(w.seed);
   const data = new Float32Array(w.batch * w.channels * w.size * w.size);
   for (let i = 0; i < data.length; i++) data[i] = rng.next();
   return tensor([w.batch, w.channels, w.size, w.size], data);
-}
-
-interface Row {
-  label: string;
-  threads: number;
-  oursMs: number;
-  torchMs?: number;
-  /** PyTorch with MALLOC_MMAP_MAX_=0 (see torch-reference.ts). */
-  tunedMs?: number;
-  batch: number;
 }
 
 interface Agreement {
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
     return;
   }
   const only = opts.only?.split(',').map((o) => o.trim());
-  const unknown = only?.find((o) => o !== 'deletion' && o !== 'randomisation' && o !== 'occlusion-incremental' && o !== 'tiling' && o !== 'scale' && !WORKLOAD_CHOICES.includes(o));
+  const unknown = only?.find((o) => o !== 'deletion' && o !== 'memory' && o !== 'randomisation' && o !== 'occlusion-incremental' && o !== 'tiling' && o !== 'scale' && !WORKLOAD_CHOICES.includes(o));
   if (unknown !== undefined) throw new Error(`--only takes tiny, vgg or family-method names such as ${WORKLOAD_CHOICES.slice(2, 5).join(', ')} (got '${unknown}')`);
   const repeats = opts.repeats !== undefined ? Number(opts.repeats) : opts.quick ? 3 : 5;
   const warmup = 1;
@@ -156,93 +158,90 @@ async function main(): Promise<void> {
   console.log(`median of ${repeats} runs after ${warmup} warm-up; ORT threads ${threadCounts.join(' and ')}; load average ${load.toFixed(2)}`);
   if (load > 0.5) console.log('warning: the machine is busy (load average > 0.5); timings will be noisy');
 
+  const selected: BenchRow[] = workloads(vggBatch).filter((w) => !only || only.includes(w.family) || only.includes(`${w.family}-${w.method}`));
+  // The memory rows (IG on one 1024² image) run with everything, or when named; one run each at the
+  // largest thread count (a run takes about a minute).
+  const memory = !only || only.includes('memory') ? memoryRows() : [];
+  const peaks = selected.length + memory.length > 0 ? await measureMachinePeak(threadCounts) : [];
+  for (const line of peakLines(peaks)) console.log(line);
+  const peakAt = (threads: number) => peaks.find((p) => p.threads === threads)?.peak;
+
   const dir = await mkdtemp(join(tmpdir(), 'trustscope-bench-'));
-  const rows: Row[] = [];
+  const rows: ResultRow[] = [];
   const agreements: Agreement[] = [];
   const completeness: CompletenessRow[] = [];
-  try {
-    const selected = workloads(vggBatch).filter((w) => !only || only.includes(w.family) || only.includes(`${w.family}-${w.method}`));
-    for (const [k, w] of selected.entries()) {
-      const modelPath = join(dir, `${w.family}.onnx`);
-      await writeFileAtomic(modelPath, encodeModel(w.graph));
-      const x = images(w);
-      const targets = Array.from({ length: w.batch }, (_, i) => i % w.classes);
-      const inputPath = join(dir, `x-${k}.npy`);
-      const targetPath = join(dir, `targets-${k}.npy`);
-      await writeNpy(inputPath, x);
-      await writeNpy(targetPath, tensor([w.batch], targets));
+  const uncounted = new Set<string>();
+  /** Both sides of one row at each thread count: trustscope in its own process (our-side.ts), then PyTorch. */
+  const measure = async (w: BenchRow, k: number, threadList: readonly number[], timing: { repeats: number; warmup: number }) => {
+    // One file per family (its rows share the model; ResNet-18's is 47 MB), one per memory row.
+    const family = 'family' in w ? { family: (w as Workload).family, channels: w.channels, size: w.size, classes: w.classes } : undefined;
+    const modelPath = join(dir, `model-${family?.family ?? `row-${k}`}.onnx`);
+    if (!existsSync(modelPath)) await writeFileAtomic(modelPath, encodeModel(w.graph));
+    const targets = Array.from({ length: w.batch }, (_, i) => i % w.classes);
+    const inputPath = join(dir, `x-${k}.npy`);
+    const targetPath = join(dir, `targets-${k}.npy`);
+    await writeNpy(inputPath, images(w));
+    await writeNpy(targetPath, tensor([w.batch], targets));
+    for (const [ti, threads] of threadList.entries()) {
+      const oursSave = ti === 0 && torch && w.comparable ? join(dir, `ours-attribution-${k}.npy`) : undefined;
+      const ours = await runOurSide({ label: w.label, vggBatch, family, model: modelPath, threads, ...timing, input: inputPath, targets: targetPath, save: oursSave });
+      for (const u of ours.uncounted) uncounted.add(u);
+      const row: ResultRow = {
+        label: w.label,
+        threads,
+        oursMs: median(ours.runs),
+        oursCpuMs: median(ours.cpuMs),
+        oursPeakMb: ours.peakRssMb,
+        flops: ours.flops,
+        effective: ours.effective,
+        peakGflops: peakAt(threads),
+      };
+      // GFLOP per CPU second: what the cores did while they ran this row, whatever else the machine was running.
+      const perCpu = (cpuMs: number) => (ours.flops > 0 ? `, ${gflopsPerSecond(ours.flops, cpuMs).toFixed(1)} GFLOP per CPU s` : '');
+      process.stderr.write(`  ${w.label}, ${threads} thread(s): trustscope ${formatMs(row.oursMs)} [${ours.runs.map(formatMs).join(', ')}], CPU ${formatMs(row.oursCpuMs!)}${perCpu(row.oursCpuMs!)}, peak RSS ${ours.peakRssMb.toFixed(0)} MB\n`);
 
-      for (const [ti, threads] of threadCounts.entries()) {
-        configureRuntime({ threads });
-        // Sessions are cached per OnnxModel: a new model picks up the new thread count.
-        const model = new OnnxModel(w.graph, { internalBatchSize: w.chunk });
-        const run = () => w.ours(model, x, targets);
-        const ours = await timeRuns(run, warmup, repeats);
-        // Free ORT's arena before PyTorch runs: a VGG gradient session holds gigabytes.
-        await model.dispose();
-        const row: Row = { label: w.label, threads, oursMs: median(ours.runs), batch: w.batch };
-        process.stderr.write(`  ${w.label}, ${threads} thread(s): trustscope ${formatMs(row.oursMs)} [${ours.runs.map(formatMs).join(', ')}]\n`);
-
-        if (torch) {
-          for (const [mi, malloc] of mallocModes[mallocChoice].entries()) {
-            const save = ti === 0 && mi === 0 ? join(dir, `torch-attribution-${k}.npy`) : undefined;
-            const ref = await runTorchReference({
-              ...w.torch,
-              model: modelPath,
-              batch: w.batch,
-              size: w.size,
-              method: w.method,
-              threads,
-              repeats,
-              warmup,
-              input: inputPath,
-              targets: targetPath,
-              chunk: w.chunk,
-              save,
-              malloc,
-            });
-            if (malloc === 'default') row.torchMs = ref.median_ms;
-            else row.tunedMs = ref.median_ms;
-            process.stderr.write(`  ${w.label}, ${threads} thread(s): PyTorch (${malloc === 'tuned' ? 'no-mmap' : 'default'} malloc) ${formatMs(ref.median_ms)} [${ref.runs.map(formatMs).join(', ')}]\n`);
-            if (save && w.method === 'integrated-gradients' && ref.completeness) {
-              const check = ours.last.extras?.completeness as { relativeGap: number[] } | undefined;
-              if (check) completeness.push({ label: w.label, ours: check.relativeGap, torch: ref.completeness });
-            }
-            if (save && w.comparable) {
-              const theirs = await readNpy(save);
-              agreements.push(agreement(w.label, ours.last.values, theirs));
-            }
-          }
+      if (torch) {
+        for (const [mi, malloc] of mallocModes[mallocChoice].entries()) {
+          const save = oursSave && mi === 0 ? join(dir, `torch-attribution-${k}.npy`) : undefined;
+          const ref = await runTorchReference({
+            ...w.torch,
+            model: modelPath,
+            batch: w.batch,
+            size: w.size,
+            method: w.method,
+            threads,
+            ...timing,
+            input: inputPath,
+            targets: targetPath,
+            chunk: w.chunk,
+            save,
+            malloc,
+          });
+          if (malloc === 'default') [row.torchMs, row.torchPeakMb] = [ref.median_ms, ref.peak_rss_mb];
+          else [row.tunedMs, row.tunedPeakMb] = [ref.median_ms, ref.peak_rss_mb];
+          const cpu = ref.cpu_ms ? `, CPU ${formatMs(median(ref.cpu_ms))}${perCpu(median(ref.cpu_ms))}` : '';
+          const rss = ref.peak_rss_mb !== undefined ? `, peak RSS ${ref.peak_rss_mb.toFixed(0)} MB` : '';
+          process.stderr.write(`  ${w.label}, ${threads} thread(s): PyTorch (${malloc === 'tuned' ? 'no-mmap' : 'default'} malloc) ${formatMs(ref.median_ms)} [${ref.runs.map(formatMs).join(', ')}]${cpu}${rss}\n`);
+          if (save && oursSave) agreements.push(agreement(w.label, await readNpy(oursSave), await readNpy(save)));
+          if (ti === 0 && mi === 0 && w.method === 'integrated-gradients' && ref.completeness && ours.completeness) completeness.push({ label: w.label, ours: ours.completeness, torch: ref.completeness });
         }
-        rows.push(row);
       }
+      rows.push(row);
     }
+  };
+  try {
+    for (const [k, w] of selected.entries()) await measure(w, k, threadCounts, { repeats, warmup });
+    for (const [k, w] of memory.entries()) await measure(w, selected.length + k, [Math.max(...threadCounts)], { repeats: 1, warmup: 0 });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 
   console.log('');
-  const ms = (v?: number) => (v !== undefined ? formatMs(v) : '—');
-  const ratio = (v: number | undefined, ours: number) => (v !== undefined ? `${(v / ours).toFixed(2)}×` : '—');
-  const perSecond = (batch: number, v?: number) => (v !== undefined ? (batch / (v / 1000)).toFixed(1) : '—');
-  console.log(
-    table(
-      ['workload', 'threads', 'trustscope', 'PyTorch', 'ratio', 'PyTorch, no-mmap malloc', 'ratio', 'trustscope img/s', 'PyTorch img/s'],
-      rows.map((r) => [
-        r.label,
-        `${r.threads}`,
-        formatMs(r.oursMs),
-        ms(r.torchMs),
-        ratio(r.torchMs, r.oursMs),
-        ms(r.tunedMs),
-        ratio(r.tunedMs, r.oursMs),
-        perSecond(r.batch, r.oursMs),
-        perSecond(r.batch, r.torchMs ?? r.tunedMs),
-      ]),
-    ),
-  );
-  console.log('ratio = PyTorch ms / trustscope ms (> 1: trustscope is faster). "no-mmap malloc": PyTorch run with');
-  console.log('MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1e12, so big tensors are reused instead of page-faulted in on every run.');
+  console.log(resultsTable(rows));
+  for (const line of resultNotes(rows)) console.log(line);
+  if (uncounted.size > 0) console.log(`FLOPs not counted (shape unknown; counted as 0): ${[...uncounted].join(', ')}`);
+  const overBudget = rows.filter((r) => memory.some((m) => m.label === r.label) && r.oursPeakMb !== undefined && r.oursPeakMb > MEMORY_BUDGET_MB);
+  if (memory.length > 0) console.log(`memory rows: trustscope peak RSS ${overBudget.length === 0 ? 'within' : 'ABOVE'} the ${MEMORY_BUDGET_MB} MB target (one run each, no warm-up, ${Math.max(...threadCounts)} threads)`);
   if (agreements.length > 0) {
     console.log('');
     console.log('agreement with PyTorch (same weights, inputs and targets; attributions from the first thread count):');

@@ -68,13 +68,29 @@ export interface TorchRun {
 /** glibc malloc settings for `malloc: 'tuned'` (what jemalloc/tcmalloc preloading achieves in production setups). */
 export const TUNED_MALLOC_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '1000000000000' } as const;
 
+/**
+ * Environment of a PyTorch reference process (deletion and randomisation scripts): the thread count
+ * for every pool torch may start (OpenMP, MKL, the OpenBLAS behind Debian's generic BLAS), and glibc
+ * malloc as it comes or tuned.
+ */
+export function torchEnv(threads: number, malloc: 'default' | 'tuned' = 'default'): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: `${threads}`, MKL_NUM_THREADS: `${threads}`, OPENBLAS_NUM_THREADS: `${threads}` };
+  if (malloc === 'tuned') Object.assign(env, TUNED_MALLOC_ENV);
+  else for (const k of Object.keys(TUNED_MALLOC_ENV)) delete env[k];
+  return env;
+}
+
 export interface TorchResult {
   median_ms: number;
   runs: number[];
+  /** Each timed run's process CPU time in ms (all threads); absent from older scripts. */
+  cpu_ms?: number[];
   threads: number;
   torch: string;
   /** integrated-gradients: |Σφ − (f(x) − f(0))| / max(|f(x) − f(0)|, 1e-3) per image, computed after the timed runs. */
   completeness?: number[];
+  /** Peak resident set of the Python process (ru_maxrss), MB. */
+  peak_rss_mb?: number;
 }
 
 export function runTorchReference(o: TorchRun): Promise<TorchResult> {

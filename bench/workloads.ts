@@ -39,10 +39,10 @@ export interface Workload {
   ours(model: OnnxModel, x: Tensor, targets: number[]): Promise<Attribution>;
 }
 
-type Family = Pick<Workload, 'family' | 'graph' | 'channels' | 'size' | 'classes'>;
+export type Family = Pick<Workload, 'family' | 'graph' | 'channels' | 'size' | 'classes'>;
 
 /** Method settings per family, sized so each PyTorch run stays within a few seconds on 2 cores. */
-function methods(f: Family, vggBatch: number): Workload[] {
+export function methods(f: Family, vggBatch: number): Workload[] {
   if (f.family === 'resnet') return resNetMethods(f);
   const tiny = f.family === 'tiny';
   const name = tiny ? 'tiny CNN' : 'VGG-style';

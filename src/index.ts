@@ -9,6 +9,7 @@ export { decodeModel, encodeModel } from './onnx/proto.js';
 export { GraphEditor } from './onnx/editor.js';
 export { ModelBuilder } from './onnx/builder.js';
 export { inferShapes } from './onnx/shapes.js';
+export { countFlops, type FlopCount, type FlopOptions } from './onnx/flops.js';
 export { symbolicInputAxes, withInputShape } from './onnx/input-shape.js';
 export { buildGradientGraph } from './onnx/autodiff/gradient.js';
 export type { GradientSpec, GradientGraph } from './onnx/autodiff/gradient.js';

@@ -25,7 +25,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_to_torch import OnnxTorch  # noqa: E402
-from timing import time_runs  # noqa: E402
+from peak_rss import peak_rss_mb  # noqa: E402
+from timing import time_runs_with_cpu  # noqa: E402
 
 
 def perturbed_rows(x, attribution, steps):
@@ -81,10 +82,11 @@ def main():
     attribution = torch.from_numpy(np.load(args.attribution).astype(np.float32))
     targets = torch.from_numpy(np.load(args.targets)).reshape(-1).long()
     run = lambda: curves(model, x, attribution, targets, args.steps, args.chunk, args.mode)  # noqa: E731
-    result, runs = time_runs(run, args.warmup, args.repeats)
+    result, runs, cpu = time_runs_with_cpu(run, args.warmup, args.repeats)
     if args.save:
         np.save(args.save, np.ascontiguousarray(result.numpy(), dtype=np.float32))
-    print(json.dumps({'median_ms': statistics.median(runs), 'runs': runs, 'threads': torch.get_num_threads(), 'torch': torch.__version__, 'mode': args.mode}))
+    print(json.dumps({'median_ms': statistics.median(runs), 'runs': runs, 'threads': torch.get_num_threads(), 'torch': torch.__version__, 'mode': args.mode,
+                      'cpu_ms': cpu, 'peak_rss_mb': peak_rss_mb()}))
 
 
 if __name__ == '__main__':

@@ -30,6 +30,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_to_torch import OnnxTorch  # noqa: E402
+from peak_rss import peak_rss_mb  # noqa: E402
 
 
 def parameter_layers_top_down(path):
@@ -100,7 +101,8 @@ def main():
     # A re-drawn model must change the maps (guards against re-drawing a copy that forward never reads).
     if torch.equal(maps[0], saliency(trained, x, targets)):
         raise SystemExit('torch_randomisation: re-drawing the top layer left the saliency unchanged')
-    print(json.dumps({'median_ms': statistics.median(runs), 'runs': runs, 'steps': len(layers), 'threads': torch.get_num_threads(), 'torch': torch.__version__}))
+    print(json.dumps({'median_ms': statistics.median(runs), 'runs': runs, 'steps': len(layers), 'threads': torch.get_num_threads(), 'torch': torch.__version__,
+                      'peak_rss_mb': peak_rss_mb()}))
 
 
 if __name__ == '__main__':
