@@ -27,22 +27,49 @@ export interface PropertyNetOptions {
   outputs: number;
   width?: number;
   hidden?: number;
+  /**
+   * 'mean': global average pooling; 'mean-std': the spatial standard deviation of every channel
+   * beside its mean. A mean over the tile says how much of a feature there is, not how much it
+   * varies: the spread of crystal sizes (polydispersity) or of face brightness (facetness) is a
+   * second-order statistic that an average pool hides.
+   */
+  pooling?: 'mean' | 'mean-std';
   seed: number;
   name?: string;
 }
 
-/** R or C: conv×3 → global average pool → hidden → outputs. The last conv's ReLU is `relu3_out`, Grad-CAM's layer. */
+/** R or C: conv×3 → global pool → hidden → outputs. The last conv's ReLU is `relu3_out`, Grad-CAM's layer. */
 export function propertyNet(options: PropertyNetOptions): Graph {
-  const { size = 64, outputs, width = 8, hidden = 32, seed, name = 'property-net' } = options;
+  const { size = 64, outputs, width = 8, hidden = 32, pooling = 'mean', seed, name = 'property-net' } = options;
   const b = new ModelBuilder(name, seed);
   let x = b.input('input', [1, size, size]);
   [width, 2 * width, 4 * width].forEach((c, i) => {
     x = b.relu(b.conv(x, `conv${i + 1}`, c, { kernel: 3, pad: 1 }), `relu${i + 1}`);
     x = b.maxPool(x, `pool${i + 1}`, 2);
   });
-  x = b.flatten(b.globalAveragePool(x, 'gap'), 'flatten');
+  x = b.flatten(pooling === 'mean' ? b.globalAveragePool(x, 'gap') : meanAndStdPool(b, x), 'flatten');
   x = b.relu(b.linear(x, 'fc1', hidden), 'relu4');
   return b.output(b.linear(x, 'fc2', outputs));
+}
+
+/** Floor under the pooled variance: keeps √ differentiable where a channel is constant (dead ReLU). */
+const STD_POOL_EPSILON = 1e-4;
+
+/**
+ * [N, C, H, W] → [N, 2C, 1, 1]: per channel its spatial mean, then √(mean(x²) − mean(x)² + ε), with
+ * ops the autodiff differentiates (GlobalAveragePool, Mul, Sub, Relu, Add, Sqrt, Concat); the Relu
+ * clips the float rounding that can make the variance of a flat channel slightly negative.
+ */
+function meanAndStdPool(b: ModelBuilder, x: string): string {
+  const [n, c] = b.shape(x);
+  const pooled = [n, c, 1, 1];
+  const mean = b.globalAveragePool(x, 'gap');
+  const squares = b.op('Mul', 'squares', [x, x], b.shape(x));
+  const meanSquare = b.globalAveragePool(squares, 'gap_squares');
+  const variance = b.op('Sub', 'variance', [meanSquare, b.op('Mul', 'mean_squared', [mean, mean], pooled)], pooled);
+  const floored = b.op('Add', 'variance_floored', [b.relu(variance, 'variance_clipped'), b.editor.constFloat([STD_POOL_EPSILON], [1])], pooled);
+  const std = b.op('Sqrt', 'std_pool', [floored], pooled);
+  return b.op('Concat', 'mean_std_pool', [mean, std], [n, 2 * c, 1, 1], { axis: attr.int(1) });
 }
 
 /** Grad-CAM's layer in propertyNet: the last convolution's ReLU, 16×16 for a 64×64 tile. */
