@@ -5,7 +5,7 @@
  * lots drawn with another seed (5–6 held-out lots give R² at the mercy of their spread; the fresh
  * lots cover every attribute's whole range). Cheaper than
  * knobs-links.ts (no R), for iterating on C's architecture and training sizes:
- *   npm run build && node dist/bench/knobs-critic.js [seed] [tilesPerLot] [epochs] [width] [pooling]
+ *   npm run build && node dist/bench/knobs-critic.js [seed] [tilesPerLot] [epochs] [width] [pooling] [stages]
  */
 import { takeRows } from '../src/tensor/tensor.js';
 import { generateSemLots, SEM_ATTRIBUTES } from '../src/data/synthetic/sem-particles.js';
@@ -16,12 +16,13 @@ import { regressionScores } from '../src/generative/knobs/regression-scores.js';
 const args = process.argv.slice(2);
 const [seed = 1, tilesPerLot = DEMO_SIZES.tilesPerLot, epochs = DEMO_SIZES.criticEpochs, width = 8] = args.slice(0, 4).map(Number);
 const pooling = (args[4] ?? 'mean') as 'mean' | 'mean-std';
+const stages = Number(args[5] ?? 3);
 const start = process.hrtime.bigint();
 const scenario = generateSemLots({ seed, lots: DEMO_SIZES.lots, tilesPerLot });
 const { split } = splitLotsOf(scenario, DEMO_SIZES, seed);
-const critic = await trainProperty('attribute-critic', takeRows(scenario.images, split.train), split.train.map((i) => [...scenario.lotAttributes[scenario.lots[i]]]), { epochs, width, pooling, seed });
+const critic = await trainProperty('attribute-critic', takeRows(scenario.images, split.train), split.train.map((i) => [...scenario.lotAttributes[scenario.lots[i]]]), { epochs, width, pooling, stages, seed });
 const wall = Number(process.hrtime.bigint() - start) / 1e9;
-console.log(`seed ${seed}, ${tilesPerLot} tiles/lot, ${epochs} epochs, width ${width}, pooling ${pooling}: ${wall.toFixed(0)} s wall, CPU ${(process.cpuUsage().user / 1e6).toFixed(0)} s`);
+console.log(`seed ${seed}, ${tilesPerLot} tiles/lot, ${epochs} epochs, width ${width}, pooling ${pooling}, ${stages} stages: ${wall.toFixed(0)} s wall, CPU ${(process.cpuUsage().user / 1e6).toFixed(0)} s`);
 console.log(['C R²', ...SEM_ATTRIBUTES].join('\t'));
 const k = SEM_ATTRIBUTES.length;
 const fresh = generateSemLots({ seed: seed + 1000, lots: 30, tilesPerLot: 8 });

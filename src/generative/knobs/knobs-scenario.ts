@@ -29,8 +29,11 @@ export interface ScenarioSizes {
   generatorEpochs: number;
   /** Channels of R's and C's first convolution (doubling per stage; default 8). */
   propertyWidth?: number;
-  /** The critic's global pooling (default 'mean'). */
+  /** The critic's global pooling (default 'mean') and conv stages (default 3). */
   criticPooling?: PropertyNetOptions['pooling'];
+  criticStages?: number;
+  /** μ of the generator's critic term, one number or one per attribute (default 1). */
+  generatorAttributeWeight?: number | readonly number[];
 }
 
 /**
@@ -38,7 +41,7 @@ export interface ScenarioSizes {
  * tiles used neither polydispersity nor facetness (slopes 0.0, +2.5 MPa; truth +16, +15) and read
  * crystal brightness (−4.1); at 60 (face-shaded renderer) +9.5, +6.4 and −0.4 (bench/knobs-links.ts).
  */
-export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 60, criticEpochs: 60, generatorEpochs: 30 };
+export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 60, criticEpochs: 60, generatorEpochs: 60, criticPooling: 'mean-std', criticStages: 3 };
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
@@ -87,17 +90,18 @@ export interface PropertyTraining {
   epochs: number;
   width: number;
   pooling?: PropertyNetOptions['pooling'];
+  stages?: number;
   seed: number;
   onProgress?: (fraction: number) => void;
 }
 
 /** Trains a propertyNet on z-scored targets [N, K] and returns it speaking the targets' units. */
 export async function trainProperty(name: string, images: Tensor, targets: number[][], options: PropertyTraining): Promise<Graph> {
-  const { epochs, width, pooling, seed, onProgress } = options;
+  const { epochs, width, pooling, stages, seed, onProgress } = options;
   const k = targets[0].length;
   const stats = Array.from({ length: k }, (_, j) => standardise(targets.map((t) => t[j])));
   const z = tensor([targets.length, k], targets.flatMap((t) => t.map((v, j) => (v - stats[j].mean) / stats[j].std)));
-  const graph = propertyNet({ outputs: k, width, hidden: 4 * width, pooling, seed: Random.forKey(seed, name).uint32(), name, size: images.shape[2] });
+  const graph = propertyNet({ outputs: k, width, hidden: 4 * width, pooling, stages, seed: Random.forKey(seed, name).uint32(), name, size: images.shape[2] });
   const trained = await trainRegressor(graph, images, z, { epochs, seed: Random.forKey(seed, `${name}-batches`).uint32(), learningRate: 3e-3, schedule: 'cosine', batchSize: 32, onProgress: (p) => onProgress?.(p.fraction) });
   return withOutputScale(trained.graph, stats.map((s) => s.std), stats.map((s) => s.mean));
 }
@@ -124,7 +128,7 @@ export async function trainKnobsScenario(options: ScenarioOptions): Promise<Knob
 
   const width = sizes.propertyWidth ?? 8;
   const regressor = await trainProperty('stress-regressor', trainImages, split.train.map((i) => [data.stress[i]]), { epochs: sizes.regressorEpochs, width, seed, onProgress: (fraction) => onProgress?.({ stage: 'regressor', fraction }) });
-  const critic = await trainProperty('attribute-critic', trainImages, split.train.map((i) => [...data.lotAttributes[data.lots[i]]]), { epochs: sizes.criticEpochs, width, pooling: sizes.criticPooling, seed, onProgress: (fraction) => onProgress?.({ stage: 'critic', fraction }) });
+  const critic = await trainProperty('attribute-critic', trainImages, split.train.map((i) => [...data.lotAttributes[data.lots[i]]]), { epochs: sizes.criticEpochs, width, pooling: sizes.criticPooling, stages: sizes.criticStages, seed, onProgress: (fraction) => onProgress?.({ stage: 'critic', fraction }) });
 
   const regressorScores = {} as Record<SplitName, RegressionScores>;
   const criticScores = {} as Record<SplitName, RegressionScores[]>;
@@ -144,6 +148,7 @@ export async function trainKnobsScenario(options: ScenarioOptions): Promise<Knob
     images: trainImages,
     attributes: tileAttributes(data, split.train),
     epochs: sizes.generatorEpochs,
+    attributeWeight: sizes.generatorAttributeWeight,
     seed,
     onProgress: (p) => onProgress?.({ stage: 'generator', fraction: p.fraction }),
   });
