@@ -4,7 +4,7 @@
  * through it (what G's training sees of C) against central finite differences.
  */
 import { describe, expect, it } from 'vitest';
-import { propertyNet } from '../../../src/generative/knobs/knob-networks.js';
+import { knobDecoder, propertyNet } from '../../../src/generative/knobs/knob-networks.js';
 import { buildGradientGraph } from '../../../src/onnx/autodiff/gradient.js';
 import { createSession } from '../../../src/onnx/runtime.js';
 import { tensor } from '../../../src/tensor/tensor.js';
@@ -75,5 +75,18 @@ describe('propertyNet with mean-and-std pooling', () => {
     }
     expect(Math.max(...fd.map(Math.abs))).toBeGreaterThan(1e-3);
     expect(relativeL2(picked, fd)).toBeLessThan(1e-3);
+  });
+});
+
+describe('knobDecoder', () => {
+  it('injects the attributes at 8×8 and 16×16, and at 32×32 only when asked', async () => {
+    const joins = (g: Graph) => g.nodes.filter((n) => n.opType === 'Concat').map((n) => n.name);
+    expect(joins(knobDecoder({ attributes: 3, seed: 1 }))).toEqual(['join8', 'join16']);
+    const withHalf = knobDecoder({ attributes: 3, seed: 1, injectAtHalfScale: true });
+    expect(joins(withHalf)).toEqual(['join8', 'join16', 'join32']);
+    const session = await createSession(withHalf);
+    const out = await session.run({ z: randomTensor([2, 16, 8, 8], 3), attributes: randomTensor([2, 3], 4) });
+    await session.release();
+    expect(out[withHalf.outputs[0].name].shape).toEqual([2, 1, 64, 64]);
   });
 });
