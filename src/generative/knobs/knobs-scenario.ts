@@ -40,6 +40,10 @@ export interface ScenarioSizes {
  * The demo's sizes. R and C at 60 epochs: at 30 (and the earlier renderer) R on truly re-rendered
  * tiles used neither polydispersity nor facetness (slopes 0.0, +2.5 MPa; truth +16, +15) and read
  * crystal brightness (−4.1); at 60 (face-shaded renderer) +9.5, +6.4 and −0.4 (bench/knobs-links.ts).
+ * C pools each channel's spatial std beside its mean: with the mean alone its test R² on
+ * polydispersity and facetness was −0.88 and −0.41 (it could not read them, so G never learnt those
+ * edits), with both 0.29 and 0.22 (bench/knobs-critic.ts). G at 60 epochs: at 30 the decoy's knob
+ * slope was +12.9 MPa, at 60 +6.6 (R on real tiles: −0.4).
  */
 export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 60, criticEpochs: 60, generatorEpochs: 60, criticPooling: 'mean-std', criticStages: 3 };
 
