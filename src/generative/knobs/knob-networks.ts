@@ -2,14 +2,16 @@
  * The four small networks of the knobs scenario, built with the zoo's builder:
  * - R, the property regressor (tile → peak stress) and C, the attribute regressor (tile → the
  *   attributes; attGAN's classifier, regressing lot-level labels instead of classifying), share one
- *   shape: three conv–ReLU–maxpool stages, global average pooling (crystals may sit anywhere, so the
- *   statistics matter, not the positions), a hidden layer and a linear head;
+ *   shape: conv–ReLU–maxpool stages, global pooling (crystals may sit anywhere, so the statistics
+ *   matter, not the positions; C adds each channel's spatial spread, see `pooling`), a hidden layer
+ *   and a linear head;
  * - E, the encoder (tile → z, an 8×8 map), three stride-2 convolutions;
  * - G, the attribute-conditioned decoder (z, A → tile): A is broadcast to every position and
  *   concatenated to the feature map at 8×8 and again at 16×16 (attGAN injects it at the decoder's
- *   first layers), ConvTranspose 4×4/2 twice up to 32×32, a 3×3 conv, and the last 2× by a pixel
- *   shuffle (a conv to 4 channels, DepthToSpace): a third ConvTranspose at full resolution cost more
- *   than the rest of the generator together, and training time is the demo's budget.
+ *   first layers; optionally at 32×32 too), ConvTranspose 4×4/2 twice up to 32×32, a 3×3 conv,
+ *   and the last 2× by a pixel shuffle (a conv to 4 channels, DepthToSpace): a third
+ *   ConvTranspose at full resolution cost more than the rest of the generator together, and
+ *   training time is the demo's budget.
  * E and G are separate graphs (E.onnx, G.onnx) so that a user can bring their own pair; `compose`
  * wires them (and R, C) together wherever a loss or an explanation needs the chain.
  */
@@ -27,22 +29,51 @@ export interface PropertyNetOptions {
   outputs: number;
   width?: number;
   hidden?: number;
+  /**
+   * 'mean': global average pooling; 'mean-std': the spatial standard deviation of every channel
+   * beside its mean. A mean over the tile says how much of a feature there is, not how much it
+   * varies: the spread of crystal sizes (polydispersity) or of face brightness (facetness) is a
+   * second-order statistic that an average pool hides.
+   */
+  pooling?: 'mean' | 'mean-std';
+  /** Conv–ReLU–maxpool stages (default 3), channels doubling per stage; a 4th sees whole large crystals. */
+  stages?: number;
   seed: number;
   name?: string;
 }
 
-/** R or C: conv×3 → global average pool → hidden → outputs. The last conv's ReLU is `relu3_out`, Grad-CAM's layer. */
+/** R or C: conv×3 → global pool → hidden → outputs. The last conv's ReLU is `relu3_out`, Grad-CAM's layer. */
 export function propertyNet(options: PropertyNetOptions): Graph {
-  const { size = 64, outputs, width = 8, hidden = 32, seed, name = 'property-net' } = options;
+  const { size = 64, outputs, width = 8, hidden = 32, pooling = 'mean', stages = 3, seed, name = 'property-net' } = options;
   const b = new ModelBuilder(name, seed);
   let x = b.input('input', [1, size, size]);
-  [width, 2 * width, 4 * width].forEach((c, i) => {
+  Array.from({ length: stages }, (_, i) => width * 2 ** i).forEach((c, i) => {
     x = b.relu(b.conv(x, `conv${i + 1}`, c, { kernel: 3, pad: 1 }), `relu${i + 1}`);
     x = b.maxPool(x, `pool${i + 1}`, 2);
   });
-  x = b.flatten(b.globalAveragePool(x, 'gap'), 'flatten');
+  x = b.flatten(pooling === 'mean' ? b.globalAveragePool(x, 'gap') : meanAndStdPool(b, x), 'flatten');
   x = b.relu(b.linear(x, 'fc1', hidden), 'relu4');
   return b.output(b.linear(x, 'fc2', outputs));
+}
+
+/** Floor under the pooled variance: keeps √ differentiable where a channel is constant (dead ReLU). */
+const STD_POOL_EPSILON = 1e-4;
+
+/**
+ * [N, C, H, W] → [N, 2C, 1, 1]: per channel its spatial mean, then √(mean(x²) − mean(x)² + ε), with
+ * ops the autodiff differentiates (GlobalAveragePool, Mul, Sub, Relu, Add, Sqrt, Concat); the Relu
+ * clips the float rounding that can make the variance of a flat channel slightly negative.
+ */
+function meanAndStdPool(b: ModelBuilder, x: string): string {
+  const [n, c] = b.shape(x);
+  const pooled = [n, c, 1, 1];
+  const mean = b.globalAveragePool(x, 'gap');
+  const squares = b.op('Mul', 'squares', [x, x], b.shape(x));
+  const meanSquare = b.globalAveragePool(squares, 'gap_squares');
+  const variance = b.op('Sub', 'variance', [meanSquare, b.op('Mul', 'mean_squared', [mean, mean], pooled)], pooled);
+  const floored = b.op('Add', 'variance_floored', [b.relu(variance, 'variance_clipped'), b.editor.constFloat([STD_POOL_EPSILON], [1])], pooled);
+  const std = b.op('Sqrt', 'std_pool', [floored], pooled);
+  return b.op('Concat', 'mean_std_pool', [mean, std], [n, 2 * c, 1, 1], { axis: attr.int(1) });
 }
 
 /** Grad-CAM's layer in propertyNet: the last convolution's ReLU, 16×16 for a 64×64 tile. */
@@ -89,11 +120,20 @@ export interface DecoderOptions {
   width?: number;
   latent?: number;
   attributes: number;
+  /**
+   * Inject A a third time at half the tile's scale (32×32 for 64×64), before the last convolution:
+   * fine detail — flat faces meeting at sharp lines, the outline of each small crystal — is drawn
+   * there, and A injected only at 8×8 and 16×16 must survive two upsamplings to reach it. Default
+   * false: tried on the demo (seed 1, together with a 4-stage critic) it made C's reading of the
+   * edits stronger but not the physical measurement's, and the knob slope along facetness went the
+   * wrong way (−8.1 MPa; +8.2 without both).
+   */
+  injectAtHalfScale?: boolean;
   seed: number;
 }
 
 export function knobDecoder(options: DecoderOptions): Graph {
-  const { size = 64, width = 16, latent = 16, attributes: k, seed } = options;
+  const { size = 64, width = 16, latent = 16, attributes: k, injectAtHalfScale = false, seed } = options;
   const b = new ModelBuilder('knob-decoder', seed);
   const s = size / 8;
   const z = b.input(LATENT, [latent, s, s]);
@@ -109,6 +149,7 @@ export function knobDecoder(options: DecoderOptions): Graph {
   x = b.relu(b.convTranspose(x, 'dec1', 2 * width, { kernel: 4, stride: 2, pad: 1 }), 'dec1_relu');
   x = inject(x, 'join16');
   x = b.relu(b.convTranspose(x, 'dec2', width, { kernel: 4, stride: 2, pad: 1 }), 'dec2_relu');
+  if (injectAtHalfScale) x = inject(x, 'join32');
   x = b.relu(b.conv(x, 'dec3', width, { kernel: 3, pad: 1 }), 'dec3_relu');
   x = b.conv(x, 'dec_out', 4, { kernel: 3, pad: 1 });
   const [n, , h, w] = b.shape(x);

@@ -13,7 +13,7 @@ import { Random } from '../../tensor/random.js';
 import type { Graph } from '../../onnx/graph.js';
 import { trainRegressor } from '../../models/train-regressor.js';
 import { generateSemLots, SEM_ATTRIBUTES, type SemLots } from '../../data/synthetic/sem-particles.js';
-import { knobDecoder, knobEncoder, propertyNet, withOutputScale } from './knob-networks.js';
+import { knobDecoder, knobEncoder, propertyNet, withOutputScale, type PropertyNetOptions } from './knob-networks.js';
 import { trainKnobGenerator, type KnobGeneratorEpoch } from './train-knob-generator.js';
 import { runGraphRows } from './run-batched.js';
 import { regressionScores, type RegressionScores } from './regression-scores.js';
@@ -29,14 +29,23 @@ export interface ScenarioSizes {
   generatorEpochs: number;
   /** Channels of R's and C's first convolution (doubling per stage; default 8). */
   propertyWidth?: number;
+  /** The critic's global pooling (default 'mean') and conv stages (default 3). */
+  criticPooling?: PropertyNetOptions['pooling'];
+  criticStages?: number;
+  /** μ of the generator's critic term, one number or one per attribute (default 1). */
+  generatorAttributeWeight?: number | readonly number[];
 }
 
 /**
  * The demo's sizes. R and C at 60 epochs: at 30 (and the earlier renderer) R on truly re-rendered
  * tiles used neither polydispersity nor facetness (slopes 0.0, +2.5 MPa; truth +16, +15) and read
  * crystal brightness (−4.1); at 60 (face-shaded renderer) +9.5, +6.4 and −0.4 (bench/knobs-links.ts).
+ * C pools each channel's spatial std beside its mean: with the mean alone its test R² on
+ * polydispersity and facetness was −0.88 and −0.41 (it could not read them, so G never learnt those
+ * edits), with both 0.29 and 0.22 (bench/knobs-critic.ts). G at 60 epochs: at 30 the decoy's knob
+ * slope was +12.9 MPa, at 60 +6.6 (R on real tiles: −0.4).
  */
-export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 60, criticEpochs: 60, generatorEpochs: 30 };
+export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 60, criticEpochs: 60, generatorEpochs: 60, criticPooling: 'mean-std', criticStages: 3 };
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
@@ -81,21 +90,28 @@ function standardise(values: readonly number[]): { mean: number; std: number } {
   return { mean, std };
 }
 
+export interface PropertyTraining {
+  epochs: number;
+  width: number;
+  pooling?: PropertyNetOptions['pooling'];
+  stages?: number;
+  seed: number;
+  onProgress?: (fraction: number) => void;
+}
+
 /** Trains a propertyNet on z-scored targets [N, K] and returns it speaking the targets' units. */
-async function trainProperty(name: string, images: Tensor, targets: number[][], epochs: number, width: number, seed: number, onProgress: (f: number) => void): Promise<Graph> {
+export async function trainProperty(name: string, images: Tensor, targets: number[][], options: PropertyTraining): Promise<Graph> {
+  const { epochs, width, pooling, stages, seed, onProgress } = options;
   const k = targets[0].length;
   const stats = Array.from({ length: k }, (_, j) => standardise(targets.map((t) => t[j])));
   const z = tensor([targets.length, k], targets.flatMap((t) => t.map((v, j) => (v - stats[j].mean) / stats[j].std)));
-  const graph = propertyNet({ outputs: k, width, hidden: 4 * width, seed: Random.forKey(seed, name).uint32(), name, size: images.shape[2] });
-  const trained = await trainRegressor(graph, images, z, { epochs, seed: Random.forKey(seed, `${name}-batches`).uint32(), learningRate: 3e-3, schedule: 'cosine', batchSize: 32, onProgress: (p) => onProgress(p.fraction) });
+  const graph = propertyNet({ outputs: k, width, hidden: 4 * width, pooling, stages, seed: Random.forKey(seed, name).uint32(), name, size: images.shape[2] });
+  const trained = await trainRegressor(graph, images, z, { epochs, seed: Random.forKey(seed, `${name}-batches`).uint32(), learningRate: 3e-3, schedule: 'cosine', batchSize: 32, onProgress: (p) => onProgress?.(p.fraction) });
   return withOutputScale(trained.graph, stats.map((s) => s.std), stats.map((s) => s.mean));
 }
 
-export async function trainKnobsScenario(options: ScenarioOptions): Promise<KnobsScenario> {
-  const { seed, sizes = DEMO_SIZES, onProgress } = options;
-  onProgress?.({ stage: 'data', fraction: 0 });
-  const data = generateSemLots({ seed, lots: sizes.lots, tilesPerLot: sizes.tilesPerLot });
-  onProgress?.({ stage: 'data', fraction: 1 });
+/** Whole lots to train / validation / test (seeded), and the tiles of each. */
+export function splitLotsOf(data: SemLots, sizes: ScenarioSizes, seed: number): { split: Record<SplitName, number[]>; splitLots: Record<SplitName, number[]> } {
   const order = Random.forKey(seed, 'lot-split').permutation(sizes.lots);
   const splitLots: Record<SplitName, number[]> = {
     test: order.slice(0, sizes.testLots).sort((a, b) => a - b),
@@ -103,10 +119,20 @@ export async function trainKnobsScenario(options: ScenarioOptions): Promise<Knob
     train: order.slice(sizes.testLots + sizes.validationLots).sort((a, b) => a - b),
   };
   const split = Object.fromEntries(SPLITS.map((s) => [s, data.lots.flatMap((l, i) => (splitLots[s].includes(l) ? [i] : []))])) as Record<SplitName, number[]>;
+  return { split, splitLots };
+}
+
+export async function trainKnobsScenario(options: ScenarioOptions): Promise<KnobsScenario> {
+  const { seed, sizes = DEMO_SIZES, onProgress } = options;
+  onProgress?.({ stage: 'data', fraction: 0 });
+  const data = generateSemLots({ seed, lots: sizes.lots, tilesPerLot: sizes.tilesPerLot });
+  onProgress?.({ stage: 'data', fraction: 1 });
+  const { split, splitLots } = splitLotsOf(data, sizes, seed);
   const trainImages = takeRows(data.images, split.train);
 
-  const regressor = await trainProperty('stress-regressor', trainImages, split.train.map((i) => [data.stress[i]]), sizes.regressorEpochs, sizes.propertyWidth ?? 8, seed, (fraction) => onProgress?.({ stage: 'regressor', fraction }));
-  const critic = await trainProperty('attribute-critic', trainImages, split.train.map((i) => [...data.lotAttributes[data.lots[i]]]), sizes.criticEpochs, sizes.propertyWidth ?? 8, seed, (fraction) => onProgress?.({ stage: 'critic', fraction }));
+  const width = sizes.propertyWidth ?? 8;
+  const regressor = await trainProperty('stress-regressor', trainImages, split.train.map((i) => [data.stress[i]]), { epochs: sizes.regressorEpochs, width, seed, onProgress: (fraction) => onProgress?.({ stage: 'regressor', fraction }) });
+  const critic = await trainProperty('attribute-critic', trainImages, split.train.map((i) => [...data.lotAttributes[data.lots[i]]]), { epochs: sizes.criticEpochs, width, pooling: sizes.criticPooling, stages: sizes.criticStages, seed, onProgress: (fraction) => onProgress?.({ stage: 'critic', fraction }) });
 
   const regressorScores = {} as Record<SplitName, RegressionScores>;
   const criticScores = {} as Record<SplitName, RegressionScores[]>;
@@ -126,6 +152,7 @@ export async function trainKnobsScenario(options: ScenarioOptions): Promise<Knob
     images: trainImages,
     attributes: tileAttributes(data, split.train),
     epochs: sizes.generatorEpochs,
+    attributeWeight: sizes.generatorAttributeWeight,
     seed,
     onProgress: (p) => onProgress?.({ stage: 'generator', fraction: p.fraction }),
   });

@@ -36,8 +36,8 @@ export interface KnobGeneratorTraining {
   seed: number;
   batchSize?: number;
   learningRate?: number;
-  /** Weight μ of the attribute term (default 1). */
-  attributeWeight?: number;
+  /** Weight μ of the attribute term (default 1): a number, or one per attribute. */
+  attributeWeight?: number | readonly number[];
   /** Probability that an attribute is re-drawn in an edited row (default 0.5; at least one always is). */
   editProbability?: number;
   onProgress?: (p: { fraction: number; reconstruction: number; attribute: number }) => void;
@@ -94,6 +94,8 @@ export async function trainKnobGenerator(options: KnobGeneratorTraining): Promis
   const [n, k] = attributes.shape;
   if (images.shape[0] !== n) throw new Error(`generator training: ${images.shape[0]} tiles but ${n} attribute rows`);
   const pixels = images.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (Array.isArray(attributeWeight) && attributeWeight.length !== k) throw new Error(`generator training: ${attributeWeight.length} attribute weights for ${k} attributes`);
+  const weightOf = (j: number) => (typeof attributeWeight === 'number' ? attributeWeight : (attributeWeight as readonly number[])[j]);
   const { graph, image, predicted } = encoderDecoderCritic(encoder, decoder, critic);
   const trainable = modelParameters(graph)
     .filter((p) => !p.name.startsWith(CRITIC_PREFIX) && (p.role === 'weight' || p.role === 'bias'))
@@ -127,7 +129,7 @@ export async function trainKnobGenerator(options: KnobGeneratorTraining): Promis
         const reconCot = new Float32Array(2 * b * pixels);
         reconCot.fill(1 / (b * pixels), 0, b * pixels);
         const attrCot = new Float32Array(2 * b * k);
-        attrCot.fill(attributeWeight / (b * k), b * k);
+        for (let i = b; i < 2 * b; i++) for (let j = 0; j < k; j++) attrCot[i * k + j] = weightOf(j) / (b * k);
         const out = await session.run({
           [inputName]: concatRows([tiles, tiles]),
           [ATTRIBUTES]: concatRows([a, edited]),
