@@ -216,3 +216,9 @@ export function decodeModelOrigin(bytes: Uint8Array, source = 'model'): ModelOri
     opsets,
   };
 }
+
+/**
+ * The source of the encoder: part of the optimised-graph store's key (graph-fingerprint.ts), so that
+ * a change to how graphs are written (IR version, a field) never loads a graph optimised from old bytes.
+ */
+export const ENCODER_SOURCE = [encodeModel, encodeTensor, encodeAttribute, encodeValueInfo].map(String).join('\n');
