@@ -30,7 +30,7 @@ const MAGIC = new TextEncoder().encode('TSOPTG01');
 /** MAGIC, then the payload's length (float64) and CRC-32 (uint32), little-endian. */
 const HEADER = MAGIC.length + 12;
 const SUFFIX = '.ortgraph';
-/** Scratch files ORT writes into; one older than this belongs to a process that died mid-write. */
+/** Scratch and temporary files older than this belong to a process that died mid-write. */
 const STALE_SCRATCH_MS = 60 * 60 * 1000;
 
 export interface StoreEntry {
@@ -78,6 +78,7 @@ function hardware(): string {
 
 export class OptimizedGraphStore {
   readonly stats: StoreStats = { hits: 0, misses: 0, corrupt: 0, written: 0, errors: 0 };
+  private readonly pending = new Set<Promise<void>>();
   private readonly maxBytes: number;
   private readonly minModelBytes: number;
 
@@ -139,6 +140,21 @@ export class OptimizedGraphStore {
     return join(this.dir, `.${entry.key}.${process.pid}.${randomBytes(6).toString('hex')}.scratch`);
   }
 
+  /**
+   * Stores the graph ORT wrote at `scratch` under `entry` in the background: the caller's session is
+   * ready, and copying 90 MB (ResNet-18's backward graph) then overlaps its first run instead of
+   * delaying it. Node stays alive until the write ends; `settled()` waits for it.
+   */
+  keepLater(entry: StoreEntry, scratch: string): void {
+    const p = this.keep(entry, scratch).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Resolves when every background write has ended. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
   /** Stores the graph ORT wrote at `scratch` under `entry` (checksummed, atomically), then bounds the folder. */
   async keep(entry: StoreEntry, scratch: string): Promise<void> {
     try {
@@ -178,7 +194,8 @@ export class OptimizedGraphStore {
       const path = join(this.dir, name);
       const s = await stat(path).catch(() => undefined);
       if (!s?.isFile()) continue;
-      if (name.endsWith('.scratch')) {
+      // Scratch files of ORT and temporary files of writeFileAtomic left by a process that died.
+      if (name.endsWith('.scratch') || name.endsWith('.tmp')) {
         if (now - s.mtimeMs > STALE_SCRATCH_MS) await unlink(path).catch(() => undefined);
       } else if (name.endsWith(SUFFIX)) entries.push({ path, size: s.size, mtime: s.mtimeMs });
     }

@@ -101,7 +101,8 @@ function optimizedGraphSettings(options: RuntimeOptions, level: OptimizationLeve
  * ORT optimised in an earlier process is loaded with optimisation off — ORT's "offline mode", valid
  * on the same ORT version and hardware, which the key holds — instead of encoding and optimising it
  * again; a miss encodes, optimises and asks ORT to write the result, which the store keeps for next
- * time. A stored graph ORT cannot load is dropped and rebuilt, never an error.
+ * time (in the background, while the session runs). A stored graph ORT cannot load is dropped and
+ * rebuilt, never an error.
  */
 async function inferenceSession(graph: Graph, options: RuntimeOptions): Promise<{ session: ort.InferenceSession; cache: SessionCacheOutcome }> {
   const level = options.optimizationLevel ?? 'all';
@@ -118,7 +119,7 @@ async function inferenceSession(graph: Graph, options: RuntimeOptions): Promise<
   }
   const scratch = await store.scratchPath(entry);
   const session = await ort.InferenceSession.create(encodeModel(graph), { ...sessionOptions(options, level), ...(scratch ? { optimizedModelFilePath: scratch } : {}) });
-  if (scratch) await store.keep(entry, scratch);
+  if (scratch) store.keepLater(entry, scratch);
   return { session, cache: 'miss' };
 }
 
