@@ -32,7 +32,8 @@ interface Kept {
 async function sha256Hex(bytes: Uint8Array): Promise<string | undefined> {
   const subtle = globalThis.crypto?.subtle;
   if (!subtle) return undefined;
-  const digest = await subtle.digest('SHA-256', bytes);
+  // WebCrypto takes ArrayBuffer-backed views only (a SharedArrayBuffer view would be refused).
+  const digest = await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
