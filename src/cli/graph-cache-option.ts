@@ -1,9 +1,10 @@
 /**
- * `--no-cache` (a program-wide flag, any command) and the optimised-graph store every command uses
- * otherwise (onnx/optimized-graph-store.ts): ONNX Runtime's optimised graphs of large models are kept
- * in `$TRUSTSCOPE_CACHE_DIR/optimized-graphs` (default `~/.cache/trustscope/…`) and reused by later
- * calls on the same model. The flag also sets TRUSTSCOPE_NO_CACHE, so that --workers threads and
- * anything the command starts keep out of the cache too.
+ * The optimised-graph store of every command (onnx/optimized-graph-store.ts), when the environment
+ * asks for it (TRUSTSCOPE_CACHE=1 or TRUSTSCOPE_CACHE_DIR): ONNX Runtime's optimised graphs of large
+ * models are kept in `<cache folder>/optimized-graphs` and reused by later calls on the same model.
+ * Off by default, by measurement (see optimizedGraphStoreFromEnv). `--no-cache` (program-wide, any
+ * command) turns it off for one call; it also sets TRUSTSCOPE_NO_CACHE, so that --workers threads
+ * and anything the command starts keep out of the cache too.
  */
 import type { Command } from 'commander';
 import { optimizedGraphStoreFromEnv } from '../onnx/optimized-graph-store.js';
@@ -11,7 +12,7 @@ import { useOptimizedGraphStore } from '../onnx/runtime.js';
 import { UsageError } from './errors.js';
 
 export const NO_CACHE_HELP =
-  "neither keep nor reuse ONNX Runtime's optimised graphs of large models in the cache folder ($TRUSTSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/trustscope or ~/.cache/trustscope; TRUSTSCOPE_NO_CACHE=1 does the same)";
+  "with TRUSTSCOPE_CACHE=1 or TRUSTSCOPE_CACHE_DIR set: neither keep nor reuse ONNX Runtime's optimised graphs of large models in the cache folder for this call (TRUSTSCOPE_NO_CACHE=1 does the same)";
 
 export function addGraphCacheOption(program: Command): Command {
   return program.option('--no-cache', NO_CACHE_HELP).hook('preAction', () => installGraphStore(program.opts().cache !== false));

@@ -1,6 +1,6 @@
 /**
- * The CLI's optimised-graph store: on by default (in TRUSTSCOPE_CACHE_DIR here, a temporary folder),
- * reused by the next call with the same results, off with --no-cache or TRUSTSCOPE_NO_CACHE.
+ * The CLI's optimised-graph store: on when TRUSTSCOPE_CACHE_DIR is set (here a temporary folder),
+ * reused by the next call with the same results, off by default and with --no-cache or TRUSTSCOPE_NO_CACHE.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { randomTensor, tempDir } from '../helpers/models.js';
 import { runCli } from './cli-harness.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
-const saved = { dir: process.env.TRUSTSCOPE_CACHE_DIR, off: process.env.TRUSTSCOPE_NO_CACHE, max: process.env.TRUSTSCOPE_CACHE_MAX_MB };
+const saved = { dir: process.env.TRUSTSCOPE_CACHE_DIR, off: process.env.TRUSTSCOPE_NO_CACHE, max: process.env.TRUSTSCOPE_CACHE_MAX_MB, on: process.env.TRUSTSCOPE_CACHE };
 const restore = (name: string, value: string | undefined) => (value === undefined ? delete process.env[name] : (process.env[name] = value));
 
 beforeAll(async () => {
@@ -25,6 +25,7 @@ afterEach(() => {
   restore('TRUSTSCOPE_CACHE_DIR', saved.dir);
   restore('TRUSTSCOPE_NO_CACHE', saved.off);
   restore('TRUSTSCOPE_CACHE_MAX_MB', saved.max);
+  restore('TRUSTSCOPE_CACHE', saved.on);
   useOptimizedGraphStore(undefined);
 });
 afterAll(() => tmp.cleanup());
@@ -52,6 +53,15 @@ describe('optimised-graph store in the CLI', () => {
     const none = await explain('none', '--no-cache');
     expect(none.store).toBeUndefined();
     expect(none.attributions!.equals(first.attributions!)).toBe(true);
+  });
+
+  it('is off by default: no TRUSTSCOPE_CACHE_DIR nor TRUSTSCOPE_CACHE, no store', async () => {
+    delete process.env.TRUSTSCOPE_CACHE_DIR;
+    delete process.env.TRUSTSCOPE_CACHE;
+    delete process.env.TRUSTSCOPE_NO_CACHE;
+    const r = await explain('default');
+    expect(r.code).toBe(0);
+    expect(r.store).toBeUndefined();
   });
 
   it('--no-cache and TRUSTSCOPE_NO_CACHE=1 write nothing', async () => {

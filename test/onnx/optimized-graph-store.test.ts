@@ -203,12 +203,14 @@ describe('optimised-graph store', () => {
 });
 
 describe('optimizedGraphStoreFromEnv', () => {
-  it('uses TRUSTSCOPE_CACHE_DIR, else XDG_CACHE_HOME/trustscope, else ~/.cache/trustscope; TRUSTSCOPE_NO_CACHE turns it off', () => {
+  it('is off unless asked for; TRUSTSCOPE_CACHE_DIR, else XDG_CACHE_HOME/trustscope, else ~/.cache/trustscope; TRUSTSCOPE_NO_CACHE wins', () => {
+    expect(optimizedGraphStoreFromEnv({})).toBeUndefined();
+    expect(optimizedGraphStoreFromEnv({ TRUSTSCOPE_CACHE: '0' })).toBeUndefined();
     expect(optimizedGraphStoreFromEnv({ TRUSTSCOPE_CACHE_DIR: '/x/cache' })!.dir).toBe('/x/cache/optimized-graphs');
-    expect(optimizedGraphStoreFromEnv({ XDG_CACHE_HOME: '/y' })!.dir).toBe('/y/trustscope/optimized-graphs');
-    expect(optimizedGraphStoreFromEnv({})!.dir).toMatch(/\.cache\/trustscope\/optimized-graphs$/);
+    expect(optimizedGraphStoreFromEnv({ TRUSTSCOPE_CACHE: '1', XDG_CACHE_HOME: '/y' })!.dir).toBe('/y/trustscope/optimized-graphs');
+    expect(optimizedGraphStoreFromEnv({ TRUSTSCOPE_CACHE: '1' })!.dir).toMatch(/\.cache\/trustscope\/optimized-graphs$/);
     expect(optimizedGraphStoreFromEnv({ TRUSTSCOPE_NO_CACHE: '1', TRUSTSCOPE_CACHE_DIR: '/x' })).toBeUndefined();
     expect(optimizedGraphStoreFromEnv({ TRUSTSCOPE_NO_CACHE: '0', TRUSTSCOPE_CACHE_DIR: '/x' })!.dir).toBe('/x/optimized-graphs');
-    expect(() => optimizedGraphStoreFromEnv({ TRUSTSCOPE_CACHE_MAX_MB: 'lots' })).toThrow(/TRUSTSCOPE_CACHE_MAX_MB must be a number/);
+    expect(() => optimizedGraphStoreFromEnv({ TRUSTSCOPE_CACHE: '1', TRUSTSCOPE_CACHE_MAX_MB: 'lots' })).toThrow(/TRUSTSCOPE_CACHE_MAX_MB must be a number/);
   });
 });
