@@ -17,10 +17,11 @@
  * (`/usr/bin/python3 bench/reference/export_resnet18.py /tmp/resnet18 17`).
  *
  *   npm run bench -- --only session
- *   npm run build && node dist/bench/session-cost.js [--images 16] [--threads 2] [--runs 3] [--levels all,extended,basic,disabled] [--torch-resnet F.onnx]
+ *   npm run build && node dist/bench/session-cost.js [--images 16] [--threads 2] [--runs 3] [--levels all,extended,basic,disabled] [--torch-resnet F.onnx|export]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,7 @@ import { tinyCnn } from '../src/models/zoo/tiny-cnn.js';
 import { Random } from '../src/tensor/random.js';
 import { tensor, type Tensor } from '../src/tensor/tensor.js';
 import { formatMs, median, table } from './stats.js';
+import { PYTHON } from './torch-reference.js';
 
 export interface SessionCostOptions {
   images?: number;
@@ -43,7 +45,17 @@ export interface SessionCostOptions {
   /** Runs per session: the first, then the steady state is the median of the others (default 3). */
   runs?: number;
   levels?: readonly OptimizationLevel[];
+  /** A PyTorch-exported ResNet-18 .onnx; 'export' writes one with bench/reference/export_resnet18.py when torch is there. */
   torchResnet?: string;
+}
+
+/** Exports the PyTorch ResNet-18 (opset 17) into `dir`; undefined when torch is not installed. */
+function exportTorchResnet(dir: string): string | undefined {
+  const script = [new URL('../../bench/reference/export_resnet18.py', import.meta.url), new URL('./reference/export_resnet18.py', import.meta.url)].map((u) => fileURLToPath(u)).find(existsSync);
+  if (!script || !existsSync(PYTHON)) return undefined;
+  const r = spawnSync(PYTHON, [script, join(dir, 'resnet18'), '17'], { encoding: 'utf8', timeout: 10 * 60_000 });
+  const path = join(dir, 'resnet18-opset17.onnx');
+  return r.status === 0 && existsSync(path) ? path : undefined;
 }
 
 interface Timed<T> {
@@ -83,18 +95,20 @@ async function runs(session: Session, feeds: Record<string, Tensor>, count: numb
 }
 
 export async function runSessionCostBench(options: SessionCostOptions = {}): Promise<string[]> {
-  const { images = 16, threads = 2, runs: count = 3, levels = ['disabled', 'basic', 'extended', 'all'], torchResnet } = options;
+  const { images = 16, threads = 2, runs: count = 3, levels = ['disabled', 'basic', 'extended', 'all'] } = options;
+  const buildRows: string[][] = [];
+  const levelRows: string[][] = [];
+  const storeRows: string[][] = [];
+  const notes: string[] = [];
+  const dir = await mkdtemp(join(tmpdir(), 'trustscope-session-cost-'));
+  const torchResnet = options.torchResnet === 'export' ? exportTorchResnet(dir) : options.torchResnet;
+  if (options.torchResnet === 'export' && !torchResnet) notes.push(`PyTorch-exported ResNet-18: skipped (${PYTHON} with torch not available)`);
   const cases: Case[] = [
     { label: 'ResNet-18 (zoo) 224²', graph: resNet({ size: 224, seed: 0 }) },
     { label: 'tiny CNN (zoo) 32²', graph: tinyCnn({ seed: 0 }) },
   ];
   if (torchResnet) cases.push({ label: 'ResNet-18 (torch.onnx.export) 224²', graph: decodeModel(readFileSync(torchResnet), torchResnet) });
 
-  const buildRows: string[][] = [];
-  const levelRows: string[][] = [];
-  const storeRows: string[][] = [];
-  const notes: string[] = [];
-  const dir = await mkdtemp(join(tmpdir(), 'trustscope-session-cost-'));
   // Sessions here are built with explicit stores; the process-wide one stays off.
   useOptimizedGraphStore(undefined);
   try {
