@@ -174,6 +174,11 @@ export class OptimizedGraphStore {
     await this.prune();
   }
 
+  /** Deletes a scratch file whose session failed (ORT may have written part of it). */
+  async discard(scratch: string): Promise<void> {
+    await unlink(scratch).catch(() => undefined);
+  }
+
   /** Deletes an entry ORT could not load (written by another ORT build, or damaged in a way the checksum cannot see). */
   async forget(entry: StoreEntry): Promise<void> {
     this.stats.corrupt++;

@@ -70,8 +70,9 @@ function describeError(name: string, e: unknown): Error {
 }
 
 /**
- * Where ORT's optimised graphs are kept between processes (optimized-graph-cache.ts), or undefined
- * for none (the default: the CLI turns it on, a library user opts in). Process-wide, like the threads.
+ * Where ORT's optimised graphs are kept between processes (optimized-graph-store.ts), or undefined
+ * for none: the default, by measurement (bench/session-cost.ts); the CLI installs one when the
+ * environment asks for it, a library user passes one. Process-wide, like the threads.
  */
 export function useOptimizedGraphStore(store: OptimizedGraphStore | undefined): void {
   optimizedGraphs = store;
@@ -118,7 +119,13 @@ async function inferenceSession(graph: Graph, options: RuntimeOptions): Promise<
     }
   }
   const scratch = await store.scratchPath(entry);
-  const session = await ort.InferenceSession.create(encodeModel(graph), { ...sessionOptions(options, level), ...(scratch ? { optimizedModelFilePath: scratch } : {}) });
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(encodeModel(graph), { ...sessionOptions(options, level), ...(scratch ? { optimizedModelFilePath: scratch } : {}) });
+  } catch (e) {
+    if (scratch) await store.discard(scratch);
+    throw e;
+  }
   if (scratch) store.keepLater(entry, scratch);
   return { session, cache: 'miss' };
 }
