@@ -100,6 +100,8 @@ export async function runSessionCostBench(options: SessionCostOptions = {}): Pro
   const callRows: string[][] = [];
   const levelRows: string[][] = [];
   const storeRows: string[][] = [];
+  const abRows: string[][] = [];
+  const abPairs = 7;
   const notes: string[] = [];
   const dir = await mkdtemp(join(tmpdir(), 'trustscope-session-cost-'));
   const torchResnet = options.torchResnet === 'export' ? exportTorchResnet(dir) : options.torchResnet;
@@ -153,6 +155,26 @@ export async function runSessionCostBench(options: SessionCostOptions = {}): Pro
         if (!same) process.exitCode = 1;
       }
       storeRows.push([c.label, `${miss.value.optimizedGraph} → ${hit.value.optimizedGraph}`, cell(miss), cell(hit), cell(r.first), cell(r.steady), identical]);
+      // A/B from the graph, alternating so that load drifts hit both sides: createSession without a
+      // store (encode + optimise) against a warm hit, for the forward graph and the vjp graph.
+      for (const [variant, graph] of [['forward', { ...model.graph, outputs: [model.graph.outputs[0]] }], ['vjp', g.graph]] as const) {
+        const sides: Record<'off' | 'hit', number[]> = { off: [], hit: [] };
+        const once = async (side: 'off' | 'hit') => {
+          useOptimizedGraphStore(side === 'hit' ? store : undefined);
+          const t = await measured(() => createSession(graph, { threads, optimizationLevel: 'all' }));
+          await t.value.release();
+          await store.settled();
+          sides[side].push(t.cpuMs);
+        };
+        await once('hit');
+        sides.hit.length = 0;
+        for (let i = 0; i < abPairs; i++) {
+          await once('off');
+          await once('hit');
+        }
+        useOptimizedGraphStore(undefined);
+        abRows.push([c.label, variant, formatMs(median(sides.off)), formatMs(median(sides.hit)), formatMs(median(sides.off) - median(sides.hit))]);
+      }
       await model.dispose();
 
       // What `explain --method saliency` runs, through the Model: a forward pass for the predicted
@@ -182,6 +204,9 @@ export async function runSessionCostBench(options: SessionCostOptions = {}): Pro
     '',
     "Optimised-graph store (level 'all'), from the graph: miss = fingerprint + encode + optimise (ORT writes the graph; our checked copy is made in the background); hit = fingerprint + read + check + load with optimisation off",
     table(['model', 'store', 'create, miss', 'create, hit', 'first run (hit)', 'steady run (hit)', 'output identical to uncached'], storeRows),
+    '',
+    `Optimised-graph store, A/B from the graph (median CPU of ${abPairs} alternating pairs): createSession without a store against a warm hit`,
+    table(['model', 'graph', 'no store', 'hit', 'saved'], abRows),
     ...notes,
   ];
 }
