@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // ORT sessions use both cores already; running files in parallel only thrashes.
     fileParallelism: false,
+    // CLI calls in tests never write the user's cache of optimised graphs (~/.cache/trustscope);
+    // the store's own tests use temporary folders.
+    env: { TRUSTSCOPE_NO_CACHE: '1' },
   },
 });

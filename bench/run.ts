@@ -40,6 +40,10 @@ const USAGE = `usage: npm run bench [-- options]   (or: node dist/bench/run.js [
                           bench/tiling.ts; only when named: it takes minutes)
                           or scale (explain --workers 1,2 and 20,000 tiles through a Redis queue and two
                           workers, bench/scale.ts; only when named: it takes minutes and needs redis-server)
+                          or session (session cost vs steady state of ResNet-18 saliency: autodiff, encode,
+                          ORT create per optimisation level, first/steady run, the optimised-graph store,
+                          and explain --method saliency per process against Captum; bench/session-cost.ts,
+                          bench/session-cli.ts; only when named)
   --repeats <n>           timed runs per figure (median reported)
   --threads <list>        ONNX Runtime / PyTorch thread counts (default 1,2)
   --vgg-batch <n>         VGG saliency batch (default 32; 64 for DESIGN.md's row)
@@ -68,6 +72,8 @@ import { runRandomisationBench } from './randomisation.js';
 import { runTilingBench } from './tiling.js';
 import { runScaleBench } from './scale.js';
 import { runOcclusionIncrementalBench } from './occlusion-incremental.js';
+import { runSessionCostBench } from './session-cost.js';
+import { runSessionCliBench } from './session-cli.js';
 import { pearson, relativeL2 } from '../src/tensor/compare.js';
 import { NOT_INSTALLED, PYTHON, runTorchReference, torchVersion } from './torch-reference.js';
 import { WORKLOAD_CHOICES, workloads, type Workload } from './workloads.js';
@@ -138,7 +144,7 @@ async function main(): Promise<void> {
     return;
   }
   const only = opts.only?.split(',').map((o) => o.trim());
-  const unknown = only?.find((o) => o !== 'deletion' && o !== 'memory' && o !== 'randomisation' && o !== 'occlusion-incremental' && o !== 'tiling' && o !== 'scale' && !WORKLOAD_CHOICES.includes(o));
+  const unknown = only?.find((o) => o !== 'deletion' && o !== 'memory' && o !== 'randomisation' && o !== 'occlusion-incremental' && o !== 'tiling' && o !== 'scale' && o !== 'session' && !WORKLOAD_CHOICES.includes(o));
   if (unknown !== undefined) throw new Error(`--only takes tiny, vgg or family-method names such as ${WORKLOAD_CHOICES.slice(2, 5).join(', ')} (got '${unknown}')`);
   const repeats = opts.repeats !== undefined ? Number(opts.repeats) : opts.quick ? 3 : 5;
   const warmup = 1;
@@ -280,6 +286,13 @@ async function main(): Promise<void> {
   if (only?.includes('occlusion-incremental')) {
     console.log('');
     for (const line of await runOcclusionIncrementalBench({ threads: threadCounts[threadCounts.length - 1] })) console.log(line);
+  }
+  // Session cost vs steady state (bench/session-cost.ts, bench/session-cli.ts): only with --only session.
+  if (only?.includes('session')) {
+    console.log('');
+    for (const line of await runSessionCostBench({ threads: threadCounts[threadCounts.length - 1], torchResnet: torch ? 'export' : undefined })) console.log(line);
+    console.log('');
+    for (const line of await runSessionCliBench({ repeats: Math.min(repeats, 3) })) console.log(line);
   }
   // Cores and a job queue (bench/scale.ts): only with --only scale (each command is its own process).
   if (only?.includes('scale')) {

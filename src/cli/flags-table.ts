@@ -14,6 +14,11 @@ function escape(text: string): string {
 
 export function flagsTable(program: Command = buildProgram()): string {
   const rows = new Map<string, { flags: string; uses: { command: string; help: string }[] }>();
+  // Program-wide flags (given before or after the command name), except --version.
+  for (const option of program.options) {
+    if (option.long === '--version') continue;
+    rows.set(option.long ?? option.flags, { flags: option.flags, uses: [{ command: 'every command', help: option.description }] });
+  }
   for (const command of program.commands) {
     for (const option of command.options) {
       const name = option.long ?? option.short ?? option.flags;

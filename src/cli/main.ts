@@ -23,6 +23,7 @@ import { registerWorkbench } from './workbench.js';
 import { registerStructureProperty } from './structure-property.js';
 import { registerKnobs } from './knobs.js';
 import { registerWorker } from './worker.js';
+import { addGraphCacheOption } from './graph-cache-option.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     .description('tells you whether to trust an image model: explanations, sanity checks and trust diagnostics on ONNX models')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
+  addGraphCacheOption(program);
   registerAudit(program);
   registerDemo(program);
   registerExplain(program);

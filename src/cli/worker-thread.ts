@@ -2,5 +2,9 @@
 import { servePoolJobs } from '../scale/pool-thread.js';
 import { runWorkerJob, type ExplainJob } from './worker-job.js';
 import type { AuditJob } from './audit-job.js';
+import { installGraphStore } from './graph-cache-option.js';
+
+// The main thread checked the environment already (its --no-cache sets TRUSTSCOPE_NO_CACHE, which threads inherit).
+installGraphStore(true);
 
 servePoolJobs<ExplainJob | AuditJob>((job, data) => runWorkerJob(job, data.threads));

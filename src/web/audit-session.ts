@@ -12,7 +12,7 @@ import { reshape, shapeToString, tensor, type Tensor } from '../tensor/tensor.js
 import type { Dataset } from '../data/dataset.js';
 import { readDroppedArray, type NamedBytes } from './dropped-files.js';
 import { readImageBatch } from './image-batch.js';
-import { loadDroppedModel } from './dropped-model.js';
+import { droppedModels } from './model-shelf.js';
 import { withWorkbenchFooter, workbenchProvenance, type WorkbenchEnvironment, type WorkbenchProvenance } from './browser-provenance.js';
 
 export interface AuditRequest {
@@ -55,7 +55,9 @@ export async function auditDropped(request: AuditRequest, env: WorkbenchEnvironm
   const seed = request.seed ?? 0;
   const normalisation = request.normalise && request.normalise !== 'none' ? parseNormalisation(request.normalise) : undefined;
   onProgress('loading the model');
-  const model = await loadDroppedModel(request.model, request.images[0], { internalBatchSize: 32 });
+  // The last model stays loaded between requests, sessions and all (model-shelf.ts).
+  const lease = await droppedModels.lease(request.model, request.images[0], { internalBatchSize: 32 });
+  const model = lease.model;
   try {
     onProgress('reading the images');
     const { batch, calibration } = await readImageBatch(request.images, model.inputShape, normalisation);
@@ -74,6 +76,6 @@ export async function auditDropped(request: AuditRequest, env: WorkbenchEnvironm
     const provenance = await workbenchProvenance('workbench audit', request.model, inputs, options, seed, env, started);
     return { json: { tool: 'trustscope workbench audit', seed, ...auditJson(audit), provenance }, reportHtml: withWorkbenchFooter(page, provenance) };
   } finally {
-    await model.dispose();
+    await lease.release();
   }
 }

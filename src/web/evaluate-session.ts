@@ -13,7 +13,7 @@ import { renderEvaluationPage } from '../report/evaluation-page.js';
 import { parseNormalisation, describeNormalisation } from '../data/normalise.js';
 import type { NamedBytes } from './dropped-files.js';
 import { readImageBatch } from './image-batch.js';
-import { loadDroppedModel } from './dropped-model.js';
+import { droppedModels } from './model-shelf.js';
 import { parseMethodOptions } from './explain-session.js';
 import { readRoi } from './audit-session.js';
 import { withWorkbenchFooter, workbenchProvenance, type WorkbenchEnvironment, type WorkbenchProvenance } from './browser-provenance.js';
@@ -61,7 +61,9 @@ export async function evaluateDropped(request: EvaluateRequest, env: WorkbenchEn
   const chosen = request.metrics?.length ? [...new Set(request.metrics.map((m) => getMetric(m).name))] : undefined;
   const normalisation = request.normalise && request.normalise !== 'none' ? parseNormalisation(request.normalise) : undefined;
   onProgress('loading the model');
-  const model = await loadDroppedModel(request.model, request.images[0], { internalBatchSize: 32 });
+  // The last model stays loaded between requests, sessions and all (model-shelf.ts).
+  const lease = await droppedModels.lease(request.model, request.images[0], { internalBatchSize: 32 });
+  const model = lease.model;
   try {
     onProgress('reading the images');
     const { batch, calibration } = await readImageBatch(request.images, model.inputShape, normalisation);
@@ -92,6 +94,6 @@ export async function evaluateDropped(request: EvaluateRequest, env: WorkbenchEn
     const provenance = await workbenchProvenance('workbench evaluate', request.model, [...request.images, ...(request.roi ? [request.roi] : [])], options, seed, env, started);
     return { json: { tool: 'trustscope workbench evaluate', seed, ...(evaluationJson(result) as Record<string, unknown>), provenance }, reportHtml: withWorkbenchFooter(page, provenance) };
   } finally {
-    await model.dispose();
+    await lease.release();
   }
 }

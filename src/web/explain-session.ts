@@ -20,7 +20,7 @@ import { AUDIT_CSS } from '../report/audit-page.js';
 import type { NamedBytes } from './dropped-files.js';
 import { readImageBatch } from './image-batch.js';
 import { encodeNpy } from '../data/formats/npy.js';
-import { loadDroppedModel } from './dropped-model.js';
+import { droppedModels } from './model-shelf.js';
 import { countModelRows } from './row-counter.js';
 import { withWorkbenchFooter, workbenchProvenance, type WorkbenchEnvironment, type WorkbenchProvenance } from './browser-provenance.js';
 
@@ -117,7 +117,9 @@ export async function explainDropped(request: ExplainRequest, env: WorkbenchEnvi
   const normalisation: Normalisation | undefined = request.normalise && request.normalise !== 'none' ? parseNormalisation(request.normalise) : undefined;
   const seed = request.seed ?? 0;
   onStage('loading the model');
-  const model = await loadDroppedModel(request.model, request.images[0], { internalBatchSize: request.batchSize ?? 16 });
+  // The last model stays loaded between requests, sessions and all (model-shelf.ts).
+  const lease = await droppedModels.lease(request.model, request.images[0], { internalBatchSize: request.batchSize ?? 16 });
+  const model = lease.model;
   try {
     onStage('reading the images');
     const { batch, labels, calibration } = await readImageBatch(request.images, model.inputShape, normalisation);
@@ -133,7 +135,7 @@ export async function explainDropped(request: ExplainRequest, env: WorkbenchEnvi
     const target = request.target !== undefined ? Array.from({ length: n }, () => request.target!) : predicted;
     onStage(`explaining with ${explainer.name}`);
     const rows = countModelRows(model, (r) => onStage(`explaining with ${explainer.name} · ${r.toLocaleString('en')} model rows`));
-    const result = await explainer.attribute(model, batch, { ...options, seed, target });
+    const result = await explainer.attribute(model, batch, { ...options, seed, target }).finally(() => rows.stop());
     onStage(`explained with ${explainer.name} · ${rows().toLocaleString('en')} model rows`);
     onStage('drawing');
     const images: ExplainedImage[] = labels.map((label, i) => ({ label, predicted: predicted[i], confidence: probabilities.data[i * k + predicted[i]], target: target[i] }));
@@ -174,7 +176,7 @@ export async function explainDropped(request: ExplainRequest, env: WorkbenchEnvi
     });
     return { json, npy: encodeNpy(result.values), html: body, reportHtml: withWorkbenchFooter(page, provenance) };
   } finally {
-    await model.dispose();
+    await lease.release();
   }
 }
 

@@ -7,11 +7,16 @@
  */
 import type { OnnxModel } from '../models/model.js';
 
+const COUNTED = ['forward', 'vjp', 'layerVjp'] as const;
+
 /**
  * Wraps forward, vjp and layerVjp of this model instance (not its class) to count rows; `report`
- * gets the running total at most every `everyMs` milliseconds. Returns a function giving the total.
+ * gets the running total at most every `everyMs` milliseconds. Returns a function giving the total,
+ * whose `stop()` unwraps them again (the workbench keeps a model for the next request: model-shelf.ts).
  */
-export function countModelRows(model: OnnxModel, report: (rows: number) => void, everyMs = 250): () => number {
+export function countModelRows(model: OnnxModel, report: (rows: number) => void, everyMs = 250): (() => number) & { stop(): void } {
+  const own = COUNTED.filter((k) => Object.prototype.hasOwnProperty.call(model, k));
+  const before = { forward: model.forward, vjp: model.vjp, layerVjp: model.layerVjp };
   let rows = 0;
   let last = -Infinity;
   const add = (n: number) => {
@@ -28,5 +33,11 @@ export function countModelRows(model: OnnxModel, report: (rows: number) => void,
   model.forward = (x) => (add(x.shape[0]), forward(x));
   model.vjp = (x, cotangent) => (add(x.shape[0]), vjp(x, cotangent));
   model.layerVjp = (x, layer, cotangent) => (add(x.shape[0]), layerVjp(x, layer, cotangent));
-  return () => rows;
+  const stop = () => {
+    for (const k of COUNTED) {
+      if (own.includes(k)) Object.assign(model, { [k]: before[k] });
+      else delete (model as unknown as Record<string, unknown>)[k];
+    }
+  };
+  return Object.assign(() => rows, { stop });
 }
