@@ -33,6 +33,8 @@ function scriptPath(): string {
 }
 
 export interface CaptumOcclusionRun {
+  /** 'occlusion': captum.attr.Occlusion; 'ablation': FeatureAblation with window×window patches as its feature_mask (stride = window). */
+  method: 'occlusion' | 'ablation';
   model: string;
   input: string;
   targets: string;
@@ -60,6 +62,7 @@ export interface CaptumOcclusionResult {
 export function runCaptumOcclusion(o: CaptumOcclusionRun): Promise<CaptumOcclusionResult> {
   const args = [
     scriptPath(),
+    '--method', o.method,
     ...['--model', o.model, '--input', o.input, '--targets', o.targets],
     ...['--window', `${o.window}`, '--stride', `${o.stride}`, '--threads', `${o.threads}`],
     ...['--per-eval', `${o.perEval}`, '--max-placements', `${o.maxPlacements}`],

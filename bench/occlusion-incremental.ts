@@ -6,7 +6,7 @@
  * (ORT's and PyTorch's threads included) with wall time in brackets, and the ratios are of CPU times.
  *
  *   npm run build && node dist/bench/occlusion-incremental.js [--models vgg16,resnet,vgg] [--strides 8,4]
- *       [--images 1] [--window 16] [--threads 2] [--full-placements 128] [--captum-placements 128] [--no-captum]
+ *       [--ablation-patches 16] [--images 1] [--window 16] [--threads 2] [--full-placements 128] [--captum-placements 128] [--no-captum]
  *
  * - ours, incremental: `occlusion.attribute(…, { incremental: 'auto' })` over every placement; its
  *   time includes building the per-layer sessions, which a CLI call pays every time.
@@ -17,6 +17,8 @@
  * - Captum: bench/reference/captum_occlusion.py (captum.attr.Occlusion, perturbations_per_eval 64,
  *   tuned allocator, same threads), timed on --captum-placements placements and scaled (marked *), or
  *   run in full (0), when its map is compared with ours as well. Skipped when captum does not import.
+ * - feature ablation on a grid of patches (Captum's FeatureAblation with a feature_mask) is our
+ *   occlusion with window = stride = patch: the same machinery, one row per --ablation-patches entry.
  * Called from run.ts (`--only occlusion-incremental`) or alone.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -49,6 +51,12 @@ export interface OcclusionIncrementalBenchOptions {
   images?: number;
   window?: number;
   threads?: number;
+  /**
+   * Feature ablation with a grid of patch×patch features (Captum's FeatureAblation with a
+   * feature_mask): our occlusion with window = stride = patch, which is the same computation, so it
+   * takes the incremental path as well (default [16]).
+   */
+  ablationPatches?: readonly number[];
   /** Placements per image the full path is timed on (0: all). */
   fullPlacements?: number;
   /** Placements per image Captum is timed on (0: all). */
@@ -109,7 +117,11 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 const cpuWall = (cpuMs: number, wallMs: number, scaled: boolean): string => `${formatMs(cpuMs)} (${formatMs(wallMs)})${scaled ? '*' : ''}`;
 
 export async function runOcclusionIncrementalBench(options: OcclusionIncrementalBenchOptions = {}): Promise<string[]> {
-  const { models = ['vgg16', 'resnet'], strides = [8, 4], images = 1, window = 16, threads = 2, fullPlacements = 128, captumPlacements = 128 } = options;
+  const { models = ['vgg16', 'resnet'], strides = [8, 4], ablationPatches = [16], images = 1, threads = 2, fullPlacements = 128, captumPlacements = 128 } = options;
+  const configs = [
+    ...strides.map((stride) => ({ method: 'occlusion' as const, window: options.window ?? 16, stride })),
+    ...ablationPatches.map((patch) => ({ method: 'ablation' as const, window: patch, stride: patch })),
+  ];
   configureRuntime({ threads });
   const captum = options.captum === false ? undefined : captumVersion();
   const rows: string[][] = [];
@@ -133,10 +145,10 @@ export async function runOcclusionIncrementalBench(options: OcclusionIncremental
       await writeFileAtomic(modelPath, encodeModel(graph));
       await writeNpy(inputPath, x);
       await writeNpy(targetPath, tensor([images], Float32Array.from(target)));
-      for (const stride of strides) {
+      for (const { method, window, stride } of configs) {
         const starts = windowStarts(224, window, stride);
         const placements = starts.flatMap((y) => starts.map((x0) => [y, x0] as const));
-        const label = `${name} w${window} s${stride}, ${images} img`;
+        const label = method === 'occlusion' ? `${name} occlusion w${window} s${stride}, ${images} img` : `${name} feature ablation, ${window}×${window} patches, ${images} img`;
         process.stderr.write(`  ${label}: ${placements.length} placements per image\n`);
 
         const fast = await measured(() => occlusion.attribute(model, x, { target, window, stride, baseline: 0, incremental: 'auto' }));
@@ -154,8 +166,8 @@ export async function runOcclusionIncrementalBench(options: OcclusionIncremental
 
         let captumCell = 'not installed', captumRatio = '—';
         if (captum) {
-          const save = captumPlacements === 0 ? join(dir, `captum-${family}-${stride}.npy`) : undefined;
-          const r = await runCaptumOcclusion({ model: modelPath, input: inputPath, targets: targetPath, window, stride, threads, perEval: 64, maxPlacements: captumPlacements, save });
+          const save = captumPlacements === 0 ? join(dir, `captum-${family}-${method}-${stride}.npy`) : undefined;
+          const r = await runCaptumOcclusion({ method, model: modelPath, input: inputPath, targets: targetPath, window, stride, threads, perEval: 64, maxPlacements: captumPlacements, save });
           captumCell = cpuWall(r.cpu_s * 1000, r.wall_s * 1000, r.extrapolated);
           captumRatio = `${((r.cpu_s * 1000) / fast.cpuMs).toFixed(2)}×`;
           process.stderr.write(`    Captum: ${captumCell}\n`);
@@ -182,7 +194,7 @@ export async function runOcclusionIncrementalBench(options: OcclusionIncremental
     await rm(dir, { recursive: true, force: true });
   }
   return [
-    `Occlusion by incremental inference (Krypton) vs full recomputation vs Captum ${captum ?? '(not installed)'} Occlusion (perturbations_per_eval 64, tuned malloc), ${threads} thread(s); process CPU time (wall); * = timed on ${fullPlacements} (ours, full) / ${captumPlacements} (Captum) placements per image and scaled to all`,
+    `Occlusion by incremental inference (Krypton) vs full recomputation vs Captum ${captum ?? '(not installed)'} Occlusion / FeatureAblation (perturbations_per_eval 64, tuned malloc), ${threads} thread(s); process CPU time (wall); * = timed on ${fullPlacements} (ours, full) / ${captumPlacements} (Captum) placements per image and scaled to all`,
     table(['workload', 'placements', 'ours, incremental', 'ours, full', 'Captum, tuned', 'incr vs full', 'incr vs Captum', 'max |Δ score| / max |f(x)|'], rows),
     ...notes,
   ];
@@ -192,7 +204,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       models: { type: 'string' }, strides: { type: 'string' }, images: { type: 'string' }, window: { type: 'string' }, threads: { type: 'string' },
-      'full-placements': { type: 'string' }, 'captum-placements': { type: 'string' }, 'no-captum': { type: 'boolean' },
+      'ablation-patches': { type: 'string' }, 'full-placements': { type: 'string' }, 'captum-placements': { type: 'string' }, 'no-captum': { type: 'boolean' },
     },
   });
   const models = values.models?.split(',');
@@ -202,6 +214,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const lines = await runOcclusionIncrementalBench({
     models: models as OcclusionBenchModel[] | undefined,
     strides: values.strides?.split(',').map(Number),
+    ablationPatches: values['ablation-patches'] === undefined ? undefined : values['ablation-patches'].split(',').filter((v) => v).map(Number),
     images: num(values.images),
     window: num(values.window),
     threads: num(values.threads),

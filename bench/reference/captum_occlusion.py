@@ -17,6 +17,10 @@ function raises once enough rows went through) and reports the measured time sca
 placements: `extrapolated` is then true and the attribution is not saved. Captum's work per
 placement is uniform (one forward row plus the same mask arithmetic), so the scaling is linear.
 
+--method ablation runs Captum's FeatureAblation instead, with a feature_mask of window×window
+patches tiled from the top-left corner (all channels together): the same numbers as Occlusion with
+stride = window, by Captum's other class.
+
 Prints one JSON line: {"cpu_s", "wall_s", "placements", "evaluated", "extrapolated", "torch", "captum"}.
 cpu_s is process CPU time (all threads) of the attribute() call alone, model loading excluded.
 """
@@ -43,7 +47,8 @@ def main():
     p.add_argument('--model', required=True)
     p.add_argument('--input', required=True, help='float32 .npy [N, C, H, W]')
     p.add_argument('--targets', required=True, help='.npy of class indices, one per image')
-    p.add_argument('--window', type=int, default=16)
+    p.add_argument('--method', choices=['occlusion', 'ablation'], default='occlusion')
+    p.add_argument('--window', type=int, default=16, help='occlusion window, or the side of the ablation patches')
     p.add_argument('--stride', type=int, default=8)
     p.add_argument('--per-eval', type=int, default=64, help="Captum's perturbations_per_eval")
     p.add_argument('--threads', type=int, default=2)
@@ -53,12 +58,14 @@ def main():
 
     torch.set_num_threads(a.threads)
     from captum import __version__ as captum_version
-    from captum.attr import Occlusion
+    from captum.attr import FeatureAblation, Occlusion
 
     model = OnnxTorch(a.model).eval()
     x = torch.from_numpy(np.load(a.input).astype(np.float32))
     targets = torch.from_numpy(np.load(a.targets).astype(np.int64)).reshape(-1)
     n, c, h, w = x.shape
+    if a.method == 'ablation':
+        a.stride = a.window
     placements = (math.ceil((h - a.window) / a.stride) + 1) * (math.ceil((w - a.window) / a.stride) + 1)
     limit = a.max_placements if 0 < a.max_placements < placements else 0
     evaluated = {'rows': -n}  # the first call is Captum's unoccluded forward of the n images
@@ -73,13 +80,21 @@ def main():
             raise _Enough()
         return out
 
-    occ = Occlusion(forward)
-    kwargs = dict(sliding_window_shapes=(c, a.window, a.window), strides=(c, a.stride, a.stride),
-                  baselines=0.0, target=targets, perturbations_per_eval=a.per_eval)
+    if a.method == 'ablation':
+        grid_w = math.ceil(w / a.window)
+        rows = torch.arange(h)[:, None] // a.window
+        cols = torch.arange(w)[None, :] // a.window
+        mask = (rows * grid_w + cols).reshape(1, 1, h, w)
+        explainer = FeatureAblation(forward)
+        kwargs = dict(baselines=0.0, target=targets, feature_mask=mask, perturbations_per_eval=a.per_eval)
+    else:
+        explainer = Occlusion(forward)
+        kwargs = dict(sliding_window_shapes=(c, a.window, a.window), strides=(c, a.stride, a.stride),
+                      baselines=0.0, target=targets, perturbations_per_eval=a.per_eval)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     attribution = None
     try:
-        attribution = occ.attribute(x, **kwargs)
+        attribution = explainer.attribute(x, **kwargs)
     except _Enough:
         pass
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
@@ -94,7 +109,7 @@ def main():
         np.save(a.save, attribution.detach().numpy().astype(np.float32))
     print(json.dumps({
         'cpu_s': cpu, 'wall_s': wall, 'placements': placements, 'evaluated': done,
-        'extrapolated': bool(limit), 'threads': a.threads, 'per_eval': a.per_eval,
+        'extrapolated': bool(limit), 'method': a.method, 'threads': a.threads, 'per_eval': a.per_eval,
         'torch': torch.__version__, 'captum': captum_version,
     }))
 
