@@ -13,9 +13,11 @@ Run it with the tuned allocator (MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=10000
 reference the benchmark quotes.
 
 --max-placements N stops Captum after it has evaluated N occluded copies per image (its forward
-function raises once enough rows went through) and reports the measured time scaled to all
-placements: `extrapolated` is then true and the attribution is not saved. Captum's work per
-placement is uniform (one forward row plus the same mask arithmetic), so the scaling is linear.
+function raises once enough rows went through) and reports the time scaled to all placements:
+`extrapolated` is then true and the attribution is not saved. Captum's work per placement is
+uniform (one forward row plus the same mask arithmetic), so the time is the unoccluded forward and
+the first batch (one-time costs: oneDNN primitive creation, allocator growth) as measured, plus the
+rate of the later batches times the remaining placements. N must span at least two batches.
 
 --method ablation runs Captum's FeatureAblation instead, with a feature_mask of window×window
 patches tiled from the top-left corner (all channels together): the same numbers as Occlusion with
@@ -68,14 +70,16 @@ def main():
         a.stride = a.window
     placements = (math.ceil((h - a.window) / a.stride) + 1) * (math.ceil((w - a.window) / a.stride) + 1)
     limit = a.max_placements if 0 < a.max_placements < placements else 0
+    if limit and limit <= a.per_eval:
+        raise SystemExit(f'--max-placements {limit} must span at least two batches of --per-eval {a.per_eval}')
     evaluated = {'rows': -n}  # the first call is Captum's unoccluded forward of the n images
-    after_first = {}
+    warm = {}  # clocks and rows when the first occluded batch is done
 
     def forward(batch):
         evaluated['rows'] += batch.shape[0]
         out = model(batch)
-        if not after_first:
-            after_first.update(cpu=time.process_time(), wall=time.perf_counter())
+        if evaluated['rows'] > 0 and not warm:
+            warm.update(cpu=time.process_time(), wall=time.perf_counter(), rows=evaluated['rows'])
         if limit and evaluated['rows'] >= limit * n:
             raise _Enough()
         return out
@@ -100,9 +104,10 @@ def main():
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     done = evaluated['rows'] / n
     if limit:
-        # The unoccluded forward runs once; only the placements' share scales with their count.
-        scale = placements / done
-        first_cpu, first_wall = after_first['cpu'] - cpu0, after_first['wall'] - wall0
+        # One-time costs (the unoccluded forward and the first batch) once; the warm rate for the rest.
+        first = warm['rows'] / n
+        scale = (placements - first) / (done - first)
+        first_cpu, first_wall = warm['cpu'] - cpu0, warm['wall'] - wall0
         cpu = first_cpu + (cpu - first_cpu) * scale
         wall = first_wall + (wall - first_wall) * scale
     if attribution is not None and a.save:
