@@ -115,6 +115,9 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** Captum's perturbations_per_eval: a batch as large as ours (its default of 1 would be far slower); the subset spans ≥ 2 of them. */
+const CAPTUM_PER_EVAL = 64;
+
 const cpuWall = (cpuMs: number, wallMs: number, scaled: boolean): string => `${formatMs(cpuMs)} (${formatMs(wallMs)})${scaled ? '*' : ''}`;
 
 export async function runOcclusionIncrementalBench(options: OcclusionIncrementalBenchOptions = {}): Promise<string[]> {
@@ -172,7 +175,7 @@ export async function runOcclusionIncrementalBench(options: OcclusionIncremental
           // Close to the subset anyway (the 196 patches of feature ablation): run them all and compare the maps too.
           const all = captumPlacements === 0 || placements.length <= 1.5 * captumPlacements;
           const save = all ? join(dir, `captum-${family}-${method}-${stride}.npy`) : undefined;
-          const r = await runCaptumOcclusion({ method, model: modelPath, input: inputPath, targets: targetPath, window, stride, threads, perEval: 64, maxPlacements: all ? 0 : captumPlacements, save });
+          const r = await runCaptumOcclusion({ method, model: modelPath, input: inputPath, targets: targetPath, window, stride, threads, perEval: CAPTUM_PER_EVAL, maxPlacements: all ? 0 : Math.max(captumPlacements, 2 * CAPTUM_PER_EVAL), save });
           captumCell = cpuWall(r.cpu_s * 1000, r.wall_s * 1000, r.extrapolated);
           captumRatio = `${((r.cpu_s * 1000) / fast.cpuMs).toFixed(2)}×`;
           process.stderr.write(`    Captum: ${captumCell}\n`);
