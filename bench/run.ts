@@ -34,8 +34,9 @@ const USAGE = `usage: npm run bench [-- options]   (or: node dist/bench/run.js [
                           the 2 GB target, bench/memory-rows.ts; also part of the full run, 1 run at the largest thread count)
                           or deletion (deletion/insertion curves on the VGG-style net, bench/deletion.ts)
                           or randomisation (cascading randomisation on the tiny CNN, bench/randomisation.ts)
-                          or occlusion-incremental (Krypton's incremental occlusion vs full recompute on VGG-style
-                          and ResNet-18 224², w16 s8, CPU-time ratio, bench/occlusion-incremental.ts; only when named)
+                          or occlusion-incremental (Krypton's incremental occlusion vs full recompute vs Captum's
+                          Occlusion/FeatureAblation on VGG-16-style and ResNet-18 224², w16 s8 and s4, 16² patches,
+                          CPU seconds, bench/occlusion-incremental.ts; only when named: it takes tens of minutes)
                           or tiling (a 4096² uint16 TIFF through explain/audit --tile: peak RSS and time,
                           bench/tiling.ts; only when named: it takes minutes)
                           or scale (explain --workers 1,2 and 20,000 tiles through a Redis queue and two
@@ -282,7 +283,7 @@ async function main(): Promise<void> {
     console.log('');
     for (const line of await runTilingBench()) console.log(line);
   }
-  // Incremental occlusion vs full recompute (bench/occlusion-incremental.ts): only with --only occlusion-incremental (minutes: the full side runs 729 placements per model).
+  // Incremental occlusion vs full recompute vs Captum (bench/occlusion-incremental.ts): only with --only occlusion-incremental (tens of minutes: VGG-16 at stride 4 is 2,809 placements).
   if (only?.includes('occlusion-incremental')) {
     console.log('');
     for (const line of await runOcclusionIncrementalBench({ threads: threadCounts[threadCounts.length - 1] })) console.log(line);

@@ -12,19 +12,15 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { concatRows, tensor } from '../tensor/tensor.js';
 import type { Graph } from '../onnx/graph.js';
-import { attr } from '../onnx/graph.js';
+import { attr, intAttr } from '../onnx/graph.js';
 import { subgraph } from '../onnx/subgraph.js';
 import { SessionCache } from '../onnx/runtime.js';
 import type { Box } from '../onnx/affected-box.js';
 import { boxArea } from '../onnx/affected-box.js';
 import type { IncrementalPlan, LocalPrefix, LocalStep } from '../onnx/local-prefix.js';
+import type { Patch } from './incremental-crops.js';
+import { assembleCrop, copyOverlap } from './incremental-crops.js';
 import { analyseLocalPrefix, planIncremental, stepInputRegion, stepOutputBox } from '../onnx/local-prefix.js';
-
-/** A placement's recomputed box of one value: [C, box rows, box cols]; null box: the value is unchanged. */
-interface Patch {
-  readonly box: Box | null;
-  readonly data: Float32Array;
-}
 
 export interface IncrementalOcclusionOptions {
   /**
@@ -35,26 +31,6 @@ export interface IncrementalOcclusionOptions {
   maxAreaRatio?: number;
   /** Placements per batch of one-layer runs and of the network's rest (default 64). */
   placementsPerBatch?: number;
-}
-
-/**
- * Copies the overlap of two boxes, channel by channel: `from` holds [channels, fromBox] and `to`
- * holds [channels, toBox]. Plain index loops: rows are short (a few dozen pixels), and a subarray per
- * row cost more in allocation and garbage collection than the copy itself.
- */
-function copyOverlap(from: Float32Array, fromBox: Box, to: Float32Array, toBox: Box, channels: number): void {
-  const y0 = Math.max(fromBox.y0, toBox.y0), y1 = Math.min(fromBox.y1, toBox.y1);
-  const x0 = Math.max(fromBox.x0, toBox.x0), x1 = Math.min(fromBox.x1, toBox.x1);
-  if (y0 >= y1 || x0 >= x1) return;
-  const fw = fromBox.x1 - fromBox.x0, fh = fromBox.y1 - fromBox.y0;
-  const tw = toBox.x1 - toBox.x0, th = toBox.y1 - toBox.y0;
-  const width = x1 - x0;
-  for (let c = 0; c < channels; c++)
-    for (let y = y0; y < y1; y++) {
-      const f = c * fh * fw + (y - fromBox.y0) * fw + x0 - fromBox.x0;
-      const t = c * th * tw + (y - toBox.y0) * tw + x0 - toBox.x0;
-      for (let k = 0; k < width; k++) to[t + k] = from[f + k];
-    }
 }
 
 export class IncrementalOcclusion {
@@ -154,6 +130,7 @@ export class IncrementalOcclusion {
     const parents = step.localInputs.map((v) => patches.get(v)!);
     const count = parents[0].length;
     const result: Patch[] = new Array(count);
+    const padValue = cropPadValue(step);
     const groups = new Map<string, { placements: number[]; out: Box[]; crops: Box[]; pads: readonly number[] }>();
     for (let p = 0; p < count; p++) {
       const out = stepOutputBox(step, parents.map((ps) => ps[p].box), [oh, ow]);
@@ -161,13 +138,16 @@ export class IncrementalOcclusion {
         result[p] = { box: null, data: new Float32Array(0) };
         continue;
       }
-      const region = stepInputRegion(step, out, [ih, iw]);
-      const key = `${region.pads.join(',')}|${region.box.y1 - region.box.y0}x${region.box.x1 - region.box.x0}`;
+      const { box, pads } = stepInputRegion(step, out, [ih, iw]);
+      // With the padding written into the crop, every crop of one size shares one graph (and one call).
+      const crop = padValue === null ? box : { y0: box.y0 - pads[0], x0: box.x0 - pads[1], y1: box.y1 + pads[2], x1: box.x1 + pads[3] };
+      const graphPads = padValue === null ? pads : NO_PADS;
+      const key = `${graphPads.join(',')}|${crop.y1 - crop.y0}x${crop.x1 - crop.x0}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { placements: [], out: [], crops: [], pads: region.pads }));
+      if (!g) groups.set(key, (g = { placements: [], out: [], crops: [], pads: graphPads }));
       g.placements.push(p);
       g.out.push(out);
-      g.crops.push(region.box);
+      g.crops.push(crop);
     }
     for (const g of groups.values()) {
       const session = await this.stepSessions.get(`step:${step.node.name}>${output}|${g.pads.join(',')}`, () => this.stepGraph(step, g.pads, output));
@@ -177,12 +157,9 @@ export class IncrementalOcclusion {
         const crop = g.crops[0];
         const size = ch * boxArea(crop);
         const data = new Float32Array(g.placements.length * size);
+        const map = cache.get(v)!;
         g.placements.forEach((p, r) => {
-          const into = data.subarray(r * size, (r + 1) * size);
-          const box = g.crops[r];
-          copyOverlap(cache.get(v)!, { y0: 0, y1: vh, x0: 0, x1: vw }, into, box, ch);
-          const parent = parents[k][p];
-          if (parent.box) copyOverlap(parent.data, parent.box, into, box, ch);
+          assembleCrop(data.subarray(r * size, (r + 1) * size), ch, g.crops[r], map, vh, vw, parents[k][p], padValue ?? 0);
         });
         feeds[v] = tensor([g.placements.length, ch, crop.y1 - crop.y0, crop.x1 - crop.x0], data);
       });
@@ -227,5 +204,24 @@ export class IncrementalOcclusion {
   async dispose(): Promise<void> {
     await this.sessions.dispose();
     await this.stepSessions.dispose();
+  }
+}
+
+const NO_PADS = [0, 0, 0, 0] as const;
+
+/**
+ * The value a step's own padding stands for, when writing it into the crop is exact: 0 for Conv and
+ * for AveragePool that counts the pads, −∞ for MaxPool (a window always holds a real pixel), 0 for
+ * pointwise ops (their crops never leave the map). null: the pads must stay the op's (AveragePool
+ * that divides by the real pixels only).
+ */
+function cropPadValue(step: LocalStep): number | null {
+  switch (step.node.opType) {
+    case 'MaxPool':
+      return -Infinity;
+    case 'AveragePool':
+      return intAttr(step.node, 'count_include_pad', 0) === 1 ? 0 : null;
+    default:
+      return 0;
   }
 }

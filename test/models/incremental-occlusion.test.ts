@@ -36,10 +36,24 @@ function mixedNet(): Graph {
   return b.output(b.linear(x, 'fc', 4));
 }
 
+/** A padded AveragePool that divides by the real pixels only (count_include_pad 0): its pads cannot be written into the crops, so it keeps the op's own. */
+function exclusiveAveragePoolNet(): Graph {
+  const b = new ModelBuilder('exclusive-avg', 4);
+  let x = b.input('input', [2, 23, 23]);
+  x = b.relu(b.conv(x, 'conv1', 4, { kernel: 3, pad: 1 }), 'relu1');
+  const [n, ch, h, w] = b.shape(x);
+  const pooled = (d: number) => Math.floor((d + 2 - 3) / 2) + 1;
+  x = b.op('AveragePool', 'avg1', [x], [n, ch, pooled(h), pooled(w)], { kernel_shape: attr.ints([3, 3]), strides: attr.ints([2, 2]), pads: attr.ints([1, 1, 1, 1]), count_include_pad: attr.int(0) });
+  x = b.relu(b.conv(x, 'conv2', 6, { kernel: 3, pad: 1 }), 'relu2');
+  x = b.flatten(b.globalAveragePool(x, 'gap'), 'flatten');
+  return b.output(b.linear(x, 'fc', 3));
+}
+
 const MODELS: [string, () => Graph, readonly number[], number, number][] = [
   ['VGG-style chain with max-pools (33×33)', () => vggStyle({ size: 33, widths: [4, 8, 8], classes: 3, seed: 1 }), [3, 33, 33], 6, 3],
   ['ResNet-style with Add and strided shortcuts (37×37)', () => resNet({ size: 37, widths: [4, 8], blocks: 1, classes: 3, seed: 2 }), [3, 37, 37], 8, 4],
   ['mixed: BN, dilation, AveragePool, groups (29×31)', mixedNet, [2, 29, 31], 5, 3],
+  ['AveragePool without the pads in its count (23×23)', exclusiveAveragePoolNet, [2, 23, 23], 4, 3],
 ];
 
 function relativeL2(a: Float32Array, b: Float32Array): number {
