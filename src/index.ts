@@ -85,6 +85,7 @@ export { chooseSpatialPass, gradientBytes, TILE_SIDE_STEP, type SpatialPass } fr
 export { attention, attentionRollout, findAttentionValues, rolloutMatrix } from './attribution/attention.js';
 export type { AttentionOptions } from './attribution/attention.js';
 export { tinyVit, tinyVitAttentionValues } from './models/zoo/tiny-vit.js';
+export { mobileNetV2, MOBILENET_V2_TABLE, type MobileNetV2Options } from './models/zoo/mobilenet-v2.js';
 export type { TinyVitOptions } from './models/zoo/tiny-vit.js';
 export { generateGrains, voronoiCell } from './data/synthetic/grains.js';
 export type { GrainOptions, GrainSet, GrainPoint } from './data/synthetic/grains.js';
