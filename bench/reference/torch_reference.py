@@ -11,8 +11,13 @@ buffers. The methods are written the way a PyTorch user would write them efficie
 
   saliency   Captum's Saliency: input.requires_grad_(), forward, select each row's target logit,
              backward of their sum, |input.grad|. One pass over the whole batch.
-  integrated-gradients, smoothgrad, grad-cam, kernel-shap, rise: see each function's docstring;
-             every method batches its rows (steps, noisy copies, coalitions, masks) `chunk` at a time.
+  integrated-gradients, smoothgrad, grad-cam, kernel-shap, rise, input-x-gradient, gradient-shap:
+             see each function's docstring; every method batches its rows (steps, noisy copies,
+             coalitions, masks, samples) `chunk` at a time.
+  deeplift   Captum's DeepLift itself (multiply_by_inputs, zero baseline), on the module whose Relu and
+             MaxPool nodes are nn.ReLU / nn.MaxPool2d children (onnx_to_torch.py) so Captum can hook
+             them. Captum is found on sys.path, or in TRUSTSCOPE_CAPTUM_PATH (torch-reference.ts
+             puts it on PYTHONPATH).
   occlusion  Captum's Occlusion semantics (window slid with a stride, last placement clipped at the
              border, replaced by `baseline`, output drop credited to the window and averaged over the
              placements covering each pixel), computed in batches of `chunk` perturbed images under
@@ -97,6 +102,38 @@ def integrated_gradients(model, x, targets, steps, chunk):
     return x * total
 
 
+def input_x_gradient(model, x, targets):
+    """Captum's InputXGradient: x * d out[target] / dx, one pass over the batch."""
+    x = x.clone().requires_grad_(True)
+    model(x).gather(1, targets[:, None]).sum().backward()
+    return (x * x.grad).detach()
+
+
+def gradient_shap(model, x, targets, samples, chunk, generator):
+    """Captum's GradientShap with its defaults (stdevs 0, one all-zero baseline): per input and sample
+    alpha ~ U(0, 1), gradient at alpha * x, attribution mean_s x * grad_s; rows batched `chunk` at a time."""
+    n = x.shape[0]
+    alphas = torch.rand(n * samples, generator=generator, dtype=x.dtype)
+    total = torch.zeros_like(x)
+    for s in range(0, n * samples, chunk):
+        jobs = torch.arange(s, min(n * samples, s + chunk))
+        img = jobs // samples
+        xs = (alphas[jobs].view(-1, 1, 1, 1) * x[img]).requires_grad_(True)
+        model(xs).gather(1, targets[img][:, None]).sum().backward()
+        total.index_add_(0, img, xs.grad)
+    return x * total / samples
+
+
+def captum_deeplift(model):
+    """Captum's DeepLift on the model (imported here: only this method needs Captum)."""
+    try:
+        from captum.attr import DeepLift
+    except ImportError:
+        raise SystemExit('the DeepLIFT reference needs Captum: pip install captum, or set TRUSTSCOPE_CAPTUM_PATH to its source tree')
+    dl = DeepLift(model)
+    return lambda x, targets: dl.attribute(x, baselines=torch.zeros_like(x), target=targets).detach()
+
+
 def smoothgrad(model, x, targets, samples, stdev, chunk, generator):
     """NoiseTunnel(Saliency) smoothgrad: mean over noisy copies of |grad|, rows batched."""
     n = x.shape[0]
@@ -179,7 +216,8 @@ def main():
     ap.add_argument('--model', required=True)
     ap.add_argument('--batch', type=int, required=True)
     ap.add_argument('--size', type=int, required=True)
-    ap.add_argument('--method', choices=['saliency', 'occlusion', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'kernel-shap', 'rise'], required=True)
+    ap.add_argument('--method', choices=['saliency', 'occlusion', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'kernel-shap', 'rise',
+                                         'input-x-gradient', 'gradient-shap', 'deeplift'], required=True)
     ap.add_argument('--threads', type=int, required=True)
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--warmup', type=int, default=1)
@@ -190,7 +228,7 @@ def main():
     ap.add_argument('--chunk', type=int, default=256)
     ap.add_argument('--baseline', type=float, default=0.0)
     ap.add_argument('--steps', type=int, default=50, help='IG integration points')
-    ap.add_argument('--samples', type=int, default=5, help='SmoothGrad noisy copies / KernelSHAP coalitions / RISE masks')
+    ap.add_argument('--samples', type=int, default=5, help='SmoothGrad noisy copies / KernelSHAP coalitions / RISE masks / GradientSHAP samples')
     ap.add_argument('--stdev', type=float, default=0.15, help='SmoothGrad noise sigma')
     ap.add_argument('--layer', help='Grad-CAM: ONNX value name of the layer')
     ap.add_argument('--patch', type=int, default=4, help='KernelSHAP patch side')
@@ -225,6 +263,13 @@ def main():
         run = lambda: grad_cam(model, x, targets, args.layer)  # noqa: E731
     elif args.method == 'kernel-shap':
         run = lambda: kernel_shap(model, x, targets, args.patch, args.samples, args.chunk, generator)  # noqa: E731
+    elif args.method == 'input-x-gradient':
+        run = lambda: input_x_gradient(model, x, targets)  # noqa: E731
+    elif args.method == 'gradient-shap':
+        run = lambda: gradient_shap(model, x, targets, args.samples, args.chunk, generator)  # noqa: E731
+    elif args.method == 'deeplift':
+        deeplift = captum_deeplift(model)
+        run = lambda: deeplift(x, targets)  # noqa: E731
     elif args.method == 'rise':
         run = lambda: rise(model, x, targets, args.samples, args.cell, 0.5, args.chunk, generator)  # noqa: E731
     else:
