@@ -198,9 +198,17 @@ function gradientMethods(f: Family, name: string, seed: number, camLayer?: strin
 }
 
 /**
+ * DeepLIFT's baseline: a grey image. With an all-zero baseline a bias-free ReLU network (these zoo
+ * models start with zero biases) is positively homogeneous, every ReLU/max-pool multiplier equals
+ * the gradient, and DeepLIFT collapses to input × gradient, so the agreement check would not
+ * exercise the rescale rules at all.
+ */
+const DEEPLIFT_BASELINE = 0.5;
+
+/**
  * The methods issue 21 added to every real-size family: input × gradient (`batch` images, one
  * gradient pass), GradientSHAP (Captum's defaults: 5 samples, stdevs 0, one all-zero baseline; 4
- * images, 20 rows per call) and DeepLIFT (Captum's DeepLift, zero baseline; 8 images, so 16 rows of
+ * images, 20 rows per call) and DeepLIFT (Captum's DeepLift, grey baseline; 8 images, so 16 rows of
  * input and baseline per call). GradientSHAP's α draws differ between the engines (seeded on each
  * side), so its maps are not compared; the other two are deterministic and must agree.
  */
@@ -219,7 +227,16 @@ function newGradientRows(f: Family, name: string, seed: number, batch: number): 
       torch: { samples: 5 },
       ours: (m, x, t) => gradientShap.attribute(m, x, { target: t, ntSamples: 5, seed: 1 }),
     },
-    { ...base, method: 'deeplift', label: `${name} DeepLIFT, 8 img`, batch: 8, chunk: 16, seed: seed + 2, ours: (m, x, t) => deepLift.attribute(m, x, { target: t }) },
+    {
+      ...base,
+      method: 'deeplift',
+      label: `${name} DeepLIFT, 8 img`,
+      batch: 8,
+      chunk: 16,
+      seed: seed + 2,
+      torch: { baseline: DEEPLIFT_BASELINE },
+      ours: (m, x, t) => deepLift.attribute(m, x, { target: t, baseline: DEEPLIFT_BASELINE }),
+    },
   ];
 }
 

@@ -21,6 +21,13 @@ hooks each module instance, so every Relu and MaxPool node is evaluated by its o
 nn.MaxPool2d child module (same kernels as F.relu / F.max_pool2d). Clip stays functional
 (torch.clamp): Captum has no rule for nn.ReLU6 either, so a Clip gets its ordinary gradient there
 just as it would in torchvision's MobileNetV2.
+
+Captum 0.8's DeepLift reads a module's output gradient with a tensor hook on its output; when that
+tensor is also the input of the next hooked module (ReLU → MaxPool, as in VGG and ResNet's stem) the
+first hook stores the gradient before the second rewrites it, so the ReLU rule sees the ordinary
+max-pool gradient and Σ attributions ≠ f(x) − f(b) (captum issue #1104, fixed after 0.8 by PR #1843).
+`OnnxTorch(path, separate_hooked_modules=True)` feeds such a module a .clone() of its input (one
+copy per adjacent pair), which restores the rule; the benchmark turns it on for DeepLIFT only.
 """
 import numpy as np
 import onnx
@@ -241,8 +248,9 @@ def _module_for(op, a):
 class OnnxTorch(torch.nn.Module):
     """Evaluates an ONNX graph (single input, first output returned) with torch ops."""
 
-    def __init__(self, path):
+    def __init__(self, path, separate_hooked_modules=False):
         super().__init__()
+        self.separate_hooked_modules = separate_hooked_modules
         model = onnx.load(path)
         graph = model.graph
         self.consts = {}
@@ -277,6 +285,9 @@ class OnnxTorch(torch.nn.Module):
                 key = f'n{len(self.nodes)}'
                 self.node_modules[key] = module
             self.nodes.append((node.op_type, list(node.input), list(node.output), attrs, key))
+        # Inputs of module nodes that are outputs of module nodes (see separate_hooked_modules).
+        module_outputs = {outs[0] for _, _, outs, _, key in self.nodes if key is not None}
+        self.adjacent = {key for _, ins, _, _, key in self.nodes if key is not None and ins[0] in module_outputs}
 
     def _const(self, name):
         # Read floating initializers through the module's buffers so .to()/.double() apply to them.
@@ -289,7 +300,12 @@ class OnnxTorch(torch.nn.Module):
         env = {self.input_name: x}
         for op, ins, outs, a, key in self.nodes:
             args = [None if n == '' else (env[n] if n in env else self._const(n)) for n in ins]
-            result = self.node_modules[key](args[0]) if key is not None else OPS[op](args, a)
+            if key is None:
+                result = OPS[op](args, a)
+            elif self.separate_hooked_modules and key in self.adjacent:
+                result = self.node_modules[key](args[0].clone())
+            else:
+                result = self.node_modules[key](args[0])
             if isinstance(result, list):
                 for name, value in zip(outs, result):
                     env[name] = value

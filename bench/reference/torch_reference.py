@@ -14,7 +14,7 @@ buffers. The methods are written the way a PyTorch user would write them efficie
   integrated-gradients, smoothgrad, grad-cam, kernel-shap, rise, input-x-gradient, gradient-shap:
              see each function's docstring; every method batches its rows (steps, noisy copies,
              coalitions, masks, samples) `chunk` at a time.
-  deeplift   Captum's DeepLift itself (multiply_by_inputs, zero baseline), on the module whose Relu and
+  deeplift   Captum's DeepLift itself (multiply_by_inputs, constant --baseline image), on the module whose Relu and
              MaxPool nodes are nn.ReLU / nn.MaxPool2d children (onnx_to_torch.py) so Captum can hook
              them. Captum is found on sys.path, or in TRUSTSCOPE_CAPTUM_PATH (torch-reference.ts
              puts it on PYTHONPATH).
@@ -124,14 +124,33 @@ def gradient_shap(model, x, targets, samples, chunk, generator):
     return x * total / samples
 
 
+def _unpool_add(values, indices, kernel_size, stride, padding, output_size):
+    """max_unpool2d that ADDS where two windows share an argmax (max_unpool2d overwrites there)."""
+    n, c, h, w = output_size
+    out = torch.zeros(n, c, h * w, dtype=values.dtype)
+    out.scatter_add_(2, indices.flatten(2), values.flatten(2))
+    return out.view(n, c, h, w)
+
+
 def captum_deeplift(model):
-    """Captum's DeepLift on the model (imported here: only this method needs Captum)."""
+    """Captum's DeepLift on the model (imported here: only this method needs Captum).
+
+    One change to Captum's maxpool rule: its shares are placed with scatter-add instead of
+    max_unpool2d, which on OVERLAPPING windows (ResNet's 3x3/2 stem pool) keeps only one of two
+    windows' shares at a shared argmax, so Σ attributions ≠ f(x) − f(b). Adding them is the rule's
+    intent and what trustscope does (src/onnx/autodiff/deeplift-rules.ts); on non-overlapping
+    windows the two placements are identical. Together with separate_hooked_modules this makes
+    Captum's convergence delta float rounding on VGG and ResNet.
+    """
     try:
         from captum.attr import DeepLift
+        from captum.attr._core import deep_lift
     except ImportError:
         raise SystemExit('the DeepLIFT reference needs Captum: pip install captum, or set TRUSTSCOPE_CAPTUM_PATH to its source tree')
+    deep_lift.SUPPORTED_NON_LINEAR[torch.nn.MaxPool2d] = lambda module, inputs, outputs, grad_input, grad_output, eps=1e-10: deep_lift.maxpool(
+        module, F.max_pool2d, _unpool_add, inputs, outputs, grad_input, grad_output, eps=eps)
     dl = DeepLift(model)
-    return lambda x, targets: dl.attribute(x, baselines=torch.zeros_like(x), target=targets).detach()
+    return lambda x, targets, baseline: dl.attribute(x, baselines=torch.full_like(x, baseline), target=targets).detach()
 
 
 def smoothgrad(model, x, targets, samples, stdev, chunk, generator):
@@ -226,7 +245,7 @@ def main():
     ap.add_argument('--window', type=int, default=4)
     ap.add_argument('--stride', type=int, default=1)
     ap.add_argument('--chunk', type=int, default=256)
-    ap.add_argument('--baseline', type=float, default=0.0)
+    ap.add_argument('--baseline', type=float, default=0.0, help='occlusion fill value; DeepLIFT baseline image value')
     ap.add_argument('--steps', type=int, default=50, help='IG integration points')
     ap.add_argument('--samples', type=int, default=5, help='SmoothGrad noisy copies / KernelSHAP coalitions / RISE masks / GradientSHAP samples')
     ap.add_argument('--stdev', type=float, default=0.15, help='SmoothGrad noise sigma')
@@ -237,7 +256,8 @@ def main():
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
-    model = OnnxTorch(args.model).eval()
+    # DeepLIFT: Captum's hooks need adjacent nonlinear modules kept apart (see onnx_to_torch.py).
+    model = OnnxTorch(args.model, separate_hooked_modules=args.method == 'deeplift').eval()
     channels = model.input_shape[1]
     if args.input:
         x = torch.from_numpy(np.load(args.input).astype(np.float32))
@@ -269,7 +289,7 @@ def main():
         run = lambda: gradient_shap(model, x, targets, args.samples, args.chunk, generator)  # noqa: E731
     elif args.method == 'deeplift':
         deeplift = captum_deeplift(model)
-        run = lambda: deeplift(x, targets)  # noqa: E731
+        run = lambda: deeplift(x, targets, args.baseline)  # noqa: E731
     elif args.method == 'rise':
         run = lambda: rise(model, x, targets, args.samples, args.cell, 0.5, args.chunk, generator)  # noqa: E731
     else:
