@@ -16,6 +16,10 @@ Softmax, LogSoftmax, LayerNormalization, Add, Sub, Mul, Div, BatchNormalization 
 Pad (constant), Dropout/Identity, Constant, Shape, Gather, Unsqueeze, Concat. Anything else raises
 with the op's name. Needs torch, numpy and onnx (Debian: python3-torch, python3-onnx).
 
+Two fusions make a transformer run the kernels its torch.nn original runs: MatMul with a weight
+followed by Add of a bias becomes F.linear, and exact GELU's Div · Erf · Add · Mul · Mul becomes
+F.gelu (see _fuse).
+
 Captum's DeepLift finds the nonlinearities to override by module type (nn.ReLU, nn.MaxPool2d…) and
 hooks each module instance, so every Relu and MaxPool node is evaluated by its own nn.ReLU /
 nn.MaxPool2d child module (same kernels as F.relu / F.max_pool2d). Clip stays functional
@@ -229,6 +233,56 @@ OPS = {
     'LayerNormalization': lambda i, a: _layer_norm(i[0], i[1], i[2] if len(i) > 2 else None, a),
 }
 
+# Ops the fusion pass (_fuse) writes: what nn.Linear and nn.GELU run for the layers a torch export
+# splits into MatMul + Add and Div · Erf · Add · Mul · Mul.
+OPS['Linear'] = lambda i, a: F.linear(i[0], i[1], i[2])
+OPS['Gelu'] = lambda i, a: F.gelu(i[0])
+
+
+def _fuse(nodes, consts, keep):
+    """Rewrites MatMul(x, W) + Add(b) into one Linear (W transposed once, as nn.Linear stores it)
+    and exact GELU's five nodes into one Gelu, so a transformer runs the kernels timm's would (one
+    addmm and one gelu kernel, not a matmul, an add and five elementwise passes). Values consumed
+    more than once, or named in `keep` (graph outputs), are never fused away.
+    Returns (nodes, new constants)."""
+    uses = {}
+    for _, ins, _, _, _ in nodes:
+        for n in ins:
+            uses[n] = uses.get(n, 0) + 1
+    producer = {outs[0]: k for k, (_, _, outs, _, _) in enumerate(nodes)}
+    single = lambda v: uses.get(v, 0) == 1 and v not in keep  # noqa: E731
+    is_const = lambda v, rank: v in consts and consts[v].is_floating_point() and consts[v].dim() == rank  # noqa: E731
+    scalar = lambda v, value: v in consts and consts[v].numel() == 1 and abs(float(consts[v]) - value) < 1e-6  # noqa: E731
+    drop, replace, new_consts = set(), {}, {}
+    for k, (op, ins, outs, a, key) in enumerate(nodes):
+        if op == 'MatMul' and is_const(ins[1], 2) and single(outs[0]):
+            consumer = next(j for j, (_, cins, _, _, _) in enumerate(nodes) if outs[0] in cins)
+            cop, cins, couts, _, _ = nodes[consumer]
+            other = cins[1] if cins[0] == outs[0] else cins[0]
+            if cop == 'Add' and is_const(other, 1):
+                transposed = ins[1] + '/torch_linear_weight'
+                new_consts[transposed] = consts[ins[1]].t().contiguous()
+                drop.add(k)
+                replace[consumer] = ('Linear', [ins[0], transposed, other], couts, {}, None)
+        if op == 'Erf' and single(ins[0]) and single(outs[0]) and ins[0] in producer:
+            div = nodes[producer[ins[0]]]
+            adds = [j for j, (o, cins, _, _, _) in enumerate(nodes) if o == 'Add' and outs[0] in cins]
+            if div[0] != 'Div' or not scalar(div[1][1], 2 ** 0.5) or len(adds) != 1:
+                continue
+            h = div[1][0]
+            add = nodes[adds[0]]
+            if not scalar(add[1][1] if add[1][0] == outs[0] else add[1][0], 1.0) or not single(add[2][0]):
+                continue
+            muls = [j for j, (o, cins, _, _, _) in enumerate(nodes) if o == 'Mul' and add[2][0] in cins]
+            halves = [j for j, (o, cins, _, _, _) in enumerate(nodes) if o == 'Mul' and h in cins and any(scalar(c, 0.5) for c in cins)]
+            if len(muls) != 1 or len(halves) != 1 or not single(nodes[halves[0]][2][0]) or nodes[halves[0]][2][0] not in nodes[muls[0]][1]:
+                continue
+            drop.update([producer[ins[0]], k, adds[0], halves[0]])
+            replace[muls[0]] = ('Gelu', [h], nodes[muls[0]][2], {}, None)
+    fused = [replace.get(k, node) for k, node in enumerate(nodes) if k not in drop]
+    return fused, new_consts
+
+
 # Ops evaluated by a child module per node (Captum's DeepLift hooks modules by type).
 MODULE_OPS = {'Relu', 'MaxPool'}
 
@@ -285,6 +339,11 @@ class OnnxTorch(torch.nn.Module):
                 key = f'n{len(self.nodes)}'
                 self.node_modules[key] = module
             self.nodes.append((node.op_type, list(node.input), list(node.output), attrs, key))
+        self.nodes, fused_consts = _fuse(self.nodes, self.consts, {v.name for v in graph.output})
+        for j, (name, value) in enumerate(fused_consts.items()):
+            self.register_buffer(f'fused_{j}', value)
+            self.buffer_names[name] = f'fused_{j}'
+            self.consts[name] = value
         # Inputs of module nodes that are outputs of module nodes (see separate_hooked_modules).
         module_outputs = {outs[0] for _, _, outs, _, key in self.nodes if key is not None}
         self.adjacent = {key for _, ins, _, _, key in self.nodes if key is not None and ins[0] in module_outputs}

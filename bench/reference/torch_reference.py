@@ -109,11 +109,13 @@ def input_x_gradient(model, x, targets):
     return (x * x.grad).detach()
 
 
-def gradient_shap(model, x, targets, samples, chunk, generator):
+def gradient_shap(model, x, targets, samples, chunk, generator, alphas=None):
     """Captum's GradientShap with its defaults (stdevs 0, one all-zero baseline): per input and sample
-    alpha ~ U(0, 1), gradient at alpha * x, attribution mean_s x * grad_s; rows batched `chunk` at a time."""
+    alpha ~ U(0, 1), gradient at alpha * x, attribution mean_s x * grad_s; rows batched `chunk` at a time.
+    `alphas` ([n * samples], input-major) replaces the draws, to check agreement with given draws."""
     n = x.shape[0]
-    alphas = torch.rand(n * samples, generator=generator, dtype=x.dtype)
+    if alphas is None:
+        alphas = torch.rand(n * samples, generator=generator, dtype=x.dtype)
     total = torch.zeros_like(x)
     for s in range(0, n * samples, chunk):
         jobs = torch.arange(s, min(n * samples, s + chunk))
