@@ -96,7 +96,9 @@ export function runTorchReference(o: TorchRun): Promise<TorchResult> {
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) args.push(`--${k}`, `${v}`);
   if (o.save) args.push('--save', o.save);
   // OMP_NUM_THREADS as well as torch.set_num_threads, so OpenMP never starts a bigger pool first.
-  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: `${o.threads}`, MKL_NUM_THREADS: `${o.threads}` };
+  // OPENBLAS_NUM_THREADS too: Debian's torch (BLAS_INFO=generic) runs Linear/MatMul in whatever
+  // libblas.so.3 resolves to, and OpenBLAS's own pthread pool ignores torch.set_num_threads.
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: `${o.threads}`, MKL_NUM_THREADS: `${o.threads}`, OPENBLAS_NUM_THREADS: `${o.threads}` };
   if (CAPTUM_PATH) env.PYTHONPATH = [CAPTUM_PATH, env.PYTHONPATH].filter(Boolean).join(':');
   if (o.malloc === 'tuned') Object.assign(env, TUNED_MALLOC_ENV);
   else for (const k of Object.keys(TUNED_MALLOC_ENV)) delete env[k];
