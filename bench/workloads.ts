@@ -19,7 +19,7 @@ import { tinyCnn } from '../src/models/zoo/tiny-cnn.js';
 import { vggStyle } from '../src/models/zoo/vgg-style.js';
 import { resNet } from '../src/models/zoo/resnet.js';
 import { mobileNetV2 } from '../src/models/zoo/mobilenet-v2.js';
-import { tinyVit } from '../src/models/zoo/tiny-vit.js';
+import { tinyVit, VIT_TI_16 } from '../src/models/zoo/tiny-vit.js';
 import type { Graph } from '../src/onnx/graph.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import type { BenchMethod, TorchRun } from './torch-reference.js';
@@ -240,18 +240,13 @@ function newGradientRows(f: Family, name: string, seed: number, batch: number): 
   ];
 }
 
-/** ViT-Ti/16 (Touvron et al. 2021's DeiT-Ti size: width 192, 12 blocks, 3 heads, MLP 4×) at 224². */
-export function vitTi(): Graph {
-  return tinyVit({ channels: 3, size: 224, patch: 16, dim: 192, depth: 12, heads: 3, mlpRatio: 4, classes: 1000 });
-}
-
 export function workloads(vggBatch: number): Workload[] {
   return [
     ...methods({ family: 'tiny', graph: tinyCnn(), channels: 1, size: 32, classes: 2 }, vggBatch),
     ...methods({ family: 'vgg', graph: vggStyle(), channels: 3, size: 224, classes: 10 }, vggBatch),
     ...methods({ family: 'resnet', graph: resNet(), channels: 3, size: 224, classes: 1000 }, vggBatch),
     ...methods({ family: 'mobilenet', graph: mobileNetV2(), channels: 3, size: 224, classes: 1000 }, vggBatch),
-    ...methods({ family: 'vit', graph: vitTi(), channels: 3, size: 224, classes: 1000 }, vggBatch),
+    ...methods({ family: 'vit', graph: tinyVit(VIT_TI_16), channels: 3, size: 224, classes: 1000 }, vggBatch),
   ];
 }
 
