@@ -77,6 +77,8 @@ export const TUNED_MALLOC_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_:
 export interface TorchResult {
   median_ms: number;
   runs: number[];
+  /** Each timed run's process CPU time in ms (all threads); absent from older scripts. */
+  cpu_ms?: number[];
   threads: number;
   torch: string;
 }

@@ -4,7 +4,8 @@
         --method saliency --threads 1 --repeats 5 [--warmup 1] [--input x.npy] [--targets t.npy] \
         [--window 4 --stride 1 --chunk 256 --baseline 0] [--save attribution.npy]
 
-Prints one JSON line: {"median_ms": ..., "runs": [...], "threads": ..., "torch": "<version>"}.
+Prints one JSON line: {"median_ms": ..., "runs": [...], "cpu_ms": [...], "threads": ..., "torch": "<version>"}
+(cpu_ms: each timed run's process CPU time, all threads).
 
 The model is the ONNX file evaluated with torch.nn.functional ops (onnx_to_torch.py), weights as
 buffers. The methods are written the way a PyTorch user would write them efficiently:
@@ -42,7 +43,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_to_torch import OnnxTorch  # noqa: E402
-from timing import time_runs  # noqa: E402
+from timing import time_runs_with_cpu  # noqa: E402
 
 
 def saliency(model, x, targets):
@@ -298,10 +299,10 @@ def main():
         masks, ny, nx = occlusion_masks(args.size, args.size, args.window, args.stride)
         run = lambda: occlusion(model, x, targets, args.window, args.stride, args.baseline, args.chunk, masks, ny, nx)  # noqa: E731
 
-    result, runs = time_runs(run, args.warmup, args.repeats)
+    result, runs, cpu = time_runs_with_cpu(run, args.warmup, args.repeats)
     if args.save:
         np.save(args.save, np.ascontiguousarray(result.detach().numpy(), dtype=np.float32))
-    print(json.dumps({'median_ms': statistics.median(runs), 'runs': runs, 'threads': torch.get_num_threads(), 'torch': torch.__version__}))
+    print(json.dumps({'median_ms': statistics.median(runs), 'runs': runs, 'cpu_ms': cpu, 'threads': torch.get_num_threads(), 'torch': torch.__version__}))
 
 
 if __name__ == '__main__':
