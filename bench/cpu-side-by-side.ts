@@ -7,13 +7,15 @@
  *
  *   npm run build && nice -n 10 node dist/bench/cpu-side-by-side.js --only mobilenet,vit-saliency [--threads 2] [--repeats 3]
  *
- * Same inputs, targets and settings as `npm run bench`; one untimed warm-up per side; medians.
+ * Same inputs, targets and settings as `npm run bench`; one untimed warm-up per side; medians. For
+ * deterministic methods the last run's maps are compared (Pearson r, as the benchmark: ≥ 0.999).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeNpy } from '../src/data/formats/npy.js';
+import { readNpy, writeNpy } from '../src/data/formats/npy.js';
+import { pearson } from '../src/tensor/compare.js';
 import { writeFileAtomic } from '../src/io/atomic-write.js';
 import { OnnxModel } from '../src/models/model.js';
 import { encodeModel } from '../src/onnx/proto.js';
@@ -53,30 +55,34 @@ async function main(): Promise<void> {
       await w.ours(model, x, targets);
       const wall: number[] = [];
       const cpu: number[] = [];
+      let last = undefined as Tensor | undefined;
       for (let r = 0; r < repeats; r++) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        await w.ours(model, x, targets);
+        last = (await w.ours(model, x, targets)).values;
         wall.push(performance.now() - t0);
         const c = process.cpuUsage(c0);
         cpu.push((c.user + c.system) / 1000);
       }
       await model.dispose();
       const paths = { model: join(dir, `m${k}.onnx`), input: join(dir, `x${k}.npy`), targets: join(dir, `t${k}.npy`) };
+      const save = join(dir, `a${k}.npy`);
       await writeFileAtomic(paths.model, encodeModel(w.graph));
       await writeNpy(paths.input, x);
       await writeNpy(paths.targets, tensor([w.batch], targets));
-      const ref = await runTorchReference({ ...w.torch, ...paths, batch: w.batch, size: w.size, method: w.method, threads, repeats, warmup: 1, chunk: w.chunk, malloc: 'tuned' });
+      const ref = await runTorchReference({ ...w.torch, ...paths, batch: w.batch, size: w.size, method: w.method, threads, repeats, warmup: 1, chunk: w.chunk, malloc: 'tuned', save });
+      const r = w.comparable && last ? pearson(last.data, (await readNpy(save)).data) : undefined;
       const s = formatMs;
       const theirCpu = ref.cpu_ms ? median(ref.cpu_ms) : NaN;
-      rows.push([w.label, s(median(cpu)), s(median(wall)), s(theirCpu), s(ref.median_ms), `${(theirCpu / median(cpu)).toFixed(2)}×`, `${(ref.median_ms / median(wall)).toFixed(2)}×`]);
+      rows.push([w.label, s(median(cpu)), s(median(wall)), s(theirCpu), s(ref.median_ms), `${(theirCpu / median(cpu)).toFixed(2)}×`, `${(ref.median_ms / median(wall)).toFixed(2)}×`, r === undefined ? '—' : `${r.toFixed(6)} ${r >= 0.999 ? 'ok' : 'DISAGREE'}`]);
+      if (r !== undefined && !(r >= 0.999)) process.exitCode = 1;
       process.stderr.write(`  ${rows[rows.length - 1].join(' | ')}\n`);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   console.log(`trustscope vs PyTorch ${torch} (tuned malloc), ${threads} thread(s), median of ${repeats} after 1 warm-up:`);
-  console.log(table(['workload', 'trustscope CPU', 'trustscope wall', 'PyTorch CPU', 'PyTorch wall', 'CPU ratio', 'wall ratio'], rows));
+  console.log(table(['workload', 'trustscope CPU', 'trustscope wall', 'PyTorch CPU', 'PyTorch wall', 'CPU ratio', 'wall ratio', 'agreement r'], rows));
 }
 
 main().catch((e: unknown) => {
