@@ -171,10 +171,12 @@ def smoothgrad(model, x, targets, samples, stdev, chunk, generator):
 
 
 def grad_cam(model, x, targets, layer):
-    """Captum's LayerGradCam (no ReLU) upsampled to the input with nearest interpolation."""
+    """Captum's LayerGradCam (no ReLU) upsampled to the input with nearest interpolation. As Captum,
+    torch.autograd.grad w.r.t. the layer only: the backward stops at the layer (.backward() would
+    carry it on to the input, which Grad-CAM never reads)."""
     out, a = model(x.clone().requires_grad_(True), capture=layer)
-    out.gather(1, targets[:, None]).sum().backward()
-    layer_map = (a.grad.mean(dim=(2, 3), keepdim=True) * a).sum(dim=1, keepdim=True)
+    grad, = torch.autograd.grad(out.gather(1, targets[:, None]).sum(), a)
+    layer_map = (grad.mean(dim=(2, 3), keepdim=True) * a).sum(dim=1, keepdim=True)
     return F.interpolate(layer_map.detach(), size=x.shape[2:], mode='nearest')
 
 
