@@ -1,12 +1,12 @@
 /**
  * trustscope against PyTorch on the same ONNX weights: saliency, occlusion, Integrated Gradients,
- * SmoothGrad, Grad-CAM, KernelSHAP and RISE (bench/workloads.ts) on the tiny CNN (1×32×32) and the
- * VGG-style model (3×224×224), with ONNX Runtime at 1 and 2 threads and PyTorch
+ * SmoothGrad, Grad-CAM, KernelSHAP, RISE, input × gradient, GradientSHAP and DeepLIFT (bench/workloads.ts)
+ * on the tiny CNN (1×32×32) and the VGG-style, ResNet-18, MobileNetV2 and ViT-Ti models (3×224×224), with ONNX Runtime at 1 and 2 threads and PyTorch
  * (bench/reference/torch_reference.py, when torch is installed) at the same thread counts.
  *
  *   npm run bench                      # build, then everything (a few minutes on 2 cores)
  *   node dist/bench/run.js --quick     # 3 timed runs instead of 5
- *   node dist/bench/run.js --only tiny # or vgg, or a list of family-method such as tiny-rise,vgg-grad-cam
+ *   node dist/bench/run.js --only tiny # or vgg, resnet, mobilenet, vit, or family-method names such as tiny-rise,resnet-deeplift
  *   options: --repeats N, --threads 1,2, --no-torch,
  *            --vgg-batch N (VGG saliency batch; default 32 to keep the whole run near 4 minutes on 2
  *            cores — use 64 for DESIGN.md's VGG-ish row),
@@ -28,8 +28,9 @@
  */
 const USAGE = `usage: npm run bench [-- options]   (or: node dist/bench/run.js [options])
   --quick                 3 timed runs instead of 5
-  --only <list>           tiny | vgg | resnet | family-method, comma-separated (e.g. tiny-saliency,vgg-integrated-gradients);
+  --only <list>           tiny | vgg | resnet | mobilenet | vit | family-method, comma-separated (e.g. tiny-saliency,resnet-deeplift);
                           methods: saliency occlusion integrated-gradients smoothgrad grad-cam kernel-shap rise
+                          input-x-gradient gradient-shap deeplift (bench/workloads.ts lists which family has which)
                           or memory (IG 50 steps on one 1024² image, small conv net, both sides' peak RSS against
                           the 2 GB target, bench/memory-rows.ts; also part of the full run, 1 run at the largest thread count)
                           or deletion (deletion/insertion curves on the VGG-style net, bench/deletion.ts)
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
   }
   const only = opts.only?.split(',').map((o) => o.trim());
   const unknown = only?.find((o) => o !== 'deletion' && o !== 'memory' && o !== 'randomisation' && o !== 'occlusion-incremental' && o !== 'tiling' && o !== 'scale' && o !== 'session' && !WORKLOAD_CHOICES.includes(o));
-  if (unknown !== undefined) throw new Error(`--only takes tiny, vgg or family-method names such as ${WORKLOAD_CHOICES.slice(2, 5).join(', ')} (got '${unknown}')`);
+  if (unknown !== undefined) throw new Error(`--only takes tiny, vgg, resnet, mobilenet, vit or family-method names such as ${WORKLOAD_CHOICES.slice(5, 8).join(', ')} (got '${unknown}')`);
   const repeats = opts.repeats !== undefined ? Number(opts.repeats) : opts.quick ? 3 : 5;
   const warmup = 1;
   const threadCounts = opts.threads.split(',').map(Number);

@@ -26,7 +26,7 @@ export function scriptPath(): string {
 }
 
 /** Methods torch_reference.py implements (plain torch autograd, written the way a PyTorch user would). */
-export type BenchMethod = 'saliency' | 'occlusion' | 'integrated-gradients' | 'smoothgrad' | 'grad-cam' | 'kernel-shap' | 'rise';
+export type BenchMethod = 'saliency' | 'occlusion' | 'integrated-gradients' | 'smoothgrad' | 'grad-cam' | 'kernel-shap' | 'rise' | 'input-x-gradient' | 'gradient-shap' | 'deeplift';
 
 export interface TorchRun {
   model: string;
@@ -64,6 +64,12 @@ export interface TorchRun {
    */
   malloc?: 'default' | 'tuned';
 }
+
+/**
+ * Where Captum's source lives when it is not installed (DeepLIFT's reference is Captum's DeepLift):
+ * TRUSTSCOPE_CAPTUM_PATH, else /tmp/captum-src when that exists (this machine's unpacked Captum 0.8).
+ */
+export const CAPTUM_PATH = process.env.TRUSTSCOPE_CAPTUM_PATH ?? (existsSync('/tmp/captum-src/captum') ? '/tmp/captum-src' : undefined);
 
 /** glibc malloc settings for `malloc: 'tuned'` (what jemalloc/tcmalloc preloading achieves in production setups). */
 export const TUNED_MALLOC_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '1000000000000' } as const;
@@ -108,7 +114,10 @@ export function runTorchReference(o: TorchRun): Promise<TorchResult> {
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) args.push(`--${k}`, `${v}`);
   if (o.save) args.push('--save', o.save);
   // OMP_NUM_THREADS as well as torch.set_num_threads, so OpenMP never starts a bigger pool first.
-  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: `${o.threads}`, MKL_NUM_THREADS: `${o.threads}` };
+  // OPENBLAS_NUM_THREADS too: Debian's torch (BLAS_INFO=generic) runs Linear/MatMul in whatever
+  // libblas.so.3 resolves to, and OpenBLAS's own pthread pool ignores torch.set_num_threads.
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: `${o.threads}`, MKL_NUM_THREADS: `${o.threads}`, OPENBLAS_NUM_THREADS: `${o.threads}` };
+  if (CAPTUM_PATH) env.PYTHONPATH = [CAPTUM_PATH, env.PYTHONPATH].filter(Boolean).join(':');
   if (o.malloc === 'tuned') Object.assign(env, TUNED_MALLOC_ENV);
   else for (const k of Object.keys(TUNED_MALLOC_ENV)) delete env[k];
   return new Promise((resolve, reject) => {

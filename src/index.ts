@@ -85,7 +85,8 @@ export { DEFAULT_MEMORY_BUDGET, rowCost, rowsPerCall } from './models/memory-bud
 export { chooseSpatialPass, gradientBytes, TILE_SIDE_STEP, type SpatialPass } from './models/spatial-pass.js';
 export { attention, attentionRollout, findAttentionValues, rolloutMatrix } from './attribution/attention.js';
 export type { AttentionOptions } from './attribution/attention.js';
-export { tinyVit, tinyVitAttentionValues } from './models/zoo/tiny-vit.js';
+export { tinyVit, tinyVitAttentionValues, VIT_TI_16 } from './models/zoo/tiny-vit.js';
+export { mobileNetV2, MOBILENET_V2_TABLE, type MobileNetV2Options } from './models/zoo/mobilenet-v2.js';
 export type { TinyVitOptions } from './models/zoo/tiny-vit.js';
 export { generateGrains, voronoiCell } from './data/synthetic/grains.js';
 export type { GrainOptions, GrainSet, GrainPoint } from './data/synthetic/grains.js';

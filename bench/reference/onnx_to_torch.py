@@ -10,15 +10,34 @@ same layer (F.conv2d, F.relu, F.max_pool2d, F.linear/addmm…), so timing this m
 PyTorch. Initializers are registered as buffers (requires_grad=False): attribution only needs the
 input gradient, and this is also what a frozen model looks like to Captum.
 
-Supported: Conv, Relu, LeakyRelu, Sigmoid, Tanh, MaxPool, AveragePool, GlobalAveragePool, Gemm,
-MatMul, Flatten, Reshape, Softmax, LogSoftmax, Add, Sub, Mul, Div, BatchNormalization (inference),
+Supported: Conv (grouped too), Relu, LeakyRelu, Sigmoid, Tanh, Clip (ReLU6), Erf, MaxPool,
+AveragePool, GlobalAveragePool, Gemm, MatMul, Flatten, Reshape, Transpose, Slice, Expand, Split,
+Softmax, LogSoftmax, LayerNormalization, Add, Sub, Mul, Div, BatchNormalization (inference),
 Pad (constant), Dropout/Identity, Constant, Shape, Gather, Unsqueeze, Concat. Anything else raises
 with the op's name. Needs torch, numpy and onnx (Debian: python3-torch, python3-onnx).
+
+Two fusions make a transformer run the kernels its torch.nn original runs: MatMul with a weight
+followed by Add of a bias becomes F.linear, and exact GELU's Div · Erf · Add · Mul · Mul becomes
+F.gelu (see _fuse).
+
+Captum's DeepLift finds the nonlinearities to override by module type (nn.ReLU, nn.MaxPool2d…) and
+hooks each module instance, so every Relu and MaxPool node is evaluated by its own nn.ReLU /
+nn.MaxPool2d child module (same kernels as F.relu / F.max_pool2d). Clip stays functional
+(torch.clamp): Captum has no rule for nn.ReLU6 either, so a Clip gets its ordinary gradient there
+just as it would in torchvision's MobileNetV2.
+
+Captum 0.8's DeepLift reads a module's output gradient with a tensor hook on its output; when that
+tensor is also the input of the next hooked module (ReLU → MaxPool, as in VGG and ResNet's stem) the
+first hook stores the gradient before the second rewrites it, so the ReLU rule sees the ordinary
+max-pool gradient and Σ attributions ≠ f(x) − f(b) (captum issue #1104, fixed after 0.8 by PR #1843).
+`OnnxTorch(path, separate_hooked_modules=True)` feeds such a module a .clone() of its input (one
+copy per adjacent pair), which restores the rule; the benchmark turns it on for DeepLIFT only.
 """
 import numpy as np
 import onnx
 import onnx.numpy_helper
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 
@@ -131,6 +150,53 @@ def _unsqueeze(x, axes):
     return x
 
 
+def _clip(x, lo, hi):
+    # ReLU6 (Clip(0, 6)) is what F.hardtanh/relu6 run; clamp for other bounds.
+    lo = None if lo is None else float(lo)
+    hi = None if hi is None else float(hi)
+    if lo == 0.0 and hi == 6.0:
+        return F.relu6(x)
+    return torch.clamp(x, lo, hi)
+
+
+def _slice(x, starts, ends, axes=None, steps=None):
+    axes = list(range(len(starts))) if axes is None else [int(a) for a in axes.tolist()]
+    steps = [1] * len(axes) if steps is None else [int(v) for v in steps.tolist()]
+    index = [slice(None)] * x.dim()
+    for a, b, e, st in zip(axes, starts.tolist(), ends.tolist(), steps):
+        if st != 1:
+            raise NotImplementedError('Slice with steps other than 1')
+        size = x.shape[a]
+        b, e = int(max(min(b, size), -size)), int(max(min(e, size), -size - 1))
+        index[a] = slice(b, e)
+    return x[tuple(index)]
+
+
+def _expand(x, shape):
+    shape = [int(s) for s in shape.tolist()]
+    # ONNX Expand broadcasts both ways (a 1 in `shape` keeps x's size); torch's expand takes -1 for that.
+    rank = max(x.dim(), len(shape))
+    shape = [1] * (rank - len(shape)) + shape
+    lead = [1] * (rank - x.dim()) + list(x.shape)
+    return x.reshape(lead).expand([d if s == 1 else s for s, d in zip(shape, lead)])
+
+
+def _split(x, sizes, a):
+    axis = a.get('axis', 0)
+    if sizes is None:
+        sizes = a.get('split')
+    if sizes is None:
+        raise NotImplementedError('Split without sizes')
+    sizes = [int(v) for v in (sizes.tolist() if hasattr(sizes, 'tolist') else sizes)]
+    return list(torch.split(x, sizes, dim=axis))
+
+
+def _layer_norm(x, scale, bias, a):
+    axis = a.get('axis', -1)
+    axis = axis if axis >= 0 else x.dim() + axis
+    return F.layer_norm(x, x.shape[axis:], scale, bias, eps=a.get('epsilon', 1e-5))
+
+
 OPS = {
     'Relu': lambda i, a: F.relu(i[0]),
     'LeakyRelu': lambda i, a: F.leaky_relu(i[0], a.get('alpha', 0.01)),
@@ -158,14 +224,87 @@ OPS = {
     'Gather': lambda i, a: _gather(i[0], i[1], a),
     'Unsqueeze': lambda i, a: _unsqueeze(i[0], i[1] if len(i) > 1 else torch.tensor(a['axes'])),
     'Concat': lambda i, a: torch.cat(i, dim=a['axis']),
+    'Clip': lambda i, a: _clip(i[0], i[1] if len(i) > 1 else a.get('min'), i[2] if len(i) > 2 else a.get('max')),
+    'Erf': lambda i, a: torch.erf(i[0]),
+    'Transpose': lambda i, a: i[0].permute(*a['perm']),
+    'Slice': lambda i, a: _slice(*i[:5]),
+    'Expand': lambda i, a: _expand(i[0], i[1]),
+    'Split': lambda i, a: _split(i[0], i[1] if len(i) > 1 else None, a),
+    'LayerNormalization': lambda i, a: _layer_norm(i[0], i[1], i[2] if len(i) > 2 else None, a),
 }
+
+# Ops the fusion pass (_fuse) writes: what nn.Linear and nn.GELU run for the layers a torch export
+# splits into MatMul + Add and Div · Erf · Add · Mul · Mul.
+OPS['Linear'] = lambda i, a: F.linear(i[0], i[1], i[2])
+OPS['Gelu'] = lambda i, a: F.gelu(i[0])
+
+
+def _fuse(nodes, consts, keep):
+    """Rewrites MatMul(x, W) + Add(b) into one Linear (W transposed once, as nn.Linear stores it)
+    and exact GELU's five nodes into one Gelu, so a transformer runs the kernels timm's would (one
+    addmm and one gelu kernel, not a matmul, an add and five elementwise passes). Values consumed
+    more than once, or named in `keep` (graph outputs), are never fused away.
+    Returns (nodes, new constants)."""
+    uses = {}
+    for _, ins, _, _, _ in nodes:
+        for n in ins:
+            uses[n] = uses.get(n, 0) + 1
+    producer = {outs[0]: k for k, (_, _, outs, _, _) in enumerate(nodes)}
+    single = lambda v: uses.get(v, 0) == 1 and v not in keep  # noqa: E731
+    is_const = lambda v, rank: v in consts and consts[v].is_floating_point() and consts[v].dim() == rank  # noqa: E731
+    scalar = lambda v, value: v in consts and consts[v].numel() == 1 and abs(float(consts[v]) - value) < 1e-6  # noqa: E731
+    drop, replace, new_consts = set(), {}, {}
+    for k, (op, ins, outs, a, key) in enumerate(nodes):
+        if op == 'MatMul' and is_const(ins[1], 2) and single(outs[0]):
+            consumer = next(j for j, (_, cins, _, _, _) in enumerate(nodes) if outs[0] in cins)
+            cop, cins, couts, _, _ = nodes[consumer]
+            other = cins[1] if cins[0] == outs[0] else cins[0]
+            if cop == 'Add' and is_const(other, 1):
+                transposed = ins[1] + '/torch_linear_weight'
+                new_consts[transposed] = consts[ins[1]].t().contiguous()
+                drop.add(k)
+                replace[consumer] = ('Linear', [ins[0], transposed, other], couts, {}, None)
+        if op == 'Erf' and single(ins[0]) and single(outs[0]) and ins[0] in producer:
+            div = nodes[producer[ins[0]]]
+            adds = [j for j, (o, cins, _, _, _) in enumerate(nodes) if o == 'Add' and outs[0] in cins]
+            if div[0] != 'Div' or not scalar(div[1][1], 2 ** 0.5) or len(adds) != 1:
+                continue
+            h = div[1][0]
+            add = nodes[adds[0]]
+            if not scalar(add[1][1] if add[1][0] == outs[0] else add[1][0], 1.0) or not single(add[2][0]):
+                continue
+            muls = [j for j, (o, cins, _, _, _) in enumerate(nodes) if o == 'Mul' and add[2][0] in cins]
+            halves = [j for j, (o, cins, _, _, _) in enumerate(nodes) if o == 'Mul' and h in cins and any(scalar(c, 0.5) for c in cins)]
+            if len(muls) != 1 or len(halves) != 1 or not single(nodes[halves[0]][2][0]) or nodes[halves[0]][2][0] not in nodes[muls[0]][1]:
+                continue
+            drop.update([producer[ins[0]], k, adds[0], halves[0]])
+            replace[muls[0]] = ('Gelu', [h], nodes[muls[0]][2], {}, None)
+    fused = [replace.get(k, node) for k, node in enumerate(nodes) if k not in drop]
+    return fused, new_consts
+
+
+# Ops evaluated by a child module per node (Captum's DeepLift hooks modules by type).
+MODULE_OPS = {'Relu', 'MaxPool'}
+
+
+def _module_for(op, a):
+    if op == 'Relu':
+        return nn.ReLU()
+    k = tuple(a['kernel_shape'])
+    pads = a.get('pads', [0] * 2 * len(k))
+    sym = _pair_pads(pads)
+    if sym is None or len(k) != 2:
+        return None  # asymmetric pads: functional path (no Captum rule)
+    return nn.MaxPool2d(k, tuple(a.get('strides', [1] * len(k))), sym, tuple(a.get('dilations', [1, 1])),
+                        ceil_mode=bool(a.get('ceil_mode', 0)))
 
 
 class OnnxTorch(torch.nn.Module):
     """Evaluates an ONNX graph (single input, first output returned) with torch ops."""
 
-    def __init__(self, path):
+    def __init__(self, path, separate_hooked_modules=False):
         super().__init__()
+        self.separate_hooked_modules = separate_hooked_modules
         model = onnx.load(path)
         graph = model.graph
         self.consts = {}
@@ -185,6 +324,7 @@ class OnnxTorch(torch.nn.Module):
         self.input_shape = [d.dim_value for d in graph.input[[v.name for v in graph.input].index(inputs[0])].type.tensor_type.shape.dim]
         self.output_name = graph.output[0].name
         self.nodes = []
+        self.node_modules = nn.ModuleDict()
         for node in graph.node:
             if node.op_type == 'Constant':
                 t = _attrs(node)['value']
@@ -192,7 +332,21 @@ class OnnxTorch(torch.nn.Module):
                 continue
             if node.op_type not in OPS:
                 raise NotImplementedError(f'onnx_to_torch: op {node.op_type} (node {node.name}) is not supported')
-            self.nodes.append((node.op_type, list(node.input), list(node.output), _attrs(node)))
+            attrs = _attrs(node)
+            module = _module_for(node.op_type, attrs) if node.op_type in MODULE_OPS else None
+            key = None
+            if module is not None:
+                key = f'n{len(self.nodes)}'
+                self.node_modules[key] = module
+            self.nodes.append((node.op_type, list(node.input), list(node.output), attrs, key))
+        self.nodes, fused_consts = _fuse(self.nodes, self.consts, {v.name for v in graph.output})
+        for j, (name, value) in enumerate(fused_consts.items()):
+            self.register_buffer(f'fused_{j}', value)
+            self.buffer_names[name] = f'fused_{j}'
+            self.consts[name] = value
+        # Inputs of module nodes that are outputs of module nodes (see separate_hooked_modules).
+        module_outputs = {outs[0] for _, _, outs, _, key in self.nodes if key is not None}
+        self.adjacent = {key for _, ins, _, _, key in self.nodes if key is not None and ins[0] in module_outputs}
 
     def _const(self, name):
         # Read floating initializers through the module's buffers so .to()/.double() apply to them.
@@ -203,9 +357,19 @@ class OnnxTorch(torch.nn.Module):
     def forward(self, x, capture=None):
         """The first output; with `capture` (an inner value name), also that value with retain_grad()."""
         env = {self.input_name: x}
-        for op, ins, outs, a in self.nodes:
+        for op, ins, outs, a, key in self.nodes:
             args = [None if n == '' else (env[n] if n in env else self._const(n)) for n in ins]
-            env[outs[0]] = OPS[op](args, a)
+            if key is None:
+                result = OPS[op](args, a)
+            elif self.separate_hooked_modules and key in self.adjacent:
+                result = self.node_modules[key](args[0].clone())
+            else:
+                result = self.node_modules[key](args[0])
+            if isinstance(result, list):
+                for name, value in zip(outs, result):
+                    env[name] = value
+            else:
+                env[outs[0]] = result
         if capture is None:
             return env[self.output_name]
         if capture not in env:

@@ -12,8 +12,13 @@ buffers. The methods are written the way a PyTorch user would write them efficie
 
   saliency   Captum's Saliency: input.requires_grad_(), forward, select each row's target logit,
              backward of their sum, |input.grad|. One pass over the whole batch.
-  integrated-gradients, smoothgrad, grad-cam, kernel-shap, rise: see each function's docstring;
-             every method batches its rows (steps, noisy copies, coalitions, masks) `chunk` at a time.
+  integrated-gradients, smoothgrad, grad-cam, kernel-shap, rise, input-x-gradient, gradient-shap:
+             see each function's docstring; every method batches its rows (steps, noisy copies,
+             coalitions, masks, samples) `chunk` at a time.
+  deeplift   Captum's DeepLift itself (multiply_by_inputs, constant --baseline image), on the module whose Relu and
+             MaxPool nodes are nn.ReLU / nn.MaxPool2d children (onnx_to_torch.py) so Captum can hook
+             them. Captum is found on sys.path, or in TRUSTSCOPE_CAPTUM_PATH (torch-reference.ts
+             puts it on PYTHONPATH).
   occlusion  Captum's Occlusion semantics (window slid with a stride, last placement clipped at the
              border, replaced by `baseline`, output drop credited to the window and averaged over the
              placements covering each pixel), computed in batches of `chunk` perturbed images under
@@ -99,6 +104,59 @@ def integrated_gradients(model, x, targets, steps, chunk):
     return x * total
 
 
+def input_x_gradient(model, x, targets):
+    """Captum's InputXGradient: x * d out[target] / dx, one pass over the batch."""
+    x = x.clone().requires_grad_(True)
+    model(x).gather(1, targets[:, None]).sum().backward()
+    return (x * x.grad).detach()
+
+
+def gradient_shap(model, x, targets, samples, chunk, generator, alphas=None):
+    """Captum's GradientShap with its defaults (stdevs 0, one all-zero baseline): per input and sample
+    alpha ~ U(0, 1), gradient at alpha * x, attribution mean_s x * grad_s; rows batched `chunk` at a time.
+    `alphas` ([n * samples], input-major) replaces the draws, to check agreement with given draws."""
+    n = x.shape[0]
+    if alphas is None:
+        alphas = torch.rand(n * samples, generator=generator, dtype=x.dtype)
+    total = torch.zeros_like(x)
+    for s in range(0, n * samples, chunk):
+        jobs = torch.arange(s, min(n * samples, s + chunk))
+        img = jobs // samples
+        xs = (alphas[jobs].view(-1, 1, 1, 1) * x[img]).requires_grad_(True)
+        model(xs).gather(1, targets[img][:, None]).sum().backward()
+        total.index_add_(0, img, xs.grad)
+    return x * total / samples
+
+
+def _unpool_add(values, indices, kernel_size, stride, padding, output_size):
+    """max_unpool2d that ADDS where two windows share an argmax (max_unpool2d overwrites there)."""
+    n, c, h, w = output_size
+    out = torch.zeros(n, c, h * w, dtype=values.dtype)
+    out.scatter_add_(2, indices.flatten(2), values.flatten(2))
+    return out.view(n, c, h, w)
+
+
+def captum_deeplift(model):
+    """Captum's DeepLift on the model (imported here: only this method needs Captum).
+
+    One change to Captum's maxpool rule: its shares are placed with scatter-add instead of
+    max_unpool2d, which on OVERLAPPING windows (ResNet's 3x3/2 stem pool) keeps only one of two
+    windows' shares at a shared argmax, so Σ attributions ≠ f(x) − f(b). Adding them is the rule's
+    intent and what trustscope does (src/onnx/autodiff/deeplift-rules.ts); on non-overlapping
+    windows the two placements are identical. Together with separate_hooked_modules this makes
+    Captum's convergence delta float rounding on VGG and ResNet.
+    """
+    try:
+        from captum.attr import DeepLift
+        from captum.attr._core import deep_lift
+    except ImportError:
+        raise SystemExit('the DeepLIFT reference needs Captum: pip install captum, or set TRUSTSCOPE_CAPTUM_PATH to its source tree')
+    deep_lift.SUPPORTED_NON_LINEAR[torch.nn.MaxPool2d] = lambda module, inputs, outputs, grad_input, grad_output, eps=1e-10: deep_lift.maxpool(
+        module, F.max_pool2d, _unpool_add, inputs, outputs, grad_input, grad_output, eps=eps)
+    dl = DeepLift(model)
+    return lambda x, targets, baseline: dl.attribute(x, baselines=torch.full_like(x, baseline), target=targets).detach()
+
+
 def smoothgrad(model, x, targets, samples, stdev, chunk, generator):
     """NoiseTunnel(Saliency) smoothgrad: mean over noisy copies of |grad|, rows batched."""
     n = x.shape[0]
@@ -114,10 +172,12 @@ def smoothgrad(model, x, targets, samples, stdev, chunk, generator):
 
 
 def grad_cam(model, x, targets, layer):
-    """Captum's LayerGradCam (no ReLU) upsampled to the input with nearest interpolation."""
+    """Captum's LayerGradCam (no ReLU) upsampled to the input with nearest interpolation. As Captum,
+    torch.autograd.grad w.r.t. the layer only: the backward stops at the layer (.backward() would
+    carry it on to the input, which Grad-CAM never reads)."""
     out, a = model(x.clone().requires_grad_(True), capture=layer)
-    out.gather(1, targets[:, None]).sum().backward()
-    layer_map = (a.grad.mean(dim=(2, 3), keepdim=True) * a).sum(dim=1, keepdim=True)
+    grad, = torch.autograd.grad(out.gather(1, targets[:, None]).sum(), a)
+    layer_map = (grad.mean(dim=(2, 3), keepdim=True) * a).sum(dim=1, keepdim=True)
     return F.interpolate(layer_map.detach(), size=x.shape[2:], mode='nearest')
 
 
@@ -181,7 +241,8 @@ def main():
     ap.add_argument('--model', required=True)
     ap.add_argument('--batch', type=int, required=True)
     ap.add_argument('--size', type=int, required=True)
-    ap.add_argument('--method', choices=['saliency', 'occlusion', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'kernel-shap', 'rise'], required=True)
+    ap.add_argument('--method', choices=['saliency', 'occlusion', 'integrated-gradients', 'smoothgrad', 'grad-cam', 'kernel-shap', 'rise',
+                                         'input-x-gradient', 'gradient-shap', 'deeplift'], required=True)
     ap.add_argument('--threads', type=int, required=True)
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--warmup', type=int, default=1)
@@ -190,9 +251,9 @@ def main():
     ap.add_argument('--window', type=int, default=4)
     ap.add_argument('--stride', type=int, default=1)
     ap.add_argument('--chunk', type=int, default=256)
-    ap.add_argument('--baseline', type=float, default=0.0)
+    ap.add_argument('--baseline', type=float, default=0.0, help='occlusion fill value; DeepLIFT baseline image value')
     ap.add_argument('--steps', type=int, default=50, help='IG integration points')
-    ap.add_argument('--samples', type=int, default=5, help='SmoothGrad noisy copies / KernelSHAP coalitions / RISE masks')
+    ap.add_argument('--samples', type=int, default=5, help='SmoothGrad noisy copies / KernelSHAP coalitions / RISE masks / GradientSHAP samples')
     ap.add_argument('--stdev', type=float, default=0.15, help='SmoothGrad noise sigma')
     ap.add_argument('--layer', help='Grad-CAM: ONNX value name of the layer')
     ap.add_argument('--patch', type=int, default=4, help='KernelSHAP patch side')
@@ -201,7 +262,8 @@ def main():
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
-    model = OnnxTorch(args.model).eval()
+    # DeepLIFT: Captum's hooks need adjacent nonlinear modules kept apart (see onnx_to_torch.py).
+    model = OnnxTorch(args.model, separate_hooked_modules=args.method == 'deeplift').eval()
     channels = model.input_shape[1]
     if args.input:
         x = torch.from_numpy(np.load(args.input).astype(np.float32))
@@ -227,6 +289,13 @@ def main():
         run = lambda: grad_cam(model, x, targets, args.layer)  # noqa: E731
     elif args.method == 'kernel-shap':
         run = lambda: kernel_shap(model, x, targets, args.patch, args.samples, args.chunk, generator)  # noqa: E731
+    elif args.method == 'input-x-gradient':
+        run = lambda: input_x_gradient(model, x, targets)  # noqa: E731
+    elif args.method == 'gradient-shap':
+        run = lambda: gradient_shap(model, x, targets, args.samples, args.chunk, generator)  # noqa: E731
+    elif args.method == 'deeplift':
+        deeplift = captum_deeplift(model)
+        run = lambda: deeplift(x, targets, args.baseline)  # noqa: E731
     elif args.method == 'rise':
         run = lambda: rise(model, x, targets, args.samples, args.cell, 0.5, args.chunk, generator)  # noqa: E731
     else:

@@ -38,6 +38,13 @@ export interface TinyVitOptions {
   seed?: number;
 }
 
+/**
+ * ViT-Ti/16 at 224² (DeiT-Ti's size: Touvron et al. 2021; width 192, 12 blocks of 3 heads, MLP 4×,
+ * 196 patches + CLS, 1000 classes; 5,717,416 parameters, as timm's deit_tiny_patch16_224): the
+ * benchmark's transformer. The same builder, only bigger: nothing in it is specific to small sizes.
+ */
+export const VIT_TI_16: Readonly<TinyVitOptions> = { channels: 3, size: 224, patch: 16, dim: 192, depth: 12, heads: 3, mlpRatio: 4, classes: 1000 };
+
 /** The attention-probability values of a tiny ViT with `depth` blocks, in block order. */
 export function tinyVitAttentionValues(depth: number): string[] {
   return Array.from({ length: depth }, (_, i) => `block${i}/attention/probs_out`);

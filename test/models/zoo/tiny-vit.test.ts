@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { OnnxModel } from '../../../src/models/model.js';
 import { trainableParameters } from '../../../src/models/train.js';
-import { tinyVit, tinyVitAttentionValues } from '../../../src/models/zoo/tiny-vit.js';
+import { tinyVit, tinyVitAttentionValues, VIT_TI_16 } from '../../../src/models/zoo/tiny-vit.js';
 import { DataType } from '../../../src/onnx/graph.js';
 import { expectGradientsMatch } from '../../onnx/autodiff/fd-harness.js';
 import { randomTensor } from '../../helpers/models.js';
@@ -16,6 +16,18 @@ describe('tinyVit', () => {
     expect(model.outputSize).toBe(2);
     for (const v of tinyVitAttentionValues(2)) expect(model.layerShape(v)).toEqual([-1, 2, 65, 65]);
     expect(model.layers).not.toContain('block2/attention/probs_out');
+  });
+
+  it("scales to ViT-Ti/16 at 224²: DeiT-Ti's 5,717,416 parameters, 197 tokens, one image through ORT", async () => {
+    const g = tinyVit(VIT_TI_16);
+    const params = [...g.initializers.values()].filter((t) => t.dataType === DataType.FLOAT && t.dims.length > 0).reduce((a, t) => a + t.dims.reduce((x, y) => x * y, 1), 0);
+    expect(params).toBe(5_717_416);
+    const model = new OnnxModel(g);
+    for (const v of tinyVitAttentionValues(12)) expect(model.layerShape(v)).toEqual([-1, 3, 197, 197]);
+    const y = await model.forward(randomTensor([1, 3, 224, 224], 7));
+    expect(y.shape).toEqual([1, 1000]);
+    expect(y.data.every(Number.isFinite)).toBe(true);
+    await model.dispose();
   });
 
   it('attention rows are probability distributions over the tokens', async () => {
