@@ -1,0 +1,43 @@
+/**
+ * Ways to build and run the same backward graph, compared by bench/profile-gradients.ts: backward-rule
+ * forms (set while the graph is built, then restored) and ORT session options.
+ */
+import type { InferenceSession } from 'onnxruntime-node';
+import { maxPoolGradientForms } from '../src/onnx/autodiff/max-pool.js';
+import { reluGradientForms } from '../src/onnx/autodiff/relu.js';
+
+/** Sets one field of a forms object for the build, restoring the previous value after. */
+function setting<T extends object, K extends keyof T>(forms: T, key: K, value: T[K]): () => () => void {
+  return () => {
+    const before = forms[key];
+    forms[key] = value;
+    return () => {
+      forms[key] = before;
+    };
+  };
+}
+
+export interface GradientVariant {
+  name: string;
+  /** Sets rule forms for the build; returns the function that restores them. */
+  apply?: () => () => void;
+  sessionOptions?: InferenceSession.SessionOptions;
+}
+
+export const GRADIENT_VARIANTS: Record<string, GradientVariant> = {
+  current: { name: 'current' },
+  /** Non-overlapping max-pool backward: SpaceToDepth, Split, Equal/And/Or/Not per window position, Concat, Transpose. */
+  'pool-split': { name: 'pool-split', apply: setting(maxPoolGradientForms, 'firstMax', 'split') },
+  /** MaxPool's Indices and MaxUnpool. */
+  'pool-unpool': { name: 'pool-unpool', apply: setting(maxPoolGradientForms, 'firstMax', 'unpool') },
+  /** Overlapping pools (ResNet's stem) by strided window slices instead of MaxPool Indices + ScatterElements. */
+  'overlap-windows': { name: 'overlap-windows', apply: setting(maxPoolGradientForms, 'overlapping', 'windows') },
+  'overlap-scatter': { name: 'overlap-scatter', apply: setting(maxPoolGradientForms, 'overlapping', 'scatter') },
+  /** ReLU backward as dy · Sign(y) instead of Where(y > 0, dy, 0). */
+  'relu-sign': { name: 'relu-sign', apply: setting(reluGradientForms, 'mask', 'sign') },
+  /** The same with one ArgMax over the window positions. */
+  'pool-argmax': { name: 'pool-argmax', apply: setting(maxPoolGradientForms, 'firstMax', 'argmax') },
+  'no-spin': { name: 'no-spin', sessionOptions: { extra: { session: { intra_op: { allow_spinning: '0' } } } } },
+  'no-arena': { name: 'no-arena', sessionOptions: { enableCpuMemArena: false } },
+  'no-mem-pattern': { name: 'no-mem-pattern', sessionOptions: { enableMemPattern: false } },
+};
