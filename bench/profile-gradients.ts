@@ -8,7 +8,10 @@
  *
  *   npm run build && nice -n 10 node dist/bench/profile-gradients.js
  *   options: --models vgg,resnet  --batches 16,32  --threads 1,2  --runs 3  --top 12
- *            --variants current,...  (see VARIANTS below)  --no-profile (timings only)  --no-js
+ *            --variants current,...  (bench/gradient-variants.ts)  --no-profile (timings only)  --no-js
+ *            --torch (process CPU per run of saliency and IG 50 steps against PyTorch with the tuned
+ *            allocator: torch_reference.py under /usr/bin/time with 1 and 1 + runs timed runs, the
+ *            difference divided by runs, so Python's start-up and model loading cancel out)
  */
 import './../src/onnx/ort-privacy.js';
 import * as ort from 'onnxruntime-node';
@@ -28,6 +31,11 @@ import { Random } from '../src/tensor/random.js';
 import { sliceRows, tensor, type Tensor } from '../src/tensor/tensor.js';
 import { summariseProfile, type KernelSummary } from './ort-profile.js';
 import { formatMs, median, table } from './stats.js';
+import { spawnSync } from 'node:child_process';
+import { integratedGradients } from '../src/attribution/integrated-gradients.js';
+import { writeNpy } from '../src/data/formats/npy.js';
+import { writeFileAtomic } from '../src/io/atomic-write.js';
+import { torchReferenceCommand, torchVersion, type TorchRun } from './torch-reference.js';
 import { GRADIENT_VARIANTS, type GradientVariant } from './gradient-variants.js';
 
 const MODELS: Record<string, { graph: () => Graph; classes: number }> = {
@@ -171,13 +179,69 @@ async function jsSide(c: Case, runs: number): Promise<string[]> {
     for (let i = 0; i < grad.length; i++) out[i] = Math.abs(grad[i]);
     return out;
   });
-  const w = median(whole.wallMs);
-  const o = median(ortOnly.wallMs);
+  // CPU, not wall: on a shared machine the wall times of two back-to-back measurements differ by more than the JS side.
+  const w = median(whole.cpuMs);
+  const o = median(ortOnly.cpuMs);
   return [
-    `JS side, ${c.model} batch ${c.batch}, ${c.threads} thread(s): saliency.attribute ${formatMs(w)} (CPU ${formatMs(median(whole.cpuMs))}, system ${formatMs(median(whole.sysMs))}), ` +
-      `its session.run alone ${formatMs(o)} (CPU ${formatMs(median(ortOnly.cpuMs))}); outside ORT ${formatMs(w - o)} (${((100 * (w - o)) / w).toFixed(1)}%)`,
+    `JS side, ${c.model} batch ${c.batch}, ${c.threads} thread(s): saliency.attribute CPU ${formatMs(w)} (wall ${formatMs(median(whole.wallMs))}), ` +
+      `its session.run alone CPU ${formatMs(o)} (wall ${formatMs(median(ortOnly.wallMs))}); outside ORT ${formatMs(w - o)} CPU (${((100 * (w - o)) / w).toFixed(1)}%)`,
     `  pieces: copy of the input rows (sliceRows, ${(x.data.length * 4) / 1e6} MB) ${formatMs(slice)}, ort.Tensor wrap ${formatMs(wrap)}, |gradient| by Float32Array.map ${formatMs(abs)}, by a loop ${formatMs(absLoop)}`,
   ];
+}
+
+/** Process CPU (user + system) and wall seconds of one command, from /usr/bin/time. */
+function timedCommand(python: string, args: string[], env: NodeJS.ProcessEnv): { cpu: number; wall: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %e', python, ...args], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const line = r.stderr.split('\n').reverse().find((l) => l.startsWith('TIME '));
+  if (r.status !== 0 || !line) throw new Error(`torch_reference.py failed: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+  const [user, system, wall] = line.slice(5).split(' ').map(Number);
+  return { cpu: user + system, wall };
+}
+
+/**
+ * trustscope against PyTorch (tuned allocator) in process CPU per run, back to back: saliency on the
+ * case's batch and IG (50 steps, 1 image, 25 rows per call, as bench/workloads.ts).
+ */
+async function againstTorch(c: Case, runs: number, dir: string): Promise<string[]> {
+  configureRuntime({ threads: c.threads });
+  const graph = MODELS[c.model].graph();
+  const classes = MODELS[c.model].classes;
+  const modelPath = join(dir, `${c.model}.onnx`);
+  await writeFileAtomic(modelPath, encodeModel(graph));
+  const lines: string[] = [];
+  const methods = [
+    { method: 'saliency' as const, batch: c.batch, chunk: c.batch, torch: {}, ours: (m: OnnxModel, x: Tensor, t: number[]) => saliency.attribute(m, x, { target: t }) },
+    { method: 'integrated-gradients' as const, batch: 1, chunk: 25, torch: { steps: 50 }, ours: (m: OnnxModel, x: Tensor, t: number[]) => integratedGradients.attribute(m, x, { target: t, steps: 50 }) },
+  ];
+  for (const w of methods) {
+    const x = images(w.batch, 3);
+    const targets = Array.from({ length: w.batch }, (_, i) => i % classes);
+    const model = new OnnxModel(graph, { internalBatchSize: w.chunk });
+    await w.ours(model, x, targets);
+    const ours: Timing = { wallMs: [], cpuMs: [], sysMs: [] };
+    for (let i = 0; i < runs; i++) await timed(() => w.ours(model, x, targets), ours);
+    await model.dispose();
+    const input = join(dir, `x-${w.method}-${w.batch}.npy`);
+    const targetPath = join(dir, `t-${w.method}-${w.batch}.npy`);
+    await writeNpy(input, x);
+    await writeNpy(targetPath, tensor([w.batch], targets));
+    const run = (repeats: number) => {
+      const o: TorchRun = { ...w.torch, model: modelPath, batch: w.batch, size: 224, method: w.method, threads: c.threads, repeats, warmup: 1, input, targets: targetPath, chunk: w.chunk, malloc: 'tuned' };
+      const { python, args, env } = torchReferenceCommand(o);
+      return timedCommand(python, args, env);
+    };
+    const one = run(1);
+    const many = run(1 + runs);
+    const torchCpu = ((many.cpu - one.cpu) / runs) * 1000;
+    const torchWall = ((many.wall - one.wall) / runs) * 1000;
+    const oursCpu = median(ours.cpuMs);
+    lines.push(
+      `${c.model} ${w.method === 'saliency' ? `saliency, ${w.batch} img` : 'IG 50 steps, 1 img'}, ${c.threads} thread(s): ` +
+        `trustscope CPU ${formatMs(oursCpu)}/run (wall ${formatMs(median(ours.wallMs))}), PyTorch tuned CPU ${formatMs(torchCpu)}/run (wall ${formatMs(torchWall)}): ` +
+        `CPU ratio ${(torchCpu / oursCpu).toFixed(2)}× (load ${loadavg()[0].toFixed(2)})`,
+    );
+  }
+  return lines;
 }
 
 function printSummary(c: Case, name: string, s: KernelSummary, top: number): void {
@@ -197,6 +261,7 @@ async function main(): Promise<void> {
       variants: { type: 'string', default: 'current' },
       'no-profile': { type: 'boolean', default: false },
       'no-js': { type: 'boolean', default: false },
+      torch: { type: 'boolean', default: false },
     },
   });
   const list = (s: string) => s.split(',').map((v) => v.trim()).filter(Boolean);
@@ -210,6 +275,7 @@ async function main(): Promise<void> {
   });
   const runs = Number(opts.runs);
   const top = Number(opts.top);
+  if (opts.torch && !torchVersion()) throw new Error('--torch needs torch, numpy and onnx importable by /usr/bin/python3.11 (see bench/torch-reference.ts)');
   const cases: Case[] = models.flatMap((model) => list(opts.batches).flatMap((b) => list(opts.threads).map((t) => ({ model, batch: Number(b), threads: Number(t) }))));
   console.log(`profile-gradients: onnxruntime-node, ${runs} timed runs after 1 warm-up; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const dir = await mkdtemp(join(tmpdir(), 'trustscope-profile-'));
@@ -231,6 +297,7 @@ async function main(): Promise<void> {
         );
       }
       if (!opts['no-js']) for (const line of await jsSide(c, runs)) console.log(line);
+      if (opts.torch) for (const line of await againstTorch(c, runs, dir)) console.log(line);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -75,7 +75,8 @@ export interface TorchResult {
   torch: string;
 }
 
-export function runTorchReference(o: TorchRun): Promise<TorchResult> {
+/** The command line and environment of one torch_reference.py run. */
+export function torchReferenceCommand(o: TorchRun): { python: string; args: string[]; env: NodeJS.ProcessEnv } {
   const args = [
     scriptPath(),
     ...['--model', o.model, '--batch', `${o.batch}`, '--size', `${o.size}`, '--method', o.method],
@@ -93,6 +94,11 @@ export function runTorchReference(o: TorchRun): Promise<TorchResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: `${o.threads}`, MKL_NUM_THREADS: `${o.threads}` };
   if (o.malloc === 'tuned') Object.assign(env, TUNED_MALLOC_ENV);
   else for (const k of Object.keys(TUNED_MALLOC_ENV)) delete env[k];
+  return { python: PYTHON, args, env };
+}
+
+export function runTorchReference(o: TorchRun): Promise<TorchResult> {
+  const { args, env } = torchReferenceCommand(o);
   return new Promise((resolve, reject) => {
     execFile(PYTHON, args, { env, maxBuffer: 16 << 20, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
       if (err) {

@@ -23,6 +23,7 @@ import type { Node } from '../graph.js';
 import { attr, intAttr, intsAttr, stringAttr } from '../graph.js';
 import type { VjpContext, VjpRule } from './context.js';
 import { windowedMaxPoolGradient } from './max-pool-windows.js';
+import { maskPositive } from './positive-mask.js';
 
 function upsample(ctx: VjpContext, v: string, kernel: readonly number[]): string {
   const scales = ctx.constFloat([1, 1, ...kernel], [2 + kernel.length]);
@@ -64,7 +65,7 @@ export function isMaskPool(node: Node): boolean {
 /** The fused ReLU mask (see poolsReluAlone), applied to the pooled gradient when it applies. */
 function gatedGradient(ctx: VjpContext, g: string): string {
   const [y] = ctx.node.outputs;
-  return poolsReluAlone(ctx, ctx.node) ? ctx.op('Where', [ctx.op('Greater', [y, ctx.zero()]), g, ctx.zero()]) : g;
+  return poolsReluAlone(ctx, ctx.node) ? maskPositive(ctx, y, g) : g;
 }
 
 /** Rows and columns a non-overlapping pool never reads (when the size is not a multiple of k). */
@@ -204,7 +205,8 @@ const maxPool: VjpRule = (ctx, [g]) => {
   const staticSizes = ctx.shape(node.outputs[0]).slice(1).every((d) => d >= 0);
   if (!square || !staticSizes) return [maskGradient(ctx, g, kernel)];
   const form = maxPoolGradientForms.firstMax;
-  if (form === 'unpool' && ctx.opset >= 9) return [unpoolGradient(ctx, g)];
+  // MaxUnpool and MaxPool's Indices have no rules: a graph to be differentiated again takes 'split'.
+  if (form === 'unpool' && ctx.opset >= 9 && !ctx.differentiable) return [unpoolGradient(ctx, g)];
   return [form === 'argmax' ? argMaxGradient(ctx, g, kernel[0]) : firstMaxGradient(ctx, g, kernel[0])];
 };
 
