@@ -4,6 +4,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { maxPoolGradientForms } from '../src/onnx/autodiff/max-pool.js';
+import { convGradientForms } from '../src/onnx/autodiff/conv.js';
 import { reluMaskForms } from '../src/onnx/autodiff/positive-mask.js';
 
 /** Sets one field of a forms object for the build, restoring the previous value after. */
@@ -49,6 +50,8 @@ export const GRADIENT_VARIANTS: Record<string, GradientVariant> = {
   'relu-where': { name: 'relu-where', apply: setting(reluMaskForms, 'mask', 'where') },
   /** ReLU backward as dy · mask, the mask from BatchNormalization/Relu that ORT keeps blocked (NCHWc). */
   'relu-blocked': { name: 'relu-blocked', apply: setting(reluMaskForms, 'mask', 'blocked') },
+  /** Stride-1 input gradients as a flipped Conv whatever the channel count (the image's 3 channels: ORT pads the blocked Conv's outputs to its block). */
+  'conv-flip-all': { name: 'conv-flip-all', apply: setting(convGradientForms, 'flippedMinChannels', 1) },
   /** The same with one ArgMax over the window positions. */
   'pool-argmax': { name: 'pool-argmax', apply: setting(maxPoolGradientForms, 'firstMax', 'argmax') },
   'no-spin': { name: 'no-spin', sessionOptions: { extra: { session: { intra_op: { allow_spinning: '0' } } } } },
