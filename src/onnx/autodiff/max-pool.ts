@@ -7,7 +7,8 @@
  *   Three forms (maxPoolGradientForms.firstMax, all exact, all tested against a brute-force
  *   reference): 'unpool' (default) re-pools with Indices and MaxUnpools the gradient — ORT's
  *   Indices kernel is 3× slower than its blocked MaxPool, but two kernels beat the others' five to
- *   ten full-resolution passes (VGG-style saliency, 16 × 224²: 10% less CPU than 'split');
+ *   ten full-resolution passes (VGG-style saliency, 32 × 224², interleaved: 2% less CPU than 'split'
+ *   at load 4.5, 7–19% on the loaded shared VM);
  *   'argmax' (one ArgMax over the window axis) and 'split' (SpaceToDepth, per-position
  *   Equal/And/Or, Concat, Transpose) are kept for comparison (bench/profile-gradients.ts).
  * - Other non-overlapping windows: the mask form Where(Equal(x, up(y)), up(dy), 0); there every
