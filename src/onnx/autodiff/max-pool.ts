@@ -6,7 +6,7 @@
  *   all-zero windows after a ReLU when Grad-CAM reads the ReLU output, every window at x = 0.
  *   Three forms (maxPoolGradientForms.firstMax, all exact, all tested against a brute-force
  *   reference): 'unpool' (default) re-pools with Indices and MaxUnpools the gradient — ORT's
- *   Indices kernel is 3× slower than its blocked MaxPool, but two kernels beat the others' five to
+ *   Indices kernel is 3–10× slower than its blocked MaxPool, but two kernels beat the others' five to
  *   ten full-resolution passes (VGG-style saliency, 32 × 224², interleaved: 2% less CPU than 'split'
  *   at load 4.5, 7–19% on the loaded shared VM);
  *   'argmax' (one ArgMax over the window axis) and 'split' (SpaceToDepth, per-position
