@@ -99,7 +99,8 @@ export interface TorchResult {
   peak_rss_mb?: number;
 }
 
-export function runTorchReference(o: TorchRun): Promise<TorchResult> {
+/** The command line and environment of one torch_reference.py run. */
+export function torchReferenceCommand(o: TorchRun): { python: string; args: string[]; env: NodeJS.ProcessEnv } {
   const args = [
     scriptPath(),
     ...['--model', o.model, '--batch', `${o.batch}`, '--size', `${o.size}`, '--method', o.method],
@@ -120,6 +121,11 @@ export function runTorchReference(o: TorchRun): Promise<TorchResult> {
   if (CAPTUM_PATH) env.PYTHONPATH = [CAPTUM_PATH, env.PYTHONPATH].filter(Boolean).join(':');
   if (o.malloc === 'tuned') Object.assign(env, TUNED_MALLOC_ENV);
   else for (const k of Object.keys(TUNED_MALLOC_ENV)) delete env[k];
+  return { python: PYTHON, args, env };
+}
+
+export function runTorchReference(o: TorchRun): Promise<TorchResult> {
+  const { args, env } = torchReferenceCommand(o);
   return new Promise((resolve, reject) => {
     execFile(PYTHON, args, { env, maxBuffer: 16 << 20, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
       if (err) {

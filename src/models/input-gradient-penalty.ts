@@ -33,7 +33,7 @@ function maskDims(mask: Float32Array, input: readonly number[]): number[] {
 export function inputGradientPenaltyGraph(training: Graph, input: string, logProbs: string, mask: Float32Array, weights: readonly string[]): InputGradientPenaltyGraph {
   const inputShape = inferShapes(training).shapes.get(input)?.slice(1) ?? [];
   const dims = maskDims(mask, inputShape);
-  const first = buildGradientGraph(training, { outputs: [logProbs], wrt: [input], keep: [logProbs] });
+  const first = buildGradientGraph(training, { outputs: [logProbs], wrt: [input], keep: [logProbs], differentiable: true });
   const e = GraphEditor.from(first.graph);
   e.outputs.length = 0;
   const maskValue = e.initializer('right_reasons_mask', floatTensorValue(dims, mask));

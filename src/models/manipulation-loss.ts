@@ -55,7 +55,7 @@ export function manipulationLossGraph(forward: Graph, input: string, output: str
   if (!Number.isFinite(pixels)) throw new Error(`manipulation loss: input '${input}' needs a static shape except for the batch`);
   const mapAxes = info.shape.slice(1).map((_, i) => i + 1);
 
-  const first = buildGradientGraph(forward, { outputs: [output], wrt: [input], keep: [output] });
+  const first = buildGradientGraph(forward, { outputs: [output], wrt: [input], keep: [output], differentiable: true });
   const e = GraphEditor.from(first.graph);
   e.outputs.length = 0;
   const target = e.input('manipulation_target_map', info.shape);

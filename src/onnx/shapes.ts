@@ -160,8 +160,25 @@ export function inferShapes(graph: Graph): ShapeInfo {
         break;
       }
       case 'MaxPool': case 'AveragePool': case 'LpPool':
-        if (x0) set([x0[0], x0[1], ...poolOutput(node, x0, intsAttr(node, 'kernel_shape') ?? [])]);
+        if (x0) {
+          const pooled = [x0[0], x0[1], ...poolOutput(node, x0, intsAttr(node, 'kernel_shape') ?? [])];
+          set(pooled);
+          set(pooled, 1); // MaxPool's Indices, when asked for (the autodiff's unpool form)
+        }
         break;
+      case 'MaxUnpool': {
+        // The output_shape input (the pooled value's Shape in the autodiff's form) when it is known,
+        // else ONNX's default: (in − 1)·stride − pads + kernel.
+        const given = c(node.inputs[2]);
+        if (given && given.length === (x0?.length ?? given.length)) set(given.map((d, i) => (d === null ? (i === 0 && x0 ? x0[0] : -1) : d)));
+        else if (x0) {
+          const kernel = intsAttr(node, 'kernel_shape') ?? [];
+          const strides = intsAttr(node, 'strides') ?? kernel.map(() => 1);
+          const pads = intsAttr(node, 'pads') ?? kernel.map(() => 0).concat(kernel.map(() => 0));
+          set([x0[0], x0[1], ...kernel.map((k, i) => (x0[2 + i] < 0 ? -1 : (x0[2 + i] - 1) * strides[i] - pads[i] - pads[i + kernel.length] + k))]);
+        }
+        break;
+      }
       case 'GlobalAveragePool': case 'GlobalMaxPool':
         if (x0) set([x0[0], x0[1], ...x0.slice(2).map(() => 1)]);
         break;

@@ -31,6 +31,8 @@ export class VjpContext {
     private readonly index: GraphIndex,
     /** Op types whose ordinary rule is replaced in this graph (GradientSpec.rules). */
     private readonly overridden: ReadonlySet<string> = new Set(),
+    /** GradientSpec.differentiable: emit only ops with rules of their own. */
+    readonly differentiable: boolean = false,
   ) {}
 
   /** Whether op type `opType` back-propagates by a replaced rule here (then no fusion may assume the ordinary one). */

@@ -46,6 +46,11 @@ export const convGradientForms = {
   /** 'auto' picks im2col when one example's unfolded input has at most im2colMaxElements values. */
   weight: 'auto' as 'auto' | 'im2col' | 'conv',
   im2colMaxElements: 1 << 17,
+  /**
+   * Stride-1 input gradients take the flipped-Conv form from this many forward input channels (the
+   * gradient Conv's output channels); below it, ConvTranspose.
+   */
+  flippedMinChannels: 8,
 };
 
 /** Conv weights transposed to [C, O, kh, kw] and flipped in both spatial axes. */
@@ -72,7 +77,7 @@ function inputGradient(ctx: VjpContext, g: string, x: Shape, w: string, wShape: 
   const unitStride = geo.strides.every((s) => s === 1);
   // Stride 1: a plain Conv with transposed, flipped weights is faster than ConvTranspose in ORT
   // (it takes the blocked NCHWc path), worth it from about 8 input channels.
-  if (unitStride && geo.group === 1 && r === 2 && wShape[1] >= 8 && (ctx.initializer(w) || ctx.opset >= 10)) {
+  if (unitStride && geo.group === 1 && r === 2 && wShape[1] >= convGradientForms.flippedMinChannels && (ctx.initializer(w) || ctx.opset >= 10)) {
     const span = geo.kernel.map((k, i) => geo.dilations[i] * (k - 1));
     const pads = [...span.map((s, i) => s - geo.pads[i]), ...span.map((s, i) => s - geo.pads[i + r])];
     if (pads.every((p) => p >= 0)) {

@@ -26,6 +26,12 @@ export interface GradientSpec {
    * DeepLIFT's rescale rules; see backward-rules.ts). Rules that fuse neighbours check these.
    */
   readonly rules?: ReadonlyMap<string, VjpRule>;
+  /**
+   * The backward graph will itself be differentiated (input-gradient penalties, manipulation losses):
+   * rules then emit only ops that have rules of their own, not their fastest forms (MaxUnpool, the
+   * blocked ReLU mask, whose BatchNormalizations would carry an overflowing gradient).
+   */
+  readonly differentiable?: boolean;
 }
 
 export interface GradientGraph {
@@ -93,7 +99,7 @@ export function buildGradientGraph(forward: Graph, spec: GradientSpec): Gradient
           `supported ops: ${[...vjpRules.keys()].sort().join(', ')}`,
       );
     }
-    const ctx = new VjpContext(node, editor, info, live, index, overridden);
+    const ctx = new VjpContext(node, editor, info, live, index, overridden, spec.differentiable ?? false);
     const grads = rule(ctx, gradOutputs);
     node.inputs.forEach((v, i) => {
       const g = grads[i];

@@ -1,12 +1,16 @@
 /**
  * MaxPool backward.
- * - Square non-overlapping windows (the common 2×2/2): SpaceToDepth splits x into the k² window
- *   positions at pooled resolution; each is compared with y, and the gradient goes to the *first*
- *   maximum in row-major window order — PyTorch's tie rule (a valid subgradient: the window's
- *   gradient is counted once). It matters on constant regions: a saturated artifact, all-zero
- *   windows after a ReLU when Grad-CAM reads the ReLU output, every window at x = 0. One Transpose
- *   interleaves the pieces back (ORT's DepthToSpace was 2× slower); everything but two memory moves
- *   runs at pooled resolution.
+ * - Square non-overlapping windows (the common 2×2/2), static sizes: the gradient goes to the
+ *   *first* maximum in row-major window order — PyTorch's tie rule (a valid subgradient: the
+ *   window's gradient is counted once). It matters on constant regions: a saturated artifact,
+ *   all-zero windows after a ReLU when Grad-CAM reads the ReLU output, every window at x = 0.
+ *   Three forms (maxPoolGradientForms.firstMax, all exact, all tested against a brute-force
+ *   reference): 'unpool' (default) re-pools with Indices and MaxUnpools the gradient — ORT's
+ *   Indices kernel is 3–10× slower than its blocked MaxPool, but two kernels beat the others' five to
+ *   ten full-resolution passes (VGG-style saliency, 32 × 224², interleaved: 2% less CPU than 'split'
+ *   at load 4.5, 7–19% on the loaded shared VM);
+ *   'argmax' (one ArgMax over the window axis) and 'split' (SpaceToDepth, per-position
+ *   Equal/And/Or, Concat, Transpose) are kept for comparison (bench/profile-gradients.ts).
  * - Other non-overlapping windows: the mask form Where(Equal(x, up(y)), up(dy), 0); there every
  *   tied maximum receives the full gradient.
  * - Overlapping or padded windows scatter-add through MaxPool's Indices output (needs opset ≥ 16
@@ -17,9 +21,10 @@
  * backward sends the gradient to the first maximum — the same rule as MaxPool's above.
  */
 import type { Node } from '../graph.js';
-import { attr, intAttr, intsAttr, stringAttr } from '../graph.js';
+import { attr, floatTensorValue, intAttr, intsAttr, stringAttr } from '../graph.js';
 import type { VjpContext, VjpRule } from './context.js';
 import { windowedMaxPoolGradient } from './max-pool-windows.js';
+import { maskPositive } from './positive-mask.js';
 
 function upsample(ctx: VjpContext, v: string, kernel: readonly number[]): string {
   const scales = ctx.constFloat([1, 1, ...kernel], [2 + kernel.length]);
@@ -61,7 +66,7 @@ export function isMaskPool(node: Node): boolean {
 /** The fused ReLU mask (see poolsReluAlone), applied to the pooled gradient when it applies. */
 function gatedGradient(ctx: VjpContext, g: string): string {
   const [y] = ctx.node.outputs;
-  return poolsReluAlone(ctx, ctx.node) ? ctx.op('Where', [ctx.op('Greater', [y, ctx.zero()]), g, ctx.zero()]) : g;
+  return poolsReluAlone(ctx, ctx.node) ? maskPositive(ctx, y, g) : g;
 }
 
 /** Rows and columns a non-overlapping pool never reads (when the size is not a multiple of k). */
@@ -106,6 +111,47 @@ function firstMaxGradient(ctx: VjpContext, gIn: string, k: number): string {
   return missing.some((m) => m > 0) ? ctx.op('Pad', [spread, ctx.constInt64([0, 0, 0, 0, 0, 0, ...missing])]) : spread;
 }
 
+/**
+ * The same first-maximum rule with one ArgMax over the window (ArgMax returns the first index of a
+ * tie): x viewed as [N, C, h, k, w, k] is transposed to [N, C, h, k·k, w] (window positions row-major
+ * on a middle axis, so every later op broadcasts over runs of w contiguous values), ArgMax over the
+ * window axis, one Equal against 0…k²−1 and one Where place the pooled gradient, and the inverse
+ * transpose interleaves it back. About five full-resolution passes where the Split form takes about
+ * ten (bench/profile-gradients.ts compares them).
+ */
+function argMaxGradient(ctx: VjpContext, gIn: string, k: number): string {
+  const [x] = ctx.node.inputs;
+  const [y] = ctx.node.outputs;
+  const g = gatedGradient(ctx, gIn);
+  const missing = droppedEdges(ctx, [k, k]);
+  const [, c, h, w] = ctx.shape(y);
+  const read = missing.some((m) => m > 0)
+    ? ctx.op('Slice', [x, ctx.constInt64([0, 0]), ctx.constInt64([h * k, w * k]), ctx.constInt64([2, 3])])
+    : x;
+  const six = ctx.op('Reshape', [read, ctx.constInt64([-1, c, h, k, w, k])]);
+  const gathered = ctx.op('Transpose', [six], { perm: attr.ints([0, 1, 2, 3, 5, 4]) });
+  const windows = ctx.op('Reshape', [gathered, ctx.constInt64([-1, c, h, k * k, w])]);
+  const first = ctx.op('ArgMax', [windows], { axis: attr.int(3), keepdims: attr.int(1) });
+  const taken = ctx.op('Equal', [first, ctx.constInt64(Array.from({ length: k * k }, (_, i) => i), [k * k, 1])]);
+  const placed = ctx.op('Where', [taken, ctx.unsqueeze(g, [3]), ctx.zero()]);
+  const back = ctx.op('Transpose', [ctx.op('Reshape', [placed, ctx.constInt64([-1, c, h, k, k, w])])], { perm: attr.ints([0, 1, 2, 3, 5, 4]) });
+  const spread = ctx.op('Reshape', [back, ctx.constInt64([-1, c, h * k, w * k])]);
+  return missing.some((m) => m > 0) ? ctx.op('Pad', [spread, ctx.constInt64([0, 0, 0, 0, 0, 0, ...missing])]) : spread;
+}
+
+/**
+ * The first-maximum rule through MaxPool's Indices (ORT's take the first maximum of a window) and
+ * MaxUnpool, which writes each pooled gradient to its index: exact for non-overlapping windows
+ * (no index repeats). Two kernels where the other forms take five to ten full-resolution passes.
+ */
+function unpoolGradient(ctx: VjpContext, gIn: string): string {
+  const [x] = ctx.node.inputs;
+  const g = gatedGradient(ctx, gIn);
+  const geometry = { kernel_shape: ctx.node.attributes.kernel_shape, ...(ctx.node.attributes.strides ? { strides: ctx.node.attributes.strides } : {}) };
+  const [, indices] = ctx.ops('MaxPool', [x], { ...ctx.node.attributes }, 2);
+  return ctx.op('MaxUnpool', [g, indices, ctx.shapeOf(x)], geometry);
+}
+
 function maskGradient(ctx: VjpContext, gIn: string, kernel: number[]): string {
   const [x] = ctx.node.inputs;
   const [y] = ctx.node.outputs;
@@ -130,7 +176,7 @@ function maskGradient(ctx: VjpContext, gIn: string, kernel: number[]): string {
  * or 'scatter' (ScatterElements reduction='add' through MaxPool's Indices, opset ≥ 16). 'auto'
  * picks by opset; tests and benchmarks force one form.
  */
-export const maxPoolGradientForms: { overlapping: 'auto' | 'windows' | 'scatter' } = { overlapping: 'auto' };
+export const maxPoolGradientForms: { overlapping: 'auto' | 'windows' | 'scatter'; firstMax: 'argmax' | 'split' | 'unpool' } = { overlapping: 'auto', firstMax: 'unpool' };
 
 function scatterGradient(ctx: VjpContext, g: string): string {
   if (ctx.opset < 16) ctx.fail('the scatter form of the MaxPool gradient needs opset ≥ 16 (ScatterElements with reduction=add)');
@@ -140,7 +186,8 @@ function scatterGradient(ctx: VjpContext, g: string): string {
   const flatIdx = ctx.op('Reshape', [indices, ctx.constInt64([-1])]);
   const flatG = ctx.op('Reshape', [g, ctx.constInt64([-1])]);
   const flatX = ctx.op('Reshape', [x, ctx.constInt64([-1])]);
-  const zeros = ctx.op('Mul', [flatX, ctx.zero()]);
+  // A memset, not Mul(x, 0): no pass over x (the Muls were 1.5% of the ResNet-18 saliency profile), and no NaN where x is ±∞.
+  const zeros = ctx.op('ConstantOfShape', [ctx.shapeOf(flatX)], { value: attr.tensor(floatTensorValue([1], [0])) });
   const scattered = ctx.op('ScatterElements', [zeros, flatIdx, flatG], { axis: attr.int(0), reduction: attr.string('add') });
   return ctx.reshapeLike(scattered, x);
 }
@@ -158,7 +205,11 @@ const maxPool: VjpRule = (ctx, [g]) => {
   const square = kernel.length === 2 && kernel[0] === kernel[1];
   // The first-maximum form reshapes with static channel and spatial sizes (only the batch may vary).
   const staticSizes = ctx.shape(node.outputs[0]).slice(1).every((d) => d >= 0);
-  return [square && staticSizes ? firstMaxGradient(ctx, g, kernel[0]) : maskGradient(ctx, g, kernel)];
+  if (!square || !staticSizes) return [maskGradient(ctx, g, kernel)];
+  const form = maxPoolGradientForms.firstMax;
+  // MaxUnpool and MaxPool's Indices have no rules: a graph to be differentiated again takes 'split'.
+  if (form === 'unpool' && ctx.opset >= 9 && !ctx.differentiable) return [unpoolGradient(ctx, g)];
+  return [form === 'argmax' ? argMaxGradient(ctx, g, kernel[0]) : firstMaxGradient(ctx, g, kernel[0])];
 };
 
 const globalMaxPool: VjpRule = (ctx, [g]) => {

@@ -4,12 +4,24 @@ import { attr, int64TensorValue, type Graph } from '../../../src/onnx/graph.js';
 import { GraphEditor } from '../../../src/onnx/editor.js';
 import { buildGradientGraph } from '../../../src/onnx/autodiff/gradient.js';
 import { convGradientForms } from '../../../src/onnx/autodiff/conv.js';
+import { maxPoolGradientForms } from '../../../src/onnx/autodiff/max-pool.js';
 import { createSession } from '../../../src/onnx/runtime.js';
 import { tensor } from '../../../src/tensor/tensor.js';
 import { Random } from '../../../src/tensor/random.js';
 import { expectGradientsMatch, opGraph, randomValue } from './fd-harness.js';
 
 const ints = attr.ints;
+
+/** Builds with one form of the square-window MaxPool rule, then restores the default. */
+function withPoolForm<T>(form: typeof maxPoolGradientForms.firstMax, build: () => T): T {
+  const before = maxPoolGradientForms.firstMax;
+  maxPoolGradientForms.firstMax = form;
+  try {
+    return build();
+  } finally {
+    maxPoolGradientForms.firstMax = before;
+  }
+}
 
 function opTypes(g: Graph): string[] {
   return g.nodes.map((n) => n.opType);
@@ -104,47 +116,51 @@ describe('MaxPool', () => {
     expect(Array.from(out[grad.gradients[0]].data)).toEqual([3, 0, 0, 5, 0, 0, 0, 0]);
   });
 
-  it('tie rule (square windows) against a brute-force first-maximum reference: k 2 and 3, odd sizes, opsets 12/17/18, run-time batch', async () => {
-    // Values in {0, 1, 2}: most windows tie. Each case: [N, C, H, W], k, opset.
-    const cases = [
-      { shape: [2, 3, 7, 9], k: 2, opset: 17 },
-      { shape: [2, 2, 9, 10], k: 3, opset: 17 },
-      { shape: [1, 3, 6, 6], k: 2, opset: 12 },
-      { shape: [2, 2, 5, 8], k: 2, opset: 18 },
-    ];
-    for (const [i, c] of cases.entries()) {
-      const g = opGraph('MaxPool', [{ name: 'x', shape: ['N', ...c.shape.slice(1)] }], { kernel_shape: ints([c.k, c.k]), strides: ints([c.k, c.k]) }, c.opset);
-      const grad = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] });
-      expect(opTypes(grad.graph)).not.toContain('ScatterElements');
-      const rng = new Random(40 + i);
-      const x = tensor(c.shape, Array.from({ length: c.shape.reduce((a, b) => a * b) }, () => rng.int(0, 3)));
-      const pooled = [c.shape[0], c.shape[1], Math.floor(c.shape[2] / c.k), Math.floor(c.shape[3] / c.k)];
-      const dy = tensor(pooled, Array.from({ length: pooled.reduce((a, b) => a * b) }, (_, j) => 1 + (j % 5)));
-      const out = await (await createSession(grad.graph)).run({ x, [grad.cotangents[0]]: dy });
-      expect(Array.from(out[grad.gradients[0]].data), JSON.stringify(c)).toEqual(Array.from(firstMaxPoolGradient(x.data, c.shape, c.k, dy.data, false)));
-    }
-  });
+  // Every form of the square-window rule (MaxUnpool through Indices, ArgMax, Split) against the same references.
+  for (const form of ['unpool', 'argmax', 'split'] as const) {
+    it(`tie rule (square windows, ${form} form) against a brute-force first-maximum reference: k 2 and 3, odd sizes, opsets 12/17/18, run-time batch`, async () => {
+      // Values in {0, 1, 2}: most windows tie. Each case: [N, C, H, W], k, opset.
+      const cases = [
+        { shape: [2, 3, 7, 9], k: 2, opset: 17 },
+        { shape: [2, 2, 9, 10], k: 3, opset: 17 },
+        { shape: [1, 3, 6, 6], k: 2, opset: 12 },
+        { shape: [2, 2, 5, 8], k: 2, opset: 18 },
+      ];
+      for (const [i, c] of cases.entries()) {
+        const g = opGraph('MaxPool', [{ name: 'x', shape: ['N', ...c.shape.slice(1)] }], { kernel_shape: ints([c.k, c.k]), strides: ints([c.k, c.k]) }, c.opset);
+        const grad = withPoolForm(form, () => buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] }));
+        expect(opTypes(grad.graph)).not.toContain('ScatterElements');
+        expect(opTypes(grad.graph).includes('MaxUnpool')).toBe(form === 'unpool');
+        const rng = new Random(40 + i);
+        const x = tensor(c.shape, Array.from({ length: c.shape.reduce((a, b) => a * b) }, () => rng.int(0, 3)));
+        const pooled = [c.shape[0], c.shape[1], Math.floor(c.shape[2] / c.k), Math.floor(c.shape[3] / c.k)];
+        const dy = tensor(pooled, Array.from({ length: pooled.reduce((a, b) => a * b) }, (_, j) => 1 + (j % 5)));
+        const out = await (await createSession(grad.graph)).run({ x, [grad.cotangents[0]]: dy });
+        expect(Array.from(out[grad.gradients[0]].data), JSON.stringify(c)).toEqual(Array.from(firstMaxPoolGradient(x.data, c.shape, c.k, dy.data, false)));
+      }
+    });
 
-  it('ReLU → MaxPool with ties (fused mask): the first maximum takes the gradient, none where the window is ≤ 0', async () => {
-    for (const reluReadElsewhere of [false, true]) {
-      const e = new GraphEditor('relu_pool_ties');
-      const x = e.input('x', [2, 3, 6, 6]);
-      const r = e.op('Relu', [x]);
-      const pooled = e.op('MaxPool', [r], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
-      e.output(pooled);
-      if (reluReadElsewhere) e.output(e.op('Neg', [r])); // defeats the fusion: both forms must agree
-      const g = e.build();
-      const grad = buildGradientGraph(g, { outputs: [pooled], wrt: ['x'] });
-      const shape = [2, 3, 6, 6];
-      // Values in {−1, 0, 1}: ties at 1, at 0 (dead windows), and all-negative windows.
-      const rng = new Random(7);
-      const xs = tensor(shape, Array.from({ length: 216 }, () => rng.int(-1, 2)));
-      const dy = tensor([2, 3, 3, 3], Array.from({ length: 54 }, (_, j) => 1 + (j % 4)));
-      const feeds: Record<string, ReturnType<typeof tensor>> = { x: xs, [grad.cotangents[0]]: dy };
-      const out = await (await createSession(grad.graph)).run(feeds);
-      expect(Array.from(out[grad.gradients[0]].data), `ReLU read elsewhere: ${reluReadElsewhere}`).toEqual(Array.from(firstMaxPoolGradient(xs.data, shape, 2, dy.data, true)));
-    }
-  });
+    it(`ReLU → MaxPool with ties (fused mask, ${form} form): the first maximum takes the gradient, none where the window is ≤ 0`, async () => {
+      for (const reluReadElsewhere of [false, true]) {
+        const e = new GraphEditor('relu_pool_ties');
+        const x = e.input('x', [2, 3, 6, 6]);
+        const r = e.op('Relu', [x]);
+        const pooled = e.op('MaxPool', [r], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
+        e.output(pooled);
+        if (reluReadElsewhere) e.output(e.op('Neg', [r])); // defeats the fusion: both forms must agree
+        const g = e.build();
+        const grad = withPoolForm(form, () => buildGradientGraph(g, { outputs: [pooled], wrt: ['x'] }));
+        const shape = [2, 3, 6, 6];
+        // Values in {−1, 0, 1}: ties at 1, at 0 (dead windows), and all-negative windows.
+        const rng = new Random(7);
+        const xs = tensor(shape, Array.from({ length: 216 }, () => rng.int(-1, 2)));
+        const dy = tensor([2, 3, 3, 3], Array.from({ length: 54 }, (_, j) => 1 + (j % 4)));
+        const feeds: Record<string, ReturnType<typeof tensor>> = { x: xs, [grad.cotangents[0]]: dy };
+        const out = await (await createSession(grad.graph)).run(feeds);
+        expect(Array.from(out[grad.gradients[0]].data), `ReLU read elsewhere: ${reluReadElsewhere}`).toEqual(Array.from(firstMaxPoolGradient(xs.data, shape, 2, dy.data, true)));
+      }
+    });
+  }
 
   it('tie rule (non-square windows, mask form): every tied maximum receives the full gradient', async () => {
     const g = opGraph('MaxPool', [{ name: 'x', shape: [1, 1, 1, 4] }], { kernel_shape: ints([1, 2]), strides: ints([1, 2]) });

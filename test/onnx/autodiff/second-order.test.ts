@@ -19,7 +19,7 @@ function penaltyGraph() {
   const model = new OnnxModel(forward);
   const e = GraphEditor.from(forward);
   const logProbs = e.op('LogSoftmax', [model.outputName], { axis: attr.int(1) }, 'log_probs');
-  const first = buildGradientGraph(e.build(), { outputs: [logProbs], wrt: [model.inputName], keep: [] });
+  const first = buildGradientGraph(e.build(), { outputs: [logProbs], wrt: [model.inputName], keep: [], differentiable: true });
   const g = GraphEditor.from(first.graph);
   g.outputs.length = 0;
   // The top-left 3×3 corner is the marked region.
