@@ -18,21 +18,12 @@ import { vggStyle } from '../src/models/zoo/vgg-style.js';
 import { configureRuntime } from '../src/onnx/runtime.js';
 import { Random } from '../src/tensor/random.js';
 import { tensor } from '../src/tensor/tensor.js';
-import { formatMs, table } from './stats.js';
+import { formatMs, measured, table } from './stats.js';
 
 const WORKLOADS = {
   tiny: { graph: () => tinyCnn(), images: 16, channels: 1, size: 32, classes: 2, chunk: 400, seed: 5 },
   vgg: { graph: () => vggStyle(), images: 1, channels: 3, size: 224, classes: 10, chunk: 25, seed: 6 },
 } as const;
-
-async function measured<T>(f: () => Promise<T>): Promise<{ cpuMs: number; wallMs: number; value: T }> {
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const value = await f();
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { cpuMs: (cpu.user + cpu.system) / 1000, wallMs, value };
-}
 
 const pct = (x: number) => `${(100 * x).toPrecision(2)}%`;
 

@@ -41,7 +41,7 @@ import { Random } from '../src/tensor/random.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { argmaxRows, tensor } from '../src/tensor/tensor.js';
 import { captumVersion, runCaptumOcclusion } from './captum-reference.js';
-import { formatMs, table } from './stats.js';
+import { formatMs, measured, table, type Measured } from './stats.js';
 
 export const OCCLUSION_BENCH_MODELS = ['vgg16', 'resnet', 'vgg'] as const;
 export type OcclusionBenchModel = (typeof OCCLUSION_BENCH_MODELS)[number];
@@ -70,21 +70,6 @@ const MODELS: Record<OcclusionBenchModel, { name: string; build: () => Graph }> 
   resnet: { name: 'ResNet-18 224²', build: () => resNet({ size: 224, seed: 0 }) },
   vgg: { name: 'VGG-style (w16–128) 224²', build: () => vggStyle({ size: 224, seed: 0 }) },
 };
-
-interface Measured<T> {
-  cpuMs: number;
-  wallMs: number;
-  value: T;
-}
-
-async function measured<T>(f: () => Promise<T>): Promise<Measured<T>> {
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const value = await f();
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { cpuMs: (cpu.user + cpu.system) / 1000, wallMs, value };
-}
 
 /** Scores of image i with placement p occluded by 0 through whole forward passes (the `--incremental off` path), rows i·P + p. */
 function fullScores(model: OnnxModel, x: Tensor, cotangent: Tensor, placements: readonly (readonly [number, number])[], window: number): Promise<Float64Array> {

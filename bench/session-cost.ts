@@ -36,7 +36,7 @@ import { resNet } from '../src/models/zoo/resnet.js';
 import { tinyCnn } from '../src/models/zoo/tiny-cnn.js';
 import { Random } from '../src/tensor/random.js';
 import { tensor, type Tensor } from '../src/tensor/tensor.js';
-import { formatMs, median, table } from './stats.js';
+import { formatMs, measured, median, table, type Measured } from './stats.js';
 import { encodeNpy } from '../src/data/formats/npy.js';
 import { explainDropped } from '../src/web/explain-session.js';
 import { droppedModels } from '../src/web/model-shelf.js';
@@ -61,21 +61,6 @@ function exportTorchResnet(dir: string): string | undefined {
   return r.status === 0 && existsSync(path) ? path : undefined;
 }
 
-interface Timed<T> {
-  cpuMs: number;
-  wallMs: number;
-  value: T;
-}
-
-async function measured<T>(f: () => T | Promise<T>): Promise<Timed<T>> {
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const value = await f();
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { cpuMs: (cpu.user + cpu.system) / 1000, wallMs, value };
-}
-
 const cell = (t: { cpuMs: number; wallMs: number }) => `${formatMs(t.cpuMs)} (${formatMs(t.wallMs)})`;
 
 interface Case {
@@ -91,7 +76,7 @@ function vjpGraph(model: OnnxModel) {
 
 async function runs(session: Session, feeds: Record<string, Tensor>, count: number) {
   const first = await measured(() => session.run(feeds));
-  const rest: Timed<unknown>[] = [];
+  const rest: Measured<unknown>[] = [];
   for (let i = 1; i < count; i++) rest.push(await measured(() => session.run(feeds)));
   const steady = rest.length ? { cpuMs: median(rest.map((r) => r.cpuMs)), wallMs: median(rest.map((r) => r.wallMs)) } : first;
   return { first, steady, output: first.value };

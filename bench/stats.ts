@@ -42,3 +42,20 @@ export function table(header: readonly string[], rows: readonly (readonly string
   const rule = `|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
+
+/** A result with the process CPU time (user + system, every thread: ORT's included) and wall time it took. */
+export interface Measured<T> {
+  cpuMs: number;
+  wallMs: number;
+  value: T;
+}
+
+/** Runs `f` once and measures it: CPU time is what a loaded machine cannot inflate, wall time what a user waits. */
+export async function measured<T>(f: () => T | Promise<T>): Promise<Measured<T>> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await f();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { cpuMs: (cpu.user + cpu.system) / 1000, wallMs, value };
+}

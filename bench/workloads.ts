@@ -153,19 +153,24 @@ function resNetMethods(f: Family): Workload[] {
       torch: { window: 32, stride: 16, baseline: 0 },
       ours: (m, x, t) => occlusion.attribute(m, x, { target: t, window: 32, stride: 16, baseline: 0 }),
     },
-    {
-      ...base,
-      comparable: false,
-      method: 'smoothgrad',
-      label: `${name} SmoothGrad 5 samples, 4 img`,
-      batch: 4,
-      chunk: 20,
-      seed: 25,
-      torch: { samples: 5, stdev: 0.15 },
-      ours: (m, x, t) => smoothGrad.attribute(m, x, { target: t, ntSamples: 5, stdevs: 0.15, seed: 1 }),
-    },
+    smoothGradRow(base, name, 25),
     ...newGradientRows(f, name, 26, 16),
   ];
+}
+
+/** SmoothGrad, 5 noisy copies of 4 images at σ 0.15 (the 224² families' row; the draws differ between engines, so not comparable). */
+function smoothGradRow(base: Family & { torch: Partial<TorchRun> }, name: string, seed: number): Workload {
+  return {
+    ...base,
+    comparable: false,
+    method: 'smoothgrad',
+    label: `${name} SmoothGrad 5 samples, 4 img`,
+    batch: 4,
+    chunk: 20,
+    seed,
+    torch: { samples: 5, stdev: 0.15 },
+    ours: (m, x, t) => smoothGrad.attribute(m, x, { target: t, ntSamples: 5, stdevs: 0.15, seed: 1 }),
+  };
 }
 
 /**
@@ -178,17 +183,7 @@ function gradientMethods(f: Family, name: string, seed: number, camLayer?: strin
   const rows: Workload[] = [
     { ...base, method: 'saliency', label: `${name} saliency, 16 img`, batch: 16, chunk: 16, seed, ours: (m, x, t) => saliency.attribute(m, x, { target: t }) },
     { ...base, method: 'integrated-gradients', label: `${name} IG 50 steps, 1 img`, batch: 1, chunk: 25, seed: seed + 1, torch: { steps: 50 }, ours: (m, x, t) => integratedGradients.attribute(m, x, { target: t, steps: 50 }) },
-    {
-      ...base,
-      comparable: false,
-      method: 'smoothgrad',
-      label: `${name} SmoothGrad 5 samples, 4 img`,
-      batch: 4,
-      chunk: 20,
-      seed: seed + 2,
-      torch: { samples: 5, stdev: 0.15 },
-      ours: (m, x, t) => smoothGrad.attribute(m, x, { target: t, ntSamples: 5, stdevs: 0.15, seed: 1 }),
-    },
+    smoothGradRow(base, name, seed + 2),
   ];
   if (camLayer) {
     const layer = camLayer;

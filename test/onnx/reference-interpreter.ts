@@ -172,6 +172,14 @@ function conv(node: Node, x: RefTensor, w: RefTensor, bias?: RefTensor): RefTens
 }
 
 function pool(node: Node, x: RefTensor, kind: 'max' | 'average'): RefTensor {
+  return poolWithIndices(node, x, kind).values;
+}
+
+/**
+ * Max or average pooling; for max, also ONNX's Indices: the flat index (n, c, y, x row-major, storage
+ * order 0) of each window's first maximum in row-major window order (PyTorch's and ORT's tie rule).
+ */
+function poolWithIndices(node: Node, x: RefTensor, kind: 'max' | 'average'): { values: RefTensor; indices: RefTensor } {
   requireRank4(x, node);
   const [n, c, h, wd] = x.shape;
   const kernel = intsAttr(node, 'kernel_shape');
@@ -179,11 +187,13 @@ function pool(node: Node, x: RefTensor, kind: 'max' | 'average'): RefTensor {
   const [ay, ax] = windowAxes(node, [h, wd], kernel);
   const includePad = intAttr(node, 'count_include_pad', 0) === 1;
   const out = new Float64Array(n * c * ay.out * ax.out);
+  const where = new Float64Array(out.length);
   let o = 0;
   for (let plane = 0; plane < n * c; plane++)
     for (let oy = 0; oy < ay.out; oy++)
       for (let ox = 0; ox < ax.out; ox++) {
         let best = -Infinity;
+        let bestAt = -1;
         let sum = 0;
         let count = 0;
         for (let ky = 0; ky < ay.kernel; ky++) {
@@ -194,16 +204,29 @@ function pool(node: Node, x: RefTensor, kind: 'max' | 'average'): RefTensor {
             // count_include_pad counts pad cells but never cells beyond the padding (ceil_mode overhang).
             const inPadded = iy >= -ay.padBegin && iy < h + ay.padEnd && ix >= -ax.padBegin && ix < wd + ax.padEnd;
             if (inside) {
-              const v = x.data[(plane * h + iy) * wd + ix];
-              best = Math.max(best, v);
+              const at = (plane * h + iy) * wd + ix;
+              const v = x.data[at];
+              // Strictly greater keeps the first maximum; NaN wins and stays, as Math.max would have it.
+              if (bestAt < 0 || v > best || Number.isNaN(v)) {
+                if (!Number.isNaN(best)) [best, bestAt] = [v, at];
+              }
               sum += v;
             }
             if (inside || (includePad && inPadded)) count++;
           }
         }
+        where[o] = bestAt;
         out[o++] = kind === 'max' ? best : sum / count;
       }
-  return { shape: [n, c, ay.out, ax.out], data: out };
+  const shape = [n, c, ay.out, ax.out];
+  return { values: { shape, data: out }, indices: { shape, data: where } };
+}
+
+/** MaxUnpool: each value written at its flat index in a zero tensor of `outputShape` (a later write wins, as in ORT). */
+function maxUnpool(x: RefTensor, indices: RefTensor, outputShape: readonly number[]): RefTensor {
+  const out = new Float64Array(sizeOfShape(outputShape));
+  for (let i = 0; i < x.data.length; i++) out[indices.data[i]] = x.data[i];
+  return { shape: [...outputShape], data: out };
 }
 
 function globalAveragePool(x: RefTensor): RefTensor {
@@ -384,9 +407,15 @@ function evaluateNode(node: Node, inputs: (RefTensor | undefined)[], opset: numb
     }
     case 'Sigmoid': return [unary(need(0), (v) => 1 / (1 + Math.exp(-v)))];
     case 'Tanh': return [unary(need(0), Math.tanh)];
-    case 'MaxPool':
-      if (node.outputs[1]) throw new Error(`reference: MaxPool '${node.name}': the Indices output is not implemented`);
-      return [pool(node, need(0), 'max')];
+    case 'MaxPool': {
+      const { values, indices } = poolWithIndices(node, need(0), 'max');
+      return node.outputs[1] ? [values, indices] : [values];
+    }
+    case 'MaxUnpool': {
+      const shape = inputs[2] ? Array.from(need(2).data) : undefined;
+      if (!shape) throw new Error(`reference: MaxUnpool '${node.name}' needs its output_shape input`);
+      return [maxUnpool(need(0), need(1), shape)];
+    }
     case 'AveragePool': return [pool(node, need(0), 'average')];
     case 'GlobalAveragePool': return [globalAveragePool(need(0))];
     case 'Gemm': return [gemm(node, need(0), need(1), inputs[2])];
