@@ -9,8 +9,9 @@
  * - G, the attribute-conditioned decoder (z, A → tile): A is broadcast to every position and
  *   concatenated to the feature map at 8×8 and again at 16×16 (attGAN injects it at the decoder's
  *   first layers; optionally at 32×32 too), two 2× upsamplings to 32×32, a 3×3 conv, and a last
- *   2× to the tile — by nearest Resize + 3×3 conv each (the demo's, `upsampling: 'resize-conv'`),
- *   or ConvTranspose 4×4/2 and a pixel shuffle (the first rounds'; they draw a checkerboard).
+ *   2× to the tile — by ConvTranspose 4×4/2 and a pixel shuffle (the demo's; they draw a
+ *   checkerboard), or by nearest Resize + 3×3 conv each (`upsampling: 'resize-conv'`; no
+ *   checkerboard, but still a milder 2-pixel stripe, see the README's knobs section).
  * E and G are separate graphs (E.onnx, G.onnx) so that a user can bring their own pair; `compose`
  * wires them (and R, C) together wherever a loss or an explanation needs the chain.
  */
@@ -135,7 +136,10 @@ export interface DecoderOptions {
    * training balances them, which it did not (G's tiles showed a blocky grid). 'resize-conv':
    * each 2× is a nearest-neighbour Resize followed by a 3×3 convolution (every output pixel sees
    * the same kernel, so no grid can arise), the last one at full resolution straight to one channel
-   * (as many multiply-adds as the shuffle's conv to 4 channels at half resolution).
+   * (as many multiply-adds as the shuffle's conv to 4 channels at half resolution). Nearest
+   * upsampling still lets even and odd output pixels see different mixes of their sources, so
+   * trained G's tiles show a milder vertical stripe (grid index 1.49 / 0.72, bench/knobs-generator-bias.ts);
+   * a bilinear Resize is the next thing to try.
    */
   upsampling?: 'transpose' | 'resize-conv';
   seed: number;
