@@ -139,9 +139,10 @@ export interface DecoderOptions {
    * (as many multiply-adds as the shuffle's conv to 4 channels at half resolution). Nearest
    * upsampling still lets even and odd output pixels see different mixes of their sources, so
    * trained G's tiles show a milder vertical stripe (grid index 1.49 / 0.72, bench/knobs-generator-bias.ts);
-   * a bilinear Resize is the next thing to try.
+   * 'resize-linear' is the same with a bilinear Resize (half-pixel centres), whose every output
+   * pixel mixes its sources by the same rule up to mirror symmetry.
    */
-  upsampling?: 'transpose' | 'resize-conv';
+  upsampling?: 'transpose' | 'resize-conv' | 'resize-linear';
   seed: number;
 }
 
@@ -158,10 +159,10 @@ export function knobDecoder(options: DecoderOptions): Graph {
     const tiled = b.op('Expand', `${name}_tiled`, [column, b.editor.constInt64([1, k, h, w])], [-1, k, h, w]);
     return b.op('Concat', name, [x, tiled], [-1, c + k, h, w], { axis: attr.int(1) });
   };
-  const resizeConv = upsampling === 'resize-conv';
+  const resizeConv = upsampling !== 'transpose';
   const double = (x: string, name: string, channels: number): string =>
     resizeConv
-      ? b.conv(b.upsample(x, `${name}_up`, 2), name, channels, { kernel: 3, pad: 1 })
+      ? b.conv(b.upsample(x, `${name}_up`, 2, upsampling === 'resize-linear' ? 'linear' : 'nearest'), name, channels, { kernel: 3, pad: 1 })
       : b.convTranspose(x, name, channels, { kernel: 4, stride: 2, pad: 1 });
   let x = inject(z, 'join8');
   x = b.relu(double(x, 'dec1', 2 * width), 'dec1_relu');

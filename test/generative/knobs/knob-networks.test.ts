@@ -114,8 +114,8 @@ describe("knobDecoder with upsampling: 'resize-conv'", () => {
     expect(centreRange(await draw(knobDecoder({ attributes: 3, seed: 2 })), 64, 16, 48)).toBeGreaterThan(1e-3);
   });
 
-  it('its gradients w.r.t. the attributes and the latent match float64 central finite differences (relative L2 < 1e-3)', async () => {
-    const decoder = amplified(knobDecoder({ size: SIZE, width: 4, latent: 3, attributes: 3, seed: 5, upsampling: 'resize-conv' }), 2);
+  it.each(['resize-conv', 'resize-linear'] as const)('%s: its gradients w.r.t. the attributes and the latent match float64 central finite differences (relative L2 < 1e-3)', async (upsampling) => {
+    const decoder = amplified(knobDecoder({ size: SIZE, width: 4, latent: 3, attributes: 3, seed: 5, upsampling }), 2);
     const output = decoder.outputs[0].name;
     const z = randomTensor([2, 3, 2, 2], 11, -1, 1);
     const a = randomTensor([2, 3], 12);
