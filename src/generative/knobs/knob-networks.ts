@@ -8,10 +8,10 @@
  * - E, the encoder (tile → z, an 8×8 map), three stride-2 convolutions;
  * - G, the attribute-conditioned decoder (z, A → tile): A is broadcast to every position and
  *   concatenated to the feature map at 8×8 and again at 16×16 (attGAN injects it at the decoder's
- *   first layers; optionally at 32×32 too), ConvTranspose 4×4/2 twice up to 32×32, a 3×3 conv,
- *   and the last 2× by a pixel shuffle (a conv to 4 channels, DepthToSpace): a third
- *   ConvTranspose at full resolution cost more than the rest of the generator together, and
- *   training time is the demo's budget.
+ *   first layers; optionally at 32×32 too), two 2× upsamplings to 32×32, a 3×3 conv, and a last
+ *   2× to the tile — by ConvTranspose 4×4/2 and a pixel shuffle (the demo's; they draw a
+ *   checkerboard), or by nearest Resize + 3×3 conv each (`upsampling: 'resize-conv'`; no
+ *   checkerboard, but still a milder 2-pixel stripe, see the README's knobs section).
  * E and G are separate graphs (E.onnx, G.onnx) so that a user can bring their own pair; `compose`
  * wires them (and R, C) together wherever a loss or an explanation needs the chain.
  */
@@ -129,11 +129,25 @@ export interface DecoderOptions {
    * wrong way (−8.1 MPa; +8.2 without both).
    */
   injectAtHalfScale?: boolean;
+  /**
+   * How G doubles the resolution. 'transpose' (the first rounds): ConvTranspose 4×4/2 twice, the
+   * last 2× by a pixel shuffle — a 4×4 kernel at stride 2 covers the output unevenly and the four
+   * sub-pixel kernels of a shuffle are independent, so both draw a 2-pixel checkerboard until
+   * training balances them, which it did not (G's tiles showed a blocky grid). 'resize-conv':
+   * each 2× is a nearest-neighbour Resize followed by a 3×3 convolution (every output pixel sees
+   * the same kernel, so no grid can arise), the last one at full resolution straight to one channel
+   * (as many multiply-adds as the shuffle's conv to 4 channels at half resolution). Nearest
+   * upsampling still lets even and odd output pixels see different mixes of their sources, so
+   * trained G's tiles show a milder vertical stripe (grid index 1.49 / 0.72, bench/knobs-generator-bias.ts);
+   * 'resize-linear' is the same with a bilinear Resize (half-pixel centres), whose every output
+   * pixel mixes its sources by the same rule up to mirror symmetry.
+   */
+  upsampling?: 'transpose' | 'resize-conv' | 'resize-linear';
   seed: number;
 }
 
 export function knobDecoder(options: DecoderOptions): Graph {
-  const { size = 64, width = 16, latent = 16, attributes: k, injectAtHalfScale = false, seed } = options;
+  const { size = 64, width = 16, latent = 16, attributes: k, injectAtHalfScale = false, upsampling = 'transpose', seed } = options;
   const b = new ModelBuilder('knob-decoder', seed);
   const s = size / 8;
   const z = b.input(LATENT, [latent, s, s]);
@@ -145,15 +159,24 @@ export function knobDecoder(options: DecoderOptions): Graph {
     const tiled = b.op('Expand', `${name}_tiled`, [column, b.editor.constInt64([1, k, h, w])], [-1, k, h, w]);
     return b.op('Concat', name, [x, tiled], [-1, c + k, h, w], { axis: attr.int(1) });
   };
+  const resizeConv = upsampling !== 'transpose';
+  const double = (x: string, name: string, channels: number): string =>
+    resizeConv
+      ? b.conv(b.upsample(x, `${name}_up`, 2, upsampling === 'resize-linear' ? 'linear' : 'nearest'), name, channels, { kernel: 3, pad: 1 })
+      : b.convTranspose(x, name, channels, { kernel: 4, stride: 2, pad: 1 });
   let x = inject(z, 'join8');
-  x = b.relu(b.convTranspose(x, 'dec1', 2 * width, { kernel: 4, stride: 2, pad: 1 }), 'dec1_relu');
+  x = b.relu(double(x, 'dec1', 2 * width), 'dec1_relu');
   x = inject(x, 'join16');
-  x = b.relu(b.convTranspose(x, 'dec2', width, { kernel: 4, stride: 2, pad: 1 }), 'dec2_relu');
+  x = b.relu(double(x, 'dec2', width), 'dec2_relu');
   if (injectAtHalfScale) x = inject(x, 'join32');
   x = b.relu(b.conv(x, 'dec3', width, { kernel: 3, pad: 1 }), 'dec3_relu');
-  x = b.conv(x, 'dec_out', 4, { kernel: 3, pad: 1 });
-  const [n, , h, w] = b.shape(x);
-  x = b.op('DepthToSpace', 'pixel_shuffle', [x], [n, 1, 2 * h, 2 * w], { blocksize: attr.int(2), mode: attr.string('CRD') });
+  if (resizeConv) {
+    x = double(x, 'dec_out', 1);
+  } else {
+    x = b.conv(x, 'dec_out', 4, { kernel: 3, pad: 1 });
+    const [n, , h, w] = b.shape(x);
+    x = b.op('DepthToSpace', 'pixel_shuffle', [x], [n, 1, 2 * h, 2 * w], { blocksize: attr.int(2), mode: attr.string('CRD') });
+  }
   x = b.sigmoid(x, 'image');
   return b.output(x);
 }

@@ -90,3 +90,59 @@ describe('knobDecoder', () => {
     expect(out[withHalf.outputs[0].name].shape).toEqual([2, 1, 64, 64]);
   });
 });
+
+describe("knobDecoder with upsampling: 'resize-conv'", () => {
+  const centreRange = (data: Float32Array, side: number, from: number, to: number) => {
+    const centre = Array.from({ length: (to - from) ** 2 }, (_, i) => data[(from + Math.floor(i / (to - from))) * side + from + (i % (to - from))]);
+    return Math.max(...centre) - Math.min(...centre);
+  };
+
+  it('draws a constant latent as a flat tile (no checkerboard), where ConvTranspose and the pixel shuffle draw a 2-pixel grid', async () => {
+    const resizeConv = knobDecoder({ attributes: 3, seed: 2, upsampling: 'resize-conv' });
+    expect(resizeConv.nodes.map((n) => n.opType)).not.toContain('ConvTranspose');
+    expect(resizeConv.nodes.map((n) => n.opType)).not.toContain('DepthToSpace');
+    const feeds = { z: tensor([1, 16, 8, 8], new Float32Array(16 * 64).fill(0.7)), attributes: tensor([1, 3], [0.2, 0.5, 0.9]) };
+    const draw = async (g: Graph) => {
+      const session = await createSession(g);
+      const out = (await session.run(feeds))[g.outputs[0].name];
+      await session.release();
+      expect(out.shape).toEqual([1, 1, 64, 64]);
+      return out.data;
+    };
+    // Padding reaches 9 pixels in from the border (1 per conv, doubled per upsampling); the centre is far from it.
+    expect(centreRange(await draw(resizeConv), 64, 16, 48)).toBeLessThan(1e-6);
+    expect(centreRange(await draw(knobDecoder({ attributes: 3, seed: 2 })), 64, 16, 48)).toBeGreaterThan(1e-3);
+  });
+
+  it.each(['resize-conv', 'resize-linear'] as const)('%s: its gradients w.r.t. the attributes and the latent match float64 central finite differences (relative L2 < 1e-3)', async (upsampling) => {
+    const decoder = amplified(knobDecoder({ size: SIZE, width: 4, latent: 3, attributes: 3, seed: 5, upsampling }), 2);
+    const output = decoder.outputs[0].name;
+    const z = randomTensor([2, 3, 2, 2], 11, -1, 1);
+    const a = randomTensor([2, 3], 12);
+    const cotangent = randomTensor([2, 1, SIZE, SIZE], 13, -1, 1);
+    const grads = buildGradientGraph(decoder, { outputs: [output], wrt: ['z', 'attributes'] });
+    const session = await createSession(grads.graph);
+    const out = await session.run({ z, attributes: a, [grads.cotangents[0]]: cotangent });
+    await session.release();
+    const objective = (zv: Float64Array, av: Float64Array) => {
+      const y = runReference(decoder, { z: refTensor(z.shape, zv), attributes: refTensor(a.shape, av) }).get(output)!.data;
+      return y.reduce((s, v, i) => s + v * cotangent.data[i], 0);
+    };
+    const h = 1e-6;
+    const fdOf = (values: Float32Array, at: (x: Float64Array) => number) =>
+      Array.from(values, (_, p) => {
+        const up = Float64Array.from(values);
+        const down = Float64Array.from(values);
+        up[p] += h;
+        down[p] -= h;
+        return (at(up) - at(down)) / (2 * h);
+      });
+    const zBase = Float64Array.from(z.data);
+    const aBase = Float64Array.from(a.data);
+    const fdA = fdOf(a.data, (x) => objective(zBase, x));
+    const fdZ = fdOf(z.data, (x) => objective(x, aBase));
+    expect(Math.max(...fdA.map(Math.abs))).toBeGreaterThan(1e-3);
+    expect(relativeL2(Array.from(out[grads.gradients[1]].data), fdA)).toBeLessThan(1e-3);
+    expect(relativeL2(Array.from(out[grads.gradients[0]].data), fdZ)).toBeLessThan(1e-3);
+  });
+});
