@@ -17,6 +17,7 @@ import { readNpy, writeNpy } from '../src/data/formats/npy.js';
 import { OnnxModel } from '../src/models/model.js';
 import { configureRuntime } from '../src/onnx/runtime.js';
 import { FlopMeter } from './flop-meter.js';
+import { warmUp } from './stats.js';
 import { peakRssMb as processPeakRssMb } from './peak-rss.js';
 import { rowsFor, type OurSideRun, type RowWorkerResult } from './our-side.js';
 
@@ -50,8 +51,7 @@ async function main(): Promise<void> {
   const own = new OnnxModel(row.graph, { internalBatchSize: row.chunk });
   const model = meter.wrap(own);
   const run = () => row.ours(model, x, targets);
-  let last = undefined as Awaited<ReturnType<typeof run>> | undefined;
-  for (let i = 0; i < warmup; i++) last = await run();
+  let last = await warmUp(run, warmup);
   const runs: number[] = [];
   const cpuMs: number[] = [];
   for (let i = 0; i < repeats; i++) {

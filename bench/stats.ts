@@ -14,10 +14,27 @@ export async function timeMs(f: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-/** Runs `f` `warmup` times untimed, then `repeats` times timed; returns the timings and the last result. */
-export async function timeRuns<T>(f: () => Promise<T>, warmup: number, repeats: number): Promise<{ runs: number[]; last: T }> {
+/**
+ * Warm-up: at least `runs` untimed calls, and more until WARMUP_MIN_MS has passed (at most
+ * WARMUP_MAX_RUNS). One call was not enough for millisecond rows in a fresh process (row-worker.ts):
+ * V8's tiering and ORT's arena were still settling, and a tiny-CNN row's three timed runs spread
+ * 79–174 ms. bench/reference/timing.py warms PyTorch up by the same rule.
+ */
+export const WARMUP_MIN_MS = 500;
+export const WARMUP_MAX_RUNS = 20;
+export async function warmUp<T>(f: () => Promise<T>, runs: number): Promise<T | undefined> {
   let last: T | undefined;
-  for (let i = 0; i < warmup; i++) last = await f();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < Math.max(runs, WARMUP_MAX_RUNS); i++) {
+    if (i >= runs && (i >= WARMUP_MAX_RUNS || Number(process.hrtime.bigint() - t0) / 1e6 >= WARMUP_MIN_MS)) break;
+    last = await f();
+  }
+  return last;
+}
+
+/** Warms `f` up (warmUp), then runs it `repeats` times timed; returns the timings and the last result. */
+export async function timeRuns<T>(f: () => Promise<T>, warmup: number, repeats: number): Promise<{ runs: number[]; last: T }> {
+  let last = await warmUp(f, warmup);
   const runs: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = process.hrtime.bigint();

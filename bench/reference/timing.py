@@ -2,13 +2,28 @@
 import time
 
 
+WARMUP_MIN_S = 0.5
+WARMUP_MAX_RUNS = 20
+
+
+def warm_up(run, warmup):
+    """At least `warmup` untimed calls, and more until WARMUP_MIN_S has passed (at most
+    WARMUP_MAX_RUNS): the same rule as bench/stats.ts warmUp."""
+    t0 = time.perf_counter()
+    i = 0
+    while i < max(warmup, WARMUP_MAX_RUNS):
+        if i >= warmup and (i >= WARMUP_MAX_RUNS or time.perf_counter() - t0 >= WARMUP_MIN_S):
+            break
+        run()
+        i += 1
+
+
 def time_runs(run, warmup, repeats):
-    """Calls run() `warmup` times untimed, then `repeats` times timed.
+    """Warms run() up (warm_up), then calls it `repeats` times timed.
 
     Returns (the last run's result, each timed run's wall time in milliseconds).
     """
-    for _ in range(warmup):
-        run()
+    warm_up(run, warmup)
     runs = []
     result = None
     for _ in range(repeats):
@@ -24,8 +39,7 @@ def time_runs_with_cpu(run, warmup, repeats):
 
     Returns (the last run's result, wall milliseconds per run, CPU milliseconds per run).
     """
-    for _ in range(warmup):
-        run()
+    warm_up(run, warmup)
     runs, cpu = [], []
     result = None
     for _ in range(repeats):
