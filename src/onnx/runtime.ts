@@ -36,6 +36,23 @@ export interface RuntimeOptions {
    * its NCHWc layout runs it fastest).
    */
   optimizationLevel?: OptimizationLevel;
+  /**
+   * Whether ORT's idle intra-op threads spin-wait for the next operator (ORT's
+   * `session.intra_op.allow_spinning`). Default: SPINNING_DEFAULT, or TRUSTSCOPE_ORT_SPINNING=0/1.
+   * Spinning burns a core between operators; on a machine that is busy with anything else it steals
+   * the cycles the other threads need (README, "Spinning").
+   */
+  spinning?: boolean;
+}
+
+/** ORT's own default (spin) unless measured otherwise; see RuntimeOptions.spinning. */
+export const SPINNING_DEFAULT = true;
+
+/** Spinning for a session: TRUSTSCOPE_ORT_SPINNING (0 or 1) first, then the option, then the default. */
+export function spinningFor(options: RuntimeOptions, env: NodeJS.ProcessEnv = process.env): boolean {
+  const forced = env.TRUSTSCOPE_ORT_SPINNING;
+  if (forced === '0' || forced === '1') return forced === '1';
+  return options.spinning ?? SPINNING_DEFAULT;
 }
 
 let defaultOptions: RuntimeOptions = {};
@@ -89,6 +106,7 @@ function sessionOptions(options: RuntimeOptions, level: OptimizationLevel): ort.
     interOpNumThreads: 1,
     logSeverityLevel: LOG_SEVERITY.severity,
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    ...(spinningFor(options) ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
   };
 }
 
