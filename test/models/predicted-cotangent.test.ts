@@ -5,6 +5,7 @@ import { classesOfOneHot, withPredictedCotangent } from '../../src/models/predic
 import { createSession } from '../../src/onnx/runtime.js';
 import { argmaxRows, oneHot, tensor } from '../../src/tensor/tensor.js';
 import { linearModel, randomTensor, uniformValues } from '../helpers/models.js';
+import { refTensor, runReference } from '../onnx/reference-interpreter.js';
 
 const K = 4;
 const D = 6;
@@ -24,6 +25,24 @@ describe('withPredictedCotangent', () => {
     expect(Array.from(out[plain.cotangents[0]].data)).toEqual(Array.from(oneHot(classes, K).data));
     const fed = await (await createSession(plain.graph)).run({ [graph.inputs[0].name]: x, [plain.cotangents[0]]: oneHot(classes, K) });
     expect(Array.from(out[plain.gradients[0]].data)).toEqual(Array.from(fed[plain.gradients[0]].data));
+  });
+
+  it('the float64 reference interpreter evaluates the new nodes alike, in groups of 1 and 2 rows (a group explains its first row’s class), ties included', async () => {
+    const x = randomTensor([6, 1, 2, 3], 9, -1, 1);
+    x.data.fill(0, 2 * D, 3 * D); // row 2: logits = bias only
+    const tied = linearModel([1, 2, 3], weights, [0, 0, 0, 0]);
+    const tiedPlain = buildGradientGraph(tied, { outputs: [tied.outputs[0].name], wrt: [tied.inputs[0].name] });
+    for (const [g, group] of [[plain, 1], [plain, 2], [tiedPlain, 1], [tiedPlain, 2]] as const) {
+      const predicted = withPredictedCotangent(g, graph.outputs[0].name, K, group)!;
+      const ort = await (await createSession(predicted.graph)).run({ [graph.inputs[0].name]: x });
+      const ref = runReference(predicted.graph, { [graph.inputs[0].name]: refTensor(x.shape, x.data) });
+      expect(Array.from(ref.get(g.cotangents[0])!.data), `group ${group}`).toEqual(Array.from(ort[g.cotangents[0]].data));
+      const logits = ort[graph.outputs[0].name];
+      const firsts = argmaxRows(logits).filter((_, r) => r % group === 0);
+      expect(classesOfOneHot(ort[g.cotangents[0]])).toEqual(firsts.flatMap((c) => new Array<number>(group).fill(c)));
+      const grad = ref.get(g.gradients[0])!.data;
+      ort[g.gradients[0]].data.forEach((v, i) => expect(Math.abs(v - grad[i])).toBeLessThan(1e-5));
+    }
   });
 
   it('is null below opset 7 (Equal on int64), and a row without a one reads as class −1', () => {
