@@ -71,6 +71,16 @@ export class FlopMeter {
         this.record(`${tag}layer:${value}`, x.shape[0], () => buildGradientGraph(forwardGraph(), { outputs: [model.outputName], wrt: [value], keep: [model.outputName, value], rules: rules() }).graph);
         return model.layerVjp(x, layer, cotangent);
       },
+      // The predicted-class forms run the same gradient graphs (plus an ArgMax and a one-hot, not counted).
+      predictedVjp: async (x: Tensor) => {
+        this.record(`${tag}vjp`, x.shape[0], () => buildGradientGraph(forwardGraph(), { outputs: [model.outputName], wrt: [model.inputName], rules: rules() }).graph);
+        return model.predictedVjp(x);
+      },
+      predictedLayerVjp: async (x: Tensor, layer: string) => {
+        const value = model.resolveLayer(layer);
+        this.record(`${tag}layer:${value}`, x.shape[0], () => buildGradientGraph(forwardGraph(), { outputs: [model.outputName], wrt: [value], keep: [model.outputName, value], rules: rules() }).graph);
+        return model.predictedLayerVjp(x, layer);
+      },
       forwardOccluded: async (x: Tensor, placements: readonly (readonly [number, number])[], window: readonly [number, number], baseline: Float32Array) => {
         const out = await model.forwardOccluded(x, placements, window, baseline);
         // null: no local prefix, and the caller scores full copies through forward (recorded there).

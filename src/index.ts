@@ -71,6 +71,7 @@ export { guidedBackprop } from './attribution/guided-backprop.js';
 export { guidedGradCam, type GuidedGradCamOptions } from './attribution/guided-grad-cam.js';
 export { deepLift, type DeepLiftOptions } from './attribution/deeplift.js';
 export { explainClasses, outputSum, outputWeights } from './attribution/targets.js';
+export { targetVjp, targetLayerVjp } from './attribution/common/target-gradient.js';
 export { segmentationTarget, classOverMasks, type SegmentationTarget, type SegmentationTargetSpec } from './attribution/common/segmentation-targets.js';
 export { denseShape, isDenseModel, predictedPixelClasses, pixelProbabilities, type DenseShape } from './models/dense-output.js';
 export { tileGrid, tileStarts, tileOrigin, cropTiles, sampleTiles, blendWindow, blendWeightSums, parseTileOverlap, DEFAULT_TILE_OVERLAP, type TileGrid, type TileOverlap } from './data/tiling.js';

@@ -14,9 +14,9 @@
  */
 import { sizeOf, tensor } from '../tensor/tensor.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { declareOptions, resolveTarget, weightedOutput } from './explainer.js';
+import { declareOptions, weightedOutput } from './explainer.js';
 import { expandBaseline, type Baseline } from './common/baselines.js';
-import { cotangentRows } from './common/target.js';
+import { groupedTargetVjp } from './common/target-gradient.js';
 import { completenessFromDelta } from './common/completeness.js';
 import { modelWithRules } from './modified-backward.js';
 
@@ -41,7 +41,6 @@ export const deepLift: Explainer<DeepLiftOptions> = {
   async attribute(model, inputs, options = {}) {
     const paired = modelWithRules(model, 'deeplift', 'deeplift');
     const base = expandBaseline(options.baseline, inputs, 'deeplift');
-    const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
     const n = inputs.shape[0];
     const d = sizeOf(inputs.shape.slice(1));
     const rows = new Float32Array(2 * n * d);
@@ -49,8 +48,8 @@ export const deepLift: Explainer<DeepLiftOptions> = {
       rows.set(inputs.data.subarray(i * d, (i + 1) * d), 2 * i * d);
       rows.set(base.subarray(i * d, (i + 1) * d), (2 * i + 1) * d);
     }
-    const cot = cotangentRows(cotangent, 2 * n, (r) => Math.floor(r / 2));
-    const { output, inputGrad } = await paired.vjp(tensor([2 * n, ...inputs.shape.slice(1)], rows), cot);
+    // The predicted class (no target) is the input row's, chosen in the same pass: no forward pass first.
+    const { output, inputGrad, cotangent, classes } = await groupedTargetVjp(paired, inputs, tensor([2 * n, ...inputs.shape.slice(1)], rows), 2, options.target);
     const scores = weightedOutput(output, cotangent, (r) => Math.floor(r / 2));
     const values = new Float32Array(n * d);
     const delta = new Array<number>(n);

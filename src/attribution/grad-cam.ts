@@ -26,7 +26,8 @@ import { resizeMaps } from '../tensor/resize-maps.js';
 import type { Model } from '../models/model.js';
 import type { OptionSpec } from '../options/option-spec.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { declareOptions, resolveTarget } from './explainer.js';
+import { declareOptions } from './explainer.js';
+import { targetLayerVjp } from './common/target-gradient.js';
 
 export type Upsample = 'none' | 'nearest' | 'bilinear';
 export const UPSAMPLE_MODES: readonly Upsample[] = ['none', 'nearest', 'bilinear'];
@@ -137,8 +138,7 @@ function camExplainer(name: string, description: string, weigh: Weigh): Explaine
         const shape = model.layerShape(value);
         if (shape && shape.length !== 4) throw notFourD(name, value, shape);
       }
-      const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
-      const { activation, grad } = await model.layerVjp(inputs, value, cotangent);
+      const { activation, grad, classes } = await targetLayerVjp(model, inputs, value, options.target);
       if (activation.shape.length !== 4) throw notFourD(name, value, activation.shape);
 
       const [n, c, h, w] = activation.shape;

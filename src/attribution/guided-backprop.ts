@@ -6,7 +6,7 @@
  * equals the signed saliency.
  */
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { resolveTarget } from './explainer.js';
+import { targetVjp } from './common/target-gradient.js';
 import { modelWithRules } from './modified-backward.js';
 
 export const guidedBackprop: Explainer<ExplainOptions> = {
@@ -19,8 +19,8 @@ export const guidedBackprop: Explainer<ExplainOptions> = {
   usesSeed: false,
   async attribute(model, inputs, options = {}) {
     const guided = modelWithRules(model, 'guided-backprop', 'guided-backprop');
-    const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
-    const { inputGrad } = await guided.vjp(inputs, cotangent);
+    // The guided rules change the backward pass only: the predicted class is the plain model's.
+    const { inputGrad, classes } = await targetVjp(guided, inputs, options.target);
     return { method: 'guided-backprop', values: inputGrad, targets: classes };
   },
 };

@@ -5,7 +5,7 @@
  */
 import { tensor } from '../tensor/tensor.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { resolveTarget } from './explainer.js';
+import { targetVjp } from './common/target-gradient.js';
 
 export const inputXGradient: Explainer<ExplainOptions> = {
   name: 'input-x-gradient',
@@ -16,8 +16,7 @@ export const inputXGradient: Explainer<ExplainOptions> = {
   usesTarget: true,
   usesSeed: false,
   async attribute(model, inputs, options = {}) {
-    const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
-    const { inputGrad } = await model.vjp(inputs, cotangent);
+    const { inputGrad, classes } = await targetVjp(model, inputs, options.target);
     const values = new Float32Array(inputs.data.length);
     for (let i = 0; i < values.length; i++) values[i] = inputs.data[i] * inputGrad.data[i];
     return { method: 'input-x-gradient', values: tensor(inputs.shape, values), targets: classes };

@@ -1,7 +1,8 @@
 /** Input-gradient saliency (Simonyan et al. 2013): |∂ output_target / ∂ x|, Captum's `Saliency`. */
 import { tensor } from '../tensor/tensor.js';
 import type { Explainer, ExplainOptions } from './explainer.js';
-import { declareOptions, resolveTarget } from './explainer.js';
+import { declareOptions } from './explainer.js';
+import { targetVjp } from './common/target-gradient.js';
 
 export interface SaliencyOptions extends ExplainOptions {
   /** Absolute value of the gradient (Captum's default: true). */
@@ -29,8 +30,8 @@ export const saliency: Explainer<SaliencyOptions> = {
   usesTarget: true,
   usesSeed: false,
   async attribute(model, inputs, options = {}) {
-    const { cotangent, classes } = await resolveTarget(model, inputs, options.target);
-    const { inputGrad } = await model.vjp(inputs, cotangent);
+    // The predicted class (no target) comes from the gradient pass itself: no forward pass first.
+    const { inputGrad, classes } = await targetVjp(model, inputs, options.target);
     const values = options.abs === false ? inputGrad : tensor(inputGrad.shape, absolute(inputGrad.data));
     return { method: 'saliency', values, targets: classes };
   },

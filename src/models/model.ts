@@ -19,6 +19,8 @@ import { DEFAULT_MEMORY_BUDGET, rowCost, rowsPerCall, type RowCost } from './mem
 import { ParameterFamily } from './parameter-family.js';
 import type { Session } from '../onnx/runtime.js';
 import { IncrementalOcclusion } from './incremental-occlusion.js';
+import { PREDICTED_COTANGENT_MIN_OPSET, withPredictedCotangent } from './predicted-cotangent.js';
+import { flatOutput } from './flat-output.js';
 
 export interface LayerInfo {
   readonly name: string;
@@ -57,6 +59,15 @@ export interface Model {
    * DeepLIFT's rescale rules on input/baseline row pairs); optional, see backward-rules.ts.
    */
   withBackwardRules?(kind: BackwardRules): Model;
+  /**
+   * vjp / layerVjp for each row's predicted class (the argmax of its own output, first index on
+   * ties), chosen inside the gradient graph, so no forward pass runs first (predicted-cotangent.ts);
+   * `cotangent` is the one-hot used. Rules that take rows in groups (DeepLIFT's input/baseline
+   * pairs) explain each group's first row's class on all its rows. Null when the model cannot (an
+   * opset below 7). Optional: wrappers without them resolve the class with a forward pass.
+   */
+  predictedVjp?(x: Tensor): Promise<{ output: Tensor; inputGrad: Tensor; cotangent: Tensor } | null>;
+  predictedLayerVjp?(x: Tensor, layer: string): Promise<{ output: Tensor; activation: Tensor; grad: Tensor; cotangent: Tensor } | null>;
 }
 
 export interface OnnxModelOptions {
@@ -243,19 +254,55 @@ export class OnnxModel implements Model {
     }
   }
 
-  async vjp(x: Tensor, cotangent: Tensor): Promise<{ output: Tensor; inputGrad: Tensor }> {
+  vjp(x: Tensor, cotangent: Tensor): Promise<{ output: Tensor; inputGrad: Tensor }> {
+    return this.gradientRun(x, cotangent).then(({ output, grad }) => ({ output, inputGrad: grad }));
+  }
+
+  /** See Model.predictedVjp. */
+  async predictedVjp(x: Tensor): Promise<{ output: Tensor; inputGrad: Tensor; cotangent: Tensor } | null> {
+    if (!this.choosesPredictedInGraph()) return null;
+    const { output, grad, cotangent } = await this.gradientRun(x, 'predicted');
+    return { output, inputGrad: grad, cotangent: cotangent! };
+  }
+
+  /** See Model.predictedVjp. */
+  async predictedLayerVjp(x: Tensor, layer: string): Promise<{ output: Tensor; activation: Tensor; grad: Tensor; cotangent: Tensor } | null> {
+    if (!this.choosesPredictedInGraph()) return null;
+    const { output, activation, grad, cotangent } = await this.gradientRun(x, 'predicted', layer);
+    return { output, activation: activation!, grad, cotangent: cotangent! };
+  }
+
+  private choosesPredictedInGraph(): boolean {
+    return this.graph.opsetVersion >= PREDICTED_COTANGENT_MIN_OPSET;
+  }
+
+  /**
+   * One backward pass per row chunk: the gradient w.r.t. the input, or w.r.t. `layer` (then its
+   * activation comes back too), for a given cotangent or for the predicted class chosen in the graph.
+   */
+  private async gradientRun(x: Tensor, cotangent: Tensor | 'predicted', layer?: string): Promise<{ output: Tensor; grad: Tensor; activation?: Tensor; cotangent?: Tensor }> {
     this.check(x);
-    this.checkCotangent(x, cotangent);
+    if (cotangent !== 'predicted') this.checkCotangent(x, cotangent);
     this.checkGroups(x);
+    const value = layer === undefined ? this.inputName : this.resolveLayer(layer);
+    const key = layer === undefined ? 'vjp' : `layer:${value}`;
+    const keep = layer === undefined ? {} : { keep: [this.outputName, value] };
     const rules = ruleOverrides(this.backwardRules);
     this.useOwnSessionsFor(x.shape[0], 'backward');
-    const g = this.gradientGraph('vjp', () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [this.inputName], rules }));
-    const session = await this.session('vjp', () => g.graph);
-    const r = await this.batched(x.shape[0], async (s, e) => {
-      const out = await session.run(this.feeds({ [this.inputName]: sliceRows(x, s, e), [g.cotangents[0]]: sliceRows(cotangent, s, e) }));
-      return { output: out[this.outputName], inputGrad: out[g.gradients[0]] };
-    }, 'backward');
-    return r;
+    const plain = () => this.gradientGraph(key, () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [value], ...keep, rules }));
+    // The predicted-class graph is the plain one with its cotangent input computed inside (no second autodiff).
+    const g = cotangent === 'predicted' ? this.gradientGraph(`${key}:predicted`, () => withPredictedCotangent(plain(), this.outputName, this.outputSize, rowsPerGroup(this.backwardRules))!) : plain();
+    const sessionKey = cotangent === 'predicted' ? `${key}:predicted` : key;
+    const session = await this.session(sessionKey, () => g.graph);
+    return this.batched<string>(x.shape[0], async (s, e) => {
+      const feeds: Record<string, Tensor> = { [this.inputName]: sliceRows(x, s, e) };
+      if (cotangent !== 'predicted') feeds[g.cotangents[0]] = sliceRows(cotangent, s, e);
+      const out = await session.run(this.feeds(feeds));
+      const results: Record<string, Tensor> = { output: out[this.outputName], grad: out[g.gradients[0]] };
+      if (layer !== undefined) results.activation = out[value];
+      if (cotangent === 'predicted') results.cotangent = out[g.cotangents[0]];
+      return results;
+    }, 'backward') as Promise<{ output: Tensor; grad: Tensor; activation?: Tensor; cotangent?: Tensor }>;
   }
 
   private checkGroups(x: Tensor): void {
@@ -289,20 +336,8 @@ export class OnnxModel implements Model {
     throw new Error(`unknown layer '${layer}'; list the model's layers with 'trustscope layers --model M.onnx'`);
   }
 
-  async layerVjp(x: Tensor, layer: string, cotangent: Tensor): Promise<{ output: Tensor; activation: Tensor; grad: Tensor }> {
-    this.check(x);
-    this.checkCotangent(x, cotangent);
-    this.checkGroups(x);
-    const value = this.resolveLayer(layer);
-    const key = `layer:${value}`;
-    const rules = ruleOverrides(this.backwardRules);
-    this.useOwnSessionsFor(x.shape[0], 'backward');
-    const g = this.gradientGraph(key, () => buildGradientGraph(this.forwardGraph(), { outputs: [this.outputName], wrt: [value], keep: [this.outputName, value], rules }));
-    const session = await this.session(key, () => g.graph);
-    return this.batched(x.shape[0], async (s, e) => {
-      const out = await session.run(this.feeds({ [this.inputName]: sliceRows(x, s, e), [g.cotangents[0]]: sliceRows(cotangent, s, e) }));
-      return { output: out[this.outputName], activation: out[value], grad: out[g.gradients[0]] };
-    }, 'backward');
+  layerVjp(x: Tensor, layer: string, cotangent: Tensor): Promise<{ output: Tensor; activation: Tensor; grad: Tensor }> {
+    return this.gradientRun(x, cotangent, layer).then(({ output, activation, grad }) => ({ output, activation: activation!, grad }));
   }
 
   /**
@@ -351,30 +386,6 @@ export class OnnxModel implements Model {
     }
     return copy;
   }
-}
-
-/**
- * The graph's output shape per example, and the graph whose output is [N, K]: a dense output
- * [N, K, H, W] (or any rank ≥ 3) gets a Flatten(axis=1) appended, so forward/vjp return
- * [N, K·H·W] rows (C order: index k·H·W + y·W + x) and every method, metric and batching path
- * keeps working on [N, K] cotangents. Flatten's gradient is a reshape back (autodiff/flatten.ts).
- */
-function flatOutput(graph: Graph): { graph: Graph; outputShape: number[] } {
-  const out = graph.outputs[0];
-  const inferred = inferShapes(graph).shapes.get(out.name) ?? out.shape?.map((d) => (typeof d === 'number' ? d : -1));
-  const perExample = inferred?.slice(1);
-  if (!inferred || inferred.length < 2 || perExample!.some((d) => !(d >= 1))) {
-    throw new Error(`model output '${out.name}' must have shape [N, K] or [N, K, H, W] with static sizes after the batch (got ${JSON.stringify(inferred)})`);
-  }
-  if (inferred.length === 2) return { graph, outputShape: perExample! };
-  const taken = new Set([...graph.nodes.flatMap((n) => n.outputs), ...graph.inputs.map((i) => i.name), ...graph.initializers.keys()]);
-  let name = `${out.name}_flat`;
-  while (taken.has(name)) name += '_';
-  const flatten: Node = { name: `${name}_node`, opType: 'Flatten', domain: '', inputs: [out.name], outputs: [name], attributes: { axis: attr.int(1) } };
-  return {
-    graph: { ...graph, nodes: [...graph.nodes, flatten], outputs: [{ name, dataType: DataType.FLOAT, shape: ['N', sizeOf(perExample!)] }, ...graph.outputs.slice(1)] },
-    outputShape: perExample!,
-  };
 }
 
 const gradientGraphs = new WeakMap<OnnxModel, Map<string, ReturnType<typeof buildGradientGraph>>>();

@@ -7,16 +7,16 @@
  */
 import type { OnnxModel } from '../models/model.js';
 
-const COUNTED = ['forward', 'vjp', 'layerVjp'] as const;
+const COUNTED = ['forward', 'vjp', 'layerVjp', 'predictedVjp', 'predictedLayerVjp'] as const;
 
 /**
- * Wraps forward, vjp and layerVjp of this model instance (not its class) to count rows; `report`
+ * Wraps forward, vjp and layerVjp (and their predicted-class forms) of this model instance (not its class) to count rows; `report`
  * gets the running total at most every `everyMs` milliseconds. Returns a function giving the total,
  * whose `stop()` unwraps them again (the workbench keeps a model for the next request: model-shelf.ts).
  */
 export function countModelRows(model: OnnxModel, report: (rows: number) => void, everyMs = 250): (() => number) & { stop(): void } {
   const own = COUNTED.filter((k) => Object.prototype.hasOwnProperty.call(model, k));
-  const before = { forward: model.forward, vjp: model.vjp, layerVjp: model.layerVjp };
+  const before = { forward: model.forward, vjp: model.vjp, layerVjp: model.layerVjp, predictedVjp: model.predictedVjp, predictedLayerVjp: model.predictedLayerVjp };
   let rows = 0;
   let last = -Infinity;
   const add = (n: number) => {
@@ -30,9 +30,13 @@ export function countModelRows(model: OnnxModel, report: (rows: number) => void,
   const forward = model.forward.bind(model);
   const vjp = model.vjp.bind(model);
   const layerVjp = model.layerVjp.bind(model);
+  const predictedVjp = model.predictedVjp.bind(model);
+  const predictedLayerVjp = model.predictedLayerVjp.bind(model);
   model.forward = (x) => (add(x.shape[0]), forward(x));
   model.vjp = (x, cotangent) => (add(x.shape[0]), vjp(x, cotangent));
   model.layerVjp = (x, layer, cotangent) => (add(x.shape[0]), layerVjp(x, layer, cotangent));
+  model.predictedVjp = (x) => (add(x.shape[0]), predictedVjp(x));
+  model.predictedLayerVjp = (x, layer) => (add(x.shape[0]), predictedLayerVjp(x, layer));
   const stop = () => {
     for (const k of COUNTED) {
       if (own.includes(k)) Object.assign(model, { [k]: before[k] });

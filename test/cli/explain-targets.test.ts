@@ -15,6 +15,7 @@ import { deepLift } from '../../src/attribution/deeplift.js';
 import { guidedGradCam } from '../../src/attribution/guided-grad-cam.js';
 import { kernelShap } from '../../src/attribution/kernel-shap.js';
 import { outputSum } from '../../src/attribution/targets.js';
+import { argmaxRows } from '../../src/tensor/tensor.js';
 import { randomTensor, tempDir } from '../helpers/models.js';
 import { runCli } from './cli-harness.js';
 
@@ -44,6 +45,19 @@ describe('trustscope explain: targets, segments, guided and DeepLIFT methods', (
     for (const [t, cls] of [2, 0].entries()) {
       const lib = await saliency.attribute(model, batch, { target: cls });
       expect(Array.from(written.data.subarray(t * 128, (t + 1) * 128))).toEqual(Array.from(lib.values.data));
+    }
+  });
+
+  it('no --target: the predicted class, chosen in the gradient pass, gives the maps and the reported target of an explicit --target of it (saliency, grad-cam)', async () => {
+    const predicted = argmaxRows(await new OnnxModel(graph).forward(batch));
+    for (const method of [['--method', 'saliency'], ['--method', 'grad-cam', '--layer', 'relu2']]) {
+      const implicit = await explain(...method, '--out', path(`implicit-${method[1]}`));
+      const explicit = await explain(...method, '--target', predicted.join(','), '--out', path(`explicit-${method[1]}`));
+      expect([implicit.code, explicit.code]).toEqual([0, 0]);
+      expect(Array.from((await readNpy(maps(path(`implicit-${method[1]}`)))).data)).toEqual(Array.from((await readNpy(maps(path(`explicit-${method[1]}`)))).data));
+      const said = (stdout: string) => /\(target class ([\d, ]+)\)/.exec(stdout)?.[1];
+      expect(said(implicit.stdout)).toBe([...new Set(predicted)].join(', '));
+      expect(said(implicit.stdout)).toBe(said(explicit.stdout));
     }
   });
 

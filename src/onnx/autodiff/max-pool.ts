@@ -1,18 +1,20 @@
 /**
  * MaxPool backward.
- * - Square non-overlapping windows (the common 2×2/2), static sizes: the gradient goes to the
- *   *first* maximum in row-major window order — PyTorch's tie rule (a valid subgradient: the
- *   window's gradient is counted once). It matters on constant regions: a saturated artifact,
- *   all-zero windows after a ReLU when Grad-CAM reads the ReLU output, every window at x = 0.
+ * - Non-overlapping windows (stride = kernel, no padding; 2×2/2, the memory row's 4×4/4, 1×2…): the
+ *   gradient goes to the *first* maximum in row-major window order — PyTorch's tie rule (a valid
+ *   subgradient: the window's gradient is counted once). It matters on constant regions: a saturated
+ *   artifact, all-zero windows after a ReLU when Grad-CAM reads the ReLU output, every window at x = 0.
  *   Three forms (maxPoolGradientForms.firstMax, all exact, all tested against a brute-force
- *   reference): 'unpool' (default) re-pools with Indices and MaxUnpools the gradient — ORT's
- *   Indices kernel is 3–10× slower than its blocked MaxPool, but two kernels beat the others' five to
- *   ten full-resolution passes (VGG-style saliency, 32 × 224², interleaved: 2% less CPU than 'split'
- *   at load 4.5, 7–19% on the loaded shared VM);
+ *   reference): 'unpool' (default, every window shape and rank, sizes known only at run time too)
+ *   re-pools with Indices and MaxUnpools the gradient — ORT's Indices kernel is 3–10× slower than
+ *   its blocked MaxPool, but two kernels beat the others' five to ten full-resolution passes (VGG-style
+ *   saliency, 32 × 224², interleaved: 2% less CPU than 'split' at load 4.5, 7–19% on the loaded shared
+ *   VM; the memory row's 4×4 pool on 2 × 8 × 1024²: see bench/pool-backward-forms.ts);
  *   'argmax' (one ArgMax over the window axis) and 'split' (SpaceToDepth, per-position
- *   Equal/And/Or, Concat, Transpose) are kept for comparison (bench/profile-gradients.ts).
- * - Other non-overlapping windows: the mask form Where(Equal(x, up(y)), up(dy), 0); there every
- *   tied maximum receives the full gradient.
+ *   Equal/And/Or, Concat, Transpose; square windows, static sizes) are kept for comparison, and
+ *   'split' for graphs to be differentiated again (MaxUnpool has no rule of its own).
+ * - In such graphs, windows 'split' cannot take (not square, run-time sizes) take the mask form
+ *   Where(Equal(x, up(y)), up(dy), 0); there every tied maximum receives the full gradient.
  * - Overlapping or padded windows scatter-add through MaxPool's Indices output (needs opset ≥ 16
  *   for reduction='add'); ORT's Indices also pick the first maximum.
  * GlobalMaxPool: the first maximum of each channel plane (row-major) takes the whole gradient, found
@@ -139,6 +141,11 @@ function argMaxGradient(ctx: VjpContext, gIn: string, k: number): string {
   return missing.some((m) => m > 0) ? ctx.op('Pad', [spread, ctx.constInt64([0, 0, 0, 0, 0, 0, ...missing])]) : spread;
 }
 
+/** The pool's attributes for a MaxPool whose Indices are row-major whatever the forward's storage_order (MaxUnpool and the flat scatter read them so). */
+function rowMajorIndices(ctx: VjpContext): Node['attributes'] {
+  return Object.fromEntries(Object.entries(ctx.node.attributes).filter(([name]) => name !== 'storage_order'));
+}
+
 /**
  * The first-maximum rule through MaxPool's Indices (ORT's take the first maximum of a window) and
  * MaxUnpool, which writes each pooled gradient to its index: exact for non-overlapping windows
@@ -148,7 +155,7 @@ function unpoolGradient(ctx: VjpContext, gIn: string): string {
   const [x] = ctx.node.inputs;
   const g = gatedGradient(ctx, gIn);
   const geometry = { kernel_shape: ctx.node.attributes.kernel_shape, ...(ctx.node.attributes.strides ? { strides: ctx.node.attributes.strides } : {}) };
-  const [, indices] = ctx.ops('MaxPool', [x], { ...ctx.node.attributes }, 2);
+  const [, indices] = ctx.ops('MaxPool', [x], rowMajorIndices(ctx), 2);
   return ctx.op('MaxUnpool', [g, indices, ctx.shapeOf(x)], geometry);
 }
 
@@ -181,8 +188,7 @@ export const maxPoolGradientForms: { overlapping: 'auto' | 'windows' | 'scatter'
 function scatterGradient(ctx: VjpContext, g: string): string {
   if (ctx.opset < 16) ctx.fail('the scatter form of the MaxPool gradient needs opset ≥ 16 (ScatterElements with reduction=add)');
   const [x] = ctx.node.inputs;
-  const attributes = { ...ctx.node.attributes };
-  const [, indices] = ctx.ops('MaxPool', [x], attributes, 2);
+  const [, indices] = ctx.ops('MaxPool', [x], rowMajorIndices(ctx), 2);
   const flatIdx = ctx.op('Reshape', [indices, ctx.constInt64([-1])]);
   const flatG = ctx.op('Reshape', [g, ctx.constInt64([-1])]);
   const flatX = ctx.op('Reshape', [x, ctx.constInt64([-1])]);
@@ -202,13 +208,15 @@ const maxPool: VjpRule = (ctx, [g]) => {
     const scatter = form === 'scatter' || (form === 'auto' && ctx.opset >= 16);
     return [scatter ? scatterGradient(ctx, gatedGradient(ctx, g)) : windowedMaxPoolGradient(ctx, gatedGradient(ctx, g))];
   }
-  const square = kernel.length === 2 && kernel[0] === kernel[1];
-  // The first-maximum form reshapes with static channel and spatial sizes (only the batch may vary).
-  const staticSizes = ctx.shape(node.outputs[0]).slice(1).every((d) => d >= 0);
-  if (!square || !staticSizes) return [maskGradient(ctx, g, kernel)];
   const form = maxPoolGradientForms.firstMax;
   // MaxUnpool and MaxPool's Indices have no rules: a graph to be differentiated again takes 'split'.
+  // Any other graph takes 'unpool' for every non-overlapping window: square or not, any rank, sizes
+  // known only at run time (MaxUnpool reads the input's shape), with the first-maximum rule.
   if (form === 'unpool' && ctx.opset >= 9 && !ctx.differentiable) return [unpoolGradient(ctx, g)];
+  const square = kernel.length === 2 && kernel[0] === kernel[1];
+  // The other first-maximum forms reshape with static channel and spatial sizes (only the batch may vary).
+  const staticSizes = ctx.shape(node.outputs[0]).slice(1).every((d) => d >= 0);
+  if (!square || !staticSizes) return [maskGradient(ctx, g, kernel)];
   return [form === 'argmax' ? argMaxGradient(ctx, g, kernel[0]) : firstMaxGradient(ctx, g, kernel[0])];
 };
 

@@ -136,7 +136,7 @@ describe('MaxPool', () => {
         const pooled = [c.shape[0], c.shape[1], Math.floor(c.shape[2] / c.k), Math.floor(c.shape[3] / c.k)];
         const dy = tensor(pooled, Array.from({ length: pooled.reduce((a, b) => a * b) }, (_, j) => 1 + (j % 5)));
         const out = await (await createSession(grad.graph)).run({ x, [grad.cotangents[0]]: dy });
-        expect(Array.from(out[grad.gradients[0]].data), JSON.stringify(c)).toEqual(Array.from(firstMaxPoolGradient(x.data, c.shape, c.k, dy.data, false)));
+        expect(Array.from(out[grad.gradients[0]].data), JSON.stringify(c)).toEqual(Array.from(firstMaxPoolGradient(x.data, c.shape, [c.k, c.k], dy.data, false)));
       }
     });
 
@@ -157,37 +157,75 @@ describe('MaxPool', () => {
         const dy = tensor([2, 3, 3, 3], Array.from({ length: 54 }, (_, j) => 1 + (j % 4)));
         const feeds: Record<string, ReturnType<typeof tensor>> = { x: xs, [grad.cotangents[0]]: dy };
         const out = await (await createSession(grad.graph)).run(feeds);
-        expect(Array.from(out[grad.gradients[0]].data), `ReLU read elsewhere: ${reluReadElsewhere}`).toEqual(Array.from(firstMaxPoolGradient(xs.data, shape, 2, dy.data, true)));
+        expect(Array.from(out[grad.gradients[0]].data), `ReLU read elsewhere: ${reluReadElsewhere}`).toEqual(Array.from(firstMaxPoolGradient(xs.data, shape, [2, 2], dy.data, true)));
       }
     });
   }
 
-  it('tie rule (non-square windows, mask form): every tied maximum receives the full gradient', async () => {
+  it('non-square windows: the first tied maximum takes the gradient (unpool); a graph to be differentiated again keeps the mask form, every tied maximum', async () => {
     const g = opGraph('MaxPool', [{ name: 'x', shape: [1, 1, 1, 4] }], { kernel_shape: ints([1, 2]), strides: ints([1, 2]) });
-    const grad = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] });
-    const session = await createSession(grad.graph);
-    const out = await session.run({ x: tensor([1, 1, 1, 4], [2, 2, 0, 1]), [grad.cotangents[0]]: tensor([1, 1, 1, 2], [3, 5]) });
-    expect(Array.from(out[grad.gradients[0]].data)).toEqual([3, 3, 0, 5]);
+    const feeds = (grad: { cotangents: readonly string[] }) => ({ x: tensor([1, 1, 1, 4], [2, 2, 0, 1]), [grad.cotangents[0]]: tensor([1, 1, 1, 2], [3, 5]) });
+    const first = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] });
+    expect(opTypes(first.graph)).toContain('MaxUnpool');
+    expect(Array.from((await (await createSession(first.graph)).run(feeds(first)))[first.gradients[0]].data)).toEqual([3, 0, 0, 5]);
+    const again = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'], differentiable: true });
+    expect(opTypes(again.graph)).not.toContain('MaxUnpool');
+    expect(Array.from((await (await createSession(again.graph)).run(feeds(again)))[again.gradients[0]].data)).toEqual([3, 3, 0, 5]);
+  });
+
+  it('unpool form, every non-overlapping window: k 4 and 5, non-square 2×3 and 4×1, sizes not multiples of k, spatial sizes known only at run time, storage_order 1', async () => {
+    // Values in {0, 1, 2}: most windows tie. Each case: [N, C, H, W], kernel, extra attributes.
+    const cases: { shape: number[]; k: [number, number]; dynamic?: boolean; columnMajor?: boolean }[] = [
+      { shape: [2, 3, 16, 16], k: [4, 4] },
+      { shape: [1, 2, 11, 13], k: [4, 4] },
+      { shape: [2, 2, 10, 11], k: [5, 5], columnMajor: true },
+      { shape: [2, 3, 7, 8], k: [2, 3] },
+      { shape: [1, 2, 9, 5], k: [4, 1], dynamic: true },
+      { shape: [2, 1, 12, 12], k: [4, 4], dynamic: true },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const inputShape = c.dynamic ? ['N', c.shape[1], 'H', 'W'] : ['N', ...c.shape.slice(1)];
+      const attrs = { kernel_shape: ints(c.k), strides: ints(c.k), ...(c.columnMajor ? { storage_order: attr.int(1) } : {}) };
+      const g = opGraph('MaxPool', [{ name: 'x', shape: inputShape }], attrs, 17);
+      const grad = buildGradientGraph(g, { outputs: [g.outputs[0].name], wrt: ['x'] });
+      expect(opTypes(grad.graph), JSON.stringify(c)).toContain('MaxUnpool');
+      const rng = new Random(60 + i);
+      const x = tensor(c.shape, Array.from({ length: c.shape.reduce((a, b) => a * b) }, () => rng.int(0, 3)));
+      const pooled = [c.shape[0], c.shape[1], Math.floor(c.shape[2] / c.k[0]), Math.floor(c.shape[3] / c.k[1])];
+      const dy = tensor(pooled, Array.from({ length: pooled.reduce((a, b) => a * b) }, (_, j) => 1 + (j % 5)));
+      const out = await (await createSession(grad.graph)).run({ x, [grad.cotangents[0]]: dy });
+      expect(Array.from(out[grad.gradients[0]].data), JSON.stringify(c)).toEqual(Array.from(firstMaxPoolGradient(x.data, c.shape, c.k, dy.data, false)));
+    }
+  });
+
+  it('unpool form against finite differences (no ties): 4×4 after a ReLU, 3×2 on a conv', async () => {
+    const e = new GraphEditor('relu_pool4');
+    e.output(e.op('MaxPool', [e.op('Relu', [e.input('x', [2, 2, 9, 8])])], { kernel_shape: ints([4, 4]), strides: ints([4, 4]) }));
+    await expectGradientsMatch(e.build(), { label: 'Relu → MaxPool 4×4 (unpool)' });
+    const f = new GraphEditor('conv_pool32');
+    const conv = f.op('Conv', [f.input('x', [2, 2, 7, 7]), f.input('w', [3, 2, 2, 2])]);
+    f.output(f.op('MaxPool', [conv], { kernel_shape: ints([3, 2]), strides: ints([3, 2]) }));
+    await expectGradientsMatch(f.build(), { label: 'Conv → MaxPool 3×2 (unpool)' });
   });
 });
 
 /**
- * PyTorch's MaxPool2d backward for k×k windows, stride k, brute force: each window's gradient goes
- * to its first maximum in row-major order. With `relu`, the pool reads max(x, 0) and the gradient
- * then passes ReLU only where x > 0 (torch's ReLU gradient at 0 is 0).
+ * PyTorch's MaxPool2d backward for kh×kw windows, stride = kernel, brute force: each window's
+ * gradient goes to its first maximum in row-major order. With `relu`, the pool reads max(x, 0) and
+ * the gradient then passes ReLU only where x > 0 (torch's ReLU gradient at 0 is 0).
  */
-function firstMaxPoolGradient(x: Float32Array, [n, c, h, w]: number[], k: number, dy: Float32Array, relu: boolean): Float32Array {
+function firstMaxPoolGradient(x: Float32Array, [n, c, h, w]: number[], [kh, kw]: readonly number[], dy: Float32Array, relu: boolean): Float32Array {
   const dx = new Float32Array(x.length);
-  const oh = Math.floor(h / k);
-  const ow = Math.floor(w / k);
+  const oh = Math.floor(h / kh);
+  const ow = Math.floor(w / kw);
   const read = (i: number) => (relu ? Math.max(x[i], 0) : x[i]);
   for (let plane = 0; plane < n * c; plane++) {
     for (let i = 0; i < oh; i++) {
       for (let j = 0; j < ow; j++) {
         let best = -1;
-        for (let a = 0; a < k; a++) {
-          for (let b = 0; b < k; b++) {
-            const idx = plane * h * w + (i * k + a) * w + (j * k + b);
+        for (let a = 0; a < kh; a++) {
+          for (let b = 0; b < kw; b++) {
+            const idx = plane * h * w + (i * kh + a) * w + (j * kw + b);
             if (best < 0 || read(idx) > read(best)) best = idx;
           }
         }
