@@ -16,6 +16,7 @@ import { generateSemLots, SEM_ATTRIBUTES, type SemLots } from '../../data/synthe
 import { knobDecoder, knobEncoder, propertyNet, withOutputScale, type DecoderOptions, type PropertyNetOptions } from './knob-networks.js';
 import { trainKnobGenerator, type KnobGeneratorEpoch } from './train-knob-generator.js';
 import { runGraphRows } from './run-batched.js';
+import { criticAugment, type CriticAugmentation } from './critic-augmentation.js';
 import { regressionScores, type RegressionScores } from './regression-scores.js';
 
 export interface ScenarioSizes {
@@ -36,6 +37,8 @@ export interface ScenarioSizes {
   generatorAttributeWeight?: number | readonly number[];
   /** knobDecoder's upsampling (default 'transpose', the first rounds'). */
   generatorUpsampling?: DecoderOptions['upsampling'];
+  /** Train C on shifted, blurred, re-noised tiles (critic-augmentation.ts; default none). */
+  criticAugmentation?: CriticAugmentation;
 }
 
 /**
@@ -101,18 +104,20 @@ export interface PropertyTraining {
   width: number;
   pooling?: PropertyNetOptions['pooling'];
   stages?: number;
+  /** Augment every training batch (see critic-augmentation.ts). */
+  augmentation?: CriticAugmentation;
   seed: number;
   onProgress?: (fraction: number) => void;
 }
 
 /** Trains a propertyNet on z-scored targets [N, K] and returns it speaking the targets' units. */
 export async function trainProperty(name: string, images: Tensor, targets: number[][], options: PropertyTraining): Promise<Graph> {
-  const { epochs, width, pooling, stages, seed, onProgress } = options;
+  const { epochs, width, pooling, stages, augmentation, seed, onProgress } = options;
   const k = targets[0].length;
   const stats = Array.from({ length: k }, (_, j) => standardise(targets.map((t) => t[j])));
   const z = tensor([targets.length, k], targets.flatMap((t) => t.map((v, j) => (v - stats[j].mean) / stats[j].std)));
   const graph = propertyNet({ outputs: k, width, hidden: 4 * width, pooling, stages, seed: Random.forKey(seed, name).uint32(), name, size: images.shape[2] });
-  const trained = await trainRegressor(graph, images, z, { epochs, seed: Random.forKey(seed, `${name}-batches`).uint32(), learningRate: 3e-3, schedule: 'cosine', batchSize: 32, onProgress: (p) => onProgress?.(p.fraction) });
+  const trained = await trainRegressor(graph, images, z, { epochs, seed: Random.forKey(seed, `${name}-batches`).uint32(), learningRate: 3e-3, schedule: 'cosine', batchSize: 32, ...(augmentation ? { augment: criticAugment(augmentation) } : {}), onProgress: (p) => onProgress?.(p.fraction) });
   return withOutputScale(trained.graph, stats.map((s) => s.std), stats.map((s) => s.mean));
 }
 
@@ -138,7 +143,7 @@ export async function trainKnobsScenario(options: ScenarioOptions): Promise<Knob
 
   const width = sizes.propertyWidth ?? 8;
   const regressor = await trainProperty('stress-regressor', trainImages, split.train.map((i) => [data.stress[i]]), { epochs: sizes.regressorEpochs, width, seed, onProgress: (fraction) => onProgress?.({ stage: 'regressor', fraction }) });
-  const critic = await trainProperty('attribute-critic', trainImages, split.train.map((i) => [...data.lotAttributes[data.lots[i]]]), { epochs: sizes.criticEpochs, width, pooling: sizes.criticPooling, stages: sizes.criticStages, seed, onProgress: (fraction) => onProgress?.({ stage: 'critic', fraction }) });
+  const critic = await trainProperty('attribute-critic', trainImages, split.train.map((i) => [...data.lotAttributes[data.lots[i]]]), { epochs: sizes.criticEpochs, width, pooling: sizes.criticPooling, stages: sizes.criticStages, augmentation: sizes.criticAugmentation, seed, onProgress: (fraction) => onProgress?.({ stage: 'critic', fraction }) });
 
   const regressorScores = {} as Record<SplitName, RegressionScores>;
   const criticScores = {} as Record<SplitName, RegressionScores[]>;

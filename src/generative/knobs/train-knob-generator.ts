@@ -7,21 +7,23 @@
  * makes G reproduce the tile; the second makes the edited tile show the requested attributes, so
  * G cannot ignore A (z alone already describes the tile).
  *
- * One ONNX graph computes both terms: E → G → C composed (onnx/compose.ts), fed the batch twice —
- * rows [I; I] with attributes [A; A'] — and the per-row cotangents pick which rows each term counts
- * (reconstruction on the first half, attributes on the second). Only E's and G's weights are inputs
- * (trained by Adam in TS); C stays constant initializers.
+ * One ONNX graph computes both terms: E → G → C composed (onnx/compose.ts). E encodes the batch once
+ * and its z is repeated, [z; z], so that G draws every tile twice — with A (the reconstruction) and
+ * with A' (the edit) — and only the edited half goes through C: E and C each run on b rows, not 2b
+ * (the reconstruction rows' C term had a zero cotangent, computed for nothing). Only E's and G's
+ * weights are inputs (trained by Adam in TS); C stays constant initializers.
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { concatRows, takeRows, tensor } from '../../tensor/tensor.js';
 import { Random } from '../../tensor/random.js';
 import type { Graph, TensorValue } from '../../onnx/graph.js';
-import { floatTensorValue } from '../../onnx/graph.js';
+import { attr, floatTensorValue } from '../../onnx/graph.js';
+import { GraphEditor } from '../../onnx/editor.js';
 import { composeGraphs } from '../../onnx/compose.js';
-import { buildGradientGraph } from '../../onnx/autodiff/gradient.js';
+import { buildGradientGraph, type GradientGraph } from '../../onnx/autodiff/gradient.js';
 import { createSession } from '../../onnx/runtime.js';
 import { modelParameters } from '../../models/model-parameters.js';
-import { Adam, learningRateScale, weightsAsInputs } from '../../models/train.js';
+import { Adam, learningRateScale, weightsAsInputs, type WeightsAsInputs } from '../../models/train.js';
 import { ATTRIBUTES, LATENT } from './knob-networks.js';
 
 export interface KnobGeneratorTraining {
@@ -60,13 +62,41 @@ export interface KnobGeneratorResult {
 const DECODER_PREFIX = 'decoder/';
 const CRITIC_PREFIX = 'critic/';
 
-/** E → G → C as one graph: inputs `input` and `attributes`; outputs the tile and C's attributes. */
-export function encoderDecoderCritic(encoder: Graph, decoder: Graph, critic: Graph): { graph: Graph; image: string; predicted: string } {
-  const eg = composeGraphs(encoder, decoder, { links: { [LATENT]: LATENT }, prefix: DECODER_PREFIX });
+/** The encoder → decoder → critic graph of one training step (see the file's comment). */
+export interface EncoderDecoderCritic {
+  graph: Graph;
+  /** The tiles, [N, C, H, W] (E's input). */
+  input: string;
+  /** G(E(I), A) for the first N attribute rows: [N, C, H, W]. */
+  reconstruction: string;
+  /** C(G(E(I), A')) for the last N attribute rows: [N, k]. */
+  predicted: string;
+}
+
+/**
+ * E → G → C as one graph: inputs `input` [N, …] and `attributes` [2N, k] (A then A'); outputs C's
+ * reading of the edited half, then the reconstructed half. The batch doubling is Unsqueeze → Expand
+ * → Reshape and the halving Reshape → Gather, whose gradients the autodiff has for a run-time batch.
+ */
+export function encoderDecoderCritic(encoder: Graph, decoder: Graph, critic: Graph): EncoderDecoderCritic {
+  const input = encoder.inputs.find((i) => !encoder.initializers.has(i.name))!;
+  const latentShape = decoder.inputs.find((i) => i.name === LATENT)?.shape?.slice(1);
+  const tileShape = input.shape?.slice(1);
+  const isStatic = (s: readonly (number | string)[] | undefined): s is number[] => !!s && s.every((d) => typeof d === 'number' && d > 0);
+  if (!isStatic(latentShape) || !isStatic(tileShape)) throw new Error(`generator training: the encoder's input and the generator's '${LATENT}' need static shapes except for the batch`);
+  const e = GraphEditor.from(encoder);
+  const unsqueezed = e.op('Unsqueeze', [LATENT, e.constInt64([0])], {}, 'latent_unsqueezed');
+  const both = e.op('Expand', [unsqueezed, e.constInt64([2, 1, ...latentShape.map(() => 1)])], {}, 'latent_both');
+  const twice = e.op('Reshape', [both, e.constInt64([-1, ...latentShape])], {}, 'latent_twice');
+  const eg = composeGraphs(e.build(), decoder, { links: { [LATENT]: twice }, prefix: DECODER_PREFIX });
   const image = eg.outputs[0].name;
+  const g = GraphEditor.from(eg);
+  const halves = g.op('Reshape', [image, g.constInt64([2, -1, ...tileShape])], {}, 'image_halves');
+  const reconstruction = g.op('Gather', [halves, g.constInt64([0], [])], { axis: attr.int(0) }, 'reconstruction');
+  const edited = g.op('Gather', [halves, g.constInt64([1], [])], { axis: attr.int(0) }, 'edited');
   const criticInput = critic.inputs.find((i) => !critic.initializers.has(i.name))!.name;
-  const egc = composeGraphs(eg, critic, { links: { [criticInput]: image }, prefix: CRITIC_PREFIX, keep: [image] });
-  return { graph: egc, image, predicted: egc.outputs[0].name };
+  const graph = composeGraphs(g.build(), critic, { links: { [criticInput]: edited }, prefix: CRITIC_PREFIX, keep: [reconstruction] });
+  return { graph, input: input.name, reconstruction, predicted: graph.outputs[0].name };
 }
 
 /** Draws A' from A: each attribute re-drawn uniformly in [0, 1] with probability p, at least one per row. */
@@ -89,6 +119,39 @@ function withValues(graph: Graph, values: ReadonlyMap<string, Float32Array>, pre
   return { ...graph, initializers };
 }
 
+/** The training step's graph: both squared-error terms and their gradients w.r.t. E's and G's weights (graph inputs). */
+export interface GeneratorObjective {
+  /** The forward graph (weights as inputs) with the two squared-error outputs. */
+  forward: Graph;
+  grads: GradientGraph;
+  weights: WeightsAsInputs;
+  input: string;
+  /** A' of the edited rows, [N, k]. */
+  target: string;
+  /** (G(E(I), A) − I)², [N, C, H, W], and (C(G(E(I), A')) − A')², [N, k]. */
+  reconstruction: string;
+  attribute: string;
+}
+
+export function generatorObjective(encoder: Graph, decoder: Graph, critic: Graph): GeneratorObjective {
+  const { graph, input, reconstruction: image, predicted } = encoderDecoderCritic(encoder, decoder, critic);
+  const trainable = modelParameters(graph)
+    .filter((p) => !p.name.startsWith(CRITIC_PREFIX) && (p.role === 'weight' || p.role === 'bias'))
+    .map((p) => p.name);
+  const weights = weightsAsInputs(graph, trainable);
+  const { editor } = weights;
+  const target = editor.input('attribute_target', ['N', critic.outputs[0].shape?.[1] ?? 'k']);
+  const pixelError = editor.op('Sub', [image, input], {}, 'reconstruction_error');
+  const reconstruction = editor.op('Mul', [pixelError, pixelError], {}, 'reconstruction_squared');
+  const attributeError = editor.op('Sub', [predicted, target], {}, 'attribute_error');
+  const attribute = editor.op('Mul', [attributeError, attributeError], {}, 'attribute_squared');
+  editor.output(reconstruction);
+  editor.output(attribute);
+  const forward = editor.build();
+  const grads = buildGradientGraph(forward, { outputs: [reconstruction, attribute], wrt: weights.names, keep: [reconstruction, attribute] });
+  return { forward, grads, weights, input, target, reconstruction, attribute };
+}
+
 export async function trainKnobGenerator(options: KnobGeneratorTraining): Promise<KnobGeneratorResult> {
   const { encoder, decoder, critic, images, attributes, epochs, seed, batchSize = 32, learningRate = 2e-3, attributeWeight = 1, editProbability = 0.5, onProgress } = options;
   const [n, k] = attributes.shape;
@@ -96,19 +159,8 @@ export async function trainKnobGenerator(options: KnobGeneratorTraining): Promis
   const pixels = images.shape.slice(1).reduce((a, b) => a * b, 1);
   if (Array.isArray(attributeWeight) && attributeWeight.length !== k) throw new Error(`generator training: ${attributeWeight.length} attribute weights for ${k} attributes`);
   const weightOf = (j: number) => (typeof attributeWeight === 'number' ? attributeWeight : (attributeWeight as readonly number[])[j]);
-  const { graph, image, predicted } = encoderDecoderCritic(encoder, decoder, critic);
-  const trainable = modelParameters(graph)
-    .filter((p) => !p.name.startsWith(CRITIC_PREFIX) && (p.role === 'weight' || p.role === 'bias'))
-    .map((p) => p.name);
-  const weights = weightsAsInputs(graph, trainable);
-  const { editor } = weights;
-  const inputName = encoder.inputs.find((i) => !encoder.initializers.has(i.name))!.name;
-  const target = editor.input('attribute_target', ['N', k]);
-  const pixelError = editor.op('Sub', [image, inputName], {}, 'reconstruction_error');
-  const reconstruction = editor.op('Mul', [pixelError, pixelError], {}, 'reconstruction_squared');
-  const attributeError = editor.op('Sub', [predicted, target], {}, 'attribute_error');
-  const attribute = editor.op('Mul', [attributeError, attributeError], {}, 'attribute_squared');
-  const grads = buildGradientGraph(editor.build(), { outputs: [reconstruction, attribute], wrt: weights.names, keep: [reconstruction, attribute] });
+  const objective = generatorObjective(encoder, decoder, critic);
+  const { input: inputName, target, reconstruction, attribute, grads, weights } = objective;
   const session = await createSession(grads.graph);
 
   const rng = Random.forKey(seed, 'knob-generator');
@@ -126,16 +178,14 @@ export async function trainKnobGenerator(options: KnobGeneratorTraining): Promis
         const tiles = takeRows(images, idx);
         const a = takeRows(attributes, idx);
         const edited = editAttributes(a, editProbability, rng);
-        const reconCot = new Float32Array(2 * b * pixels);
-        reconCot.fill(1 / (b * pixels), 0, b * pixels);
-        const attrCot = new Float32Array(2 * b * k);
-        for (let i = b; i < 2 * b; i++) for (let j = 0; j < k; j++) attrCot[i * k + j] = weightOf(j) / (b * k);
+        const attrCot = new Float32Array(b * k);
+        for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) attrCot[i * k + j] = weightOf(j) / (b * k);
         const out = await session.run({
-          [inputName]: concatRows([tiles, tiles]),
+          [inputName]: tiles,
           [ATTRIBUTES]: concatRows([a, edited]),
-          [target]: concatRows([a, edited]),
-          [grads.cotangents[0]]: tensor([2 * b, ...images.shape.slice(1)], reconCot),
-          [grads.cotangents[1]]: tensor([2 * b, k], attrCot),
+          [target]: edited,
+          [grads.cotangents[0]]: tensor([b, ...images.shape.slice(1)], new Float32Array(b * pixels).fill(1 / (b * pixels))),
+          [grads.cotangents[1]]: tensor([b, k], attrCot),
           ...weights.feeds(),
         });
         let r = 0;
@@ -143,7 +193,7 @@ export async function trainKnobGenerator(options: KnobGeneratorTraining): Promis
         for (let i = 0; i < b * pixels; i++) r += rs[i];
         let c = 0;
         const cs = out[attribute].data;
-        for (let i = b * k; i < 2 * b * k; i++) c += cs[i];
+        for (let i = 0; i < b * k; i++) c += cs[i];
         r /= b * pixels;
         c /= b * k;
         reconSum += r * b;
