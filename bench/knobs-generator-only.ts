@@ -5,7 +5,7 @@
  * (bench/knobs-verdict.ts) so that generators compare without retraining R:
  *   npm run build && node dist/bench/knobs-generator-only.js DIR OUT [seed] [epochs] [upsampling]
  *     [--weights 1,1,3,3,1] [--batch 32] [--lr 0.002] [--critic-augment [shift,blur,noise]]
- *     [--critic-epochs 60] [--inject-32] [--generator-width 16] [--edit-probability 0.5] [--threads n] [--no-verdict]
+ *     [--critic-epochs 60] [--inject-32] [--latent-stride 8|4] [--latent-channels 16] [--generator-width 16] [--edit-probability 0.5] [--threads n] [--no-verdict]
  * DEMO_SIZES supplies every setting not given (so with none, G is retrained exactly as the demo trains it).
  */
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import { takeRows } from '../src/tensor/tensor.js';
 import { Random } from '../src/tensor/random.js';
 import { generateSemLots, SEM_ATTRIBUTES } from '../src/data/synthetic/sem-particles.js';
 import { DEMO_SIZES, splitLotsOf, tileAttributes, trainProperty } from '../src/generative/knobs/knobs-scenario.js';
-import { knobDecoder, knobEncoder, type DecoderOptions } from '../src/generative/knobs/knob-networks.js';
+import { knobDecoder, knobEncoder, type DecoderOptions, type LatentStride } from '../src/generative/knobs/knob-networks.js';
 import { trainKnobGenerator } from '../src/generative/knobs/train-knob-generator.js';
 import { CRITIC_AUGMENTATION_DEFAULTS, type CriticAugmentation } from '../src/generative/knobs/critic-augmentation.js';
 import { runGraphRows } from '../src/generative/knobs/run-batched.js';
@@ -35,6 +35,8 @@ const { values: flags, positionals } = parseArgs({
     'critic-epochs': { type: 'string' },
     threads: { type: 'string' },
     'inject-32': { type: 'boolean' },
+    'latent-stride': { type: 'string' },
+    'latent-channels': { type: 'string' },
     'generator-width': { type: 'string' },
     'edit-probability': { type: 'string' },
     'no-verdict': { type: 'boolean' },
@@ -78,12 +80,14 @@ if (augmentFlag !== undefined) {
   await copyFile(join(dir, 'critic.onnx'), join(out, 'critic.onnx'));
 }
 
+const latentStride = Number(flags['latent-stride'] ?? DEMO_SIZES.generatorLatentStride ?? 8) as LatentStride;
+const latent = Number(flags['latent-channels'] ?? 16);
 const started = process.cpuUsage();
 const wall0 = process.hrtime.bigint();
 let reported = 0;
 const result = await trainKnobGenerator({
-  encoder: knobEncoder({ seed: Random.forKey(seed, 'encoder').uint32(), size: data.images.shape[2] }),
-  decoder: knobDecoder({ seed: Random.forKey(seed, 'decoder').uint32(), attributes: SEM_ATTRIBUTES.length, size: data.images.shape[2], upsampling: upsampling as DecoderOptions['upsampling'], injectAtHalfScale: flags['inject-32'] ?? false, ...(flags['generator-width'] ? { width: Number(flags['generator-width']) } : {}) }),
+  encoder: knobEncoder({ seed: Random.forKey(seed, 'encoder').uint32(), size: data.images.shape[2], latentStride, latent }),
+  decoder: knobDecoder({ seed: Random.forKey(seed, 'decoder').uint32(), attributes: SEM_ATTRIBUTES.length, size: data.images.shape[2], upsampling: upsampling as DecoderOptions['upsampling'], injectAtHalfScale: flags['inject-32'] ?? false, latentStride, latent, ...(flags['generator-width'] ? { width: Number(flags['generator-width']) } : {}) }),
   critic,
   images: trainImages,
   attributes: tileAttributes(data, split.train),

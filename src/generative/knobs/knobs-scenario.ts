@@ -13,7 +13,7 @@ import { Random } from '../../tensor/random.js';
 import type { Graph } from '../../onnx/graph.js';
 import { trainRegressor } from '../../models/train-regressor.js';
 import { generateSemLots, SEM_ATTRIBUTES, type SemLots } from '../../data/synthetic/sem-particles.js';
-import { knobDecoder, knobEncoder, propertyNet, withOutputScale, type DecoderOptions, type PropertyNetOptions } from './knob-networks.js';
+import { knobDecoder, knobEncoder, propertyNet, withOutputScale, type DecoderOptions, type LatentStride, type PropertyNetOptions } from './knob-networks.js';
 import { trainKnobGenerator, type KnobGeneratorEpoch } from './train-knob-generator.js';
 import { runGraphRows } from './run-batched.js';
 import { criticAugment, type CriticAugmentation } from './critic-augmentation.js';
@@ -37,6 +37,8 @@ export interface ScenarioSizes {
   generatorAttributeWeight?: number | readonly number[];
   /** knobDecoder's upsampling (default 'transpose', the first rounds'). */
   generatorUpsampling?: DecoderOptions['upsampling'];
+  /** z's map is the tile's side over this (default 8; knob-networks.ts LatentStride). */
+  generatorLatentStride?: LatentStride;
   /** Train C on shifted, blurred, re-noised tiles (critic-augmentation.ts; default none). */
   criticAugmentation?: CriticAugmentation;
 }
@@ -157,8 +159,8 @@ export async function trainKnobsScenario(options: ScenarioOptions): Promise<Knob
   }
 
   const generator = await trainKnobGenerator({
-    encoder: knobEncoder({ seed: Random.forKey(seed, 'encoder').uint32(), size: data.images.shape[2] }),
-    decoder: knobDecoder({ seed: Random.forKey(seed, 'decoder').uint32(), attributes: SEM_ATTRIBUTES.length, size: data.images.shape[2], upsampling: sizes.generatorUpsampling }),
+    encoder: knobEncoder({ seed: Random.forKey(seed, 'encoder').uint32(), size: data.images.shape[2], latentStride: sizes.generatorLatentStride }),
+    decoder: knobDecoder({ seed: Random.forKey(seed, 'decoder').uint32(), attributes: SEM_ATTRIBUTES.length, size: data.images.shape[2], upsampling: sizes.generatorUpsampling, latentStride: sizes.generatorLatentStride }),
     critic,
     images: trainImages,
     attributes: tileAttributes(data, split.train),
