@@ -9,9 +9,10 @@
  * - G, the attribute-conditioned decoder (z, A → tile): A is broadcast to every position and
  *   concatenated to the feature map at 8×8 and again at 16×16 (attGAN injects it at the decoder's
  *   first layers; optionally at 32×32 too), two 2× upsamplings to 32×32, a 3×3 conv, and a last
- *   2× to the tile — by ConvTranspose 4×4/2 and a pixel shuffle (the demo's; they draw a
- *   checkerboard), or by nearest Resize + 3×3 conv each (`upsampling: 'resize-conv'`; no
- *   checkerboard, but still a milder 2-pixel stripe, see the README's knobs section).
+ *   2× to the tile — by ConvTranspose 4×4/2 and a pixel shuffle (the first rounds'; they draw a
+ *   checkerboard), or by nearest Resize + 3×3 conv each (`upsampling: 'resize-conv'`, the demo's
+ *   since round 5; no checkerboard, but trained G's still draw a vertical stripe texture, see the
+ *   README's knobs section).
  * E and G are separate graphs (E.onnx, G.onnx) so that a user can bring their own pair; `compose`
  * wires them (and R, C) together wherever a loss or an explanation needs the chain.
  */
