@@ -35,6 +35,7 @@ const { values: flags, positionals } = parseArgs({
     'critic-epochs': { type: 'string' },
     threads: { type: 'string' },
     'inject-32': { type: 'boolean' },
+    'blur-critic-input': { type: 'boolean' },
     'latent-stride': { type: 'string' },
     'latent-channels': { type: 'string' },
     'generator-width': { type: 'string' },
@@ -95,6 +96,7 @@ const result = await trainKnobGenerator({
   attributeWeight: weights,
   ...(flags.batch ? { batchSize: Number(flags.batch) } : {}),
   ...(flags.lr ? { learningRate: Number(flags.lr) } : {}),
+  blurCriticInput: flags['blur-critic-input'] ?? false,
   ...(flags['edit-probability'] ? { editProbability: Number(flags['edit-probability']) } : {}),
   seed,
   onProgress: (p) => {

@@ -19,6 +19,7 @@ import { Random } from '../../tensor/random.js';
 import type { Graph, TensorValue } from '../../onnx/graph.js';
 import { attr, floatTensorValue } from '../../onnx/graph.js';
 import { GraphEditor } from '../../onnx/editor.js';
+import { ModelBuilder } from '../../onnx/builder.js';
 import { composeGraphs } from '../../onnx/compose.js';
 import { buildGradientGraph, type GradientGraph } from '../../onnx/autodiff/gradient.js';
 import { createSession } from '../../onnx/runtime.js';
@@ -40,6 +41,11 @@ export interface KnobGeneratorTraining {
   learningRate?: number;
   /** Weight μ of the attribute term (default 1): a number, or one per attribute. */
   attributeWeight?: number | readonly number[];
+  /**
+   * Blur G's edited tiles (3×3 binomial, edges replicated) before C reads them (default false): a
+   * 2-pixel texture, which C reads and R and the physical measurement do not, then cannot move C.
+   */
+  blurCriticInput?: boolean;
   /** Probability that an attribute is re-drawn in an edited row (default 0.5; at least one always is). */
   editProbability?: number;
   onProgress?: (p: { fraction: number; reconstruction: number; attribute: number }) => void;
@@ -78,7 +84,7 @@ export interface EncoderDecoderCritic {
  * reading of the edited half, then the reconstructed half. The batch doubling is Unsqueeze → Expand
  * → Reshape and the halving Reshape → Gather, whose gradients the autodiff has for a run-time batch.
  */
-export function encoderDecoderCritic(encoder: Graph, decoder: Graph, critic: Graph): EncoderDecoderCritic {
+export function encoderDecoderCritic(encoder: Graph, decoder: Graph, critic: Graph, blurCriticInput = false): EncoderDecoderCritic {
   const input = encoder.inputs.find((i) => !encoder.initializers.has(i.name))!;
   const latentShape = decoder.inputs.find((i) => i.name === LATENT)?.shape?.slice(1);
   const tileShape = input.shape?.slice(1);
@@ -94,9 +100,23 @@ export function encoderDecoderCritic(encoder: Graph, decoder: Graph, critic: Gra
   const halves = g.op('Reshape', [image, g.constInt64([2, -1, ...tileShape])], {}, 'image_halves');
   const reconstruction = g.op('Gather', [halves, g.constInt64([0], [])], { axis: attr.int(0) }, 'reconstruction');
   const edited = g.op('Gather', [halves, g.constInt64([1], [])], { axis: attr.int(0) }, 'edited');
+  if (blurCriticInput) critic = withBlurredInput(critic, tileShape);
   const criticInput = critic.inputs.find((i) => !critic.initializers.has(i.name))!.name;
   const graph = composeGraphs(g.build(), critic, { links: { [criticInput]: edited }, prefix: CRITIC_PREFIX, keep: [reconstruction] });
   return { graph, input: input.name, reconstruction, predicted: graph.outputs[0].name };
+}
+
+/** C reading its input through a 3×3 binomial blur ([1 2 1]ᵀ[1 2 1]/16 per channel, edges replicated). */
+function withBlurredInput(critic: Graph, [c, h, w]: number[]): Graph {
+  const b = new ModelBuilder('critic-input-blur', 0);
+  const x = b.input('input', [c, h, w]);
+  const padded = b.op('Pad', 'blur_pad', [x, b.editor.constInt64([0, 0, 1, 1, 0, 0, 1, 1])], [-1, c, h + 2, w + 2], { mode: attr.string('edge') });
+  const kernel = [1, 2, 1].flatMap((u) => [1, 2, 1].map((v) => (u * v) / 16));
+  const weight = b.editor.constFloat(Array.from({ length: c }, () => kernel).flat(), [c, 1, 3, 3]);
+  const blurred = b.op('Conv', 'blur', [padded, weight], [-1, c, h, w], { kernel_shape: attr.ints([3, 3]), group: attr.int(c) });
+  const blur = b.output(blurred);
+  const criticInput = critic.inputs.find((i) => !critic.initializers.has(i.name))!.name;
+  return composeGraphs({ ...blur, opsetVersion: critic.opsetVersion }, critic, { links: { [criticInput]: blur.outputs[0].name }, prefix: 'read/' });
 }
 
 /** Draws A' from A: each attribute re-drawn uniformly in [0, 1] with probability p, at least one per row. */
@@ -133,8 +153,8 @@ export interface GeneratorObjective {
   attribute: string;
 }
 
-export function generatorObjective(encoder: Graph, decoder: Graph, critic: Graph): GeneratorObjective {
-  const { graph, input, reconstruction: image, predicted } = encoderDecoderCritic(encoder, decoder, critic);
+export function generatorObjective(encoder: Graph, decoder: Graph, critic: Graph, blurCriticInput = false): GeneratorObjective {
+  const { graph, input, reconstruction: image, predicted } = encoderDecoderCritic(encoder, decoder, critic, blurCriticInput);
   const trainable = modelParameters(graph)
     .filter((p) => !p.name.startsWith(CRITIC_PREFIX) && (p.role === 'weight' || p.role === 'bias'))
     .map((p) => p.name);
@@ -153,13 +173,13 @@ export function generatorObjective(encoder: Graph, decoder: Graph, critic: Graph
 }
 
 export async function trainKnobGenerator(options: KnobGeneratorTraining): Promise<KnobGeneratorResult> {
-  const { encoder, decoder, critic, images, attributes, epochs, seed, batchSize = 32, learningRate = 2e-3, attributeWeight = 1, editProbability = 0.5, onProgress } = options;
+  const { encoder, decoder, critic, images, attributes, epochs, seed, batchSize = 32, learningRate = 2e-3, attributeWeight = 1, editProbability = 0.5, blurCriticInput = false, onProgress } = options;
   const [n, k] = attributes.shape;
   if (images.shape[0] !== n) throw new Error(`generator training: ${images.shape[0]} tiles but ${n} attribute rows`);
   const pixels = images.shape.slice(1).reduce((a, b) => a * b, 1);
   if (Array.isArray(attributeWeight) && attributeWeight.length !== k) throw new Error(`generator training: ${attributeWeight.length} attribute weights for ${k} attributes`);
   const weightOf = (j: number) => (typeof attributeWeight === 'number' ? attributeWeight : (attributeWeight as readonly number[])[j]);
-  const objective = generatorObjective(encoder, decoder, critic);
+  const objective = generatorObjective(encoder, decoder, critic, blurCriticInput);
   const { input: inputName, target, reconstruction, attribute, grads, weights } = objective;
   const session = await createSession(grads.graph);
 

@@ -10,6 +10,7 @@ import { generatorObjective, trainKnobGenerator } from '../../../src/generative/
 import { createSession } from '../../../src/onnx/runtime.js';
 import { concatRows, tensor } from '../../../src/tensor/tensor.js';
 import { DataType, floatTensorValue, type Graph } from '../../../src/onnx/graph.js';
+import { blurImage } from '../../../src/generative/knobs/critic-augmentation.js';
 import { randomTensor, relativeL2 } from '../../helpers/models.js';
 import { refTensor, runReference } from '../../onnx/reference-interpreter.js';
 
@@ -47,6 +48,17 @@ describe('the generator training objective', () => {
     const attrSquared = Array.from(read.data, (v, i) => (v - edited.data[i]) ** 2);
     expect(relativeL2(Array.from(out[o.reconstruction].data), reconSquared)).toBeLessThan(1e-5);
     expect(relativeL2(Array.from(out[o.attribute].data), attrSquared)).toBeLessThan(1e-5);
+  });
+
+  it('with blurCriticInput, C reads the edited tiles through the 3×3 binomial blur (edges replicated)', async () => {
+    const o = generatorObjective(encoder, decoder, critic, true);
+    const out = await run(o.forward, { [o.input]: tiles, [ATTRIBUTES]: concatRows([a, edited]), [o.target]: edited, ...o.weights.feeds() });
+    const z = (await run(encoder, { input: tiles }))[LATENT];
+    const drawn = (await run(decoder, { [LATENT]: z, [ATTRIBUTES]: edited }))[decoder.outputs[0].name];
+    const blurred = tensor(drawn.shape, Array.from({ length: B }, (_, i) => Array.from(blurImage(drawn.data.subarray(i * SIZE * SIZE, (i + 1) * SIZE * SIZE), SIZE, 1))).flat());
+    const read = (await run(critic, { input: blurred }))[critic.outputs[0].name];
+    expect(relativeL2(Array.from(out[o.attribute].data), Array.from(read.data, (v, i) => (v - edited.data[i]) ** 2))).toBeLessThan(1e-5);
+    expect(o.weights.names.some((n) => n.includes('blur'))).toBe(false);
   });
 
   it("its gradient w.r.t. E's and G's weights matches central finite differences (relative L2 < 1e-3)", async () => {
