@@ -242,7 +242,8 @@ export { renderStructurePropertyPage } from './report/structure-property-page.js
 export { composeGraphs, type ComposeOptions } from './onnx/compose.js';
 export { generateSemLots, renderSemTile, peakStress, peakStressSlopes, SEM_ATTRIBUTES, type SemLots, type SemLotsOptions } from './data/synthetic/sem-particles.js';
 export { measureSemTile, measureSemTiles, fitCalibration, calibrate, type SemMeasurement, type Calibration } from './data/synthetic/sem-particles-measure.js';
-export { propertyNet, knobEncoder, knobDecoder, withOutputScale, LATENT, ATTRIBUTES } from './generative/knobs/knob-networks.js';
+export { propertyNet, knobEncoder, knobDecoder, withOutputScale, LATENT, ATTRIBUTES, type LatentStride } from './generative/knobs/knob-networks.js';
+export { criticAugment, CRITIC_AUGMENTATION_DEFAULTS, type CriticAugmentation } from './generative/knobs/critic-augmentation.js';
 export { trainKnobGenerator, type KnobGeneratorTraining, type KnobGeneratorResult } from './generative/knobs/train-knob-generator.js';
 export { trainKnobsScenario, DEMO_SIZES, type KnobsScenario, type ScenarioSizes } from './generative/knobs/knobs-scenario.js';
 export { explainKnobs, type KnobsInput, type KnobsOptions, type KnobsResult } from './generative/knobs/explain-knobs.js';

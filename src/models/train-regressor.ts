@@ -40,6 +40,8 @@ export async function trainRegressor(graph: TrainResult['graph'], images: Tensor
   const { values } = weights;
 
   const rng = new Random(seed);
+  // Its own stream, so that a run without augmentation draws exactly the batches it always drew.
+  const augmentRng = Random.forKey(seed, 'augment');
   const adam = new Adam(values, learningRate, weightDecay);
   const stepsPerEpoch = Math.ceil(n / batchSize);
   const history: RegressionEpoch[] = [];
@@ -50,8 +52,10 @@ export async function trainRegressor(graph: TrainResult['graph'], images: Tensor
       for (let step = 0; step < stepsPerEpoch; step++) {
         const idx = order.slice(step * batchSize, (step + 1) * batchSize);
         const b = idx.length;
+        const batchImages = takeRows(images, idx);
         const out = await session.run({
-          [model.inputName]: takeRows(images, idx),
+          // `augment` gets each row's first target as its label.
+          [model.inputName]: options.augment ? options.augment(batchImages, idx.map((i) => targets.data[i * k]), augmentRng) : batchImages,
           [target]: takeRows(targets, idx),
           [grads.cotangents[0]]: tensor([b, k], new Float32Array(b * k).fill(1 / (b * k))),
           ...weights.feeds(),

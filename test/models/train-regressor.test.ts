@@ -52,4 +52,23 @@ describe('trainRegressor', () => {
   it('refuses targets of the wrong shape with one line', async () => {
     await expect(trainRegressor(linearModel([1, 2, 4], new Array(2 * d).fill(0), [0, 0]), x, tensor([200, 1]), { epochs: 1, seed: 1 })).rejects.toThrow(/targets have shape \[200, 1\]; give \[200, 2\]/);
   });
+
+  it('augments every batch: the hook sees the batch and its first targets, and a negated input is what it trains on', async () => {
+    const seen: number[] = [];
+    const r = await trainRegressor(linearModel([1, 2, 4], new Array(2 * d).fill(0), [0, 0]), x, y, {
+      epochs: 2,
+      batchSize: 50,
+      learningRate: 0.01,
+      seed: 1,
+      augment: (images, labels) => {
+        seen.push(images.shape[0]);
+        expect(labels).toHaveLength(images.shape[0]);
+        return tensor(images.shape, images.data.map((v) => -v));
+      },
+    });
+    expect(seen).toEqual(new Array(8).fill(50));
+    // Trained on −x towards y, so on x it predicts what the plain fit predicts on −x: the weights flip sign.
+    const plain = await trainRegressor(linearModel([1, 2, 4], new Array(2 * d).fill(0), [0, 0]), tensor(x.shape, x.data.map((v) => -v)), y, { epochs: 2, batchSize: 50, learningRate: 0.01, seed: 1 });
+    expect(Array.from(r.graph.initializers.get('fc.weight')!.data as Float32Array)).toEqual(Array.from(plain.graph.initializers.get('fc.weight')!.data as Float32Array));
+  });
 });

@@ -9,9 +9,10 @@
  * - G, the attribute-conditioned decoder (z, A → tile): A is broadcast to every position and
  *   concatenated to the feature map at 8×8 and again at 16×16 (attGAN injects it at the decoder's
  *   first layers; optionally at 32×32 too), two 2× upsamplings to 32×32, a 3×3 conv, and a last
- *   2× to the tile — by ConvTranspose 4×4/2 and a pixel shuffle (the demo's; they draw a
- *   checkerboard), or by nearest Resize + 3×3 conv each (`upsampling: 'resize-conv'`; no
- *   checkerboard, but still a milder 2-pixel stripe, see the README's knobs section).
+ *   2× to the tile — by ConvTranspose 4×4/2 and a pixel shuffle (the first rounds'; they draw a
+ *   checkerboard), or by nearest Resize + 3×3 conv each (`upsampling: 'resize-conv'`, the demo's
+ *   since round 5; no checkerboard, but trained G's still draw a vertical stripe texture, see the
+ *   README's knobs section).
  * E and G are separate graphs (E.onnx, G.onnx) so that a user can bring their own pair; `compose`
  * wires them (and R, C) together wherever a loss or an explanation needs the chain.
  */
@@ -97,16 +98,26 @@ export function withOutputScale(graph: Graph, scale: readonly number[], shift: r
 export interface EncoderOptions {
   size?: number;
   width?: number;
-  /** Channels of z (an (size/8)² map each). */
+  /** Channels of z (an (size/latentStride)² map each). */
   latent?: number;
+  /** The tile's side over z's (default 8; see DecoderOptions.latentStride). */
+  latentStride?: LatentStride;
   seed: number;
 }
 
+/**
+ * z's map is the tile's side / 8 (default) or / 4. At /8 a 64×64 tile of SEM crystals goes through
+ * 16 × 8 × 8 = 1024 numbers: the reconstructions lose every pin-prick hole and flat face (R then
+ * reads them as weaker, lower-stress material than the real tiles). At /4 (16 × 16 × 16) the small
+ * detail can pass; the encoder has one stride-2 convolution fewer and the decoder one doubling fewer.
+ */
+export type LatentStride = 4 | 8;
+
 export function knobEncoder(options: EncoderOptions): Graph {
-  const { size = 64, width = 16, latent = 16, seed } = options;
+  const { size = 64, width = 16, latent = 16, latentStride = 8, seed } = options;
   const b = new ModelBuilder('knob-encoder', seed);
   let x = b.input('input', [1, size, size]);
-  [width, 2 * width, 2 * width].forEach((c, i) => {
+  [width, 2 * width, 2 * width].slice(0, Math.log2(latentStride)).forEach((c, i) => {
     x = b.relu(b.conv(x, `enc${i + 1}`, c, { kernel: 4, stride: 2, pad: 1 }), `enc${i + 1}_relu`);
   });
   const z = b.conv(x, 'latent', latent, { kernel: 3, pad: 1 });
@@ -143,13 +154,18 @@ export interface DecoderOptions {
    * pixel mixes its sources by the same rule up to mirror symmetry.
    */
   upsampling?: 'transpose' | 'resize-conv' | 'resize-linear';
+  /**
+   * The tile's side over z's (default 8, the first rounds'). At 4 the first stage runs at z's own
+   * scale (a 3×3 convolution instead of a doubling), A still injected before it and at 16×16.
+   */
+  latentStride?: LatentStride;
   seed: number;
 }
 
 export function knobDecoder(options: DecoderOptions): Graph {
-  const { size = 64, width = 16, latent = 16, attributes: k, injectAtHalfScale = false, upsampling = 'transpose', seed } = options;
+  const { size = 64, width = 16, latent = 16, attributes: k, injectAtHalfScale = false, upsampling = 'transpose', latentStride = 8, seed } = options;
   const b = new ModelBuilder('knob-decoder', seed);
-  const s = size / 8;
+  const s = size / latentStride;
   const z = b.input(LATENT, [latent, s, s]);
   const a = b.input(ATTRIBUTES, [k]);
   const column = b.op('Reshape', 'attributes_column', [a, b.editor.constInt64([0, k, 1, 1])], [-1, k, 1, 1]);
@@ -164,8 +180,8 @@ export function knobDecoder(options: DecoderOptions): Graph {
     resizeConv
       ? b.conv(b.upsample(x, `${name}_up`, 2, upsampling === 'resize-linear' ? 'linear' : 'nearest'), name, channels, { kernel: 3, pad: 1 })
       : b.convTranspose(x, name, channels, { kernel: 4, stride: 2, pad: 1 });
-  let x = inject(z, 'join8');
-  x = b.relu(double(x, 'dec1', 2 * width), 'dec1_relu');
+  let x = inject(z, latentStride === 8 ? 'join8' : 'join_latent');
+  x = b.relu(latentStride === 8 ? double(x, 'dec1', 2 * width) : b.conv(x, 'dec1', 2 * width, { kernel: 3, pad: 1 }), 'dec1_relu');
   x = inject(x, 'join16');
   x = b.relu(double(x, 'dec2', width), 'dec2_relu');
   if (injectAtHalfScale) x = inject(x, 'join32');

@@ -32,7 +32,7 @@ export interface KnobsDemo {
 }
 
 /** The physical measurement in attribute units, calibrated on real tiles with their lot labels. */
-export function physicalInstrument(scenario: KnobsScenario): AttributeInstrument {
+export function physicalInstrument(scenario: Pick<KnobsScenario, 'data' | 'split'>): AttributeInstrument {
   const train = scenario.split.train;
   const calibration = fitCalibration(measureSemTiles(takeRows(scenario.data.images, train)), train.map((i) => scenario.data.lotAttributes[scenario.data.lots[i]]));
   return (images) => calibrate(measureSemTiles(images), calibration);

@@ -13,9 +13,10 @@ import { Random } from '../../tensor/random.js';
 import type { Graph } from '../../onnx/graph.js';
 import { trainRegressor } from '../../models/train-regressor.js';
 import { generateSemLots, SEM_ATTRIBUTES, type SemLots } from '../../data/synthetic/sem-particles.js';
-import { knobDecoder, knobEncoder, propertyNet, withOutputScale, type DecoderOptions, type PropertyNetOptions } from './knob-networks.js';
+import { knobDecoder, knobEncoder, propertyNet, withOutputScale, type DecoderOptions, type LatentStride, type PropertyNetOptions } from './knob-networks.js';
 import { trainKnobGenerator, type KnobGeneratorEpoch } from './train-knob-generator.js';
 import { runGraphRows } from './run-batched.js';
+import { criticAugment, type CriticAugmentation } from './critic-augmentation.js';
 import { regressionScores, type RegressionScores } from './regression-scores.js';
 
 export interface ScenarioSizes {
@@ -36,6 +37,10 @@ export interface ScenarioSizes {
   generatorAttributeWeight?: number | readonly number[];
   /** knobDecoder's upsampling (default 'transpose', the first rounds'). */
   generatorUpsampling?: DecoderOptions['upsampling'];
+  /** z's map is the tile's side over this (default 8; knob-networks.ts LatentStride). */
+  generatorLatentStride?: LatentStride;
+  /** Train C on shifted, blurred, re-noised tiles (critic-augmentation.ts; default none). */
+  criticAugmentation?: CriticAugmentation;
 }
 
 /**
@@ -48,10 +53,14 @@ export interface ScenarioSizes {
  * slope was +12.9 MPa, at 60 +6.6 (R on real tiles: −0.4). G upsamples by ConvTranspose and a pixel
  * shuffle (checkerboard): with nearest Resize + 3×3 conv instead (seed 1) the decoy's knob fell to
  * −1.7 and the measured counterfactual direction rose from 72% to 85%, but polydispersity's knob
- * lost its sign (+9.5 → −0.6), only 59% of the searches reached p′ (92.5%), and it cost ≈ 350 s
- * more CPU — so the demo keeps the transpose (README, knobs).
+ * lost its sign (+9.5 → −0.6) and only 59% of the searches reached p′ — all misses because R reads
+ * G's reconstructions 22 MPa below the real tiles, at the bottom of what any attribute setting
+ * reaches. C trained on shifted, blurred, re-noised tiles (critic-augmentation.ts) makes G's edits
+ * less of a texture only C reads: with it (seed 1) p′ is reached in 87.5%, the measured direction
+ * is right in 91%, the decoy's knob is 4% of the largest, porosity's knob +12.9 (from +3.3) — but
+ * polydispersity's knob stays wrong (−2.6): G still edits it as a stripe texture (README, knobs).
  */
-export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 60, criticEpochs: 60, generatorEpochs: 60, criticPooling: 'mean-std', criticStages: 3, generatorUpsampling: 'transpose' };
+export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 60, criticEpochs: 60, generatorEpochs: 60, criticPooling: 'mean-std', criticStages: 3, generatorUpsampling: 'resize-conv', criticAugmentation: { shift: 2, blur: 0.5, noise: 0.03 } };
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
@@ -101,18 +110,20 @@ export interface PropertyTraining {
   width: number;
   pooling?: PropertyNetOptions['pooling'];
   stages?: number;
+  /** Augment every training batch (see critic-augmentation.ts). */
+  augmentation?: CriticAugmentation;
   seed: number;
   onProgress?: (fraction: number) => void;
 }
 
 /** Trains a propertyNet on z-scored targets [N, K] and returns it speaking the targets' units. */
 export async function trainProperty(name: string, images: Tensor, targets: number[][], options: PropertyTraining): Promise<Graph> {
-  const { epochs, width, pooling, stages, seed, onProgress } = options;
+  const { epochs, width, pooling, stages, augmentation, seed, onProgress } = options;
   const k = targets[0].length;
   const stats = Array.from({ length: k }, (_, j) => standardise(targets.map((t) => t[j])));
   const z = tensor([targets.length, k], targets.flatMap((t) => t.map((v, j) => (v - stats[j].mean) / stats[j].std)));
   const graph = propertyNet({ outputs: k, width, hidden: 4 * width, pooling, stages, seed: Random.forKey(seed, name).uint32(), name, size: images.shape[2] });
-  const trained = await trainRegressor(graph, images, z, { epochs, seed: Random.forKey(seed, `${name}-batches`).uint32(), learningRate: 3e-3, schedule: 'cosine', batchSize: 32, onProgress: (p) => onProgress?.(p.fraction) });
+  const trained = await trainRegressor(graph, images, z, { epochs, seed: Random.forKey(seed, `${name}-batches`).uint32(), learningRate: 3e-3, schedule: 'cosine', batchSize: 32, ...(augmentation ? { augment: criticAugment(augmentation) } : {}), onProgress: (p) => onProgress?.(p.fraction) });
   return withOutputScale(trained.graph, stats.map((s) => s.std), stats.map((s) => s.mean));
 }
 
@@ -138,7 +149,7 @@ export async function trainKnobsScenario(options: ScenarioOptions): Promise<Knob
 
   const width = sizes.propertyWidth ?? 8;
   const regressor = await trainProperty('stress-regressor', trainImages, split.train.map((i) => [data.stress[i]]), { epochs: sizes.regressorEpochs, width, seed, onProgress: (fraction) => onProgress?.({ stage: 'regressor', fraction }) });
-  const critic = await trainProperty('attribute-critic', trainImages, split.train.map((i) => [...data.lotAttributes[data.lots[i]]]), { epochs: sizes.criticEpochs, width, pooling: sizes.criticPooling, stages: sizes.criticStages, seed, onProgress: (fraction) => onProgress?.({ stage: 'critic', fraction }) });
+  const critic = await trainProperty('attribute-critic', trainImages, split.train.map((i) => [...data.lotAttributes[data.lots[i]]]), { epochs: sizes.criticEpochs, width, pooling: sizes.criticPooling, stages: sizes.criticStages, augmentation: sizes.criticAugmentation, seed, onProgress: (fraction) => onProgress?.({ stage: 'critic', fraction }) });
 
   const regressorScores = {} as Record<SplitName, RegressionScores>;
   const criticScores = {} as Record<SplitName, RegressionScores[]>;
@@ -152,8 +163,8 @@ export async function trainKnobsScenario(options: ScenarioOptions): Promise<Knob
   }
 
   const generator = await trainKnobGenerator({
-    encoder: knobEncoder({ seed: Random.forKey(seed, 'encoder').uint32(), size: data.images.shape[2] }),
-    decoder: knobDecoder({ seed: Random.forKey(seed, 'decoder').uint32(), attributes: SEM_ATTRIBUTES.length, size: data.images.shape[2], upsampling: sizes.generatorUpsampling }),
+    encoder: knobEncoder({ seed: Random.forKey(seed, 'encoder').uint32(), size: data.images.shape[2], latentStride: sizes.generatorLatentStride }),
+    decoder: knobDecoder({ seed: Random.forKey(seed, 'decoder').uint32(), attributes: SEM_ATTRIBUTES.length, size: data.images.shape[2], upsampling: sizes.generatorUpsampling, latentStride: sizes.generatorLatentStride }),
     critic,
     images: trainImages,
     attributes: tileAttributes(data, split.train),

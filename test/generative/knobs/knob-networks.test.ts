@@ -4,7 +4,7 @@
  * through it (what G's training sees of C) against central finite differences.
  */
 import { describe, expect, it } from 'vitest';
-import { knobDecoder, propertyNet } from '../../../src/generative/knobs/knob-networks.js';
+import { knobDecoder, knobEncoder, propertyNet } from '../../../src/generative/knobs/knob-networks.js';
 import { buildGradientGraph } from '../../../src/onnx/autodiff/gradient.js';
 import { createSession } from '../../../src/onnx/runtime.js';
 import { tensor } from '../../../src/tensor/tensor.js';
@@ -88,6 +88,23 @@ describe('knobDecoder', () => {
     const out = await session.run({ z: randomTensor([2, 16, 8, 8], 3), attributes: randomTensor([2, 3], 4) });
     await session.release();
     expect(out[withHalf.outputs[0].name].shape).toEqual([2, 1, 64, 64]);
+  });
+});
+
+describe('latentStride 4', () => {
+  it('encodes a 64×64 tile to a 16×16 z that the decoder draws back to 64×64, with A injected at 16×16 twice', async () => {
+    const encoder = knobEncoder({ seed: 1, latentStride: 4, latent: 8 });
+    const decoder = knobDecoder({ attributes: 3, seed: 2, latentStride: 4, latent: 8, upsampling: 'resize-conv' });
+    expect(decoder.nodes.filter((n) => n.opType === 'Concat').map((n) => n.name)).toEqual(['join_latent', 'join16']);
+    const run = async (g: Graph, feeds: Record<string, ReturnType<typeof tensor>>) => {
+      const session = await createSession(g);
+      const out = (await session.run(feeds))[g.outputs[0].name];
+      await session.release();
+      return out;
+    };
+    const z = await run(encoder, { input: randomTensor([2, 1, 64, 64], 3) });
+    expect(z.shape).toEqual([2, 8, 16, 16]);
+    expect((await run(decoder, { z, attributes: randomTensor([2, 3], 4) })).shape).toEqual([2, 1, 64, 64]);
   });
 });
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runKnobsDemo } from '../../../src/generative/knobs/knobs-demo.js';
 import { SEM_ATTRIBUTES } from '../../../src/data/synthetic/sem-particles.js';
 
-const sizes = { lots: 6, tilesPerLot: 3, validationLots: 1, testLots: 2, regressorEpochs: 1, criticEpochs: 1, generatorEpochs: 1, criticPooling: 'mean-std' as const, criticStages: 4, generatorUpsampling: 'resize-conv' as const };
+const sizes = { lots: 6, tilesPerLot: 3, validationLots: 1, testLots: 2, regressorEpochs: 1, criticEpochs: 1, generatorEpochs: 1, criticPooling: 'mean-std' as const, criticStages: 4, generatorUpsampling: 'resize-conv' as const, criticAugmentation: { shift: 2, blur: 0.5, noise: 0.03 } };
 
 describe('runKnobsDemo (toy size)', () => {
   it('trains on whole lots and fills every section, reproducibly', async () => {
