@@ -60,9 +60,14 @@ export const GRADIENT_VARIANTS: Record<string, GradientVariant> = {
   },
   /** Stride-1 depthwise as a flipped depthwise Conv, strided ones still ConvTranspose. */
   'dw-flip': { name: 'dw-flip', apply: settings(setting(convInputGradientForms, 'grouped', 'flip'), setting(convInputGradientForms, 'stridedDepthwise', 'transpose')) },
-  /** Strided depthwise input gradients by sub-pixel phases (one depthwise Conv per phase, Concat, DepthToSpace). */
+  /** Strided depthwise input gradients by sub-pixel phases (one depthwise Conv per phase, interleaved by Concat + Transpose). */
   'dw-phases': { name: 'dw-phases', apply: settings(setting(convInputGradientForms, 'grouped', 'flip'), setting(convInputGradientForms, 'stridedDepthwise', 'phases')) },
-  /** Strided depthwise input gradients by zero insertion (Concat with zeros, DepthToSpace) and one stride-1 depthwise Conv. */
+  /** The same, interleaving the phases by Concat on channels + DepthToSpace (ORT: a generic 6-D shuffle). */
+  'dw-phases-d2s': {
+    name: 'dw-phases-d2s',
+    apply: settings(setting(convInputGradientForms, 'grouped', 'flip'), setting(convInputGradientForms, 'stridedDepthwise', 'phases'), setting(convInputGradientForms, 'interleave', 'depth-to-space')),
+  },
+  /** Strided depthwise input gradients by zero insertion (interleaved with zeros) and one stride-1 depthwise Conv. */
   'dw-zero-insert': { name: 'dw-zero-insert', apply: settings(setting(convInputGradientForms, 'grouped', 'flip'), setting(convInputGradientForms, 'stridedDepthwise', 'zero-insert')) },
   /** Strided dense input gradients (ResNet's stem, 3×3/2, 1×1/2) by phases. */
   'dense-phases': { name: 'dense-phases', apply: setting(convInputGradientForms, 'stridedDense', 'phases') },

@@ -10,9 +10,10 @@
  * - stride s > 1, 'phases' (sub-pixel): output pixel n = s·m + r receives only the taps k with
  *   r + p − d·k ≡ 0 (mod s), from dL/dY[m + q], q = (r + p − d·k)/s. So each of the s² phases (r₁, r₂)
  *   is a stride-1 Conv of dL/dY with its sub-kernel (dilation d/gcd(s, d)), all phases have
- *   ⌈size/s⌉ rows, and Concat + DepthToSpace (DCR) interleaves them; no multiply touches a zero.
- * - stride s > 1, 'zero-insert': dL/dY spread onto an s-times finer grid (Concat with zeros +
- *   DepthToSpace), then the stride-1 form: s² times the multiplies, but one blocked Conv.
+ *   ⌈size/s⌉ rows, and an interleave (Concat + Transpose, or DepthToSpace) puts them in place; no
+ *   multiply touches a zero.
+ * - stride s > 1, 'zero-insert': dL/dY spread onto an s-times finer grid (interleaved with zeros),
+ *   then the stride-1 form: s² times the multiplies, but one blocked Conv.
  *
  * All three need the weights as an initializer (the sub-kernels are folded when the graph is built,
  * and ORT's blocked path wants constant weights) in a graph that is not differentiated again, 2-D convs, opset ≥ 10 (≥ 11 for the strided
@@ -40,6 +41,8 @@ export const convInputGradientForms = {
   stridedDepthwise: 'phases' as StridedInputGradientForm,
   /** Other strided convs (ResNet's 7×7/2 stem, 3×3/2 and 1×1/2). */
   stridedDense: 'transpose' as StridedInputGradientForm,
+  /** How the strided forms interleave s² phases into one image (see interleave). */
+  interleave: 'transpose' as 'transpose' | 'depth-to-space',
 };
 
 /** One tap of a kernel axis in a phase: kernel index k, read from dL/dY at offset q. */
@@ -114,11 +117,23 @@ function zerosLike(ctx: VjpContext, like: string): string {
   return ctx.op('Expand', [ctx.zero(), ctx.shapeOf(like)]);
 }
 
-/** Phases [N, C, H, W] each, listed r₁-major → [N, C, s·H, s·W] with phase (r₁, r₂) at (s·h + r₁, s·w + r₂). */
-function interleave(ctx: VjpContext, phases: string[], s: number): string {
-  // Concat gives channel (r₁·s + r₂)·C + c, which is DepthToSpace's DCR order.
-  const stacked = ctx.op('Concat', phases, { axis: attr.int(1) });
-  return ctx.op('DepthToSpace', [stacked], { blocksize: attr.int(s), mode: attr.string('DCR') });
+/**
+ * Phases [N, C, H, W] each, listed r₁-major → [N, C, s·H, s·W] with phase (r₁, r₂) at (s·h + r₁, s·w + r₂).
+ * 'depth-to-space': Concat on channels (blocked in ORT) gives channel (r₁·s + r₂)·C + c, DepthToSpace's
+ * DCR order — but ORT's DepthToSpace is a generic 6-D shuffle. 'transpose': the phases stacked
+ * between rows and columns, [N, C, H, s·s, W] (whole rows copied), then one Transpose moving the r₂
+ * axis innermost, which ORT runs as small matrix transposes (MlasTranspose).
+ */
+function interleave(ctx: VjpContext, phases: string[], s: number, channels: number, size: number[]): string {
+  if (convInputGradientForms.interleave === 'depth-to-space') {
+    const stacked = ctx.op('Concat', phases, { axis: attr.int(1) });
+    return ctx.op('DepthToSpace', [stacked], { blocksize: attr.int(s), mode: attr.string('DCR') });
+  }
+  const [h, w] = size;
+  const rows = phases.map((p) => ctx.op('Reshape', [p, ctx.constInt64([-1, channels, h, 1, w])]));
+  const stacked = ctx.op('Reshape', [ctx.op('Concat', rows, { axis: attr.int(3) }), ctx.constInt64([-1, channels, h, s, s, w])]);
+  const moved = ctx.op('Transpose', [stacked], { perm: attr.ints([0, 1, 2, 3, 5, 4]) });
+  return ctx.op('Reshape', [moved, ctx.constInt64([-1, channels, s * h, s * w])]);
 }
 
 /** Stride s > 1, sub-pixel form: one stride-1 Conv per output phase with that phase's taps. */
@@ -146,7 +161,7 @@ function phaseConvs(ctx: VjpContext, g: string, frozen: Float32Array, wShape: Sh
   // Phases no tap reaches (a 1×1/2 conv's odd rows) are zeros; some phase always has taps.
   const some = phases.find((p) => p !== null)!;
   const zeros = phases.some((p) => p === null) ? zerosLike(ctx, some) : null;
-  const spread = interleave(ctx, phases.map((p) => p ?? zeros!), s);
+  const spread = interleave(ctx, phases.map((p) => p ?? zeros!), s, wShape[1] * geo.group, rows);
   if (rows.every((m, i) => m * s === xSize[i])) return spread;
   return ctx.op('Slice', [spread, ctx.constInt64([0, 0]), ctx.constInt64(xSize), ctx.constInt64([2, 3])]);
 }
@@ -155,7 +170,7 @@ function phaseConvs(ctx: VjpContext, g: string, frozen: Float32Array, wShape: Sh
 function zeroInserted(ctx: VjpContext, g: string, frozen: Float32Array, wShape: Shape, geo: ConvGeometry, gSize: number[], xSize: number[], hint: string): string {
   const s = geo.strides[0];
   const zeros = zerosLike(ctx, g);
-  const spread = interleave(ctx, [g, ...new Array<string>(s * s - 1).fill(zeros)], s);
+  const spread = interleave(ctx, [g, ...new Array<string>(s * s - 1).fill(zeros)], s, wShape[0], gSize);
   return flippedConv(ctx, spread, frozen, wShape, geo, gSize, xSize, hint);
 }
 

@@ -94,11 +94,22 @@ describe('Conv input gradient, strided', () => {
         const g = frozenConv(c.x, c.w, c.attrs);
         const ops = opTypes(g);
         expect(ops).not.toContain('ConvTranspose');
-        expect(ops).toContain('DepthToSpace');
+        expect(ops).toContain('Transpose');
         await expectGradientsMatch(g, { label: `Conv input gradient ${form} ${c.label}` });
       });
     }
   }
+
+  it('interleaves by DepthToSpace as well as by Transpose', async () => {
+    for (const form of ['phases', 'zero-insert'] as const) {
+      setForms(form);
+      convInputGradientForms.interleave = 'depth-to-space';
+      const c = strided[1];
+      const g = frozenConv(c.x, c.w, c.attrs);
+      expect(opTypes(g)).toContain('DepthToSpace');
+      await expectGradientsMatch(g, { label: `Conv input gradient ${form} by DepthToSpace ${c.label}` });
+    }
+  });
 
   it('agrees with the ConvTranspose form to float32 rounding (phases and zero insertion, dense and depthwise)', async () => {
     const rng = new Random(11);
@@ -109,10 +120,11 @@ describe('Conv input gradient, strided', () => {
       const shape = { x: { shape: c.x, data: x } };
       setForms('transpose', 'transpose');
       const reference = await gradientsAtAnyCotangent(g, shape, rng);
-      for (const form of ['phases', 'zero-insert'] as const) {
+      for (const [form, interleave] of [['phases', 'transpose'], ['zero-insert', 'transpose'], ['phases', 'depth-to-space']] as const) {
         setForms(form);
+        convInputGradientForms.interleave = interleave;
         const ours = (await gradientsAt(g, shape, reference.cotangent, ['x'])).x;
-        expect(relativeL2(ours, reference.x), `${c.label} (${form})`).toBeLessThan(1e-6);
+        expect(relativeL2(ours, reference.x), `${c.label} (${form}, ${interleave})`).toBeLessThan(1e-6);
       }
     }
   });
