@@ -82,3 +82,9 @@ export const GRADIENT_VARIANTS: Record<string, GradientVariant> = {
   'no-arena': { name: 'no-arena', sessionOptions: { enableCpuMemArena: false } },
   'no-mem-pattern': { name: 'no-mem-pattern', sessionOptions: { enableMemPattern: false } },
 };
+
+/** Several variants at once (`--variants dw-flip+clip-blocked`): their settings in order, their session options merged. */
+export function combinedVariant(name: string, parts: readonly GradientVariant[]): GradientVariant {
+  const applies = parts.flatMap((p) => (p.apply ? [p.apply] : []));
+  return { name, apply: settings(...applies), sessionOptions: Object.assign({}, ...parts.map((p) => p.sessionOptions ?? {})) };
+}

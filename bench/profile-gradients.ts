@@ -8,7 +8,7 @@
  *
  *   npm run build && nice -n 10 node dist/bench/profile-gradients.js
  *   options: --models vgg,resnet,mobilenet  --batches 16,32  --threads 1,2  --runs 3  --top 12
- *            --variants current,...  (bench/gradient-variants.ts)  --no-profile (timings only)  --no-js
+ *            --variants current,...  (bench/gradient-variants.ts; a+b applies both)  --no-profile (timings only)  --no-js
  *            --torch (process CPU per run of saliency and IG 50 steps against PyTorch with the tuned
  *            allocator: torch_reference.py under /usr/bin/time with 1 and 1 + runs timed runs, the
  *            difference divided by runs, so Python's start-up and model loading cancel out)
@@ -37,7 +37,7 @@ import { integratedGradients } from '../src/attribution/integrated-gradients.js'
 import { writeNpy } from '../src/data/formats/npy.js';
 import { writeFileAtomic } from '../src/io/atomic-write.js';
 import { torchReferenceCommand, torchVersion, type TorchRun } from './torch-reference.js';
-import { GRADIENT_VARIANTS, type GradientVariant } from './gradient-variants.js';
+import { combinedVariant, GRADIENT_VARIANTS, type GradientVariant } from './gradient-variants.js';
 
 const MODELS: Record<string, { graph: () => Graph; classes: number }> = {
   vgg: { graph: () => vggStyle(), classes: 10 },
@@ -271,9 +271,12 @@ async function main(): Promise<void> {
   const bad = models.find((m) => !(m in MODELS));
   if (bad) throw new Error(`--models takes ${Object.keys(MODELS).join(', ')} (got '${bad}')`);
   const variants = list(opts.variants).map((n) => {
-    const v = GRADIENT_VARIANTS[n];
-    if (!v) throw new Error(`--variants takes ${Object.keys(GRADIENT_VARIANTS).join(', ')} (got '${n}')`);
-    return v;
+    const parts = n.split('+').map((p) => {
+      const v = GRADIENT_VARIANTS[p];
+      if (!v) throw new Error(`--variants takes ${Object.keys(GRADIENT_VARIANTS).join(', ')}, or several joined by + (got '${p}')`);
+      return v;
+    });
+    return parts.length === 1 ? parts[0] : combinedVariant(n, parts);
   });
   const runs = Number(opts.runs);
   const top = Number(opts.top);

@@ -130,10 +130,11 @@ function interleave(ctx: VjpContext, phases: string[], s: number, channels: numb
     return ctx.op('DepthToSpace', [stacked], { blocksize: attr.int(s), mode: attr.string('DCR') });
   }
   const [h, w] = size;
-  const rows = phases.map((p) => ctx.op('Reshape', [p, ctx.constInt64([-1, channels, h, 1, w])]));
-  const stacked = ctx.op('Reshape', [ctx.op('Concat', rows, { axis: attr.int(3) }), ctx.constInt64([-1, channels, h, s, s, w])]);
+  // Batch 0 = "copy": keeps the batch's symbolic name through ONNX shape inference (see flatten.ts).
+  const rows = phases.map((p) => ctx.op('Reshape', [p, ctx.constInt64([0, channels, h, 1, w])]));
+  const stacked = ctx.op('Reshape', [ctx.op('Concat', rows, { axis: attr.int(3) }), ctx.constInt64([0, channels, h, s, s, w])]);
   const moved = ctx.op('Transpose', [stacked], { perm: attr.ints([0, 1, 2, 3, 5, 4]) });
-  return ctx.op('Reshape', [moved, ctx.constInt64([-1, channels, s * h, s * w])]);
+  return ctx.op('Reshape', [moved, ctx.constInt64([0, channels, s * h, s * w])]);
 }
 
 /** Stride s > 1, sub-pixel form: one stride-1 Conv per output phase with that phase's taps. */
