@@ -23,7 +23,7 @@ import { blockedValue } from './positive-mask.js';
  * How Clip's input gradient is masked (bench/gradient-variants.ts: clip-where, clip-blocked):
  * 'where' is Where(lo < y < hi, dy, 0); 'blocked' multiplies by the mask above where it applies.
  */
-export const clipMaskForms: { mask: 'where' | 'blocked' } = { mask: 'where' };
+export const clipMaskForms: { mask: 'where' | 'blocked' } = { mask: 'blocked' };
 
 /** A float initializer holding one value (a Clip bound), or undefined. */
 export function constantScalar(ctx: VjpContext, value: string | null): number | undefined {

@@ -38,7 +38,7 @@ export const convInputGradientForms = {
   /** Stride-1 grouped convs (depthwise included): the grouped flipped Conv, or ConvTranspose. */
   grouped: 'flip' as 'flip' | 'transpose',
   /** Strided depthwise convs (group = channels = output channels). */
-  stridedDepthwise: 'phases' as StridedInputGradientForm,
+  stridedDepthwise: 'transpose' as StridedInputGradientForm,
   /** Other strided convs (ResNet's 7×7/2 stem, 3×3/2 and 1×1/2). */
   stridedDense: 'transpose' as StridedInputGradientForm,
   /** How the strided forms interleave s² phases into one image (see interleave). */

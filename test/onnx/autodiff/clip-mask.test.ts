@@ -12,7 +12,7 @@ import { expectGradientsMatch, gradientsAt, randomValue } from './fd-harness.js'
 const CHANNELS = 16;
 
 afterEach(() => {
-  clipMaskForms.mask = 'where';
+  clipMaskForms.mask = 'blocked';
 });
 
 /** Conv (frozen weights, 16 channels: ORT holds its output blocked) → Clip(0, hi), as MobileNetV2's ReLU6. */
@@ -59,6 +59,8 @@ describe('blocked ReLU6 mask', () => {
     const x = Float32Array.from({ length: n }, () => rng.normal() * 4);
     const cot = Float32Array.from({ length: n }, () => rng.normal());
     const g = convClip(6, 'random');
+    clipMaskForms.mask = 'where';
+    expect(opTypes(g)).toContain('Where');
     const where = (await gradientsAt(g, { x: { shape: [2, CHANNELS, 3, 4], data: x } }, cot, ['x'])).x;
     clipMaskForms.mask = 'blocked';
     expect(opTypes(g)).not.toContain('Where');
