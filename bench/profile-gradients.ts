@@ -1,14 +1,14 @@
 /**
  * Where the time of a gradient method goes (issue 21): ONNX Runtime's own profile of the saliency
- * backward graph (input gradient of the target logit) for the zoo's VGG-style net and ResNet-18 at
- * 224², summarised by op type and by node, plus the JS side of a `saliency.attribute` call (input
+ * backward graph (input gradient of the target logit) for the zoo's VGG-style net, ResNet-18 and
+ * MobileNetV2 at 224², summarised by op type and by node, plus the JS side of a `saliency.attribute` call (input
  * slicing, output copies, |gradient|) against ORT's run time. Graph variants (backward-rule forms,
  * session options) are compared back-to-back in the same process, interleaved run by run, in wall
  * and process CPU time — the machine is shared, so CPU seconds are the steadier figure.
  *
  *   npm run build && nice -n 10 node dist/bench/profile-gradients.js
- *   options: --models vgg,resnet  --batches 16,32  --threads 1,2  --runs 3  --top 12
- *            --variants current,...  (bench/gradient-variants.ts)  --no-profile (timings only)  --no-js
+ *   options: --models vgg,resnet,mobilenet  --batches 16,32  --threads 1,2  --runs 3  --top 12
+ *            --variants current,...  (bench/gradient-variants.ts; a+b applies both)  --no-profile (timings only)  --no-js
  *            --torch (process CPU per run of saliency and IG 50 steps against PyTorch with the tuned
  *            allocator: torch_reference.py under /usr/bin/time with 1 and 1 + runs timed runs, the
  *            difference divided by runs, so Python's start-up and model loading cancel out)
@@ -23,6 +23,7 @@ import { saliency } from '../src/attribution/saliency.js';
 import { OnnxModel } from '../src/models/model.js';
 import { resNet } from '../src/models/zoo/resnet.js';
 import { vggStyle } from '../src/models/zoo/vgg-style.js';
+import { mobileNetV2 } from '../src/models/zoo/mobilenet-v2.js';
 import { buildGradientGraph } from '../src/onnx/autodiff/gradient.js';
 import type { Graph } from '../src/onnx/graph.js';
 import { encodeModel } from '../src/onnx/proto.js';
@@ -36,11 +37,12 @@ import { integratedGradients } from '../src/attribution/integrated-gradients.js'
 import { writeNpy } from '../src/data/formats/npy.js';
 import { writeFileAtomic } from '../src/io/atomic-write.js';
 import { torchReferenceCommand, torchVersion, type TorchRun } from './torch-reference.js';
-import { GRADIENT_VARIANTS, type GradientVariant } from './gradient-variants.js';
+import { combinedVariant, GRADIENT_VARIANTS, type GradientVariant } from './gradient-variants.js';
 
 const MODELS: Record<string, { graph: () => Graph; classes: number }> = {
   vgg: { graph: () => vggStyle(), classes: 10 },
   resnet: { graph: () => resNet(), classes: 1000 },
+  mobilenet: { graph: () => mobileNetV2(), classes: 1000 },
 };
 
 interface Case {
@@ -269,9 +271,12 @@ async function main(): Promise<void> {
   const bad = models.find((m) => !(m in MODELS));
   if (bad) throw new Error(`--models takes ${Object.keys(MODELS).join(', ')} (got '${bad}')`);
   const variants = list(opts.variants).map((n) => {
-    const v = GRADIENT_VARIANTS[n];
-    if (!v) throw new Error(`--variants takes ${Object.keys(GRADIENT_VARIANTS).join(', ')} (got '${n}')`);
-    return v;
+    const parts = n.split('+').map((p) => {
+      const v = GRADIENT_VARIANTS[p];
+      if (!v) throw new Error(`--variants takes ${Object.keys(GRADIENT_VARIANTS).join(', ')}, or several joined by + (got '${p}')`);
+      return v;
+    });
+    return parts.length === 1 ? parts[0] : combinedVariant(n, parts);
   });
   const runs = Number(opts.runs);
   const top = Number(opts.top);

@@ -20,6 +20,7 @@
  */
 import { floatAttr } from '../graph.js';
 import type { VjpContext, VjpRule } from './context.js';
+import { blockedClipMask, clipMaskForms, constantScalar } from './clip-mask.js';
 
 /** y = x for x ≥ 0, αx otherwise; the slope is chosen with Where (no Cast, see relu.ts). */
 const leakyRelu: VjpRule = (ctx, [g]) => {
@@ -78,17 +79,24 @@ const clip: VjpRule = (ctx, [g]) => {
   if (!g) return [];
   const y = ctx.node.outputs[0];
   const { lo, hi, loInput, hiInput } = clipBounds(ctx);
-  const aboveLo = lo ? ctx.op('Greater', [y, lo]) : null;
-  const belowHi = hi ? ctx.op('Less', [y, hi]) : null;
-  const inside = both(ctx, aboveLo, belowHi);
+  // ReLU6 in the blocked layout (clip-mask.ts) where it applies; the comparisons are emitted only where read.
+  const blocked = ctx.needsGrad(0) && clipMaskForms.mask === 'blocked' ? blockedClipMask(ctx, y, constantScalar(ctx, lo), constantScalar(ctx, hi)) : null;
+  let compared: { aboveLo: string | null; belowHi: string | null } | undefined;
+  const compare = () => (compared ??= { aboveLo: lo ? ctx.op('Greater', [y, lo]) : null, belowHi: hi ? ctx.op('Less', [y, hi]) : null });
   const outShape = ctx.shape(y);
-  const gx = ctx.needsGrad(0) ? (inside ? ctx.op('Where', [inside, g, ctx.zero()]) : g) : null;
+  let gx: string | null = null;
+  if (blocked) gx = ctx.op('Mul', [g, blocked]);
+  else if (ctx.needsGrad(0)) {
+    const inside = both(ctx, compare().aboveLo, compare().belowHi);
+    gx = inside ? ctx.op('Where', [inside, g, ctx.zero()]) : g;
+  }
   let gLo: string | null = null;
-  if (loInput && lo && aboveLo && ctx.needsGrad(1)) {
-    const atLo = both(ctx, ctx.op('Not', [aboveLo]), belowHi)!;
+  if (loInput && lo && ctx.needsGrad(1)) {
+    const { aboveLo, belowHi } = compare();
+    const atLo = both(ctx, ctx.op('Not', [aboveLo!]), belowHi)!;
     gLo = ctx.unbroadcast(ctx.op('Where', [atLo, g, ctx.zero()]), outShape, lo);
   }
-  const gHi = hiInput && hi && belowHi && ctx.needsGrad(2) ? ctx.unbroadcast(ctx.op('Where', [belowHi, ctx.zero(), g]), outShape, hi) : null;
+  const gHi = hiInput && hi && ctx.needsGrad(2) ? ctx.unbroadcast(ctx.op('Where', [compare().belowHi!, ctx.zero(), g]), outShape, hi) : null;
   return [gx, gLo, gHi];
 };
 

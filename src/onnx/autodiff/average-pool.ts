@@ -91,7 +91,10 @@ const globalAveragePool: VjpRule = (ctx, [g]) => {
   if (spatial.some((d) => d < 0)) ctx.fail('spatial sizes must be static');
   const scaled = ctx.op('Mul', [g, ctx.constFloat([1 / spatial.reduce((p, d) => p * d, 1)])]);
   const xs = ctx.shape(x);
-  const target = xs.every((d) => d >= 0) ? ctx.constInt64(xs) : ctx.shapeOf(x);
+  // Expand broadcasts both ways, so a batch of 1 in a constant target keeps g's batch; unlike
+  // Shape(x), it also lets ONNX shape inference carry the batch's symbolic name, which ORT's
+  // blocked-layout pass needs to keep later Muls of two gradients blocked (clip-mask.ts).
+  const target = xs.slice(1).every((d) => d >= 0) ? ctx.constInt64([xs[0] >= 0 ? xs[0] : 1, ...xs.slice(1)]) : ctx.shapeOf(x);
   return [ctx.op('Expand', [scaled, target])];
 };
 

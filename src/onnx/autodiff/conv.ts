@@ -1,8 +1,9 @@
 /** Conv: gradients w.r.t. input (ConvTranspose or a flipped Conv), weights and bias. */
 import type { Node } from '../graph.js';
-import { attr, floatTensorValue, intAttr, intsAttr, stringAttr } from '../graph.js';
+import { attr, intAttr, intsAttr, stringAttr } from '../graph.js';
 import type { Shape } from '../shapes.js';
 import type { VjpContext, VjpRule } from './context.js';
+import { convInputGradientByConv, convInputGradientForms } from './conv-input-gradient.js';
 
 export interface ConvGeometry {
   kernel: number[];
@@ -46,42 +47,28 @@ export const convGradientForms = {
   /** 'auto' picks im2col when one example's unfolded input has at most im2colMaxElements values. */
   weight: 'auto' as 'auto' | 'im2col' | 'conv',
   im2colMaxElements: 1 << 17,
-  /**
-   * Stride-1 input gradients take the flipped-Conv form from this many forward input channels (the
-   * gradient Conv's output channels); below it, ConvTranspose.
-   */
-  flippedMinChannels: 8,
 };
 
-/** Conv weights transposed to [C, O, kh, kw] and flipped in both spatial axes. */
-function flippedWeights(ctx: VjpContext, w: string, wShape: Shape): string {
-  const frozen = ctx.initializer(w);
-  const [o, c, kh, kw] = wShape;
-  if (frozen) {
-    // Constant weights: fold the flip now so ORT sees an initializer (its fast NCHWc path).
-    const src = frozen.data as Float32Array;
-    const flipped = new Float32Array(src.length);
-    for (let a = 0; a < o; a++)
-      for (let b = 0; b < c; b++)
-        for (let i = 0; i < kh; i++)
-          for (let j = 0; j < kw; j++) flipped[((b * o + a) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)] = src[((a * c + b) * kh + i) * kw + j];
-    return ctx.addInitializer(`${w}_flipped`, floatTensorValue([c, o, kh, kw], flipped));
-  }
+/** Conv weights fed as a graph input, transposed to [C, O, kh, kw] and flipped in both spatial axes in the graph. */
+function flippedWeightsInGraph(ctx: VjpContext, w: string, wShape: Shape): string {
+  const [, , kh, kw] = wShape;
   const transposed = ctx.op('Transpose', [w], { perm: attr.ints([1, 0, 2, 3]) });
   return ctx.op('Slice', [transposed, ctx.constInt64([-1, -1]), ctx.constInt64([-kh - 1, -kw - 1]), ctx.constInt64([2, 3]), ctx.constInt64([-1, -1])]);
 }
 
-/** dL/dX by a transposed convolution with the forward weights. */
+/** dL/dX: a Conv form where one applies (conv-input-gradient.ts), else a transposed convolution with the forward weights. */
 function inputGradient(ctx: VjpContext, g: string, x: Shape, w: string, wShape: Shape, geo: ConvGeometry): string {
   const r = geo.kernel.length;
+  const gSize = ctx.shape(ctx.node.outputs[0]).slice(2);
+  const byConv = convInputGradientByConv(ctx, g, w, wShape, geo, gSize, x.slice(2));
+  if (byConv) return byConv;
   const unitStride = geo.strides.every((s) => s === 1);
-  // Stride 1: a plain Conv with transposed, flipped weights is faster than ConvTranspose in ORT
-  // (it takes the blocked NCHWc path), worth it from about 8 input channels.
-  if (unitStride && geo.group === 1 && r === 2 && wShape[1] >= convGradientForms.flippedMinChannels && (ctx.initializer(w) || ctx.opset >= 10)) {
+  // Fed weights (training graphs), stride 1: the flipped Conv with the flip in the graph.
+  if (unitStride && geo.group === 1 && r === 2 && wShape[1] >= convInputGradientForms.flippedMinChannels && !ctx.initializer(w) && ctx.opset >= 10) {
     const span = geo.kernel.map((k, i) => geo.dilations[i] * (k - 1));
     const pads = [...span.map((s, i) => s - geo.pads[i]), ...span.map((s, i) => s - geo.pads[i + r])];
     if (pads.every((p) => p >= 0)) {
-      return ctx.op('Conv', [g, flippedWeights(ctx, w, wShape)], {
+      return ctx.op('Conv', [g, flippedWeightsInGraph(ctx, w, wShape)], {
         dilations: attr.ints(geo.dilations),
         pads: attr.ints(pads),
         kernel_shape: attr.ints(geo.kernel),

@@ -29,7 +29,7 @@ function affine(ctx: VjpContext, y: string, channels: number, scale: number, bia
  * path) and a multiple of 16 output channels (the block is 8 with AVX2, 16 with AVX-512), possibly
  * through Relu, MaxPool or the Add of two such values (a residual sum).
  */
-function blockedValue(ctx: VjpContext, value: string, depth = 0): boolean {
+export function blockedValue(ctx: VjpContext, value: string, depth = 0): boolean {
   const node = ctx.producer(value);
   if (!node || depth > 8) return false;
   if (node.opType === 'Conv') return ctx.initializer(node.inputs[1]) !== undefined && (ctx.tryShape(value)?.[1] ?? 0) % 16 === 0;
