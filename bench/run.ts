@@ -61,6 +61,7 @@ import { existsSync } from 'node:fs';
 import { readNpy, writeNpy } from '../src/data/formats/npy.js';
 import { writeFileAtomic } from '../src/io/atomic-write.js';
 import { encodeModel } from '../src/onnx/proto.js';
+import { spinningFor } from '../src/onnx/runtime.js';
 import { Random } from '../src/tensor/random.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { tensor } from '../src/tensor/tensor.js';
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
   const load = loadavg()[0];
   console.log(`trustscope bench: node ${process.version}, onnxruntime-node ${ortVersion()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
   console.log(torch ? `PyTorch reference: torch ${torch} (${PYTHON})` : opts['no-torch'] ? 'PyTorch reference: skipped (--no-torch)' : NOT_INSTALLED);
-  console.log(`median of ${repeats} runs after ${warmup} warm-up; ORT threads ${threadCounts.join(' and ')}; load average ${load.toFixed(2)}`);
+  console.log(`median of ${repeats} runs after ${warmup} warm-up (and ≥ 0.5 s); ORT threads ${threadCounts.join(' and ')}, intra-op spinning ${spinningFor({}) ? 'on' : 'off'}; load average ${load.toFixed(2)}`);
   if (load > 0.5) console.log('warning: the machine is busy (load average > 0.5); timings will be noisy');
 
   const selected: BenchRow[] = workloads(vggBatch).filter((w) => !only || only.includes(w.family) || only.includes(`${w.family}-${w.method}`));
