@@ -39,15 +39,15 @@ async function explain(out: string, ...extra: string[]) {
 const stored = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.ortgraph'));
 
 describe('optimised-graph store in the CLI', () => {
-  it('stores the forward and vjp graphs on the first call, reuses them on the next, with identical maps', async () => {
+  it('stores the gradient graph on the first call (the default target needs no forward graph), reuses it on the next, with identical maps', async () => {
     process.env.TRUSTSCOPE_CACHE_DIR = tmp.path('cache');
     delete process.env.TRUSTSCOPE_NO_CACHE;
     const first = await explain('first');
     expect(first.code).toBe(0);
-    expect(first.store!.stats).toMatchObject({ hits: 0, written: 2, errors: 0 });
-    expect(await stored(tmp.path('cache/optimized-graphs'))).toHaveLength(2);
+    expect(first.store!.stats).toMatchObject({ hits: 0, written: 1, errors: 0 });
+    expect(await stored(tmp.path('cache/optimized-graphs'))).toHaveLength(1);
     const second = await explain('second');
-    expect(second.store!.stats).toMatchObject({ hits: 2, written: 0 });
+    expect(second.store!.stats).toMatchObject({ hits: 1, written: 0 });
     expect(second.attributions!.equals(first.attributions!)).toBe(true);
     // And the same map as with no store at all.
     const none = await explain('none', '--no-cache');
