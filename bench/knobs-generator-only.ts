@@ -100,7 +100,7 @@ const result = await trainKnobGenerator({
   ...(flags.lr ? { learningRate: Number(flags.lr) } : {}),
   blurCriticInput: flags['blur-critic-input'] ?? false,
   ...(flags['edit-probability'] ? { editProbability: Number(flags['edit-probability']) } : {}),
-  ...(flags.adversarial ? { adversarialWeight: Number(flags.adversarial) } : {}),
+  adversarialWeight: flags.adversarial ? Number(flags.adversarial) : (DEMO_SIZES.generatorAdversarialWeight ?? 0),
   ...(flags['discriminator-lr'] ? { discriminatorLearningRate: Number(flags['discriminator-lr']) } : {}),
   seed,
   onProgress: (p) => {

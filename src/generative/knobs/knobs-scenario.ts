@@ -41,6 +41,8 @@ export interface ScenarioSizes {
   generatorLatentStride?: LatentStride;
   /** Train C on shifted, blurred, re-noised tiles (critic-augmentation.ts; default none). */
   criticAugmentation?: CriticAugmentation;
+  /** γ of the generator's adversarial term (knob-discriminator.ts; default 0, none). */
+  generatorAdversarialWeight?: number;
 }
 
 /**
@@ -170,6 +172,7 @@ export async function trainKnobsScenario(options: ScenarioOptions): Promise<Knob
     attributes: tileAttributes(data, split.train),
     epochs: sizes.generatorEpochs,
     attributeWeight: sizes.generatorAttributeWeight,
+    adversarialWeight: sizes.generatorAdversarialWeight,
     seed,
     onProgress: (p) => onProgress?.({ stage: 'generator', fraction: p.fraction }),
   });
