@@ -1,7 +1,8 @@
 /**
  * Trains the attribute-conditioned encoder–decoder the way attGAN trains its generator (its
- * adversarial term optional, off by default; see below): for a minibatch of tiles I with lot attributes A and edited attributes A'
- * (each attribute re-drawn in [0, 1] with probability `editProbability`),
+ * adversarial term optional and off by default, see below): for a minibatch of tiles I with lot
+ * attributes A and edited attributes A' (each attribute re-drawn in [0, 1] with probability
+ * `editProbability`),
  *   loss = mean (G(E(I), A) − I)²  +  μ · mean (C(G(E(I), A')) − A')²
  * with C the frozen attribute regressor (trained on real tiles with the lot labels). The first term
  * makes G reproduce the tile; the second makes the edited tile show the requested attributes, so
