@@ -98,7 +98,7 @@ const result = await trainKnobGenerator({
   attributeWeight: weights,
   ...(flags.batch ? { batchSize: Number(flags.batch) } : {}),
   ...(flags.lr ? { learningRate: Number(flags.lr) } : {}),
-  blurCriticInput: flags['blur-critic-input'] ?? false,
+  blurCriticInput: flags['blur-critic-input'] ?? DEMO_SIZES.generatorBlurCriticInput ?? false,
   ...(flags['edit-probability'] ? { editProbability: Number(flags['edit-probability']) } : {}),
   adversarialWeight: flags.adversarial ? Number(flags.adversarial) : (DEMO_SIZES.generatorAdversarialWeight ?? 0),
   ...(flags['discriminator-lr'] ? { discriminatorLearningRate: Number(flags['discriminator-lr']) } : {}),

@@ -43,6 +43,8 @@ export interface ScenarioSizes {
   criticAugmentation?: CriticAugmentation;
   /** γ of the generator's adversarial term (knob-discriminator.ts; default 0, none). */
   generatorAdversarialWeight?: number;
+  /** Blur G's edited tiles before C reads them (trainKnobGenerator's blurCriticInput; default false). */
+  generatorBlurCriticInput?: boolean;
 }
 
 /**
@@ -173,6 +175,7 @@ export async function trainKnobsScenario(options: ScenarioOptions): Promise<Knob
     epochs: sizes.generatorEpochs,
     attributeWeight: sizes.generatorAttributeWeight,
     adversarialWeight: sizes.generatorAdversarialWeight,
+    blurCriticInput: sizes.generatorBlurCriticInput,
     seed,
     onProgress: (p) => onProgress?.({ stage: 'generator', fraction: p.fraction }),
   });
