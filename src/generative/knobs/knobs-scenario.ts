@@ -63,10 +63,12 @@ export interface ScenarioSizes {
  * less of a texture only C reads: with it (seed 1) p′ is reached in 87.5%, the measured direction
  * is right in 91%, the decoy's knob is 4% of the largest, porosity's knob +12.9 (from +3.3) — but
  * polydispersity's knob stays wrong (−2.6): G still edits it as a stripe texture (README, knobs).
- * An adversarial term (γ = 0.2) with G's edits blurred before C reads them turned it to +8.2 but the
- * decoy's knob to 10.5% of the largest and the size knob to −8.5, so neither is on (round 6).
+ * Round 6: an adversarial term (γ = 0.1, knob-discriminator.ts) with G's edits blurred before C
+ * reads them: G alone against the round-5 C and R (seed 1) gives polydispersity +6.8, every real sign
+ * right, decoy 3%, p′ in 100%, measured direction 90% — but the size knob only −11.0 (README, knobs;
+ * the full demo with these settings was not yet run).
  */
-export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 60, criticEpochs: 60, generatorEpochs: 60, criticPooling: 'mean-std', criticStages: 3, generatorUpsampling: 'resize-conv', criticAugmentation: { shift: 2, blur: 0.5, noise: 0.03 } };
+export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 60, criticEpochs: 60, generatorEpochs: 60, criticPooling: 'mean-std', criticStages: 3, generatorUpsampling: 'resize-conv', criticAugmentation: { shift: 2, blur: 0.5, noise: 0.03 }, generatorAdversarialWeight: 0.1, generatorBlurCriticInput: true };
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
