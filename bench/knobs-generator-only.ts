@@ -5,7 +5,7 @@
  * (bench/knobs-verdict.ts) so that generators compare without retraining R:
  *   npm run build && node dist/bench/knobs-generator-only.js DIR OUT [seed] [epochs] [upsampling]
  *     [--weights 1,1,3,3,1] [--batch 32] [--lr 0.002] [--critic-augment [shift,blur,noise]]
- *     [--critic-epochs 60] [--inject-32] [--latent-stride 8|4] [--latent-channels 16] [--generator-width 16] [--edit-probability 0.5] [--threads n] [--no-verdict]
+ *     [--critic-epochs 60] [--inject-32] [--latent-stride 8|4] [--latent-channels 16] [--generator-width 16] [--edit-probability 0.5] [--adversarial γ] [--discriminator-lr 0.002] [--threads n] [--no-verdict]
  * DEMO_SIZES supplies every setting not given (so with none, G is retrained exactly as the demo trains it).
  */
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
@@ -40,6 +40,8 @@ const { values: flags, positionals } = parseArgs({
     'latent-channels': { type: 'string' },
     'generator-width': { type: 'string' },
     'edit-probability': { type: 'string' },
+    adversarial: { type: 'string' },
+    'discriminator-lr': { type: 'string' },
     'no-verdict': { type: 'boolean' },
   },
 });
@@ -96,14 +98,17 @@ const result = await trainKnobGenerator({
   attributeWeight: weights,
   ...(flags.batch ? { batchSize: Number(flags.batch) } : {}),
   ...(flags.lr ? { learningRate: Number(flags.lr) } : {}),
-  blurCriticInput: flags['blur-critic-input'] ?? false,
+  blurCriticInput: flags['blur-critic-input'] ?? DEMO_SIZES.generatorBlurCriticInput ?? false,
   ...(flags['edit-probability'] ? { editProbability: Number(flags['edit-probability']) } : {}),
+  adversarialWeight: flags.adversarial ? Number(flags.adversarial) : (DEMO_SIZES.generatorAdversarialWeight ?? 0),
+  ...(flags['discriminator-lr'] ? { discriminatorLearningRate: Number(flags['discriminator-lr']) } : {}),
   seed,
   onProgress: (p) => {
     const tenth = Math.floor(p.fraction * 10);
     if (tenth > reported) {
       reported = tenth;
-      console.log(`  ${tenth * 10}%: reconstruction ${p.reconstruction.toFixed(4)}, attribute ${p.attribute.toFixed(4)}, ${cpuSeconds(started).toFixed(0)} s CPU, ${(Number(process.hrtime.bigint() - wall0) / 1e9).toFixed(0)} s wall`);
+      const adversarial = p.adversarial === undefined ? '' : `, adversarial ${p.adversarial.toFixed(4)}, D ${p.discriminator!.toFixed(4)}`;
+      console.log(`  ${tenth * 10}%: reconstruction ${p.reconstruction.toFixed(4)}, attribute ${p.attribute.toFixed(4)}${adversarial}, ${cpuSeconds(started).toFixed(0)} s CPU, ${(Number(process.hrtime.bigint() - wall0) / 1e9).toFixed(0)} s wall`);
     }
   },
 });

@@ -245,6 +245,7 @@ export { measureSemTile, measureSemTiles, fitCalibration, calibrate, type SemMea
 export { propertyNet, knobEncoder, knobDecoder, withOutputScale, LATENT, ATTRIBUTES, type LatentStride } from './generative/knobs/knob-networks.js';
 export { criticAugment, CRITIC_AUGMENTATION_DEFAULTS, type CriticAugmentation } from './generative/knobs/critic-augmentation.js';
 export { trainKnobGenerator, type KnobGeneratorTraining, type KnobGeneratorResult } from './generative/knobs/train-knob-generator.js';
+export { patchDiscriminator, discriminatorObjective, type DiscriminatorOptions } from './generative/knobs/knob-discriminator.js';
 export { trainKnobsScenario, DEMO_SIZES, type KnobsScenario, type ScenarioSizes } from './generative/knobs/knobs-scenario.js';
 export { explainKnobs, type KnobsInput, type KnobsOptions, type KnobsResult } from './generative/knobs/explain-knobs.js';
 export { counterfactualSearch, COUNTERFACTUAL_DEFAULTS, type CounterfactualOptions as KnobCounterfactualOptions, type CounterfactualResult as KnobCounterfactualResult } from './generative/knobs/counterfactual.js';

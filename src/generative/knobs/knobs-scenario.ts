@@ -41,6 +41,10 @@ export interface ScenarioSizes {
   generatorLatentStride?: LatentStride;
   /** Train C on shifted, blurred, re-noised tiles (critic-augmentation.ts; default none). */
   criticAugmentation?: CriticAugmentation;
+  /** γ of the generator's adversarial term (knob-discriminator.ts; default 0, none). */
+  generatorAdversarialWeight?: number;
+  /** Blur G's edited tiles before C reads them (trainKnobGenerator's blurCriticInput; default false). */
+  generatorBlurCriticInput?: boolean;
 }
 
 /**
@@ -59,8 +63,12 @@ export interface ScenarioSizes {
  * less of a texture only C reads: with it (seed 1) p′ is reached in 87.5%, the measured direction
  * is right in 91%, the decoy's knob is 4% of the largest, porosity's knob +12.9 (from +3.3) — but
  * polydispersity's knob stays wrong (−2.6): G still edits it as a stripe texture (README, knobs).
+ * Round 6: an adversarial term (γ = 0.1, knob-discriminator.ts) with G's edits blurred before C
+ * reads them: G alone against the round-5 C and R (seed 1) gives polydispersity +6.8, every real sign
+ * right, decoy 3%, p′ in 100%, measured direction 90% — but the size knob only −11.0 (README, knobs;
+ * the full demo with these settings was not yet run).
  */
-export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 60, criticEpochs: 60, generatorEpochs: 60, criticPooling: 'mean-std', criticStages: 3, generatorUpsampling: 'resize-conv', criticAugmentation: { shift: 2, blur: 0.5, noise: 0.03 } };
+export const DEMO_SIZES: ScenarioSizes = { lots: 30, tilesPerLot: 40, validationLots: 5, testLots: 6, regressorEpochs: 60, criticEpochs: 60, generatorEpochs: 60, criticPooling: 'mean-std', criticStages: 3, generatorUpsampling: 'resize-conv', criticAugmentation: { shift: 2, blur: 0.5, noise: 0.03 }, generatorAdversarialWeight: 0.1, generatorBlurCriticInput: true };
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
@@ -170,6 +178,8 @@ export async function trainKnobsScenario(options: ScenarioOptions): Promise<Knob
     attributes: tileAttributes(data, split.train),
     epochs: sizes.generatorEpochs,
     attributeWeight: sizes.generatorAttributeWeight,
+    adversarialWeight: sizes.generatorAdversarialWeight,
+    blurCriticInput: sizes.generatorBlurCriticInput,
     seed,
     onProgress: (p) => onProgress?.({ stage: 'generator', fraction: p.fraction }),
   });
