@@ -5,28 +5,20 @@
  * float64 reference interpreter (test/onnx, no code shared with src/).
  */
 import { describe, expect, it } from 'vitest';
-import { knobDecoder, knobEncoder, propertyNet, ATTRIBUTES, LATENT } from '../../../src/generative/knobs/knob-networks.js';
+import { ATTRIBUTES, LATENT } from '../../../src/generative/knobs/knob-networks.js';
 import { generatorObjective, trainKnobGenerator } from '../../../src/generative/knobs/train-knob-generator.js';
 import { createSession } from '../../../src/onnx/runtime.js';
 import { concatRows, tensor } from '../../../src/tensor/tensor.js';
-import { DataType, floatTensorValue, type Graph } from '../../../src/onnx/graph.js';
+import type { Graph } from '../../../src/onnx/graph.js';
 import { blurImage } from '../../../src/generative/knobs/critic-augmentation.js';
 import { randomTensor, relativeL2 } from '../../helpers/models.js';
+import { B, K, SIZE, smallBatch, smallCritic, smallDecoder, smallEncoder } from '../../helpers/small-knob-networks.js';
 import { refTensor, runReference } from '../../onnx/reference-interpreter.js';
 
-const SIZE = 16;
-const K = 3;
-const B = 2;
-function amplified(graph: Graph, factor: number): Graph {
-  const initializers = new Map([...graph.initializers].map(([k, v]) => [k, v.dataType === DataType.FLOAT && v.dims.length > 1 ? floatTensorValue(v.dims, Float32Array.from(v.data as Float32Array, (x) => x * factor)) : v]));
-  return { ...graph, initializers };
-}
-const encoder = amplified(knobEncoder({ size: SIZE, width: 4, latent: 4, seed: 2 }), 2);
-const decoder = amplified(knobDecoder({ size: SIZE, width: 4, latent: 4, attributes: K, seed: 3, upsampling: 'resize-conv' }), 3);
-const critic = amplified(propertyNet({ outputs: K, size: SIZE, width: 4, hidden: 8, pooling: 'mean-std', seed: 1 }), 3);
-const tiles = randomTensor([B, 1, SIZE, SIZE], 4);
-const a = randomTensor([B, K], 5, 0.1, 0.9);
-const edited = randomTensor([B, K], 6, 0.1, 0.9);
+const encoder = smallEncoder();
+const decoder = smallDecoder();
+const critic = smallCritic();
+const { tiles, a, edited } = smallBatch();
 const run = async (g: Graph, feeds: Record<string, ReturnType<typeof tensor>>) => {
   const s = await createSession(g);
   const out = await s.run(feeds);
