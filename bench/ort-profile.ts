@@ -3,7 +3,27 @@
  * sums kernel time by op type and by node, counting only the timed runs (the warm-up's events,
  * which include the arena growing, are left out by their position among the `model_run` events).
  */
+import '../src/onnx/ort-privacy.js';
+import * as ort from 'onnxruntime-node';
 import { readFile } from 'node:fs/promises';
+import type { Graph } from '../src/onnx/graph.js';
+import { encodeModel } from '../src/onnx/proto.js';
+
+/**
+ * An ORT session as the profiling benches open it: level 'all', sequential, `threads` intra-op
+ * threads, ORT's logging silenced; `extra` session options on top, and a trace when `profilePrefix`.
+ */
+export function profiledSession(graph: Graph, threads: number, extra: ort.InferenceSession.SessionOptions = {}, profilePrefix?: string): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(encodeModel(graph), {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    interOpNumThreads: 1,
+    intraOpNumThreads: threads,
+    logSeverityLevel: 4,
+    ...extra,
+    ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
+  });
+}
 
 interface TraceEvent {
   cat: string;

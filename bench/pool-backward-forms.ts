@@ -29,9 +29,8 @@ import { buildGradientGraph } from '../src/onnx/autodiff/gradient.js';
 import { maxPoolGradientForms } from '../src/onnx/autodiff/max-pool.js';
 import { GraphEditor } from '../src/onnx/editor.js';
 import { attr, type Graph } from '../src/onnx/graph.js';
-import { encodeModel } from '../src/onnx/proto.js';
 import { Random } from '../src/tensor/random.js';
-import { summariseProfile } from './ort-profile.js';
+import { profiledSession, summariseProfile } from './ort-profile.js';
 import { formatMs, median, table } from './stats.js';
 
 type Form = typeof maxPoolGradientForms.firstMax;
@@ -81,15 +80,8 @@ function gradientOf(graph: Graph, form: Form) {
   }
 }
 
-async function open(graph: Graph, profilePrefix?: string): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(encodeModel(graph), {
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    interOpNumThreads: 1,
-    intraOpNumThreads: threads,
-    logSeverityLevel: 4,
-    ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
-  });
+function open(graph: Graph, profilePrefix?: string): Promise<ort.InferenceSession> {
+  return profiledSession(graph, threads, {}, profilePrefix);
 }
 
 function feedsFor(c: Case, g: ReturnType<typeof gradientOf>): Record<string, ort.Tensor> {

@@ -30,7 +30,7 @@ import { encodeModel } from '../src/onnx/proto.js';
 import { configureRuntime } from '../src/onnx/runtime.js';
 import { Random } from '../src/tensor/random.js';
 import { sliceRows, tensor, type Tensor } from '../src/tensor/tensor.js';
-import { summariseProfile, type KernelSummary } from './ort-profile.js';
+import { profiledSession, summariseProfile, type KernelSummary } from './ort-profile.js';
 import { formatMs, median, table } from './stats.js';
 import { spawnSync } from 'node:child_process';
 import { integratedGradients } from '../src/attribution/integrated-gradients.js';
@@ -77,16 +77,8 @@ function backwardGraph(forward: Graph, variant: GradientVariant): { graph: Graph
   }
 }
 
-async function openSession(graph: Graph, threads: number, variant: GradientVariant, profilePrefix?: string): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(encodeModel(graph), {
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    interOpNumThreads: 1,
-    intraOpNumThreads: threads,
-    logSeverityLevel: 4,
-    ...(variant.sessionOptions ?? {}),
-    ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
-  });
+function openSession(graph: Graph, threads: number, variant: GradientVariant, profilePrefix?: string): Promise<ort.InferenceSession> {
+  return profiledSession(graph, threads, variant.sessionOptions ?? {}, profilePrefix);
 }
 
 interface Timing {
